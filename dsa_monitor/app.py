@@ -1,0 +1,40 @@
+"""The Flask application factory: configuration, then each infrastructure package's ``init_app``."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, jsonify
+
+from . import __version__, config
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults < ``instance/dsa_monitor.cfg`` < environment < ``test_config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config.DEFAULTS)
+    app.config.from_pyfile("dsa_monitor.cfg", silent=True)
+    app.config.update(config.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    config.resolve_paths(app.config, app.instance_path)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+
+    from .reference import service as reference_service
+
+    reference_service.init_app(app)
+
+    @app.get("/api/v1/health")
+    def health():
+        reference = reference_service.current(app)
+        return jsonify(
+            status="ok",
+            version=__version__,
+            reference=reference.describe(),
+        )
+
+    return app
