@@ -13,18 +13,11 @@ DEFAULTS: dict[str, object] = {
     "SECRET_KEY": "dev-only-change-me",
     "BASE_URL": "http://127.0.0.1:5000",
     "REFERENCE_DIR": None,  # installed IPD-IMGT/HLA releases; default <instance>/reference
-    "SMTP_HOST": None,
-    "SMTP_PORT": 25,
-    "SMTP_USER": None,
-    "SMTP_PASSWORD": None,
-    "SMTP_SECURITY": "none",  # none | starttls | ssl
-    "MAIL_FROM": "dsa-monitor@localhost",
-    "MAIL_DIR": None,  # where .eml files go without SMTP; default <instance>/outbox
     "MAX_UPLOAD_MB": 50,
     "DATE_FORMAT": None,  # the lab's date format for ambiguous dates, e.g. "%d-%m-%Y"
 }
 
-_INTS = {"SMTP_PORT", "MAX_UPLOAD_MB"}
+_INTS = {"MAX_UPLOAD_MB"}
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
@@ -46,5 +39,3 @@ def resolve_paths(settings: dict, instance_path: str | Path) -> None:
         settings["DATABASE"] = str(instance / "dsa_monitor.sqlite3")
     if not settings.get("REFERENCE_DIR"):
         settings["REFERENCE_DIR"] = str(instance / "reference")
-    if not settings.get("MAIL_DIR"):
-        settings["MAIL_DIR"] = str(instance / "outbox")

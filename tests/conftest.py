@@ -32,7 +32,6 @@ def app(tmp_path, monkeypatch):
             "TESTING": True,
             "DATABASE": str(tmp_path / "test.sqlite3"),
             "REFERENCE_DIR": str(tmp_path / "reference"),
-            "MAIL_DIR": str(tmp_path / "outbox"),
         }
     )
 
