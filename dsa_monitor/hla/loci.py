@@ -49,3 +49,16 @@ DR_SUPERTYPIC: dict[str, str] = {"DRB5": "51", "DRB3": "52", "DRB4": "53"}
 
 # The alpha chain that pairs with each class II beta chain on a heterodimer bead.
 ALPHA_OF_BETA: dict[str, str] = {"DQB1": "DQA1", "DPB1": "DPA1", "DRB1": "DRA"}
+
+_SUPERTYPIC_LOCUS = {number: gene for gene, number in DR_SUPERTYPIC.items()}
+_PREFIX_LOCUS = {"A": "A", "B": "B", "Cw": "C", "DQ": "DQB1", "DP": "DPB1"}
+
+
+def antigen_locus(prefix: str, number: str) -> str | None:
+    """The gene whose product a serologic antigen names (DR52 -> DRB3, DR15 -> DRB1, Cw4 -> C).
+
+    None for the public epitopes Bw4/Bw6, which belong to no single gene.
+    """
+    if prefix == "DR":
+        return _SUPERTYPIC_LOCUS.get(number, "DRB1")
+    return _PREFIX_LOCUS.get(prefix)

@@ -1,0 +1,408 @@
+"""Reference data lookups: allele -> serologic antigen, broad/split, associated antigens, Bw4/Bw6.
+
+One interface for an IPD-IMGT/HLA release (WMDA files, parsed by ``wmda.py``) and for the
+embedded default written by the project (``hla_data/``). Pure: texts in, answers out; the
+reading of files lives in ``dsa_monitor.reference``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..errors import InvalidHLAName
+from . import wmda
+from .loci import DR_SUPERTYPIC, MONITORED
+from .names import AlleleName, Antigen, parse_allele, parse_antigen
+
+EMBEDDED = "embedded"
+# Kinds of assignment, strongest evidence first.
+KINDS = (
+    "unambiguous",
+    "possible",
+    "assumed",
+    "expert",
+    "embedded",
+    "group",
+    "first_field",
+    "null",
+    "none",
+)
+_EVIDENCE = {kind: rank for rank, kind in enumerate(KINDS)}
+
+
+@dataclass(frozen=True, slots=True)
+class SerologyAssignment:
+    """The serologic antigen of an allele and on what evidence (``kind``, see ``KINDS``).
+
+    ``antigen`` is None when the allele is null, has no known antigen, or several are possible
+    (then listed in ``possible``). ``expert`` holds the registries' expert-assigned exceptions.
+    """
+
+    antigen: Antigen | None
+    kind: str
+    possible: tuple[Antigen, ...] = ()
+    expressed: bool = True
+    expert: tuple[Antigen, ...] = ()
+
+
+NULL = SerologyAssignment(None, "null", expressed=False)
+NO_SEROLOGY = SerologyAssignment(None, "none")
+
+
+@dataclass(slots=True)
+class AntigenRelations:
+    """Broad/split, associated antigens and public epitopes of one reference."""
+
+    broad: dict[Antigen, Antigen] = field(default_factory=dict)
+    splits: dict[Antigen, tuple[Antigen, ...]] = field(default_factory=dict)
+    parent: dict[Antigen, Antigen] = field(default_factory=dict)
+    epitope: dict[Antigen, str] = field(default_factory=dict)
+    known: set[Antigen] = field(default_factory=set)
+
+    def add_split(self, broad: Antigen, split: Antigen) -> None:
+        self.broad[split] = broad
+        self.splits[broad] = (*self.splits.get(broad, ()), split)
+        self.known.update((broad, split))
+
+    def add_associated(self, parent: Antigen, associated: Antigen) -> None:
+        self.parent[associated] = parent
+        self.known.update((parent, associated))
+
+
+def antigen_of(prefix: str, code: str) -> Antigen:
+    """The canonical antigen for a WMDA code (``"0203"`` with prefix ``A`` -> ``A203``)."""
+    number = code[1:] if len(code) == 4 and code.startswith("0") else code
+    return Antigen(prefix, number)
+
+
+def serologic_prefix(locus: str) -> str | None:
+    known = MONITORED.get(locus)
+    return known.serologic_prefix if known else None
+
+
+def _first_field_antigen(locus: str, first: str, known: set[Antigen]) -> Antigen | None:
+    """The antigen a 1st field names (``B*51`` -> B51; DRB3/4/5 -> DR52/53/51), if it exists."""
+    if locus in DR_SUPERTYPIC:
+        return Antigen("DR", DR_SUPERTYPIC[locus])
+    prefix = serologic_prefix(locus)
+    if prefix is None or not first.isdigit():
+        return None
+    candidate = Antigen(prefix, str(int(first)))
+    return candidate if candidate in known else None
+
+
+class ReferenceData:
+    """Serology lookups for one release (or the embedded default); every answer is cached."""
+
+    def __init__(
+        self,
+        *,
+        release: str,
+        source: str,
+        is_embedded: bool,
+        alleles: dict[str, SerologyAssignment],
+        relations: AntigenRelations,
+        valid: frozenset[str] | None = None,
+        validation: str = "",
+    ) -> None:
+        self.release = release
+        self.source = source
+        self.is_embedded = is_embedded
+        self.relations = relations
+        self.validation = validation
+        self._alleles = alleles
+        self._valid = valid
+        self._groups: dict[str, SerologyAssignment] = (
+            {} if is_embedded else _group_assignments(alleles)
+        )
+        self._cache: dict[AlleleName, SerologyAssignment] = {}
+
+    # --- building ---------------------------------------------------------------------------
+    @classmethod
+    def from_wmda(
+        cls,
+        rel_dna_ser: str,
+        rel_ser_ser: str,
+        allelelist: str | None = None,
+        *,
+        release: str | None = None,
+        source: str = "",
+        epitopes: dict[Antigen, str] | None = None,
+    ) -> ReferenceData:
+        """A release from its WMDA file texts; Bw4/Bw6 come from ``epitopes`` (not in WMDA)."""
+        records = wmda.parse_rel_dna_ser(rel_dna_ser)
+        relations = _relations_from_ser_ser(wmda.parse_rel_ser_ser(rel_ser_ser))
+        relations.epitope.update(epitopes or {})
+        alleles, antigens = _assignments(records)
+        relations.known.update(antigens)
+        if allelelist is not None:
+            names: Iterable[str] = wmda.parse_allelelist(allelelist)
+            validation = "Allelelist.txt"
+        else:
+            names = alleles.keys()
+            validation = "rel_dna_ser.txt"
+        return cls(
+            release=release or wmda.release_version(rel_dna_ser) or "unknown",
+            source=source,
+            is_embedded=False,
+            alleles=alleles,
+            relations=relations,
+            valid=_valid_names(names),
+            validation=validation,
+        )
+
+    @classmethod
+    def from_embedded_tables(
+        cls, allele_csv: str, antigen_csv: str, *, source: str
+    ) -> ReferenceData:
+        """The project's default (``hla_data/``): SAB-panel alleles plus the first-field rule."""
+        relations = parse_antigen_table(antigen_csv)
+        alleles: dict[str, SerologyAssignment] = {}
+        for row in csv.DictReader(io.StringIO(allele_csv)):
+            name = parse_allele(row["allele"])
+            text = row["antigen"].strip()
+            antigen = parse_antigen(text) if text else None
+            if antigen is not None:
+                relations.known.add(antigen)
+            alleles[str(name)] = SerologyAssignment(antigen, "embedded" if antigen else "none")
+        return cls(
+            release=EMBEDDED,
+            source=source,
+            is_embedded=True,
+            alleles=alleles,
+            relations=relations,
+            validation="syntax and monitored gene only",
+        )
+
+    # --- lookups ----------------------------------------------------------------------------
+    def validate_allele(self, name: AlleleName) -> None:
+        """Raise InvalidHLAName unless the allele exists (embedded: its gene is monitored)."""
+        if self._valid is None:
+            if name.locus not in MONITORED:
+                raise InvalidHLAName(
+                    str(name),
+                    f"gene {name.locus} is not monitored (the embedded reference data cannot check "
+                    "other genes; install an IPD-IMGT/HLA release)",
+                )
+            return
+        if str(name) not in self._valid:
+            raise InvalidHLAName(str(name), f"no such allele in IPD-IMGT/HLA {self.release}")
+
+    def serology(self, name: AlleleName) -> SerologyAssignment:
+        """The serologic equivalent of an allele at any resolution (validated first)."""
+        found = self._cache.get(name)
+        if found is None:
+            self.validate_allele(name)
+            found = (
+                self._embedded_serology(name) if self.is_embedded else self._release_serology(name)
+            )
+            self._cache[name] = found
+        return found
+
+    def broad_of(self, antigen: Antigen) -> Antigen | None:
+        """The broad of a split (A24 -> A9); of an associated antigen, that of its parent."""
+        relations = self.relations
+        broad = relations.broad.get(antigen)
+        if broad is not None:
+            return broad
+        parent = relations.parent.get(antigen)
+        if parent is None:
+            return None
+        return relations.broad.get(parent) or (parent if parent in relations.splits else None)
+
+    def splits_of(self, antigen: Antigen) -> tuple[Antigen, ...]:
+        return self.relations.splits.get(antigen, ())
+
+    def parent_of_associated(self, antigen: Antigen) -> Antigen | None:
+        """The antigen an associated antigen is a variant of (A203 -> A2, B4005 -> B21)."""
+        return self.relations.parent.get(antigen)
+
+    def public_epitope(self, item: Antigen | AlleleName) -> str | None:
+        """``"Bw4"``, ``"Bw6"`` or None, per the project's antigen table (WMDA files do not say)."""
+        antigen = self.serology(item).antigen if isinstance(item, AlleleName) else item
+        if antigen is None:
+            return None
+        if antigen.prefix == "Bw":
+            return str(antigen)
+        return self.relations.epitope.get(antigen)
+
+    def is_known_antigen(self, antigen: Antigen) -> bool:
+        return antigen in self.relations.known or antigen.prefix == "Bw"
+
+    def describe(self) -> dict:
+        """What the service runs on, for ``GET /api/v1/health`` and ``reference list``."""
+        described = {
+            "release": self.release,
+            "source": self.source,
+            "embedded": self.is_embedded,
+            "alleles": len(self._alleles),
+            "antigens": len(self.relations.known),
+            "validation": self.validation,
+        }
+        if self.is_embedded:
+            described["warning"] = (
+                "running on the embedded default serology table written by the project "
+                "(common single-antigen bead alleles + first-field rule); install an "
+                "IPD-IMGT/HLA release with `dsa-monitor reference install` for clinical use"
+            )
+        return described
+
+    # --- internals --------------------------------------------------------------------------
+    def _release_serology(self, name: AlleleName) -> SerologyAssignment:
+        if not name.expressed:
+            return NULL
+        key = str(name)
+        found = self._alleles.get(key) or self._groups.get(key)
+        if found is not None:
+            return found
+        if name.resolution == 1:
+            antigen = _first_field_antigen(name.locus, name.fields[0], self.relations.known)
+            return SerologyAssignment(antigen, "group") if antigen else NO_SEROLOGY
+        return NO_SEROLOGY
+
+    def _embedded_serology(self, name: AlleleName) -> SerologyAssignment:
+        if not name.expressed:
+            return NULL
+        if name.resolution >= 2:  # expression variants (L, S, Q...) keep their antigen
+            found = self._alleles.get(f"{name.locus}*{name.fields[0]}:{name.fields[1]}")
+            if found is not None:
+                return found
+        antigen = _first_field_antigen(name.locus, name.fields[0], self.relations.known)
+        if antigen is None:
+            return NO_SEROLOGY
+        return SerologyAssignment(antigen, "group" if name.resolution == 1 else "first_field")
+
+
+def parse_antigen_table(text: str) -> AntigenRelations:
+    """The project's antigen table: ``antigen,broad,associated_with,public_epitope`` rows."""
+    relations = AntigenRelations()
+    for row in csv.DictReader(io.StringIO(text)):
+        antigen = parse_antigen(row["antigen"])
+        relations.known.add(antigen)
+        if row["broad"].strip():
+            relations.add_split(parse_antigen(row["broad"]), antigen)
+        if row["associated_with"].strip():
+            relations.add_associated(parse_antigen(row["associated_with"]), antigen)
+        if row["public_epitope"].strip():
+            relations.epitope[antigen] = row["public_epitope"].strip()
+    return relations
+
+
+def _relations_from_ser_ser(records: list[wmda.SerSerRecord]) -> AntigenRelations:
+    relations = AntigenRelations()
+    for record in records:
+        if record.prefix not in ("A", "B", "Cw", "DR", "DQ", "DP"):
+            continue  # Dw rows are cellular (MLC) specificities, not antibody targets
+        antigen = antigen_of(record.prefix, record.code)
+        for split in record.splits:
+            relations.add_split(antigen, antigen_of(record.prefix, split))
+        for associated in record.associated:
+            relations.add_associated(antigen, antigen_of(record.prefix, associated))
+    return relations
+
+
+def _assignments(
+    records: list[wmda.DnaSerRecord],
+) -> tuple[dict[str, SerologyAssignment], set[Antigen]]:
+    """Allele name -> assignment, sharing one object per distinct serology of a locus."""
+    shared: dict[tuple, SerologyAssignment] = {}
+    alleles: dict[str, SerologyAssignment] = {}
+    for record in records:
+        key = (record.locus, record.unambiguous, record.possible, record.assumed, record.expert)
+        assignment = shared.get(key)
+        if assignment is None:
+            assignment = shared[key] = _assignment(record)
+        alleles[record.allele] = assignment
+    antigens: set[Antigen] = set()
+    for assignment in shared.values():
+        antigens.update(assignment.possible)
+        if assignment.antigen is not None:
+            antigens.add(assignment.antigen)
+    return alleles, antigens
+
+
+def _assignment(record: wmda.DnaSerRecord) -> SerologyAssignment:
+    prefix = serologic_prefix(record.locus)
+    if prefix is None:
+        return NO_SEROLOGY
+    expert = tuple(antigen_of(prefix, c) for c in record.expert if c not in ("0", "?"))
+    if record.unambiguous == "0":
+        return SerologyAssignment(None, "null", expressed=False, expert=expert)
+    if record.unambiguous == "?":  # no antigen known; registries' search exceptions stay in expert
+        return SerologyAssignment(None, "none", expert=expert)
+    if record.unambiguous:
+        return SerologyAssignment(
+            antigen_of(prefix, record.unambiguous), "unambiguous", expert=expert
+        )
+    for kind, codes in (
+        ("possible", record.possible),
+        ("assumed", record.assumed),
+        ("expert", record.expert),
+    ):
+        if codes:
+            antigens = tuple(antigen_of(prefix, c) for c in codes if c not in ("0", "?"))
+            if not antigens:
+                return SerologyAssignment(
+                    None,
+                    "null" if "0" in codes else "none",
+                    expressed="0" not in codes,
+                    expert=expert,
+                )
+            single = antigens[0] if len(antigens) == 1 else None
+            return SerologyAssignment(single, kind, antigens, expert=expert)
+    return SerologyAssignment(None, "none", expert=expert)
+
+
+def _group_assignments(alleles: dict[str, SerologyAssignment]) -> dict[str, SerologyAssignment]:
+    """2- and 3-field names -> the serology of their longer alleles, when those agree.
+
+    Alleles of one shorter name that disagree give the union as ``possible`` (never a G group).
+    """
+    members: dict[str, list[SerologyAssignment]] = {}
+    for allele, assignment in alleles.items():
+        locus, _, rest = allele.partition("*")
+        suffix = rest[-1] if rest[-1].isalpha() else ""
+        fields = (rest[:-1] if suffix else rest).split(":")
+        for n in range(2, len(fields)):
+            short = f"{locus}*{':'.join(fields[:n])}{suffix}"
+            if short not in alleles:
+                members.setdefault(short, []).append(assignment)
+    return {short: _agreed(found) for short, found in members.items()}
+
+
+def _agreed(found: list[SerologyAssignment]) -> SerologyAssignment:
+    distinct = list(dict.fromkeys(found))
+    if len(distinct) == 1:
+        return distinct[0]
+    expressed = [a for a in distinct if a.expressed]
+    if not expressed:
+        return NULL
+    antigens = list(
+        dict.fromkeys(
+            antigen
+            for a in expressed
+            for antigen in (a.possible or ((a.antigen,) if a.antigen else ()))
+        )
+    )
+    kind = min((a.kind for a in expressed), key=_EVIDENCE.__getitem__)
+    if len(antigens) == 1:
+        return SerologyAssignment(antigens[0], kind, tuple(antigens) if kind == "possible" else ())
+    return SerologyAssignment(None, "possible" if antigens else "none", tuple(antigens))
+
+
+def _valid_names(names: Iterable[str]) -> frozenset[str]:
+    """Every full name plus its 1-, 2- and 3-field forms (suffix kept from 2 fields on)."""
+    valid: set[str] = set()
+    add = valid.add
+    for allele in names:
+        add(allele)
+        locus, _, rest = allele.partition("*")
+        suffix = rest[-1] if rest and rest[-1].isalpha() else ""
+        fields = (rest[:-1] if suffix else rest).split(":")
+        add(f"{locus}*{fields[0]}")
+        for n in range(2, len(fields)):
+            add(f"{locus}*{':'.join(fields[:n])}{suffix}")
+    return frozenset(valid)
