@@ -27,6 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .reference import service as reference_service
 
     reference_service.init_app(app)
+    from . import store
+    store.init_app(app)
 
     @app.get("/api/v1/health")
     def health():

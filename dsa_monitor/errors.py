@@ -98,3 +98,17 @@ class NotFound(DSAMonitorError):
 class Conflict(DSAMonitorError):
     status = 409
     code = "conflict"
+
+
+class UnknownPatient(DSAMonitorError):
+    """Samples whose patient ID names no recipient (or several): the upload cannot place them."""
+
+    status = 422
+    code = "unknown_patient"
+
+
+class UploadTooLarge(DSAMonitorError):
+    """An upload over the configured size limit (MAX_UPLOAD_MB), refused before it is read."""
+
+    status = 413
+    code = "upload_too_large"

@@ -14,6 +14,7 @@ from reference_paths import (  # noqa: F401  (re-exported for older imports)
 
 from dsa_monitor.app import create_app
 
+
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     for key in list(__import__("os").environ):

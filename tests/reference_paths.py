@@ -1,7 +1,7 @@
 """Where the shared reference material lies, and a skip that says why when it is absent.
 
 An importable module (``pythonpath = tests`` in setup.cfg) rather than ``conftest``: several
-conftest.py files exist, so ``from conftest import`` would be ambiguous.
+conftest.py files exist, so importing constants from a conftest module would be ambiguous.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 
@@ -17,6 +19,8 @@ class CatalogueBead:
     rad: float | None = None  # Immucor relative antigen density
     background_mfi: float | None = None  # Immucor background MFI
     lra_group: str | None = None  # locus group whose lowest bead is the LRA denominator
+    region: str | None = None  # Luminex bead region, when the lot file gives it (.eds <Bead>)
+    epitopes: tuple[str, ...] = ()  # public epitopes the lot sheet lists on the bead (Bw4, Bw6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,5 +59,43 @@ class CatalogueRegistry:
     def get(self, lot: str) -> Catalogue | None:
         return self._by_lot.get(self.key(lot))
 
+    def __iter__(self) -> Iterator[Catalogue]:
+        return iter(self._by_lot.values())
+
+    @staticmethod
+    def lot_tokens(lot: str) -> tuple[str, ...]:
+        """A lot name as letter/digit runs: ``3012456_3065421-SA1`` == ``3012456 3065421-SA1``."""
+        return tuple(re.findall(r"[A-Z0-9]+", lot.upper()))
+
+    def find(self, lot: str) -> list[Catalogue]:
+        """The registered catalogues a result file's lot text may name, best evidence first.
+
+        Exact name first; else the same letter/digit runs whatever the separators (the .eds
+        ``3012456_3065421-SA1`` vs the MATCH IT! ``3008386 3008385-SA1`` spelling); else the
+        registered lot's runs appearing in order inside the text (``LSA1 3012456 3065421-SA1 v2``).
+        Several candidates are returned as they are: the caller must refuse to choose.
+        """
+        exact = self.get(lot)
+        if exact is not None:
+            return [exact]
+        tokens = self.lot_tokens(lot)
+        if not tokens:
+            return []
+        same = [c for c in self._by_lot.values() if self.lot_tokens(c.lot) == tokens]
+        if same:
+            return same
+        # Only a distinctive lot name (6+ letters/digits) may be recognised inside other text.
+        return [
+            c for c in self._by_lot.values()
+            if len("".join(self.lot_tokens(c.lot))) >= 6
+            and _contains_run(tokens, self.lot_tokens(c.lot))
+        ]
+
     def __len__(self) -> int:
         return len(self._by_lot)
+
+
+def _contains_run(tokens: tuple[str, ...], run: tuple[str, ...]) -> bool:
+    """True when ``run`` appears as consecutive tokens of ``tokens``."""
+    n = len(run)
+    return n > 0 and any(tokens[i : i + n] == run for i in range(len(tokens) - n + 1))

@@ -17,6 +17,7 @@ class BeadResult:
     bcm: float | None = None  # LIFECODES background-corrected MFI
     bcr: float | None = None
     ad_bcr: float | None = None
+    ad_bcm: float | None = None  # LIFECODES antigen-density adjusted BCM (BCM / RAD)
     count: int | None = None  # bead events counted
     vendor_assignment: str | None = None  # MATCH IT! Positive/Negative, Fusion Rxn score...
     serology: str | None = None  # serologic name as the file gives it
@@ -41,6 +42,7 @@ class SampleResult:
     qc_limits: dict[str, float] = field(default_factory=dict)  # from a lot file (.eds) when present
     warnings: list[str] = field(default_factory=list)
     line: int | None = None  # first line of this sample in the file
+    well: str | None = None  # plate well the serum was read in (xPONENT Location "33(1,A5)" -> A5)
 
 
 @dataclass(slots=True)
@@ -60,3 +62,5 @@ class ParseOptions:
     date_format: str | None = None  # e.g. "%d-%m-%Y"; ambiguous dates without it are an error
     catalogues: object | None = None  # a ``catalogue.CatalogueRegistry`` for xPONENT files
     min_bead_count: int = 50
+    lot: str | None = None  # the bead lot, when the file does not name it (xPONENT ProtocolName)
+    encoding: str | None = None  # file encoding when not UTF-8/16 with BOM, e.g. "cp1252"

@@ -1,0 +1,69 @@
+"""``dsa-monitor import FILE``: store a lab's SAB result file, all or nothing."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+
+import click
+
+from .. import store
+from ..errors import DSAMonitorError
+from ..ingest import import_upload, read_manifest
+from ..sab.model import ParseOptions
+from ..store.schema import SERUM_TREATMENTS
+from . import make_app
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "format_", default=None,
+              help="fusion, matchit, xponent, generic or haml (default: detected).")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with columns sample_id,draw_date (ISO dates) for files without draw dates.")
+@click.option("--user", default=getpass.getuser, show_default="the login name",
+              help="Who uploads (kept in the audit log).")
+@click.option("--study", default=None, help="Match patient IDs only within this study code.")
+@click.option("--treatment", type=click.Choice(SERUM_TREATMENTS), default="neat",
+              show_default=True, help="How the serum was treated before the run.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+def command(file: Path, format_: str | None, manifest: Path | None, user: str, study: str | None,
+            treatment: str, as_json: bool) -> None:
+    """Import one result FILE (HLA Fusion, MATCH IT!, xPONENT, HAML): samples are matched to
+    recipients by the lab's patient ID, QC-checked and stored in one transaction; a rejected file
+    is recorded with its reason. The same file twice is recognised; a corrected file supersedes."""
+    app = make_app()
+    db = store.open_database(app.config["DATABASE"])
+    try:
+        draw_dates = read_manifest(manifest.read_bytes(), manifest.name) if manifest else None
+        result = import_upload(
+            db, file.read_bytes(), file.name, user=user, format=format_, manifest=draw_dates,
+            options=ParseOptions(date_format=app.config.get("DATE_FORMAT")),
+            max_bytes=int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024,
+            qc_limits=app.config.get("QC_LIMITS"), serum_treatment=treatment, study=study,
+        )
+    except DSAMonitorError as error:
+        raise click.ClickException(error.message) from error
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    if result.outcome == "duplicate":
+        click.echo(f"{file.name}: already stored as upload {result.duplicate_of}; nothing stored")
+        return
+    click.echo(f"{file.name}: upload {result.upload_id}, {len(result.samples)} sample(s) stored")
+    for sample in result.samples:
+        notes = [
+            f"draw date {sample.draw_date} ({sample.draw_date_source})", f"QC {sample.qc_status}"
+        ]
+        if sample.qc_reasons:
+            notes[-1] += f" ({'; '.join(sample.qc_reasons)})"
+        if sample.excluded:
+            notes.append("excluded from DSA calls")
+        if sample.supersedes is not None:
+            notes.append(f"supersedes sample {sample.supersedes}")
+        click.echo(f"  {sample.lab_sample_id} class {sample.hla_class}: {', '.join(notes)}")
+    for warning in result.warnings:
+        click.echo(f"  warning: {warning}")

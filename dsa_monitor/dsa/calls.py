@@ -1,0 +1,390 @@
+"""DSA calls for many samples against one donor: a few numpy operations, then per-sample objects.
+
+The hot path (``evaluate``) works on the (samples × beads) MFI matrix and the donor's per-bead
+masks; DQ/DP reactivity is attributed to a chain with the whole panel (DSA_RULES.md §3, the rule
+txmatching uses): a chain allele positive on every bead that carries it takes the reactivity.
+Objects (``SampleDSA``, ``DSACall``) are built only for the positive beads of a sample asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .donor import DonorHLA
+from .matching import (
+    LEVEL_NAMES,
+    NONE,
+    POSSIBLE,
+    BeadPanel,
+    DonorMatch,
+    SerologyReference,
+    match_donor,
+)
+from .positivity import choose_value, cutoff_vector, positive_mask, strength_category
+from .rules import CATEGORY_NAMES, DEFAULT_RULES, Rules
+
+# Which chain a positive bead's reactivity is attributed to, per (sample, bead).
+CHAIN_NONE, CHAIN_PRIMARY, CHAIN_ALPHA, CHAIN_BOTH, CHAIN_PARTIAL, CHAIN_UNDECIDABLE = range(6)
+UNDECIDABLE = "undecidable at alpha"
+
+
+@dataclass(frozen=True, slots=True)
+class BeadCall:
+    """One positive bead behind a DSA (or flagged self), with the value the call used."""
+
+    bead_id: str
+    specificity: str
+    antigen: str | None
+    mfi: float
+    level: str
+    chain: str
+    category: str
+    epitope: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DSACall:
+    """One DSA of one sample: the donor's antigen/allele it targets and the beads that show it."""
+
+    donor_id: str
+    target: str  # the donor's typed name (allele, antigen, broad) or chain allele
+    level: str  # best of its beads: "allele" > "antigen" > "possible"
+    chain: str  # locus the reactivity is attributed to, "DQA1+DQB1", or "undecidable at alpha"
+    mfi: float  # highest bead
+    category: str
+    value_kind: str
+    beads: tuple[BeadCall, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SampleDSA:
+    """What one sample shows against one donor on one panel (one class)."""
+
+    index: int
+    donor_id: str
+    hla_class: str
+    value_kind: str
+    rules_version: str
+    excluded: bool
+    calls: tuple[DSACall, ...]
+    undecidable: tuple[DSACall, ...]  # DQ/DP reactivity on an alpha chain the donor lacks typing
+    self_beads: tuple[BeadCall, ...]  # positive beads matching only what the recipient shares
+    immunodominant: DSACall | None
+    sum_mfi: float  # sum over DSA of each DSA's highest bead (undecidable ones left out)
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, to be stored with the rules version it was made under."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PanelEvaluation:
+    """Arrays for every sample (rows) of one panel against one donor, and objects on demand."""
+
+    match: DonorMatch
+    rules: Rules
+    value_kind: str
+    mfi: npt.NDArray[np.float32]
+    positive: npt.NDArray[np.bool_]
+    category: npt.NDArray[np.int8]
+    chain: npt.NDArray[np.int8]  # CHAIN_* code per (sample, bead)
+    level: npt.NDArray[np.int8]
+    target_index: npt.NDArray[np.int32]  # index into ``targets``, -1 when not a DSA bead
+    targets: tuple[str, ...]
+    target_mfi: npt.NDArray[np.float32]  # (samples × targets): called MFI, else highest bead of it
+    target_positive: npt.NDArray[np.bool_]
+    immunodominant_mfi: npt.NDArray[np.float32]
+    sum_mfi: npt.NDArray[np.float32]
+    excluded: npt.NDArray[np.bool_]
+    undecidable_targets: frozenset[str]  # targets only ever reached through undecidable beads
+    self_flag: npt.NDArray[np.bool_] = field(
+        repr=False, default_factory=lambda: np.zeros((0, 0), bool)
+    )
+
+    def sample(self, row: int) -> SampleDSA:
+        """The DSA calls of one sample, as objects."""
+        return _sample_objects(self, row)
+
+    def samples(self) -> list[SampleDSA]:
+        return [self.sample(row) for row in range(self.mfi.shape[0])]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Per-bead tables of one donor match, so that the per-sample work is gathers, not branches."""
+
+    codes: npt.NDArray[np.int8]  # (4 × beads): chain code by state 2·beta_all + alpha_all
+    levels: npt.NDArray[np.int8]  # (6 × beads): match level by chain code
+    table: npt.NDArray[np.int32]  # (6 × beads): target number by chain code, -1 none
+    targets: tuple[str, ...]
+    columns: npt.NDArray[np.intp]  # candidate beads of each target, concatenated
+    starts: npt.NDArray[np.intp]  # where each target's candidates start in ``columns``
+    undecidable: frozenset[str]
+    primary_groups: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]
+    alpha_groups: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]
+
+
+def _chain_groups(
+    index: npt.NDArray[np.int32],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Beads grouped by chain allele for ``reduceat``: (bead order, group starts, group of bead)."""
+    carrying = np.flatnonzero(index >= 0)
+    order = carrying[np.argsort(index[carrying], kind="stable")]
+    alleles, starts = np.unique(index[order], return_index=True)
+    slot = np.zeros(len(index), dtype=np.intp)
+    slot[carrying] = np.searchsorted(alleles, index[carrying])
+    return order.astype(np.intp), starts.astype(np.intp), slot
+
+
+def _all_positive(
+    positive: npt.NDArray[np.bool_],
+    groups: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]],
+    index: npt.NDArray[np.int32],
+) -> npt.NDArray[np.bool_]:
+    """(samples × beads): the bead's chain allele is positive on every bead that carries it."""
+    order, starts, slot = groups
+    if not len(order):
+        return np.zeros(positive.shape, dtype=bool)
+    per_allele = np.logical_and.reduceat(positive[:, order], starts, axis=1)
+    return per_allele[:, slot] & (index >= 0)
+
+
+def _bead_codes(het: bool, pt: bool, at: bool, untyped: bool) -> list[int]:
+    """Chain code of a positive bead for each panel state (DSA_RULES.md §3, txmatching's rule).
+
+    States: 0 both chains mixed, 1 only the alpha allele positive on all its beads, 2 only the
+    beta allele, 3 both. The reactivity goes to the chain positive on every bead that carries it
+    (the beta chain when both are); both mixed keeps the heterodimer; an untyped donor alpha chain
+    leaves an alpha reactivity undecidable.
+    """
+    if not het:
+        return [CHAIN_PRIMARY if pt else CHAIN_NONE] * 4
+    alpha = CHAIN_ALPHA if at else CHAIN_UNDECIDABLE if untyped else CHAIN_NONE
+    beta = CHAIN_PRIMARY if pt else CHAIN_NONE
+    both = CHAIN_PRIMARY if pt else alpha  # beta explains it: antibodies to DQ/DP mostly are
+    mixed = (CHAIN_BOTH if pt and at else CHAIN_UNDECIDABLE if pt and untyped
+             else CHAIN_PARTIAL if pt != at else CHAIN_NONE)
+    return [mixed, alpha, beta, both]
+
+
+def _plan(match: DonorMatch) -> _Plan:
+    panel = match.panel
+    n = len(panel)
+    labels: dict[str, int] = {}
+    table = np.full((6, n), -1, dtype=np.int32)
+    levels = np.zeros((6, n), dtype=np.int8)
+    codes = np.zeros((4, n), dtype=np.int8)
+
+    def number(label: str | None) -> int:
+        return -1 if label is None else labels.setdefault(label, len(labels))
+
+    pt, at = match.primary_mask, match.alpha_mask
+    for b, bead in enumerate(panel.beads):
+        p, a = match.primary_target[b], match.alpha_target[b]
+        het = bead.alpha is not None
+        codes[:, b] = _bead_codes(het, bool(pt[b]), bool(at[b]), bool(match.alpha_untyped[b]))
+        table[CHAIN_PRIMARY, b] = number(p)
+        table[CHAIN_ALPHA, b] = number(a)
+        table[CHAIN_BOTH, b] = number(f"{a}+{p}" if a and p else None)
+        table[CHAIN_PARTIAL, b] = number(p or a)
+        if het and match.alpha_untyped[b]:
+            alpha = bead.alpha
+            table[CHAIN_UNDECIDABLE, b] = number(f"{alpha.two_field} ({alpha.locus} untyped)")
+        p_level, a_level = int(match.primary_level[b]), int(match.alpha_level[b])
+        levels[:, b] = (NONE, p_level, a_level, min(p_level, a_level), POSSIBLE, POSSIBLE)
+    candidates = [np.flatnonzero((table == t).any(axis=0)) for t in range(len(labels))]
+    decidable = np.delete(table, CHAIN_UNDECIDABLE, axis=0)
+    return _Plan(
+        codes=codes, levels=levels, table=table, targets=tuple(labels),
+        columns=np.concatenate(candidates) if candidates else np.zeros(0, np.intp),
+        starts=np.cumsum([0] + [len(c) for c in candidates[:-1]]).astype(np.intp),
+        undecidable=frozenset(label for label, t in labels.items() if not (decidable == t).any()),
+        primary_groups=_chain_groups(panel.primary_index),
+        alpha_groups=_chain_groups(panel.alpha_index),
+    )
+
+
+def attribute_chains(
+    positive: npt.NDArray[np.bool_], match: DonorMatch, plan: _Plan | None = None
+) -> npt.NDArray[np.int8]:
+    """CHAIN_* code of every positive bead: to which donor chain its reactivity goes."""
+    panel = match.panel
+    plan = plan or _plan(match)
+    beta_all = _all_positive(positive, plan.primary_groups, panel.primary_index)
+    alpha_all = _all_positive(positive, plan.alpha_groups, panel.alpha_index)
+    state = beta_all.view(np.int8) * np.int8(2) + alpha_all.view(np.int8)
+    chain = np.take(plan.codes.ravel(), _flat_index(state))
+    return np.where(positive, chain, np.int8(CHAIN_NONE))
+
+
+def _flat_index(code: npt.NDArray[np.int8]) -> npt.NDArray[np.int32]:
+    """Flat positions of ``table[code[s, b], b]`` in a (codes × beads) table, for ``np.take``."""
+    n_beads = code.shape[1]
+    return code.astype(np.int32) * np.int32(n_beads) + np.arange(n_beads, dtype=np.int32)
+
+
+def evaluate(
+    mfi: npt.ArrayLike,
+    match: DonorMatch,
+    rules: Rules = DEFAULT_RULES,
+    *,
+    value_kind: str = "normalized",
+    excluded: npt.ArrayLike | None = None,
+) -> PanelEvaluation:
+    """Call DSA in every sample (row of ``mfi``) against one donor; excluded rows get no call."""
+    panel = match.panel
+    matrix = np.asarray(mfi, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix[np.newaxis, :]
+    if matrix.shape[1] != len(panel):
+        raise ValueError(f"MFI has {matrix.shape[1]} beads, the panel {len(panel)}")
+    n_samples = matrix.shape[0]
+    skip = np.zeros(n_samples, bool) if excluded is None else np.asarray(excluded, dtype=bool)
+    if skip.shape != (n_samples,):
+        raise ValueError(f"excluded has shape {skip.shape}, expected ({n_samples},)")
+    plan = _plan(match)
+    cutoffs = cutoff_vector(panel.loci, panel.hla_classes, rules)
+    positive = positive_mask(matrix, cutoffs, panel.groups, rules) & ~skip[:, np.newaxis]
+    category = strength_category(matrix, cutoffs, positive, rules)
+    chain = attribute_chains(positive, match, plan)
+    flat = _flat_index(chain)
+    level = np.take(plan.levels.ravel(), flat)
+    target_index = np.take(plan.table.ravel(), flat)
+    n_targets = len(plan.targets)
+    # Highest called bead of each target: scatter the (few) DSA beads into (samples × targets).
+    rows, cols = np.nonzero(target_index >= 0)
+    hit_target = target_index[rows, cols]
+    called = np.full((n_samples, n_targets), -np.inf, dtype=np.float32)
+    np.maximum.at(called, (rows, hit_target), matrix[rows, cols])
+    target_positive = np.zeros((n_samples, n_targets), dtype=bool)
+    target_positive[rows, hit_target] = True
+    decided = np.zeros((n_samples, n_targets), dtype=bool)
+    sure = chain[rows, cols] != CHAIN_UNDECIDABLE
+    decided[rows[sure], hit_target[sure]] = True
+    if n_targets:
+        highest = np.maximum.reduceat(matrix[:, plan.columns], plan.starts, axis=1)
+    else:
+        highest = np.zeros((n_samples, 0), dtype=np.float32)
+    target_mfi = np.where(target_positive, called, highest).astype(np.float32)
+    values = np.where(decided, target_mfi, 0.0)
+    self_flag = positive & (chain == CHAIN_NONE) & (
+        ((match.primary_level > NONE) & match.primary_self)
+        | ((match.alpha_level > NONE) & match.alpha_self)
+    )
+    return PanelEvaluation(
+        match=match, rules=rules, value_kind=value_kind, mfi=matrix, positive=positive,
+        category=category, chain=chain, level=level, target_index=target_index,
+        targets=plan.targets, target_mfi=target_mfi, target_positive=target_positive,
+        immunodominant_mfi=(
+            values.max(axis=1) if n_targets else np.zeros(n_samples)
+        ).astype(np.float32),
+        sum_mfi=values.sum(axis=1).astype(np.float32), excluded=skip,
+        undecidable_targets=plan.undecidable, self_flag=self_flag,
+    )
+
+
+def evaluate_values(
+    values: Mapping[str, npt.ArrayLike | None],
+    match: DonorMatch,
+    rules: Rules = DEFAULT_RULES,
+    *,
+    excluded: npt.ArrayLike | None = None,
+) -> PanelEvaluation:
+    """As ``evaluate``, choosing the MFI kind (normalized / BCM / raw) by the rules."""
+    kind, matrix = choose_value(values, rules)
+    return evaluate(matrix, match, rules, value_kind=kind, excluded=excluded)
+
+
+def evaluate_exposure(
+    values: Mapping[str, npt.ArrayLike | None],
+    panel: BeadPanel,
+    donors: Sequence[DonorHLA],
+    reference: SerologyReference,
+    *,
+    recipient: DonorHLA | None = None,
+    rules: Rules = DEFAULT_RULES,
+    excluded: npt.ArrayLike | None = None,
+) -> dict[str, PanelEvaluation]:
+    """Every donor of an exposure (multi-donor products, repeat infusions), each on its own."""
+    return {
+        donor.donor_id: evaluate_values(
+            values, match_donor(panel, donor, reference, recipient), rules, excluded=excluded
+        )
+        for donor in donors
+    }
+
+
+def _chain_name(code: int, bead_locus: str, alpha_locus: str | None) -> str:
+    return {
+        CHAIN_PRIMARY: bead_locus,
+        CHAIN_ALPHA: alpha_locus or "",
+        CHAIN_BOTH: f"{alpha_locus}+{bead_locus}",
+        CHAIN_PARTIAL: "heterodimer",
+        CHAIN_UNDECIDABLE: UNDECIDABLE,
+    }.get(code, "")
+
+
+def _bead_call(ev: PanelEvaluation, row: int, b: int) -> BeadCall:
+    panel, match = ev.match.panel, ev.match
+    bead = panel.beads[b]
+    return BeadCall(
+        bead_id=bead.bead_id, specificity=bead.label, antigen=match.antigen[b],
+        mfi=float(ev.mfi[row, b]), level=LEVEL_NAMES[int(ev.level[row, b])],
+        chain=_chain_name(int(ev.chain[row, b]), panel.loci[b],
+                          bead.alpha.locus if bead.alpha else None),
+        category=CATEGORY_NAMES[int(ev.category[row, b])], epitope=match.epitope[b],
+    )
+
+
+def _warnings(beads: list[BeadCall], codes: set[int], shared: bool) -> tuple[str, ...]:
+    found = []
+    if shared:
+        found.append("the recipient carries this antigen at a lower resolution: an allele-specific "
+                     "antibody, or self")
+    if CHAIN_BOTH in codes or CHAIN_PARTIAL in codes:
+        found.append("both chains mixed across the panel: reactivity kept on the heterodimer")
+    if CHAIN_PARTIAL in codes:
+        found.append("the donor carries only one chain of the reactive heterodimer")
+    if any(b.level == "possible" for b in beads):
+        found.append("possible DSA: the donor typing does not resolve this antigen")
+    return tuple(found)
+
+
+def _sample_objects(ev: PanelEvaluation, row: int) -> SampleDSA:
+    match = ev.match
+    grouped: dict[int, list[int]] = {}
+    for b in np.flatnonzero(ev.target_index[row] >= 0):
+        grouped.setdefault(int(ev.target_index[row, b]), []).append(int(b))
+    calls, undecidable = [], []
+    for t, beads in grouped.items():
+        bead_calls = sorted((_bead_call(ev, row, b) for b in beads), key=lambda c: -c.mfi)
+        codes = {int(ev.chain[row, b]) for b in beads}
+        top = max(beads, key=lambda b: float(ev.mfi[row, b]))
+        best_level = max(int(ev.level[row, b]) for b in beads)
+        chains = sorted({c.chain for c in bead_calls})
+        call = DSACall(
+            donor_id=match.donor_id, target=ev.targets[t], level=LEVEL_NAMES[best_level],
+            chain="/".join(chains), mfi=float(ev.mfi[row, top]),
+            category=CATEGORY_NAMES[int(ev.category[row, top])], value_kind=ev.value_kind,
+            beads=tuple(bead_calls),
+            warnings=_warnings(bead_calls, codes, any(match.shared[b] for b in beads)),
+        )
+        (undecidable if codes == {CHAIN_UNDECIDABLE} else calls).append(call)
+    calls.sort(key=lambda c: -c.mfi)
+    undecidable.sort(key=lambda c: -c.mfi)
+    self_beads = tuple(_bead_call(ev, row, int(b)) for b in np.flatnonzero(ev.self_flag[row]))
+    classes = {c for c in match.panel.hla_classes if c}
+    return SampleDSA(
+        index=row, donor_id=match.donor_id, hla_class="/".join(sorted(classes)),
+        value_kind=ev.value_kind, rules_version=ev.rules.version, excluded=bool(ev.excluded[row]),
+        calls=tuple(calls), undecidable=tuple(undecidable), self_beads=self_beads,
+        immunodominant=calls[0] if calls else None, sum_mfi=float(sum(c.mfi for c in calls)),
+        notes=match.notes,
+    )

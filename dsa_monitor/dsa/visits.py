@@ -1,0 +1,146 @@
+"""Which sample is the baseline and which is each visit of an exposure; which visits are overdue.
+
+DSA_RULES.md §4: baseline = the last sample before the exposure within a window; visits M1..M12 by
+default, each with its window (``rules.Rules.visits``, per study); other samples are unscheduled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .rules import Rules
+
+BASELINE = "baseline"
+UNSCHEDULED = "unscheduled"
+PRE_EXPOSURE = "pre-exposure"  # before the exposure but not the baseline (older, or out of window)
+
+
+@dataclass(frozen=True, slots=True)
+class SampleRef:
+    """A serum as the timeline needs it: when drawn, whether QC passed, on which assay."""
+
+    sample_id: str
+    date: dt.date
+    qc_failed: bool = False
+    qc_reason: str | None = None
+    assay: str | None = None  # vendor/kit/lot: a trend across a change must say so
+
+
+@dataclass(frozen=True, slots=True)
+class VisitWindow:
+    """A scheduled visit of one exposure, in dates."""
+
+    name: str
+    target: dt.date
+    opens: dt.date
+    closes: dt.date
+
+    def contains(self, day: dt.date) -> bool:
+        return self.opens <= day <= self.closes
+
+
+@dataclass(frozen=True, slots=True)
+class VisitAssignment:
+    """The visit a sample counts as, and its day relative to the exposure (day 0)."""
+
+    sample: SampleRef
+    visit: str  # "baseline", a visit name, "unscheduled" or "pre-exposure"
+    day: int
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueVisit:
+    """A visit whose window has closed without a usable sample."""
+
+    name: str
+    window: VisitWindow
+    reason: str  # "no sample" or "only QC-failed samples"
+
+
+def visit_windows(exposure: dt.date, rules: Rules) -> list[VisitWindow]:
+    """The dated windows of the rules' visit schedule for an exposure on ``exposure``."""
+    return [
+        VisitWindow(
+            spec.name,
+            exposure + dt.timedelta(days=spec.day),
+            exposure + dt.timedelta(days=spec.day - spec.before),
+            exposure + dt.timedelta(days=spec.day + spec.after),
+        )
+        for spec in rules.visits
+    ]
+
+
+def _is_pre_exposure(sample: SampleRef, exposure: dt.date, rules: Rules) -> bool:
+    return sample.date < exposure or (rules.baseline_same_day and sample.date == exposure)
+
+
+def assign_visits(
+    exposure: dt.date,
+    samples: Sequence[SampleRef],
+    rules: Rules,
+    *,
+    until: dt.date | None = None,
+) -> list[VisitAssignment]:
+    """Label every sample of an exposure, in date order; samples after ``until`` are left out.
+
+    Baseline: the last QC-passing sample on or before the exposure (rules.baseline_same_day)
+    within ``baseline_window_days``. Each visit takes the QC-passing sample closest to its target
+    day inside its window (one sample, one visit); QC-failed samples take the label of a window
+    they fall in but never stand for it.
+    """
+    kept = sorted((s for s in samples if until is None or s.date <= until),
+                  key=lambda s: (s.date, s.sample_id))
+    earliest = exposure - dt.timedelta(days=rules.baseline_window_days)
+    before = [s for s in kept if _is_pre_exposure(s, exposure, rules)]
+    baseline = next((s for s in reversed(before) if not s.qc_failed and s.date >= earliest), None)
+    after = [s for s in kept if not _is_pre_exposure(s, exposure, rules)]
+    windows = visit_windows(exposure, rules)
+    pairs = sorted(
+        (abs((s.date - w.target).days), s.date, i, s.sample_id)
+        for i, w in enumerate(windows)
+        for s in after
+        if not s.qc_failed and w.contains(s.date)
+    )
+    label: dict[str, str] = {}
+    taken: set[int] = set()
+    for _, _, i, sample_id in pairs:
+        if i not in taken and sample_id not in label:
+            label[sample_id] = windows[i].name
+            taken.add(i)
+    assignments = []
+    for sample in kept:
+        if sample in before:
+            visit = BASELINE if sample is baseline else PRE_EXPOSURE
+        elif sample.sample_id in label:
+            visit = label[sample.sample_id]
+        else:
+            visit = next((w.name for w in windows if w.contains(sample.date)), UNSCHEDULED)
+            visit = visit if sample.qc_failed else UNSCHEDULED
+        assignments.append(VisitAssignment(sample, visit, (sample.date - exposure).days))
+    return assignments
+
+
+def overdue_visits(
+    exposure: dt.date,
+    assignments: Sequence[VisitAssignment],
+    rules: Rules,
+    as_of: dt.date,
+    *,
+    until: dt.date | None = None,
+) -> list[OverdueVisit]:
+    """Visits whose window closed before ``as_of`` with no QC-passing sample in it.
+
+    Visits opening after ``until`` (the next exposure ends this one's follow-up) are never due.
+    """
+    overdue = []
+    for window in visit_windows(exposure, rules):
+        if window.closes >= as_of or (until is not None and window.opens > until):
+            continue
+        inside = [a for a in assignments if a.visit == window.name]
+        if any(not a.sample.qc_failed for a in inside):
+            continue
+        reason = "only QC-failed samples" if inside else "no sample"
+        overdue.append(OverdueVisit(window.name, window, reason))
+    return overdue

@@ -1,0 +1,9 @@
+"""The upload pipeline: lab file bytes in, samples stored all or nothing, JSON-ready answer out."""
+
+from __future__ import annotations
+
+from .manifest import read_manifest
+from .result import StoredSample, UploadResult
+from .upload import import_parsed, import_upload
+
+__all__ = ["StoredSample", "UploadResult", "import_parsed", "import_upload", "read_manifest"]

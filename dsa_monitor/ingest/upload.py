@@ -1,0 +1,380 @@
+"""One upload, all or nothing: parse, place each sample with its recipient, QC, store, audit.
+
+The CLI (`dsa-monitor import`) and the HTTP upload both call ``import_upload``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Mapping
+
+from sqlite_utils import Database
+
+from ..errors import DSAMonitorError, FileFormatError, UnknownPatient, UploadTooLarge
+from ..sab.model import ParsedFile, ParseOptions, SampleResult
+from ..store import audit, uploads
+from ..store.catalogues import catalogue_registry
+from ..store.connection import write_transaction
+from ..store.schema import SERUM_TREATMENTS
+from ..store.studies import find_recipients
+from .result import StoredSample, UploadResult
+
+log = logging.getLogger(__name__)
+
+
+def import_upload(
+    db: Database,
+    data: bytes,
+    file_name: str,
+    *,
+    user: str,
+    format: str | None = None,
+    manifest: Mapping[str, dt.date] | None = None,
+    options: ParseOptions | None = None,
+    max_bytes: int | None = None,
+    qc_limits: Mapping[str, Mapping[str, float]] | None = None,
+    serum_treatment: str = "neat",
+    study: int | str | None = None,
+) -> UploadResult:
+    """Store one lab file in one transaction, or nothing from it, recording why it was rejected.
+
+    ``qc_limits`` maps a kit or a lot to control-bead limits; a lot's registered catalogue and the
+    file's own limits (.eds) take precedence. Errors are raised unchanged once the rejection is
+    kept.
+    """
+    _own_transactions(db)
+    attempt = _attempt(data, file_name, user)
+    if max_bytes is not None and len(data) > max_bytes:
+        error = UploadTooLarge(
+            f"{file_name}: {len(data) / 1_048_576:.1f} MB is over the upload limit of "
+            f"{max_bytes / 1_048_576:.0f} MB",
+            file=file_name,
+            size=len(data),
+            limit=max_bytes,
+        )
+        _record_rejection(db, attempt, format, error, keep_bytes=False)
+        raise error
+    first = uploads.find_stored_upload(db, attempt["sha256"])
+    if first is not None:
+        return _duplicate(db, first, attempt)
+    try:
+        parsed = parse(db, data, file_name, format=format, options=options)
+    except Exception as error:
+        _record_rejection(db, attempt, format, error, keep_bytes=True)
+        raise
+    return import_parsed(
+        db, parsed, data, user=user, manifest=manifest, qc_limits=qc_limits,
+        serum_treatment=serum_treatment, study=study,
+    )
+
+
+def import_parsed(
+    db: Database,
+    parsed: ParsedFile,
+    data: bytes,
+    *,
+    user: str,
+    manifest: Mapping[str, dt.date] | None = None,
+    qc_limits: Mapping[str, Mapping[str, float]] | None = None,
+    serum_treatment: str = "neat",
+    study: int | str | None = None,
+) -> UploadResult:
+    """The storing half of ``import_upload``, for a file already parsed from ``data``."""
+    _own_transactions(db)
+    attempt = _attempt(data, parsed.file_name, user)
+    try:
+        if serum_treatment not in SERUM_TREATMENTS:
+            raise DSAMonitorError(
+                f"serum treatment {serum_treatment!r} is not one of {', '.join(SERUM_TREATMENTS)}"
+            )
+        with write_transaction(db):
+            # Checked under the write lock: the same file may have arrived meanwhile.
+            first = uploads.find_stored_upload(db, attempt["sha256"])
+            if first is not None:
+                return _duplicate(db, first, attempt)
+            return _store(
+                db, parsed, attempt, manifest or {}, qc_limits or {}, serum_treatment, study
+            )
+    except Exception as error:
+        _record_rejection(db, attempt, parsed.format, error, keep_bytes=True)
+        raise
+
+
+def _own_transactions(db: Database) -> None:
+    """An upload commits (or records its rejection) itself: it cannot join another transaction."""
+    if db.conn.in_transaction:
+        raise RuntimeError("import_upload must not be called inside an open transaction")
+
+
+def _attempt(data: bytes, file_name: str, user: str) -> dict:
+    return {
+        "data": data,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "file_name": file_name,
+        "size": len(data),
+        "user": user,
+    }
+
+
+def parse(
+    db: Database, data: bytes, file_name: str, *, format: str | None, options: ParseOptions | None
+) -> ParsedFile:
+    """Read the file with the registered lot catalogues at hand; parse errors pass unchanged."""
+    from ..sab.formats import parse_file
+
+    options = options or ParseOptions()
+    if options.catalogues is None:
+        options = dataclasses.replace(options, catalogues=catalogue_registry(db))
+    return parse_file(data, file_name, format=format, options=options)
+
+
+def _store(
+    db: Database,
+    parsed: ParsedFile,
+    attempt: dict,
+    manifest: Mapping[str, dt.date],
+    qc_limits: Mapping[str, Mapping[str, float]],
+    serum_treatment: str,
+    study: int | str | None,
+) -> UploadResult:
+    if not parsed.samples:
+        raise FileFormatError("the file holds no samples", file=attempt["file_name"])
+    recipients = _place(db, parsed, study)
+    identities = _identities(parsed, serum_treatment)
+    previous = uploads.current_samples(db, identities)
+    warnings = list(parsed.warnings)
+    unused = sorted(set(manifest) - {s.sample_id for s in parsed.samples})
+    if unused:
+        warnings.append(f"the manifest names samples not in the file: {', '.join(unused)}")
+    upload_id = uploads.create_upload(
+        db,
+        data=attempt["data"],
+        sha256=attempt["sha256"],
+        file_name=attempt["file_name"],
+        size=attempt["size"],
+        format=parsed.format,
+        user=attempt["user"],
+        outcome="stored",
+    )
+    registry = catalogue_registry(db)
+    result = UploadResult(
+        outcome="stored",
+        upload_id=upload_id,
+        sha256=attempt["sha256"],
+        file_name=attempt["file_name"],
+        format=parsed.format,
+        warnings=warnings,
+    )
+    for sample, identity, recipient_id in zip(parsed.samples, identities, recipients, strict=True):
+        warnings.extend(f"sample {sample.sample_id}: {warning}" for warning in sample.warnings)
+        draw_date, source = _draw_date(sample, manifest, attempt["file_name"], warnings)
+        verdict = _qc(sample, registry, qc_limits)
+        sample_id = uploads.insert_sample(
+            db,
+            sample,
+            upload_id=upload_id,
+            recipient_id=recipient_id,
+            draw_date=draw_date,
+            draw_date_source=source,
+            qc_status=verdict.status,
+            qc_reasons=list(verdict.reasons),
+            serum_treatment=serum_treatment,
+        )
+        old = previous.get(identity)
+        if old is not None:
+            uploads.supersede(db, old, sample_id, user=attempt["user"], upload_id=upload_id)
+        result.samples.append(
+            StoredSample(
+                sample_id=sample_id,
+                lab_sample_id=sample.sample_id,
+                patient_id=sample.patient_id,
+                recipient_id=recipient_id,
+                hla_class=sample.hla_class,
+                lot=sample.lot,
+                draw_date=draw_date,
+                draw_date_source=source,
+                qc_status=verdict.status,
+                qc_reasons=list(verdict.reasons),
+                excluded=verdict.status == "fail",
+                beads=len(sample.beads),
+                supersedes=old,
+            )
+        )
+    uploads.set_upload_summary(db, upload_id, result.to_dict())
+    audit.record(
+        db,
+        user=attempt["user"],
+        action="import",
+        entity="upload",
+        entity_id=upload_id,
+        details={"samples": len(result.samples), "superseded": result.superseded},
+    )
+    return result
+
+
+def _place(db: Database, parsed: ParsedFile, study: int | str | None) -> list[int]:
+    """Each sample's recipient, by the lab's patient ID or subject code; unknown ones are listed."""
+    wanted = {s.patient_id.strip() for s in parsed.samples if s.patient_id and s.patient_id.strip()}
+    candidates = find_recipients(db, wanted, study)
+    placed: list[int] = []
+    unknown: list[str] = []
+    ambiguous: list[str] = []
+    for sample in parsed.samples:
+        pid = (sample.patient_id or "").strip()
+        matches = candidates.get(pid, set())
+        if len(matches) == 1:
+            placed.append(next(iter(matches)))
+        elif not pid:
+            unknown.append(f"(no patient ID: sample {sample.sample_id})")
+        elif matches:
+            ambiguous.append(pid)
+        else:
+            unknown.append(pid)
+    if unknown or ambiguous:
+        unknown, ambiguous = sorted(set(unknown)), sorted(set(ambiguous))
+        parts = []
+        if unknown:
+            parts.append(f"unknown patient IDs: {', '.join(unknown)}")
+        if ambiguous:
+            parts.append(f"patient IDs matching several recipients: {', '.join(ambiguous)}")
+        raise UnknownPatient(
+            f"{parsed.file_name}: {'; '.join(parts)} (register them as a recipient's lab ID first)",
+            file=parsed.file_name,
+            unknown=unknown or None,
+            ambiguous=ambiguous or None,
+        )
+    return placed
+
+
+def _identities(parsed: ParsedFile, serum_treatment: str) -> list[uploads.SampleIdentity]:
+    """Lab sample ID, class, lot, treatment: what a corrected file shares with the one it fixes."""
+    seen: dict[uploads.SampleIdentity, SampleResult] = {}
+    for sample in parsed.samples:
+        identity = (sample.sample_id, sample.hla_class, sample.lot, serum_treatment)
+        if identity in seen:
+            raise FileFormatError(
+                f"sample {sample.sample_id!r} appears twice for class {sample.hla_class}"
+                f" lot {sample.lot}",
+                file=parsed.file_name,
+                line=sample.line,
+            )
+        seen[identity] = sample
+    return list(seen)
+
+
+def _draw_date(
+    sample: SampleResult, manifest: Mapping[str, dt.date], file_name: str, warnings: list[str]
+) -> tuple[dt.date, str]:
+    """The file's draw date, else the manifest's, else the run date (said so in the result)."""
+    listed = manifest.get(sample.sample_id)
+    if sample.draw_date is not None:
+        if listed is not None and listed != sample.draw_date:
+            warnings.append(
+                f"sample {sample.sample_id}: the file's draw date {sample.draw_date} is used, "
+                f"the manifest says {listed}"
+            )
+        return sample.draw_date, "file"
+    if listed is not None:
+        return listed, "manifest"
+    if sample.run_date is not None:
+        warnings.append(
+            f"sample {sample.sample_id}: no draw date in the file or manifest; the run date "
+            f"{sample.run_date} is used"
+        )
+        return sample.run_date, "run_date"
+    raise FileFormatError(
+        f"sample {sample.sample_id!r} has neither a draw date nor a run date",
+        file=file_name,
+        line=sample.line,
+        expected="a draw date in a manifest",
+    )
+
+
+def _qc(sample: SampleResult, registry, qc_limits: Mapping[str, Mapping[str, float]]):
+    """Control-bead QC, limits layered kit < lot < registered catalogue < the file's own (.eds)."""
+    from ..sab.qc import evaluate_qc
+
+    limits: dict[str, float] = {}
+    for key in (sample.kit, sample.lot):
+        if key and key in qc_limits:
+            limits.update(qc_limits[key])
+    catalogue = registry.get(sample.lot) if sample.lot else None
+    if catalogue is not None:
+        limits.update(catalogue.qc_limits)
+    return evaluate_qc(sample, limits)
+
+
+def _duplicate(db: Database, first: dict, attempt: dict) -> UploadResult:
+    """The same bytes again: nothing is stored twice; the answer names the first upload."""
+    with write_transaction(db):
+        audit.record(
+            db,
+            user=attempt["user"],
+            action="upload_duplicate",
+            entity="upload",
+            entity_id=first["id"],
+            details={"file_name": attempt["file_name"], "sha256": attempt["sha256"]},
+        )
+    samples = [
+        StoredSample(
+            sample_id=s["id"],
+            lab_sample_id=s["lab_sample_id"],
+            patient_id=s["patient_id"],
+            recipient_id=s["recipient_id"],
+            hla_class=s["hla_class"],
+            lot=s["lot"],
+            draw_date=dt.date.fromisoformat(s["draw_date"]),
+            draw_date_source=s["draw_date_source"],
+            qc_status=s["qc_status"],
+            qc_reasons=s["qc_reasons"],
+            excluded=s["excluded"],
+            beads=s["bead_count"],
+        )
+        for s in uploads.list_samples(db, upload_id=first["id"], include_superseded=True)
+    ]
+    return UploadResult(
+        outcome="duplicate",
+        upload_id=first["id"],
+        sha256=attempt["sha256"],
+        file_name=attempt["file_name"],
+        format=first["format"],
+        samples=samples,
+        duplicate_of=first["id"],
+        warnings=[
+            f"the same file was uploaded as upload {first['id']} ({first['file_name']}, "
+            f"{first['uploaded_at']} by {first['uploaded_by']}); nothing new was stored"
+        ],
+    )
+
+
+def _record_rejection(
+    db: Database, attempt: dict, format: str | None, error: Exception, *, keep_bytes: bool
+) -> None:
+    """Keep a rejected upload and its reason in a transaction of its own, so the lab can see why."""
+    details = (
+        error.to_dict()
+        if isinstance(error, DSAMonitorError)
+        else {
+            "code": "internal_error",
+            "message": f"{type(error).__name__}: {error}",
+            "details": {},
+        }
+    )
+    try:
+        with write_transaction(db):
+            uploads.create_upload(
+                db,
+                data=attempt["data"] if keep_bytes else None,
+                sha256=attempt["sha256"],
+                file_name=attempt["file_name"],
+                size=attempt["size"],
+                format=format,
+                user=attempt["user"],
+                outcome="rejected",
+                error=details,
+            )
+    except Exception:  # the original error matters more than the record of it
+        log.exception("could not record the rejected upload %s", attempt["file_name"])

@@ -1,0 +1,122 @@
+"""Group bead rows into samples the same way for every row-per-bead export, with the same checks.
+
+A sample is one serum on one lot: rows are grouped by (sample ID, lot). The same bead twice in a
+sample, a sample whose patient or run date changes between rows, or beads of both classes in one
+sample are errors located to the line. Patient names are protected health information: columns
+holding them are dropped on reading, and only the fact that they were present is reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ...errors import FileFormatError, InvalidHLAName
+from ..csvtable import Row, Table, column_key
+from ..model import BeadResult, SampleResult
+from ..specificity import parse_specificity, specificity_class
+
+# Column names (compared by ``column_key``) that hold names or birth dates of patients.
+PHI_KEYS = frozenset({
+    "patientname", "name", "firstname", "lastname", "surname", "givenname", "familyname",
+    "patientfirstname", "patientlastname", "dob", "dateofbirth", "birthdate", "patientdob",
+})
+
+
+def phi_columns(table: Table) -> list[int]:
+    """Indexes of the columns that hold patient names or birth dates."""
+    return [i for i, column in enumerate(table.columns) if column_key(column) in PHI_KEYS]
+
+
+def phi_warning(table: Table, indexes: list[int]) -> str | None:
+    """The file-level note saying which PHI columns were present and not kept."""
+    if not indexes:
+        return None
+    names = ", ".join(repr(table.columns[i]) for i in indexes)
+    return f"column(s) {names} hold patient-identifying data: present in the file, not kept"
+
+
+def read_specificity(table: Table, row: Row, index: int) -> tuple[str, ...]:
+    """A bead's alleles, or a ``FileFormatError`` at the cell naming what is wrong."""
+    try:
+        return parse_specificity(row.cells[index])
+    except InvalidHLAName as error:
+        raise table.error(
+            f"bead specificity not understood: {error.reason}", row, index,
+            expected="allele names like A*01:01 or DQA1*05:01,DQB1*02:01 ('-' for empty)",
+        ) from None
+
+
+class SampleAssembler:
+    """Collects beads into ``SampleResult``s in file order; checks duplicates and consistency."""
+
+    def __init__(self, file_name: str) -> None:
+        self.file_name = file_name
+        self._samples: dict[tuple[str, str | None], SampleResult] = {}
+        self._bead_lines: dict[tuple[str, str | None], dict[str, int]] = {}
+
+    def sample(
+        self,
+        sample_id: str,
+        lot: str | None,
+        line: int,
+        *,
+        patient_id: str | None = None,
+        run_date: dt.date | None = None,
+        draw_date: dt.date | None = None,
+        **fixed: str | None,
+    ) -> SampleResult:
+        """The sample a row belongs to, created on its first row; its fields must not change."""
+        key = (sample_id, lot)
+        sample = self._samples.get(key)
+        if sample is None:
+            sample = SampleResult(
+                sample_id=sample_id, lot=lot, line=line, patient_id=patient_id,
+                run_date=run_date, draw_date=draw_date, **fixed,  # type: ignore[arg-type]
+            )
+            self._samples[key] = sample
+            self._bead_lines[key] = {}
+            return sample
+        for name, first, value in (
+            ("patient", sample.patient_id, patient_id),
+            ("run date", sample.run_date, run_date),
+            ("draw date", sample.draw_date, draw_date),
+        ):
+            if value is not None and first is not None and value != first:
+                raise FileFormatError(
+                    f"sample {sample_id!r} changes {name} from {first} (line {sample.line})",
+                    file=self.file_name, line=line, value=str(value),
+                    expected=f"one {name} per sample",
+                )
+        return sample
+
+    def add(self, sample: SampleResult, bead: BeadResult) -> None:
+        """Add a bead; the same bead twice in one sample is an error naming both lines."""
+        lines = self._bead_lines[(sample.sample_id, sample.lot)]
+        first = lines.get(bead.bead_id)
+        if first is not None:
+            raise FileFormatError(
+                f"bead {bead.bead_id!r} of sample {sample.sample_id!r} appears twice"
+                f" (first on line {first})",
+                file=self.file_name, line=bead.line, expected="one row per sample and bead",
+            )
+        lines[bead.bead_id] = bead.line or 0
+        sample.beads.append(bead)
+
+    def finish(self) -> list[SampleResult]:
+        """The samples, each with its HLA class settled from the file or from its beads."""
+        for sample in self._samples.values():
+            for bead in sample.beads:
+                bead_class = specificity_class(bead.specificity)
+                if bead_class is None:
+                    continue
+                if sample.hla_class is None:
+                    sample.hla_class = bead_class
+                elif bead_class != sample.hla_class:
+                    raise FileFormatError(
+                        f"bead {bead.bead_id!r} carries class {bead_class} alleles"
+                        f" ({', '.join(bead.specificity)}) in a class {sample.hla_class} sample"
+                        f" {sample.sample_id!r}",
+                        file=self.file_name, line=bead.line,
+                        expected="one HLA class per sample and lot",
+                    )
+        return list(self._samples.values())

@@ -1,0 +1,373 @@
+"""Luminex xPONENT CSV exports: the raw instrument output, read with the lot's registered catalogue.
+
+The file names bead regions only (``"103"``, ``"NC"``); what each region carries comes from the lot
+catalogue the lab registered (Immucor .eds or One Lambda lot sheet), found by ``ProtocolName``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+from dataclasses import dataclass, field
+
+from ...errors import FileFormatError, UnknownLot
+from ..catalogue import Catalogue, CatalogueBead, CatalogueRegistry
+from ..dates import DAY_FIRST, MONTH_FIRST, DateError, date_order, parse_date
+from ..model import BeadResult, ParsedFile, ParseOptions, SampleResult
+
+_WELL = re.compile(r"([A-P]\d{1,2})\)?\s*$")
+_SLASH_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\b")
+_MISSING = frozenset({"", "NAN", "NONE", "N/A", "NA", "-"})
+REGISTER_HINT = (
+    "register the lot's catalogue first (`dsa-monitor catalogue add <file>` with its Immucor .eds "
+    "file or One Lambda lot sheet CSV), or name the lot when uploading if ProtocolName does not "
+    "carry it"
+)
+
+
+@dataclass(slots=True)
+class _Block:
+    name: str
+    line: int
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Export:
+    header: dict[str, tuple[int, list[str]]]
+    header_dates: list[tuple[int, str]]
+    blocks: dict[str, _Block]
+    decimal_comma: bool
+
+
+def sniff(text: str) -> bool:
+    """True for an xPONENT / Luminex IS export: a ``Program`` line first, ``DataType:`` blocks."""
+    head = text.lstrip("\ufeff \r\n")[:200]
+    return bool(re.match(r'"?Program"?\s*[,;]', head)) and "DataType:" in text
+
+
+def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
+    """Read every well of the Median block as a sample, interpreted with the registered lot."""
+    export = _read(text, file_name)
+    median = export.blocks.get("median")
+    if median is None or not median.rows:
+        raise FileFormatError('no Median block ("DataType:","Median"): file truncated or not '
+                              "an xPONENT results export", file=file_name)
+    parsed = ParsedFile(format="xponent", file_name=file_name)
+    catalogue = _catalogue(export, file_name, options, parsed.warnings)
+    run_date = _run_date(export, file_name, options)
+    header_line, header = median.rows[0]
+    if len(header) < 3 or [c.lower() for c in header[:2]] != ["location", "sample"]:
+        raise FileFormatError("Median block header must start with Location, Sample",
+                              file=file_name, line=header_line, value=",".join(header[:3]))
+    analytes = [a for a in header[2:] if a.lower() != "total events"]
+    beads = _match_beads(analytes, _regions(export), catalogue, file_name, header_line)
+    absent = [b.bead_id for b in catalogue.beads if b.bead_id not in {x.bead_id for x in beads}]
+    if absent:
+        parsed.warnings.append(f"{len(absent)} bead(s) of lot {catalogue.lot} are not in the file: "
+                               + ", ".join(absent))
+    counts = _by_location(export.blocks.get("count"), header, file_name, export)
+    net = _by_location(export.blocks.get("net mfi"), header, file_name, export)
+    if "count" not in export.blocks:
+        parsed.warnings.append("no Count block: bead event counts were not checked")
+    width = len(header)
+    for line, row in median.rows[1:]:
+        if len(row) < width:
+            raise FileFormatError(
+                f"row has {len(row)} cells where the header has {width} (file truncated?)",
+                file=file_name, line=line, value=",".join(row),
+            )
+        location, sample_id = row[0], row[1] or row[0]
+        values = _numbers(row, header, line, file_name, export)
+        sample = SampleResult(
+            sample_id=sample_id, run_date=run_date, vendor=catalogue.vendor, kit=catalogue.kit,
+            lot=catalogue.lot, hla_class=catalogue.hla_class, qc_limits=dict(catalogue.qc_limits),
+            line=line, well=_well(location),
+        )
+        low: list[str] = []
+        for analyte, bead in zip(analytes, beads, strict=True):
+            result = _bead_result(bead, values.get(analyte), line)
+            if analyte != bead.bead_id:
+                result.extra["analyte"] = analyte
+            count = counts.get(location, {}).get(analyte)
+            if count is not None:
+                result.count = int(count)
+                if result.count < options.min_bead_count:
+                    low.append(f"{bead.bead_id} ({result.count})")
+            net_mfi = net.get(location, {}).get(analyte)
+            if net_mfi is not None:
+                result.extra["net_mfi"] = f"{net_mfi:g}"
+            if result.raw_mfi is None:
+                sample.warnings.append(f"bead {bead.bead_id}: no Median value")
+            sample.beads.append(result)
+        if low:
+            sample.warnings.append(
+                f"{len(low)} bead(s) with fewer than {options.min_bead_count} events "
+                f"(unreliable): {', '.join(low)}"
+            )
+        parsed.samples.append(sample)
+    _check_samples(export, parsed, file_name)
+    _dilutions(export, parsed)
+    _instrument_warnings(export, parsed)
+    return parsed
+
+
+def _read(text: str, file_name: str) -> _Export:
+    """Split the export into its key/value header and its ``DataType:`` blocks."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    delimiter = ";" if first.replace('"', "").startswith("Program;") else ","
+    header: dict[str, tuple[int, list[str]]] = {}
+    header_dates: list[tuple[int, str]] = []
+    blocks: dict[str, _Block] = {}
+    block: _Block | None = None
+    in_results = False
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
+    try:
+        for row in reader:
+            line = reader.line_num
+            cells = [cell.strip() for cell in row]
+            if not any(cells):
+                block = None
+                continue
+            if cells[0].startswith("-- CRC --") or cells[0].startswith("CRC32:"):
+                break
+            if not in_results:
+                if cells[0] == "Results":
+                    in_results = True
+                    continue
+                header.setdefault(cells[0], (line, cells[1:]))
+                header_dates.extend((line, cell) for cell in cells[1:])
+                continue
+            if cells[0] == "DataType:":
+                name = cells[1].strip().lower() if len(cells) > 1 else ""
+                block = blocks.setdefault(name, _Block(name, line))
+                continue
+            if block is not None:
+                block.rows.append((line, cells))
+    except csv.Error as exc:
+        raise FileFormatError(f"unreadable CSV: {exc}", file=file_name,
+                              line=reader.line_num) from None
+    if not in_results:
+        raise FileFormatError('no "Results" section: file truncated or not an xPONENT export',
+                              file=file_name)
+    return _Export(header, header_dates, blocks, decimal_comma=delimiter == ";")
+
+
+def _catalogue(export: _Export, file_name: str, options: ParseOptions,
+               warnings: list[str]) -> Catalogue:
+    """The registered catalogue of the file's lot; refuse an unknown or ambiguous lot."""
+    line, values = export.header.get("ProtocolName", (None, []))
+    protocol = values[0] if values else ""
+    lot = options.lot or protocol
+    if not lot:
+        raise UnknownLot(f"the file names no lot (ProtocolName is empty); {REGISTER_HINT}",
+                         file=file_name, line=line, column="ProtocolName")
+    registry = options.catalogues
+    found = registry.find(lot) if isinstance(registry, CatalogueRegistry) else []
+    if not found:
+        raise UnknownLot(f"no catalogue registered for lot {lot!r}; {REGISTER_HINT}",
+                         file=file_name, line=line, column="ProtocolName", value=lot)
+    if len(found) > 1:
+        raise FileFormatError(
+            f"lot {lot!r} matches several registered lots: "
+            + ", ".join(c.lot for c in found) + "; name the lot when uploading",
+            file=file_name, line=line, column="ProtocolName", value=lot,
+        )
+    catalogue = found[0]
+    if options.lot and protocol and catalogue.lot != protocol:
+        warnings.append(f"lot {catalogue.lot!r} as named at upload (ProtocolName {protocol!r})")
+    elif protocol and catalogue.lot != protocol:
+        warnings.append(f"ProtocolName {protocol!r} read as registered lot {catalogue.lot!r}")
+    return catalogue
+
+
+def _regions(export: _Export) -> dict[str, str]:
+    """Analyte name -> bead region, from the Units / Per Bead Count blocks (``BeadID:`` row)."""
+    for name in ("units", "per bead count", "analysis types"):
+        block = export.blocks.get(name)
+        if block is None:
+            continue
+        rows = {cells[0]: cells[1:] for _, cells in block.rows}
+        if "Analyte:" in rows and "BeadID:" in rows:
+            return dict(zip(rows["Analyte:"], rows["BeadID:"], strict=False))
+    return {}
+
+
+def _match_beads(analytes: list[str], regions: dict[str, str], catalogue: Catalogue,
+                 file_name: str, line: int) -> list[CatalogueBead]:
+    """Each Median column's catalogue bead: by bead id, else by Luminex region."""
+    by_id = {bead.bead_id: bead for bead in catalogue.beads}
+    by_region = {bead.region: bead for bead in catalogue.beads if bead.region}
+    matched: list[CatalogueBead] = []
+    unknown: list[str] = []
+    for analyte in analytes:
+        region = regions.get(analyte)
+        bead = by_id.get(analyte) or by_region.get(region or analyte)
+        if bead is None:
+            unknown.append(analyte if region in (None, analyte) else f"{analyte} (region {region})")
+            continue
+        if region and bead.region and region != bead.region:
+            raise FileFormatError(
+                f"bead {analyte} is region {region} in the file but region {bead.region} in lot "
+                f"{catalogue.lot}: is this the right lot?", file=file_name, line=line,
+                column=analyte, value=region, expected=bead.region,
+            )
+        matched.append(bead)
+    if unknown:
+        raise FileFormatError(
+            f"bead region(s) not in the catalogue of lot {catalogue.lot}: " + ", ".join(unknown),
+            file=file_name, line=line, expected="the lot's registered beads",
+        )
+    seen: set[str] = set()
+    for analyte, bead in zip(analytes, matched, strict=True):
+        if bead.bead_id in seen:
+            raise FileFormatError(f"two columns read as bead {bead.bead_id}", file=file_name,
+                                  line=line, column=analyte)
+        seen.add(bead.bead_id)
+    return matched
+
+
+def _numbers(row: list[str], header: list[str], line: int, file_name: str,
+             export: _Export) -> dict[str, float | None]:
+    values: dict[str, float | None] = {}
+    for column, cell in zip(header[2:], row[2:], strict=False):
+        if column.lower() == "total events":
+            continue
+        values[column] = _number(cell, line, column, file_name, export.decimal_comma)
+    return values
+
+
+def _number(cell: str, line: int, column: str, file_name: str, decimal_comma: bool) -> float | None:
+    if cell.upper() in _MISSING:
+        return None
+    text = cell.replace(",", ".") if decimal_comma and cell.count(",") == 1 else cell
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise FileFormatError("not a number", file=file_name, line=line, column=column,
+                              value=cell)
+    return value
+
+
+def _by_location(block: _Block | None, median_header: list[str], file_name: str,
+                 export: _Export) -> dict[str, dict[str, float | None]]:
+    """A per-well block (Count, Net MFI) as location -> analyte -> value."""
+    if block is None or not block.rows:
+        return {}
+    _, header = block.rows[0]
+    result: dict[str, dict[str, float | None]] = {}
+    for line, row in block.rows[1:]:
+        if len(row) < len(header):
+            raise FileFormatError(
+                f"{block.name} row has {len(row)} cells where its header has {len(header)} "
+                "(file truncated?)", file=file_name, line=line,
+            )
+        result[row[0]] = _numbers(row, header, line, file_name, export)
+    return result
+
+
+def _bead_result(bead: CatalogueBead, median: float | None, line: int) -> BeadResult:
+    """One bead with LIFECODES arithmetic where the lot gives it (BCM = Median - background)."""
+    result = BeadResult(bead_id=bead.bead_id, specificity=bead.specificity, raw_mfi=median,
+                        serology=bead.serology, control=bead.control, line=line)
+    if median is not None and bead.background_mfi is not None:
+        result.bcm = median - bead.background_mfi
+        if bead.rad:
+            result.ad_bcm = result.bcm / bead.rad
+    if bead.epitopes:
+        result.extra["epitopes"] = " ".join(bead.epitopes)
+    return result
+
+
+def _well(location: str) -> str | None:
+    match = _WELL.search(location)
+    return match.group(1) if match else None
+
+
+def _run_date(export: _Export, file_name: str, options: ParseOptions) -> dt.date | None:
+    """The batch start date (else the export date), day/month order never guessed.
+
+    xPONENT writes dates in the Windows locale of the instrument PC, the same way throughout the
+    header. The order is taken from a header date that can be read one way only (``10/14/2023``),
+    else from the lab's configured format; otherwise an ambiguous date is an error.
+    """
+    for key in ("BatchStartTime", "Date"):
+        line, values = export.header.get(key, (None, []))
+        if values and values[0]:
+            text = values[0].split()[0]
+            break
+    else:
+        return None
+    order = _date_order(export, file_name)
+    if order is None and options.date_format:
+        fmt = options.date_format
+        if "%d" in fmt and "%m" in fmt:
+            order = DAY_FIRST if fmt.index("%d") < fmt.index("%m") else MONTH_FIRST
+    try:
+        return parse_date(text, None, order)
+    except DateError as error:
+        raise FileFormatError(f"run date: {error}", file=file_name, line=line, column=key,
+                              value=values[0]) from None
+
+
+def _date_order(export: _Export, file_name: str) -> str | None:
+    """Day-first or month-first when some header date can be read one way only, else None."""
+    evidence: dict[str, tuple[int, str]] = {}
+    for line, cell in export.header_dates:
+        for match in _SLASH_DATE.finditer(cell):
+            order = date_order(match.group())
+            if order is not None:
+                evidence.setdefault(order, (line, cell))
+    if len(evidence) > 1:
+        line, cell = evidence[DAY_FIRST]
+        raise FileFormatError(
+            "the header mixes day/month and month/day dates: configure the lab's date format",
+            file=file_name, line=line, value=cell,
+            expected=f"the order of {evidence[MONTH_FIRST][1]}",
+        )
+    return next(iter(evidence), None)
+
+
+def _check_samples(export: _Export, parsed: ParsedFile, file_name: str) -> None:
+    line, values = export.header.get("Samples", (None, []))
+    if values and values[0].isdigit() and int(values[0]) > len(parsed.samples):
+        raise FileFormatError(
+            f"the header announces {values[0]} samples but the Median block has "
+            f"{len(parsed.samples)} (file truncated?)", file=file_name, line=line,
+        )
+    ids = [s.sample_id for s in parsed.samples]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        parsed.warnings.append("sample id(s) in more than one well: " + ", ".join(repeated))
+
+
+def _dilutions(export: _Export, parsed: ParsedFile) -> None:
+    block = export.blocks.get("dilution factor")
+    if block is None:
+        return
+    factors = {row[0]: row[-1] for _, row in block.rows[1:] if len(row) >= 3}
+    for sample in parsed.samples:
+        location = next((loc for loc in factors if _well(loc) == sample.well), None)
+        factor = factors.get(location or "", "1")
+        if factor not in {"1", "1.0", "1,0"}:
+            sample.warnings.append(f"serum diluted: dilution factor {factor}")
+
+
+def _instrument_warnings(export: _Export, parsed: ParsedFile) -> None:
+    """The instrument's Warnings/Errors rows, also on the sample of the well they name."""
+    block = export.blocks.get("warnings/errors")
+    if block is None:
+        return
+    for _, row in block.rows[1:]:
+        location, status, message = (row + ["", "", ""])[:3]
+        text = f"instrument {status.lower() or 'note'} at {location}: {message}"
+        parsed.warnings.append(text)
+        well = _well(location)
+        for sample in parsed.samples:
+            if well and sample.well == well:
+                sample.warnings.append(text)

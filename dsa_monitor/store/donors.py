@@ -1,0 +1,50 @@
+"""Donors: cord units, living and deceased donors, each known by one code."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+
+from ..errors import Conflict, DSAMonitorError, NotFound
+from . import audit
+from .connection import utc_now, write_transaction
+from .schema import DONOR_KINDS
+
+
+def create_donor(db: Database, code: str, *, kind: str, user: str) -> dict:
+    """Register a donor by its code and kind (cord, living, deceased, other)."""
+    if kind not in DONOR_KINDS:
+        raise DSAMonitorError(f"donor kind {kind!r} is not one of {', '.join(DONOR_KINDS)}")
+    with write_transaction(db):
+        try:
+            cursor = db.conn.execute(
+                "INSERT INTO donors (code, kind, created_at, created_by) VALUES (?, ?, ?, ?)",
+                (code, kind, utc_now(), user),
+            )
+        except sqlite3.IntegrityError as error:
+            raise Conflict(f"donor {code!r} already exists", donor=code) from error
+        donor_id = int(cursor.lastrowid)
+        audit.record(
+            db,
+            user=user,
+            action="create",
+            entity="donor",
+            entity_id=donor_id,
+            details={"code": code, "kind": kind},
+        )
+    return get_donor(db, donor_id)
+
+
+def get_donor(db: Database, donor: int | str) -> dict:
+    """One donor by id or code."""
+    column = "id" if isinstance(donor, int) else "code"
+    rows = list(db.query(f"SELECT * FROM donors WHERE {column} = ?", [donor]))
+    if not rows:
+        raise NotFound(f"no donor {donor!r}", donor=donor)
+    return rows[0]
+
+
+def list_donors(db: Database) -> list[dict]:
+    """All donors, by code."""
+    return list(db.query("SELECT * FROM donors ORDER BY code"))

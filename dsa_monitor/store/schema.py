@@ -1,0 +1,237 @@
+"""The schema: every table's DDL in one place, applied as named forward migrations (sqlite-utils 4).
+
+A migration, once released, is never edited: a change to the schema is a new migration at the end.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from .connection import write_transaction
+
+migrations = Migrations("dsa_monitor")
+
+SERUM_TREATMENTS = ("neat", "EDTA", "DTT", "heat", "dilution")
+DONOR_KINDS = ("cord", "living", "deceased", "other")
+EXPOSURE_KINDS = ("infusion", "transplant")
+DRAW_DATE_SOURCES = ("file", "manifest", "run_date")
+
+INITIAL_DDL = f"""
+CREATE TABLE studies (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL DEFAULT '',
+    visit_schedule TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(visit_schedule)),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE TABLE recipients (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    subject_code TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    UNIQUE (study_id, subject_code)
+);
+-- The lab's patient IDs for a recipient: how uploaded samples find their recipient.
+CREATE TABLE recipient_lab_ids (
+    id INTEGER PRIMARY KEY,
+    recipient_id INTEGER NOT NULL REFERENCES recipients(id),
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    lab_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    UNIQUE (study_id, lab_id)
+);
+CREATE INDEX recipient_lab_ids_lab_id ON recipient_lab_ids(lab_id);
+CREATE TABLE donors (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN {DONOR_KINDS!r}),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+-- Versioned: a change adds a version, earlier versions stay.
+CREATE TABLE typings (
+    id INTEGER PRIMARY KEY,
+    owner_kind TEXT NOT NULL CHECK (owner_kind IN ('recipient', 'donor')),
+    owner_id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    gl_string TEXT NOT NULL,
+    typing_json TEXT NOT NULL CHECK (json_valid(typing_json)),
+    reference_release TEXT,
+    source TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    UNIQUE (owner_kind, owner_id, version)
+);
+CREATE TABLE exposures (
+    id INTEGER PRIMARY KEY,
+    recipient_id INTEGER NOT NULL REFERENCES recipients(id),
+    date TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN {EXPOSURE_KINDS!r}),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX exposures_recipient ON exposures(recipient_id);
+CREATE TABLE exposure_donors (
+    exposure_id INTEGER NOT NULL REFERENCES exposures(id),
+    donor_id INTEGER NOT NULL REFERENCES donors(id),
+    PRIMARY KEY (exposure_id, donor_id)
+) WITHOUT ROWID;
+-- Uploaded bytes, addressed by content: the same file is kept once however often it arrives.
+CREATE TABLE files (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE uploads (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    format TEXT,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('stored', 'rejected')),
+    error TEXT CHECK (error IS NULL OR json_valid(error)),
+    summary TEXT CHECK (summary IS NULL OR json_valid(summary))
+);
+CREATE UNIQUE INDEX uploads_stored_sha256 ON uploads(sha256) WHERE outcome = 'stored';
+CREATE TABLE samples (
+    id INTEGER PRIMARY KEY,
+    recipient_id INTEGER NOT NULL REFERENCES recipients(id),
+    upload_id INTEGER NOT NULL REFERENCES uploads(id),
+    lab_sample_id TEXT NOT NULL,
+    patient_id TEXT,
+    draw_date TEXT NOT NULL,
+    draw_date_source TEXT NOT NULL CHECK (draw_date_source IN {DRAW_DATE_SOURCES!r}),
+    run_date TEXT,
+    vendor TEXT,
+    kit TEXT,
+    lot TEXT,
+    hla_class TEXT CHECK (hla_class IS NULL OR hla_class IN ('I', 'II')),
+    qc_status TEXT NOT NULL CHECK (qc_status IN ('pass', 'warn', 'fail')),
+    qc_reasons TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(qc_reasons)),
+    excluded INTEGER NOT NULL DEFAULT 0,  -- 1: not used for DSA calls (QC failed)
+    serum_treatment TEXT NOT NULL DEFAULT 'neat' CHECK (serum_treatment IN {SERUM_TREATMENTS!r}),
+    bead_count INTEGER NOT NULL,
+    warnings TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(warnings)),
+    well TEXT,
+    superseded_by INTEGER REFERENCES samples(id),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX samples_recipient ON samples(recipient_id, draw_date);
+CREATE INDEX samples_upload ON samples(upload_id);
+CREATE INDEX samples_identity ON samples(lab_sample_id, hla_class, lot, serum_treatment)
+    WHERE superseded_by IS NULL;
+-- One row per bead, in catalogue (file) order: queryable, and loadable as one vector per sample.
+CREATE TABLE bead_results (
+    sample_id INTEGER NOT NULL REFERENCES samples(id),
+    position INTEGER NOT NULL,
+    bead_id TEXT NOT NULL,
+    specificity TEXT NOT NULL,  -- allele names joined by ','
+    serology TEXT,
+    raw_mfi REAL,
+    normalized_mfi REAL,
+    bcm REAL,
+    bcr REAL,
+    ad_bcr REAL,
+    ad_bcm REAL,
+    count INTEGER,
+    vendor_assignment TEXT,
+    control TEXT,
+    extra TEXT CHECK (extra IS NULL OR json_valid(extra)),
+    PRIMARY KEY (sample_id, position)
+) WITHOUT ROWID;
+CREATE TABLE catalogues (
+    id INTEGER PRIMARY KEY,
+    vendor TEXT NOT NULL,
+    kit TEXT NOT NULL,
+    lot TEXT NOT NULL,
+    lot_key TEXT NOT NULL UNIQUE,  -- CatalogueRegistry.key(lot): how result files find it
+    hla_class TEXT NOT NULL CHECK (hla_class IN ('I', 'II')),
+    qc_limits TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(qc_limits)),
+    registered_at TEXT NOT NULL,
+    registered_by TEXT NOT NULL
+);
+CREATE TABLE catalogue_beads (
+    catalogue_id INTEGER NOT NULL REFERENCES catalogues(id),
+    position INTEGER NOT NULL,
+    bead_id TEXT NOT NULL,
+    specificity TEXT NOT NULL,
+    serology TEXT,
+    control TEXT,
+    cutoff REAL,
+    rad REAL,
+    background_mfi REAL,
+    lra_group TEXT,
+    region TEXT,
+    epitopes TEXT NOT NULL DEFAULT '',  -- public epitopes (Bw4, Bw6) joined by ','
+    PRIMARY KEY (catalogue_id, position)
+) WITHOUT ROWID;
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id INTEGER,
+    details TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(details))
+);
+CREATE INDEX audit_log_entity ON audit_log(entity, entity_id);
+"""
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Studies, recipients, donors, typings, exposures, uploads, samples, beads, lots, audit."""
+    db.executescript(INITIAL_DDL)
+
+
+MFI_VECTORS_DDL = """
+-- The distinct bead orders samples were read in: [[bead ID, specificity], ...] in catalogue order.
+CREATE TABLE bead_panels (
+    id INTEGER PRIMARY KEY,
+    digest TEXT NOT NULL UNIQUE,
+    beads TEXT NOT NULL CHECK (json_valid(beads))
+);
+-- A sample's values packed as little-endian float32, kinds × beads (store.mfi.VALUE_KINDS order).
+CREATE TABLE mfi_vectors (
+    sample_id INTEGER PRIMARY KEY REFERENCES samples(id),
+    panel_id INTEGER NOT NULL REFERENCES bead_panels(id),
+    data BLOB NOT NULL
+);
+"""
+
+
+@migrations()
+def m002_mfi_vectors(db: Database) -> None:
+    """Pack each sample's bead values as one BLOB, filling it for the samples already stored."""
+    from .mfi import VALUE_COLUMNS, pack_sample
+
+    db.executescript(MFI_VECTORS_DDL)
+    columns = ", ".join(VALUE_COLUMNS.values())
+    sample_ids = [row[0] for row in db.conn.execute("SELECT id FROM samples ORDER BY id")]
+    for sample_id in sample_ids:
+        rows = db.conn.execute(
+            f"SELECT bead_id, specificity, {columns} FROM bead_results"
+            " WHERE sample_id = ? ORDER BY position",
+            (sample_id,),
+        ).fetchall()
+        pack_sample(db, sample_id, [row[:2] for row in rows], [row[2:] for row in rows])
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply every pending migration in one IMMEDIATE transaction; return the names applied."""
+    with write_transaction(db):
+        pending = [m.name for m in migrations.pending(db)]
+        migrations.apply(db)
+        db.conn.execute(f"PRAGMA user_version = {len(migrations.applied(db))}")
+    return pending
+
+
+def schema_version(db: Database) -> list[str]:
+    """The names of the migrations this database has, in the order they were applied."""
+    return [m.name for m in migrations.applied(db)]

@@ -1,0 +1,180 @@
+"""Studies and their recipients, with the lab's patient IDs (aliases) uploads are matched by."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from sqlite_utils import Database
+
+from ..errors import Conflict, NotFound
+from . import audit
+from .connection import utc_now, write_transaction
+
+
+def create_study(
+    db: Database,
+    code: str,
+    *,
+    title: str = "",
+    visit_schedule: list | dict | None = None,
+    user: str,
+) -> dict:
+    """Register a study by its code; the visit schedule is kept as JSON."""
+    with write_transaction(db):
+        try:
+            cursor = db.conn.execute(
+                "INSERT INTO studies (code, title, visit_schedule, created_at, created_by)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (code, title, json.dumps(visit_schedule or []), utc_now(), user),
+            )
+        except sqlite3.IntegrityError as error:
+            raise Conflict(f"study {code!r} already exists", study=code) from error
+        study_id = int(cursor.lastrowid)
+        audit.record(
+            db,
+            user=user,
+            action="create",
+            entity="study",
+            entity_id=study_id,
+            details={"code": code, "title": title},
+        )
+    return get_study(db, study_id)
+
+
+def get_study(db: Database, study: int | str) -> dict:
+    """One study by id or code."""
+    column = "id" if isinstance(study, int) else "code"
+    rows = list(db.query(f"SELECT * FROM studies WHERE {column} = ?", [study]))
+    if not rows:
+        raise NotFound(f"no study {study!r}", study=study)
+    row = rows[0]
+    row["visit_schedule"] = json.loads(row["visit_schedule"])
+    return row
+
+
+def list_studies(db: Database) -> list[dict]:
+    """All studies, by code."""
+    rows = list(db.query("SELECT * FROM studies ORDER BY code"))
+    for row in rows:
+        row["visit_schedule"] = json.loads(row["visit_schedule"])
+    return rows
+
+
+def create_recipient(
+    db: Database,
+    study: int | str,
+    subject_code: str,
+    *,
+    lab_ids: tuple[str, ...] | list[str] = (),
+    user: str,
+) -> dict:
+    """Enrol a recipient in a study under its subject code, with the lab's patient IDs for it."""
+    with write_transaction(db):
+        study_row = get_study(db, study)
+        try:
+            cursor = db.conn.execute(
+                "INSERT INTO recipients (study_id, subject_code, created_at, created_by)"
+                " VALUES (?, ?, ?, ?)",
+                (study_row["id"], subject_code, utc_now(), user),
+            )
+        except sqlite3.IntegrityError as error:
+            raise Conflict(
+                f"subject {subject_code!r} already exists in study {study_row['code']!r}",
+                study=study_row["code"],
+                subject_code=subject_code,
+            ) from error
+        recipient_id = int(cursor.lastrowid)
+        audit.record(
+            db,
+            user=user,
+            action="create",
+            entity="recipient",
+            entity_id=recipient_id,
+            details={"study": study_row["code"], "subject_code": subject_code},
+        )
+        for lab_id in lab_ids:
+            add_lab_id(db, recipient_id, lab_id, user=user)
+    return get_recipient(db, recipient_id)
+
+
+def add_lab_id(db: Database, recipient_id: int, lab_id: str, *, user: str) -> None:
+    """Record one of the lab's patient IDs for a recipient (unique within the recipient's study)."""
+    with write_transaction(db):
+        recipient = get_recipient(db, recipient_id)
+        try:
+            db.conn.execute(
+                "INSERT INTO recipient_lab_ids"
+                " (recipient_id, study_id, lab_id, created_at, created_by)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (recipient_id, recipient["study_id"], lab_id, utc_now(), user),
+            )
+        except sqlite3.IntegrityError as error:
+            raise Conflict(
+                f"lab patient ID {lab_id!r} is already used in study {recipient['study_code']!r}",
+                lab_id=lab_id,
+            ) from error
+        audit.record(
+            db,
+            user=user,
+            action="add_lab_id",
+            entity="recipient",
+            entity_id=recipient_id,
+            details={"lab_id": lab_id},
+        )
+
+
+_RECIPIENT_SQL = """
+SELECT r.*, s.code AS study_code,
+       (SELECT json_group_array(lab_id) FROM
+           (SELECT lab_id FROM recipient_lab_ids WHERE recipient_id = r.id ORDER BY id)) AS lab_ids
+FROM recipients r JOIN studies s ON s.id = r.study_id
+"""
+
+
+def _recipient(row: dict) -> dict:
+    row["lab_ids"] = json.loads(row["lab_ids"])
+    return row
+
+
+def get_recipient(db: Database, recipient_id: int) -> dict:
+    """One recipient with its study code and lab patient IDs."""
+    rows = list(db.query(_RECIPIENT_SQL + " WHERE r.id = ?", [recipient_id]))
+    if not rows:
+        raise NotFound(f"no recipient {recipient_id}", recipient_id=recipient_id)
+    return _recipient(rows[0])
+
+
+def list_recipients(db: Database, study: int | str | None = None) -> list[dict]:
+    """Recipients, optionally of one study, by study and subject code."""
+    if study is None:
+        rows = db.query(_RECIPIENT_SQL + " ORDER BY s.code, r.subject_code")
+    else:
+        study_id = get_study(db, study)["id"]
+        rows = db.query(
+            _RECIPIENT_SQL + " WHERE r.study_id = ? ORDER BY r.subject_code", [study_id]
+        )
+    return [_recipient(row) for row in rows]
+
+
+def find_recipients(
+    db: Database, patient_ids: set[str], study: int | str | None = None
+) -> dict[str, set[int]]:
+    """For each ID a file names, the recipients it may mean: by lab patient ID or subject code."""
+    if not patient_ids:
+        return {}
+    ids = sorted(patient_ids)
+    marks = ", ".join("?" for _ in ids)
+    scope, scope_params = "", []
+    if study is not None:
+        scope, scope_params = " AND study_id = ?", [get_study(db, study)["id"]]
+    found: dict[str, set[int]] = {pid: set() for pid in ids}
+    for row in db.query(
+        f"SELECT lab_id AS pid, recipient_id FROM recipient_lab_ids"
+        f" WHERE lab_id IN ({marks}){scope}"
+        f" UNION SELECT subject_code AS pid, id AS recipient_id FROM recipients"
+        f" WHERE subject_code IN ({marks}){scope}",
+        [*ids, *scope_params, *ids, *scope_params],
+    ):
+        found[row["pid"]].add(row["recipient_id"])
+    return found

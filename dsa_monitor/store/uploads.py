@@ -1,0 +1,237 @@
+"""Uploads, their samples and each sample's bead results; a corrected sample supersedes the old."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlite_utils import Database
+
+from ..errors import NotFound
+from ..sab.model import SampleResult
+from . import audit
+from .connection import utc_now
+from .mfi import pack_sample
+
+BEAD_COLUMNS = (
+    "sample_id", "position", "bead_id", "specificity", "serology",
+    "raw_mfi", "normalized_mfi", "bcm", "bcr", "ad_bcr", "ad_bcm", "count",
+    "vendor_assignment", "control", "extra",
+)  # fmt: skip
+INSERT_BEADS_SQL = (
+    f"INSERT INTO bead_results ({', '.join(BEAD_COLUMNS)})"
+    f" VALUES ({', '.join('?' for _ in BEAD_COLUMNS)})"
+)
+SAMPLE_COLUMNS = (
+    "recipient_id", "upload_id", "lab_sample_id", "patient_id", "draw_date", "draw_date_source",
+    "run_date", "vendor", "kit", "lot", "hla_class", "qc_status", "qc_reasons", "excluded",
+    "serum_treatment", "bead_count", "warnings", "well", "created_at",
+)  # fmt: skip
+INSERT_SAMPLE_SQL = (
+    f"INSERT INTO samples ({', '.join(SAMPLE_COLUMNS)})"
+    f" VALUES ({', '.join('?' for _ in SAMPLE_COLUMNS)})"
+)
+# What a corrected file shares with the one it corrects: lab sample ID, class, lot, serum treatment.
+SampleIdentity = tuple[str, str | None, str | None, str]
+
+
+def find_stored_upload(db: Database, sha256: str) -> dict | None:
+    """The upload that already stored these bytes, if any."""
+    rows = list(db.query("SELECT * FROM uploads WHERE sha256 = ? AND outcome = 'stored'", [sha256]))
+    return _upload(rows[0]) if rows else None
+
+
+def create_upload(
+    db: Database,
+    *,
+    data: bytes | None,
+    sha256: str,
+    file_name: str,
+    size: int,
+    format: str | None,
+    user: str,
+    outcome: str,
+    error: dict | None = None,
+    summary: dict | None = None,
+) -> int:
+    """Record an upload attempt in the caller's transaction; bytes are kept once per content."""
+    if data is not None:
+        db.conn.execute(
+            "INSERT OR IGNORE INTO files (sha256, size, data) VALUES (?, ?, ?)",
+            (sha256, size, data),
+        )
+    cursor = db.conn.execute(
+        "INSERT INTO uploads"
+        " (sha256, file_name, size, format, uploaded_by, uploaded_at, outcome, error, summary)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            sha256,
+            file_name,
+            size,
+            format,
+            user,
+            utc_now(),
+            outcome,
+            None if error is None else json.dumps(error, default=str),
+            None if summary is None else json.dumps(summary, default=str),
+        ),
+    )
+    upload_id = int(cursor.lastrowid)
+    audit.record(
+        db,
+        user=user,
+        action=f"upload_{outcome}",
+        entity="upload",
+        entity_id=upload_id,
+        details={"file_name": file_name, "sha256": sha256, "format": format, "error": error},
+    )
+    return upload_id
+
+
+def set_upload_summary(db: Database, upload_id: int, summary: dict) -> None:
+    """Keep the result the lab was given with the upload it describes."""
+    db.conn.execute(
+        "UPDATE uploads SET summary = ? WHERE id = ?", (json.dumps(summary, default=str), upload_id)
+    )
+
+
+def _upload(row: dict) -> dict:
+    for key in ("error", "summary"):
+        row[key] = None if row[key] is None else json.loads(row[key])
+    return row
+
+
+def get_upload(db: Database, upload_id: int) -> dict:
+    """One upload attempt: file name, sha256, format, who, when, outcome, error or summary."""
+    rows = list(db.query("SELECT * FROM uploads WHERE id = ?", [upload_id]))
+    if not rows:
+        raise NotFound(f"no upload {upload_id}", upload_id=upload_id)
+    return _upload(rows[0])
+
+
+def list_uploads(db: Database, *, limit: int = 100) -> list[dict]:
+    """Upload attempts, newest first."""
+    return [_upload(r) for r in db.query("SELECT * FROM uploads ORDER BY id DESC LIMIT ?", [limit])]
+
+
+def upload_bytes(db: Database, upload_id: int) -> bytes:
+    """The original bytes of an upload, exactly as received."""
+    row = db.conn.execute(
+        "SELECT f.data FROM uploads u JOIN files f ON f.sha256 = u.sha256 WHERE u.id = ?",
+        (upload_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no stored bytes for upload {upload_id}", upload_id=upload_id)
+    return bytes(row[0])
+
+
+def current_samples(db: Database, identities: list[SampleIdentity]) -> dict[SampleIdentity, int]:
+    """The current (not superseded) stored sample for each identity, when there is one."""
+    found: dict[SampleIdentity, int] = {}
+    for identity in identities:
+        lab_sample_id, hla_class, lot, treatment = identity
+        row = db.conn.execute(
+            "SELECT id FROM samples WHERE superseded_by IS NULL AND lab_sample_id = ?"
+            " AND hla_class IS ?"
+            " AND lot IS ? AND serum_treatment = ? ORDER BY id DESC LIMIT 1",
+            (lab_sample_id, hla_class, lot, treatment),
+        ).fetchone()
+        if row is not None:
+            found[identity] = int(row[0])
+    return found
+
+
+def insert_sample(
+    db: Database,
+    sample: SampleResult,
+    *,
+    upload_id: int,
+    recipient_id: int,
+    draw_date: dt.date,
+    draw_date_source: str,
+    qc_status: str,
+    qc_reasons: list[str],
+    serum_treatment: str = "neat",
+) -> int:
+    """Store one sample and its beads in file order, in the caller's transaction; return its id."""
+    run_date = None if sample.run_date is None else sample.run_date.isoformat()
+    cursor = db.conn.execute(INSERT_SAMPLE_SQL, (
+        recipient_id, upload_id, sample.sample_id, sample.patient_id, draw_date.isoformat(),
+        draw_date_source, run_date, sample.vendor, sample.kit, sample.lot, sample.hla_class,
+        qc_status, json.dumps(qc_reasons), int(qc_status == "fail"), serum_treatment,
+        len(sample.beads), json.dumps(sample.warnings), getattr(sample, "well", None), utc_now(),
+    ))  # fmt: skip
+    sample_id = int(cursor.lastrowid)
+    rows = [
+        (sample_id, position, b.bead_id, ",".join(b.specificity), b.serology,
+         b.raw_mfi, b.normalized_mfi, b.bcm, b.bcr, b.ad_bcr, b.ad_bcm, b.count,
+         b.vendor_assignment, b.control, json.dumps(b.extra) if b.extra else None)
+        for position, b in enumerate(sample.beads)
+    ]  # fmt: skip
+    db.conn.executemany(INSERT_BEADS_SQL, rows)
+    pack_sample(db, sample_id, [row[2:4] for row in rows], [row[5:12] for row in rows])
+    return sample_id
+
+
+def supersede(
+    db: Database, old_sample_id: int, new_sample_id: int, *, user: str, upload_id: int
+) -> None:
+    """Mark a stored sample as replaced by a corrected one, with an audit entry (never silently)."""
+    db.conn.execute(
+        "UPDATE samples SET superseded_by = ? WHERE id = ?", (new_sample_id, old_sample_id)
+    )
+    audit.record(
+        db,
+        user=user,
+        action="supersede",
+        entity="sample",
+        entity_id=old_sample_id,
+        details={"superseded_by": new_sample_id, "upload_id": upload_id},
+    )
+
+
+def _sample(row: dict) -> dict:
+    for key in ("qc_reasons", "warnings"):
+        row[key] = json.loads(row[key])
+    row["excluded"] = bool(row["excluded"])
+    return row
+
+
+def get_sample(db: Database, sample_id: int) -> dict:
+    """One stored sample (without its beads)."""
+    rows = list(db.query("SELECT * FROM samples WHERE id = ?", [sample_id]))
+    if not rows:
+        raise NotFound(f"no sample {sample_id}", sample_id=sample_id)
+    return _sample(rows[0])
+
+
+def list_samples(
+    db: Database,
+    *,
+    recipient_id: int | None = None,
+    upload_id: int | None = None,
+    include_superseded: bool = False,
+) -> list[dict]:
+    """Stored samples by draw date, current ones only unless asked."""
+    where, params = [], []
+    if recipient_id is not None:
+        where.append("recipient_id = ?")
+        params.append(recipient_id)
+    if upload_id is not None:
+        where.append("upload_id = ?")
+        params.append(upload_id)
+    if not include_superseded:
+        where.append("superseded_by IS NULL")
+    sql = "SELECT * FROM samples" + (" WHERE " + " AND ".join(where) if where else "")
+    return [_sample(r) for r in db.query(sql + " ORDER BY draw_date, id", params)]
+
+
+def list_bead_results(db: Database, sample_id: int) -> list[dict]:
+    """A sample's bead rows in catalogue order, specificity as a tuple of allele names."""
+    rows = list(
+        db.query("SELECT * FROM bead_results WHERE sample_id = ? ORDER BY position", [sample_id])
+    )
+    for row in rows:
+        row["specificity"] = tuple(row["specificity"].split(",")) if row["specificity"] else ()
+        row["extra"] = json.loads(row["extra"]) if row["extra"] else {}
+    return rows
