@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from reference_paths import IMGT_358, need_shared
 
 from dsa_monitor.hla.names import parse_allele
 from dsa_monitor.hla.reference import antigen_of
 from dsa_monitor.reference.service import load_release
-
-# As in tests/conftest.py; not imported from there, since "conftest" may name another one.
-TESTS = Path(__file__).resolve().parents[1]
-IMGT_358 = TESTS.parent.parent / "shared" / "hla_reference" / "imgthla_3.58.0"
-
-
-def need_shared(path: Path) -> Path:
-    """Skip, saying why, when ../shared/ reference material is absent."""
-    if not path.exists():
-        pytest.skip(f"reference material not present: {path} (../shared/ is not checked out)")
-    return path
-
 
 LOCI = {
     "A": "A",

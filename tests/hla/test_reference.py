@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from reference_paths import IMGT_358, TEST_DATA, need_shared
 
 from dsa_monitor.errors import InvalidHLAName
 from dsa_monitor.hla.names import Antigen, parse_allele, parse_antigen
 from dsa_monitor.hla.reference import ReferenceData
 from dsa_monitor.reference.service import load_release
-
-# As in tests/conftest.py; not imported from there, since "conftest" may name another one.
-TESTS = Path(__file__).resolve().parents[1]
-TEST_DATA = TESTS / "data"
-IMGT_358 = TESTS.parent.parent / "shared" / "hla_reference" / "imgthla_3.58.0"
-
-
-def need_shared(path: Path) -> Path:
-    """Skip, saying why, when ../shared/ reference material is absent."""
-    if not path.exists():
-        pytest.skip(f"reference material not present: {path} (../shared/ is not checked out)")
-    return path
-
 
 WMDA = TEST_DATA / "wmda"
 

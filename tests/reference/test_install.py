@@ -11,24 +11,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from reference_paths import IMGT_358, TEST_DATA, need_shared
 
 from dsa_monitor.errors import ReferenceDataError
 from dsa_monitor.hla.names import parse_allele
 from dsa_monitor.reference import install
 from dsa_monitor.reference.service import load_release
-
-# As in tests/conftest.py; not imported from there, since "conftest" may name another one.
-TESTS = Path(__file__).resolve().parents[1]
-TEST_DATA = TESTS / "data"
-IMGT_358 = TESTS.parent.parent / "shared" / "hla_reference" / "imgthla_3.58.0"
-
-
-def need_shared(path: Path) -> Path:
-    """Skip, saying why, when ../shared/ reference material is absent."""
-    if not path.exists():
-        pytest.skip(f"reference material not present: {path} (../shared/ is not checked out)")
-    return path
-
 
 WMDA = TEST_DATA / "wmda"
 FILES = ("rel_dna_ser.txt", "rel_ser_ser.txt")

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from reference_paths import need_shared
 
 from dsa_monitor.errors import FileFormatError
 from dsa_monitor.sab.formats import haml, parse_file
@@ -15,13 +16,6 @@ from dsa_monitor.sab.model import ParseOptions
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 SAB_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "hla_reference" / "sab_examples"
 OWN = TEST_DATA / "haml" / "two_panels.xml"
-
-
-def need_shared(path: Path) -> Path:
-    """Skip, saying why, when ../shared/ reference material is absent (as conftest's)."""
-    if not path.exists():
-        pytest.skip(f"reference material not present: {path} (../shared/ is not checked out here)")
-    return path
 
 
 def parse(text: str, **kwargs):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from reference_paths import need_shared
 
 from dsa_monitor.errors import FileFormatError
 from dsa_monitor.sab.catalogue import Catalogue, CatalogueRegistry
@@ -14,13 +15,6 @@ from dsa_monitor.sab.lots import kit_from_lot, read_catalogue
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 HLA_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "hla_reference"
 SAB_EXAMPLES = HLA_REFERENCE / "sab_examples"
-
-
-def need_shared(path: Path) -> Path:
-    """Skip, saying why, when ../shared/ reference material is absent (as conftest's)."""
-    if not path.exists():
-        pytest.skip(f"reference material not present: {path} (../shared/ is not checked out here)")
-    return path
 
 LOTS = TEST_DATA / "lots"
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from reference_paths import need_shared
 
 from dsa_monitor.errors import FileFormatError, UnknownLot
 from dsa_monitor.sab.catalogue import Catalogue, CatalogueBead, CatalogueRegistry
@@ -21,13 +22,6 @@ SAB_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "hla_reference" 
 XPONENT = TEST_DATA / "xponent"
 EDS = TEST_DATA / "lots" / "3099001_3099002-SA1.eds"
 SHEET = TEST_DATA / "lots" / "LS2A01_lot099.csv"
-
-
-def need_shared(path: Path) -> Path:
-    """Skip, saying why, when ../shared/ reference material is absent (as conftest's)."""
-    if not path.exists():
-        pytest.skip(f"reference material not present: {path} (../shared/ is not checked out here)")
-    return path
 
 
 def catalogue(path: Path) -> Catalogue:
