@@ -343,8 +343,23 @@ def _bead_call(ev: PanelEvaluation, row: int, b: int) -> BeadCall:
     )
 
 
-def _warnings(beads: list[BeadCall], codes: set[int], shared: bool) -> tuple[str, ...]:
-    found = []
+def _epitope_patterns(ev: PanelEvaluation, row: int) -> dict[str, str]:
+    """Bw4/Bw6 reacting on most beads that carry it: the DSA may be an anti-Bw4/Bw6 antibody."""
+    patterns = {}
+    epitopes = np.array([e or "" for e in ev.match.epitope])
+    for epitope in ("Bw4", "Bw6"):
+        carriers = epitopes == epitope
+        total = int(carriers.sum())
+        positive = int(ev.positive[row, carriers].sum())
+        if total >= 3 and positive * 2 >= total:
+            patterns[epitope] = (f"{positive} of {total} {epitope} beads positive: possibly an "
+                                 f"anti-{epitope} antibody (a public epitope the donor carries)")
+    return patterns
+
+
+def _warnings(beads: list[BeadCall], codes: set[int], shared: bool,
+              patterns: dict[str, str]) -> tuple[str, ...]:
+    found = [patterns[e] for e in sorted({b.epitope for b in beads if b.epitope in patterns})]
     if shared:
         found.append("the recipient carries this antigen at a lower resolution: an allele-specific "
                      "antibody, or self")
@@ -363,6 +378,7 @@ def _sample_objects(ev: PanelEvaluation, row: int) -> SampleDSA:
     for b in np.flatnonzero(ev.target_index[row] >= 0):
         grouped.setdefault(int(ev.target_index[row, b]), []).append(int(b))
     calls, undecidable = [], []
+    patterns = _epitope_patterns(ev, row) if grouped else {}
     for t, beads in grouped.items():
         bead_calls = sorted((_bead_call(ev, row, b) for b in beads), key=lambda c: -c.mfi)
         codes = {int(ev.chain[row, b]) for b in beads}
@@ -374,7 +390,7 @@ def _sample_objects(ev: PanelEvaluation, row: int) -> SampleDSA:
             chain="/".join(chains), mfi=float(ev.mfi[row, top]),
             category=CATEGORY_NAMES[int(ev.category[row, top])], value_kind=ev.value_kind,
             beads=tuple(bead_calls),
-            warnings=_warnings(bead_calls, codes, any(match.shared[b] for b in beads)),
+            warnings=_warnings(bead_calls, codes, any(match.shared[b] for b in beads), patterns),
         )
         (undecidable if codes == {CHAIN_UNDECIDABLE} else calls).append(call)
     calls.sort(key=lambda c: -c.mfi)

@@ -170,6 +170,7 @@ class _Serology:
     def __init__(self, reference: SerologyReference) -> None:
         self.reference = reference
         self._cache: dict[AlleleName, tuple[Antigen | None, tuple[Antigen, ...]]] = {}
+        self.unknown: dict[str, str] = {}  # allele -> why the reference gave no serology
 
     def of(self, allele: AlleleName) -> tuple[Antigen | None, tuple[Antigen, ...]]:
         found = self._cache.get(allele)
@@ -177,9 +178,11 @@ class _Serology:
             try:
                 assignment = self.reference.serology(allele)
                 found = (assignment.antigen, tuple(assignment.possible))
-            except DSAMonitorError:
+            except DSAMonitorError as error:
+                self.unknown[str(allele)] = error.message
                 found = (None, ())
-            if found[0] is None and not found[1] and allele.locus in DR_SUPERTYPIC:
+            if (found[0] is None and not found[1] and allele.expressed
+                    and allele.locus in DR_SUPERTYPIC):
                 # DR51/52/53 name every DRB5/DRB3/DRB4 product (DSA_RULES.md §1).
                 found = (Antigen("DR", DR_SUPERTYPIC[allele.locus]), ())
             self._cache[allele] = found
@@ -236,7 +239,34 @@ class _Serology:
             level = self.entry_level(bead, entry)
             if level > best_level:
                 best_level, best_text = level, entry.text
+        if best_level == NONE and bead.locus in DR_SUPERTYPIC and not person.typed(bead.locus):
+            implied = implied_supertypic(person, bead.locus)
+            if implied is not None:
+                name = f"DR{DR_SUPERTYPIC[bead.locus]}"
+                return POSSIBLE, f"{name} (implied by {implied}; {bead.locus} untyped)"
         return best_level, best_text
+
+
+# DRB1 groups whose haplotypes carry DRB5 (DR51), DRB3 (DR52) or DRB4 (DR53): general HLA
+# knowledge (DR2 -> DR51; DR3, DR5, DR6 -> DR52; DR4, DR7, DR9 -> DR53; DR1, DR8, DR10: none).
+_SUPERTYPIC_OF_GROUP = {
+    **dict.fromkeys(("2", "15", "16"), "DRB5"),
+    **dict.fromkeys(("3", "17", "18", "5", "11", "12", "6", "13", "14"), "DRB3"),
+    **dict.fromkeys(("4", "7", "9"), "DRB4"),
+}
+
+
+def implied_supertypic(person: DonorHLA, locus: str) -> str | None:
+    """The DRB1 entry implying that an untyped DRB3/4/5 is present (DR15 -> DRB5), if any."""
+    for entry in person.at("DRB1"):
+        for name in entry.expressed:
+            if isinstance(name, AlleleName):
+                group = str(int(name.fields[0]))
+            else:
+                group = name.number[:-2] if len(name.number) > 2 else name.number
+            if _SUPERTYPIC_OF_GROUP.get(group) == locus:
+                return entry.text
+    return None
 
 
 def match_donor(
@@ -276,6 +306,21 @@ def match_donor(
     columns = list(zip(*rows, strict=True)) if rows else [()] * 10
     nulls = [e.text for e in donor.entries if len(e.expressed) < len(e.candidates)]
     notes = donor.notes + tuple(f"{text}: null allele, not a DSA target" for text in nulls)
+    panel_loci = dict.fromkeys(
+        chain.locus for bead in panel.beads for chain in (bead.alpha, bead.primary) if chain
+    )
+    # DRB3/4/5 are absent from some haplotypes: with DRB1 typed, their absence is an answer.
+    untyped = [
+        locus for locus in panel_loci
+        if not donor.typed(locus) and not (locus in DR_SUPERTYPIC and donor.typed("DRB1"))
+    ]
+    notes += tuple(f"{why}; matched at allele level only" for why in serology.unknown.values())
+    notes += tuple(
+        f"donor {locus} not typed: "
+        + ("reactivity to this chain is undecidable" if locus in ALPHA_LOCI
+           else "no DSA can be called on its beads")
+        for locus in untyped
+    )
     return DonorMatch(
         donor_id=donor.donor_id,
         panel=panel,

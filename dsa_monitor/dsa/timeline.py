@@ -1,8 +1,9 @@
 """The status of each DSA at each sample of an exposure: preformed, de novo, persistent, rising...
 
 DSA_RULES.md §4 and §7: statuses compare a sample with the baseline and with the previous usable
-sample; QC-failed samples are shown with their reason and never used; a trend across a change of
-assay (vendor, kit, lot) is flagged. Thresholds come from ``rules.Rules``.
+sample (unscheduled samples count: "consecutive" means consecutive usable samples); QC-failed
+samples are shown with their reason and never used; a trend across a change of assay (vendor, kit,
+lot) is flagged. Thresholds come from ``rules.Rules``.
 """
 
 from __future__ import annotations

@@ -239,3 +239,16 @@ def test_excluded_must_match_the_samples(reference):
     match = match_donor(CLASS_I, DonorHLA.from_names("D1", ["A*02:01"]), reference)
     with pytest.raises(ValueError, match="excluded"):
         evaluate(np.zeros((2, len(CLASS_I))), match, excluded=[True])
+
+
+@pytest.mark.parametrize(
+    "positive, warned",
+    [
+        ({"B*44:02": 6000, "B*57:01": 5000, "A*24:02": 4000}, True),  # 3 of 4 Bw4 beads
+        ({"B*44:02": 6000}, False),
+    ],
+)
+def test_bw4_pattern_warning(reference, positive, warned):
+    (dsa,) = call(reference, CLASS_I, ["B44", "B7"], positive).calls
+    assert dsa.target == "B44"
+    assert any("anti-Bw4" in w for w in dsa.warnings) is warned

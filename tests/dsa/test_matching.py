@@ -140,3 +140,41 @@ def test_real_ls2a01_panel_dqb1_directed(reference):
     mfi[carriers] = 5000
     (dsa,) = evaluate(mfi, match).sample(0).calls
     assert (dsa.target, dsa.chain, len(dsa.beads)) == ("DQB1*02:01", "DQB1", len(carriers))
+
+
+@pytest.mark.parametrize(
+    "donor, recipient, level, target, self_bead",
+    [
+        (["DRB1*15:01", "DRB1*04:01"], None, POSSIBLE,
+         "DR51 (implied by DRB1*15:01; DRB5 untyped)", False),
+        (["DR15", "DR4"], ["DR15", "DR7"], POSSIBLE, "DR51 (implied by DR15; DRB5 untyped)", True),
+        (["DRB1*15:01", "DRB5*01:01"], None, ALLELE, "DRB5*01:01", False),
+        (["DRB1*15:01", "DRB5*02:02"], None, ANTIGEN, "DRB5*02:02", False),
+        (["DRB1*01:01", "DRB1*04:01"], None, NONE, None, False),  # DR1, DR53 haplotypes only
+    ],
+)
+def test_dr51_implied_by_drb1_when_drb5_untyped(reference, donor, recipient, level, target,
+                                                 self_bead):
+    drb5 = [b.label for b in PANEL.beads].index("DRB5*01:01")
+    match = levels(reference, donor, recipient)[1]
+    assert int(match.primary_level[drb5]) == level
+    assert match.primary_target[drb5] == target and bool(match.primary_self[drb5]) is self_bead
+
+
+def test_untyped_loci_of_the_panel_are_noted(reference):
+    match = levels(reference, ["A*02:01", "DRB1*01:01", "DQB1*05:01"])[1]
+    notes = [n for n in match.notes if "not typed" in n]
+    assert notes == [
+        "donor B not typed: no DSA can be called on its beads",
+        "donor DPA1 not typed: reactivity to this chain is undecidable",
+        "donor DPB1 not typed: no DSA can be called on its beads",
+    ]
+
+
+def test_bead_allele_unknown_to_the_release_is_noted():
+    release = load_release(need_shared(IMGT_358))
+    panel = BeadPanel.from_specificities(["A*02:01", "A*02:999"])
+    match = match_donor(panel, DonorHLA.from_names("D", ["A2"]), release)
+    assert match.primary_level.tolist() == [ANTIGEN, NONE]
+    assert match.notes == ('"A*02:999": no such allele in IPD-IMGT/HLA 3.58.0; '
+                           "matched at allele level only",)
