@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, jsonify
+from flask import Flask
 
-from . import __version__, config
+from . import config
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +29,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     reference_service.init_app(app)
     from . import store
     store.init_app(app)
+    from . import api
 
-    @app.get("/api/v1/health")
-    def health():
-        reference = reference_service.current(app)
-        return jsonify(
-            status="ok",
-            version=__version__,
-            reference=reference.describe(),
-        )
+    api.init_app(app)
+    from . import web
+
+    web.init_app(app)
+    from .alerts.scheduler import scheduler
+
+    scheduler.init_app(app)
 
     return app

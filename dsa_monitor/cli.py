@@ -21,3 +21,7 @@ def main() -> None:
 
 for _module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
     main.add_command(importlib.import_module(f"{commands.__name__}.{_module.name}").command)
+
+
+if __name__ == "__main__":
+    main()

@@ -15,6 +15,28 @@ DEFAULTS: dict[str, object] = {
     "REFERENCE_DIR": None,  # installed IPD-IMGT/HLA releases; default <instance>/reference
     "MAX_UPLOAD_MB": 50,
     "DATE_FORMAT": None,  # the lab's date format for ambiguous dates, e.g. "%d-%m-%Y"
+    # E-mail alerts (dsa_monitor/alerts): without SMTP_HOST, messages become .eml files in MAIL_DIR.
+    "SMTP_HOST": None,
+    "SMTP_PORT": None,  # default 25, or 465 with SMTP_SECURITY=ssl
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_SECURITY": "none",  # none | starttls | ssl
+    "SMTP_TIMEOUT": 30,  # seconds
+    "MAIL_FROM": "dsa-monitor@localhost",
+    "MAIL_DIR": None,  # default <instance>/outbox
+    "MAIL_RETRY_SECONDS": 60,  # first retry after a temporary failure; doubles each time
+    "MAIL_RETRY_MAX_SECONDS": 3600,
+    "MAIL_MAX_ATTEMPTS": 12,  # then the message is dead (visible in `dsa-monitor alerts outbox`)
+    "MAIL_INCLUDE_PATIENT_NAMES": False,
+    "REMINDER_DELAY_HOURS": 48,  # an unacknowledged de novo DSA alert is re-sent once after this
+    "OVERDUE_MAX_AGE_DAYS": 30,  # overdue visits whose window closed longer ago are not alerted
+    # The scheduler (`dsa-monitor scheduler`): job intervals in seconds, one process at a time.
+    "SCHEDULER_IN_WEB": False,  # run the jobs inside the web server process too
+    "SCHEDULER_LEASE_SECONDS": 60,
+    "SCHEDULER_EVALUATE_SECONDS": 300,
+    "SCHEDULER_DELIVER_SECONDS": 30,
+    "SCHEDULER_OVERDUE_SECONDS": 3600,
+    "SCHEDULER_REMINDER_SECONDS": 900,
 }
 
 _INTS = {"MAX_UPLOAD_MB"}
@@ -39,3 +61,5 @@ def resolve_paths(settings: dict, instance_path: str | Path) -> None:
         settings["DATABASE"] = str(instance / "dsa_monitor.sqlite3")
     if not settings.get("REFERENCE_DIR"):
         settings["REFERENCE_DIR"] = str(instance / "reference")
+    if not settings.get("MAIL_DIR"):
+        settings["MAIL_DIR"] = str(instance / "outbox")

@@ -27,9 +27,15 @@ from . import make_app
 @click.option("--study", default=None, help="Match patient IDs only within this study code.")
 @click.option("--treatment", type=click.Choice(SERUM_TREATMENTS), default="neat",
               show_default=True, help="How the serum was treated before the run.")
+@click.option("--lot", default=None,
+              help="The bead lot of the run when the file does not name it (xPONENT exports whose"
+                   " ProtocolName holds no lot); its catalogue must be registered.")
+@click.option("--encoding", default=None,
+              help="Text encoding of a file that is not UTF-8 or UTF-16/32 with a byte-order mark,"
+                   " e.g. cp1252 for old Windows exports.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
 def command(file: Path, format_: str | None, manifest: Path | None, user: str, study: str | None,
-            treatment: str, as_json: bool) -> None:
+            treatment: str, lot: str | None, encoding: str | None, as_json: bool) -> None:
     """Import one result FILE (HLA Fusion, MATCH IT!, xPONENT, HAML): samples are matched to
     recipients by the lab's patient ID, QC-checked and stored in one transaction; a rejected file
     is recorded with its reason. The same file twice is recognised; a corrected file supersedes."""
@@ -39,7 +45,9 @@ def command(file: Path, format_: str | None, manifest: Path | None, user: str, s
         draw_dates = read_manifest(manifest.read_bytes(), manifest.name) if manifest else None
         result = import_upload(
             db, file.read_bytes(), file.name, user=user, format=format_, manifest=draw_dates,
-            options=ParseOptions(date_format=app.config.get("DATE_FORMAT")),
+            options=ParseOptions(
+                date_format=app.config.get("DATE_FORMAT"), lot=lot, encoding=encoding
+            ),
             max_bytes=int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024,
             qc_limits=app.config.get("QC_LIMITS"), serum_treatment=treatment, study=study,
         )

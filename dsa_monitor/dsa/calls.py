@@ -175,37 +175,47 @@ def _bead_codes(het: bool, pt: bool, at: bool, untyped: bool) -> list[int]:
 
 
 def _plan(match: DonorMatch) -> _Plan:
+    """The per-bead tables, built in Python lists and converted once (runs once per donor)."""
     panel = match.panel
     n = len(panel)
     labels: dict[str, int] = {}
-    table = np.full((6, n), -1, dtype=np.int32)
-    levels = np.zeros((6, n), dtype=np.int8)
-    codes = np.zeros((4, n), dtype=np.int8)
 
     def number(label: str | None) -> int:
         return -1 if label is None else labels.setdefault(label, len(labels))
 
-    pt, at = match.primary_mask, match.alpha_mask
+    pt, at = match.primary_mask.tolist(), match.alpha_mask.tolist()
+    untyped = match.alpha_untyped.tolist()
+    p_levels, a_levels = match.primary_level.tolist(), match.alpha_level.tolist()
+    code_rows: list[list[int]] = []
+    table_rows: list[list[int]] = []
+    level_rows: list[tuple[int, ...]] = []
     for b, bead in enumerate(panel.beads):
         p, a = match.primary_target[b], match.alpha_target[b]
         het = bead.alpha is not None
-        codes[:, b] = _bead_codes(het, bool(pt[b]), bool(at[b]), bool(match.alpha_untyped[b]))
-        table[CHAIN_PRIMARY, b] = number(p)
-        table[CHAIN_ALPHA, b] = number(a)
-        table[CHAIN_BOTH, b] = number(f"{a}+{p}" if a and p else None)
-        table[CHAIN_PARTIAL, b] = number(p or a)
-        if het and match.alpha_untyped[b]:
+        code_rows.append(_bead_codes(het, pt[b], at[b], untyped[b]))
+        # numbered in this order (primary, alpha, both, partial, undecidable): target order
+        row = [-1, number(p), number(a), number(f"{a}+{p}" if a and p else None),
+               number(p or a), -1]
+        if het and untyped[b]:
             alpha = bead.alpha
-            table[CHAIN_UNDECIDABLE, b] = number(f"{alpha.two_field} ({alpha.locus} untyped)")
-        p_level, a_level = int(match.primary_level[b]), int(match.alpha_level[b])
-        levels[:, b] = (NONE, p_level, a_level, min(p_level, a_level), POSSIBLE, POSSIBLE)
-    candidates = [np.flatnonzero((table == t).any(axis=0)) for t in range(len(labels))]
-    decidable = np.delete(table, CHAIN_UNDECIDABLE, axis=0)
+            row[CHAIN_UNDECIDABLE] = number(f"{alpha.two_field} ({alpha.locus} untyped)")
+        table_rows.append(row)
+        p_level, a_level = p_levels[b], a_levels[b]
+        level_rows.append((NONE, p_level, a_level, min(p_level, a_level), POSSIBLE, POSSIBLE))
+    codes = np.ascontiguousarray(np.array(code_rows, dtype=np.int8).reshape(n, 4).T)
+    table = np.ascontiguousarray(np.array(table_rows, dtype=np.int32).reshape(n, 6).T)
+    levels = np.ascontiguousarray(np.array(level_rows, dtype=np.int8).reshape(n, 6).T)
+    candidates: list[list[int]] = [[] for _ in labels]
+    decidable: set[int] = set()
+    for b, row in enumerate(table_rows):
+        for t in sorted(set(row) - {-1}):
+            candidates[t].append(b)
+        decidable.update(row[:CHAIN_UNDECIDABLE])  # every chain code but the last
     return _Plan(
         codes=codes, levels=levels, table=table, targets=tuple(labels),
-        columns=np.concatenate(candidates) if candidates else np.zeros(0, np.intp),
+        columns=np.array([b for c in candidates for b in c], dtype=np.intp),
         starts=np.cumsum([0] + [len(c) for c in candidates[:-1]]).astype(np.intp),
-        undecidable=frozenset(label for label, t in labels.items() if not (decidable == t).any()),
+        undecidable=frozenset(label for label, t in labels.items() if t not in decidable),
         primary_groups=_chain_groups(panel.primary_index),
         alpha_groups=_chain_groups(panel.alpha_index),
     )

@@ -236,6 +236,8 @@ class _Serology:
             return NONE, None
         best_level, best_text = NONE, None
         for entry in person.entries:
+            if entry.locus != bead.locus:  # another gene's name never matches this chain
+                continue
             level = self.entry_level(bead, entry)
             if level > best_level:
                 best_level, best_text = level, entry.text

@@ -7,6 +7,7 @@ strength categories follow the bands in ``rules.Rules``. No Python loop runs per
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -59,11 +60,21 @@ def choose_value(
 
 
 def cutoff_vector(loci: Sequence[str], hla_classes: Sequence[str], rules: Rules) -> FloatMatrix:
-    """The positivity cutoff of each bead of a panel (per locus, else per class, else default)."""
-    return np.array(
+    """The positivity cutoff of each bead of a panel (per locus, else per class, else default).
+
+    Read-only and computed once per (panel, rules): it is asked for at every evaluation.
+    """
+    return _cutoffs(tuple(loci), tuple(hla_classes), rules)
+
+
+@lru_cache(maxsize=256)
+def _cutoffs(loci: tuple[str, ...], hla_classes: tuple[str, ...], rules: Rules) -> FloatMatrix:
+    vector = np.array(
         [rules.cutoff_for(locus, cls) for locus, cls in zip(loci, hla_classes, strict=True)],
         dtype=np.float32,
     )
+    vector.flags.writeable = False
+    return vector
 
 
 def lowest_of_locus(mfi: FloatMatrix, groups: npt.NDArray[np.int32]) -> FloatMatrix:

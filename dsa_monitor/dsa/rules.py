@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, fields, replace
+from functools import lru_cache
 from typing import Any
 
 from ..errors import DSAMonitorError
@@ -133,10 +134,7 @@ class Rules:
     @property
     def version(self) -> str:
         """A stable hash of the rule values (not of the name): equal rules, equal version."""
-        body = asdict(self)
-        body.pop("name")
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-        return "r1-" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
+        return _version_of(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Rules:
@@ -174,6 +172,15 @@ class Rules:
             if isinstance(changes.get(key), dict):
                 changes[key] = tuple(sorted(changes[key].items()))
         return replace(self, **changes)
+
+
+@lru_cache(maxsize=256)
+def _version_of(rules: Rules) -> str:
+    """Computed once per distinct rules (read per sample and per evaluation)."""
+    body = asdict(rules)
+    body.pop("name")
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return "r1-" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 DEFAULT_RULES = Rules()

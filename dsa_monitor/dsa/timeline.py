@@ -119,8 +119,12 @@ def _jsonable(value: Any) -> Any:
 
 def _is_rising(value: DSAValue, category: int, previous: DSAValue | None, prev_cat: int,
                rules: Rules) -> bool:
-    """Rising (DSA_RULES.md §4): up >= 50 % and >= 1000 MFI, or into a higher positive category."""
-    if not value.positive or previous is None:
+    """Rising (DSA_RULES.md §4): up >= 50 % and >= 1000 MFI, or into a higher positive category.
+
+    Only a DSA already positive at the previous sample can rise: its first positive sample is
+    de novo (or preformed, or recurrent), not "rising" from a negative bead's background.
+    """
+    if not value.positive or previous is None or not previous.positive:
         return False
     by_amount = (value.mfi >= previous.mfi * (1 + rules.rising_relative)
                  and value.mfi - previous.mfi >= rules.rising_absolute)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 
 @dataclass(slots=True)
@@ -53,12 +53,21 @@ class UploadResult:
 
     def to_dict(self) -> dict:
         """Plain JSON types only (dates as ISO text)."""
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in _UPLOAD_FIELDS}
+        data["warnings"] = list(self.warnings)
+        data["samples"] = [
+            {name: getattr(s, name) for name in _SAMPLE_FIELDS} for s in self.samples
+        ]
         for sample in data["samples"]:
             sample["draw_date"] = sample["draw_date"].isoformat()
+            sample["qc_reasons"] = list(sample["qc_reasons"])
         data["superseded"] = self.superseded
         data["run_date_fallback"] = [
             s.lab_sample_id for s in self.samples if s.draw_date_source == "run_date"
         ]
         data["qc_failed"] = [s.lab_sample_id for s in self.samples if s.excluded]
         return data
+
+
+_SAMPLE_FIELDS = tuple(f.name for f in fields(StoredSample))
+_UPLOAD_FIELDS = tuple(f.name for f in fields(UploadResult))

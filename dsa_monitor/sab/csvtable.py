@@ -4,7 +4,9 @@ Vendor CSVs differ by locale and template: ``;`` or ``,`` or tab, every field qu
 space-padded cells, a trailing delimiter after the last column. Columns are found by header name,
 never by position. Numbers: with ``;`` or tab as delimiter a decimal comma or point is accepted
 (``4362,43``, ``4362.43``); with ``,`` only a decimal point (a comma would be ambiguous there).
-Thousands separators, ``nan``/``inf`` and exponents are refused.
+Thousands separators, ``nan``/``inf`` and exponents are refused. Whole columns of plain numbers
+are converted at once (``numbers``, ``integers``); any other cell is left to the cell-by-cell
+reading, which names what is wrong with it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import compress, count
+from operator import itemgetter
+from typing import NamedTuple
 
 from ..errors import FileFormatError
 
@@ -23,13 +29,26 @@ _QUOTED = re.compile(r'"[^"]*"')
 _DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab"}
 
 
+# A character outside plain numbers, by (decimal comma accepted, negative accepted): a column
+# holding one is read cell by cell. Within plain characters, ``float`` refuses what ``parse_number``
+# refuses (two decimal marks, a lone sign or mark), but for overflow to infinity, checked apart.
+_NOT_PLAIN = {
+    (comma, negative): re.compile(
+        "[^0-9.\n" + ("," if comma else "") + ("-" if negative else "") + "]"
+    )
+    for comma in (False, True) for negative in (False, True)
+}
+_NOT_DIGIT = re.compile("[^0-9\n]")
+# What ``str.strip`` removes among ASCII characters, but for line breaks.
+_ASCII_BLANKS = " \t\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
 def column_key(name: str) -> str:
     """A header name without case, spaces, underscores, hyphens: ``Raw Value`` -> ``rawvalue``."""
     return "".join(ch for ch in name.lower() if ch not in " _-\t")
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One data row: its cells (stripped of padding) and the line of the file it starts on."""
 
     line: int
@@ -45,6 +64,14 @@ class Table:
     columns: tuple[str, ...]
     header_line: int
     rows: list[Row]
+    # The rows' cells by column, once asked for.
+    _cells: list[tuple[str, ...]] | None = field(default=None, repr=False, compare=False)
+
+    def cells(self, index: int) -> tuple[str, ...]:
+        """Column ``index``'s cells, a cell per row (the rows must not change afterwards)."""
+        if self._cells is None:
+            self._cells = list(zip(*[row.cells for row in self.rows], strict=True))
+        return self._cells[index]
 
     @property
     def decimal_comma(self) -> bool:
@@ -89,6 +116,47 @@ class Table:
         if value < 0 and not negative:
             raise self.error("negative value", row, index, expected="a number >= 0")
         return value
+
+    def numbers(self, index: int, *, negative: bool = False) -> list[float | None] | None:
+        """The whole column as ``number`` reads it, when every cell is a plain number or empty.
+
+        ``None`` when some cell is anything else: read that column cell by cell with ``number``,
+        which raises the located error (or accepts the rarer forms, such as ``+5``).
+        """
+        cells, joined = self._plain(index, _NOT_PLAIN[self.decimal_comma, negative])
+        if cells is None:
+            return None
+        if "," in joined:
+            cells = joined.replace(",", ".").split("\n")
+        try:
+            values = ([float(cell) if cell else None for cell in cells] if "" in cells
+                      else list(map(float, cells)))
+        except ValueError:  # e.g. two decimal marks, a lone "-"
+            return None
+        if math.inf in values or -math.inf in values:
+            return None
+        return values
+
+    def integers(self, index: int) -> list[int | None] | None:
+        """The whole column as ``integer`` reads it, when every cell is digits or empty; else
+        ``None`` (read it cell by cell with ``integer``)."""
+        cells, _ = self._plain(index, _NOT_DIGIT)
+        if cells is None or max(map(len, cells)) > 15:  # longer: not exact as a float
+            return None
+        if "" in cells:
+            return [int(cell) if cell else None for cell in cells]
+        return list(map(int, cells))
+
+    def _plain(
+        self, index: int, refused: re.Pattern[str]
+    ) -> tuple[Sequence[str] | None, str]:
+        """The column's cells and them joined by line breaks; no cells (``None``) if one holds a
+        ``refused`` character or a line break."""
+        cells = self.cells(index)
+        joined = "\n".join(cells)
+        if joined.count("\n") != len(cells) - 1 or refused.search(joined):
+            return None, joined
+        return cells, joined
 
     def integer(self, row: Row, index: int) -> int | None:
         """The cell as a count (``None`` when empty): a whole number >= 0."""
@@ -142,9 +210,19 @@ def sniff_delimiter(header: str) -> str | None:
 
 def first_line(text: str) -> tuple[int, str] | None:
     """The first non-blank line of ``text`` and its number (1-based)."""
+    head = text[:65536]  # not the whole text through StringIO, which translates every line end
+    found = _first_line(head)
+    if found is not None and (len(head) == len(text) or found[2]):
+        return found[:2]
+    found = _first_line(text)
+    return None if found is None else found[:2]
+
+
+def _first_line(text: str) -> tuple[int, str, bool] | None:
+    """``first_line``, and whether a line break ends that line."""
     for number, line in enumerate(io.StringIO(text, newline=None), start=1):
         if line.strip():
-            return number, line.rstrip("\r\n")
+            return number, line.rstrip("\r\n"), line.endswith("\n")
     return None
 
 
@@ -172,22 +250,22 @@ def read_table(text: str, file_name: str) -> Table:
             "no column delimiter in the header line", file=file_name, line=header_line,
             value=header_text[:80], expected="columns separated by ';', ',' or tab",
         )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records = _records(reader, file_name)
-    try:
-        line, header = next(records)
-    except StopIteration:
-        raise FileFormatError("the file holds no data", file=file_name) from None
-    columns = [cell.strip() for cell in header]
+    records, broken = _records(text, delimiter, file_name)
+    if not records:
+        raise broken or FileFormatError("the file holds no data", file=file_name)
+    line, header = records[0]
+    columns = list(header)
     while columns and not columns[-1]:  # a trailing delimiter after the last header name
         columns.pop()
     _check_header(columns, file_name, line)
     width = len(columns)
-    rows: list[Row] = []
-    for line, cells in records:
-        if len(cells) != width:
-            cells = _fit(cells, width, file_name, line, delimiter)
-        rows.append(Row(line, tuple(cell.strip() for cell in cells)))
+    rows = list(map(partial(tuple.__new__, Row), records[1:]))  # Row._make at C speed
+    if any(map(width.__ne__, map(len, map(itemgetter(1), rows)))):
+        for position, (line, cells) in enumerate(rows):
+            if len(cells) != width:
+                rows[position] = Row(line, _fit(cells, width, file_name, line, delimiter))
+    if broken is not None:  # reported after the rows before it, as a row-by-row reading would
+        raise broken
     if not rows:
         raise FileFormatError(
             "the file has a header but no data rows", file=file_name, line=header_line
@@ -195,24 +273,42 @@ def read_table(text: str, file_name: str) -> Table:
     return Table(file_name, delimiter, tuple(columns), header_line, rows)
 
 
-def _records(reader: Iterable[list[str]], file_name: str):
-    """(first line, cells) of each non-blank record; csv errors located to their line."""
+def _records(
+    text: str, delimiter: str, file_name: str
+) -> tuple[list[tuple[int, tuple[str, ...]]], FileFormatError | None]:
+    """(first line, stripped cells) of each non-blank record up to the first one csv cannot
+    read, and the error located to that one's line (``None`` when all were read)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        every = list(reader)
+    except csv.Error:
+        every = None
+    if every is not None and reader.line_num == len(every):  # one line per record: line = rank
+        if _unpadded(text):
+            stripped = list(map(tuple, every))
+        else:
+            stripped = list(map(tuple, map(partial(map, str.strip), every)))
+        return list(compress(zip(count(1), stripped), map(any, stripped))), None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[tuple[int, tuple[str, ...]]] = []
     start = 1
-    iterator = iter(reader)
-    while True:
-        try:
-            cells = next(iterator)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise FileFormatError(
-                f"cannot read the row ({error}); a quote may be unbalanced or the file cut",
-                file=file_name, line=start,
-            ) from None
-        end = reader.line_num  # type: ignore[attr-defined]
-        if any(cell.strip() for cell in cells):
-            yield start, cells
-        start = end + 1
+    try:
+        for cells in reader:
+            stripped = tuple(map(str.strip, cells))
+            if any(stripped):
+                records.append((start, stripped))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        return records, FileFormatError(
+            f"cannot read the row ({error}); a quote may be unbalanced or the file cut",
+            file=file_name, line=start,
+        )
+    return records, None
+
+
+def _unpadded(text: str) -> bool:
+    """True when no cell of one-line records can need stripping: ``text`` holds no blank."""
+    return text.isascii() and not any(blank in text for blank in _ASCII_BLANKS)
 
 
 def _check_header(columns: list[str], file_name: str, line: int) -> None:
@@ -231,9 +327,11 @@ def _check_header(columns: list[str], file_name: str, line: int) -> None:
         seen[key] = column
 
 
-def _fit(cells: list[str], width: int, file_name: str, line: int, delimiter: str) -> list[str]:
+def _fit(
+    cells: tuple[str, ...], width: int, file_name: str, line: int, delimiter: str
+) -> tuple[str, ...]:
     """Cells cut to the header's width when only trailing empty cells differ; else an error."""
-    if len(cells) > width and not any(c.strip() for c in cells[width:]):
+    if len(cells) > width and not any(cells[width:]):
         return cells[:width]
     name = _DELIMITER_NAMES[delimiter]
     if len(cells) < width:

@@ -10,8 +10,22 @@ from .audit import list_audit
 from .catalogues import catalogue_registry, get_catalogue, list_catalogues, register_catalogue
 from .connection import close_db, get_db, init_app, open_database, write_transaction
 from .donors import create_donor, get_donor, list_donors
+from .evaluations import (
+    evaluation_points,
+    evaluation_states,
+    get_evaluation,
+    latest_evaluation,
+)
+from .events import (
+    acknowledge_event,
+    get_event,
+    list_events,
+    list_subscriptions,
+)
 from .exposures import create_exposure, get_exposure, list_exposures
+from .leases import get_watermark, set_watermark
 from .mfi import load_mfi_matrix
+from .outbox import list_messages as list_outbox
 from .schema import migrate, schema_version
 from .studies import (
     add_lab_id,
@@ -34,6 +48,17 @@ from .uploads import (
 )
 
 __all__ = [
+    "acknowledge_event",
+    "evaluation_points",
+    "evaluation_states",
+    "get_evaluation",
+    "latest_evaluation",
+    "get_event",
+    "get_watermark",
+    "list_events",
+    "list_outbox",
+    "list_subscriptions",
+    "set_watermark",
     "add_lab_id",
     "catalogue_registry",
     "close_db",

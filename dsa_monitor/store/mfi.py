@@ -37,16 +37,49 @@ def pack_sample(
 ) -> None:
     """Store a sample's values: ``beads`` as (bead ID, specificity text), ``values`` a row per bead
     holding the VALUE_KINDS in order (None where the file gave nothing)."""
-    panel_json = json.dumps([list(bead) for bead in beads], separators=(",", ":"))
-    digest = hashlib.sha256(panel_json.encode()).hexdigest()
-    db.conn.execute(
-        "INSERT OR IGNORE INTO bead_panels (digest, beads) VALUES (?, ?)", (digest, panel_json)
-    )
-    panel_id = db.conn.execute("SELECT id FROM bead_panels WHERE digest = ?", (digest,)).fetchone()
-    matrix = np.array(values, dtype=np.float64).reshape(len(beads), len(VALUE_KINDS))
+    columns = list(zip(*values, strict=True)) if beads else [() for _ in VALUE_KINDS]
+    bead_ids, specificities = (tuple(c) for c in zip(*beads, strict=True)) if beads else ((), ())
+    pack_columns(db, sample_id, bead_ids, specificities, columns)
+
+
+def pack_columns(
+    db: Database,
+    sample_id: int,
+    bead_ids: tuple[str, ...],
+    specificities: tuple[str, ...],
+    columns: Sequence[Sequence],
+    panels: dict[tuple[tuple[str, ...], tuple[str, ...]], int] | None = None,
+) -> None:
+    """``pack_sample`` given the beads' IDs and specificity texts, and a column per VALUE_KINDS
+    (a value per bead, None where not given); ``panels`` remembers panel ids across the samples
+    of one upload."""
+    panel_id = None if panels is None else panels.get((bead_ids, specificities))
+    if panel_id is None:
+        panel_json = json.dumps(
+            [list(bead) for bead in zip(bead_ids, specificities, strict=True)],
+            separators=(",", ":"),
+        )
+        digest = hashlib.sha256(panel_json.encode()).hexdigest()
+        db.conn.execute(
+            "INSERT OR IGNORE INTO bead_panels (digest, beads) VALUES (?, ?)", (digest, panel_json)
+        )
+        (panel_id,) = db.conn.execute(
+            "SELECT id FROM bead_panels WHERE digest = ?", (digest,)
+        ).fetchone()
+        if panels is not None:
+            panels[bead_ids, specificities] = panel_id
+    matrix = np.empty((len(VALUE_KINDS), len(bead_ids)), dtype="<f4")
+    nothing = (None,) * len(bead_ids)
+    for row, column in zip(matrix, columns, strict=True):
+        if tuple(column) == nothing:
+            row[:] = np.nan
+        elif None in column:
+            row[:] = [np.nan if value is None else value for value in column]
+        else:
+            row[:] = column
     db.conn.execute(
         "INSERT OR REPLACE INTO mfi_vectors (sample_id, panel_id, data) VALUES (?, ?, ?)",
-        (sample_id, panel_id[0], np.ascontiguousarray(matrix.T, dtype="<f4").tobytes()),
+        (sample_id, panel_id, matrix.tobytes()),
     )
 
 

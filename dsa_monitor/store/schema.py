@@ -232,6 +232,192 @@ def migrate(db: Database) -> list[str]:
     return pending
 
 
+def all_migrations() -> list[str]:
+    """The names of every migration this version of the code knows, in the order they apply."""
+    return [m.name for m in migrations.pending(Database(memory=True))]
+
+
 def schema_version(db: Database) -> list[str]:
     """The names of the migrations this database has, in the order they were applied."""
     return [m.name for m in migrations.applied(db)]
+
+
+ALERTS_DDL = """
+-- What an evaluation changed, once per fact: key = kind|recipient|donor|antigen|visit (#2, #3...
+-- when a fact withdrawn by a correction is established again).
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    recipient_id INTEGER NOT NULL REFERENCES recipients(id),
+    donor_id INTEGER REFERENCES donors(id),
+    antigen TEXT NOT NULL DEFAULT '',
+    visit TEXT NOT NULL DEFAULT '',
+    sample_id INTEGER REFERENCES samples(id),
+    payload TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),
+    corrects INTEGER REFERENCES events(id),  -- a correction: the event it withdraws
+    withdrawn_by INTEGER REFERENCES events(id),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    acknowledged_at TEXT,
+    acknowledged_by TEXT,
+    reminded_at TEXT
+);
+CREATE INDEX events_recipient ON events(recipient_id, created_at);
+CREATE INDEX events_unacknowledged ON events(kind, created_at) WHERE acknowledged_at IS NULL;
+-- An e-mail address that wants some kinds of event of a study or of one recipient.
+CREATE TABLE subscriptions (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL,
+    study_id INTEGER REFERENCES studies(id),
+    recipient_id INTEGER REFERENCES recipients(id),
+    kinds TEXT NOT NULL CHECK (json_valid(kinds)),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    CHECK ((study_id IS NULL) <> (recipient_id IS NULL))
+);
+CREATE UNIQUE INDEX subscriptions_scope
+    ON subscriptions(email, coalesce(study_id, 0), coalesce(recipient_id, 0));
+-- Rendered e-mails, written in the event's transaction; delivery moves them through their states.
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id),
+    purpose TEXT NOT NULL CHECK (purpose IN ('alert', 'reminder')),
+    to_address TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body_text TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    message_id TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'retry', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    possible_duplicate INTEGER NOT NULL DEFAULT 0,  -- a send was interrupted: re-sent marked so
+    claimed_by TEXT,
+    claimed_at TEXT,
+    sent_at TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (event_id, to_address, purpose)
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+-- Which process may run the scheduled jobs: one holder at a time, until its lease expires.
+CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    acquired_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+-- How far each incremental job has read (e.g. the last sample id it looked at).
+CREATE TABLE watermarks (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+@migrations()
+def m004_alerts(db: Database) -> None:
+    """Events with their idempotency keys, subscriptions, the e-mail outbox, the scheduler lease."""
+    db.executescript(ALERTS_DDL)
+
+
+USERS_DDL = """
+-- People who sign in to the web pages: a role and an optional study scope, as API tokens have.
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role TEXT NOT NULL CHECK (role IN ('lab', 'clinician', 'integration', 'admin')),
+    study_id INTEGER REFERENCES studies(id),
+    password_hash TEXT NOT NULL,  -- werkzeug.security scrypt, salted
+    failed_sign_ins INTEGER NOT NULL DEFAULT 0,  -- consecutive failures since the last success
+    locked_until TEXT,
+    last_sign_in_at TEXT,
+    disabled_at TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+"""
+
+
+@migrations()
+def m006_users(db: Database) -> None:
+    """Web users: e-mail, password hash, role, study scope, and the counters of the lockout."""
+    db.executescript(USERS_DDL)
+
+
+EVALUATIONS_DDL = """
+-- One DSA evaluation of one donor of one exposure, with the rules and reference it was made under.
+-- Never overwritten: new inputs or other rules add a row; "current" is the latest for the rules.
+CREATE TABLE evaluations (
+    id INTEGER PRIMARY KEY,
+    recipient_id INTEGER NOT NULL REFERENCES recipients(id),
+    exposure_id INTEGER NOT NULL REFERENCES exposures(id),
+    donor_id INTEGER NOT NULL REFERENCES donors(id),
+    exposure_date TEXT NOT NULL,
+    as_of TEXT,
+    rules_version TEXT NOT NULL,
+    rules TEXT NOT NULL CHECK (json_valid(rules)),
+    reference_release TEXT NOT NULL,
+    inputs_fingerprint TEXT NOT NULL,
+    baseline_serum TEXT,
+    summary TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(summary)),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX evaluations_current
+    ON evaluations(recipient_id, exposure_id, donor_id, rules_version, id);
+-- The sera of an evaluation in date order: visit, day, and why a serum was left out.
+CREATE TABLE evaluation_points (
+    evaluation_id INTEGER NOT NULL REFERENCES evaluations(id),
+    position INTEGER NOT NULL,
+    serum TEXT NOT NULL,
+    sample_ids TEXT NOT NULL CHECK (json_valid(sample_ids)),
+    date TEXT NOT NULL,
+    visit TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    excluded_reason TEXT,
+    immunodominant_mfi REAL,
+    sum_mfi REAL,
+    notes TEXT NOT NULL DEFAULT '[]',  -- e.g. one class run left out (QC failed)
+    PRIMARY KEY (evaluation_id, position)
+) WITHOUT ROWID;
+-- Each DSA (a donor antigen positive at least once) at each usable serum of an evaluation.
+CREATE TABLE dsa_states (
+    evaluation_id INTEGER NOT NULL REFERENCES evaluations(id),
+    position INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    sample_id INTEGER REFERENCES samples(id),
+    visit TEXT NOT NULL,
+    hla_class TEXT,
+    level TEXT,
+    chain TEXT,
+    mfi REAL NOT NULL,
+    value_kind TEXT,
+    positive INTEGER NOT NULL,
+    strength TEXT NOT NULL,
+    status TEXT NOT NULL,
+    origin TEXT,
+    rising INTEGER NOT NULL,
+    consecutive INTEGER NOT NULL,
+    previous_mfi REAL,
+    assay_changed INTEGER NOT NULL,
+    beads TEXT NOT NULL DEFAULT '[]',
+    warnings TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (evaluation_id, position, target)
+) WITHOUT ROWID;
+-- How far ``evaluate_pending`` has read samples, typings and exposures (one row).
+CREATE TABLE evaluation_watermark (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    sample_id INTEGER NOT NULL,
+    typing_id INTEGER NOT NULL,
+    exposure_id INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+@migrations()
+def m005_evaluations(db: Database) -> None:
+    """DSA evaluations over time: rules in force, sera with their visits, each DSA's states."""
+    db.executescript(EVALUATIONS_DDL)

@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from dsa_monitor import store
 from dsa_monitor.cli import main
+from dsa_monitor.store.schema import all_migrations
 
 INGEST_DATA = Path(__file__).resolve().parents[1] / "data" / "ingest"
 
@@ -25,7 +26,8 @@ def test_init_creates_the_database_and_is_idempotent(database):
     assert "applied m001_initial" in first.output
     again = runner.invoke(main, ["init"])
     assert again.exit_code == 0 and "applied" not in again.output
-    assert "m002_mfi_vectors (2 migrations)" in again.output
+    names = all_migrations()
+    assert f"{names[-1]} ({len(names)} migrations)" in again.output
 
 
 def test_import_with_a_manifest_then_again(database, tmp_path):
@@ -62,3 +64,43 @@ def test_catalogue_add_and_list(database):
     assert "LS2A01 lot LS2A01NC21_013_00 class II, 4 beads" in added.output
     listed = runner.invoke(main, ["catalogue", "list"])
     assert "LS2A01\tLS2A01NC21_013_00\tclass II\t4 beads" in listed.output
+
+
+def _recipients(database):
+    db = store.open_database(database)
+    store.create_study(db, "CORD-01", user="coordinator")
+    store.create_recipient(db, "CORD-01", "R001", lab_ids=["P-17"], user="coordinator")
+    store.create_recipient(db, "CORD-01", "R002", user="coordinator")
+    db.close()
+
+
+def test_import_reads_a_windows_export_in_the_encoding_named(database, tmp_path):
+    _recipients(database)
+    lines = (INGEST_DATA / "fusion_two_samples.csv").read_text().splitlines()
+    lines = [lines[0] + ';"Note"'] + [line + ';"Prüfung µ"' for line in lines[1:]]
+    export = tmp_path / "windows.csv"
+    export.write_bytes("\r\n".join(lines).encode("cp1252"))
+    runner = CliRunner()
+    refused = runner.invoke(main, ["import", str(export), "--user", "lab"])
+    assert refused.exit_code == 1 and "not valid utf-8 text: byte 0xFC" in refused.output
+    stored = runner.invoke(main, ["import", str(export), "--user", "lab", "--encoding", "cp1252",
+                                  "--json"])
+    assert stored.exit_code == 0, stored.output
+    sample_id = json.loads(stored.output)["samples"][0]["sample_id"]
+    db = store.open_database(database)
+    assert store.list_bead_results(db, sample_id)[0]["extra"] == {"Note": "Prüfung µ"}
+    db.close()
+
+
+def test_import_passes_the_lot_named_for_an_xponent_run(database):
+    runner = CliRunner()
+    sheet = Path(__file__).resolve().parents[1] / "data" / "lots" / "LS2A01_lot099.csv"
+    assert runner.invoke(main, ["catalogue", "add", str(sheet), "--user", "lab"]).exit_code == 0
+    run = str(Path(__file__).resolve().parents[1] / "data" / "xponent" / "ls2_run.csv")
+    without = runner.invoke(main, ["import", run, "--user", "lab"])
+    assert "no catalogue registered for lot 'LABScreen Single Antigen Class II'" in (
+        without.output)
+    named = runner.invoke(main, ["import", run, "--user", "lab", "--lot", "LS2A01NC99_099_00"])
+    # Read with the named lot's catalogue; then placed by patient ID, which xPONENT lacks.
+    assert "no catalogue registered" not in named.output
+    assert "(no patient ID: sample R-7)" in named.output

@@ -8,7 +8,7 @@ from dsa_monitor import store
 from dsa_monitor.errors import FileFormatError, UnknownPatient, UploadTooLarge
 from dsa_monitor.ingest import import_parsed, import_upload
 from dsa_monitor.sab.formats import parse_file
-from dsa_monitor.sab.model import BeadResult, ParsedFile, SampleResult
+from dsa_monitor.sab.model import BeadResult, ParsedFile, ParseOptions, SampleResult
 
 INGEST_DATA = Path(__file__).resolve().parents[1] / "data" / "ingest"
 TWO = "fusion_two_samples.csv"
@@ -225,3 +225,50 @@ def test_the_same_file_from_two_connections_at_once_is_stored_once(db, lab_file,
     assert errors == []
     assert sorted(outcomes) == ["duplicate", "stored"]
     assert (count(db, "uploads"), count(db, "samples")) == (1, 2)
+
+
+COUNTED = (
+    '"PatientID";"SampleIDName";"RunDate";"CatalogID";"BeadID";"Specificity";"RawData";'
+    '"CountValue";"NC1BeadID";"PC1BeadID"\n'
+    '"P-17";"S1";"2024-03-25";"LS2A01NC21_013_00";"001";"-,-,-,-,-,-,-,-,-,-,-,-";"45";"120";'
+    '"001";"002"\n'
+    '"P-17";"S1";"2024-03-25";"LS2A01NC21_013_00";"002";"-,-,-,-,-,-,-,-,-,-,-,-";"18000";"90";'
+    '"001";"002"\n'
+    '"P-17";"S1";"2024-03-25";"LS2A01NC21_013_00";"003";"DRB1*01:01,-,-,-,-,-,-,-,-,-,-,-";"320";'
+    '"70";"001";"002"\n'
+)
+
+
+@pytest.mark.parametrize(
+    "options, qc_limits, expected",
+    [
+        (None, None, []),
+        (ParseOptions(min_bead_count=100), None, ["bead count below 100 on 2 bead(s): 002 (90),"
+                                                  " 003 (70)"]),
+        (ParseOptions(min_bead_count=80), None, ["bead count below 80 on 1 bead(s): 003 (70)"]),
+        # The lab's kit limits override the upload's own.
+        (ParseOptions(min_bead_count=100), {"LS2A01": {"min_bead_count": 80}},
+         ["bead count below 80 on 1 bead(s): 003 (70)"]),
+    ],
+)
+def test_the_upload_minimum_bead_count_reaches_qc(db, options, qc_limits, expected):
+    result = import_upload(db, COUNTED.encode(), "counted.csv", user="lab", options=options,
+                           qc_limits=qc_limits)
+    (sample,) = result.samples
+    assert [reason for reason in sample.qc_reasons if "bead count" in reason] == expected
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize("data", [COUNTED.encode(), b"not;a\nlab;file\n"], ids=["stored", "refused"])
+def test_garbage_collection_is_left_as_it_was_found(db, enabled, data):
+    import gc
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        try:
+            import_upload(db, data, "f.csv", user="lab")
+        except FileFormatError:
+            pass
+        assert gc.isenabled() == enabled
+    finally:
+        gc.enable()

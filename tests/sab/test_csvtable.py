@@ -118,3 +118,96 @@ def test_integer_refuses_fractional_counts():
     assert table.integer(table.rows[0], 1) == 12
     with pytest.raises(FileFormatError, match="not a whole number"):
         table.integer(table.rows[1], 1)
+
+
+def _column(cells: list[str], delimiter: str = ";") -> str:
+    return "Bead" + delimiter + "Value\n" + "".join(
+        f"{n}{delimiter}\"{cell}\"\n" for n, cell in enumerate(cells, start=1))
+
+
+@pytest.mark.parametrize(
+    "delimiter, negative, cells, whole",
+    [
+        (";", False, ["4362,43", "12", "", ".5", "7,", "0", "4362.43"], True),
+        (";", False, ["4362,43", "12"], True),
+        (";", False, ["3", "1" * 400], False),  # overflows to infinity: refused cell by cell
+        (";", True, ["3", "-"], False),
+        (";", False, ["3", "1,2,3"], False),
+        (",", False, ["4362.43", "12", "", ".5"], True),
+        (";", True, ["-12,5", "3", ""], True),
+        (";", False, ["3", "-12,5"], False),  # refused sign: the cell path names it
+        (";", False, ["3", "+5"], False),  # accepted, but only cell by cell
+        (";", False, ["3", "\u0665"], False),  # a non-ASCII digit: float() reads it, so do we
+        (";", False, ["3", "1.234,5"], False),
+        (",", False, ["3", "1,5"], False),
+        (",", False, ["3", "1e5"], False),
+        (",", False, ["3", "nan"], False),
+        (",", False, ["3", "n/a"], False),
+        (",", False, ["3", "1_000"], False),
+    ],
+)
+def test_a_whole_column_reads_as_cell_by_cell(delimiter, negative, cells, whole):
+    table = read_table(_column(cells, delimiter), "f.csv")
+    column = table.numbers(1, negative=negative)
+    assert (column is not None) == whole
+    if column is not None:
+        by_cell = [table.number(row, 1, negative=negative) for row in table.rows]
+        assert column == by_cell
+        assert [type(value) for value in column] == [type(value) for value in by_cell]
+
+
+@pytest.mark.parametrize(
+    "cells, whole, by_cell",
+    [
+        (["60", "", "007"], True, [60, None, 7]),
+        (["60", "12.0"], False, [60, 12]),  # a whole number, read cell by cell
+        (["60", "1" * 16], False, [60, int("1" * 16)]),  # too long for the column path
+        (["60", "-1"], False, "negative value"),
+    ],
+)
+def test_a_whole_count_column_reads_as_cell_by_cell(cells, whole, by_cell):
+    table = read_table(_column(cells), "f.csv")
+    column = table.integers(1)
+    assert column == (by_cell if whole else None)
+    if isinstance(by_cell, str):
+        with pytest.raises(FileFormatError, match=by_cell):
+            [table.integer(row, 1) for row in table.rows]
+    else:
+        assert [table.integer(row, 1) for row in table.rows] == by_cell
+
+
+def test_a_cell_holding_a_line_break_is_left_to_the_cell_path():
+    table = read_table('Bead;Value\n1;"12"\n2;"3\n4"\n', "f.csv")
+    assert table.numbers(1) is None
+    with pytest.raises(FileFormatError, match="line 3, column Value: not a number"):
+        table.number(table.rows[1], 1)
+
+
+@pytest.mark.parametrize("blank", [" ", "\t", "\u00a0", "\u3000"])
+def test_blank_and_padded_lines_keep_line_numbers_in_one_line_records(blank):
+    table = read_table(f"a;b\n\n1;2\n{blank};{blank}\n{blank}3{blank};4\n", "f.csv")
+    assert [(row.line, row.cells) for row in table.rows] == [(3, ("1", "2")), (5, ("3", "4"))]
+
+
+def test_cells_without_any_blank_are_read_as_they_are():
+    table = read_table('"a";"b"\r\n"1";"x-y"\r\n\r\n"";""\r\n"3";"4"\r\n', "f.csv")
+    assert [(row.line, row.cells) for row in table.rows] == [(2, ("1", "x-y")), (5, ("3", "4"))]
+
+
+def test_the_header_found_after_64_kib_of_blank_lines():
+    table = read_table("\n" * 70_000 + "a;b\n1;2\n", "f.csv")
+    assert (table.header_line, table.rows[0].line) == (70_001, 70_002)
+
+
+@pytest.mark.parametrize(
+    "text, fragment, line",
+    [
+        ('a;b;c\n1;2\n1;"2;3\n', "the row has 2 fields", 2),  # the earlier row's fault first
+        ('a;a\n1;"2\n', "column 'a' appears twice", 1),  # the header before the rows
+        ('a;b\n1;2\n3;"4\n', "a quote may be unbalanced", 3),
+    ],
+)
+def test_an_unreadable_row_is_reported_in_file_order(text, fragment, line):
+    with pytest.raises(FileFormatError) as caught:
+        read_table(text, "f.csv")
+    assert fragment in caught.value.message and caught.value.line == line

@@ -9,6 +9,7 @@ import pytest
 from reference_paths import SAB_EXAMPLES, TEST_DATA, need_shared
 
 from dsa_monitor.errors import FileFormatError
+from dsa_monitor.sab.csvtable import read_table
 from dsa_monitor.sab.formats import fusion, parse_file
 from dsa_monitor.sab.model import ParseOptions
 
@@ -169,3 +170,76 @@ def test_one_sample_on_two_catalogues_gives_two_samples():
     samples = fusion.parse(text, "f.csv", ParseOptions()).samples
     assert [(s.sample_id, s.hla_class, s.beads[0].raw_mfi) for s in samples] == [
         ("S1", "I", 5.0), ("S1", "II", 7.0), ("S2", "I", 9.0)]
+
+
+def _export(raw_cell: str = "12,5", count_cell: str = "80") -> str:
+    """Three samples (two lots for S2), control beads named, every optional column, an extra."""
+    lines = ['"PatientID";"SampleIDName";"RunDate";"CatalogID";"BeadID";"Specificity";"RawData";'
+             '"NormalValue";"BCM";"CountValue";"SpecAbbr";"NC1BeadID";"PC1BeadID";"Rxn";"Note"']
+    panels = {"LS1A04NC27_015_00": ("-,-,-,-,-,-", "A*01:01,-,-,-,-,-", "-,-,B*07:02,-,-,-"),
+              "LS2A01NC21_013_00": ("-,-,-,-,-,-,-,-,-,-,-,-",
+                                    "-,-,-,-,DQA1*05:01,-,DQB1*02:01,-,-,-,-,-")}
+    for sample, patient, lot in (("S1", "P1", "LS1A04NC27_015_00"),
+                                 ("S2", "P2", "LS1A04NC27_015_00"),
+                                 ("S2", "P2", "LS2A01NC21_013_00")):
+        specs = (panels[lot][0], panels[lot][0], *panels[lot][1:])
+        for number, spec in enumerate(specs, start=1):
+            raw = raw_cell if (sample, number) == ("S2", 3) else f"{number * 1000},5"
+            count = count_cell if (sample, number) == ("S1", 2) else str(60 + number)
+            serology = "A1" if "A*01:01" in spec else ""
+            note = "rerun" if number == 1 else ""
+            lines.append(
+                f'"{patient}";"{sample}";"25-11-2026";"{lot}";"{number:03d}";"{spec}";"{raw}";'
+                f'"{number * 900},25";"";"{count}";"{serology}";"001";"002";"8";"{note}"'
+            )
+    return "\r\n".join(lines) + "\r\n"
+
+
+@pytest.mark.parametrize(
+    "raw_cell, count_cell",
+    [("+12,5", "80"),  # a sign only the cell-by-cell reading accepts
+     ("12,5", "80.0")],  # a count written as a decimal: the same
+)
+def test_the_column_and_the_row_by_row_readings_give_the_same_file(raw_cell, count_cell):
+    plain, rarer = (read_table(text, "f.csv") for text in (_export(), _export(raw_cell, count_cell)))
+    assert plain.numbers(6) is not None and plain.integers(9) is not None  # read by column
+    assert rarer.numbers(6) is None or rarer.integers(9) is None  # read row by row
+    by_column = fusion.parse(_export(), "f.csv", ParseOptions())
+    by_row = fusion.parse(_export(raw_cell, count_cell), "f.csv", ParseOptions())
+    assert by_row == by_column
+    s1 = by_column.samples[0]
+    assert [(s.sample_id, s.lot, len(s.beads)) for s in by_column.samples] == [
+        ("S1", "LS1A04NC27_015_00", 4), ("S2", "LS1A04NC27_015_00", 4),
+        ("S2", "LS2A01NC21_013_00", 3)]
+    assert [(b.control, b.count, b.serology, b.vendor_assignment, b.extra, b.line)
+            for b in s1.beads[:3]] == [
+        ("NC", 61, None, "8", {"Note": "rerun"}, 2), ("PC", 80, None, "8", {}, 3),
+        (None, 63, "A1", "8", {}, 4)]
+    assert by_column.samples[1].beads[2].raw_mfi == 12.5 and s1.beads[3].bcm is None
+
+
+ERROR_HEADER = "PatientID;SampleIDName;BeadID;Specificity;RawData;NC1BeadID;PC1BeadID\n"
+
+
+@pytest.mark.parametrize(
+    "rows, fragment, line",
+    [
+        # Faults of several kinds: the first in file order is reported, as row by row.
+        ('P1;S1;003;A*01:01;;001;002\nP1;S1;004;A*02:01;n/a;001;002\n', "no MFI value", 2),
+        ('P1;S1;;A*01:01;5;001;002\nP1;S1;004;A*02:01;n/a;001;002\n', "empty bead ID", 2),
+        ('P1;S1;003;A*01:01;n/a;001;002\nP1;S1;004;A2;5;001;002\n', "not a number", 2),
+        ('P1;S1;003;A*01:01;5;001;002\nP1;S1;003;A*02:01;5;001;002\n'
+         'P1;S1;004;A*02:01;n/a;001;002\n', "appears twice (first on line 2)", 3),
+        ('P1;S1;003;A*01:01;5;001;002\nP2;S1;004;A*02:01;n/a;001;002\n', "changes patient", 3),
+        # A file whose every value is readable: the sample-level faults, at their line.
+        ('P1;S1;003;A*01:01;5;001;002\nP1;S1;;A*02:01;5;001;002\n', "empty bead ID", 3),
+        ('P1;S1;003;A*01:01;5;001;002\nP1;S2;003;A*01:01;5;001;002\n'
+         'P1;S1;003;A*01:01;5;001;002\n', "bead '003' of sample 'S1' appears twice", 4),
+        ('P1;S1;003;A*01:01;5;001;002\nP2;S1;004;A*02:01;5;001;002\n', "changes patient", 3),
+        ('P1;S1;003;A*01:01;5;001;002\nP1;;004;A*02:01;5;001;002\n', "empty sample ID", 3),
+    ],
+)
+def test_the_first_fault_in_file_order_is_reported(rows, fragment, line):
+    with pytest.raises(FileFormatError) as caught:
+        fusion.parse(ERROR_HEADER + rows, "f.csv", ParseOptions())
+    assert fragment in caught.value.message and caught.value.line == line

@@ -102,11 +102,25 @@ class SampleAssembler:
         lines[bead.bead_id] = bead.line or 0
         sample.beads.append(bead)
 
+    def add_many(self, sample: SampleResult, beads: list[BeadResult]) -> None:
+        """``add`` for consecutive beads of one sample: the same errors, checked at once."""
+        lines = self._bead_lines[(sample.sample_id, sample.lot)]
+        ids = [bead.bead_id for bead in beads]
+        if len(set(ids)) == len(ids) and lines.keys().isdisjoint(ids):
+            lines.update(zip(ids, [bead.line or 0 for bead in beads], strict=True))
+            sample.beads.extend(beads)
+            return
+        for bead in beads:
+            self.add(sample, bead)
+
     def finish(self) -> list[SampleResult]:
         """The samples, each with its HLA class settled from the file or from its beads."""
+        classes: dict[tuple[str, ...], str | None] = {}
         for sample in self._samples.values():
             for bead in sample.beads:
-                bead_class = specificity_class(bead.specificity)
+                bead_class = classes.get(bead.specificity, "")
+                if bead_class == "":
+                    bead_class = classes[bead.specificity] = specificity_class(bead.specificity)
                 if bead_class is None:
                     continue
                 if sample.hla_class is None:

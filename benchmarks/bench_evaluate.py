@@ -1,0 +1,318 @@
+"""DSA evaluation over time, end to end from the database, for a national-scale cohort.
+
+Usage: python benchmarks/bench_evaluate.py [RECIPIENTS] [--db PATH]   (default 10,000; run by hand)
+
+Builds a database of RECIPIENTS recipients, one typed donor and one infusion each, 6 sera × 2
+classes (the demo's class I and class II panels), ~5 % with a de novo DSA from M3 and ~10 % with a
+third-party antibody; rows go in by bulk inserts (it is a benchmark). Then prints:
+1. ``evaluate_pending`` end to end (load, donor masks, calls, timelines, storing): seconds;
+2. the calling stage (which donors have a positive bead they carry, over every serum) as the
+   service runs it (one numpy pass per panel and batch) against a plain Python loop over the same
+   values and masks, in the same run, with a check that both find the same donors;
+3. re-evaluating one recipient after one new sample uploaded (HLA Fusion file): milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from dsa_monitor import store
+from dsa_monitor.demo.fusion_writer import FusionSample, write_fusion_csv
+from dsa_monitor.demo.trial import CLASS_I_ALLELES, CLASS_II_BEADS, demo_panel
+from dsa_monitor.dsa.calls import (
+    CHAIN_ALPHA,
+    CHAIN_BOTH,
+    CHAIN_NONE,
+    CHAIN_PARTIAL,
+    CHAIN_PRIMARY,
+    CHAIN_UNDECIDABLE,
+    evaluate,
+)
+from dsa_monitor.dsa.positivity import cutoff_vector
+from dsa_monitor.dsa.rules import DEFAULT_RULES
+from dsa_monitor.evaluation import evaluate_pending
+from dsa_monitor.evaluation.engine import match_with_cache, prepare, screen_batch
+from dsa_monitor.evaluation.inputs import load_batch, rules_for_study
+from dsa_monitor.hla.typing import HLATyping
+from dsa_monitor.ingest import import_upload
+from dsa_monitor.reference.service import embedded
+from dsa_monitor.store.mfi import VALUE_KINDS
+
+VISITS = (("baseline", -7), ("M1", 30), ("M3", 91), ("M6", 182), ("M9", 273), ("M12", 365))
+NOW = "2026-01-01T00:00:00+00:00"
+LOCI = {locus: sorted({a for a in CLASS_I_ALLELES if a.startswith(locus + "*")})
+        for locus in ("A", "B", "C")}
+LOCI.update({locus: sorted({a for bead in CLASS_II_BEADS for a in bead
+                            if a.startswith(locus + "*")}) for locus in ("DRB1", "DQB1")})
+
+
+def typing_of(rng: np.random.Generator, like: dict[str, list[str]] | None = None) -> dict:
+    """Two alleles per locus; a donor keeps each of the recipient's alleles with p = 0.5."""
+    chosen = {}
+    for locus, pool in LOCI.items():
+        pair = [str(rng.choice(pool)) for _ in range(2)]
+        if like is not None:
+            pair = [like[locus][i] if rng.random() < 0.5 else pair[i] for i in range(2)]
+        chosen[locus] = pair
+    return chosen
+
+
+def gl(chosen: dict[str, list[str]]) -> str:
+    return "^".join("+".join(pair) for pair in chosen.values())
+
+
+def populate(db, n: int, seed: int = 11) -> dict:
+    """Bulk-insert the cohort; return what the later steps need."""
+    rng = np.random.default_rng(seed)
+    panels = {"I": demo_panel("I"), "II": demo_panel("II")}
+    conn = db.conn
+    typings_cache: dict[str, tuple[str, str]] = {}
+
+    def typing_row(chosen):
+        text = gl(chosen)
+        if text not in typings_cache:
+            typing = HLATyping.from_gl_string(text)
+            typings_cache[text] = (typing.to_gl_string(), json.dumps(typing.to_dict()))
+        return typings_cache[text]
+
+    with store.write_transaction(db):
+        conn.execute("INSERT INTO studies (id, code, title, visit_schedule, created_at,"
+                     " created_by) VALUES (1, 'BENCH', 'benchmark', '[]', ?, 'bench')", (NOW,))
+        conn.execute("INSERT INTO uploads (id, sha256, file_name, size, format, uploaded_by,"
+                     " uploaded_at, outcome) VALUES (1, 'x', 'bench', 0, 'fusion', 'bench', ?,"
+                     " 'stored')", (NOW,))
+        panel_ids = {}
+        for number, (hla_class, panel) in enumerate(panels.items(), start=1):
+            beads = [[b.bead_id, ",".join(b.alleles)] for b in panel.beads]
+            conn.execute("INSERT INTO bead_panels (id, digest, beads) VALUES (?, ?, ?)",
+                         (number, f"bench-{hla_class}", json.dumps(beads)))
+            panel_ids[hla_class] = number
+        recipients, donors, typings, exposures, links, samples, vectors = ([] for _ in range(7))
+        sample_id = 0
+        start = dt.date(2024, 1, 1)
+        kinds = len(VALUE_KINDS)
+        for r in range(1, n + 1):
+            mine = typing_of(rng)
+            theirs = typing_of(rng, mine)
+            recipients.append((r, 1, f"R{r:05d}", NOW, "bench"))
+            donors.append((r, f"D{r:05d}", "cord", NOW, "bench"))
+            for owner, chosen in (("recipient", mine), ("donor", theirs)):
+                text, body = typing_row(chosen)
+                typings.append((owner, r, 1, text, body, None, "bench", NOW, "bench"))
+            infusion = start + dt.timedelta(days=int(rng.integers(0, 365)))
+            exposures.append((r, r, infusion.isoformat(), "infusion", NOW, "bench"))
+            links.append((r, r))
+            mismatched = [a for locus in LOCI for a in theirs[locus] if a not in mine[locus]]
+            dsa = str(rng.choice(mismatched)) if mismatched and rng.random() < 0.05 else None
+            third = str(rng.choice(CLASS_I_ALLELES)) if rng.random() < 0.10 else None
+            for visit, day in VISITS:
+                date = (infusion + dt.timedelta(days=day)).isoformat()
+                for hla_class, panel in panels.items():
+                    sample_id += 1
+                    samples.append((sample_id, r, 1, f"R{r:05d}-{visit}", f"R{r:05d}", date,
+                                    "file", date, "onelambda", panel.catalog_id[:6],
+                                    panel.catalog_id, hla_class, "pass", "[]", 0, "neat",
+                                    len(panel.beads), "[]", NOW))
+                    raw = np.minimum(rng.lognormal(np.log(120.0), 0.6, len(panel.beads)), 650.0)
+                    raw[0], raw[1] = 60.0, 18000.0
+                    for allele, level in ((dsa, 3000.0 * (1 + day / 180)), (third, 4000.0)):
+                        if allele and (allele == third or day >= 91):
+                            raw[panel.index(allele)] = level
+                    packed = np.full((kinds, len(panel.beads)), np.nan, dtype="<f4")
+                    packed[VALUE_KINDS.index("raw")] = raw
+                    packed[VALUE_KINDS.index("normalized")] = np.maximum(raw - raw[0], 0.0)
+                    vectors.append((sample_id, panel_ids[hla_class], packed.tobytes()))
+        conn.executemany("INSERT INTO recipients (id, study_id, subject_code, created_at,"
+                         " created_by) VALUES (?, ?, ?, ?, ?)", recipients)
+        conn.executemany("INSERT INTO donors (id, code, kind, created_at, created_by)"
+                         " VALUES (?, ?, ?, ?, ?)", donors)
+        conn.executemany("INSERT INTO typings (owner_kind, owner_id, version, gl_string,"
+                         " typing_json, reference_release, source, created_at, created_by)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", typings)
+        conn.executemany("INSERT INTO exposures (id, recipient_id, date, kind, created_at,"
+                         " created_by) VALUES (?, ?, ?, ?, ?, ?)", exposures)
+        conn.executemany("INSERT INTO exposure_donors (exposure_id, donor_id) VALUES (?, ?)",
+                         links)
+        conn.executemany(
+            "INSERT INTO samples (id, recipient_id, upload_id, lab_sample_id, patient_id,"
+            " draw_date, draw_date_source, run_date, vendor, kit, lot, hla_class, qc_status,"
+            " qc_reasons, excluded, serum_treatment, bead_count, warnings, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", samples)
+        conn.executemany("INSERT INTO mfi_vectors (sample_id, panel_id, data) VALUES (?, ?, ?)",
+                         vectors)
+    return {"panels": panels, "samples": sample_id}
+
+
+def plain_calls(plain_batch) -> set[tuple[int, int, str]]:
+    """The calling rule written bead by bead over Python lists (benchmarks/bench_dsa.py's loop):
+    positivity, DQ/DP chain attribution over the panel, the donor antigen each positive bead
+    targets. Returns (sample, donor, target) of every DSA call."""
+    found = set()
+    for item, _, info, lists in plain_batch:
+        for exposure in item.exposures:
+            for donor in exposure.donors:
+                for run, values in zip(item.runs, lists, strict=True):
+                    if run.excluded or values is None:
+                        continue
+                    beads, pt, at, untyped, p_target, a_target, carriers, cutoffs = info[
+                        (run.panel_id, donor.donor_id)]
+                    positive = [bead.primary is not None and values[b] >= cutoffs[b]
+                                for b, bead in enumerate(beads)]
+                    all_pos = {k: all(positive[b] for b in v) for k, v in carriers.items()}
+                    for b, bead in enumerate(beads):
+                        if not positive[b]:
+                            continue
+                        if bead.alpha is None:
+                            code = CHAIN_PRIMARY if pt[b] else CHAIN_NONE
+                        else:
+                            beta_all = all_pos[bead.primary.two_field]
+                            alpha_all = all_pos[bead.alpha.two_field]
+                            if beta_all and not alpha_all:
+                                code = CHAIN_PRIMARY if pt[b] else CHAIN_NONE
+                            elif alpha_all and not beta_all:
+                                code = (CHAIN_ALPHA if at[b] else CHAIN_UNDECIDABLE if untyped[b]
+                                        else CHAIN_NONE)
+                            elif alpha_all and beta_all:
+                                code = (CHAIN_PRIMARY if pt[b] else CHAIN_ALPHA if at[b]
+                                        else CHAIN_UNDECIDABLE if untyped[b] else CHAIN_NONE)
+                            else:
+                                code = (CHAIN_BOTH if pt[b] and at[b]
+                                        else CHAIN_UNDECIDABLE if pt[b] and untyped[b]
+                                        else CHAIN_PARTIAL if pt[b] != at[b] else CHAIN_NONE)
+                        target = {CHAIN_PRIMARY: p_target[b], CHAIN_ALPHA: a_target[b],
+                                  CHAIN_BOTH: f"{a_target[b]}+{p_target[b]}",
+                                  CHAIN_PARTIAL: p_target[b] or a_target[b]}.get(code)
+                        if target is not None:
+                            found.add((run.sample_id, donor.donor_id, target))
+    return found
+
+
+def numpy_calls(batch, stacks) -> set[tuple[int, int, str]]:
+    """As the service runs it: one numpy screen per panel for the batch, then ``evaluate`` on
+    the (samples × beads) matrices of the donors the screen flagged."""
+    found = set()
+    flagged = screen_batch(batch, stacks)
+    for item, rules, match in batch:
+        for exposure in item.exposures:
+            for donor in exposure.donors:
+                if (item.recipient_id, exposure.exposure_id, donor.donor_id) not in flagged:
+                    continue
+                groups: dict[tuple[int, str], list] = {}
+                for run in item.runs:
+                    if run.value_kind is not None:
+                        groups.setdefault((run.panel_id, run.value_kind), []).append(run)
+                for (panel_id, kind), runs in groups.items():
+                    result = evaluate(np.vstack([r.values[kind] for r in runs]),
+                                      match(panel_id, donor), rules, value_kind=kind,
+                                      excluded=np.array([r.excluded for r in runs]))
+                    rows, cols = np.nonzero((result.target_index >= 0)
+                                            & (result.chain != CHAIN_UNDECIDABLE))
+                    found.update((runs[r].sample_id, donor.donor_id,
+                                  result.targets[result.target_index[r, c]])
+                                 for r, c in zip(rows.tolist(), cols.tolist(), strict=True))
+    return found
+
+
+def calling_stage(db, reference, ids: list[int]) -> None:
+    loaded = load_batch(db, ids)
+    batch = [(i, rules_for_study(DEFAULT_RULES, i.visit_schedule), match_with_cache(i, reference))
+             for i in loaded.inputs]
+    started = time.perf_counter()
+    for item, rules, match in batch:  # donor masks, computed once (shared by both ways)
+        prepare(item, rules)
+        for exposure in item.exposures:
+            for donor in exposure.donors:
+                for panel_id in item.panels:
+                    match(panel_id, donor, False)  # the donor's beads (the screen)
+                    match(panel_id, donor)  # and with the recipient's (self beads)
+    masks_s = time.perf_counter() - started
+    started = time.perf_counter()
+    fast = numpy_calls(batch, loaded.stacks)
+    numpy_s = time.perf_counter() - started
+    started = time.perf_counter()  # the plain loop's own per-donor tables count, as _plan does
+    plain_batch = []
+    for item, rules, match in batch:
+        info = {}
+        for exposure in item.exposures:
+            for donor in exposure.donors:
+                for panel_id, panel in item.panels.items():
+                    m = match(panel_id, donor)
+                    carriers: dict[str, list[int]] = {}
+                    for b, bead in enumerate(panel.beads):
+                        for chain in (bead.primary, bead.alpha):
+                            if chain is not None:
+                                carriers.setdefault(chain.two_field, []).append(b)
+                    info[(panel_id, donor.donor_id)] = (
+                        panel.beads, m.primary_mask.tolist(), m.alpha_mask.tolist(),
+                        m.alpha_untyped.tolist(), m.primary_target, m.alpha_target, carriers,
+                        cutoff_vector(panel.loci, panel.hla_classes, rules).tolist())
+        lists = [None if r.value_kind is None else r.values[r.value_kind].tolist()
+                 for r in item.runs]
+        plain_batch.append((item, rules, info, lists))
+    slow = plain_calls(plain_batch)
+    plain_s = time.perf_counter() - started
+    assert fast == slow, f"numpy and plain loop disagree on {len(fast ^ slow)} call(s)"
+    samples = sum(len(i.runs) for i in loaded.inputs)
+    print(f"donor masks (match_donor, {4 * len(loaded.inputs)} calls): "
+          f"{masks_s:.2f} s")
+    print(f"calling stage, {samples} samples: numpy {numpy_s * 1000:.0f} ms, plain Python "
+          f"loop {plain_s * 1000:.0f} ms: {plain_s / numpy_s:.0f}x faster; "
+          f"{len(fast)} DSA calls, the same in both")
+
+
+def one_new_sample(db, reference, n: int, panels, rounds: int = 5) -> None:
+    timings, imports = [], []
+    rng = np.random.default_rng(5)
+    for k in range(rounds):
+        r = int(rng.integers(1, n + 1))
+        date = dt.date(2025, 6, 1) + dt.timedelta(days=k)
+        raw = [60.0, 18000.0] + [150.0] * (len(panels["I"].beads) - 2)
+        data = write_fusion_csv(panels["I"], [FusionSample(f"R{r:05d}-U{k}", f"R{r:05d}", date,
+                                                           raw)], run_date=date)
+        started = time.perf_counter()
+        import_upload(db, data, f"new_{k}.csv", user="bench")
+        imports.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        done = evaluate_pending(db, reference=reference, as_of=dt.date(2026, 1, 1))
+        timings.append(time.perf_counter() - started)
+        assert list(done) == [r], list(done)
+    print(f"one new sample: import {statistics.median(imports) * 1000:.1f} ms, re-evaluation "
+          f"of its recipient {statistics.median(timings) * 1000:.1f} ms (median of {rounds}; "
+          f"target < 20 ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("recipients", nargs="?", type=int, default=10_000)
+    parser.add_argument("--db", type=Path, default=None)
+    args = parser.parse_args()
+    path = args.db or Path(tempfile.mkdtemp()) / "bench_evaluate.sqlite3"
+    db = store.open_database(path)
+    reference = embedded()
+    started = time.perf_counter()
+    built = populate(db, args.recipients)
+    print(f"populated {args.recipients} recipients, {built['samples']} samples "
+          f"({len(built['panels']['I'].beads)} + {len(built['panels']['II'].beads)} beads) in "
+          f"{time.perf_counter() - started:.1f} s: {path}")
+    started = time.perf_counter()
+    done = evaluate_pending(db, reference=reference, as_of=dt.date(2026, 1, 1))
+    total = time.perf_counter() - started
+    dsa = sum(1 for r in done.evaluations if r.summary()["dsa"])
+    print(f"evaluate_pending end to end: {len(done)} recipients in {total:.1f} s "
+          f"({total / len(done) * 1000:.2f} ms each); {dsa} with DSA, "
+          f"{len(done.changes)} change facts")
+    calling_stage(db, reference, list(done))
+    one_new_sample(db, reference, args.recipients, built["panels"])
+    db.close()
+
+
+if __name__ == "__main__":
+    main()

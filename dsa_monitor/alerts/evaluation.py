@@ -1,0 +1,107 @@
+"""From what an evaluation changed (``evaluation.changes.ChangeFact``) to alert events.
+
+``evaluate_pending`` calls ``record_changes`` inside its own transaction, so an evaluation, its
+events and their e-mails are stored together or not at all. A change of a kind these alerts do
+not know is refused (the evaluation is rolled back and retried), never silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..errors import NotFound
+from ..store import get_sample
+from .events import (
+    CORRECTION,
+    DE_NOVO,
+    PERSISTENT,
+    RECURRENT,
+    RESOLVED,
+    RISING,
+    EventFact,
+    InvalidEvent,
+    record_events,
+)
+from .mailer import MailSettings
+
+# The evaluation's change kinds (evaluation/changes.py) and the alert kind each one is.
+CHANGE_KINDS = {
+    "de_novo_dsa": DE_NOVO,
+    "recurrent_dsa": RECURRENT,
+    "rising_dsa": RISING,
+    "persistent_dsa": PERSISTENT,
+    "resolved_dsa": RESOLVED,
+}
+WITHDRAWN = "withdrawn"
+
+
+def _alert_kind(kind: str) -> str:
+    if kind not in CHANGE_KINDS:
+        raise InvalidEvent(f"the evaluation reported a change of kind {kind!r}, which the alerts"
+                           f" do not know (known: {', '.join(CHANGE_KINDS)}, {WITHDRAWN})")
+    return CHANGE_KINDS[kind]
+
+
+class _Evaluations:
+    """The stored evaluations the changes name: their rules and each DSA state's details."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._heads: dict[int, dict] = {}
+        self._states: dict[int, list[dict]] = {}
+
+    def details(self, change: Any) -> dict[str, Any]:
+        if change.evaluation_id is None:
+            return {}
+        from ..store.evaluations import evaluation_states, get_evaluation
+
+        evaluation_id = change.evaluation_id
+        if evaluation_id not in self._heads:
+            self._heads[evaluation_id] = get_evaluation(self.db, evaluation_id)
+            self._states[evaluation_id] = evaluation_states(self.db, evaluation_id)
+        head = self._heads[evaluation_id]
+        found: dict[str, Any] = {"rules_name": (head.get("rules") or {}).get("name"),
+                                 "rules_version": head.get("rules_version")}
+        state = next((s for s in self._states[evaluation_id]
+                      if s["target"] == change.antigen and s["date"] == change.date.isoformat()),
+                     None)
+        if state is not None:
+            found.update({key: state.get(key) for key in ("level", "previous_mfi", "hla_class")})
+            if state.get("hla_class") == "II":  # DQ/DP: which chain the reactivity is given to
+                found["chain"] = state.get("chain")
+        return found
+
+
+def event_facts(db: Database, changes: Iterable[Any]) -> list[EventFact]:
+    """One event fact per change, with what the message shows (MFI, strength, status, rules)."""
+    facts = []
+    evaluations = _Evaluations(db)
+    for change in changes:
+        payload: dict[str, Any] = {
+            "mfi": change.mfi, "strength": change.strength, "status": change.status,
+            "draw_date": change.date.isoformat(), "exposure_id": change.exposure_id,
+            "evaluation_id": change.evaluation_id, **evaluations.details(change),
+        }  # fmt: skip
+        if change.sample_id is not None:
+            try:
+                payload["lab_sample_id"] = get_sample(db, change.sample_id)["lab_sample_id"]
+            except NotFound:
+                pass
+        withdrawn = change.kind == WITHDRAWN
+        facts.append(EventFact(
+            kind=CORRECTION if withdrawn else _alert_kind(change.kind),
+            withdraws=_alert_kind(change.withdraws) if withdrawn else None,
+            recipient_id=change.recipient_id, donor_id=change.donor_id, antigen=change.antigen,
+            visit=change.visit, sample_id=change.sample_id, payload=payload,
+        ))  # fmt: skip
+    return facts
+
+
+def record_changes(
+    db: Database, changes: Iterable[Any], *, settings: MailSettings | None = None
+) -> list[int]:
+    """The ``record`` callback of ``evaluate_pending``: store the changes as events."""
+    return record_events(db, event_facts(db, changes), settings=settings)

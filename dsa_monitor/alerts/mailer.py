@@ -1,0 +1,238 @@
+"""Handing messages to a mail server (smtplib) or, without one, to a folder of ``.eml`` files.
+
+Failures are sorted the way SMTP itself sorts them (RFC 5321 §4.2.1): a 4xx answer, a refused or
+dropped connection is temporary (try again later); a 5xx answer is permanent. A login refused is
+treated as temporary: it is the server's configuration, not the message, that must change.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+from ..errors import DSAMonitorError
+
+log = logging.getLogger(__name__)
+
+SECURITY_MODES = ("none", "starttls", "ssl")
+DUPLICATE_HEADER = "X-DSA-Monitor-Possible-Duplicate"
+# Headers unfolded up to RFC 5322's hard limit: Python folds some subjects oddly at 78 characters
+# (a leading space after "Subject:"), and an alert's subject must read the same everywhere.
+HEADER_POLICY = email_policy.default.clone(max_line_length=998)
+
+
+class InvalidMailSettings(DSAMonitorError):
+    """A mail setting that cannot be used (unknown security mode, port not a number)."""
+
+    status = 500
+    code = "invalid_mail_settings"
+
+
+class DeliveryFailure(Exception):
+    """A message the mail server did not take; ``permanent`` says whether to try again."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def setting_is_on(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _number(config: Mapping[str, Any], key: str, kind: type = float) -> Any:
+    try:
+        return kind(config[key])
+    except (TypeError, ValueError) as error:
+        raise InvalidMailSettings(f"DSA_MONITOR_{key} must be a number, not {config[key]!r}") from error
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """Where and how messages go, read from the app's configuration (DSA_MONITOR_* variables)."""
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    security: str = "none"
+    mail_from: str = "dsa-monitor@localhost"
+    mail_dir: str = "outbox"
+    base_url: str = "http://127.0.0.1:5000"
+    timeout: float = 30.0
+    retry_seconds: float = 60.0
+    retry_max_seconds: float = 3600.0
+    max_attempts: int = 12
+    include_patient_names: bool = False
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
+        security = str(config.get("SMTP_SECURITY") or "none").lower()
+        if security not in SECURITY_MODES:
+            raise InvalidMailSettings(
+                f"DSA_MONITOR_SMTP_SECURITY is {security!r}; expected one of "
+                + ", ".join(SECURITY_MODES)
+            )
+        port = config.get("SMTP_PORT") or (465 if security == "ssl" else 25)
+        return cls(
+            smtp_host=config.get("SMTP_HOST") or None,
+            smtp_port=_number({"SMTP_PORT": port}, "SMTP_PORT", int),
+            smtp_user=config.get("SMTP_USER") or None,
+            smtp_password=config.get("SMTP_PASSWORD") or None,
+            security=security,
+            mail_from=str(config.get("MAIL_FROM") or cls.mail_from),
+            mail_dir=str(config.get("MAIL_DIR") or cls.mail_dir),
+            base_url=str(config.get("BASE_URL") or cls.base_url).rstrip("/"),
+            timeout=_number(config, "SMTP_TIMEOUT"),
+            retry_seconds=_number(config, "MAIL_RETRY_SECONDS"),
+            retry_max_seconds=_number(config, "MAIL_RETRY_MAX_SECONDS"),
+            max_attempts=_number(config, "MAIL_MAX_ATTEMPTS", int),
+            include_patient_names=setting_is_on(config.get("MAIL_INCLUDE_PATIENT_NAMES")),
+        )
+
+    @classmethod
+    def current(cls) -> MailSettings:
+        """The settings of the Flask app in context, else the defaults and environment."""
+        from flask import current_app, has_app_context
+
+        if has_app_context():
+            return cls.from_config(current_app.config)
+        from .. import config
+
+        return cls.from_config({**config.DEFAULTS, **config.from_environment()})
+
+    @property
+    def domain(self) -> str:
+        """The right-hand side of our Message-IDs: the sender's domain."""
+        return self.mail_from.rpartition("@")[2].strip("> ") or "dsa-monitor.invalid"
+
+
+def build_email(message: Mapping[str, Any], settings: MailSettings) -> EmailMessage:
+    """An outbox row as an e-mail: plain text with an HTML alternative, its stable Message-ID.
+
+    A row whose earlier send was interrupted keeps its Message-ID (receiving systems can drop
+    the copy) and says, in a header and the subject, that it may be a duplicate.
+    """
+    email = EmailMessage(policy=HEADER_POLICY)
+    subject = message["subject"]
+    if message.get("possible_duplicate"):
+        subject = "[possible duplicate] " + subject
+        email[DUPLICATE_HEADER] = "yes"  # an earlier send of this Message-ID was interrupted
+    email["Subject"] = subject
+    email["From"] = settings.mail_from
+    email["To"] = message["to_address"]
+    email["Date"] = formatdate(localtime=False, usegmt=True)
+    email["Message-ID"] = message["message_id"]
+    email["Auto-Submitted"] = "auto-generated"
+    email["X-DSA-Monitor-Event"] = str(message["event_id"])
+    email.set_content(message["body_text"])
+    email.add_alternative(message["body_html"], subtype="html")
+    return email
+
+
+def _classify(error: Exception) -> DeliveryFailure:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        text = "; ".join(f"{addr}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+                         for addr, (code, msg) in error.recipients.items())
+        return DeliveryFailure(f"recipient refused: {text}", permanent=all(c >= 500 for c in codes))
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return DeliveryFailure(f"login refused: {error.smtp_code} {error.smtp_error!r}",
+                               permanent=False)
+    if isinstance(error, smtplib.SMTPResponseException):
+        reply = error.smtp_error
+        reply = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+        return DeliveryFailure(f"server answered {error.smtp_code} {reply}",
+                               permanent=500 <= error.smtp_code < 600)
+    return DeliveryFailure(f"{type(error).__name__}: {error}", permanent=False)
+
+
+class SMTPTransport:
+    """One connection to the configured server for a batch of messages."""
+
+    def __init__(self, settings: MailSettings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        if s.security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.smtp_host, s.smtp_port, timeout=s.timeout, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout)
+        try:
+            if s.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if s.smtp_user:
+                smtp.login(s.smtp_user, s.smtp_password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, email: EmailMessage) -> None:
+        """Hand one message over; raise DeliveryFailure when the server does not take it."""
+        try:
+            if self._smtp is None:
+                self._smtp = self._connect()
+            self._smtp.send_message(email)
+        except (smtplib.SMTPException, OSError) as error:
+            if not isinstance(error, smtplib.SMTPRecipientsRefused):
+                self.close()  # the connection's state is unknown: start afresh
+            raise _classify(error) from error
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self._smtp.close()
+            self._smtp = None
+
+    def describe(self) -> str:
+        return f"SMTP {self.settings.smtp_host}:{self.settings.smtp_port} ({self.settings.security})"
+
+
+class DirectoryTransport:
+    """Without a mail server: each message becomes ``<MAIL_DIR>/<Message-ID>.eml``.
+
+    Named by Message-ID, so writing a message again replaces its file rather than adding one.
+    """
+
+    def __init__(self, settings: MailSettings) -> None:
+        self.folder = Path(settings.mail_dir)
+
+    def send(self, email: EmailMessage) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            name = email["Message-ID"].strip("<>").replace("/", "_") + ".eml"
+            temporary = self.folder / (name + ".tmp")
+            temporary.write_bytes(bytes(email))
+            os.replace(temporary, self.folder / name)
+        except OSError as error:
+            raise DeliveryFailure(f"cannot write to {self.folder}: {error}", permanent=False) from error
+        log.info("message %s written to %s", email["Message-ID"], self.folder / name)
+
+    def close(self) -> None:
+        pass
+
+    def describe(self) -> str:
+        return f"folder {self.folder}"
+
+
+def transport_for(settings: MailSettings) -> SMTPTransport | DirectoryTransport:
+    """SMTP when a host is configured, else the folder of .eml files."""
+    return SMTPTransport(settings) if settings.smtp_host else DirectoryTransport(settings)

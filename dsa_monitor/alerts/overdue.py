@@ -1,0 +1,91 @@
+"""Overdue-visit events: a visit's window closed without a usable sample (to the coordinator).
+
+The windows come from the study's visit schedule (the protocol's; DSA_RULES.md §4 defaults when
+the study has none), the samples from the store; ``dsa.visits`` decides, purely, what is overdue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlite_utils import Database
+
+from .. import store
+from ..dsa.rules import DEFAULT_RULES, Rules, VisitSpec
+from ..dsa.visits import SampleRef, assign_visits, overdue_visits
+from ..errors import DSAMonitorError
+from ..store import events as stored
+from .events import OVERDUE_VISIT, EventFact
+
+log = logging.getLogger(__name__)
+
+# Exposures older than this (plus OVERDUE_MAX_AGE_DAYS) have no visit left to become overdue.
+MAX_FOLLOW_UP_DAYS = 3660
+
+
+def rules_for_schedule(schedule: Sequence[Any]) -> Rules:
+    """The visit windows of a study's stored schedule (as the API or a protocol gives it).
+
+    Accepted items: ``{"name", "day", "window_days"}``, ``{"name", "day", "before", "after"}``,
+    or a bare day number (named ``D<day>``, ±14 days). An empty schedule: the default visits.
+    """
+    if not schedule:
+        return DEFAULT_RULES
+    visits = []
+    for item in schedule:
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            visits.append(VisitSpec(f"D{int(item)}", int(item)))
+        elif isinstance(item, dict) and "day" in item:
+            window = item.get("window_days", 14)
+            visits.append(VisitSpec(str(item.get("name") or f"D{item['day']}"), int(item["day"]),
+                                    int(item.get("before", window)), int(item.get("after", window))))
+        else:
+            raise DSAMonitorError(f"visit schedule item {item!r} has no day")
+    return DEFAULT_RULES.with_changes(visits=tuple(visits))
+
+
+def overdue_visit_facts(db: Database, *, today: dt.date, max_age_days: int) -> list[EventFact]:
+    """Facts for the visits whose window closed in the last ``max_age_days`` without a sample."""
+    horizon = today - dt.timedelta(days=max_age_days + MAX_FOLLOW_UP_DAYS)
+    exposures = stored.exposures_since(db, horizon.isoformat())
+    facts: list[EventFact] = []
+    samples_of: dict[int, list[SampleRef]] = {}
+    for index, exposure in enumerate(exposures):
+        try:
+            rules = rules_for_schedule(exposure["visit_schedule"])
+        except DSAMonitorError as error:
+            log.warning("study %s: visit schedule not usable (%s); overdue visits not checked",
+                        exposure["study_id"], error)
+            continue
+        recipient_id = exposure["recipient_id"]
+        if recipient_id not in samples_of:
+            samples_of[recipient_id] = [
+                SampleRef(str(s["id"]), dt.date.fromisoformat(s["draw_date"]),
+                          qc_failed=s["qc_status"] == "fail" or s["excluded"])
+                for s in store.list_samples(db, recipient_id=recipient_id)
+            ]
+        following = exposures[index + 1] if index + 1 < len(exposures) else None
+        until = None
+        if following is not None and following["recipient_id"] == recipient_id:
+            until = dt.date.fromisoformat(following["date"])
+        day = dt.date.fromisoformat(exposure["date"])
+        assignments = assign_visits(day, samples_of[recipient_id], rules, until=until)
+        for visit in overdue_visits(day, assignments, rules, today, until=until):
+            if (today - visit.window.closes).days > max_age_days:
+                continue
+            facts.append(EventFact(
+                kind=OVERDUE_VISIT,
+                recipient_id=recipient_id,
+                visit=f"{visit.name}@exposure{exposure['id']}",
+                payload={
+                    "visit_name": visit.name,
+                    "exposure_date": exposure["date"],
+                    "window": f"{visit.window.opens} to {visit.window.closes}"
+                              f" (target {visit.window.target})",
+                    "reason": visit.reason,
+                },
+            ))  # fmt: skip
+    return facts

@@ -1,0 +1,162 @@
+"""The words of an alert e-mail: subject, plain text and HTML from one list of labelled facts.
+
+Only codes go out (study, subject, donor, sample): a patient's name or birth date appears only
+when MAIL_INCLUDE_PATIENT_NAMES is set and the event carries them (DSA_RULES.md §5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from .mailer import MailSettings
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+HEADINGS = {
+    "de_novo": "De novo DSA",
+    "recurrent": "Recurrent DSA",
+    "rising": "Rising DSA",
+    "persistent": "Persistent DSA",
+    "resolved": "Resolved DSA",
+    "qc_failure": "QC failure",
+    "overdue_visit": "Overdue visit",
+    "correction": "Correction",
+}
+# Payload fields shown as rows, in this order, with their labels.
+PAYLOAD_ROWS = (
+    ("level", "Level"),
+    ("chain", "Chain"),
+    ("mfi", "MFI"),
+    ("previous_mfi", "Previous MFI"),
+    ("strength", "Strength"),
+    ("status", "Status"),
+    ("lab_sample_id", "Sample"),
+    ("draw_date", "Draw date"),
+    ("hla_class", "HLA class"),
+    ("lot", "Lot"),
+    ("qc_reasons", "QC reasons"),
+    ("exposure_date", "Exposure date"),
+    ("window", "Visit window"),
+    ("reason", "Reason"),
+)
+PATIENT_ROWS = (("patient_name", "Patient name"), ("birth_date", "Birth date"))
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    subject: str
+    text: str
+    html: str
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.0f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(v) for v in value)
+    return str(value)
+
+
+def _who(event: Mapping[str, Any]) -> str:
+    return f"{event['study_code']} {event['subject_code']}"
+
+
+def _summary(event: Mapping[str, Any], original: Mapping[str, Any] | None) -> str:
+    kind, who, antigen = event["kind"], _who(event), event["antigen"] or "a donor antigen"
+    donor = f" (donor {event['donor_code']})" if event.get("donor_code") else ""
+    visit = f" at visit {event['visit']}" if event["visit"] else ""
+    payload = event["payload"]
+    if kind == "de_novo":
+        return f"A de novo donor-specific antibody against {antigen}{donor} was found in {who}{visit}."
+    if kind == "recurrent":
+        return (f"The donor-specific antibody against {antigen}{donor} of {who} is detected again"
+                f" after it had resolved{visit}.")
+    if kind == "rising":
+        return f"The donor-specific antibody against {antigen}{donor} of {who} is rising{visit}."
+    if kind == "persistent":
+        return f"The donor-specific antibody against {antigen}{donor} of {who} persists{visit}."
+    if kind == "resolved":
+        return (f"For information: the donor-specific antibody against {antigen}{donor} of {who}"
+                f" is no longer detected{visit}.")
+    if kind == "qc_failure":
+        return (f"Sample {payload.get('lab_sample_id', '?')} of {who} failed quality control: no"
+                f" DSA call is made from it. Please check the run and retest the serum.")
+    if kind == "overdue_visit":
+        return (f"Visit {payload.get('visit_name', event['visit'])} of {who}: its window closed"
+                f" without a usable sample.")
+    first = original["created_at"][:10] if original else "?"
+    withdrawn = HEADINGS.get(original["kind"] if original else "", "earlier")
+    return (f"A corrected upload withdraws the {withdrawn} alert of {first} (event"
+            f" {original['id'] if original else '?'}) for {who}: please disregard that alert.")
+
+
+def _rows(event: Mapping[str, Any], settings: MailSettings) -> list[tuple[str, str]]:
+    payload = event["payload"]
+    rows = [("Study", event["study_code"]), ("Subject", event["subject_code"])]
+    if settings.include_patient_names:
+        rows += [(label, _shown(payload[key])) for key, label in PATIENT_ROWS if payload.get(key)]
+    if event["visit"]:
+        rows.append(("Visit", payload.get("visit_name") or event["visit"]))
+    if event.get("donor_code"):
+        rows.append(("Donor", event["donor_code"]))
+    antigens = payload.get("antigens") or ([event["antigen"]] if event["antigen"] else [])
+    if antigens:
+        rows.append(("Antigen" if len(antigens) == 1 else "Antigens", _shown(antigens)))
+    rows += [(label, _shown(payload[key])) for key, label in PAYLOAD_ROWS
+             if payload.get(key) not in (None, "", [])]
+    rows = [(label, value.replace("_", " ") if label == "Status" else value)
+            for label, value in rows]
+    if payload.get("rules_version") or payload.get("rules_name"):
+        rules = " ".join(str(payload[k]) for k in ("rules_name", "rules_version") if payload.get(k))
+        rows.append(("Rules", rules))
+    return rows
+
+
+def render_event(
+    event: Mapping[str, Any],
+    settings: MailSettings,
+    *,
+    purpose: str = "alert",
+    original: Mapping[str, Any] | None = None,
+) -> RenderedMessage:
+    """Subject and bodies for one stored event (as ``store.events.get_event`` returns it)."""
+    heading = HEADINGS[event["kind"]]
+    if event["kind"] == "de_novo" and event["payload"].get("status") == "de_novo_baseline_missing":
+        heading += " (baseline missing)"
+    rows = _rows(event, settings)
+    context = {
+        "heading": heading,
+        "summary": _summary(event, original),
+        "reminder": purpose == "reminder",
+        "first_sent": event["created_at"][:16].replace("T", " ") + " UTC",
+        "rows": rows,
+        "width": max(len(label) for label, _ in rows) + 1,
+        "link": f"{settings.base_url}/recipients/{event['recipient_id']}",
+        "event_id": event["id"],
+        "created_at": event["created_at"][:19].replace("T", " ") + " UTC",
+    }
+    subject = f"[dsa-monitor] {heading}: {_who(event)}"
+    if event["antigen"]:
+        subject += f", {event['antigen']}"
+    if event["visit"]:
+        subject += f" ({event['payload'].get('visit_name') or event['visit']})"
+    if purpose == "reminder":
+        subject = "Reminder: " + subject
+    return RenderedMessage(
+        subject=subject,
+        text=_environment.get_template("message.txt").render(context),
+        html=_environment.get_template("message.html").render(context),
+    )

@@ -1,0 +1,95 @@
+"""Donors (cord units, living and deceased donors) and exposures: a recipient meets their HLA.
+
+A donor belongs to no study by itself: a token scoped to a study sees the donors its recipients
+were exposed to, and donors not yet linked to any recipient (so that it can register and type
+one before the exposure is recorded).
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from .. import store
+from ..store.schema import DONOR_KINDS, EXPOSURE_KINDS
+from . import auth
+from .routing import operation
+from .schemas import code, day, identifier, timestamp
+from .studies import visible_recipient
+
+# ---- schemas ---------------------------------------------------------------------------------
+
+
+class DonorCreateSchema(ma.Schema):
+    code = code(required=True)
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(DONOR_KINDS))
+
+
+class DonorSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    code = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(DONOR_KINDS))
+    created_at = timestamp()
+    created_by = ma.fields.String(required=True)
+
+
+class ExposureCreateSchema(ma.Schema):
+    recipient_id = identifier(required=True)
+    donor_ids = ma.fields.List(
+        identifier(), required=True, validate=ma.validate.Length(min=1, max=100)
+    )
+    date = ma.fields.Date(required=True, metadata={"description": "YYYY-MM-DD"})
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(EXPOSURE_KINDS))
+
+
+class ExposureSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    recipient_id = ma.fields.Integer(required=True)
+    donor_ids = ma.fields.List(ma.fields.Integer(), required=True)
+    date = day(required=True)
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(EXPOSURE_KINDS))
+    created_at = timestamp()
+    created_by = ma.fields.String(required=True)
+
+
+# ---- views -----------------------------------------------------------------------------------
+
+
+def visible_donor(donor_id: int) -> dict:
+    """The donor, unless the token's study cannot see it (linked only to other studies)."""
+    db = store.get_db()
+    donor = store.get_donor(db, donor_id)
+    caller = auth.current()
+    if caller.study_id is not None:
+        studies = store.donors.donor_study_ids(db, donor_id)
+        if studies and caller.study_id not in studies:
+            auth.check_study(min(studies), f"donor {donor_id!r}", donor=donor_id)
+    return donor
+
+
+@operation("/donors", "POST", summary="Register a donor", permission="enrol", tag="donors",
+           body=DonorCreateSchema, responses={201: DonorSchema}, errors=(409, 422))
+def create_donor(body: dict):
+    donor = store.create_donor(
+        store.get_db(), body["code"], kind=body["kind"], user=auth.current().name
+    )
+    return donor, 201
+
+
+@operation("/donors/<int:donor_id>", "GET", summary="One donor", permission="read", tag="donors",
+           responses={200: DonorSchema}, errors=(404,))
+def get_donor(donor_id: int):
+    return visible_donor(donor_id), 200
+
+
+@operation("/exposures", "POST", summary="Record an infusion or transplant", permission="enrol",
+           tag="exposures", body=ExposureCreateSchema, responses={201: ExposureSchema},
+           errors=(404, 422))
+def create_exposure(body: dict):
+    visible_recipient(body["recipient_id"])
+    for donor_id in body["donor_ids"]:
+        visible_donor(donor_id)
+    exposure = store.create_exposure(
+        store.get_db(), body["recipient_id"], body["donor_ids"], body["date"], body["kind"],
+        user=auth.current().name,
+    )
+    return exposure, 201

@@ -1,0 +1,113 @@
+"""The OpenAPI 3 document, generated from the registered operations and their marshmallow schemas."""
+
+from __future__ import annotations
+
+import http
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from .. import __version__
+from .routing import OPERATIONS, PREFIX, Operation
+from .schemas import SQLITE_MAX_INT, ErrorSchema
+
+OPENAPI_VERSION = "3.0.3"
+_PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+_ERROR_TEXT = {
+    400: "The request cannot be read (malformed multipart body).",
+    401: "No valid bearer token: missing, malformed, unknown or revoked.",
+    403: "The token's role does not allow this.",
+    404: "No such object, or one outside the token's study.",
+    409: "It exists already.",
+    413: "Over the upload size limit.",
+    422: "Invalid input: the details name each field (or file, line, column).",
+}
+
+
+def build_spec() -> dict:
+    """The API's OpenAPI document as a JSON-ready dict."""
+    spec = APISpec(
+        title="dsa-monitor API",
+        version=__version__,
+        openapi_version=OPENAPI_VERSION,
+        plugins=[MarshmallowPlugin()],
+        servers=[{"url": PREFIX}],
+        info={
+            "description": "Donor-specific anti-HLA antibody monitoring. JSON; time stamps are UTC "
+            "ISO 8601, dates YYYY-MM-DD; every error is {\"error\": {code, message, details}}."
+        },
+    )
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=ErrorSchema)
+    paths: dict[str, dict[str, dict]] = {}
+    for op in OPERATIONS:
+        path, parameters = _openapi_path(op.rule)
+        paths.setdefault(path, {})[op.method.lower()] = _operation(op, parameters)
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def _openapi_path(rule: str) -> tuple[str, list[dict]]:
+    """``/recipients/<int:recipient_id>`` -> ``/recipients/{recipient_id}`` and its parameter."""
+    parameters = []
+    for match in _PARAMETER.finditer(rule):
+        schema: dict = {"type": "string", "minLength": 1}
+        if match["converter"] == "int":
+            schema = {"type": "integer", "minimum": 0, "maximum": SQLITE_MAX_INT}
+        parameters.append({"in": "path", "name": match["name"], "required": True,
+                           "schema": schema})
+    return _PARAMETER.sub(r"{\g<name>}", rule), parameters
+
+
+def _operation(op: Operation, parameters: list[dict]) -> dict:
+    document: dict = {
+        "summary": op.summary,
+        "operationId": op.view.__name__,
+        "tags": [op.tag] if op.tag else [],
+        "security": [{"bearerAuth": []}] if op.permission else [],
+        "responses": {},
+    }
+    if op.view.__doc__:
+        document["description"] = op.view.__doc__.strip()
+    if op.permission:
+        document["description"] = (
+            document.get("description", "") + f"\n\nPermission: {op.permission}."
+        ).strip()
+    if op.query is not None:
+        parameters = [*parameters, {"in": "query", "schema": op.query}]
+    if parameters:
+        document["parameters"] = parameters
+    if op.body is not None:
+        document["requestBody"] = {
+            "required": True, "content": {"application/json": {"schema": op.body}},
+        }
+    if op.multipart is not None:
+        document["requestBody"] = {
+            "required": True, "content": {"multipart/form-data": {"schema": op.multipart}},
+        }
+    for status, schema in sorted(op.responses.items()):
+        response: dict = {"description": http.HTTPStatus(status).phrase}
+        if schema is not None:
+            response["content"] = {"application/json": {"schema": schema}}
+        document["responses"][str(status)] = response
+    for status in sorted(_error_statuses(op, parameters)):
+        document["responses"][str(status)] = {
+            "description": _ERROR_TEXT[status],
+            "content": {"application/json": {"schema": "Error"}},
+        }
+    return document
+
+
+def _error_statuses(op: Operation, parameters: list[dict]) -> set[int]:
+    statuses = set(op.errors)
+    if op.permission:
+        statuses |= {401, 403}
+    if op.body is not None or op.query is not None or op.multipart is not None:
+        statuses.add(422)
+    if op.multipart is not None:
+        statuses.add(400)
+    if any(p.get("in") == "path" for p in parameters):
+        statuses.add(404)
+    return statuses

@@ -1,0 +1,142 @@
+"""Studies and the recipients enrolled in them, each known by a subject code and the lab's IDs."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from .. import store
+from . import auth
+from .routing import operation
+from .schemas import Text, code, timestamp
+
+# ---- schemas ---------------------------------------------------------------------------------
+
+
+class VisitSchema(ma.Schema):
+    """A protocol visit: its name, its day after the exposure, and the window around that day."""
+
+    name = code(required=True)
+    day = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(-36500, 36500))
+    window_days = ma.fields.Integer(
+        strict=True, required=True, validate=ma.validate.Range(0, 36500)
+    )
+
+
+class StudyCreateSchema(ma.Schema):
+    code = code(required=True)
+    title = Text(load_default="", validate=ma.validate.Length(max=500))
+    visit_schedule = ma.fields.List(ma.fields.Nested(VisitSchema), load_default=list)
+
+
+class StudySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    code = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    visit_schedule = ma.fields.List(ma.fields.Nested(VisitSchema), required=True)
+    created_at = timestamp()
+    created_by = ma.fields.String(required=True)
+
+
+class StudyListSchema(ma.Schema):
+    studies = ma.fields.List(ma.fields.Nested(StudySchema), required=True)
+
+
+class RecipientCreateSchema(ma.Schema):
+    study = code(required=True, metadata={"description": "the study's code"})
+    subject_code = code(required=True)
+    lab_ids = ma.fields.List(
+        code(), load_default=list, metadata={"description": "the lab's patient IDs"}
+    )
+
+
+class RecipientSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    study = ma.fields.String(required=True, attribute="study_code")
+    subject_code = ma.fields.String(required=True)
+    lab_ids = ma.fields.List(ma.fields.String(), required=True)
+    created_at = timestamp()
+    created_by = ma.fields.String(required=True)
+
+
+class RecipientListSchema(ma.Schema):
+    recipients = ma.fields.List(ma.fields.Nested(RecipientSchema), required=True)
+
+
+class RecipientQueryArgsSchema(ma.Schema):
+    study = code(metadata={"description": "only this study's recipients"})
+
+
+# ---- views -----------------------------------------------------------------------------------
+
+
+def visible_study(study_code: str) -> dict:
+    """The study, if the caller's token may see it (else: not found)."""
+    study = store.get_study(store.get_db(), study_code)
+    auth.check_study(study["id"], f"study {study_code!r}", study=study_code)
+    return study
+
+
+def visible_recipient(recipient_id: int) -> dict:
+    """The recipient, if it belongs to a study the caller's token may see (else: not found)."""
+    recipient = store.get_recipient(store.get_db(), recipient_id)
+    auth.check_study(recipient["study_id"], f"recipient {recipient_id}", recipient_id=recipient_id)
+    return recipient
+
+
+@operation("/studies", "POST", summary="Register a study", permission="study", tag="studies",
+           body=StudyCreateSchema, responses={201: StudySchema}, errors=(409, 422))
+def create_study(body: dict):
+    if auth.current().study_id is not None:
+        raise auth.Forbidden("a token scoped to one study cannot register studies")
+    study = store.create_study(
+        store.get_db(), body["code"], title=body["title"],
+        visit_schedule=body["visit_schedule"], user=auth.current().name,
+    )
+    return study, 201
+
+
+@operation("/studies", "GET", summary="The studies the token may see", permission="read",
+           tag="studies", responses={200: StudyListSchema})
+def list_studies():
+    caller = auth.current()
+    studies = [s for s in store.list_studies(store.get_db()) if caller.sees_study(s["id"])]
+    return {"studies": studies}, 200
+
+
+@operation("/studies/<code>", "GET", summary="One study", permission="read", tag="studies",
+           responses={200: StudySchema}, errors=(404,))
+def get_study(code: str):
+    return visible_study(code), 200
+
+
+@operation("/recipients", "POST", summary="Enrol a recipient in a study", permission="enrol",
+           tag="recipients", body=RecipientCreateSchema, responses={201: RecipientSchema},
+           errors=(404, 409, 422))
+def create_recipient(body: dict):
+    visible_study(body["study"])
+    recipient = store.create_recipient(
+        store.get_db(), body["study"], body["subject_code"], lab_ids=body["lab_ids"],
+        user=auth.current().name,
+    )
+    return recipient, 201
+
+
+@operation("/recipients", "GET", summary="Recipients, of one study or all the token may see",
+           permission="read", tag="recipients", query=RecipientQueryArgsSchema,
+           responses={200: RecipientListSchema}, errors=(404, 422))
+def list_recipients(query: dict):
+    caller = auth.current()
+    db = store.get_db()
+    if "study" in query:
+        recipients = store.list_recipients(db, visible_study(query["study"])["id"])
+    elif caller.study_id is not None:
+        recipients = store.list_recipients(db, caller.study_id)
+    else:
+        recipients = store.list_recipients(db)
+    return {"recipients": recipients}, 200
+
+
+@operation("/recipients/<int:recipient_id>", "GET", summary="One recipient", permission="read",
+           tag="recipients", responses={200: RecipientSchema}, errors=(404,))
+def get_recipient(recipient_id: int):
+    return visible_recipient(recipient_id), 200

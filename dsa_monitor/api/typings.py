@@ -1,0 +1,193 @@
+"""HLA typings of recipients and donors: given as a GL String or per locus, answered as read.
+
+The answer shows how the service understood the typing (canonical names, the serologic antigen
+of each entry, the IPD-IMGT/HLA release used), so a lab can check it before DSA are called.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app
+
+from .. import store
+from ..errors import NotFound, ReferenceDataError
+from ..hla.lookup import lookup
+from ..hla.reference import ReferenceData
+from ..hla.typing import HLATyping
+from ..reference import service as reference_service
+from . import auth
+from .donors import visible_donor
+from .routing import operation
+from .schemas import Text, timestamp
+from .studies import visible_recipient
+
+# ---- schemas ---------------------------------------------------------------------------------
+
+
+class TypingInputSchema(ma.Schema):
+    """Exactly one of ``gl_string`` or ``loci``."""
+
+    gl_string = Text(
+        validate=ma.validate.Length(min=1, max=20_000),
+        metadata={"example": "HLA-A*02:01+HLA-A*24:02^HLA-B*44:02+HLA-B*07:02"},
+    )
+    loci = ma.fields.Dict(
+        keys=Text(validate=ma.validate.Length(min=1, max=10)),
+        values=ma.fields.List(Text(validate=ma.validate.Length(max=2_000)),
+                              validate=ma.validate.Length(max=10)),
+        validate=ma.validate.Length(min=1, max=20),
+        metadata={"example": {"A": ["A*02:01", "A*24:02"], "B": ["B44", "B7"]}},
+    )
+
+    @ma.validates_schema
+    def _one_form(self, data: dict, **kwargs) -> None:
+        if ("gl_string" in data) == ("loci" in data):
+            raise ma.ValidationError("give either gl_string or loci", "_schema")
+
+
+class EntrySchema(ma.Schema):
+    kind = ma.fields.String(required=True, metadata={"description": "allele, ambiguous, antigen, code"})
+    names = ma.fields.List(ma.fields.String(), required=True, metadata={"description": "canonical"})
+    resolution = ma.fields.String(required=True)
+    antigens = ma.fields.List(
+        ma.fields.String(), required=True, metadata={"description": "serologic equivalents"}
+    )
+
+
+class InterpretationSchema(ma.Schema):
+    loci = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.List(ma.fields.Nested(EntrySchema)),
+        required=True,
+    )
+    homozygous = ma.fields.List(ma.fields.String(), required=True)
+    public_epitopes = ma.fields.List(ma.fields.String(), required=True)
+    source = ma.fields.String(required=True, metadata={"description": "gl_string or loci"})
+
+
+class TypingSchema(ma.Schema):
+    owner_kind = ma.fields.String(required=True, metadata={"description": "recipient or donor"})
+    owner_id = ma.fields.Integer(required=True)
+    version = ma.fields.Integer(required=True)
+    gl_string = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "null when given as antigens"}
+    )
+    reference_release = ma.fields.String(required=True, allow_none=True)
+    typing = ma.fields.Nested(InterpretationSchema, required=True)
+    created_at = timestamp()
+    created_by = ma.fields.String(required=True)
+
+
+class TypingHistorySchema(ma.Schema):
+    typings = ma.fields.List(ma.fields.Nested(TypingSchema), required=True)
+
+
+# ---- the interpretation ----------------------------------------------------------------------
+
+
+def interpret(body: dict, reference: ReferenceData) -> HLATyping:
+    """Read the typing as given, every allele checked against the reference release."""
+    if "gl_string" in body:
+        return HLATyping.from_gl_string(body["gl_string"], reference)
+    return HLATyping.from_loci(body["loci"], reference)
+
+
+def _reference_of(release: str | None) -> ReferenceData:
+    """The release a typing was read with, or the current one when it is no longer installed."""
+    try:
+        return reference_service.get(current_app, release)
+    except ReferenceDataError:
+        return reference_service.current(current_app)
+
+
+def present(row: dict) -> dict:
+    """A stored typing version with the serologic antigens of each entry."""
+    reference = _reference_of(row["reference_release"])
+    stored = row["typing"]  # HLATyping.to_dict(), whoever stored it (API, CLI, import)
+    loci = {
+        locus: [
+            {**entry, "antigens": _antigens(reference, entry["names"])} for entry in entries
+        ]
+        for locus, entries in (stored.get("loci") or {}).items()
+    }
+    typing = {
+        "source": stored.get("source", "loci"),
+        "loci": loci,
+        "homozygous": stored.get("homozygous", []),
+        "public_epitopes": stored.get("public_epitopes", []),
+    }
+    return {**row, "gl_string": row["gl_string"] or None, "typing": typing}
+
+
+def _antigens(reference: ReferenceData, names: list[str]) -> list[str]:
+    found = (lookup(reference, name)["antigen"] for name in names)
+    return list(dict.fromkeys(antigen for antigen in found if antigen))
+
+
+def _put(owner_kind: str, owner_id: int, body: dict):
+    typing = interpret(body, reference_service.current(current_app))
+    data = typing.to_dict()
+    row = store.set_typing(
+        store.get_db(), owner_kind, owner_id, data["gl_string"] or "", data,
+        typing.reference_release, "api", auth.current().name,
+    )
+    return present(row), 200
+
+
+def _get(owner_kind: str, owner_id: int):
+    row = store.current_typing(store.get_db(), owner_kind, owner_id)
+    if row is None:
+        raise NotFound(f"{owner_kind} {owner_id} has no typing", owner_id=owner_id)
+    return present(row), 200
+
+
+def _history(owner_kind: str, owner_id: int):
+    rows = store.typing_history(store.get_db(), owner_kind, owner_id)
+    return {"typings": [present(row) for row in rows]}, 200
+
+
+# ---- views -----------------------------------------------------------------------------------
+
+_RECIPIENT = "/recipients/<int:recipient_id>/typing"
+_DONOR = "/donors/<int:donor_id>/typing"
+_PUT = {"permission": "typing", "tag": "typings", "body": TypingInputSchema,
+        "responses": {200: TypingSchema}, "errors": (404, 422)}
+_GET = {"permission": "read", "tag": "typings", "responses": {200: TypingSchema}, "errors": (404,)}
+_HISTORY = {"permission": "read", "tag": "typings", "responses": {200: TypingHistorySchema},
+            "errors": (404,)}
+
+
+@operation(_RECIPIENT, "PUT", summary="Set a recipient's typing (a new version)", **_PUT)
+def put_recipient_typing(recipient_id: int, body: dict):
+    visible_recipient(recipient_id)
+    return _put("recipient", recipient_id, body)
+
+
+@operation(_RECIPIENT, "GET", summary="A recipient's current typing", **_GET)
+def get_recipient_typing(recipient_id: int):
+    visible_recipient(recipient_id)
+    return _get("recipient", recipient_id)
+
+
+@operation(_RECIPIENT + "/history", "GET", summary="Every typing version of a recipient",
+           **_HISTORY)
+def recipient_typing_history(recipient_id: int):
+    visible_recipient(recipient_id)
+    return _history("recipient", recipient_id)
+
+
+@operation(_DONOR, "PUT", summary="Set a donor's typing (a new version)", **_PUT)
+def put_donor_typing(donor_id: int, body: dict):
+    visible_donor(donor_id)
+    return _put("donor", donor_id, body)
+
+
+@operation(_DONOR, "GET", summary="A donor's current typing", **_GET)
+def get_donor_typing(donor_id: int):
+    visible_donor(donor_id)
+    return _get("donor", donor_id)
+
+
+@operation(_DONOR + "/history", "GET", summary="Every typing version of a donor", **_HISTORY)
+def donor_typing_history(donor_id: int):
+    visible_donor(donor_id)
+    return _history("donor", donor_id)

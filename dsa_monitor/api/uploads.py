@@ -1,0 +1,183 @@
+"""Lab result files: one multipart upload is stored all or nothing, and answers what it stored.
+
+201: stored, with its samples, their QC verdicts and the warnings. 200: the same bytes were
+already stored; the answer names that upload. 422: a file that cannot be read, located to file,
+line and column. 413: over the size limit (``DSA_MONITOR_MAX_UPLOAD_MB``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import marshmallow as ma
+from flask import current_app, request
+
+from .. import store
+from ..errors import NotFound
+from ..ingest import import_upload, read_manifest
+from ..sab.formats import FORMATS
+from ..sab.model import ParseOptions
+from . import auth
+from .routing import operation
+from .schemas import ErrorBodySchema, day, timestamp
+
+# ---- schemas ---------------------------------------------------------------------------------
+
+
+def _binary(description: str, **kwargs) -> ma.fields.Raw:
+    return ma.fields.Raw(metadata={"type": "string", "format": "binary",
+                                   "description": description}, **kwargs)
+
+
+class UploadFormSchema(ma.Schema):
+    """The multipart form of ``POST /uploads``."""
+
+    file = _binary("the lab's result file", required=True)
+    format = ma.fields.String(
+        validate=ma.validate.OneOf(sorted(FORMATS)),
+        metadata={"description": "the file's layout; detected when not given"},
+    )
+    manifest = _binary("CSV sample_id,draw_date (YYYY-MM-DD) for files without draw dates")
+
+
+class UploadFieldsSchema(ma.Schema):
+    """The form's text fields, checked before the file is read."""
+
+    format = ma.fields.String(validate=ma.validate.OneOf(sorted(FORMATS)))
+    manifest = ma.fields.String()
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
+class StoredSampleSchema(ma.Schema):
+    sample_id = ma.fields.Integer(required=True)
+    lab_sample_id = ma.fields.String(required=True)
+    patient_id = ma.fields.String(required=True, allow_none=True)
+    recipient_id = ma.fields.Integer(required=True)
+    hla_class = ma.fields.String(required=True, allow_none=True)
+    lot = ma.fields.String(required=True, allow_none=True)
+    draw_date = day(required=True)
+    draw_date_source = ma.fields.String(required=True)
+    qc_status = ma.fields.String(required=True, validate=ma.validate.OneOf(("pass", "warn", "fail")))
+    qc_reasons = ma.fields.List(ma.fields.String(), required=True)
+    excluded = ma.fields.Boolean(required=True, metadata={"description": "no DSA call (QC failed)"})
+    beads = ma.fields.Integer(required=True)
+    supersedes = ma.fields.Integer(required=True, allow_none=True)
+
+
+class SupersededSchema(ma.Schema):
+    lab_sample_id = ma.fields.String(required=True)
+    old_sample_id = ma.fields.Integer(required=True)
+    new_sample_id = ma.fields.Integer(required=True)
+
+
+class UploadResultSchema(ma.Schema):
+    outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(("stored", "duplicate")))
+    upload_id = ma.fields.Integer(required=True)
+    duplicate_of = ma.fields.Integer(required=True, allow_none=True)
+    sha256 = ma.fields.String(required=True)
+    file_name = ma.fields.String(required=True)
+    format = ma.fields.String(required=True, allow_none=True)
+    samples = ma.fields.List(ma.fields.Nested(StoredSampleSchema), required=True)
+    warnings = ma.fields.List(ma.fields.String(), required=True)
+    superseded = ma.fields.List(ma.fields.Nested(SupersededSchema), required=True)
+    run_date_fallback = ma.fields.List(ma.fields.String(), required=True)
+    qc_failed = ma.fields.List(ma.fields.String(), required=True)
+
+
+class SampleSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    recipient_id = ma.fields.Integer(required=True)
+    lab_sample_id = ma.fields.String(required=True)
+    patient_id = ma.fields.String(required=True, allow_none=True)
+    draw_date = day(required=True)
+    draw_date_source = ma.fields.String(required=True)
+    run_date = day(required=True, allow_none=True)
+    vendor = ma.fields.String(required=True, allow_none=True)
+    kit = ma.fields.String(required=True, allow_none=True)
+    lot = ma.fields.String(required=True, allow_none=True)
+    hla_class = ma.fields.String(required=True, allow_none=True)
+    serum_treatment = ma.fields.String(required=True)
+    qc_status = ma.fields.String(required=True)
+    qc_reasons = ma.fields.List(ma.fields.String(), required=True)
+    excluded = ma.fields.Boolean(required=True)
+    bead_count = ma.fields.Integer(required=True)
+    warnings = ma.fields.List(ma.fields.String(), required=True)
+    superseded_by = ma.fields.Integer(required=True, allow_none=True)
+
+
+class UploadSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    file_name = ma.fields.String(required=True)
+    sha256 = ma.fields.String(required=True)
+    size = ma.fields.Integer(required=True)
+    format = ma.fields.String(required=True, allow_none=True)
+    uploaded_by = ma.fields.String(required=True)
+    uploaded_at = timestamp()
+    outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(("stored", "rejected")))
+    error = ma.fields.Nested(ErrorBodySchema, required=True, allow_none=True)
+    warnings = ma.fields.List(ma.fields.String(), required=True)
+    samples = ma.fields.List(ma.fields.Nested(SampleSchema), required=True)
+
+
+# ---- views -----------------------------------------------------------------------------------
+
+
+@operation("/uploads", "POST", summary="Upload a lab result file", permission="upload",
+           tag="uploads", multipart=UploadFormSchema,
+           responses={201: UploadResultSchema, 200: UploadResultSchema}, errors=(413, 422))
+def create_upload():
+    fields = UploadFieldsSchema().load(request.form.to_dict())
+    part = request.files.get("file")
+    if part is None:
+        raise ma.ValidationError({"file": ["a file part named 'file' is required"]})
+    file_name = os.path.basename((part.filename or "").replace("\\", "/")) or "upload"
+    caller = auth.current()
+    config = current_app.config
+    result = import_upload(
+        store.get_db(), part.read(), file_name, user=caller.name, format=fields.get("format"),
+        manifest=_manifest(fields), options=ParseOptions(date_format=config.get("DATE_FORMAT")),
+        max_bytes=int(config["MAX_UPLOAD_MB"]) * 1024 * 1024,
+        qc_limits=config.get("QC_LIMITS"), study=caller.study_id,
+    )
+    answer = result.to_dict()
+    if result.outcome == "duplicate":
+        # The first upload may hold another study's samples: a scoped token sees its own only.
+        answer["samples"] = [s for s in answer["samples"] if _sees_recipient(s["recipient_id"])]
+        return answer, 200
+    return answer, 201
+
+
+def _manifest(fields: dict):
+    """The draw-date manifest, sent as a file part or as a text field; None when absent."""
+    part = request.files.get("manifest")
+    if part is not None:
+        return read_manifest(part.read(), os.path.basename(part.filename or "") or "manifest")
+    if fields.get("manifest"):
+        return read_manifest(fields["manifest"].encode("utf-8"), "manifest")
+    return None
+
+
+def _sees_recipient(recipient_id: int) -> bool:
+    recipient = store.get_recipient(store.get_db(), recipient_id)
+    return auth.current().sees_study(recipient["study_id"])
+
+
+@operation("/uploads/<int:upload_id>", "GET", summary="One upload: outcome, error or samples",
+           permission="read", tag="uploads", responses={200: UploadSchema}, errors=(404,))
+def get_upload(upload_id: int):
+    db = store.get_db()
+    upload = store.get_upload(db, upload_id)
+    samples = store.list_samples(db, upload_id=upload_id, include_superseded=True)
+    caller = auth.current()
+    if caller.study_id is not None:
+        visible = (
+            all(_sees_recipient(s["recipient_id"]) for s in samples)
+            if samples
+            else upload["uploaded_by"] == caller.name
+        )
+        if not visible:
+            raise NotFound(f"no upload {upload_id}", upload_id=upload_id)
+    summary = upload["summary"] or {}
+    return {**upload, "samples": samples, "warnings": summary.get("warnings", [])}, 200

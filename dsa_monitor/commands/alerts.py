@@ -1,0 +1,125 @@
+"""``dsa-monitor alerts``: subscriptions, the events recorded, acknowledgements, the outbox."""
+
+from __future__ import annotations
+
+import getpass
+import json
+
+import click
+
+from .. import store
+from ..alerts import KINDS, acknowledge, list_subscriptions, subscribe, unsubscribe
+from ..errors import DSAMonitorError
+from ..store import events as stored_events
+from ..store import outbox as stored_outbox
+from ..store.outbox import OUTBOX_STATES
+from . import make_app
+
+_user = click.option("--user", default=getpass.getuser, show_default="the login name",
+                     help="Who does it (kept in the audit log).")
+
+
+def _db():
+    return store.open_database(make_app().config["DATABASE"])
+
+
+def _run(action):
+    db = _db()
+    try:
+        return action(db)
+    except DSAMonitorError as error:
+        raise click.ClickException(error.message) from error
+    finally:
+        db.close()
+
+
+@click.group("alerts")
+def command() -> None:
+    """Alert e-mails: who subscribes to what, the events recorded, their acknowledgement, and
+    the outbox of messages with their delivery state."""
+
+
+@command.command("subscribe")
+@click.argument("email")
+@click.option("--study", default=None, help="The study's code: every recipient in it.")
+@click.option("--recipient", "recipient_id", type=int, default=None, help="One recipient's id.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
+              help="An event kind to receive (repeat; default: the DSA kinds and corrections).")
+@_user
+def subscribe_command(email: str, study: str | None, recipient_id: int | None,
+                      kinds: tuple[str, ...], user: str) -> None:
+    """Subscribe EMAIL to a study's or a recipient's events; again: replace its kinds."""
+    row = _run(lambda db: subscribe(db, email, study=study, recipient_id=recipient_id,
+                                    kinds=kinds or None, user=user))
+    scope = f"study {row['study_code']}" if row["study_id"] else f"recipient {row['recipient_id']}"
+    click.echo(f"subscription {row['id']}: {row['email']} to {scope}: {', '.join(row['kinds'])}")
+
+
+@command.command("unsubscribe")
+@click.argument("subscription_id", type=int)
+@_user
+def unsubscribe_command(subscription_id: int, user: str) -> None:
+    """End subscription SUBSCRIPTION_ID."""
+    _run(lambda db: unsubscribe(db, subscription_id, user=user))
+    click.echo(f"subscription {subscription_id} ended")
+
+
+@command.command("subscriptions")
+@click.option("--email", default=None, help="Only this address's subscriptions.")
+def subscriptions_command(email: str | None) -> None:
+    """List the subscriptions: id, address, study or recipient, kinds."""
+    for row in _run(lambda db: list_subscriptions(db, email=email)):
+        scope = (f"study {row['study_code']}" if row["study_id"]
+                 else f"recipient {row['recipient_id']} ({row['subject_code']})")
+        click.echo(f"{row['id']}\t{row['email']}\t{scope}\t{','.join(row['kinds'])}")
+
+
+@command.command("list")
+@click.option("--study", default=None, help="Only this study's events.")
+@click.option("--recipient", "recipient_id", type=int, default=None, help="Only this recipient's.")
+@click.option("--kind", type=click.Choice(KINDS), default=None, help="Only this kind.")
+@click.option("--unacknowledged", is_flag=True, help="Only events nobody acknowledged.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def list_command(study, recipient_id, kind, unacknowledged, as_json) -> None:
+    """List recorded events, newest first."""
+    rows = _run(lambda db: stored_events.list_events(
+        db, study=study, recipient_id=recipient_id, kind=kind, unacknowledged=unacknowledged))
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, default=str))
+            continue
+        ack = f"acknowledged by {row['acknowledged_by']}" if row["acknowledged_at"] else "open"
+        withdrawn = f", withdrawn by event {row['withdrawn_by']}" if row["withdrawn_by"] else ""
+        click.echo(f"{row['id']}\t{row['created_at'][:19]}\t{row['kind']}\t{row['study_code']}"
+                   f" {row['subject_code']}\t{row['antigen'] or '-'}\t{row['visit'] or '-'}"
+                   f"\t{ack}{withdrawn}")
+
+
+@command.command("ack")
+@click.argument("event_id", type=int)
+@_user
+def ack_command(event_id: int, user: str) -> None:
+    """Acknowledge event EVENT_ID: its reminder will not be sent."""
+    row = _run(lambda db: acknowledge(db, event_id, user=user))
+    click.echo(f"event {event_id} acknowledged by {row['acknowledged_by']}"
+               f" at {row['acknowledged_at'][:19]}")
+
+
+@command.command("outbox")
+@click.option("--state", type=click.Choice(OUTBOX_STATES), default=None,
+              help="Only messages in this state (e.g. dead).")
+def outbox_command(state: str | None) -> None:
+    """List the outbox: id, state, attempts, address, subject, last error."""
+    for row in _run(lambda db: stored_outbox.list_messages(db, state=state)):
+        duplicate = " (possible duplicate)" if row["possible_duplicate"] else ""
+        click.echo(f"{row['id']}\t{row['state']}{duplicate}\t{row['attempts']}"
+                   f"\t{row['to_address']}\t{row['subject']}\t{row['last_error'] or ''}")
+
+
+@command.command("requeue")
+@click.argument("outbox_id", type=int)
+@_user
+def requeue_command(outbox_id: int, user: str) -> None:
+    """Send dead message OUTBOX_ID again (after its address or the server was fixed)."""
+    _run(lambda db: stored_outbox.requeue(db, outbox_id, user=user))
+    click.echo(f"outbox message {outbox_id} queued again")

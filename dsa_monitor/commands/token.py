@@ -1,0 +1,71 @@
+"""``dsa-monitor token create|revoke|list``: the bearer tokens the HTTP API accepts."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from .. import store
+from ..errors import DSAMonitorError
+from ..store import tokens
+from . import make_app
+
+
+@click.group("token")
+def command() -> None:
+    """Create, revoke and list API tokens (roles: lab, clinician, integration, admin)."""
+
+
+@command.command("create")
+@click.option("--name", required=True, help="Who or what holds the token; kept in the audit log.")
+@click.option("--role", required=True, type=click.Choice(tokens.TOKEN_ROLES),
+              help="lab: uploads, typings, read; clinician: read; integration: read; "
+                   "admin: everything.")
+@click.option("--study", default=None, help="Scope the token to this study code.")
+@click.option("--user", default=getpass.getuser, show_default="the login name",
+              help="Who creates the token (kept in the audit log).")
+def create_command(name: str, role: str, study: str | None, user: str) -> None:
+    """Create a token and print its secret on stdout, once: only its sha256 is stored."""
+    db = store.open_database(make_app().config["DATABASE"])
+    try:
+        record, secret = tokens.create_token(db, name, role, study=study, user=user)
+    except DSAMonitorError as error:
+        raise click.ClickException(error.message) from error
+    finally:
+        db.close()
+    scope = f"study {record['study_code']}" if record["study_code"] else "all studies"
+    click.echo(f"token {name!r}: role {role}, {scope}. Its secret is shown only now; send it as "
+               f"'Authorization: Bearer <secret>':", err=True)
+    click.echo(secret)
+
+
+@command.command("revoke")
+@click.argument("name")
+@click.option("--user", default=getpass.getuser, show_default="the login name",
+              help="Who revokes the token (kept in the audit log).")
+def revoke_command(name: str, user: str) -> None:
+    """Revoke the active token NAME: from now on it is refused (401)."""
+    db = store.open_database(make_app().config["DATABASE"])
+    try:
+        tokens.revoke_token(db, name, user=user)
+    except DSAMonitorError as error:
+        raise click.ClickException(error.message) from error
+    finally:
+        db.close()
+    click.echo(f"token {name!r} revoked")
+
+
+@command.command("list")
+@click.option("--all", "include_revoked", is_flag=True, help="Include revoked tokens.")
+def list_command(include_revoked: bool) -> None:
+    """The tokens by name: role, study, who created them and when (never their secrets)."""
+    db = store.open_database(make_app().config["DATABASE"])
+    try:
+        rows = tokens.list_tokens(db, include_revoked=include_revoked)
+    finally:
+        db.close()
+    for row in rows:
+        revoked = f"  revoked {row['revoked_at']} by {row['revoked_by']}" if row["revoked_at"] else ""
+        click.echo(f"{row['name']}\t{row['role']}\t{row['study_code'] or '*'}\t"
+                   f"created {row['created_at']} by {row['created_by']}{revoked}")

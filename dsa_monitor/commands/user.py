@@ -1,0 +1,58 @@
+"""``dsa-monitor user create|list``: the people who sign in to the web pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+
+import click
+
+from .. import store
+from ..errors import DSAMonitorError
+from ..store import users
+from . import make_app
+
+
+@click.group("user")
+def command() -> None:
+    """Create and list web users (roles and study scopes as API tokens have)."""
+
+
+@command.command("create")
+@click.option("--email", required=True, help="The address the user signs in with.")
+@click.option("--role", required=True, type=click.Choice(users.USER_ROLES),
+              help="lab (uploads), clinician, integration (read), admin.")
+@click.option("--study", default=None, help="Study code: the user sees this study only.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help=f"At least {users.MIN_PASSWORD_LENGTH} characters; asked for when not given.")
+@click.option("--user", "by", default=getpass.getuser, show_default="the login name",
+              help="Who creates the account (kept in the audit log).")
+def create_command(email: str, role: str, study: str | None, password: str, by: str) -> None:
+    """Create a web user; the password is kept only as a salted scrypt hash."""
+    db = store.open_database(make_app().config["DATABASE"])
+    try:
+        row = users.create_user(db, email, role, password=password, study=study, user=by)
+    except DSAMonitorError as error:
+        raise click.ClickException(error.message) from error
+    finally:
+        db.close()
+    scope = f"study {row['study_code']}" if row["study_code"] else "every study"
+    click.echo(f"user {row['id']}: {row['email']}, role {row['role']}, {scope}")
+
+
+@command.command("list")
+def list_command() -> None:
+    """List web users: e-mail, role, study scope, last sign-in, lockout."""
+    db = store.open_database(make_app().config["DATABASE"])
+    try:
+        rows = users.list_users(db)
+    finally:
+        db.close()
+    if not rows:
+        click.echo("no users")
+    for row in rows:
+        until = row["locked_until"]
+        now = dt.datetime.now(dt.UTC)
+        locked = f"\tlocked until {until}" if until and dt.datetime.fromisoformat(until) > now else ""
+        click.echo(f"{row['email']}\t{row['role']}\t{row['study_code'] or '*'}"
+                   f"\t{row['last_sign_in_at'] or 'never signed in'}{locked}")

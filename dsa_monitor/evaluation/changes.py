@@ -1,0 +1,118 @@
+"""What a new evaluation changed: the facts alerts are made of (DSA_RULES.md §5), nothing else.
+
+Pure: the DSA states of the previous and of the new evaluation of one donor of one exposure in,
+facts out. A fact is identified by (recipient, donor, antigen, visit, kind), so re-running an
+evaluation yields no new fact; a fact the new states no longer support (a corrected upload, a
+changed typing) comes back as a ``withdrawn`` fact naming the kind it withdraws.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..dsa.timeline import (
+    DE_NOVO,
+    DE_NOVO_BASELINE_MISSING,
+    PERSISTENT,
+    RECURRENT,
+    RESOLVED,
+)
+from ..dsa.visits import PRE_EXPOSURE, UNSCHEDULED
+from .model import StateResult
+
+DE_NOVO_DSA = "de_novo_dsa"
+RECURRENT_DSA = "recurrent_dsa"
+RISING_DSA = "rising_dsa"
+PERSISTENT_DSA = "persistent_dsa"
+RESOLVED_DSA = "resolved_dsa"
+WITHDRAWN = "withdrawn"
+KINDS = (DE_NOVO_DSA, RECURRENT_DSA, RISING_DSA, PERSISTENT_DSA, RESOLVED_DSA, WITHDRAWN)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeFact:
+    """One thing an evaluation established (or withdrew) about one DSA at one visit."""
+
+    kind: str
+    recipient_id: int
+    donor_id: int
+    exposure_id: int
+    antigen: str
+    visit: str  # the visit name; unscheduled sera carry their date ("unscheduled 2026-03-02")
+    date: dt.date
+    sample_id: int | None
+    mfi: float
+    strength: str
+    status: str
+    withdraws: str | None = None  # the kind of the fact a ``withdrawn`` fact takes back
+    evaluation_id: int | None = None
+
+    @property
+    def key(self) -> tuple[int, int, str, str, str]:
+        """The idempotency key: the same fact is never reported twice."""
+        kind = self.kind if self.withdraws is None else f"{self.kind}:{self.withdraws}"
+        return (self.recipient_id, self.donor_id, self.antigen, self.visit, kind)
+
+    @property
+    def identity(self) -> tuple[int, int, str, str, str]:
+        return (self.recipient_id, self.donor_id, self.antigen, self.visit, self.kind)
+
+
+def visit_key(visit: str, date: dt.date) -> str:
+    """Scheduled visits by name; an unscheduled serum by its date (several may exist)."""
+    return f"{visit} {date.isoformat()}" if visit in (UNSCHEDULED, PRE_EXPOSURE) else visit
+
+
+def facts_of(
+    states: Sequence[StateResult], *, recipient_id: int, donor_id: int, exposure_id: int
+) -> list[ChangeFact]:
+    """The alertable facts one evaluation's states support, in serum order."""
+    facts = []
+    previous_status: dict[str, str] = {}
+    for state in sorted(states, key=lambda s: (s.position, s.target)):
+        kinds = []
+        if state.positive and state.consecutive == 1:
+            if state.status in (DE_NOVO, DE_NOVO_BASELINE_MISSING):
+                kinds.append(DE_NOVO_DSA)
+            elif state.status == RECURRENT:
+                kinds.append(RECURRENT_DSA)
+        if state.rising:
+            kinds.append(RISING_DSA)
+        if state.status == PERSISTENT and previous_status.get(state.target) != PERSISTENT:
+            kinds.append(PERSISTENT_DSA)
+        if state.status == RESOLVED and previous_status.get(state.target) != RESOLVED:
+            kinds.append(RESOLVED_DSA)
+        previous_status[state.target] = state.status
+        facts.extend(
+            ChangeFact(
+                kind=kind, recipient_id=recipient_id, donor_id=donor_id,
+                exposure_id=exposure_id, antigen=state.target,
+                visit=visit_key(state.visit, state.date), date=state.date,
+                sample_id=state.sample_id, mfi=state.mfi, strength=state.strength,
+                status=state.status,
+            )
+            for kind in kinds
+        )
+    return facts
+
+
+def changes(
+    previous: Sequence[ChangeFact], current: Sequence[ChangeFact]
+) -> list[ChangeFact]:
+    """Facts new in ``current``, then withdrawals of ``previous`` facts it no longer holds."""
+    before = {f.identity for f in previous}
+    now = {f.identity for f in current}
+    added = [f for f in current if f.identity not in before]
+    withdrawn = [
+        ChangeFact(
+            kind=WITHDRAWN, recipient_id=f.recipient_id, donor_id=f.donor_id,
+            exposure_id=f.exposure_id, antigen=f.antigen, visit=f.visit, date=f.date,
+            sample_id=f.sample_id, mfi=f.mfi, strength=f.strength, status=f.status,
+            withdraws=f.kind,
+        )
+        for f in previous
+        if f.identity not in now
+    ]
+    return added + withdrawn

@@ -1,0 +1,303 @@
+"""One donor of one exposure, evaluated from loaded inputs: calls, timeline, what to store.
+
+No SQL here: ``inputs`` loads, this module computes with ``dsa`` (numpy per panel), ``service``
+stores. A donor none of whose beads is positive in any serum is settled by one numpy screen and
+never reaches the per-sample objects: most sera of most recipients are negative.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict
+
+import numpy as np
+import numpy.typing as npt
+
+from ..dsa.calls import DSACall, PanelEvaluation, evaluate
+from ..dsa.matching import DonorMatch, SerologyReference, match_donor
+from ..dsa.positivity import cutoff_vector, positive_mask
+from ..dsa.rules import Rules
+from ..dsa.timeline import (
+    SampleDSAValues,
+    build_timeline,
+    merge_values,
+    values_from_evaluation,
+)
+from ..dsa.visits import SampleRef
+from .inputs import MFI_KINDS, DonorInput, ExposureInput, PanelStack, RecipientInputs, Run
+from .model import DonorEvaluation, PointResult, StateResult
+
+MatchFn = Callable[..., DonorMatch]  # (panel id, donor, with_recipient=True) -> masks
+# Part of every fingerprint: raise it when a change here alters what the same inputs give.
+ENGINE_VERSION = "e1"
+
+
+def _value_kind(run: Run, rules: Rules) -> str | None:
+    """The first kind the rules prefer that this run's file gave (``inputs`` keeps only those)."""
+    return next((kind for kind in rules.value_preference if kind in run.values), None)
+
+
+def _sample_ref(run: Run) -> SampleRef:
+    reason = "; ".join(run.qc_reasons) or None
+    return SampleRef(run.serum_key, run.date, run.excluded or run.value_kind is None,
+                     reason if run.value_kind else "no MFI value the rules accept", run.assay)
+
+
+class _Group:
+    """The runs of one bead panel read with one value kind: one (samples × beads) matrix."""
+
+    def __init__(self, panel_id: int, kind: str, runs: list[Run]) -> None:
+        self.panel_id, self.kind, self.runs = panel_id, kind, runs
+        self.matrix = np.vstack([r.values[kind] for r in runs]).astype(np.float32, copy=False)
+        self.excluded = np.array([r.excluded for r in runs], dtype=bool)
+        self.evaluation: PanelEvaluation | None = None
+        self._calls: dict[int, dict[str, DSACall]] = {}
+
+    def calls(self, row: int) -> dict[str, DSACall]:
+        if row not in self._calls:
+            assert self.evaluation is not None
+            self._calls[row] = {c.target: c for c in self.evaluation.sample(row).calls}
+        return self._calls[row]
+
+
+def _groups(runs: list[Run]) -> list[_Group]:
+    by_key: dict[tuple[int, str], list[Run]] = {}
+    for run in runs:
+        if run.value_kind is not None:
+            by_key.setdefault((run.panel_id, run.value_kind), []).append(run)
+    return [_Group(panel_id, kind, rows) for (panel_id, kind), rows in by_key.items()]
+
+
+def prepare(inputs: RecipientInputs, rules: Rules) -> None:
+    """Choose each run's value kind under the rules in force (normalized, else BCM, else raw)."""
+    for run in inputs.runs:
+        run.value_kind = _value_kind(run, rules)
+
+
+def _touched(match: DonorMatch) -> npt.NDArray[np.bool_]:
+    return (match.primary_level > 0) | (match.alpha_level > 0)
+
+
+def screen_positive(group: _Group, match: DonorMatch, rules: Rules) -> bool:
+    """Whether any bead the donor touches is positive in any usable run of the group."""
+    panel = match.panel
+    cutoffs = cutoff_vector(panel.loci, panel.hla_classes, rules)
+    positive = positive_mask(group.matrix, cutoffs, panel.groups, rules)
+    return bool((positive[~group.excluded] & _touched(match)).any())
+
+
+def screen_batch(
+    batch: Sequence[tuple[RecipientInputs, Rules, MatchFn]],
+    stacks: Mapping[int, PanelStack],
+) -> set[tuple[int, int, int]]:
+    """(recipient, exposure, donor) of every donor with a positive bead it carries in any usable
+    run of the batch: a few numpy operations per panel over all runs at once (no loop per run).
+    The other donors have no DSA: their sera need no per-sample calls."""
+    pairs: list[tuple[int, int, int]] = []
+    pair_of: list[tuple[MatchFn, DonorInput]] = []
+    slots: dict[int, list[int]] = {}  # recipient -> its pair numbers
+    by_version: dict[str, tuple[Rules, list[int]]] = {}
+    for inputs, rules, match in batch:
+        by_version.setdefault(rules.version, (rules, []))[1].append(inputs.recipient_id)
+        for exposure in inputs.exposures:
+            for donor in exposure.donors:
+                if donor.hla is not None:
+                    slots.setdefault(inputs.recipient_id, []).append(len(pairs))
+                    pairs.append((inputs.recipient_id, exposure.exposure_id, donor.donor_id))
+                    pair_of.append((match, donor))
+    if not pairs or not batch:
+        return set()
+    recipients = np.array(sorted(slots), dtype=np.int64)
+    table = np.full((len(recipients), max(len(s) for s in slots.values())), -1, dtype=np.intp)
+    for position, recipient in enumerate(recipients.tolist()):
+        table[position, : len(slots[recipient])] = slots[recipient]
+    panels = batch[0][0].panels
+    flagged: set[tuple[int, int, int]] = set()
+    for panel_id, stack in stacks.items():
+        panel = panels[panel_id]
+        alone = [match(panel_id, donor, False) for match, donor in pair_of]
+        masks = (np.vstack([m.primary_level for m in alone]) > 0) | (
+            np.vstack([m.alpha_level for m in alone]) > 0)
+        at = np.searchsorted(recipients, stack.recipient_ids).clip(0, len(recipients) - 1)
+        known = recipients[at] == stack.recipient_ids
+        for rules, members in by_version.values():
+            preference = [MFI_KINDS.index(k) for k in rules.value_preference]
+            given = stack.given[:, preference]
+            kind = np.array(preference)[given.argmax(axis=1)]
+            matrix = stack.values[np.arange(len(kind)), kind, :]
+            usable = known & given.any(axis=1) & ~stack.excluded & np.isin(
+                stack.recipient_ids, members)
+            cutoffs = cutoff_vector(panel.loci, panel.hla_classes, rules)
+            positive = positive_mask(matrix, cutoffs, panel.groups, rules) & usable[:, None]
+            for slot in range(table.shape[1]):
+                pair = table[at, slot]
+                rows = np.flatnonzero((pair >= 0) & usable)
+                hit = (positive[rows] & masks[pair[rows]]).any(axis=1)
+                flagged.update(pairs[i] for i in np.unique(pair[rows][hit]).tolist())
+    return flagged
+
+
+def evaluate_donor(
+    inputs: RecipientInputs,
+    exposure: ExposureInput,
+    donor: DonorInput,
+    reference: SerologyReference,
+    rules: Rules,
+    *,
+    as_of: dt.date | None,
+    match: MatchFn,
+    flagged: bool | None = None,
+) -> DonorEvaluation:
+    """Calls and timeline of one donor of one exposure over all the recipient's sera.
+
+    ``flagged``: what ``screen_batch`` found for this donor (None: screen here).
+    """
+    runs = list(inputs.runs)
+    prepare(inputs, rules)
+    groups = _groups(runs)
+    notes: list[str] = []
+    if donor.hla is None:
+        notes.append(f"donor {donor.code} is not typed: no DSA can be called")
+    if inputs.hla is None:
+        notes.append("recipient not typed: antigens shared with the donor cannot be told from self")
+    alone = {g.panel_id: match(g.panel_id, donor, False) for g in groups} if donor.hla else {}
+    for found in alone.values():
+        notes.extend(n for n in found.notes if n not in notes)
+    if flagged is None:
+        flagged = any(screen_positive(g, alone[g.panel_id], rules) for g in groups)
+    full = bool(alone) and flagged
+    matches = {panel_id: match(panel_id, donor) for panel_id in alone} if full else {}
+    # (serum key, target) -> (group, row) whose value the timeline used
+    origin: dict[tuple[str, str], tuple[_Group, int]] = {}
+    panels: list[list[SampleDSAValues]] = []
+    for group in groups:
+        refs = [_sample_ref(r) for r in group.runs]
+        if full:
+            group.evaluation = evaluate(group.matrix, matches[group.panel_id], rules,
+                                        value_kind=group.kind, excluded=group.excluded)
+            rows = values_from_evaluation(group.evaluation, refs)
+            for row, item in enumerate(rows):
+                for target in item.values:
+                    origin[(item.sample.sample_id, target)] = (group, row)
+        else:
+            rows = [SampleDSAValues(ref, {}) for ref in refs]
+        panels.append(rows)
+    unread = [r for r in runs if r.value_kind is None]
+    panels.append([SampleDSAValues(_sample_ref(r), {}) for r in unread])
+    timeline = build_timeline(exposure.date, merge_values(*panels), rules,
+                              donor_id=donor.code, as_of=as_of, until=exposure.until)
+    dsa = {s.target for p in timeline.points for s in p.states if s.positive}
+    by_serum: dict[str, list[Run]] = {}
+    for run in runs:
+        by_serum.setdefault(run.serum_key, []).append(run)
+    points, states = [], []
+    for position, point in enumerate(timeline.points):
+        serum_runs = by_serum[point.sample_id]
+        left_out = [r for r in serum_runs if r.excluded or r.value_kind is None]
+        point_notes = ()
+        if point.excluded_reason is None and left_out:
+            point_notes = tuple(
+                f"class {r.hla_class or '?'} run (sample {r.sample_id}) left out: "
+                + (f"QC failed: {'; '.join(r.qc_reasons)}" if r.excluded else "no usable MFI")
+                for r in left_out
+            )
+        dominant = total = None
+        if point.excluded_reason is None:
+            dominant, total = _dsa_mfi(groups, serum_runs)
+        first = serum_runs[0]
+        points.append(PointResult(
+            position, first.serum, tuple(r.sample_id for r in serum_runs), point.date,
+            point.visit, point.day, point.excluded_reason, dominant, total, point_notes,
+        ))
+        for state in point.states:
+            if state.target not in dsa:
+                continue
+            group, row = origin[(point.sample_id, state.target)]
+            run = group.runs[row]
+            call = group.calls(row).get(state.target) if state.positive else None
+            states.append(StateResult(
+                position=position, serum=first.serum, date=point.date, visit=point.visit,
+                target=state.target, sample_id=run.sample_id, hla_class=run.hla_class,
+                level=call.level if call else None, chain=call.chain if call else None,
+                mfi=round(float(state.mfi), 1), value_kind=group.kind, positive=state.positive,
+                strength=state.category, status=state.status, origin=state.origin,
+                rising=state.rising, consecutive=state.consecutive,
+                previous_mfi=None if state.previous_mfi is None else round(state.previous_mfi, 1),
+                assay_changed=state.assay_changed,
+                beads=tuple(asdict(b) for b in call.beads) if call else (),
+                warnings=call.warnings if call else (),
+            ))
+    overdue = [{"visit": o.name, "target": o.window.target.isoformat(),
+                "opens": o.window.opens.isoformat(), "closes": o.window.closes.isoformat(),
+                "reason": o.reason} for o in timeline.overdue]
+    release = str(getattr(reference, "release", "unknown"))
+    return DonorEvaluation(
+        recipient_id=inputs.recipient_id, exposure_id=exposure.exposure_id,
+        exposure_date=exposure.date, donor_id=donor.donor_id, donor_code=donor.code,
+        rules=rules, reference_release=release,
+        fingerprint=fingerprint(inputs, exposure, donor, rules, release, overdue),
+        baseline_serum=_serum_of(by_serum, timeline.baseline_sample), points=points,
+        states=states, overdue=overdue, notes=notes, as_of=as_of,
+    )
+
+
+def _serum_of(by_serum: dict[str, list[Run]], key: str | None) -> str | None:
+    return None if key is None else by_serum[key][0].serum
+
+
+def _dsa_mfi(groups: list[_Group], runs: list[Run]) -> tuple[float, float]:
+    """Immunodominant DSA MFI and sum of DSA MFI of a serum over its class runs."""
+    ids = {r.sample_id for r in runs}
+    dominant = total = 0.0
+    for group in groups:
+        if group.evaluation is None:
+            continue
+        for row, run in enumerate(group.runs):
+            if run.sample_id in ids and not run.excluded:
+                dominant = max(dominant, float(group.evaluation.immunodominant_mfi[row]))
+                total += float(group.evaluation.sum_mfi[row])
+    return round(dominant, 1), round(total, 1)
+
+
+def fingerprint(
+    inputs: RecipientInputs, exposure: ExposureInput, donor: DonorInput, rules: Rules,
+    release: str, overdue: list[dict],
+) -> str:
+    """What an evaluation was made from: equal fingerprints, nothing new to store."""
+    until = None if exposure.until is None else exposure.until.isoformat()
+    body = {
+        "engine": ENGINE_VERSION, "rules": rules.version, "reference": release,
+        "recipient_typing": inputs.typing_id, "donor_typing": donor.typing_id,
+        "exposure": [exposure.exposure_id, exposure.date.isoformat(), until],
+        "runs": sorted([r.sample_id, r.excluded] for r in inputs.runs),
+        "overdue": [o["visit"] for o in overdue],
+    }
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return "f1-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def match_with_cache(
+    inputs: RecipientInputs, reference: SerologyReference,
+    cache: dict[tuple, DonorMatch] | None = None,
+) -> MatchFn:
+    """Donor masks per (panel, donor typing, recipient typing), computed once per run;
+    ``with_recipient=False``: the donor's masks alone (what the screen needs)."""
+    store: dict[tuple, DonorMatch] = {} if cache is None else cache
+
+    def match(panel_id: int, donor: DonorInput, with_recipient: bool = True) -> DonorMatch:
+        # Which beads the donor carries does not depend on the recipient: the screen asks for
+        # the donor alone (shared by every recipient of a donor); self beads need the recipient.
+        recipient = inputs.typing_id if with_recipient else "-"
+        key = (panel_id, donor.typing_id, recipient, getattr(reference, "release", ""))
+        found = store.get(key)
+        if found is None:
+            assert donor.hla is not None
+            found = match_donor(inputs.panels[panel_id], donor.hla, reference,
+                                inputs.hla if with_recipient else None)
+            store[key] = found
+        return found
+
+    return match

@@ -1,0 +1,235 @@
+"""What an evaluation reads: a recipient's typing, exposures with typed donors, sera and panels.
+
+Loaded in bulk for many recipients at once (a handful of queries, not a query per sample), then
+handed to ``engine`` as dataclasses and numpy arrays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlite_utils import Database
+
+from ..dsa.donor import DonorHLA
+from ..dsa.matching import BeadPanel
+from ..dsa.rules import InvalidRules, Rules, VisitSpec
+from ..hla.typing import HLATyping
+from ..store import evaluations as stored
+from ..store.mfi import VALUE_KINDS
+
+
+@dataclass(slots=True)
+class Run:
+    """One stored sample: a serum's run on one panel (its class I or class II run)."""
+
+    sample_id: int
+    serum: str  # the lab's sample ID (and treatment when not neat), as shown
+    serum_key: str  # what joins a serum's runs: sample ID, draw date, treatment
+    date: dt.date
+    hla_class: str | None
+    panel_id: int
+    excluded: bool
+    qc_reasons: tuple[str, ...]
+    assay: str
+    values: dict[str, npt.NDArray[np.float32]]
+    value_kind: str | None = None  # chosen by the rules in force
+
+
+@dataclass(frozen=True, slots=True)
+class DonorInput:
+    donor_id: int
+    code: str
+    typing_id: int | None
+    hla: DonorHLA | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureInput:
+    exposure_id: int
+    date: dt.date
+    until: dt.date | None  # the day before the next exposure: this one's follow-up ends there
+    donors: tuple[DonorInput, ...]
+
+
+@dataclass
+class RecipientInputs:
+    recipient_id: int
+    subject_code: str
+    study_code: str
+    visit_schedule: Any
+    typing_id: int | None
+    hla: DonorHLA | None
+    exposures: list[ExposureInput]
+    runs: list[Run]
+    panels: dict[int, BeadPanel] = field(default_factory=dict)
+
+
+def rules_for_study(rules: Rules, schedule: Any) -> Rules:
+    """The rules with a study's visit schedule: ``[{"name", "day", "window_days"}]`` (or
+    ``before``/``after`` days), or ``{"visits": [...], "baseline_window_days": n}``."""
+    if not schedule:
+        return rules
+    changes: dict[str, Any] = {}
+    visits = schedule.get("visits") if isinstance(schedule, dict) else schedule
+    if isinstance(schedule, dict) and "baseline_window_days" in schedule:
+        changes["baseline_window_days"] = int(schedule["baseline_window_days"])
+    if visits:
+        try:
+            changes["visits"] = tuple(
+                VisitSpec(
+                    str(v["name"]), int(v["day"]),
+                    int(v.get("before", v.get("window_days", 14))),
+                    int(v.get("after", v.get("window_days", 14))),
+                )
+                for v in visits
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise InvalidRules(f"study visit schedule not usable: {error!r}") from error
+    return rules.with_changes(**changes) if changes else rules
+
+
+@lru_cache(maxsize=64)
+def panel_of(beads_json: str) -> BeadPanel:
+    """A stored bead order as a panel, built once per process (a panel's beads never change)."""
+    return BeadPanel.build(
+        (bead_id, tuple(spec.split(",")) if spec else (), None)
+        for bead_id, spec in json.loads(beads_json)
+    )
+
+
+def _hla(owner: str, row: dict | None) -> DonorHLA | None:
+    return None if row is None else _hla_of(owner, row["typing_json"])
+
+
+@lru_cache(maxsize=4096)
+def _hla_of(owner: str, typing_json: str) -> DonorHLA:
+    """A stored typing read once per process (a typing version never changes)."""
+    return DonorHLA.from_typing(owner, HLATyping.from_dict(json.loads(typing_json)))
+
+
+def _serum(row: dict) -> tuple[str, str]:
+    treatment = row["serum_treatment"]
+    shown = row["lab_sample_id"] + ("" if treatment == "neat" else f" ({treatment})")
+    return shown, f"{row['lab_sample_id']}|{row['draw_date']}|{treatment}"
+
+
+MFI_KINDS = ("normalized", "bcm", "raw")  # the kinds a DSA call may use (rules.VALUE_KINDS)
+
+
+@dataclass(frozen=True)
+class PanelStack:
+    """Every run of a batch on one panel as arrays, for the numpy screen (no loop per run)."""
+
+    panel_id: int
+    sample_ids: npt.NDArray[np.int64]
+    recipient_ids: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float32]  # (runs × MFI_KINDS × beads)
+    given: npt.NDArray[np.bool_]  # (runs × MFI_KINDS): the file gave this kind (not all NaN)
+    excluded: npt.NDArray[np.bool_]  # QC failed
+
+
+@dataclass
+class Batch:
+    inputs: list[RecipientInputs]
+    stacks: dict[int, PanelStack]
+
+
+def _stacks(
+    values: dict[int, npt.NDArray[np.float32]], runs: dict[int, list[dict]]
+) -> dict[int, PanelStack]:
+    by_panel: dict[int, list[dict]] = {}
+    for rows in runs.values():
+        for row in rows:
+            by_panel.setdefault(row["panel_id"], []).append(row)
+    rows_at = [VALUE_KINDS.index(kind) for kind in MFI_KINDS]
+    stacks = {}
+    for panel_id, rows in by_panel.items():
+        stack = np.stack([values[row["id"]] for row in rows])[:, rows_at, :]
+        stacks[panel_id] = PanelStack(
+            panel_id, np.array([row["id"] for row in rows], dtype=np.int64),
+            np.array([row["recipient_id"] for row in rows], dtype=np.int64), stack,
+            ~np.isnan(stack).all(axis=2), np.array([row["excluded"] for row in rows], dtype=bool),
+        )
+    return stacks
+
+
+def load_batch(
+    db: Database, recipient_ids: Sequence[int], *, panels: dict[int, BeadPanel] | None = None,
+) -> Batch:
+    """Everything the engine needs for these recipients, and their runs stacked per panel;
+    ``panels`` caches the bead panels across batches."""
+    ids = list(dict.fromkeys(int(i) for i in recipient_ids))
+    heads = stored.recipient_heads(db, ids)
+    exposures = stored.recipient_exposures(db, ids)
+    runs = stored.recipient_runs(db, ids)
+    donor_ids = {d[0] for rows in exposures.values() for e in rows for d in e["donors"]}
+    donor_typings = stored.current_typing_rows(db, "donor", donor_ids)
+    recipient_typings = stored.current_typing_rows(db, "recipient", ids)
+    values = stored.sample_values(db, [r["id"] for rows in runs.values() for r in rows])
+    stacks = _stacks(values, runs)
+    given = {
+        int(sample_id): tuple(k for k, ok in zip(MFI_KINDS, flags, strict=True) if ok)
+        for stack in stacks.values()
+        for sample_id, flags in zip(stack.sample_ids.tolist(), stack.given.tolist(), strict=True)
+    }
+    panels = {} if panels is None else panels
+    wanted = {r["panel_id"] for rows in runs.values() for r in rows} - set(panels)
+    for panel_id, beads in stored.bead_panels(db, wanted).items():
+        panels[panel_id] = panel_of(beads)
+    donors: dict[int, DonorHLA | None] = {}
+    out = []
+    for recipient_id in ids:
+        head = heads.get(recipient_id)
+        if head is None:
+            continue
+        typing = recipient_typings.get(recipient_id)
+        rows = exposures.get(recipient_id, [])
+        exposure_inputs = []
+        for index, row in enumerate(rows):
+            following = rows[index + 1]["date"] if index + 1 < len(rows) else None
+            donor_inputs = []
+            for donor_id, code in row["donors"]:
+                if donor_id not in donors:
+                    donors[donor_id] = _hla(code, donor_typings.get(donor_id))
+                found = donor_typings.get(donor_id)
+                donor_inputs.append(DonorInput(donor_id, code, found["id"] if found else None,
+                                               donors[donor_id]))
+            exposure_inputs.append(ExposureInput(
+                row["id"], dt.date.fromisoformat(row["date"]),
+                None if following is None
+                else dt.date.fromisoformat(following) - dt.timedelta(days=1),
+                tuple(donor_inputs),
+            ))
+        recipient_runs = []
+        for row in runs.get(recipient_id, []):
+            shown, key = _serum(row)
+            packed = values[row["id"]]
+            recipient_runs.append(Run(
+                sample_id=row["id"], serum=shown, serum_key=key,
+                date=dt.date.fromisoformat(row["draw_date"]), hla_class=row["hla_class"],
+                panel_id=row["panel_id"], excluded=row["excluded"],
+                qc_reasons=tuple(row["qc_reasons"]),
+                assay=" ".join(str(row[k] or "") for k in ("vendor", "kit", "lot")).strip(),
+                values={kind: packed[VALUE_KINDS.index(kind)] for kind in given[row["id"]]},
+            ))
+        # One assay label per serum (all its runs): a trend across a kit or lot change says so.
+        assays: dict[str, set[str]] = {}
+        for run in recipient_runs:
+            assays.setdefault(run.serum_key, set()).add(run.assay)
+        for run in recipient_runs:
+            run.assay = " + ".join(sorted(assays[run.serum_key]))
+        out.append(RecipientInputs(
+            recipient_id=recipient_id, subject_code=head["subject_code"],
+            study_code=head["study_code"], visit_schedule=head["visit_schedule"],
+            typing_id=typing["id"] if typing else None,
+            hla=_hla(head["subject_code"], typing), exposures=exposure_inputs,
+            runs=recipient_runs, panels=panels,
+        ))
+    return Batch(out, stacks)

@@ -1,0 +1,168 @@
+"""What an evaluation says, as plain dataclasses: sera with their visits, each DSA's state at each.
+
+The same shapes come out of a fresh evaluation and out of the store, so that reports, the API and
+the change detection read one form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..dsa.rules import Rules
+from ..dsa.timeline import DE_NOVO, DE_NOVO_BASELINE_MISSING, PERSISTENT, PREFORMED, RESOLVED
+
+
+@dataclass(frozen=True, slots=True)
+class PointResult:
+    """One serum of an exposure: its visit, day, and what of it was left out and why."""
+
+    position: int
+    serum: str
+    sample_ids: tuple[int, ...]
+    date: dt.date
+    visit: str
+    day: int
+    excluded_reason: str | None
+    immunodominant_mfi: float | None
+    sum_mfi: float | None
+    notes: tuple[str, ...] = ()  # a class run left out while the other was used
+
+
+@dataclass(frozen=True, slots=True)
+class StateResult:
+    """One DSA at one usable serum: status, MFI, strength, and the beads that show it."""
+
+    position: int
+    serum: str
+    date: dt.date
+    visit: str
+    target: str
+    sample_id: int | None
+    hla_class: str | None
+    level: str | None
+    chain: str | None
+    mfi: float
+    value_kind: str | None
+    positive: bool
+    strength: str
+    status: str
+    origin: str | None
+    rising: bool
+    consecutive: int
+    previous_mfi: float | None
+    assay_changed: bool
+    beads: tuple[dict, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def to_row(self) -> dict[str, Any]:
+        row = asdict(self)
+        row.pop("serum")
+        row.pop("date")
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> StateResult:
+        """From ``store.evaluations.evaluation_states`` output."""
+        names = cls.__dataclass_fields__
+        values = {k: v for k, v in row.items() if k in names}
+        values["date"] = dt.date.fromisoformat(row["date"])
+        values["beads"] = tuple(row.get("beads") or ())
+        values["warnings"] = tuple(row.get("warnings") or ())
+        return cls(**values)
+
+
+@dataclass
+class DonorEvaluation:
+    """One donor of one exposure evaluated under stated rules on a stated reference release."""
+
+    recipient_id: int
+    exposure_id: int
+    exposure_date: dt.date
+    donor_id: int
+    donor_code: str
+    rules: Rules
+    reference_release: str
+    fingerprint: str
+    baseline_serum: str | None
+    points: list[PointResult]
+    states: list[StateResult]
+    overdue: list[dict[str, Any]]
+    notes: list[str]
+    as_of: dt.date | None
+    evaluation_id: int | None = None
+    created: bool = False  # True when this run stored it; False when an equal one was kept
+
+    def dsa_targets(self) -> list[str]:
+        return sorted({s.target for s in self.states})
+
+    def summary(self) -> dict[str, Any]:
+        """Counts a reader (and a scenario test) checks first."""
+        statuses = Counter(s.status for s in self.states)
+        origins = {s.target: s.origin for s in self.states if s.origin}
+        return {
+            "sera": len(self.points),
+            "excluded": sum(1 for p in self.points if p.excluded_reason),
+            "dsa": len(self.dsa_targets()),
+            "preformed": sum(1 for o in origins.values() if o == PREFORMED),
+            "de_novo": sum(1 for o in origins.values()
+                           if o in (DE_NOVO, DE_NOVO_BASELINE_MISSING)),
+            "persistent": statuses[PERSISTENT],
+            "resolved": statuses[RESOLVED],
+            "rising": sum(1 for s in self.states if s.rising),
+            "overdue": [o["visit"] for o in self.overdue],
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable({
+            "evaluation_id": self.evaluation_id, "recipient_id": self.recipient_id,
+            "exposure_id": self.exposure_id, "exposure_date": self.exposure_date,
+            "donor_id": self.donor_id, "donor_code": self.donor_code,
+            "rules": self.rules.to_dict(), "reference_release": self.reference_release,
+            "inputs_fingerprint": self.fingerprint, "baseline_serum": self.baseline_serum,
+            "as_of": self.as_of, "summary": self.summary(), "notes": self.notes,
+            "overdue": self.overdue, "points": [asdict(p) for p in self.points],
+            "states": [asdict(s) for s in self.states],
+        })
+
+
+@dataclass
+class RecipientEvaluation:
+    """Every donor of every exposure of one recipient, and what changed since the last run."""
+
+    recipient_id: int
+    subject_code: str
+    study_code: str
+    evaluations: list[DonorEvaluation]
+    changes: list[Any] = field(default_factory=list)  # changes.ChangeFact
+
+    def summary(self) -> dict[str, Any]:
+        total: Counter[str] = Counter()
+        overdue: list[str] = []
+        for evaluation in self.evaluations:
+            for key, value in evaluation.summary().items():
+                if key == "overdue":
+                    overdue.extend(value)
+                else:
+                    total[key] += value
+        return {**dict(total), "overdue": overdue}
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable({
+            "recipient_id": self.recipient_id, "subject_code": self.subject_code,
+            "study": self.study_code, "summary": self.summary(),
+            "evaluations": [e.to_dict() for e in self.evaluations],
+            "changes": [asdict(c) for c in self.changes],
+        })
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,69 @@
+"""Evaluations as a reader sees them: one line per DSA per visit, sera without DSA, overdue visits.
+
+Used by ``dsa-monitor evaluate``; words follow DSA_RULES.md (de novo, preformed, persistent...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .model import DonorEvaluation, RecipientEvaluation
+
+STATUS_WORDS = {
+    "de_novo": "de novo",
+    "de_novo_baseline_missing": "de novo (baseline missing)",
+    "below_cutoff": "below cutoff",
+}
+HEADER = ("subject", "donor", "visit", "date", "antigen", "level", "MFI", "strength", "status")
+
+
+def status_text(status: str, rising: bool) -> str:
+    word = STATUS_WORDS.get(status, status)
+    return f"{word}, rising" if rising else word
+
+
+def donor_rows(subject: str, evaluation: DonorEvaluation) -> list[tuple[str, ...]]:
+    """Rows of one donor's evaluation, in serum order, then its overdue visits."""
+    rows: list[tuple[str, ...]] = []
+    by_position: dict[int, list] = {}
+    for state in evaluation.states:
+        by_position.setdefault(state.position, []).append(state)
+    donor = evaluation.donor_code
+    for point in evaluation.points:
+        date = point.date.isoformat()
+        states = by_position.get(point.position, [])
+        if point.excluded_reason:
+            rows.append((subject, donor, point.visit, date, "-", "-", "-", "-",
+                         f"excluded: {point.excluded_reason}"))
+            continue
+        if not any(s.positive for s in states):
+            resolved = [s for s in states if s.status != "negative"]
+            if not resolved:
+                rows.append((subject, donor, point.visit, date, "-", "-", "-", "-", "no DSA"))
+        for state in states:
+            if not state.positive and state.status == "negative":
+                continue
+            rows.append((subject, donor, point.visit, date, state.target, state.level or "-",
+                         f"{state.mfi:.0f}", state.strength,
+                         status_text(state.status, state.rising)))
+        for note in point.notes:
+            rows.append((subject, donor, point.visit, date, "-", "-", "-", "-", f"note: {note}"))
+    for overdue in evaluation.overdue:
+        rows.append((subject, donor, overdue["visit"], overdue["target"], "-", "-", "-", "-",
+                     f"overdue: {overdue['reason']} (window closed {overdue['closes']})"))
+    return rows
+
+
+def format_table(results: Sequence[RecipientEvaluation]) -> str:
+    """A fixed-width table of every recipient's evaluations, with the rules they were made under."""
+    rows = [row for r in results for e in r.evaluations for row in donor_rows(r.subject_code, e)]
+    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(HEADER)]
+    widths[-1] = len(HEADER[-1])  # the last column is not padded
+    lines = ["  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+              for row in rows]
+    versions = sorted({(e.rules.name, e.rules.version, e.reference_release)
+                       for r in results for e in r.evaluations})
+    for name, version, release in versions:
+        lines.append(f"rules {name} {version}; reference {release}")
+    return "\n".join(lines)

@@ -1,0 +1,225 @@
+"""Evaluate recipients from the database and keep each evaluation with the rules it was made under.
+
+``evaluate_recipient`` evaluates one recipient (explicitly, under the rules given);
+``evaluate_pending`` re-evaluates only the recipients that a new sample, typing or exposure touched
+since its watermark, and is what the scheduler runs. An evaluation is never overwritten: one with
+other inputs or other rules is added beside it; one with the same fingerprint is not stored again.
+Each stored evaluation yields the change facts (``changes.py``) alerts are made of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+
+from sqlite_utils import Database
+
+from ..dsa.matching import DonorMatch, SerologyReference
+from ..dsa.rules import DEFAULT_RULES, Rules
+from ..errors import NotFound
+from ..store import evaluations as stored
+from ..store.connection import write_transaction
+from .changes import ChangeFact, changes, facts_of
+from .engine import MatchFn, evaluate_donor, match_with_cache, screen_batch
+from .inputs import RecipientInputs, load_batch, rules_for_study
+from .model import DonorEvaluation, PointResult, RecipientEvaluation, StateResult
+
+log = logging.getLogger(__name__)
+BATCH = 500
+# Called in the evaluation's transaction with the facts it produced (alerts.events.record_events).
+RecordFacts = Callable[[Database, list[ChangeFact]], object]
+
+
+class PendingRun(list):
+    """The recipients ``evaluate_pending`` evaluated (a list of ids), with what changed."""
+
+    def __init__(self, recipient_ids: Sequence[int] = (), *,
+                 evaluations: Sequence[RecipientEvaluation] = ()) -> None:
+        super().__init__(recipient_ids)
+        self.evaluations = list(evaluations)
+
+    @property
+    def changes(self) -> list[ChangeFact]:
+        return [fact for e in self.evaluations for fact in e.changes]
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def evaluate_recipient(
+    db: Database,
+    recipient_id: int,
+    *,
+    reference: SerologyReference,
+    rules: Rules = DEFAULT_RULES,
+    as_of: dt.date | None = None,
+    user: str = "system",
+    record: RecordFacts | None = None,
+) -> RecipientEvaluation:
+    """Evaluate every donor of every exposure of one recipient and store what is new."""
+    found = evaluate_recipients(db, [recipient_id], reference=reference, rules=rules,
+                                as_of=as_of, user=user, record=record)
+    if not found:
+        raise NotFound(f"no recipient {recipient_id}", recipient_id=recipient_id)
+    return found[0]
+
+
+def evaluate_recipients(
+    db: Database,
+    recipient_ids: Sequence[int],
+    *,
+    reference: SerologyReference,
+    rules: Rules = DEFAULT_RULES,
+    as_of: dt.date | None = None,
+    user: str = "system",
+    record: RecordFacts | None = None,
+) -> list[RecipientEvaluation]:
+    """Evaluate recipients in batches, each batch stored (with its facts) in one transaction."""
+    as_of = as_of or _today()
+    cache: dict[tuple, DonorMatch] = {}
+    panels: dict = {}
+    results: list[RecipientEvaluation] = []
+    ids = list(recipient_ids)
+    for start in range(0, len(ids), BATCH):
+        with write_transaction(db):
+            loaded = load_batch(db, ids[start:start + BATCH], panels=panels)
+            batch = [
+                (inputs, rules_for_study(rules, inputs.visit_schedule),
+                 match_with_cache(inputs, reference, cache))
+                for inputs in loaded.inputs
+            ]
+            flagged = screen_batch(batch, loaded.stacks)
+            for inputs, study_rules, match in batch:
+                results.append(_evaluate_and_store(db, inputs, reference, study_rules, match,
+                                                   flagged, as_of, user, record))
+    return results
+
+
+def evaluate_pending(
+    db: Database,
+    *,
+    reference: SerologyReference,
+    rules: Rules = DEFAULT_RULES,
+    as_of: dt.date | None = None,
+    user: str = "scheduler",
+    record: RecordFacts | None = None,
+) -> PendingRun:
+    """Re-evaluate only the recipients touched by a sample, typing or exposure stored since the
+    last run, all in one transaction with the watermark (a crash repeats the work, never skips)."""
+    as_of = as_of or _today()
+    with write_transaction(db):
+        upto = stored.newest_input_ids(db)
+        since = stored.read_watermark(db)
+        ids = stored.touched_recipients(db, since, upto)
+        evaluated = evaluate_recipients(db, ids, reference=reference, rules=rules, as_of=as_of,
+                                        user=user, record=record)
+        stored.write_watermark(db, upto)
+    log.info("evaluated %d recipient(s) with new inputs", len(evaluated))
+    return PendingRun([e.recipient_id for e in evaluated], evaluations=evaluated)
+
+
+def _evaluate_and_store(
+    db: Database, inputs: RecipientInputs, reference: SerologyReference, rules: Rules,
+    match: MatchFn, flagged: set[tuple[int, int, int]], as_of: dt.date, user: str,
+    record: RecordFacts | None,
+) -> RecipientEvaluation:
+    result = RecipientEvaluation(inputs.recipient_id, inputs.subject_code, inputs.study_code, [])
+    for exposure in inputs.exposures:
+        for donor in exposure.donors:
+            key = (inputs.recipient_id, exposure.exposure_id, donor.donor_id)
+            evaluation = evaluate_donor(inputs, exposure, donor, reference, rules,
+                                        as_of=as_of, match=match, flagged=key in flagged)
+            facts = _store(db, evaluation, user)
+            result.evaluations.append(evaluation)
+            result.changes.extend(facts)
+    if record is not None and result.changes:
+        record(db, result.changes)
+    return result
+
+
+def _store(db: Database, evaluation: DonorEvaluation, user: str) -> list[ChangeFact]:
+    """Keep a new evaluation (unless an equal one is stored) and return what it changed."""
+    keys = (evaluation.recipient_id, evaluation.exposure_id, evaluation.donor_id)
+    same_rules = stored.latest_evaluation(db, *keys, evaluation.rules.version)
+    if same_rules is not None and same_rules["inputs_fingerprint"] == evaluation.fingerprint:
+        evaluation.evaluation_id = same_rules["id"]
+        return []
+    latest = stored.latest_evaluation(db, *keys)
+    previous = [] if latest is None else [
+        StateResult.from_row(row) for row in stored.evaluation_states(db, latest["id"])
+    ]
+    identity = {"recipient_id": evaluation.recipient_id, "donor_id": evaluation.donor_id,
+                "exposure_id": evaluation.exposure_id}
+    found = changes(facts_of(previous, **identity), facts_of(evaluation.states, **identity))
+    evaluation.evaluation_id = stored.insert_evaluation(
+        db,
+        {
+            "recipient_id": evaluation.recipient_id, "exposure_id": evaluation.exposure_id,
+            "donor_id": evaluation.donor_id,
+            "exposure_date": evaluation.exposure_date.isoformat(),
+            "as_of": None if evaluation.as_of is None else evaluation.as_of.isoformat(),
+            "rules_version": evaluation.rules.version, "rules": evaluation.rules.to_dict(),
+            "reference_release": evaluation.reference_release,
+            "inputs_fingerprint": evaluation.fingerprint,
+            "baseline_serum": evaluation.baseline_serum,
+            "summary": {**evaluation.summary(), "overdue_visits": evaluation.overdue,
+                        "notes": evaluation.notes, "donor_code": evaluation.donor_code},
+        },
+        [_point_row(p) for p in evaluation.points],
+        [s.to_row() for s in evaluation.states],
+        user=user,
+    )
+    evaluation.created = True
+    return [_with_id(f, evaluation.evaluation_id) for f in found]
+
+
+def _with_id(fact: ChangeFact, evaluation_id: int) -> ChangeFact:
+    from dataclasses import replace
+
+    return replace(fact, evaluation_id=evaluation_id)
+
+
+def _point_row(point: PointResult) -> dict:
+    row = {name: getattr(point, name) for name in PointResult.__dataclass_fields__}
+    row["date"] = point.date.isoformat()
+    return row
+
+
+def stored_evaluation(db: Database, evaluation_id: int) -> DonorEvaluation:
+    """A stored evaluation as it was made: its own rules, reference and states."""
+    head = stored.get_evaluation(db, evaluation_id)
+    summary = head["summary"]
+    points = [
+        PointResult(p["position"], p["serum"], tuple(p["sample_ids"]),
+                    dt.date.fromisoformat(p["date"]), p["visit"], p["day"],
+                    p["excluded_reason"], p["immunodominant_mfi"], p["sum_mfi"],
+                    tuple(p["notes"]))
+        for p in stored.evaluation_points(db, evaluation_id)
+    ]
+    return DonorEvaluation(
+        recipient_id=head["recipient_id"], exposure_id=head["exposure_id"],
+        exposure_date=dt.date.fromisoformat(head["exposure_date"]), donor_id=head["donor_id"],
+        donor_code=summary.get("donor_code", str(head["donor_id"])),
+        rules=Rules.from_dict(head["rules"]), reference_release=head["reference_release"],
+        fingerprint=head["inputs_fingerprint"], baseline_serum=head["baseline_serum"],
+        points=points,
+        states=[StateResult.from_row(r) for r in stored.evaluation_states(db, evaluation_id)],
+        overdue=summary.get("overdue_visits", []), notes=summary.get("notes", []),
+        as_of=dt.date.fromisoformat(head["as_of"]) if head["as_of"] else None,
+        evaluation_id=evaluation_id,
+    )
+
+
+def current_evaluations(
+    db: Database, recipient_id: int, rules: Rules | None = None
+) -> list[DonorEvaluation]:
+    """Per exposure and donor, the latest evaluation under ``rules`` (else the latest made)."""
+    version = None
+    if rules is not None:
+        head = stored.recipient_heads(db, [recipient_id]).get(recipient_id)
+        schedule = head["visit_schedule"] if head else None
+        version = rules_for_study(rules, schedule).version
+    return [stored_evaluation(db, head["id"])
+            for head in stored.current_evaluations(db, recipient_id, version)]

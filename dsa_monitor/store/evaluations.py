@@ -1,0 +1,302 @@
+"""DSA evaluations as stored: never overwritten, each with the rules and reference it was made under.
+
+Also the reads the evaluation service needs in bulk (a recipient's sera with their packed bead
+values and panels) and the watermark of ``evaluate_pending``: the ids of the last sample, typing
+and exposure it has seen, so that only the recipients new rows touch are evaluated again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlite_utils import Database
+
+from ..errors import NotFound
+from .connection import utc_now
+from .mfi import VALUE_KINDS
+
+POINT_COLUMNS = (
+    "evaluation_id", "position", "serum", "sample_ids", "date", "visit", "day", "excluded_reason",
+    "immunodominant_mfi", "sum_mfi", "notes",
+)  # fmt: skip
+STATE_COLUMNS = (
+    "evaluation_id", "position", "target", "sample_id", "visit", "hla_class", "level", "chain",
+    "mfi", "value_kind", "positive", "strength", "status", "origin", "rising", "consecutive",
+    "previous_mfi", "assay_changed", "beads", "warnings",
+)  # fmt: skip
+_JSON = ("rules", "summary")
+
+
+def insert_evaluation(
+    db: Database,
+    head: dict[str, Any],
+    points: Sequence[dict[str, Any]],
+    states: Sequence[dict[str, Any]],
+    *,
+    user: str,
+) -> int:
+    """Store one evaluation with its sera and DSA states, in the caller's transaction."""
+    cursor = db.conn.execute(
+        "INSERT INTO evaluations (recipient_id, exposure_id, donor_id, exposure_date, as_of,"
+        " rules_version, rules, reference_release, inputs_fingerprint, baseline_serum, summary,"
+        " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            head["recipient_id"], head["exposure_id"], head["donor_id"], head["exposure_date"],
+            head.get("as_of"), head["rules_version"], json.dumps(head["rules"], sort_keys=True),
+            head["reference_release"], head["inputs_fingerprint"], head.get("baseline_serum"),
+            json.dumps(head.get("summary") or {}, sort_keys=True, default=str), utc_now(), user,
+        ),
+    )  # fmt: skip
+    evaluation_id = int(cursor.lastrowid)
+    db.conn.executemany(
+        f"INSERT INTO evaluation_points ({', '.join(POINT_COLUMNS)})"
+        f" VALUES ({', '.join('?' for _ in POINT_COLUMNS)})",
+        [(evaluation_id, *(_cell(p, c) for c in POINT_COLUMNS[1:])) for p in points],
+    )
+    db.conn.executemany(
+        f"INSERT INTO dsa_states ({', '.join(STATE_COLUMNS)})"
+        f" VALUES ({', '.join('?' for _ in STATE_COLUMNS)})",
+        [(evaluation_id, *(_cell(s, c) for c in STATE_COLUMNS[1:])) for s in states],
+    )
+    return evaluation_id
+
+
+def _cell(row: dict[str, Any], column: str) -> Any:
+    value = row.get(column)
+    if column in ("sample_ids", "beads", "warnings", "notes"):
+        return json.dumps(list(value or ()), default=str)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _head(row: dict) -> dict:
+    for key in _JSON:
+        row[key] = json.loads(row[key])
+    return row
+
+
+def get_evaluation(db: Database, evaluation_id: int) -> dict:
+    """One stored evaluation (head only: rules, reference, fingerprint, summary)."""
+    rows = list(db.query("SELECT * FROM evaluations WHERE id = ?", [evaluation_id]))
+    if not rows:
+        raise NotFound(f"no evaluation {evaluation_id}", evaluation_id=evaluation_id)
+    return _head(rows[0])
+
+
+def latest_evaluation(
+    db: Database, recipient_id: int, exposure_id: int, donor_id: int,
+    rules_version: str | None = None,
+) -> dict | None:
+    """The newest evaluation of one donor of one exposure, under given rules or any."""
+    sql = ("SELECT * FROM evaluations WHERE recipient_id = ? AND exposure_id = ? AND donor_id = ?")
+    params: list[Any] = [recipient_id, exposure_id, donor_id]
+    if rules_version is not None:
+        sql += " AND rules_version = ?"
+        params.append(rules_version)
+    rows = list(db.query(sql + " ORDER BY id DESC LIMIT 1", params))
+    return _head(rows[0]) if rows else None
+
+
+def current_evaluations(
+    db: Database, recipient_id: int, rules_version: str | None = None
+) -> list[dict]:
+    """Per (exposure, donor), the newest evaluation under the given rules, else the newest of any.
+
+    An evaluation made under other rules is returned as it was made (its rules say so): a change of
+    settings never rewrites it; re-evaluation under the new rules adds a new one.
+    """
+    rows = list(db.query(
+        "SELECT * FROM evaluations WHERE recipient_id = ? ORDER BY exposure_date, exposure_id,"
+        " donor_id, id", [recipient_id],
+    ))
+    chosen: dict[tuple[int, int], dict] = {}
+    for row in rows:
+        key = (row["exposure_id"], row["donor_id"])
+        held = chosen.get(key)
+        if held is None or rules_version is None or row["rules_version"] == rules_version or (
+            held["rules_version"] != rules_version
+        ):
+            chosen[key] = row
+    return [_head(row) for row in chosen.values()]
+
+
+def evaluation_points(db: Database, evaluation_id: int) -> list[dict]:
+    """The sera of an evaluation in date order."""
+    rows = list(db.query(
+        "SELECT * FROM evaluation_points WHERE evaluation_id = ? ORDER BY position",
+        [evaluation_id],
+    ))
+    for row in rows:
+        row["sample_ids"] = json.loads(row["sample_ids"])
+        row["notes"] = json.loads(row["notes"])
+    return rows
+
+
+def evaluation_states(db: Database, evaluation_id: int) -> list[dict]:
+    """The DSA states of an evaluation, by serum then target."""
+    rows = list(db.query(
+        "SELECT s.*, p.date, p.serum FROM dsa_states s JOIN evaluation_points p"
+        " ON p.evaluation_id = s.evaluation_id AND p.position = s.position"
+        " WHERE s.evaluation_id = ? ORDER BY s.position, s.target",
+        [evaluation_id],
+    ))
+    for row in rows:
+        for key in ("beads", "warnings"):
+            row[key] = json.loads(row[key])
+        for key in ("positive", "rising", "assay_changed"):
+            row[key] = bool(row[key])
+    return rows
+
+
+# ---- inputs of an evaluation, read in bulk --------------------------------------------------
+
+
+def recipient_runs(db: Database, recipient_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """The current (not superseded) stored samples of recipients with their bead panel id."""
+    found: dict[int, list[dict]] = {}
+    for row in db.query(
+        "SELECT s.id, s.recipient_id, s.lab_sample_id, s.draw_date, s.vendor, s.kit, s.lot,"
+        " s.hla_class, s.qc_status, s.qc_reasons, s.excluded, s.serum_treatment, v.panel_id"
+        " FROM samples s JOIN mfi_vectors v ON v.sample_id = s.id"
+        " WHERE s.superseded_by IS NULL AND s.recipient_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY s.recipient_id, s.draw_date, s.id",
+        [json.dumps(sorted(set(recipient_ids)))],
+    ):
+        row["qc_reasons"] = json.loads(row["qc_reasons"])
+        row["excluded"] = bool(row["excluded"])
+        found.setdefault(row["recipient_id"], []).append(row)
+    return found
+
+
+def sample_values(
+    db: Database, sample_ids: Sequence[int]
+) -> dict[int, npt.NDArray[np.float32]]:
+    """Each sample's packed values as a (VALUE_KINDS × beads) float32 array (NaN: not given)."""
+    rows = db.conn.execute(
+        "SELECT sample_id, data FROM mfi_vectors WHERE sample_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(int(i) for i in sample_ids))),),
+    ).fetchall()
+    return {
+        sample_id: np.frombuffer(data, dtype="<f4").reshape(len(VALUE_KINDS), -1)
+        for sample_id, data in rows
+    }
+
+
+def bead_panels(db: Database, panel_ids: Iterable[int]) -> dict[int, str]:
+    """Bead orders by panel id as stored: JSON ``[[bead ID, specificity joined by ','], ...]``
+    in catalogue order (the text itself, so that callers may cache what they build from it)."""
+    return dict(db.conn.execute(
+        "SELECT id, beads FROM bead_panels WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(panel_ids))),),
+    ).fetchall())
+
+
+def current_typing_rows(db: Database, owner_kind: str, owner_ids: Iterable[int]) -> dict[int, dict]:
+    """The current typing row of each owner that has one (``typing_json`` left as text)."""
+    found: dict[int, dict] = {}
+    for row in db.query(
+        "SELECT * FROM typings WHERE owner_kind = ? AND owner_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY owner_id, version",
+        [owner_kind, json.dumps(sorted(set(owner_ids)))],
+    ):
+        found[row["owner_id"]] = row  # the highest version wins
+    return found
+
+
+# ---- the watermark of incremental evaluation ------------------------------------------------
+
+
+def read_watermark(db: Database) -> dict | None:
+    """The last sample, typing and exposure ids ``evaluate_pending`` has seen, or None."""
+    rows = list(db.query("SELECT * FROM evaluation_watermark WHERE id = 1"))
+    return rows[0] if rows else None
+
+
+def newest_input_ids(db: Database) -> dict[str, int]:
+    """The highest sample, typing and exposure ids now stored (0 when none)."""
+    sample, typing, exposure = db.conn.execute(
+        "SELECT (SELECT coalesce(max(id), 0) FROM samples),"
+        " (SELECT coalesce(max(id), 0) FROM typings),"
+        " (SELECT coalesce(max(id), 0) FROM exposures)"
+    ).fetchone()
+    return {"sample_id": sample, "typing_id": typing, "exposure_id": exposure}
+
+
+def write_watermark(db: Database, ids: dict[str, int]) -> None:
+    """Record how far ``evaluate_pending`` has read, in the caller's transaction."""
+    db.conn.execute(
+        "INSERT INTO evaluation_watermark (id, sample_id, typing_id, exposure_id, updated_at)"
+        " VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET sample_id = excluded.sample_id,"
+        " typing_id = excluded.typing_id, exposure_id = excluded.exposure_id,"
+        " updated_at = excluded.updated_at",
+        (ids["sample_id"], ids["typing_id"], ids["exposure_id"], utc_now()),
+    )
+
+
+def touched_recipients(db: Database, since: dict | None, upto: dict[str, int]) -> list[int]:
+    """Recipients with an exposure whose samples, typings (own or a donor's) or exposures are
+    newer than ``since`` (all of them when None) and not newer than ``upto``."""
+    if since is None:
+        since = {"sample_id": 0, "typing_id": 0, "exposure_id": 0}
+    window = [since["sample_id"], upto["sample_id"], since["typing_id"], upto["typing_id"],
+              since["typing_id"], upto["typing_id"], since["exposure_id"], upto["exposure_id"]]
+    rows = db.conn.execute(
+        "SELECT recipient_id FROM samples WHERE id > ? AND id <= ?"
+        " UNION SELECT owner_id FROM typings WHERE owner_kind = 'recipient' AND id > ? AND id <= ?"
+        " UNION SELECT e.recipient_id FROM typings t JOIN exposure_donors d ON d.donor_id = t.owner_id"
+        "   JOIN exposures e ON e.id = d.exposure_id"
+        "   WHERE t.owner_kind = 'donor' AND t.id > ? AND t.id <= ?"
+        " UNION SELECT recipient_id FROM exposures WHERE id > ? AND id <= ?",
+        window,
+    ).fetchall()
+    touched = {r[0] for r in rows}
+    if not touched:
+        return []
+    exposed = db.conn.execute(
+        "SELECT DISTINCT recipient_id FROM exposures"
+        " WHERE recipient_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(touched)),),
+    ).fetchall()
+    return sorted(r[0] for r in exposed)
+
+
+def recipient_heads(db: Database, recipient_ids: Iterable[int]) -> dict[int, dict]:
+    """Recipients with their subject code, study code and the study's visit schedule."""
+    found = {}
+    for row in db.query(
+        "SELECT r.id, r.subject_code, s.code AS study_code, s.visit_schedule FROM recipients r"
+        " JOIN studies s ON s.id = r.study_id WHERE r.id IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(set(recipient_ids)))],
+    ):
+        row["visit_schedule"] = json.loads(row["visit_schedule"])
+        found[row["id"]] = row
+    return found
+
+
+def recipient_exposures(db: Database, recipient_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """Each recipient's exposures by date, with their donors as (id, code) pairs."""
+    found: dict[int, list[dict]] = {}
+    for row in db.query(
+        "SELECT e.id, e.recipient_id, e.date, e.kind,"
+        " (SELECT json_group_array(json_array(d.id, d.code)) FROM exposure_donors x"
+        "  JOIN donors d ON d.id = x.donor_id WHERE x.exposure_id = e.id) AS donors"
+        " FROM exposures e WHERE e.recipient_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY e.recipient_id, e.date, e.id",
+        [json.dumps(sorted(set(recipient_ids)))],
+    ):
+        row["donors"] = sorted(tuple(d) for d in json.loads(row["donors"]))
+        found.setdefault(row["recipient_id"], []).append(row)
+    return found
+
+
+def recipients_of_study(db: Database, study_code: str) -> list[int]:
+    """The ids of a study's recipients, by subject code."""
+    return [row[0] for row in db.conn.execute(
+        "SELECT r.id FROM recipients r JOIN studies s ON s.id = r.study_id WHERE s.code = ?"
+        " ORDER BY r.subject_code", (study_code,),
+    )]

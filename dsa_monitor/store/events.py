@@ -1,0 +1,264 @@
+"""Alert events (one row per fact, by idempotency key) and the subscriptions that route them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from sqlite_utils import Database
+
+from ..errors import NotFound
+from . import audit
+from .connection import utc_now, write_transaction
+
+_EVENT_SQL = """
+SELECT e.*, r.subject_code, r.study_id, s.code AS study_code, d.code AS donor_code
+FROM events e
+JOIN recipients r ON r.id = e.recipient_id
+JOIN studies s ON s.id = r.study_id
+LEFT JOIN donors d ON d.id = e.donor_id
+"""
+
+
+def _event(row: dict) -> dict:
+    row["payload"] = json.loads(row["payload"])
+    return row
+
+
+def insert_event(
+    db: Database,
+    *,
+    key: str,
+    kind: str,
+    recipient_id: int,
+    donor_id: int | None,
+    antigen: str,
+    visit: str,
+    sample_id: int | None,
+    payload: dict,
+    user: str,
+    corrects: int | None = None,
+) -> int | None:
+    """Insert an event in the caller's transaction; None when its key is already stored."""
+    cursor = db.conn.execute(
+        "INSERT INTO events (key, kind, recipient_id, donor_id, antigen, visit, sample_id,"
+        " payload, corrects, created_at, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+        (key, kind, recipient_id, donor_id, antigen, visit, sample_id,
+         json.dumps(payload, default=str, sort_keys=True), corrects, utc_now(), user),
+    )  # fmt: skip
+    if cursor.rowcount == 0:
+        return None
+    event_id = int(cursor.lastrowid)
+    if corrects is not None:
+        db.conn.execute("UPDATE events SET withdrawn_by = ? WHERE id = ?", (event_id, corrects))
+    audit.record(db, user=user, action="create", entity="event", entity_id=event_id,
+                 details={"key": key, "kind": kind, "corrects": corrects})
+    return event_id
+
+
+def find_event(db: Database, key: str) -> dict | None:
+    """The event stored under an idempotency key, if any."""
+    rows = list(db.query(_EVENT_SQL + " WHERE e.key = ?", [key]))
+    return _event(rows[0]) if rows else None
+
+
+def get_event(db: Database, event_id: int) -> dict:
+    """One event with its recipient's subject and study codes and its donor's code."""
+    rows = list(db.query(_EVENT_SQL + " WHERE e.id = ?", [event_id]))
+    if not rows:
+        raise NotFound(f"no event {event_id}", event_id=event_id)
+    return _event(rows[0])
+
+
+def list_events(
+    db: Database,
+    *,
+    recipient_id: int | None = None,
+    study: str | None = None,
+    kind: str | None = None,
+    unacknowledged: bool = False,
+    limit: int = 100,
+) -> list[dict]:
+    """Events, newest first, filtered by recipient, study code, kind or acknowledgement."""
+    where, params = [], []
+    for clause, value in (("e.recipient_id = ?", recipient_id), ("s.code = ?", study),
+                          ("e.kind = ?", kind)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    if unacknowledged:
+        where.append("e.acknowledged_at IS NULL")
+    sql = _EVENT_SQL + (" WHERE " + " AND ".join(where) if where else "")
+    return [_event(r) for r in db.query(sql + " ORDER BY e.id DESC LIMIT ?", [*params, limit])]
+
+
+def acknowledge_event(db: Database, event_id: int, *, user: str) -> dict:
+    """Record who acknowledged an event and when; a second acknowledgement keeps the first."""
+    with write_transaction(db):
+        event = get_event(db, event_id)
+        if event["acknowledged_at"] is None:
+            db.conn.execute(
+                "UPDATE events SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?",
+                (utc_now(), user, event_id),
+            )
+            audit.record(db, user=user, action="acknowledge", entity="event", entity_id=event_id)
+    return get_event(db, event_id)
+
+
+def events_due_for_reminder(db: Database, kind: str, created_before: str) -> list[dict]:
+    """Events of a kind, older than a time, neither acknowledged, withdrawn nor reminded yet."""
+    return [
+        _event(r)
+        for r in db.query(
+            _EVENT_SQL + " WHERE e.kind = ? AND e.created_at <= ? AND e.acknowledged_at IS NULL"
+            " AND e.withdrawn_by IS NULL AND e.reminded_at IS NULL ORDER BY e.id",
+            [kind, created_before],
+        )
+    ]
+
+
+def mark_reminded(db: Database, event_id: int) -> None:
+    """Note, in the caller's transaction, that an event's one reminder was queued."""
+    db.conn.execute("UPDATE events SET reminded_at = ? WHERE id = ?", (utc_now(), event_id))
+
+
+# ---- subscriptions ---------------------------------------------------------------------------
+
+_SUBSCRIPTION_SQL = """
+SELECT sub.*, s.code AS study_code, r.subject_code
+FROM subscriptions sub
+LEFT JOIN studies s ON s.id = sub.study_id
+LEFT JOIN recipients r ON r.id = sub.recipient_id
+"""
+
+
+def _subscription(row: dict) -> dict:
+    row["kinds"] = json.loads(row["kinds"])
+    return row
+
+
+def save_subscription(
+    db: Database,
+    email: str,
+    *,
+    study_id: int | None,
+    recipient_id: int | None,
+    kinds: list[str],
+    user: str,
+) -> dict:
+    """Subscribe an address to a study or a recipient; subscribing again replaces the kinds."""
+    with write_transaction(db):
+        try:
+            db.conn.execute(
+                "INSERT INTO subscriptions (email, study_id, recipient_id, kinds, created_at,"
+                " created_by) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (email, coalesce(study_id, 0), coalesce(recipient_id, 0))"
+                " DO UPDATE SET kinds = excluded.kinds",
+                (email, study_id, recipient_id, json.dumps(sorted(kinds)), utc_now(), user),
+            )
+        except sqlite3.IntegrityError as error:  # a study or recipient id that does not exist
+            raise NotFound(f"cannot subscribe {email}: {error}") from error
+        row = db.conn.execute(
+            "SELECT id FROM subscriptions WHERE email = ? AND coalesce(study_id, 0) = ?"
+            " AND coalesce(recipient_id, 0) = ?",
+            (email, study_id or 0, recipient_id or 0),
+        ).fetchone()
+        audit.record(db, user=user, action="subscribe", entity="subscription", entity_id=row[0],
+                     details={"email": email, "study_id": study_id,
+                              "recipient_id": recipient_id, "kinds": sorted(kinds)})
+    return get_subscription(db, int(row[0]))
+
+
+def get_subscription(db: Database, subscription_id: int) -> dict:
+    """One subscription with its study code or recipient's subject code."""
+    rows = list(db.query(_SUBSCRIPTION_SQL + " WHERE sub.id = ?", [subscription_id]))
+    if not rows:
+        raise NotFound(f"no subscription {subscription_id}", subscription_id=subscription_id)
+    return _subscription(rows[0])
+
+
+def delete_subscription(db: Database, subscription_id: int, *, user: str) -> None:
+    """End a subscription (the audit log keeps that it existed)."""
+    with write_transaction(db):
+        subscription = get_subscription(db, subscription_id)
+        db.conn.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
+        audit.record(db, user=user, action="unsubscribe", entity="subscription",
+                     entity_id=subscription_id, details={"email": subscription["email"]})
+
+
+def list_subscriptions(db: Database, *, email: str | None = None) -> list[dict]:
+    """Subscriptions by address, optionally of one address."""
+    where, params = "", []
+    if email is not None:
+        where, params = " WHERE sub.email = ?", [email]
+    return [_subscription(r) for r in db.query(_SUBSCRIPTION_SQL + where + " ORDER BY sub.email,"
+                                               " sub.id", params)]
+
+
+def subscribed_addresses(db: Database, *, study_id: int, recipient_id: int, kind: str) -> list[str]:
+    """The addresses subscribed to this kind for the recipient or its study, each once."""
+    rows = db.conn.execute(
+        "SELECT DISTINCT lower(email) FROM subscriptions, json_each(subscriptions.kinds) k"
+        " WHERE (study_id = ? OR recipient_id = ?) AND k.value = ? ORDER BY 1",
+        (study_id, recipient_id, kind),
+    )
+    return [row[0] for row in rows]
+
+
+# ---- what the alert checks read ----------------------------------------------------------------
+
+
+def failed_samples_between(db: Database, after: int, up_to: int) -> list[dict]:
+    """Current samples that failed QC with ids in (after, up_to], oldest first."""
+    rows = list(db.query(
+        "SELECT s.id, s.recipient_id, s.lab_sample_id, s.draw_date, s.hla_class, s.lot,"
+        " s.serum_treatment, s.qc_reasons, s.vendor, s.kit, u.file_name"
+        " FROM samples s JOIN uploads u ON u.id = s.upload_id"
+        " WHERE s.id > ? AND s.id <= ? AND s.qc_status = 'fail' AND s.superseded_by IS NULL"
+        " ORDER BY s.id",
+        [after, up_to],
+    ))  # fmt: skip
+    for row in rows:
+        row["qc_reasons"] = json.loads(row["qc_reasons"])
+    return rows
+
+
+def last_sample_id(db: Database) -> int:
+    """The highest sample id stored (0 when none): the QC check's watermark moves to it."""
+    return int(db.conn.execute("SELECT coalesce(max(id), 0) FROM samples").fetchone()[0])
+
+
+def exposures_since(db: Database, date: str) -> list[dict]:
+    """Exposures on or after a date, with the recipient's study schedule, by recipient and date."""
+    rows = list(db.query(
+        "SELECT e.id, e.recipient_id, e.date, e.kind, r.study_id, s.visit_schedule"
+        " FROM exposures e JOIN recipients r ON r.id = e.recipient_id"
+        " JOIN studies s ON s.id = r.study_id"
+        " WHERE e.recipient_id IN (SELECT recipient_id FROM exposures WHERE date >= ?)"
+        " ORDER BY e.recipient_id, e.date, e.id",
+        [date],
+    ))  # fmt: skip
+    for row in rows:
+        row["visit_schedule"] = json.loads(row["visit_schedule"])
+    return rows
+
+
+def corrected_qc_failures(db: Database) -> list[dict]:
+    """QC-failure events still standing whose sample corrected uploads replaced by a passing one.
+
+    Follows the chain of corrections to the current sample (a file may be corrected twice).
+    """
+    return list(db.query(
+        "WITH RECURSIVE chain (event_id, sample_id) AS ("
+        " SELECT id, sample_id FROM events"
+        " WHERE kind = 'qc_failure' AND withdrawn_by IS NULL AND sample_id IS NOT NULL"
+        " UNION ALL SELECT c.event_id, s.superseded_by FROM chain c"
+        " JOIN samples s ON s.id = c.sample_id WHERE s.superseded_by IS NOT NULL)"
+        " SELECT e.id AS event_id, e.recipient_id, e.visit, n.id AS sample_id,"
+        " n.lab_sample_id, n.qc_status, u.file_name"
+        " FROM chain c JOIN events e ON e.id = c.event_id JOIN samples n ON n.id = c.sample_id"
+        " JOIN uploads u ON u.id = n.upload_id"
+        " WHERE n.superseded_by IS NULL AND n.id <> e.sample_id AND n.qc_status <> 'fail'"
+        " ORDER BY e.id"
+    ))  # fmt: skip

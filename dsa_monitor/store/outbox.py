@@ -1,0 +1,168 @@
+"""The e-mail outbox: rendered messages and their delivery state, changed one step at a time.
+
+States: pending -> sending -> sent; a temporary failure -> retry (-> sending again); a permanent
+one, or too many attempts -> dead. Each step is its own committed transaction, so a crash leaves a
+row in exactly one state: one found in 'sending' was being handed to the mail server.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from ..errors import Conflict, NotFound
+from . import audit
+from .connection import utc_now, write_transaction
+
+OUTBOX_STATES = ("pending", "sending", "sent", "retry", "dead")
+
+
+def insert_message(
+    db: Database,
+    *,
+    event_id: int,
+    purpose: str,
+    to_address: str,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    message_id: str,
+) -> int | None:
+    """Queue one message in the caller's transaction; None if this event already has it queued."""
+    now = utc_now()
+    cursor = db.conn.execute(
+        "INSERT INTO outbox (event_id, purpose, to_address, subject, body_text, body_html,"
+        " message_id, state, next_attempt_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+        " ON CONFLICT (event_id, to_address, purpose) DO NOTHING",
+        (event_id, purpose, to_address, subject, body_text, body_html, message_id, now, now),
+    )
+    return int(cursor.lastrowid) if cursor.rowcount else None
+
+
+def addresses_sent_for(db: Database, event_id: int) -> list[str]:
+    """The addresses an event's alert was queued for (whatever its delivery state)."""
+    rows = db.conn.execute(
+        "SELECT to_address FROM outbox WHERE event_id = ? AND purpose = 'alert' ORDER BY id",
+        (event_id,),
+    )
+    return [row[0] for row in rows]
+
+
+def get_message(db: Database, message_id: int) -> dict:
+    """One outbox row."""
+    rows = list(db.query("SELECT * FROM outbox WHERE id = ?", [message_id]))
+    if not rows:
+        raise NotFound(f"no outbox message {message_id}", outbox_id=message_id)
+    return rows[0]
+
+
+def list_messages(
+    db: Database, *, state: str | None = None, event_id: int | None = None, limit: int = 100
+) -> list[dict]:
+    """Outbox rows, newest first, optionally in one state or of one event."""
+    where, params = [], []
+    if state is not None:
+        where.append("state = ?")
+        params.append(state)
+    if event_id is not None:
+        where.append("event_id = ?")
+        params.append(event_id)
+    sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
+    return list(db.query(sql + " ORDER BY id DESC LIMIT ?", [*params, limit]))
+
+
+def claim_due(db: Database, holder: str, *, limit: int = 50) -> list[dict]:
+    """Move due messages to 'sending' under this holder, committed before anything is sent."""
+    now = utc_now()
+    with write_transaction(db):
+        ids = [
+            row[0]
+            for row in db.conn.execute(
+                "SELECT id FROM outbox WHERE state IN ('pending', 'retry') AND next_attempt_at <= ?"
+                " ORDER BY next_attempt_at, id LIMIT ?",
+                (now, limit),
+            )
+        ]
+        db.conn.executemany(
+            "UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_at = ?,"
+            " attempts = attempts + 1 WHERE id = ?",
+            [(holder, now, i) for i in ids],
+        )
+    return [get_message(db, i) for i in ids]
+
+
+def release_claims(db: Database, ids: list[int]) -> None:
+    """Claimed rows not yet handed over go back to the queue, their attempt not counted."""
+    with write_transaction(db):
+        db.conn.executemany(
+            "UPDATE outbox SET state = 'retry', attempts = attempts - 1, claimed_by = NULL"
+            " WHERE id = ? AND state = 'sending'",
+            [(i,) for i in ids],
+        )
+
+
+def mark_sent(db: Database, message_id: int) -> None:
+    """The mail server accepted the message."""
+    with write_transaction(db):
+        db.conn.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
+            (utc_now(), message_id),
+        )
+
+
+def mark_retry(db: Database, message_id: int, error: str, next_attempt_at: str) -> None:
+    """A temporary failure: try again at the given time."""
+    with write_transaction(db):
+        db.conn.execute(
+            "UPDATE outbox SET state = 'retry', last_error = ?, next_attempt_at = ? WHERE id = ?",
+            (error, next_attempt_at, message_id),
+        )
+
+
+def mark_dead(db: Database, message_id: int, error: str) -> None:
+    """A permanent failure: no more attempts; the row stays visible with its error."""
+    with write_transaction(db):
+        db.conn.execute(
+            "UPDATE outbox SET state = 'dead', last_error = ? WHERE id = ?", (error, message_id)
+        )
+        audit.record(db, user="scheduler", action="mail_dead", entity="outbox",
+                     entity_id=message_id, details={"error": error})
+
+
+def recover_interrupted(db: Database, holder: str) -> list[int]:
+    """Rows left in 'sending' by another holder (it died or lost the lease): due again, marked.
+
+    The next send carries the same Message-ID and says it may be a duplicate (see the README).
+    """
+    now = utc_now()
+    with write_transaction(db):
+        rows = db.conn.execute(
+            "SELECT id, claimed_by, claimed_at FROM outbox WHERE state = 'sending'"
+            " AND claimed_by IS NOT ?",
+            (holder,),
+        ).fetchall()
+        for message_id, claimed_by, claimed_at in rows:
+            db.conn.execute(
+                "UPDATE outbox SET state = 'retry', possible_duplicate = 1, next_attempt_at = ?,"
+                " last_error = ? WHERE id = ?",
+                (now, f"delivery interrupted (claimed by {claimed_by} at {claimed_at}); it may"
+                      " have reached the mail server", message_id),
+            )
+            audit.record(db, user="scheduler", action="mail_interrupted", entity="outbox",
+                         entity_id=message_id, details={"claimed_by": claimed_by})
+    return [row[0] for row in rows]
+
+
+def requeue(db: Database, message_id: int, *, user: str) -> dict:
+    """Give a dead message another chance (after its address or the server was fixed)."""
+    with write_transaction(db):
+        message = get_message(db, message_id)
+        if message["state"] != "dead":
+            raise Conflict(f"outbox message {message_id} is {message['state']}, not dead",
+                           outbox_id=message_id)
+        db.conn.execute(
+            "UPDATE outbox SET state = 'retry', attempts = 0, next_attempt_at = ? WHERE id = ?",
+            (utc_now(), message_id),
+        )
+        audit.record(db, user=user, action="requeue", entity="outbox", entity_id=message_id)
+    return get_message(db, message_id)

@@ -1,0 +1,149 @@
+"""Web users: an e-mail, a salted password hash, a role and an optional study scope.
+
+Roles and scopes mean what they mean for API tokens (``tokens.TOKEN_ROLES``). Repeated wrong
+passwords lock the account for a while; the lockout is counted here, under the write lock, so two
+sign-in attempts at once cannot both slip under the limit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sqlite3
+
+from sqlite_utils import Database
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..errors import Conflict, DSAMonitorError, NotFound
+from . import audit
+from .connection import utc_now, write_transaction
+from .studies import get_study
+from .tokens import TOKEN_ROLES
+
+USER_ROLES = TOKEN_ROLES
+MIN_PASSWORD_LENGTH = 12
+MAX_FAILED_SIGN_INS = 5  # consecutive wrong passwords before the account is locked
+LOCKOUT = dt.timedelta(minutes=15)
+# scrypt (werkzeug's default): memory-hard, salted; the parameters are kept in the hash itself.
+PASSWORD_METHOD = "scrypt"
+
+_USER_SQL = """
+SELECT u.id, u.email, u.role, u.study_id, s.code AS study_code, u.failed_sign_ins,
+       u.locked_until, u.last_sign_in_at, u.disabled_at, u.created_at, u.created_by
+FROM users u LEFT JOIN studies s ON s.id = u.study_id
+"""
+
+
+class SignInRefused(DSAMonitorError):
+    """A sign-in that did not succeed: the message never says whether the e-mail exists."""
+
+    status = 401
+    code = "sign_in_refused"
+
+
+class AccountLocked(SignInRefused):
+    """Too many wrong passwords in a row: sign-in is refused until ``locked_until``."""
+
+    code = "account_locked"
+
+
+def create_user(
+    db: Database,
+    email: str,
+    role: str,
+    *,
+    password: str,
+    study: int | str | None = None,
+    user: str,
+) -> dict:
+    """Add a web user; only the password's salted scrypt hash is kept."""
+    email = email.strip()
+    if role not in USER_ROLES:
+        raise DSAMonitorError(f"role {role!r} is not one of {', '.join(USER_ROLES)}", role=role)
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise DSAMonitorError(f"{email!r} is not an e-mail address", email=email)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DSAMonitorError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    with write_transaction(db):
+        study_id = None if study is None else get_study(db, study)["id"]
+        try:
+            cursor = db.conn.execute(
+                "INSERT INTO users (email, role, study_id, password_hash, created_at, created_by)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (email, role, study_id, password_hash, utc_now(), user),
+            )
+        except sqlite3.IntegrityError as error:
+            raise Conflict(f"a user {email!r} already exists", email=email) from error
+        user_id = int(cursor.lastrowid)
+        audit.record(db, user=user, action="create", entity="user", entity_id=user_id,
+                     details={"email": email, "role": role, "study_id": study_id})
+    return get_user(db, user_id)
+
+
+def get_user(db: Database, user_id: int) -> dict:
+    """One user's record (never the password hash)."""
+    rows = list(db.query(_USER_SQL + " WHERE u.id = ?", [user_id]))
+    if not rows:
+        raise NotFound(f"no user {user_id}", user_id=user_id)
+    return rows[0]
+
+
+def list_users(db: Database) -> list[dict]:
+    """Users by e-mail."""
+    return list(db.query(_USER_SQL + " ORDER BY u.email"))
+
+
+def sign_in(db: Database, email: str, password: str, *, now: dt.datetime | None = None) -> dict:
+    """The user whose password this is; counts failures and locks after too many in a row."""
+    now = now or dt.datetime.now(dt.UTC)
+    refusal: SignInRefused | None = None
+    with write_transaction(db):
+        row = db.conn.execute(
+            "SELECT id, password_hash, failed_sign_ins, locked_until, disabled_at FROM users"
+            " WHERE email = ?",
+            (email.strip(),),
+        ).fetchone()
+        if row is None or row[4] is not None:
+            # Spend the time of a real check, so that timing does not tell who exists.
+            check_password_hash(row[1] if row else _dummy_hash(), password)
+            raise SignInRefused(WRONG_PASSWORD)
+        user_id, password_hash, failures, locked_until, _ = row
+        if locked_until is not None and dt.datetime.fromisoformat(locked_until) > now:
+            raise _locked(locked_until)
+        if check_password_hash(password_hash, password):
+            db.conn.execute(
+                "UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = ?"
+                " WHERE id = ?",
+                (now.isoformat(), user_id),
+            )
+            audit.record(db, user=email, action="sign_in", entity="user", entity_id=user_id)
+        else:
+            # The count is committed before the refusal is raised (raising inside would roll back).
+            failures += 1
+            lock = (now + LOCKOUT).isoformat() if failures >= MAX_FAILED_SIGN_INS else None
+            db.conn.execute(
+                "UPDATE users SET failed_sign_ins = ?, locked_until = ? WHERE id = ?",
+                (0 if lock else failures, lock, user_id),
+            )
+            audit.record(db, user=email, action="sign_in_failed", entity="user",
+                         entity_id=user_id, details={"locked_until": lock})
+            refusal = _locked(lock) if lock else SignInRefused(WRONG_PASSWORD)
+    if refusal is not None:
+        raise refusal
+    return get_user(db, user_id)
+
+
+WRONG_PASSWORD = "wrong e-mail address or password"
+
+
+def _locked(until: str) -> AccountLocked:
+    return AccountLocked(
+        f"too many wrong passwords: sign-in is locked until {until[:16].replace('T', ' ')} UTC",
+        locked_until=until,
+    )
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not anyone's password", method=PASSWORD_METHOD)

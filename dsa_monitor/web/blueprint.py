@@ -1,0 +1,53 @@
+"""The pages' blueprint: CSRF on every POST, strict security headers, errors as pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template
+from werkzeug.exceptions import HTTPException
+
+from ..errors import DSAMonitorError
+from . import auth
+
+blueprint = Blueprint("web", __name__, template_folder="templates", static_folder="static",
+                      static_url_path="/web-static")
+
+# Nothing from elsewhere, no script at all, forms post only here, never framed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@blueprint.before_request
+def _check_csrf() -> None:
+    auth.check_csrf()
+
+
+@blueprint.after_request
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")  # pages show patients' results
+    return response
+
+
+@blueprint.context_processor
+def _template_globals() -> dict:
+    return {"csrf_token": auth.csrf_token, "current_user": auth.current_user}
+
+
+@blueprint.errorhandler(DSAMonitorError)
+def _domain_error(error: DSAMonitorError):
+    return render_template("error_page.html", status=error.status, message=error.message), error.status
+
+
+@blueprint.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    if status == 413:
+        message = "the file is over the upload size limit (DSA_MONITOR_MAX_UPLOAD_MB)"
+    else:
+        message = error.description or error.name
+    return render_template("error_page.html", status=status, message=message), status

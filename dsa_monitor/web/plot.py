@@ -1,0 +1,347 @@
+"""The MFI timeline of a recipient's DSA as an SVG drawn on the server: no script, prints as seen.
+
+One line per DSA over the visits, on a log MFI axis. Why log: the strength bands are ratios
+(1000 / 3000 / 10000 each about half a decade apart), assay noise is proportional (CV ~20 %,
+DSA_RULES.md §7) and the changes that matter clinically are ratios (a doubling, a fall by half,
+Lopez del Moral 2022): on a log axis each looks the same at 1500 or at 15000 MFI. A linear axis
+would flatten every weak DSA against the floor as soon as one strong DSA is drawn. Values below
+``FLOOR`` (100 MFI) are drawn on the floor with a hollow marker and say so in their tooltip.
+
+Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies), and each line
+also has its own dash pattern, so the lines stay apart in grey print. Lines are named at their
+ends (no legend to decode); the strength bands are grey, the cutoff a dashed line, the exposure a
+vertical line; de novo points are ringed and carry a <title> (a tooltip on screen).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+FLOOR = 100.0
+DE_NOVO_STATUSES = frozenset({"de_novo", "de_novo_baseline_missing"})
+# Okabe & Ito (2008), "Color Universal Design": the yellow is left out (unreadable on white).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "12 4", "4 2 1 2", "1 2")
+BAND_FILLS = ("#f6f6f6", "#ececec", "#e0e0e0", "#d2d2d2")  # light to dark with strength
+WIDTH, HEIGHT = 920, 380
+LEFT, RIGHT, TOP, BOTTOM = 64, 132, 30, 74
+END_ROOM = 138  # px kept free right of the last sample, for the names of the lines
+LABEL_GAP = 13  # px between two line-end labels
+
+
+@dataclass(frozen=True, slots=True)
+class PlotPoint:
+    """One DSA's value in one sample: when drawn, its MFI, its timeline status, its visit."""
+
+    date: dt.date
+    mfi: float
+    status: str
+    visit: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DSASeries:
+    """One DSA (antigen or allele, and its donor when several) over the samples."""
+
+    label: str
+    points: tuple[PlotPoint, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """A strength category's MFI range (``high`` None: open-ended)."""
+
+    name: str
+    low: float
+    high: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MFITimeline:
+    """Everything the plot shows: the series, the rules' lines and bands, the dates that matter."""
+
+    series: tuple[DSASeries, ...]
+    cutoff: float
+    bands: tuple[Band, ...] = ()
+    exposure: dt.date | None = None
+    exposure_label: str = "exposure"
+    visits: tuple[tuple[str, dt.date], ...] = ()  # visit name, target date
+    title: str = "MFI of each DSA by sample"
+
+
+def strength_bands(
+    cutoff: float, moderate_from: float, strong_from: float, equivocal_from: float | None = None
+) -> tuple[Band, ...]:
+    """The bands of ``dsa.rules.Rules``: equivocal (if set), weak, moderate, strong."""
+    bands = [] if equivocal_from is None else [Band("equivocal", equivocal_from, cutoff)]
+    bands += [
+        Band("weak", cutoff, moderate_from),
+        Band("moderate", moderate_from, strong_from),
+        Band("strong", strong_from, None),
+    ]
+    return tuple(bands)
+
+
+class _Scale:
+    """Data to pixels: dates on x, log10 MFI on y."""
+
+    def __init__(self, start: dt.date, end: dt.date, top_mfi: float) -> None:
+        self.start, self.days = start, max((end - start).days, 1)
+        self.log_low, self.log_high = math.log10(FLOOR), math.log10(top_mfi)
+        self.x0, self.x1, self.edge = LEFT, WIDTH - RIGHT - END_ROOM, WIDTH - RIGHT
+        self.y0, self.y1 = HEIGHT - BOTTOM, TOP
+
+    def x(self, day: dt.date) -> float:
+        return self.x0 + (day - self.start).days / self.days * (self.x1 - self.x0)
+
+    def y(self, mfi: float) -> float:
+        value = math.log10(min(max(mfi, FLOOR), 10**self.log_high))
+        share = (value - self.log_low) / (self.log_high - self.log_low)
+        return self.y0 - share * (self.y0 - self.y1)
+
+
+def _top_mfi(timeline: MFITimeline) -> float:
+    """The axis top: a 1-3-10 step above the highest value and the highest band start."""
+    highest = max(
+        [timeline.cutoff, *(b.low for b in timeline.bands)]
+        + [p.mfi for s in timeline.series for p in s.points]
+    )
+    top = 1000.0
+    while top < highest * 1.4:
+        top *= 3 if str(int(top))[0] == "1" else 10 / 3
+    return round(top)
+
+
+def _date_range(timeline: MFITimeline) -> tuple[dt.date, dt.date]:
+    dates = [p.date for s in timeline.series for p in s.points]
+    if timeline.exposure is not None:
+        dates.append(timeline.exposure)
+    if not dates:
+        today = dt.date.today()
+        return today - dt.timedelta(days=30), today
+    start, end = min(dates), max(dates)
+    pad = dt.timedelta(days=max(3, (end - start).days // 25))
+    return start - pad, end + pad
+
+
+def _mfi_text(mfi: float) -> str:
+    return f"{mfi:,.0f}"
+
+
+def _status_text(status: str) -> str:
+    return status.replace("_", " ")
+
+
+def _el(tag: str, text: str | None = None, **attrs: object) -> str:
+    parts = "".join(
+        f" {name.rstrip('_').replace('_', '-')}={quoteattr(str(value))}"
+        for name, value in attrs.items()
+        if value is not None and value != ""
+    )
+    if text is None:
+        return f"<{tag}{parts}/>"
+    return f"<{tag}{parts}>{text}</{tag}>"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def render_svg(timeline: MFITimeline) -> str:
+    """The plot as one self-contained SVG element (presentation attributes only: no CSS needed)."""
+    start, end = _date_range(timeline)
+    scale = _Scale(start, end, _top_mfi(timeline))
+    body = [
+        _el("title", escape(timeline.title)),
+        _el("desc", escape(_description(timeline))),
+        *_bands(timeline, scale),
+        *_y_axis(scale),
+        *_x_axis(timeline, scale),
+        *_cutoff(timeline, scale),
+        *_exposure(timeline, scale),
+    ]
+    ends: list[tuple[float, str, str]] = []
+    for index, series in enumerate(timeline.series):
+        drawn, end_label = _series(series, index, scale)
+        body += drawn
+        if end_label is not None:
+            ends.append(end_label)
+    body += _end_labels(ends, scale)
+    body += _key(timeline)
+    if not any(s.points for s in timeline.series):
+        body.append(_el("text", "No DSA found in the samples so far", x=_fmt((scale.x0 + scale.x1) / 2),
+                        y=_fmt((scale.y0 + scale.y1) / 2), text_anchor="middle", font_size=14,
+                        fill="#333333", class_="empty"))
+    return _el(
+        "svg", "".join(body), xmlns="http://www.w3.org/2000/svg", viewBox=f"0 0 {WIDTH} {HEIGHT}",
+        width=WIDTH, height=HEIGHT, role="img", font_family="sans-serif", font_size=12,
+        class_="mfi-timeline",
+    )
+
+
+def _description(timeline: MFITimeline) -> str:
+    lines = []
+    for series in timeline.series:
+        values = ", ".join(
+            f"{p.visit or p.date.isoformat()} {_mfi_text(p.mfi)} ({_status_text(p.status)})"
+            for p in series.points
+        )
+        lines.append(f"{series.label}: {values or 'no values'}.")
+    return " ".join(lines) or "No DSA."
+
+
+def _bands(timeline: MFITimeline, scale: _Scale) -> list[str]:
+    out = []
+    fills = BAND_FILLS[-len(timeline.bands):] if timeline.bands else ()
+    for band, fill in zip(timeline.bands, fills, strict=True):
+        top = scale.y(band.high) if band.high is not None else scale.y1
+        bottom = scale.y(band.low)
+        out.append(_el("rect", x=scale.x0, y=_fmt(top), width=scale.edge - scale.x0,
+                       height=_fmt(bottom - top), fill=fill, class_="band",
+                       data_band=band.name))
+        range_text = (f"{_mfi_text(band.low)}–{_mfi_text(band.high)}" if band.high is not None
+                      else f"≥ {_mfi_text(band.low)}")
+        out.append(_el("text", escape(band.name), x=scale.edge + 6, y=_fmt(min(top + 12, bottom - 3)),
+                       font_size=10, fill="#444444", class_="band-label"))
+        out.append(_el("text", escape(range_text), x=scale.edge + 6,
+                       y=_fmt(min(top + 24, bottom - 3)), font_size=9, fill="#666666"))
+    return out
+
+
+def _y_axis(scale: _Scale) -> list[str]:
+    out = [_el("line", x1=scale.x0, y1=scale.y0, x2=scale.x0, y2=scale.y1, stroke="#333333")]
+    tick = FLOOR
+    while tick <= 10**scale.log_high * 1.001:
+        y = _fmt(scale.y(tick))
+        out.append(_el("line", x1=scale.x0 - 4, y1=y, x2=scale.x0, y2=y, stroke="#333333"))
+        out.append(_el("text", _mfi_text(tick), x=scale.x0 - 7, y=_fmt(scale.y(tick) + 4),
+                       text_anchor="end", fill="#333333", class_="y-tick"))
+        tick *= 3 if str(int(tick))[0] == "1" else 10 / 3
+        tick = round(tick)
+    mid = (scale.y0 + scale.y1) / 2
+    out.append(_el("text", "MFI (log scale)", x=14, y=_fmt(mid), text_anchor="middle",
+                   transform=f"rotate(-90 14 {_fmt(mid)})", fill="#333333"))
+    return out
+
+
+def _x_axis(timeline: MFITimeline, scale: _Scale) -> list[str]:
+    out = [_el("line", x1=scale.x0, y1=scale.y0, x2=scale.edge, y2=scale.y0, stroke="#333333")]
+    marks = [(name, day) for name, day in timeline.visits
+             if scale.start <= day <= scale.start + dt.timedelta(days=scale.days)]
+    if not marks:  # no schedule: the first of each month (thinned to about eight labels)
+        months, day = [], dt.date(scale.start.year, scale.start.month, 1)
+        while day <= scale.start + dt.timedelta(days=scale.days):
+            if day >= scale.start:
+                months.append((day.strftime("%b"), day))
+            day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        marks = months[:: max(1, math.ceil(len(months) / 8))]
+    for name, day in marks:
+        x = _fmt(scale.x(day))
+        out.append(_el("line", x1=x, y1=scale.y0, x2=x, y2=scale.y1, stroke="#999999",
+                       stroke_dasharray="1 3", class_="visit-grid"))
+        out.append(_el("text", escape(name), x=x, y=scale.y0 + 16, text_anchor="middle",
+                       font_weight="bold", fill="#333333", class_="visit-label"))
+        out.append(_el("text", day.strftime("%d %b %Y"), x=x, y=scale.y0 + 30,
+                       text_anchor="middle", font_size=9, fill="#555555"))
+    return out
+
+
+def _cutoff(timeline: MFITimeline, scale: _Scale) -> list[str]:
+    y = _fmt(scale.y(timeline.cutoff))
+    return [
+        _el("line", x1=scale.x0, y1=y, x2=scale.edge, y2=y, stroke="#222222", stroke_width=1.5,
+            stroke_dasharray="7 4", class_="cutoff"),
+        _el("text", f"cutoff {_mfi_text(timeline.cutoff)}", x=scale.x0 + 4,
+            y=_fmt(scale.y(timeline.cutoff) - 4), font_size=10, fill="#222222", stroke="#ffffff",
+            stroke_width=3, paint_order="stroke"),
+    ]
+
+
+def _exposure(timeline: MFITimeline, scale: _Scale) -> list[str]:
+    if timeline.exposure is None:
+        return []
+    x = _fmt(scale.x(timeline.exposure))
+    left = scale.x(timeline.exposure) < (scale.x0 + scale.x1) / 2  # label on the roomier side
+    label = f"{timeline.exposure_label} {timeline.exposure.strftime('%d %b %Y')}"
+    return [_el(
+        "g",
+        _el("title", escape(label))
+        + _el("line", x1=x, y1=scale.y0, x2=x, y2=scale.y1 - 4, stroke="#000000", stroke_width=2)
+        + _el("path", d=f"M{x} {scale.y1 - 4} l-5 -8 h10 z", fill="#000000")
+        + _el("text", escape(label), x=_fmt(float(x) + (8 if left else -8)), y=scale.y1 - 6,
+              text_anchor="start" if left else "end", font_weight="bold", fill="#000000"),
+        class_="exposure",
+    )]
+
+
+def _series(series: DSASeries, index: int, scale: _Scale
+            ) -> tuple[list[str], tuple[float, str, str] | None]:
+    points = sorted(series.points, key=lambda p: p.date)
+    if not points:
+        return [], None
+    colour, dash = PALETTE[index % len(PALETTE)], DASHES[index % len(DASHES)]
+    path = " ".join(
+        f"{'M' if i == 0 else 'L'}{_fmt(scale.x(p.date))} {_fmt(scale.y(p.mfi))}"
+        for i, p in enumerate(points)
+    )
+    out = [_el("path", d=path, fill="none", stroke=colour, stroke_width=2.5,
+               stroke_dasharray=dash or None, stroke_linejoin="round", class_="dsa-line",
+               data_dsa=series.label)]
+    for point in points:
+        x, y = _fmt(scale.x(point.date)), _fmt(scale.y(point.mfi))
+        when = f"{point.visit} " if point.visit else ""
+        tip = (f"{series.label}: {_mfi_text(point.mfi)} MFI, {_status_text(point.status)} — "
+               f"{when}{point.date.isoformat()}")
+        if point.mfi < FLOOR:
+            tip += f" (below {_mfi_text(FLOOR)}, drawn at {_mfi_text(FLOOR)})"
+        de_novo = point.status in DE_NOVO_STATUSES
+        if de_novo:
+            tip = "de novo DSA — " + tip
+        marker = _el("circle", cx=x, cy=y, r=4.5, fill="#ffffff" if point.mfi < FLOOR else colour,
+                     stroke=colour, stroke_width=2)
+        if de_novo:
+            marker = _el("circle", cx=x, cy=y, r=9, fill="none", stroke="#000000",
+                         stroke_width=2) + marker
+        out.append(_el("g", _el("title", escape(tip)) + marker,
+                       class_="point de-novo" if de_novo else "point",
+                       data_status=point.status, data_dsa=series.label))
+    last = points[-1]
+    return out, (scale.y(last.mfi), f"{series.label} {_mfi_text(last.mfi)}", colour)
+
+
+def _end_labels(ends: Sequence[tuple[float, str, str]], scale: _Scale) -> list[str]:
+    """Name each line at the right edge, nudged apart so that no two labels overlap."""
+    placed: list[tuple[float, str, str]] = []
+    for y, text, colour in sorted(ends):
+        if placed and y - placed[-1][0] < LABEL_GAP:
+            y = placed[-1][0] + LABEL_GAP
+        placed.append((y, text, colour))
+    overflow = placed[-1][0] - (scale.y0 - 2) if placed else 0
+    if overflow > 0:  # pushed below the axis: shift the stack up, keeping the gaps
+        placed = [(y - overflow, text, colour) for y, text, colour in placed]
+    x = scale.x1 + 12
+    return [_el("text", escape(text), x=x, y=_fmt(y + 4), fill=colour, font_weight="bold",
+                stroke="#ffffff", stroke_width=3, paint_order="stroke", class_="end-label")
+            for y, text, colour in placed]
+
+
+def _key(timeline: MFITimeline) -> list[str]:
+    y = HEIGHT - 16
+    out = [
+        _el("circle", cx=LEFT + 6, cy=y - 4, r=9, fill="none", stroke="#000000", stroke_width=2),
+        _el("circle", cx=LEFT + 6, cy=y - 4, r=4.5, fill="#555555"),
+        _el("text", "de novo DSA", x=LEFT + 22, y=y, fill="#333333"),
+        _el("line", x1=LEFT + 120, y1=y - 4, x2=LEFT + 150, y2=y - 4, stroke="#222222",
+            stroke_width=1.5, stroke_dasharray="7 4"),
+        _el("text", "positivity cutoff", x=LEFT + 156, y=y, fill="#333333"),
+        _el("text", "grey bands: strength (weak, moderate, strong)", x=LEFT + 270, y=y,
+            fill="#333333"),
+    ]
+    if any(p.mfi < FLOOR for s in timeline.series for p in s.points):
+        out.append(_el("text", f"hollow: below {_mfi_text(FLOOR)} MFI", x=LEFT + 560, y=y,
+                       fill="#333333"))
+    return [_el("g", "".join(out), class_="key")]

@@ -1,0 +1,136 @@
+"""The recipient page: typings side by side, the DSA of each visit, the MFI timeline plot.
+
+The DSA table and the plot read the recipient's current stored evaluations (one per donor of each
+exposure, made under the rules they state), so the page shows what the alerts were made from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from sqlite_utils import Database
+
+from .. import store
+from ..evaluation import DonorEvaluation, current_evaluations
+from ..evaluation.report import status_text
+from ..reference import service as reference_service
+from ..store import events as stored_events
+from . import auth, typings
+from .blueprint import blueprint
+from .plot import DSASeries, MFITimeline, PlotPoint, render_svg, strength_bands
+from .visits import visit_labels
+
+
+@dataclass(frozen=True, slots=True)
+class DSARow:
+    """One DSA at one serum, as the table shows it."""
+
+    visit: str
+    date: dt.date
+    donor: str
+    target: str
+    antigen: str  # the serologic antigen of the bead(s), when the target is an allele
+    level: str
+    chain: str
+    mfi: float
+    strength: str
+    status: str  # as stored (de_novo, persistent...), for styling
+    status_text: str  # as a reader says it ("de novo", "persistent, rising")
+    assay_changed: bool
+
+
+def dsa_rows(evaluations: list[DonorEvaluation]) -> list[DSARow]:
+    """Every DSA state worth a line: from its first positive serum on (negatives before it are
+    left to the plot), by date, donor and target."""
+    rows = []
+    for evaluation in evaluations:
+        for state in evaluation.states:
+            if state.status == "negative" and not state.positive:
+                continue
+            antigens = sorted({b.get("antigen") or "" for b in state.beads} - {""})
+            rows.append(DSARow(
+                visit=state.visit, date=state.date, donor=evaluation.donor_code,
+                target=state.target, antigen=", ".join(antigens), level=state.level or "",
+                chain=state.chain or "", mfi=state.mfi, strength=state.strength,
+                status=state.status, status_text=status_text(state.status, state.rising),
+                assay_changed=state.assay_changed,
+            ))
+    return sorted(rows, key=lambda r: (r.date, r.donor, r.target))
+
+
+def timeline_plots(evaluations: list[DonorEvaluation], exposures: list[dict]) -> list[MFITimeline]:
+    """One plot per exposure: a line per DSA (named with its donor when the exposure had several),
+    drawn with the cutoff, bands and visits of the rules the evaluation was made under."""
+    kinds = {e["id"]: e["kind"] for e in exposures}
+    by_exposure: dict[int, list[DonorEvaluation]] = {}
+    for evaluation in evaluations:
+        by_exposure.setdefault(evaluation.exposure_id, []).append(evaluation)
+    plots = []
+    for exposure_id, group in by_exposure.items():
+        several = len({e.donor_id for e in group}) > 1
+        series: dict[str, list[PlotPoint]] = {}
+        for evaluation in group:
+            for state in evaluation.states:
+                label = f"{state.target} · {evaluation.donor_code}" if several else state.target
+                series.setdefault(label, []).append(
+                    PlotPoint(state.date, state.mfi, state.status, state.visit))
+        first = group[0]
+        rules, day = first.rules, first.exposure_date
+        plots.append(MFITimeline(
+            series=tuple(DSASeries(label, tuple(points)) for label, points in series.items()),
+            cutoff=rules.cutoff,
+            bands=strength_bands(rules.cutoff, rules.moderate_from, rules.strong_from,
+                                 rules.weak_band_low),
+            exposure=day, exposure_label=kinds.get(exposure_id, "exposure"),
+            visits=tuple((v.name, day + dt.timedelta(days=v.day)) for v in rules.visits),
+            title=f"MFI of each DSA by serum, {kinds.get(exposure_id, 'exposure')} "
+                  f"{day.isoformat()} (rules {rules.name}, {rules.version})",
+        ))
+    return plots
+
+
+@blueprint.route("/recipients/<int:recipient_id>")
+@auth.signed_in("read")
+def recipient_page(recipient_id: int):
+    db = store.get_db()
+    recipient = store.get_recipient(db, recipient_id)
+    auth.check_study(recipient["study_id"], f"recipient {recipient_id}")
+    study = store.get_study(db, recipient["study_id"])
+    exposures = store.list_exposures(db, recipient_id)
+    donors = _donors(db, exposures)
+    evaluations = current_evaluations(db, recipient_id)
+    plots = timeline_plots(evaluations, exposures)
+    labels = visit_labels(db, recipient_id)
+    samples = [{**s, "visit": labels.get(s["id"], "")}
+               for s in store.list_samples(db, recipient_id=recipient_id)]
+    events = stored_events.list_events(db, recipient_id=recipient_id, limit=1000)
+    return render_template(
+        "recipient.html", recipient=recipient, study=study, exposures=exposures, donors=donors,
+        typing_rows=_typing_rows(db, recipient_id, donors), rows=dsa_rows(evaluations),
+        plots=[(plot, render_svg(plot)) for plot in plots], evaluations=evaluations,
+        overdue=[{**o, "donor": e.donor_code} for e in evaluations for o in e.overdue],
+        samples=samples,
+        open_events=[e for e in events if e["acknowledged_at"] is None
+                     and e["withdrawn_by"] is None],
+    )
+
+
+def _donors(db: Database, exposures: list[dict]) -> list[dict]:
+    seen: dict[int, dict] = {}
+    for exposure in exposures:
+        for donor_id in exposure["donor_ids"]:
+            if donor_id not in seen:
+                seen[donor_id] = store.get_donor(db, donor_id)
+    return list(seen.values())
+
+
+def _typing_rows(db: Database, recipient_id: int, donors: list[dict]) -> list[typings.LocusRow]:
+    own = store.current_typing(db, "recipient", recipient_id)
+    theirs = [store.current_typing(db, "donor", d["id"]) for d in donors]
+    reference = reference_service.current(current_app)
+    return typings.side_by_side(
+        own["typing"] if own else None, [t["typing"] if t else None for t in theirs],
+        typings.serology_lookup(reference), reference.broad_of,
+    )

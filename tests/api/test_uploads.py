@@ -1,0 +1,162 @@
+"""Uploads: 201 stored (samples, QC, warnings), 200 for the same bytes again, 422 located to file,
+line and column, 413 past the size limit; ``GET /uploads/{id}`` shows the outcome."""
+
+import io
+
+import pytest
+from reference_paths import TEST_DATA
+
+from dsa_monitor import store
+from dsa_monitor.api import PREFIX as API
+from dsa_monitor.app import create_app
+from dsa_monitor.store import tokens
+
+_SHIM = open("/tmp/dsa_api_draft/tokens_ddl.sql").read()  # TEMPORARY
+
+TWO = TEST_DATA / "ingest" / "fusion_two_samples.csv"
+
+
+def upload(client, headers, data, name="run.csv", **fields):
+    """POST a multipart upload; ``manifest`` may be bytes (a file part) or text (a field)."""
+    form = {"file": (io.BytesIO(data), name)}
+    for key, value in fields.items():
+        form[key] = (io.BytesIO(value), f"{key}.csv") if isinstance(value, bytes) else value
+    return client.post(f"{API}/uploads", data=form, headers=headers,
+                       content_type="multipart/form-data")
+
+
+@pytest.fixture
+def lab(token):
+    return token("lab", name="lab-bench")
+
+
+def test_a_lab_file_is_stored_with_its_samples_qc_and_warnings(client, lab, world, db):
+    response = upload(client, lab, TWO.read_bytes(), "fusion_two_samples.csv")
+    assert response.status_code == 201
+    answer = response.get_json()
+    assert (answer["outcome"], answer["format"], answer["duplicate_of"]) == (
+        "stored", "fusion", None)
+    assert [(s["lab_sample_id"], s["recipient_id"], s["draw_date"], s["draw_date_source"],
+             s["qc_status"]) for s in answer["samples"]] == [
+        ("S24-001", world["R001"], "2024-03-25", "run_date", "pass"),
+        ("S24-002", world["R002"], "2024-03-25", "run_date", "pass"),
+    ]
+    assert answer["run_date_fallback"] == ["S24-001", "S24-002"]
+    assert any("the run date 2024-03-25 is used" in w for w in answer["warnings"])
+    stored = store.get_upload(db, answer["upload_id"])
+    assert (stored["outcome"], stored["uploaded_by"]) == ("stored", "lab-bench")
+
+
+@pytest.mark.parametrize("manifest", [
+    b"sample_id,draw_date\nS24-001,2024-03-20\n",  # as a file part
+    "sample_id,draw_date\nS24-001,2024-03-20\n",  # as a text field
+])
+def test_a_manifest_gives_the_draw_dates(client, lab, world, manifest):
+    answer = upload(client, lab, TWO.read_bytes(), manifest=manifest).get_json()
+    assert [(s["draw_date"], s["draw_date_source"]) for s in answer["samples"]] == [
+        ("2024-03-20", "manifest"), ("2024-03-25", "run_date")]
+
+
+def test_the_same_bytes_again_are_a_200_naming_the_first_upload(client, lab, world, db):
+    first = upload(client, lab, TWO.read_bytes()).get_json()
+    again = upload(client, lab, TWO.read_bytes(), "renamed.csv")
+    assert again.status_code == 200
+    answer = again.get_json()
+    assert (answer["outcome"], answer["duplicate_of"]) == ("duplicate", first["upload_id"])
+    assert [s["sample_id"] for s in answer["samples"]] == [
+        s["sample_id"] for s in first["samples"]]
+    assert len(store.list_samples(db)) == 2
+
+
+@pytest.mark.parametrize("change, code, details", [
+    ((b'"18000"', b'"lots"'), "file_format",
+     {"file": "run.csv", "line": 3, "column": "RawData", "value": "lots"}),
+    ((b'"P-17"', b'"P-99"'), "unknown_patient", {"file": "run.csv", "unknown": ["P-99"]}),
+    ((b'"2024-03-25"', b'"2024-13-25"'), "file_format",
+     {"file": "run.csv", "line": 2, "column": "RunDate", "value": "2024-13-25"}),
+])
+def test_a_bad_file_is_a_422_located_and_recorded(client, lab, world, db, change, code, details):
+    response = upload(client, lab, TWO.read_bytes().replace(*change))
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == code
+    assert details.items() <= error["details"].items()
+    rejected = store.list_uploads(db)[0]
+    assert (rejected["outcome"], rejected["error"]["code"]) == ("rejected", code)
+    assert store.list_samples(db) == []
+
+
+@pytest.mark.parametrize("form, field", [
+    ({}, "file"),
+    ({"format": "excel"}, "format"),
+])
+def test_a_form_without_a_file_or_with_an_unknown_format_is_a_422(client, lab, world, form,
+                                                                   field):
+    if field != "file":
+        form = {"file": (io.BytesIO(TWO.read_bytes()), "run.csv"), **form}
+    response = client.post(f"{API}/uploads", data=form, headers=lab,
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["details"]
+
+
+def test_a_bad_manifest_is_a_422_with_its_line_and_column(client, lab, world, db):
+    response = upload(client, lab, TWO.read_bytes(),
+                      manifest=b"sample_id,draw_date\nS24-001,20/03/2024\n")
+    assert response.status_code == 422
+    assert {"line": 2, "column": "draw_date"}.items() <= (
+        response.get_json()["error"]["details"].items())
+    assert store.list_samples(db) == []
+
+
+def test_an_upload_past_the_size_limit_is_a_413(tmp_path):
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "small.sqlite3"),
+                      "REFERENCE_DIR": str(tmp_path / "reference"), "MAX_UPLOAD_MB": 1})
+    db = store.open_database(app.config["DATABASE"])
+    db.executescript(_SHIM)  # TEMPORARY
+    _, secret = tokens.create_token(db, "lab", "lab", user="test")
+    db.close()
+    response = upload(app.test_client(), {"Authorization": f"Bearer {secret}"},
+                      b"x" * (1024 * 1024 + 1))
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "upload_too_large"
+
+
+def test_an_upload_is_fetched_with_its_samples_or_its_error(client, lab, world):
+    stored = upload(client, lab, TWO.read_bytes()).get_json()
+    fetched = client.get(f"{API}/uploads/{stored['upload_id']}", headers=lab).get_json()
+    assert (fetched["outcome"], fetched["error"], fetched["uploaded_by"]) == (
+        "stored", None, "lab-bench")
+    assert [s["id"] for s in fetched["samples"]] == [s["sample_id"] for s in stored["samples"]]
+    assert fetched["warnings"] == stored["warnings"]
+    upload(client, lab, b"not a lab file")
+    rejected = client.get(f"{API}/uploads/{stored['upload_id'] + 1}", headers=lab).get_json()
+    assert (rejected["outcome"], rejected["samples"]) == ("rejected", [])
+    assert rejected["error"]["code"] == "file_format"
+    assert client.get(f"{API}/uploads/999", headers=lab).status_code == 404
+
+
+def test_a_token_scoped_to_a_study_places_and_sees_only_its_own(client, lab, world, token):
+    stored = upload(client, lab, TWO.read_bytes()).get_json()
+    kidney = token("lab", study="KIDNEY-02")
+    assert client.get(f"{API}/uploads/{stored['upload_id']}", headers=kidney).status_code == 404
+    again = upload(client, kidney, TWO.read_bytes())
+    assert (again.status_code, again.get_json()["samples"]) == (200, [])
+    corrected = upload(client, kidney, TWO.read_bytes().replace(b'"18000"', b'"18001"'))
+    assert corrected.status_code == 422  # CORD-01's patients are unknown to KIDNEY-02
+    assert corrected.get_json()["error"]["code"] == "unknown_patient"
+
+
+@pytest.mark.parametrize("role, status", [
+    ("lab", 201), ("admin", 201), ("clinician", 403), ("integration", 403),
+])
+def test_only_lab_and_admin_tokens_may_upload(client, world, token, db, role, status):
+    response = upload(client, token(role), TWO.read_bytes())
+    assert response.status_code == status
+    assert len(store.list_uploads(db)) == (1 if status == 201 else 0)
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}])
+def test_an_upload_without_a_valid_token_is_a_401_and_not_recorded(client, world, db, headers):
+    assert upload(client, headers, TWO.read_bytes()).status_code == 401
+    assert store.list_uploads(db) == []

@@ -1,0 +1,87 @@
+"""What an evaluation changed: facts from a DSA's states, new ones and withdrawn ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dsa_monitor.evaluation.changes import (
+    DE_NOVO_DSA,
+    PERSISTENT_DSA,
+    RECURRENT_DSA,
+    RESOLVED_DSA,
+    RISING_DSA,
+    WITHDRAWN,
+    changes,
+    facts_of,
+    visit_key,
+)
+from dsa_monitor.evaluation.model import StateResult
+
+DAY0 = dt.date(2025, 1, 1)
+VISITS = ("baseline", "M1", "M3", "M6", "M9", "M12")
+IDS = {"recipient_id": 1, "donor_id": 2, "exposure_id": 3}
+
+
+def course(*steps, target="A*24:02"):
+    """States of one DSA: (status, mfi, positive, rising, consecutive) per visit, in order."""
+    states = []
+    for position, (status, mfi, positive, rising, consecutive) in enumerate(steps):
+        states.append(StateResult(
+            position=position, serum=f"S{position}", date=DAY0 + dt.timedelta(days=30 * position),
+            visit=VISITS[position], target=target, sample_id=100 + position, hla_class="I",
+            level="allele" if positive else None, chain="A" if positive else None, mfi=mfi,
+            value_kind="normalized", positive=positive, strength="weak" if positive else "negative",
+            status=status, origin=None, rising=rising, consecutive=consecutive,
+            previous_mfi=None, assay_changed=False,
+        ))
+    return states
+
+
+NEG = ("negative", 50.0, False, False, 0)
+
+
+@pytest.mark.parametrize(
+    "steps, expected",
+    [
+        ((NEG, NEG), []),
+        ((NEG, ("de_novo", 2500.0, True, False, 1)), [(DE_NOVO_DSA, "M1")]),
+        ((("de_novo_baseline_missing", 2500.0, True, False, 1),), [(DE_NOVO_DSA, "baseline")]),
+        # persistent reported once, where it starts; rising wherever it rises
+        ((NEG, ("de_novo", 2500.0, True, False, 1), ("persistent", 5200.0, True, True, 2),
+          ("persistent", 5000.0, True, False, 3)),
+         [(DE_NOVO_DSA, "M1"), (RISING_DSA, "M3"), (PERSISTENT_DSA, "M3")]),
+        ((("preformed", 4000.0, True, False, 1), ("resolved", 300.0, False, False, 0),
+          ("recurrent", 2000.0, True, False, 1)),
+         [(RESOLVED_DSA, "M1"), (RECURRENT_DSA, "M3")]),
+        # a preformed DSA is no news: it is what the baseline showed
+        ((("preformed", 4000.0, True, False, 1),), []),
+    ],
+)
+def test_facts_of_a_course(steps, expected):
+    facts = facts_of(course(*steps), **IDS)
+    assert [(f.kind, f.visit) for f in facts] == expected
+    assert all(f.key[:3] == (1, 2, "A*24:02") for f in facts)
+
+
+def test_unscheduled_sera_are_told_apart_by_date():
+    assert visit_key("unscheduled", dt.date(2025, 3, 2)) == "unscheduled 2025-03-02"
+    assert visit_key("M3", dt.date(2025, 3, 2)) == "M3"
+
+
+def test_the_same_states_change_nothing():
+    states = course(NEG, ("de_novo", 2500.0, True, False, 1))
+    assert changes(facts_of(states, **IDS), facts_of(states, **IDS)) == []
+
+
+def test_a_corrected_serum_withdraws_and_moves_the_de_novo_fact():
+    before = course(NEG, ("de_novo", 2500.0, True, False, 1), ("persistent", 3000.0, True, False, 2))
+    after = course(NEG, NEG, ("de_novo", 3000.0, True, False, 1))
+    found = changes(facts_of(before, **IDS), facts_of(after, **IDS))
+    assert {(f.kind, f.withdraws, f.visit) for f in found} == {
+        (DE_NOVO_DSA, None, "M3"), (WITHDRAWN, DE_NOVO_DSA, "M1"),
+        (WITHDRAWN, PERSISTENT_DSA, "M3"),
+    }
+    withdrawn = [f for f in found if f.kind == WITHDRAWN]
+    assert all(f.key[-1].startswith("withdrawn:") for f in withdrawn)

@@ -1,0 +1,129 @@
+"""The pages in a real browser (headless Chromium from Debian, driven by Playwright), script off.
+
+Served by a real werkzeug server on 127.0.0.1. Skips, saying why, where Chromium or Playwright
+is not installed. ``DSA_MONITOR_SCREENSHOT=1`` also writes docs/recipient-page.png.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from dsa_monitor import store
+from dsa_monitor.demo.seed import store_trial
+from dsa_monitor.ingest import import_upload
+
+CHROMIUM = os.environ.get("DSA_MONITOR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "recipient-page.png"
+# Read now: the ``app`` fixture clears every DSA_MONITOR_* variable for the test's length.
+TAKE_SCREENSHOT = os.environ.get("DSA_MONITOR_SCREENSHOT") == "1"
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')")
+if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
+                "DSA_MONITOR_CHROMIUM)", allow_module_level=True)
+
+
+@pytest.fixture
+def server(app):
+    """The app on a free port of 127.0.0.1, served from a thread for the test's length."""
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page():
+    """A browser page with JavaScript off: every page must work without it."""
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(java_script_enabled=False,
+                                      viewport={"width": 1100, "height": 900})
+        context.set_default_timeout(10_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_a_lab_user_uploads_a_clinician_reads_the_plot_and_acknowledges_the_de_novo_alert(
+        server, page, db, make_user, password, trial, evaluate, tmp_path):
+    made = trial()
+    ids = store_trial(db, made, upload=False)
+    last = "fusion_M12_classI.csv"  # the lab uploads this one in the browser; the rest before
+    for name, data in made.files:
+        if name != last:
+            import_upload(db, data, name, user="lab", study=made.study_code)
+    (tmp_path / last).write_bytes(dict(made.files)[last])
+    lab, clinician = make_user("lab"), make_user("clinician")
+
+    page.goto(f"{server}/uploads")
+    assert page.url == f"{server}/sign-in?next=/uploads"
+    sign_in(page, lab, password)
+    assert page.url == f"{server}/uploads"
+    page.set_input_files("input[name=file]", str(tmp_path / last))
+    page.click("form.upload button[type=submit]")
+    outcome = page.locator("section.outcome")
+    assert outcome.locator("h2").inner_text() == f"Stored: {last} (fusion), 7 samples"
+    rows = [row.locator("td").all_inner_texts()
+            for row in outcome.locator("tbody tr").all()]
+    assert [(r[0], r[1], r[5], r[6]) for r in rows] == [
+        (f"LUP-0{i}-M12", f"MSC-SLE LUP-0{i}", "M12", "pass")
+        for i in (1, 2, 3, 4, 6, 7, 8)]  # LUP-05's M12 serum was never drawn
+
+    evaluate(db, made.as_of)  # what the scheduler does with a new upload
+    recipient_url = f"{server}/recipients/{ids.recipients['LUP-03']}"
+    page.click("section.outcome a:has-text('MSC-SLE LUP-03')")
+    assert page.url == recipient_url
+    assert page.locator("button:has-text('Acknowledge')").count() == 0  # the lab may not
+    page.click("button:has-text('Sign out')")
+    page.goto(recipient_url)
+    sign_in(page, clinician, password)
+    assert page.url == recipient_url
+
+    plot = page.locator("svg.mfi-timeline")
+    assert plot.is_visible()
+    box = plot.bounding_box()
+    assert box["width"] > 600 and box["height"] > 250  # drawn at a readable size
+    lines = plot.locator("path.dsa-line").evaluate_all("paths => paths.map(p => p.dataset.dsa)")
+    assert sorted(lines) == ["A*24:02", "B*57:01", "DRB1*07:01"]
+    rings = plot.locator("g.de-novo title").all_text_contents()
+    assert [t.split(": ")[0] for t in rings] == ["de novo DSA — A*24:02", "de novo DSA — DRB1*07:01"]
+    assert "M3" in rings[0] and "M9" in rings[1]
+    assert plot.locator("rect.band").evaluate_all("rs => rs.map(r => r.dataset.band)") == [
+        "equivocal", "weak", "moderate", "strong"]
+    assert plot.locator("g.exposure title").text_content().startswith("infusion ")
+    labels = plot.locator("text.end-label").all_text_contents()
+    assert sorted(label.split()[0] for label in labels) == ["A*24:02", "B*57:01", "DRB1*07:01"]
+    if TAKE_SCREENSHOT:
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    open_alerts = page.locator("section:has(h2:has-text('Open alerts')) tr.event")
+    before = open_alerts.count()
+    de_novo = open_alerts.filter(has_text="de novo").filter(has_text="A*24:02")
+    assert de_novo.count() == 1
+    de_novo.locator("button:has-text('Acknowledge')").click()
+    assert page.url == recipient_url
+    assert open_alerts.count() == before - 1
+    acknowledged = [(e["kind"], e["antigen"], e["acknowledged_by"])
+                    for e in store.events.list_events(db) if e["acknowledged_at"]]
+    assert acknowledged == [("de_novo", "A*24:02", clinician)]
+    page.goto(f"{server}/alerts?state=acknowledged")
+    assert f"seen by {clinician}" in page.locator("table.events").inner_text()
+
+
+def sign_in(page, email: str, password: str) -> None:
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button:has-text('Sign in')")

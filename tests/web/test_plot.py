@@ -1,0 +1,153 @@
+"""The MFI timeline SVG, read back with xml.etree: lines, bands, cutoff, exposure, de novo points."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from dsa_monitor.web.plot import (
+    FLOOR,
+    PALETTE,
+    DSASeries,
+    MFITimeline,
+    PlotPoint,
+    render_svg,
+    strength_bands,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+D = dt.date
+EXPOSURE = D(2024, 1, 5)
+VISITS = (("M1", D(2024, 2, 4)), ("M3", D(2024, 4, 5)), ("M6", D(2024, 7, 5)))
+
+
+def series(label, *points):
+    return DSASeries(label, tuple(PlotPoint(D(*day), mfi, status, visit)
+                                  for day, mfi, status, visit in points))
+
+
+DQ2 = series("DQ2", ((2024, 1, 2), 300, "negative", "baseline"),
+             ((2024, 4, 8), 4200, "de_novo", "M3"), ((2024, 7, 4), 12500, "persistent", "M6"))
+DR4 = series("DR4", ((2024, 1, 2), 1800, "preformed", "baseline"),
+             ((2024, 4, 8), 1700, "persistent", "M3"), ((2024, 7, 4), 60, "resolved", "M6"))
+B44 = series("B44", ((2024, 7, 4), 1500, "de_novo_baseline_missing", "M6"))
+
+
+def draw(*items, **changes):
+    timeline = MFITimeline(series=items, cutoff=1000,
+                           bands=strength_bands(1000, 3000, 10000, 500), exposure=EXPOSURE,
+                           exposure_label="infusion", visits=VISITS)
+    for key, value in changes.items():
+        timeline = MFITimeline(**{**{f: getattr(timeline, f) for f in timeline.__slots__},
+                                  key: value})
+    return ET.fromstring(render_svg(timeline))
+
+
+def by_class(root, tag, name):
+    return [e for e in root.iter(SVG + tag) if name in (e.get("class") or "").split()]
+
+
+def test_one_line_per_dsa_in_its_own_colour_and_dash():
+    root = draw(DQ2, DR4, B44)
+    lines = by_class(root, "path", "dsa-line")
+    assert [line.get("data-dsa") for line in lines] == ["DQ2", "DR4", "B44"]
+    assert [line.get("stroke") for line in lines] == list(PALETTE[:3])
+    assert len({line.get("stroke-dasharray") for line in lines}) == 3  # apart in grey print
+    assert [line.get("d").count("L") for line in lines] == [2, 2, 0]  # points - 1 segments
+
+
+def test_a_line_is_named_at_its_end_with_its_latest_mfi():
+    root = draw(DQ2, DR4)
+    labels = {e.text for e in by_class(root, "text", "end-label")}
+    assert labels == {"DQ2 12,500", "DR4 60"}
+
+
+def test_close_line_ends_get_labels_that_do_not_overlap():
+    twin = series("DQ7", ((2024, 7, 4), 12000, "persistent", "M6"))
+    root = draw(DQ2, twin)
+    ys = sorted(float(e.get("y")) for e in by_class(root, "text", "end-label"))
+    assert ys[1] - ys[0] >= 13
+
+
+@pytest.mark.parametrize("status, ringed", [
+    ("de_novo", True), ("de_novo_baseline_missing", True), ("persistent", False),
+    ("preformed", False), ("resolved", False),
+])
+def test_de_novo_points_are_ringed_and_titled(status, ringed):
+    root = draw(series("A2", ((2024, 4, 8), 4200, status, "M3")))
+    points = by_class(root, "g", "point")
+    assert [p.get("data-status") for p in points] == [status]
+    assert bool(by_class(root, "g", "de-novo")) is ringed
+    title = points[0].find(SVG + "title").text
+    assert title.startswith("de novo DSA — A2: 4,200 MFI") is ringed
+    assert "M3 2024-04-08" in title
+    assert len(points[0].findall(SVG + "circle")) == (2 if ringed else 1)
+
+
+def test_the_strength_bands_and_the_cutoff_are_drawn_in_order():
+    root = draw(DQ2)
+    bands = by_class(root, "rect", "band")
+    assert [b.get("data-band") for b in bands] == ["equivocal", "weak", "moderate", "strong"]
+    tops = [float(b.get("y")) for b in bands]
+    assert tops == sorted(tops, reverse=True)  # stronger bands sit higher
+    for lower, upper in zip(bands, bands[1:], strict=False):  # bands touch: no gap, no overlap
+        assert float(upper.get("y")) + float(upper.get("height")) == pytest.approx(
+            float(lower.get("y")), abs=0.11)
+    cutoff = by_class(root, "line", "cutoff")[0]
+    weak = bands[1]
+    weak_bottom = float(weak.get("y")) + float(weak.get("height"))
+    assert float(cutoff.get("y1")) == pytest.approx(weak_bottom, abs=0.11)
+    assert "cutoff 1,000" in {e.text for e in root.iter(SVG + "text")}
+
+
+def test_the_exposure_is_marked_with_its_date_between_the_baseline_and_the_first_visit():
+    root = draw(DQ2)
+    exposure = by_class(root, "g", "exposure")[0]
+    assert exposure.find(SVG + "title").text == "infusion 05 Jan 2024"
+    x = float(exposure.find(SVG + "line").get("x1"))
+    first_visit = by_class(root, "line", "visit-grid")[0]
+    baseline = float(by_class(root, "g", "point")[0].find(SVG + "circle").get("cx"))
+    assert baseline < x < float(first_visit.get("x1"))
+
+
+def test_visits_label_the_time_axis():
+    root = draw(DQ2)
+    assert [e.text for e in by_class(root, "text", "visit-label")] == ["M1", "M3", "M6"]
+
+
+def test_the_y_axis_is_logarithmic():
+    """Equal ratios are equal distances: 100 -> 1000 spans what 1000 -> 10000 spans."""
+    root = draw(DQ2)
+    ticks = {e.text: float(e.get("y")) for e in by_class(root, "text", "y-tick")}
+    assert ticks["100"] - ticks["1,000"] == pytest.approx(ticks["1,000"] - ticks["10,000"])
+    assert "MFI (log scale)" in {e.text for e in root.iter(SVG + "text")}
+
+
+def test_a_value_below_the_floor_is_drawn_hollow_on_the_floor_and_says_so():
+    root = draw(DR4)
+    last = by_class(root, "g", "point")[-1]
+    assert f"below {FLOOR:,.0f}" in last.find(SVG + "title").text
+    assert last.find(SVG + "circle").get("fill") == "#ffffff"
+    floor_y = {e.text: float(e.get("y")) for e in by_class(root, "text", "y-tick")}["100"] - 4
+    assert float(last.find(SVG + "circle").get("cy")) == pytest.approx(floor_y)
+
+
+def test_no_dsa_gives_a_plot_that_says_so():
+    root = draw()
+    assert not by_class(root, "path", "dsa-line")
+    assert by_class(root, "text", "empty")[0].text == "No DSA found in the samples so far"
+    assert by_class(root, "rect", "band")  # the bands still show what would count
+
+
+def test_labels_are_escaped():
+    root = draw(series('<b>&"', ((2024, 4, 8), 4200, "de_novo", "M3")))
+    assert by_class(root, "path", "dsa-line")[0].get("data-dsa") == '<b>&"'
+
+
+def test_the_svg_has_a_title_and_a_text_description_for_screen_readers():
+    root = draw(DQ2)
+    assert root.get("role") == "img"
+    assert root.find(SVG + "title").text == "MFI of each DSA by sample"
+    assert "DQ2: baseline 300 (negative), M3 4,200 (de novo)" in root.find(SVG + "desc").text
