@@ -166,10 +166,10 @@ def _store(
 ) -> UploadResult:
     if not parsed.samples:
         raise FileFormatError("the file holds no samples", file=attempt["file_name"])
-    recipients = _place(db, parsed, study)
+    warnings = list(parsed.warnings)
+    recipients = _place(db, parsed, study, warnings)
     identities = _identities(parsed, serum_treatment)
     previous = uploads.current_samples(db, identities)
-    warnings = list(parsed.warnings)
     unused = sorted(set(manifest) - {s.sample_id for s in parsed.samples})
     if unused:
         warnings.append(f"the manifest names samples not in the file: {', '.join(unused)}")
@@ -241,24 +241,42 @@ def _store(
     return result
 
 
-def _place(db: Database, parsed: ParsedFile, study: int | str | None) -> list[int]:
+def _patient_key(sample: SampleResult) -> tuple[str, bool]:
+    """The ID a sample is placed by, and whether it is the sample name standing in for a patient ID.
+
+    Raw instrument exports (xPONENT) have no patient column: the sample name the lab typed on the
+    plate is then looked up among the lab IDs, and the result says so.
+    """
+    pid = (sample.patient_id or "").strip()
+    if pid:
+        return pid, False
+    return (sample.sample_id or "").strip(), True
+
+
+def _place(
+    db: Database, parsed: ParsedFile, study: int | str | None, warnings: list[str]
+) -> list[int]:
     """Each sample's recipient, by the lab's patient ID or subject code; unknown ones are listed."""
-    wanted = {s.patient_id.strip() for s in parsed.samples if s.patient_id and s.patient_id.strip()}
-    candidates = find_recipients(db, wanted, study)
+    keys = [_patient_key(sample) for sample in parsed.samples]
+    candidates = find_recipients(db, {key for key, _ in keys if key}, study)
     placed: list[int] = []
     unknown: list[str] = []
     ambiguous: list[str] = []
-    for sample in parsed.samples:
-        pid = (sample.patient_id or "").strip()
+    for sample, (pid, by_sample_name) in zip(parsed.samples, keys, strict=True):
         matches = candidates.get(pid, set())
         if len(matches) == 1:
             placed.append(next(iter(matches)))
+            if by_sample_name:
+                warnings.append(
+                    f"sample {sample.sample_id}: the file gives no patient ID; placed by its sample "
+                    "name, which is a recipient's lab ID"
+                )
         elif not pid:
             unknown.append(f"(no patient ID: sample {sample.sample_id})")
         elif matches:
             ambiguous.append(pid)
         else:
-            unknown.append(pid)
+            unknown.append(pid if not by_sample_name else f"{pid} (sample name; the file has no patient ID)")
     if unknown or ambiguous:
         unknown, ambiguous = sorted(set(unknown)), sorted(set(ambiguous))
         parts = []

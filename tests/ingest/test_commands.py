@@ -101,6 +101,17 @@ def test_import_passes_the_lot_named_for_an_xponent_run(database):
     assert "no catalogue registered for lot 'LABScreen Single Antigen Class II'" in (
         without.output)
     named = runner.invoke(main, ["import", run, "--user", "lab", "--lot", "LS2A01NC99_099_00"])
-    # Read with the named lot's catalogue; then placed by patient ID, which xPONENT lacks.
+    # Read with the named lot's catalogue; xPONENT has no patient column: the sample name is used.
     assert "no catalogue registered" not in named.output
-    assert "(no patient ID: sample R-7)" in named.output
+    assert "R-7 (sample name; the file has no patient ID)" in named.output
+    db = store.open_database(database)
+    store.create_study(db, "XP", user="lab")
+    store.create_recipient(db, "XP", "S-7", lab_ids=["R-7"], user="lab")
+    store.create_recipient(db, "XP", "S-8", lab_ids=["R-8"], user="lab")
+    db.close()
+    placed = runner.invoke(main, ["import", run, "--user", "lab", "--lot", "LS2A01NC99_099_00",
+                                  "--json"])
+    assert placed.exit_code == 0, placed.output
+    result = json.loads(placed.output)
+    assert [s["lab_sample_id"] for s in result["samples"]] == ["R-7", "R-8"]
+    assert any("placed by its sample name" in w for w in result["warnings"])
