@@ -1,0 +1,163 @@
+"""Build the demo in its own folder: files written, uploaded, the scheduler run once, a sign-in.
+
+Everything goes through the doors a lab, a coordinator and the scheduler use (``import_upload``,
+``alerts.subscribe``, ``users.create_user``, ``alerts.run_once``); the configured database is
+never touched: the demo app gets its own database, mail folder and reference folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from pathlib import Path
+
+from flask import Flask
+from sqlite_utils import Database
+
+from .. import store
+from ..alerts import KINDS, run_once, subscribe
+from ..errors import Conflict
+from ..evaluation import RecipientEvaluation, current_evaluations
+from ..ingest import import_upload
+from ..store import users
+from .seed import store_trial
+from .summary import DemoSummary, summarise
+from .trial import SCHEDULE, Trial, demo_trial
+
+DATABASE = "demo.sqlite3"
+FILES = "files"
+MAIL = "mail"
+REFERENCE = "reference"
+MARKER = "demo.json"  # written last: a folder with it holds a finished demo
+KNOWN = {DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm", FILES, MAIL, REFERENCE, MARKER}
+SIGN_IN_EMAIL = "demo@example.org"  # example.org: reserved for documentation (RFC 2606)
+CLINICIAN_EMAIL = "clinician@example.org"
+USER = "demo"
+
+
+@dataclass(frozen=True)
+class DemoFolder:
+    """Where one demo lives, and the settings its app runs with."""
+
+    path: Path
+
+    @property
+    def database(self) -> Path:
+        return self.path / DATABASE
+
+    @property
+    def files(self) -> Path:
+        return self.path / FILES
+
+    @property
+    def mail(self) -> Path:
+        return self.path / MAIL
+
+    @property
+    def marker(self) -> Path:
+        return self.path / MARKER
+
+    def built(self) -> bool:
+        return self.marker.is_file()
+
+    def stray(self) -> list[str]:
+        """Entries that no demo wrote: the folder is someone else's, never to be cleared."""
+        if not self.path.exists():
+            return []
+        return sorted(p.name for p in self.path.iterdir() if p.name not in KNOWN)
+
+    def clear(self) -> None:
+        """Remove what an earlier demo wrote here (and nothing else)."""
+        for name in KNOWN:
+            target = self.path / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+
+    def sign_in(self) -> dict:
+        return json.loads(self.marker.read_text(encoding="utf-8"))
+
+    def settings(self, secret_key: str, **more: object) -> dict:
+        """Overrides that point an app at this folder: its database, .eml folder, reference."""
+        return {
+            "DATABASE": str(self.database), "MAIL_DIR": str(self.mail),
+            "REFERENCE_DIR": str(self.path / REFERENCE), "SMTP_HOST": None,
+            "SECRET_KEY": secret_key, "SCHEDULER_IN_WEB": False, **more,
+        }
+
+
+def write_files(trial: Trial, folder: Path) -> list[Path]:
+    """The trial's lab files on disk, as a lab would export them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in trial.files:
+        path = folder / name
+        path.write_bytes(data)
+        written.append(path)
+    return written
+
+
+def build(folder: DemoFolder, make_app: Callable[..., Flask], *,
+          today: dt.date) -> tuple[dict, dict[str, str | None]]:
+    """Store the demo trial, upload its files, subscribe a clinician, add a web user, run the
+    scheduler once; return the sign-in (also kept in the folder's marker) and what each
+    scheduler job did."""
+    folder.path.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder.path, 0o700)  # the marker keeps the demo password in clear
+    account = {"email": SIGN_IN_EMAIL, "password": secrets.token_urlsafe(12),
+               "secret_key": secrets.token_hex(32), "clinician": CLINICIAN_EMAIL,
+               "as_of": today.isoformat()}
+    trial = demo_trial(today)
+    paths = write_files(trial, folder.files)
+    app = make_app(**folder.settings(account["secret_key"]))
+    db = store.open_database(folder.database)
+    try:
+        store_trial(db, trial, user=USER, upload=False)
+        for path in paths:
+            import_upload(db, path.read_bytes(), path.name, user=USER, study=trial.study_code)
+        subscribe(db, CLINICIAN_EMAIL, study=trial.study_code, kinds=KINDS, user=USER)
+        users.create_user(db, SIGN_IN_EMAIL, "admin", password=account["password"], user=USER)
+    finally:
+        db.close()
+    jobs = run_once(app, wait=0)
+    if jobs is None:
+        raise Conflict(f"another scheduler holds the lease on {folder.database}")
+    folder.marker.write_text(json.dumps(account, indent=2), encoding="utf-8")
+    os.chmod(folder.marker, 0o600)
+    return account, jobs
+
+
+def stored_results(db: Database) -> tuple[str, list[RecipientEvaluation], dict[str, list[dict]]]:
+    """The demo study's current evaluations and QC-failed samples, read from its database."""
+    (study,) = store.list_studies(db)
+    results, failed = [], {}
+    for recipient in store.list_recipients(db, study["code"]):
+        code = recipient["subject_code"]
+        results.append(RecipientEvaluation(recipient["id"], code, study["code"],
+                                           current_evaluations(db, recipient["id"])))
+        failed[code] = [s for s in store.list_samples(db, recipient_id=recipient["id"])
+                        if s["qc_status"] == "fail"]
+    return study["code"], results, failed
+
+
+def demo_summary(db: Database) -> tuple[list[RecipientEvaluation], DemoSummary]:
+    """The evaluations and the newcomer's summary of the stored demo."""
+    _, results, failed = stored_results(db)
+    return results, summarise(results, failed, [v["name"] for v in SCHEDULE])
+
+
+def mail_subjects(mail: Path) -> list[tuple[str, str]]:
+    """(file name, Subject) of every .eml the scheduler wrote, by subject."""
+    parser = BytesHeaderParser()
+    found = []
+    for path in sorted(mail.glob("*.eml")):
+        with path.open("rb") as handle:
+            found.append((path.name, str(parser.parse(handle)["Subject"])))
+    return sorted(found, key=lambda item: (item[1], item[0]))
