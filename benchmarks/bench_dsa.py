@@ -14,14 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from plain_rule import positive_targets
 
 from dsa_monitor.dsa.calls import (
-    CHAIN_ALPHA,
-    CHAIN_BOTH,
-    CHAIN_NONE,
-    CHAIN_PARTIAL,
-    CHAIN_PRIMARY,
-    CHAIN_UNDECIDABLE,
     evaluate,
 )
 from dsa_monitor.dsa.donor import DonorHLA
@@ -60,36 +55,10 @@ def python_loop(mfi: list[list[float]], match: DonorMatch, cutoffs: list[float])
                 carriers.setdefault(chain.two_field, []).append(b)
     sums = []
     for row in mfi:
-        positive = [bead.primary is not None and row[b] >= cutoffs[b]
-                    for b, bead in enumerate(beads)]
-        all_pos = {k: all(positive[b] for b in v) for k, v in carriers.items()}
         best: dict[str, float] = {}
-        for b, bead in enumerate(beads):
-            if not positive[b]:
-                continue
-            code, target = CHAIN_NONE, None
-            if bead.alpha is None:
-                code, target = (CHAIN_PRIMARY, p_target[b]) if pt[b] else (CHAIN_NONE, None)
-            else:
-                beta_all = all_pos[bead.primary.two_field]
-                alpha_all = all_pos[bead.alpha.two_field]
-                if beta_all and not alpha_all:
-                    code = CHAIN_PRIMARY if pt[b] else CHAIN_NONE
-                elif alpha_all and not beta_all:
-                    code = (CHAIN_ALPHA if at[b] else CHAIN_UNDECIDABLE if untyped[b]
-                            else CHAIN_NONE)
-                elif alpha_all and beta_all:
-                    code = (CHAIN_PRIMARY if pt[b] else CHAIN_ALPHA if at[b]
-                            else CHAIN_UNDECIDABLE if untyped[b] else CHAIN_NONE)
-                else:
-                    code = (CHAIN_BOTH if pt[b] and at[b]
-                            else CHAIN_UNDECIDABLE if pt[b] and untyped[b]
-                            else CHAIN_PARTIAL if pt[b] != at[b] else CHAIN_NONE)
-                target = {CHAIN_PRIMARY: p_target[b], CHAIN_ALPHA: a_target[b],
-                          CHAIN_BOTH: f"{a_target[b]}+{p_target[b]}",
-                          CHAIN_PARTIAL: p_target[b] or a_target[b]}.get(code)
-            if target is not None:
-                best[target] = max(best.get(target, 0.0), row[b])
+        for b, target in positive_targets(row, beads, pt, at, untyped, p_target, a_target,
+                                          carriers, cutoffs):
+            best[target] = max(best.get(target, 0.0), row[b])
         sums.append(sum(best.values()))
     return sums
 

@@ -97,7 +97,7 @@ class Timeline:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (dates as ISO 8601), to be stored with the rules version."""
-        return _jsonable(asdict(self))
+        return jsonable(asdict(self))
 
     def state(self, visit: str, target: str) -> DSAState | None:
         """The state of a DSA at a named visit (``baseline``, ``M3``...), if usably sampled."""
@@ -107,11 +107,12 @@ class Timeline:
         return None
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """Dates as ISO strings, tuples as lists: a dataclass tree ready for JSON."""
     if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
+        return {key: jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
+        return [jsonable(item) for item in value]
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

@@ -12,7 +12,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..dsa.rules import Rules
-from ..dsa.timeline import DE_NOVO, DE_NOVO_BASELINE_MISSING, PERSISTENT, PREFORMED, RESOLVED
+from ..dsa.timeline import (
+    DE_NOVO,
+    DE_NOVO_BASELINE_MISSING,
+    PERSISTENT,
+    PREFORMED,
+    RESOLVED,
+    jsonable,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +123,7 @@ class DonorEvaluation:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable({
+        return jsonable({
             "evaluation_id": self.evaluation_id, "recipient_id": self.recipient_id,
             "exposure_id": self.exposure_id, "exposure_date": self.exposure_date,
             "donor_id": self.donor_id, "donor_code": self.donor_code,
@@ -150,19 +157,10 @@ class RecipientEvaluation:
         return {**dict(total), "overdue": overdue}
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable({
+        return jsonable({
             "recipient_id": self.recipient_id, "subject_code": self.subject_code,
             "study": self.study_code, "summary": self.summary(),
             "evaluations": [e.to_dict() for e in self.evaluations],
             "changes": [asdict(c) for c in self.changes],
         })
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
