@@ -9,7 +9,11 @@ third-party antibody; rows go in by bulk inserts (it is a benchmark). Then print
 2. the calling stage (which donors have a positive bead they carry, over every serum) as the
    service runs it (one numpy pass per panel and batch) against a plain Python loop over the same
    values and masks, in the same run, with a check that both find the same donors;
-3. re-evaluating one recipient after one new sample uploaded (HLA Fusion file): milliseconds.
+3. the end-to-end ratio: ``evaluate_pending`` against a plain Python loop over the same data
+   from the same database in the same run (same loader; donor masks bead by bead, entry by entry
+   as ``plain_rule.plain_masks``; calls bead by bead). The plain side builds no timeline and stores
+   nothing, so the ratio is conservative; the computing stages alone are compared too;
+4. re-evaluating one recipient after one new sample uploaded (HLA Fusion file): milliseconds.
 """
 
 from __future__ import annotations
@@ -23,16 +27,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+from plain_rule import plain_masks, positive_targets
 
 from dsa_monitor import store
 from dsa_monitor.demo.fusion_writer import FusionSample, write_fusion_csv
 from dsa_monitor.demo.trial import CLASS_I_ALLELES, CLASS_II_BEADS, demo_panel
 from dsa_monitor.dsa.calls import (
-    CHAIN_ALPHA,
-    CHAIN_BOTH,
-    CHAIN_NONE,
-    CHAIN_PARTIAL,
-    CHAIN_PRIMARY,
     CHAIN_UNDECIDABLE,
     evaluate,
 )
@@ -41,6 +41,7 @@ from dsa_monitor.dsa.rules import DEFAULT_RULES
 from dsa_monitor.evaluation import evaluate_pending
 from dsa_monitor.evaluation.engine import match_with_cache, prepare, screen_batch
 from dsa_monitor.evaluation.inputs import load_batch, rules_for_study
+from dsa_monitor.evaluation.service import BATCH
 from dsa_monitor.hla.typing import HLATyping
 from dsa_monitor.ingest import import_upload
 from dsa_monitor.reference.service import embedded
@@ -164,34 +165,9 @@ def plain_calls(plain_batch) -> set[tuple[int, int, str]]:
                         continue
                     beads, pt, at, untyped, p_target, a_target, carriers, cutoffs = info[
                         (run.panel_id, donor.donor_id)]
-                    positive = [bead.primary is not None and values[b] >= cutoffs[b]
-                                for b, bead in enumerate(beads)]
-                    all_pos = {k: all(positive[b] for b in v) for k, v in carriers.items()}
-                    for b, bead in enumerate(beads):
-                        if not positive[b]:
-                            continue
-                        if bead.alpha is None:
-                            code = CHAIN_PRIMARY if pt[b] else CHAIN_NONE
-                        else:
-                            beta_all = all_pos[bead.primary.two_field]
-                            alpha_all = all_pos[bead.alpha.two_field]
-                            if beta_all and not alpha_all:
-                                code = CHAIN_PRIMARY if pt[b] else CHAIN_NONE
-                            elif alpha_all and not beta_all:
-                                code = (CHAIN_ALPHA if at[b] else CHAIN_UNDECIDABLE if untyped[b]
-                                        else CHAIN_NONE)
-                            elif alpha_all and beta_all:
-                                code = (CHAIN_PRIMARY if pt[b] else CHAIN_ALPHA if at[b]
-                                        else CHAIN_UNDECIDABLE if untyped[b] else CHAIN_NONE)
-                            else:
-                                code = (CHAIN_BOTH if pt[b] and at[b]
-                                        else CHAIN_UNDECIDABLE if pt[b] and untyped[b]
-                                        else CHAIN_PARTIAL if pt[b] != at[b] else CHAIN_NONE)
-                        target = {CHAIN_PRIMARY: p_target[b], CHAIN_ALPHA: a_target[b],
-                                  CHAIN_BOTH: f"{a_target[b]}+{p_target[b]}",
-                                  CHAIN_PARTIAL: p_target[b] or a_target[b]}.get(code)
-                        if target is not None:
-                            found.add((run.sample_id, donor.donor_id, target))
+                    for _, target in positive_targets(values, beads, pt, at, untyped, p_target,
+                                                      a_target, carriers, cutoffs):
+                        found.add((run.sample_id, donor.donor_id, target))
     return found
 
 
@@ -221,8 +197,53 @@ def numpy_calls(batch, stacks) -> set[tuple[int, int, str]]:
     return found
 
 
-def calling_stage(db, reference, ids: list[int]) -> None:
+def carriers_of(panel) -> dict[str, list[int]]:
+    """The beads carrying each chain allele (DQ/DP chain attribution)."""
+    carriers: dict[str, list[int]] = {}
+    for b, bead in enumerate(panel.beads):
+        for chain in (bead.primary, bead.alpha):
+            if chain is not None:
+                carriers.setdefault(chain.two_field, []).append(b)
+    return carriers
+
+
+def plain_end_to_end(db, reference, ids: list[int]) -> tuple[float, float, float, set]:
+    """From the database, in plain Python: load (the service's loader, batch by batch), donor
+    masks bead by bead, calls bead by bead. Returns (load s, masks s, calls s, calls found)."""
+    load_s = masks_s = calls_s = 0.0
+    found: set[tuple[int, int, str]] = set()
+    for start in range(0, len(ids), BATCH):
+        started = time.perf_counter()
+        loaded = load_batch(db, ids[start:start + BATCH])
+        load_s += time.perf_counter() - started
+        started = time.perf_counter()
+        plain_batch = []
+        for item in loaded.inputs:
+            rules = rules_for_study(DEFAULT_RULES, item.visit_schedule)
+            prepare(item, rules)
+            info = {}
+            for exposure in item.exposures:
+                for donor in exposure.donors:
+                    for panel_id, panel in item.panels.items():
+                        pt, at, untyped, p_target, a_target = plain_masks(
+                            panel, donor.hla, reference, item.hla)
+                        info[(panel_id, donor.donor_id)] = (
+                            panel.beads, pt, at, untyped, p_target, a_target, carriers_of(panel),
+                            cutoff_vector(panel.loci, panel.hla_classes, rules).tolist())
+            lists = [None if r.value_kind is None else r.values[r.value_kind].tolist()
+                     for r in item.runs]
+            plain_batch.append((item, rules, info, lists))
+        masks_s += time.perf_counter() - started
+        started = time.perf_counter()
+        found |= plain_calls(plain_batch)
+        calls_s += time.perf_counter() - started
+    return load_s, masks_s, calls_s, found
+
+
+def calling_stage(db, reference, ids: list[int]) -> dict:
+    started = time.perf_counter()
     loaded = load_batch(db, ids)
+    load_s = time.perf_counter() - started
     batch = [(i, rules_for_study(DEFAULT_RULES, i.visit_schedule), match_with_cache(i, reference))
              for i in loaded.inputs]
     started = time.perf_counter()
@@ -245,14 +266,10 @@ def calling_stage(db, reference, ids: list[int]) -> None:
             for donor in exposure.donors:
                 for panel_id, panel in item.panels.items():
                     m = match(panel_id, donor)
-                    carriers: dict[str, list[int]] = {}
-                    for b, bead in enumerate(panel.beads):
-                        for chain in (bead.primary, bead.alpha):
-                            if chain is not None:
-                                carriers.setdefault(chain.two_field, []).append(b)
                     info[(panel_id, donor.donor_id)] = (
                         panel.beads, m.primary_mask.tolist(), m.alpha_mask.tolist(),
-                        m.alpha_untyped.tolist(), m.primary_target, m.alpha_target, carriers,
+                        m.alpha_untyped.tolist(), m.primary_target, m.alpha_target,
+                        carriers_of(panel),
                         cutoff_vector(panel.loci, panel.hla_classes, rules).tolist())
         lists = [None if r.value_kind is None else r.values[r.value_kind].tolist()
                  for r in item.runs]
@@ -266,6 +283,28 @@ def calling_stage(db, reference, ids: list[int]) -> None:
     print(f"calling stage, {samples} samples: numpy {numpy_s * 1000:.0f} ms, plain Python "
           f"loop {plain_s * 1000:.0f} ms: {plain_s / numpy_s:.0f}x faster; "
           f"{len(fast)} DSA calls, the same in both")
+    return {"load": load_s, "masks": masks_s, "calls": numpy_s, "found": fast,
+            "samples": samples}
+
+
+def end_to_end_ratio(db, reference, ids: list[int], total: float, stage: dict) -> None:
+    """The issue's ratio: the whole evaluation from the database against a plain Python loop
+    over the same data from the same database, in the same run."""
+    load_s, masks_s, calls_s, found = plain_end_to_end(db, reference, ids)
+    assert found == stage["found"], f"plain loop and service disagree on {len(found ^ stage['found'])}"
+    plain = load_s + masks_s + calls_s
+    verdict = "met" if plain / total >= 20 else "NOT met"
+    print(f"end to end, {len(ids)} recipients from the database: evaluate_pending {total:.1f} s "
+          f"(load, donor masks, screen, calls, timelines, storing evaluations and change facts) "
+          f"vs plain Python loop {plain:.1f} s (same loader {load_s:.1f} s + donor masks bead by "
+          f"bead {masks_s:.1f} s + calls bead by bead {calls_s:.1f} s; no timeline, nothing "
+          f"stored): {plain / total:.1f}x faster; target >= 20x: {verdict}")
+    fast = stage["masks"] + stage["calls"]
+    slow = masks_s + calls_s
+    verdict = "met" if slow / fast >= 20 else "NOT met"
+    print(f"computing stages only (no loading, no storing): numpy donor masks + screen + calls "
+          f"{fast:.2f} s vs plain masks + calls {slow:.1f} s: {slow / fast:.1f}x faster; "
+          f"target >= 20x: {verdict}; {len(found)} DSA calls, the same in both")
 
 
 def one_new_sample(db, reference, n: int, panels, rounds: int = 5) -> None:
@@ -309,7 +348,8 @@ def main() -> None:
     print(f"evaluate_pending end to end: {len(done)} recipients in {total:.1f} s "
           f"({total / len(done) * 1000:.2f} ms each); {dsa} with DSA, "
           f"{len(done.changes)} change facts")
-    calling_stage(db, reference, list(done))
+    stage = calling_stage(db, reference, list(done))
+    end_to_end_ratio(db, reference, list(done), total, stage)
     one_new_sample(db, reference, args.recipients, built["panels"])
     db.close()
 

@@ -1,4 +1,5 @@
-"""The DSA calling rule written bead by bead over Python lists: the baseline the benchmarks beat.
+"""The DSA calling rule and the donor masks written bead by bead in plain Python: the baseline
+the benchmarks beat.
 
 Shared by bench_dsa.py and bench_evaluate.py so both compare numpy with the same plain loop.
 """
@@ -13,6 +14,8 @@ from dsa_monitor.dsa.calls import (
     CHAIN_PRIMARY,
     CHAIN_UNDECIDABLE,
 )
+from dsa_monitor.dsa.matching import SerologyLevels, implied_supertypic
+from dsa_monitor.hla.loci import DR_SUPERTYPIC
 
 
 def positive_targets(values, beads, pt, at, untyped, p_target, a_target, carriers, cutoffs):
@@ -45,3 +48,38 @@ def positive_targets(values, beads, pt, at, untyped, p_target, a_target, carrier
         if target is not None:
             found.append((b, target))
     return found
+
+
+def plain_masks(panel, donor, reference, recipient=None):
+    """The donor masks bead by bead, chain by chain, entry by entry (DSA_RULES.md §3), with a
+    fresh serology memo per donor and nothing precomputed per panel: what ``match_donor`` did
+    before its panel serology cache. Returns the lists ``positive_targets`` reads:
+    (primary target?, alpha target?, alpha untyped?, primary entry text, alpha entry text)."""
+    levels = SerologyLevels(reference)
+
+    def best(chain, person):
+        if chain is None or person is None or not chain.expressed:
+            return 0, None
+        best_level, text = 0, None
+        for entry in person.entries:
+            if entry.locus == chain.locus:
+                level = levels.entry_level(chain, entry)
+                if level > best_level:
+                    best_level, text = level, entry.text
+        if best_level == 0 and chain.locus in DR_SUPERTYPIC and not person.typed(chain.locus):
+            implied = implied_supertypic(person, chain.locus)
+            if implied is not None:
+                return 1, (f"DR{DR_SUPERTYPIC[chain.locus]} (implied by {implied}; "
+                           f"{chain.locus} untyped)")
+        return best_level, text
+
+    pt, at, untyped, p_target, a_target = [], [], [], [], []
+    for bead in panel.beads:
+        p_level, p_text = best(bead.primary, donor)
+        a_level, a_text = best(bead.alpha, donor)
+        pt.append(p_level > 0 and not best(bead.primary, recipient)[0] >= p_level)
+        at.append(a_level > 0 and not best(bead.alpha, recipient)[0] >= a_level)
+        untyped.append(bead.alpha is not None and not donor.typed(bead.alpha.locus))
+        p_target.append(p_text)
+        a_target.append(a_text)
+    return pt, at, untyped, p_target, a_target

@@ -19,7 +19,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import donors, errors, meta, studies, typings, uploads  # noqa: F401  (register the views)
+from . import (  # noqa: F401  (register the views)
+    donors,
+    dsa,
+    errors,
+    events,
+    meta,
+    studies,
+    subscriptions,
+    typings,
+    uploads,
+)
 from .routing import PREFIX, blueprint
 
 __all__ = ["PREFIX", "init_app"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from .. import store
+from ..errors import NotFound
 from ..store.schema import DONOR_KINDS, EXPOSURE_KINDS
 from . import auth
 from .routing import operation
@@ -62,7 +63,7 @@ def visible_donor(donor_id: int) -> dict:
     if caller.study_id is not None:
         studies = store.donors.donor_study_ids(db, donor_id)
         if studies and caller.study_id not in studies:
-            auth.check_study(min(studies), f"donor {donor_id!r}", donor=donor_id)
+            raise NotFound(f"no donor {donor_id!r}", donor=donor_id)
     return donor
 
 

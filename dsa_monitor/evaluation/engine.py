@@ -33,6 +33,8 @@ from .model import DonorEvaluation, PointResult, StateResult
 MatchFn = Callable[..., DonorMatch]  # (panel id, donor, with_recipient=True) -> masks
 # Part of every fingerprint: raise it when a change here alters what the same inputs give.
 ENGINE_VERSION = "e1"
+# Donor masks kept by one ``match_with_cache`` store: a run over a national cohort stays bounded.
+MAX_MATCHES = 8192
 
 
 def _value_kind(run: Run, rules: Rules) -> str | None:
@@ -283,8 +285,8 @@ def match_with_cache(
     inputs: RecipientInputs, reference: SerologyReference,
     cache: dict[tuple, DonorMatch] | None = None,
 ) -> MatchFn:
-    """Donor masks per (panel, donor typing, recipient typing), computed once per run;
-    ``with_recipient=False``: the donor's masks alone (what the screen needs)."""
+    """Donor masks per (panel, donor typing, recipient typing), computed once per run (at most
+    ``MAX_MATCHES`` kept); ``with_recipient=False``: the donor's masks alone (for the screen)."""
     store: dict[tuple, DonorMatch] = {} if cache is None else cache
 
     def match(panel_id: int, donor: DonorInput, with_recipient: bool = True) -> DonorMatch:
@@ -297,6 +299,8 @@ def match_with_cache(
             assert donor.hla is not None
             found = match_donor(inputs.panels[panel_id], donor.hla, reference,
                                 inputs.hla if with_recipient else None)
+            if len(store) >= MAX_MATCHES:
+                store.clear()  # masks are cheap to recompute; memory must not grow with the run
             store[key] = found
         return found
 

@@ -48,3 +48,14 @@ def get_donor(db: Database, donor: int | str) -> dict:
 def list_donors(db: Database) -> list[dict]:
     """All donors, by code."""
     return list(db.query("SELECT * FROM donors ORDER BY code"))
+
+
+def donor_study_ids(db: Database, donor_id: int) -> set[int]:
+    """The studies whose recipients were exposed to this donor (empty: not yet linked)."""
+    rows = db.conn.execute(
+        "SELECT DISTINCT r.study_id FROM exposure_donors d"
+        " JOIN exposures e ON e.id = d.exposure_id JOIN recipients r ON r.id = e.recipient_id"
+        " WHERE d.donor_id = ?",
+        (donor_id,),
+    ).fetchall()
+    return {int(row[0]) for row in rows}

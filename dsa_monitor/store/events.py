@@ -93,6 +93,24 @@ def list_events(
     return [_event(r) for r in db.query(sql + " ORDER BY e.id DESC LIMIT ?", [*params, limit])]
 
 
+def events_after(
+    db: Database,
+    after: int = 0,
+    *,
+    study_id: int | None = None,
+    kind: str | None = None,
+    limit: int = 100,
+) -> list[dict]:
+    """Events with an id above ``after``, oldest first: a poller's stable, resumable order."""
+    where, params = ["e.id > ?"], [after]
+    for clause, value in (("r.study_id = ?", study_id), ("e.kind = ?", kind)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    sql = _EVENT_SQL + " WHERE " + " AND ".join(where) + " ORDER BY e.id LIMIT ?"
+    return [_event(r) for r in db.query(sql, [*params, limit])]
+
+
 def acknowledge_event(db: Database, event_id: int, *, user: str) -> dict:
     """Record who acknowledged an event and when; a second acknowledgement keeps the first."""
     with write_transaction(db):

@@ -223,6 +223,28 @@ def m002_mfi_vectors(db: Database) -> None:
         pack_sample(db, sample_id, [row[:2] for row in rows], [row[2:] for row in rows])
 
 
+API_TOKENS_DDL = """
+-- Bearer tokens of the HTTP API: only the secret's sha256 is kept; revoked tokens stay (audit).
+CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('lab', 'clinician', 'integration', 'admin')),
+    study_id INTEGER REFERENCES studies(id),  -- NULL: every study
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at TEXT,
+    revoked_by TEXT
+);
+CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens(name) WHERE revoked_at IS NULL;
+"""
+
+
+@migrations()
+def m003_api_tokens(db: Database) -> None:
+    """API tokens: name, role, optional study scope, the secret's digest, revocation."""
+    db.executescript(API_TOKENS_DDL)
+
 def migrate(db: Database) -> list[str]:
     """Apply every pending migration in one IMMEDIATE transaction; return the names applied."""
     with write_transaction(db):

@@ -9,14 +9,11 @@ import pytest
 from dsa_monitor import store
 from dsa_monitor.store import tokens
 
-_SHIM = open("/tmp/dsa_api_draft/tokens_ddl.sql").read()  # TEMPORARY until the migration lands
-
 
 @pytest.fixture
 def db(app):
     """A connection of the test's own to the app's database file (the app opens its own)."""
     database = store.open_database(app.config["DATABASE"])
-    database.executescript(_SHIM)
     yield database
     database.close()
 

@@ -11,8 +11,6 @@ from dsa_monitor.api import PREFIX as API
 from dsa_monitor.app import create_app
 from dsa_monitor.store import tokens
 
-_SHIM = open("/tmp/dsa_api_draft/tokens_ddl.sql").read()  # TEMPORARY
-
 TWO = TEST_DATA / "ingest" / "fusion_two_samples.csv"
 
 
@@ -113,7 +111,6 @@ def test_an_upload_past_the_size_limit_is_a_413(tmp_path):
     app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "small.sqlite3"),
                       "REFERENCE_DIR": str(tmp_path / "reference"), "MAX_UPLOAD_MB": 1})
     db = store.open_database(app.config["DATABASE"])
-    db.executescript(_SHIM)  # TEMPORARY
     _, secret = tokens.create_token(db, "lab", "lab", user="test")
     db.close()
     response = upload(app.test_client(), {"Authorization": f"Bearer {secret}"},

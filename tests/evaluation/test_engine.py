@@ -56,3 +56,21 @@ def test_batch_screen_agrees_with_each_donor_evaluated_alone(trial_inputs, rules
     assert with_dsa == expected
     # the screen may flag a donor whose positive bead is self; it never misses a DSA
     assert {subjects[r] for r, _, _ in flagged} >= with_dsa
+
+
+def test_match_cache_reuses_and_stays_bounded(trial_inputs, monkeypatch):
+    from dsa_monitor.evaluation import engine
+    from dsa_monitor.evaluation.inputs import DonorInput
+
+    _, _, loaded = trial_inputs
+    item = loaded.inputs[0]
+    donor = item.exposures[0].donors[0]
+    panel_id = next(iter(item.panels))
+    cache: dict = {}
+    match = match_with_cache(item, embedded(), cache)
+    assert match(panel_id, donor) is match(panel_id, donor)  # computed once
+    assert match(panel_id, donor, False) is not match(panel_id, donor)  # donor alone: its own
+    monkeypatch.setattr(engine, "MAX_MATCHES", 5)
+    for typing_id in range(1000, 1020):  # other typing versions of the same donor
+        match(panel_id, DonorInput(donor.donor_id, donor.code, typing_id, donor.hla))
+        assert len(cache) <= 5

@@ -1,0 +1,141 @@
+"""A recipient's DSA as the scheduler last evaluated them: per exposure and donor, each DSA over time.
+
+Why stored evaluations and not an evaluation on request: evaluating stores the result and the
+change facts alerts are made of; a GET that evaluated without recording the facts would swallow
+alerts, and one that recorded them would send e-mails from a read. So the answer is what
+``evaluate_pending`` (``dsa-monitor scheduler``) stored, and ``pending`` says, from the store's
+watermark, whether a sample, typing or exposure of this recipient has arrived since: a trial system
+that needs the fresh result polls again after the next scheduler run (or runs it).
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+import marshmallow as ma
+
+from .. import store
+from ..evaluation import DonorEvaluation, current_evaluations
+from ..store import evaluations as stored
+from .routing import operation
+from .studies import visible_recipient
+
+# ---- schemas ---------------------------------------------------------------------------------
+
+
+class VisitResultSchema(ma.Schema):
+    """One serum of the exposure: its visit and day, and why it was left out, if it was."""
+
+    serum = ma.fields.String(required=True)
+    date = ma.fields.String(required=True, metadata={"format": "date"})
+    visit = ma.fields.String(required=True)
+    day = ma.fields.Integer(required=True, metadata={"description": "days after the exposure"})
+    sample_ids = ma.fields.List(ma.fields.Integer(), required=True)
+    excluded_reason = ma.fields.String(required=True, allow_none=True)
+    immunodominant_mfi = ma.fields.Float(required=True, allow_none=True)
+    sum_mfi = ma.fields.Float(required=True, allow_none=True)
+    notes = ma.fields.List(ma.fields.String(), required=True)
+
+
+class DSAStateSchema(ma.Schema):
+    """One DSA at one usable serum."""
+
+    serum = ma.fields.String(required=True)
+    date = ma.fields.String(required=True, metadata={"format": "date"})
+    visit = ma.fields.String(required=True)
+    sample_id = ma.fields.Integer(required=True, allow_none=True)
+    mfi = ma.fields.Float(required=True)
+    value_kind = ma.fields.String(required=True, allow_none=True)
+    positive = ma.fields.Boolean(required=True)
+    strength = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, metadata={"description": "preformed, de novo, ..."})
+    rising = ma.fields.Boolean(required=True)
+    consecutive = ma.fields.Integer(required=True)
+    previous_mfi = ma.fields.Float(required=True, allow_none=True)
+    assay_changed = ma.fields.Boolean(required=True)
+    beads = ma.fields.List(ma.fields.Dict(), required=True,
+                           metadata={"description": "the beads carrying the antigen, with MFI"})
+    warnings = ma.fields.List(ma.fields.String(), required=True)
+
+
+class DSASchema(ma.Schema):
+    """One donor-specific antibody: what it is against, and its state at each serum."""
+
+    antigen = ma.fields.String(required=True)
+    hla_class = ma.fields.String(required=True, allow_none=True)
+    level = ma.fields.String(required=True, allow_none=True)
+    chain = ma.fields.String(required=True, allow_none=True)
+    origin = ma.fields.String(required=True, allow_none=True,
+                              metadata={"description": "preformed, de novo, ..."})
+    states = ma.fields.List(ma.fields.Nested(DSAStateSchema), required=True)
+
+
+class DonorDSASchema(ma.Schema):
+    """One donor of one exposure, evaluated under the rules it names."""
+
+    evaluation_id = ma.fields.Integer(required=True)
+    exposure_id = ma.fields.Integer(required=True)
+    exposure_date = ma.fields.String(required=True, metadata={"format": "date"})
+    donor_id = ma.fields.Integer(required=True)
+    donor_code = ma.fields.String(required=True)
+    as_of = ma.fields.String(required=True, allow_none=True, metadata={"format": "date"})
+    reference_release = ma.fields.String(required=True)
+    rules = ma.fields.Dict(required=True, metadata={"description": "the rules used"})
+    baseline_serum = ma.fields.String(required=True, allow_none=True)
+    summary = ma.fields.Dict(required=True)
+    overdue = ma.fields.List(ma.fields.Dict(), required=True)
+    notes = ma.fields.List(ma.fields.String(), required=True)
+    visits = ma.fields.List(ma.fields.Nested(VisitResultSchema), required=True)
+    dsa = ma.fields.List(ma.fields.Nested(DSASchema), required=True)
+
+
+class RecipientDSASchema(ma.Schema):
+    recipient_id = ma.fields.Integer(required=True)
+    subject_code = ma.fields.String(required=True)
+    study = ma.fields.String(required=True)
+    pending = ma.fields.Boolean(required=True, metadata={
+        "description": "new samples, typings or exposures await the scheduler's next evaluation"})
+    evaluations = ma.fields.List(ma.fields.Nested(DonorDSASchema), required=True)
+
+
+# ---- views -----------------------------------------------------------------------------------
+
+
+def donor_dsa(evaluation: DonorEvaluation) -> dict[str, Any]:
+    """One donor evaluation in the API's shape: visits, and each DSA with its states in order."""
+    data = evaluation.to_dict()
+    data["visits"] = data.pop("points")
+    states = sorted(data.pop("states"), key=lambda s: (s["target"], s["position"]))
+    data["dsa"] = []
+    for target, group in groupby(states, key=lambda s: s["target"]):
+        history = list(group)
+        last = history[-1]
+        data["dsa"].append({
+            "antigen": target, "hla_class": last["hla_class"], "level": last["level"],
+            "chain": last["chain"],
+            "origin": next((s["origin"] for s in history if s["origin"]), None),
+            "states": history,
+        })
+    return data
+
+
+def is_pending(db, recipient_id: int) -> bool:
+    """Whether an input of this recipient is newer than what the scheduler last evaluated."""
+    newest = stored.newest_input_ids(db)
+    since = stored.read_watermark(db)
+    if since is not None and all(since[k] >= v for k, v in newest.items()):
+        return False
+    return recipient_id in stored.touched_recipients(db, since, newest)
+
+
+@operation("/recipients/<int:recipient_id>/dsa", "GET",
+           summary="The recipient's DSA per exposure and donor, as last evaluated",
+           permission="read", tag="dsa", responses={200: RecipientDSASchema}, errors=(404,))
+def get_recipient_dsa(recipient_id: int):
+    recipient = visible_recipient(recipient_id)
+    db = store.get_db()
+    evaluations = [donor_dsa(e) for e in current_evaluations(db, recipient_id)]
+    return {"recipient_id": recipient_id, "subject_code": recipient["subject_code"],
+            "study": recipient["study_code"], "pending": is_pending(db, recipient_id),
+            "evaluations": evaluations}, 200

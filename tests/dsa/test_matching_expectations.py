@@ -1,0 +1,99 @@
+"""Donor masks stay exactly what they were: stored DonorMatch outputs of random typings.
+
+``tests/data/dsa/match_expectations.json`` was written by ``make_match_expectations.py`` (same
+folder) with the per-bead implementation, before matching was rebuilt on cached panel serology;
+cases on IPD-IMGT/HLA 3.58.0 are stored as digests (no table derived from the release is kept).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+from reference_paths import IMGT_358, TEST_DATA, need_shared
+
+from dsa_monitor.dsa.donor import DonorHLA
+from dsa_monitor.dsa.matching import match_donor
+from dsa_monitor.dsa.panel_serology import _PANELS, MAX_PANELS, panel_serology
+from dsa_monitor.reference.service import embedded, load_release
+
+HERE = TEST_DATA / "dsa"
+CASES = json.loads((HERE / "match_expectations.json").read_text())
+_spec = importlib.util.spec_from_file_location("make_match_expectations",
+                                               HERE / "make_match_expectations.py")
+assert _spec is not None and _spec.loader is not None
+generator = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(generator)
+PANELS = {name: build() for name, build in generator.PANELS.items()
+          if name in ("small", "demo-I", "demo-II")}
+
+
+def panel(name):
+    if name not in PANELS:
+        PANELS[name] = generator.PANELS[name]()
+    return PANELS[name]
+
+
+def run(case, reference):
+    recipient = case["recipient"]
+    return generator.as_json(match_donor(
+        panel(case["panel"]), DonorHLA.from_names("D", case["donor"]), reference,
+        None if recipient is None else DonorHLA.from_names("R", recipient)))
+
+
+def test_embedded_cases_reproduced():
+    assert len(CASES["embedded"]) >= 100
+    reference = embedded()
+    wrong = [k for k, case in enumerate(CASES["embedded"]) if run(case, reference) != case["expected"]]
+    assert wrong == []
+
+
+def test_release_cases_reproduced():
+    reference = load_release(need_shared(IMGT_358))
+    cases = CASES.get("3.58.0")
+    if not cases:
+        pytest.skip("the fixture was written without ../shared: no 3.58.0 cases stored")
+    wrong = [k for k, case in enumerate(cases) if generator.digest(run(case, reference))
+             != case["digest"]]
+    assert wrong == []
+
+
+def test_cases_cover_the_rules():
+    """The stored cases exercise every level, self and shared beads, and every kind of note."""
+    bodies = [case["expected"] for case in CASES["embedded"]]
+    levels = {level for body in bodies for level in body["primary_level"] + body["alpha_level"]}
+    assert levels == {0, 1, 2, 3}
+    assert any(any(body["primary_self"]) for body in bodies)
+    assert any(any(body["shared"]) for body in bodies)
+    assert any(any(body["alpha_untyped"]) for body in bodies)
+    assert any(t and "implied by" in t for body in bodies for t in body["primary_target"])
+    notes = [note for body in bodies for note in body["notes"]]
+    for kind in ("null allele", "not expanded", "not typed"):
+        assert any(kind in note for note in notes), kind
+
+
+def test_panel_serology_cache_is_bounded_and_by_identity():
+    reference = embedded()
+    first = panel_serology(PANELS["small"], reference)
+    assert panel_serology(PANELS["small"], reference) is first
+    rebuilt = generator.PANELS["small"]()  # an equal panel, another object: its own entry
+    assert panel_serology(rebuilt, reference) is not first
+    for _ in range(MAX_PANELS + 5):
+        panel_serology(generator.PANELS["small"](), reference)
+    assert len(_PANELS) <= MAX_PANELS
+
+
+def test_entry_levels_cache_is_bounded_and_gives_the_same_answers():
+    reference = embedded()
+    fresh = generator.PANELS["small"]()
+    known = panel_serology(fresh, reference)
+    cases = [case for case in CASES["embedded"] if case["panel"] == "small"][:20]
+    known.MAX_ENTRIES = 4  # refilled again and again: answers must not change
+    for case in cases:
+        recipient = case["recipient"]
+        body = generator.as_json(match_donor(
+            fresh, DonorHLA.from_names("D", case["donor"]), reference,
+            None if recipient is None else DonorHLA.from_names("R", recipient)))
+        assert body == case["expected"]
+        assert len(known._entries) <= 4
