@@ -95,6 +95,13 @@ class NotFound(DSAMonitorError):
     code = "not_found"
 
 
+class Forbidden(DSAMonitorError):
+    """An authenticated caller (token or signed-in user) whose role does not allow the action."""
+
+    status = 403
+    code = "forbidden"
+
+
 class Conflict(DSAMonitorError):
     status = 409
     code = "conflict"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from ..errors import DSAMonitorError, NotFound
+from ..errors import DSAMonitorError, Forbidden, NotFound
 from ..store import get_db, tokens
 
 # Which roles may do what. "read" covers every GET of the API.
@@ -32,13 +32,6 @@ class Unauthenticated(DSAMonitorError):
 
     status = 401
     code = "unauthenticated"
-
-
-class Forbidden(DSAMonitorError):
-    """A valid token whose role does not allow the operation."""
-
-    status = 403
-    code = "forbidden"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,17 +23,10 @@ from urllib.parse import urlsplit
 from flask import g, redirect, request, session, url_for
 
 from ..api.auth import PERMISSIONS
-from ..errors import DSAMonitorError, NotFound
+from ..errors import DSAMonitorError, Forbidden, NotFound
 from ..store import get_db, users
 
 __all__ = ["PERMISSIONS", "WebUser", "check_study", "current_user", "signed_in"]
-
-
-class Forbidden(DSAMonitorError):
-    """A signed-in user whose role does not allow this page or action."""
-
-    status = 403
-    code = "forbidden"
 
 
 class CSRFFailure(DSAMonitorError):
