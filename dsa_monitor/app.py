@@ -7,7 +7,9 @@ import os
 
 from flask import Flask
 
-from . import config
+from . import api, config, store, web
+from .alerts.scheduler import scheduler
+from .reference import service as reference_service
 
 log = logging.getLogger(__name__)
 
@@ -24,19 +26,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
 
-    from .reference import service as reference_service
-
     reference_service.init_app(app)
-    from . import store
     store.init_app(app)
-    from . import api
-
     api.init_app(app)
-    from . import web
-
     web.init_app(app)
-    from .alerts.scheduler import scheduler
-
     scheduler.init_app(app)
 
     return app

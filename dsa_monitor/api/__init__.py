@@ -12,7 +12,8 @@ the request, dump the answer and generate ``GET /api/v1/openapi.json`` (``api/sp
 
 Modules: ``routing`` (blueprint, operation registry), ``auth`` (tokens, roles, study scope),
 ``errors`` (one error shape), ``schemas`` (shared fields), one module per resource (``studies``,
-``donors``, ``typings``, ``uploads``, ``meta``) holding its schemas and views, ``spec``.
+``donors``, ``typings``, ``uploads``, ``dsa``, ``events``, ``subscriptions``, ``meta``) holding its
+schemas and views, ``spec``.
 """
 
 from __future__ import annotations
