@@ -38,6 +38,14 @@ class UploadFormSchema(ma.Schema):
         metadata={"description": "the file's layout; detected when not given"},
     )
     manifest = _binary("CSV sample_id,draw_date (YYYY-MM-DD) for files without draw dates")
+    lot = ma.fields.String(
+        validate=ma.validate.Length(1, 100),
+        metadata={"description": "the bead lot, for xPONENT runs whose ProtocolName names none"},
+    )
+    encoding = ma.fields.String(
+        validate=ma.validate.Length(1, 40),
+        metadata={"description": "text encoding of a file that is not UTF-8, e.g. cp1252"},
+    )
 
 
 class UploadFieldsSchema(ma.Schema):
@@ -45,6 +53,8 @@ class UploadFieldsSchema(ma.Schema):
 
     format = ma.fields.String(validate=ma.validate.OneOf(sorted(FORMATS)))
     manifest = ma.fields.String()
+    lot = ma.fields.String(validate=ma.validate.Length(1, 100))
+    encoding = ma.fields.String(validate=ma.validate.Length(1, 40))
 
     class Meta:
         unknown = ma.EXCLUDE
@@ -137,7 +147,9 @@ def create_upload():
     config = current_app.config
     result = import_upload(
         store.get_db(), part.read(), file_name, user=caller.name, format=fields.get("format"),
-        manifest=_manifest(fields), options=ParseOptions(date_format=config.get("DATE_FORMAT")),
+        manifest=_manifest(fields),
+        options=ParseOptions(date_format=config.get("DATE_FORMAT"), lot=fields.get("lot"),
+                             encoding=fields.get("encoding")),
         max_bytes=int(config["MAX_UPLOAD_MB"]) * 1024 * 1024,
         qc_limits=config.get("QC_LIMITS"), study=caller.study_id,
     )

@@ -44,7 +44,11 @@ def upload_file():
                                      os.path.basename(manifest_part.filename))
         result = import_upload(
             db, part.read(), file_name, user=user.email, format=chosen, manifest=manifest,
-            options=ParseOptions(date_format=config.get("DATE_FORMAT")),
+            options=ParseOptions(
+                date_format=config.get("DATE_FORMAT"),
+                lot=request.form.get("lot", "").strip() or None,
+                encoding=request.form.get("encoding", "").strip() or None,
+            ),
             max_bytes=int(config["MAX_UPLOAD_MB"]) * 1024 * 1024,
             qc_limits=config.get("QC_LIMITS"), study=user.study_id,
         )

@@ -9,6 +9,7 @@ from reference_paths import TEST_DATA
 from dsa_monitor import store
 from dsa_monitor.api import PREFIX as API
 from dsa_monitor.app import create_app
+from dsa_monitor.sab.lots import read_catalogue
 from dsa_monitor.store import tokens
 
 TWO = TEST_DATA / "ingest" / "fusion_two_samples.csv"
@@ -157,3 +158,32 @@ def test_only_lab_and_admin_tokens_may_upload(client, world, token, db, role, st
 def test_an_upload_without_a_valid_token_is_a_401_and_not_recorded(client, world, db, headers):
     assert upload(client, headers, TWO.read_bytes()).status_code == 401
     assert store.list_uploads(db) == []
+
+
+def test_a_windows_export_is_read_with_the_encoding_named(client, lab, world, db):
+    lines = TWO.read_text().splitlines()
+    lines = [lines[0] + ';"Note"'] + [line + ';"Prüfung µ"' for line in lines[1:]]
+    data = "\r\n".join(lines).encode("cp1252")
+    refused = upload(client, lab, data, "windows.csv")
+    assert refused.status_code == 422
+    assert "not valid utf-8 text: byte 0xFC" in refused.get_json()["error"]["message"]
+    unknown = upload(client, lab, data, "windows.csv", encoding="klingon")
+    assert unknown.status_code == 422
+    assert "unknown text encoding 'klingon'" in unknown.get_json()["error"]["message"]
+    stored = upload(client, lab, data, "windows.csv", encoding="cp1252")
+    assert stored.status_code == 201, stored.get_json()
+    sample_id = stored.get_json()["samples"][0]["sample_id"]
+    assert store.list_bead_results(db, sample_id)[0]["extra"] == {"Note": "Prüfung µ"}
+
+
+def test_the_lot_named_reads_an_xponent_run_that_names_none(client, lab, world, db):
+    sheet = TEST_DATA / "lots" / "LS2A01_lot099.csv"
+    run = (TEST_DATA / "xponent" / "ls2_run.csv").read_bytes()
+    store.register_catalogue(db, read_catalogue(sheet.read_bytes(), sheet.name), "lab")
+    without = upload(client, lab, run, "ls2_run.csv")
+    assert without.status_code == 422
+    assert "no catalogue registered for lot" in without.get_json()["error"]["message"]
+    named = upload(client, lab, run, "ls2_run.csv", lot="LS2A01NC99_099_00")
+    # Read with the lot's catalogue; placed by sample name, which names no recipient here.
+    assert named.status_code == 422
+    assert "R-7 (sample name; the file has no patient ID)" in named.get_json()["error"]["message"]

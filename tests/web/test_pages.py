@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from email.utils import parsedate_to_datetime
 
@@ -272,3 +273,23 @@ def test_the_session_cookie_is_secure_when_the_service_is_served_over_https(tmp_
                       "REFERENCE_DIR": str(tmp_path / "reference"),
                       "BASE_URL": "https://dsa.example.org"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_the_encoding_named_on_the_form_reads_a_windows_export(signed_in, world, csrf_of):
+    text = (WEB_DATA / GOOD).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    lines = [lines[0] + ';"Note"'] + [line + ';"Prüfung"' for line in lines[1:]]
+    data = "\r\n".join(lines).encode("cp1252")
+    client = signed_in("lab")
+
+    def send(**fields):
+        token = csrf_of(client.get("/uploads").text)
+        return client.post("/uploads", data={"csrf_token": token,
+                                             "file": (io.BytesIO(data), "windows.csv"), **fields},
+                           content_type="multipart/form-data")
+
+    refused = send()
+    assert refused.status_code == 422 and "not valid utf-8 text" in refused.text
+    stored = send(encoding="cp1252")
+    assert stored.status_code == 201, stored.text
+    assert cells(stored.text, "W26-105")[0] == "MSC-SLE LUP-05"
