@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from reference_paths import (  # noqa: F401  (re-exported for older imports)
     HLA_REFERENCE,
@@ -11,6 +13,7 @@ from reference_paths import (  # noqa: F401  (re-exported for older imports)
     TEST_DATA,
     need_shared,
 )
+from werkzeug.serving import make_server
 
 from dsa_monitor.app import create_app
 
@@ -32,3 +35,14 @@ def app(tmp_path, monkeypatch):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a free port of 127.0.0.1, served from a thread for the test's length: its URL."""
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    thread.join(timeout=5)

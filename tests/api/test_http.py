@@ -1,24 +1,17 @@
 """The API over real HTTP on 127.0.0.1: what a curl user sees, headers included."""
 
 import json
-import threading
 import urllib.error
 import urllib.request
 
 import pytest
-from werkzeug.serving import make_server
 
 from dsa_monitor.api import PREFIX as API
 
 
 @pytest.fixture
-def base_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.port}{API}"
-    server.shutdown()
-    thread.join(timeout=5)
+def base_url(live_server):
+    return f"{live_server}{API}"
 
 
 def fetch(url, headers=None, body=None, method=None):

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from dsa_monitor import store
 from dsa_monitor.demo.seed import store_trial
@@ -34,14 +32,8 @@ if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
 
 
 @pytest.fixture
-def server(app):
-    """The app on a free port of 127.0.0.1, served from a thread for the test's length."""
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join(timeout=5)
+def server(live_server):
+    return live_server
 
 
 @pytest.fixture
