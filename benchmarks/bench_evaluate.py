@@ -38,9 +38,10 @@ from dsa_monitor.dsa.calls import (
 )
 from dsa_monitor.dsa.positivity import cutoff_vector
 from dsa_monitor.dsa.rules import DEFAULT_RULES
+from dsa_monitor.dsa.visits import schedule_rules
 from dsa_monitor.evaluation import evaluate_pending
 from dsa_monitor.evaluation.engine import match_with_cache, prepare, screen_batch
-from dsa_monitor.evaluation.inputs import load_batch, rules_for_study
+from dsa_monitor.evaluation.inputs import load_batch
 from dsa_monitor.evaluation.service import BATCH
 from dsa_monitor.hla.typing import HLATyping
 from dsa_monitor.ingest import import_upload
@@ -219,7 +220,7 @@ def plain_end_to_end(db, reference, ids: list[int]) -> tuple[float, float, float
         started = time.perf_counter()
         plain_batch = []
         for item in loaded.inputs:
-            rules = rules_for_study(DEFAULT_RULES, item.visit_schedule)
+            rules = schedule_rules(DEFAULT_RULES, item.visit_schedule)
             prepare(item, rules)
             info = {}
             for exposure in item.exposures:
@@ -244,7 +245,7 @@ def calling_stage(db, reference, ids: list[int]) -> dict:
     started = time.perf_counter()
     loaded = load_batch(db, ids)
     load_s = time.perf_counter() - started
-    batch = [(i, rules_for_study(DEFAULT_RULES, i.visit_schedule), match_with_cache(i, reference))
+    batch = [(i, schedule_rules(DEFAULT_RULES, i.visit_schedule), match_with_cache(i, reference))
              for i in loaded.inputs]
     started = time.perf_counter()
     for item, rules, match in batch:  # donor masks, computed once (shared by both ways)

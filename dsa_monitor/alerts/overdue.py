@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
-from typing import Any
 
 from sqlite_utils import Database
 
 from .. import store
-from ..dsa.rules import DEFAULT_RULES, Rules, VisitSpec
-from ..dsa.visits import SampleRef, assign_visits, overdue_visits
+from ..dsa.rules import DEFAULT_RULES
+from ..dsa.visits import SampleRef, assign_visits, overdue_visits, schedule_rules
 from ..errors import DSAMonitorError
 from ..store import events as stored
 from .events import OVERDUE_VISIT, EventFact
@@ -26,27 +24,6 @@ log = logging.getLogger(__name__)
 MAX_FOLLOW_UP_DAYS = 3660
 
 
-def rules_for_schedule(schedule: Sequence[Any]) -> Rules:
-    """The visit windows of a study's stored schedule (as the API or a protocol gives it).
-
-    Accepted items: ``{"name", "day", "window_days"}``, ``{"name", "day", "before", "after"}``,
-    or a bare day number (named ``D<day>``, ±14 days). An empty schedule: the default visits.
-    """
-    if not schedule:
-        return DEFAULT_RULES
-    visits = []
-    for item in schedule:
-        if isinstance(item, int | float) and not isinstance(item, bool):
-            visits.append(VisitSpec(f"D{int(item)}", int(item)))
-        elif isinstance(item, dict) and "day" in item:
-            window = item.get("window_days", 14)
-            visits.append(VisitSpec(str(item.get("name") or f"D{item['day']}"), int(item["day"]),
-                                    int(item.get("before", window)), int(item.get("after", window))))
-        else:
-            raise DSAMonitorError(f"visit schedule item {item!r} has no day")
-    return DEFAULT_RULES.with_changes(visits=tuple(visits))
-
-
 def overdue_visit_facts(db: Database, *, today: dt.date, max_age_days: int) -> list[EventFact]:
     """Facts for the visits whose window closed in the last ``max_age_days`` without a sample."""
     horizon = today - dt.timedelta(days=max_age_days + MAX_FOLLOW_UP_DAYS)
@@ -55,7 +32,7 @@ def overdue_visit_facts(db: Database, *, today: dt.date, max_age_days: int) -> l
     samples_of: dict[int, list[SampleRef]] = {}
     for index, exposure in enumerate(exposures):
         try:
-            rules = rules_for_schedule(exposure["visit_schedule"])
+            rules = schedule_rules(DEFAULT_RULES, exposure["visit_schedule"])
         except DSAMonitorError as error:
             log.warning("study %s: visit schedule not usable (%s); overdue visits not checked",
                         exposure["study_id"], error)

@@ -9,12 +9,47 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from .rules import Rules
+from .rules import InvalidRules, Rules, VisitSpec
 
 BASELINE = "baseline"
 UNSCHEDULED = "unscheduled"
 PRE_EXPOSURE = "pre-exposure"  # before the exposure but not the baseline (older, or out of window)
+
+
+DEFAULT_WINDOW_DAYS = 14
+
+
+def schedule_rules(rules: Rules, schedule: Any) -> Rules:
+    """The rules with a study's stored visit schedule; the one reading of a schedule for every job.
+
+    A schedule is a list of visits, or ``{"visits": [...], "baseline_window_days": n}``. A visit is
+    ``{"name", "day", "window_days"}``, ``{"name", "day", "before", "after"}``, or a bare day number
+    (named ``D<day>``); windows default to ±14 days. An empty schedule keeps ``rules``' visits.
+    """
+    if not schedule:
+        return rules
+    changes: dict[str, Any] = {}
+    visits = schedule.get("visits") if isinstance(schedule, dict) else schedule
+    if isinstance(schedule, dict) and "baseline_window_days" in schedule:
+        changes["baseline_window_days"] = int(schedule["baseline_window_days"])
+    if visits:
+        changes["visits"] = tuple(_visit(item) for item in visits)
+    return rules.with_changes(**changes) if changes else rules
+
+
+def _visit(item: Any) -> VisitSpec:
+    if isinstance(item, int | float) and not isinstance(item, bool):
+        return VisitSpec(f"D{int(item)}", int(item))
+    if not isinstance(item, dict) or "day" not in item:
+        raise InvalidRules(f"visit schedule item {item!r} has no day")
+    try:
+        window = int(item.get("window_days", DEFAULT_WINDOW_DAYS))
+        return VisitSpec(str(item.get("name") or f"D{int(item['day'])}"), int(item["day"]),
+                         int(item.get("before", window)), int(item.get("after", window)))
+    except (TypeError, ValueError) as error:
+        raise InvalidRules(f"visit schedule item {item!r} not usable: {error}") from error
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,6 @@ from sqlite_utils import Database
 
 from ..dsa.donor import DonorHLA
 from ..dsa.matching import BeadPanel
-from ..dsa.rules import InvalidRules, Rules, VisitSpec
 from ..hla.typing import HLATyping
 from ..store import evaluations as stored
 from ..store.mfi import VALUE_KINDS
@@ -69,30 +68,6 @@ class RecipientInputs:
     exposures: list[ExposureInput]
     runs: list[Run]
     panels: dict[int, BeadPanel] = field(default_factory=dict)
-
-
-def rules_for_study(rules: Rules, schedule: Any) -> Rules:
-    """The rules with a study's visit schedule: ``[{"name", "day", "window_days"}]`` (or
-    ``before``/``after`` days), or ``{"visits": [...], "baseline_window_days": n}``."""
-    if not schedule:
-        return rules
-    changes: dict[str, Any] = {}
-    visits = schedule.get("visits") if isinstance(schedule, dict) else schedule
-    if isinstance(schedule, dict) and "baseline_window_days" in schedule:
-        changes["baseline_window_days"] = int(schedule["baseline_window_days"])
-    if visits:
-        try:
-            changes["visits"] = tuple(
-                VisitSpec(
-                    str(v["name"]), int(v["day"]),
-                    int(v.get("before", v.get("window_days", 14))),
-                    int(v.get("after", v.get("window_days", 14))),
-                )
-                for v in visits
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            raise InvalidRules(f"study visit schedule not usable: {error!r}") from error
-    return rules.with_changes(**changes) if changes else rules
 
 
 @lru_cache(maxsize=64)

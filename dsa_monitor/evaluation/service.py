@@ -17,12 +17,13 @@ from sqlite_utils import Database
 
 from ..dsa.matching import DonorMatch, SerologyReference
 from ..dsa.rules import DEFAULT_RULES, Rules
+from ..dsa.visits import schedule_rules
 from ..errors import NotFound
 from ..store import evaluations as stored
 from ..store.connection import write_transaction
 from .changes import ChangeFact, changes, facts_of
 from .engine import MatchFn, evaluate_donor, match_with_cache, screen_batch
-from .inputs import RecipientInputs, load_batch, rules_for_study
+from .inputs import RecipientInputs, load_batch
 from .model import DonorEvaluation, PointResult, RecipientEvaluation, StateResult
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def evaluate_recipients(
         with write_transaction(db):
             loaded = load_batch(db, ids[start:start + BATCH], panels=panels)
             batch = [
-                (inputs, rules_for_study(rules, inputs.visit_schedule),
+                (inputs, schedule_rules(rules, inputs.visit_schedule),
                  match_with_cache(inputs, reference, cache))
                 for inputs in loaded.inputs
             ]
@@ -220,6 +221,6 @@ def current_evaluations(
     if rules is not None:
         head = stored.recipient_heads(db, [recipient_id]).get(recipient_id)
         schedule = head["visit_schedule"] if head else None
-        version = rules_for_study(rules, schedule).version
+        version = schedule_rules(rules, schedule).version
     return [stored_evaluation(db, head["id"])
             for head in stored.current_evaluations(db, recipient_id, version)]

@@ -13,9 +13,8 @@ from sqlite_utils import Database
 
 from .. import store
 from ..dsa.rules import DEFAULT_RULES
-from ..dsa.visits import SampleRef, assign_visits
+from ..dsa.visits import SampleRef, assign_visits, schedule_rules
 from ..errors import DSAMonitorError
-from ..evaluation.inputs import rules_for_study
 
 
 def visit_labels(db: Database, recipient_id: int) -> dict[int, str]:
@@ -27,7 +26,7 @@ def visit_labels(db: Database, recipient_id: int) -> dict[int, str]:
         return {s["id"]: "" for s in samples}
     try:
         schedule = store.get_study(db, recipient["study_id"])["visit_schedule"]
-        rules = rules_for_study(DEFAULT_RULES, schedule)
+        rules = schedule_rules(DEFAULT_RULES, schedule)
     except DSAMonitorError:
         return {s["id"]: "" for s in samples}
     # One serum may be run on several panels (class I and class II): it is one sample of a visit.

@@ -5,9 +5,7 @@ from reference_paths import TEST_DATA
 
 from dsa_monitor import store
 from dsa_monitor.alerts import run_once, subscribe
-from dsa_monitor.alerts.overdue import overdue_visit_facts, rules_for_schedule
-from dsa_monitor.dsa.rules import DEFAULT_VISITS, VisitSpec
-from dsa_monitor.errors import DSAMonitorError
+from dsa_monitor.alerts.overdue import overdue_visit_facts
 from dsa_monitor.ingest import import_upload
 from dsa_monitor.store import events as stored_events
 
@@ -48,21 +46,6 @@ def test_samples_that_pass_qc_make_no_event_and_move_the_watermark(world):
     upload(world, PC_FAILED)
     assert run_once(world.app, wait=1)["qc"] == "samples 3..3: 1 QC-failure event(s)"
     assert run_once(world.app, wait=1)["qc"] == "no new samples"
-
-
-@pytest.mark.parametrize(("schedule", "expected"), [
-    ([], DEFAULT_VISITS),
-    ([30, 100], (VisitSpec("D30", 30), VisitSpec("D100", 100))),
-    ([{"name": "M1", "day": 30, "window_days": 7}], (VisitSpec("M1", 30, 7, 7),)),
-    ([{"name": "W2", "day": 14, "before": 2, "after": 5}], (VisitSpec("W2", 14, 2, 5),)),
-])
-def test_a_study_schedule_gives_the_visit_windows(schedule, expected):
-    assert rules_for_schedule(schedule).visits == expected
-
-
-def test_a_schedule_item_without_a_day_is_refused():
-    with pytest.raises(DSAMonitorError, match="has no day"):
-        rules_for_schedule([{"name": "M1"}])
 
 
 SCHEDULE = [{"name": "M1", "day": 30, "window_days": 7},

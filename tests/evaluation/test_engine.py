@@ -8,8 +8,9 @@ from dsa_monitor import store
 from dsa_monitor.demo.seed import store_trial
 from dsa_monitor.demo.trial import build_trial
 from dsa_monitor.dsa.rules import DEFAULT_RULES, Rules
+from dsa_monitor.dsa.visits import schedule_rules
 from dsa_monitor.evaluation.engine import evaluate_donor, match_with_cache, screen_batch
-from dsa_monitor.evaluation.inputs import load_batch, rules_for_study
+from dsa_monitor.evaluation.inputs import load_batch
 from dsa_monitor.reference.service import embedded
 
 
@@ -36,7 +37,7 @@ def test_batch_screen_agrees_with_each_donor_evaluated_alone(trial_inputs, rules
     trial, ids, loaded = trial_inputs
     inputs = loaded.inputs
     reference = embedded()
-    batch = [(i, rules_for_study(rules, i.visit_schedule), match_with_cache(i, reference))
+    batch = [(i, schedule_rules(rules, i.visit_schedule), match_with_cache(i, reference))
              for i in inputs]
     flagged = screen_batch(batch, loaded.stacks)
     subjects = {i.recipient_id: i.subject_code for i in inputs}
