@@ -15,13 +15,13 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from ..errors import DSAMonitorError, FileFormatError, UnknownPatient, UploadTooLarge
+from ..errors import DSAMonitorError, FileFormatError, UploadTooLarge
 from ..sab.model import ParsedFile, ParseOptions, SampleResult
 from ..store import audit, uploads
 from ..store.catalogues import catalogue_registry
 from ..store.connection import write_transaction
 from ..store.schema import SERUM_TREATMENTS
-from ..store.studies import find_recipients
+from .placement import place_samples
 from .result import StoredSample, UploadResult
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def _store(
     if not parsed.samples:
         raise FileFormatError("the file holds no samples", file=attempt["file_name"])
     warnings = list(parsed.warnings)
-    recipients = _place(db, parsed, study, warnings)
+    recipients = place_samples(db, parsed, study, warnings)
     identities = _identities(parsed, serum_treatment)
     previous = uploads.current_samples(db, identities)
     unused = sorted(set(manifest) - {s.sample_id for s in parsed.samples})
@@ -239,58 +239,6 @@ def _store(
         details={"samples": len(result.samples), "superseded": result.superseded},
     )
     return result
-
-
-def _patient_key(sample: SampleResult) -> tuple[str, bool]:
-    """The ID a sample is placed by, and whether it is the sample name standing in for a patient ID.
-
-    Raw instrument exports (xPONENT) have no patient column: the sample name the lab typed on the
-    plate is then looked up among the lab IDs, and the result says so.
-    """
-    pid = (sample.patient_id or "").strip()
-    if pid:
-        return pid, False
-    return (sample.sample_id or "").strip(), True
-
-
-def _place(
-    db: Database, parsed: ParsedFile, study: int | str | None, warnings: list[str]
-) -> list[int]:
-    """Each sample's recipient, by the lab's patient ID or subject code; unknown ones are listed."""
-    keys = [_patient_key(sample) for sample in parsed.samples]
-    candidates = find_recipients(db, {key for key, _ in keys if key}, study)
-    placed: list[int] = []
-    unknown: list[str] = []
-    ambiguous: list[str] = []
-    for sample, (pid, by_sample_name) in zip(parsed.samples, keys, strict=True):
-        matches = candidates.get(pid, set())
-        if len(matches) == 1:
-            placed.append(next(iter(matches)))
-            if by_sample_name:
-                warnings.append(
-                    f"sample {sample.sample_id}: the file gives no patient ID; placed by its sample "
-                    "name, which is a recipient's lab ID"
-                )
-        elif not pid:
-            unknown.append(f"(no patient ID: sample {sample.sample_id})")
-        elif matches:
-            ambiguous.append(pid)
-        else:
-            unknown.append(pid if not by_sample_name else f"{pid} (sample name; the file has no patient ID)")
-    if unknown or ambiguous:
-        unknown, ambiguous = sorted(set(unknown)), sorted(set(ambiguous))
-        parts = []
-        if unknown:
-            parts.append(f"unknown patient IDs: {', '.join(unknown)}")
-        if ambiguous:
-            parts.append(f"patient IDs matching several recipients: {', '.join(ambiguous)}")
-        raise UnknownPatient(
-            f"{parsed.file_name}: {'; '.join(parts)} (register them as a recipient's lab ID first)",
-            file=parsed.file_name,
-            unknown=unknown or None,
-            ambiguous=ambiguous or None,
-        )
-    return placed
 
 
 def _identities(parsed: ParsedFile, serum_treatment: str) -> list[uploads.SampleIdentity]:
