@@ -7,8 +7,9 @@ the recipient, whose shared antigens make a bead "self".
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import InvalidHLAName
 from ..hla.loci import antigen_locus
@@ -67,6 +68,18 @@ class DonorHLA:
             for entry in copies
         ]
         groups.extend((str(e), [e]) for e in typing.public_epitopes)
+        return cls._build(donor_id, groups)
+
+    @classmethod
+    def from_stored(cls, donor_id: str, data: Mapping[str, Any]) -> DonorHLA:
+        """From a stored ``HLATyping.to_dict()``: its entries as validated when stored, without
+        reading the GL String again (an evaluation loads thousands of typings at once)."""
+        groups: list[tuple[str, list[HLAName]]] = [
+            ("/".join(entry["names"]), [parse_name(name) for name in entry["names"]])
+            for entries in (data.get("loci") or {}).values()
+            for entry in entries
+        ]
+        groups.extend((name, [parse_name(name)]) for name in data.get("public_epitopes") or ())
         return cls._build(donor_id, groups)
 
     @classmethod

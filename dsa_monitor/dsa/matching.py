@@ -28,6 +28,7 @@ from .panel_serology import (  # noqa: F401  (re-exported: where callers have fo
     ANTIGEN,
     NONE,
     POSSIBLE,
+    PanelSerology,
     SerologyAssignmentLike,
     SerologyLevels,
     SerologyReference,
@@ -181,21 +182,7 @@ def match_donor(
     p_target, a_target = p_level > NONE, a_level > NONE
     shared = (p_target & (p_recipient > NONE) & (p_recipient < p_level)) | (
         a_target & (a_recipient > NONE) & (a_recipient < a_level))
-    notes = donor.notes + tuple(f"{text}: null allele, not a DSA target" for text in nulls)
-    # DRB3/4/5 are absent from some haplotypes: with DRB1 typed, their absence is an answer.
-    untyped = [
-        locus for locus in known.panel_loci
-        if locus not in typed and not (locus in DR_SUPERTYPIC and "DRB1" in typed)
-    ]
-    if known.unknown_chains or donor_unknown or recipient_unknown:
-        notes += tuple(f"{why}; matched at allele level only"
-                       for why in known.unknown_notes(donor, recipient))
-    notes += tuple(
-        f"donor {locus} not typed: "
-        + ("reactivity to this chain is undecidable" if locus in ALPHA_LOCI
-           else "no DSA can be called on its beads")
-        for locus in untyped
-    )
+    notes = _notes(known, donor, recipient, nulls, donor_unknown or recipient_unknown)
     alpha_untyped = np.zeros(len(panel), dtype=np.bool_)
     for locus, beads in known.alpha_masks.items():
         if locus not in typed:
@@ -215,4 +202,32 @@ def match_donor(
         epitope=known.epitope,
         release=str(getattr(reference, "release", "unknown")),
         notes=notes,
+    )
+
+
+def donor_notes(panel: BeadPanel, donor: DonorHLA, reference: SerologyReference) -> tuple[str, ...]:
+    """What ``match_donor(panel, donor, reference).notes`` says, without the masks: for the donors
+    the screen clears, whose beads are never called."""
+    known = panel_serology(panel, reference)
+    unknown, nulls = known.entry_flags(donor)
+    return _notes(known, donor, None, nulls, unknown)
+
+
+def _notes(known: PanelSerology, donor: DonorHLA, recipient: DonorHLA | None,
+           nulls: list[str], unknown: bool) -> tuple[str, ...]:
+    typed = {entry.locus for entry in donor.entries}
+    notes = donor.notes + tuple(f"{text}: null allele, not a DSA target" for text in nulls)
+    if known.unknown_chains or unknown:
+        notes += tuple(f"{why}; matched at allele level only"
+                       for why in known.unknown_notes(donor, recipient))
+    # DRB3/4/5 are absent from some haplotypes: with DRB1 typed, their absence is an answer.
+    untyped = [
+        locus for locus in known.panel_loci
+        if locus not in typed and not (locus in DR_SUPERTYPIC and "DRB1" in typed)
+    ]
+    return notes + tuple(
+        f"donor {locus} not typed: "
+        + ("reactivity to this chain is undecidable" if locus in ALPHA_LOCI
+           else "no DSA can be called on its beads")
+        for locus in untyped
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -216,8 +217,49 @@ class PanelSerology:
                     best[c] = POSSIBLE
                     texts[c] = (f"DR{DR_SUPERTYPIC[locus]} (implied by {implied[locus]}; "
                                 f"{locus} untyped)")
-        nulls = [entry.text for entry, (_, _, null) in zip(entries, found, strict=True) if null]
-        return best, texts, any(unknown for _, unknown, _ in found), nulls
+        unknown, nulls = self.entry_flags(person)
+        return best, texts, unknown, nulls
+
+    def entry_flags(self, person: DonorHLA) -> tuple[bool, list[str]]:
+        """Whether an allele of the typing is unknown to the reference; the entries naming a
+        null allele (both from the cached entry levels)."""
+        found = [self.entry_levels(entry) for entry in person.entries]
+        nulls = [entry.text for entry, (_, _, null) in zip(person.entries, found, strict=True)
+                 if null]
+        return any(unknown for _, unknown, _ in found), nulls
+
+    def carried(self, people: Sequence[DonorHLA]) -> npt.NDArray[np.bool_]:
+        """(people × beads): beads with a chain a person's typing matches at any level, DRB3/4/5
+        implied by DRB1 included: ``best`` for many donors at once (the screen's question), as
+        matrix products over their distinct typed entries."""
+        columns: dict[tuple[str, tuple[Candidate, ...]], int] = {}
+        typed_entries: list[TypingEntry] = []
+        rows, cols = [], []
+        for row, person in enumerate(people):
+            for entry in person.entries:
+                key = (entry.locus, entry.candidates)
+                if key not in columns:
+                    columns[key] = len(typed_entries)
+                    typed_entries.append(entry)
+                rows.append(row)
+                cols.append(columns[key])
+        best = np.zeros((len(people), len(self._none)), dtype=np.bool_)
+        if typed_entries:
+            incidence = np.zeros((len(people), len(typed_entries)), dtype=np.float32)
+            incidence[rows, cols] = 1.0
+            levels = np.stack([self.entry_levels(e)[0] for e in typed_entries]) > NONE
+            best = incidence @ levels.astype(np.float32) > 0
+            if self.supertypic:
+                loci = sorted(DR_SUPERTYPIC)
+                is_locus = np.array([[e.locus == locus for locus in loci] for e in typed_entries],
+                                    dtype=np.float32)
+                implies = np.array([[locus in _implied_by(e) for locus in loci]
+                                    for e in typed_entries], dtype=np.float32)
+                implied = (incidence @ implies > 0) & ~(incidence @ is_locus > 0)
+                for c, locus in self.supertypic:
+                    best[:, c] |= implied[:, loci.index(locus)]
+        best[:, -1] = False  # the "no chain" slot
+        return best[:, self.primary] | best[:, self.alpha]
 
     def unknown_notes(self, donor: DonorHLA, recipient: DonorHLA | None) -> list[str]:
         """Why the reference gave no serology, per allele, in the order matching meets them."""
@@ -278,6 +320,10 @@ _SUPERTYPIC_OF_GROUP = {
     **dict.fromkeys(("3", "17", "18", "5", "11", "12", "6", "13", "14"), "DRB3"),
     **dict.fromkeys(("4", "7", "9"), "DRB4"),
 }
+
+
+def _implied_by(entry: TypingEntry) -> dict[str, str]:
+    return implied_supertypics(DonorHLA("", (entry,)))
 
 
 def implied_supertypic(person: DonorHLA, locus: str) -> str | None:

@@ -125,9 +125,17 @@ def strength_category(
 
 
 def category_of(mfi: float, rules: Rules, cutoff: float | None = None) -> int:
-    """The category of one MFI value (timeline use), by the same bands as ``strength_category``."""
-    limit = rules.cutoff if cutoff is None else cutoff
-    value = np.float32(mfi)
-    matrix = np.array([[value]], dtype=np.float32)
-    cutoffs = np.array([limit], dtype=np.float32)
-    return int(strength_category(matrix, cutoffs, matrix >= cutoffs, rules)[0, 0])
+    """The category of one MFI value (timeline use), by the same bands as ``strength_category``:
+    the same float32 comparisons, in plain Python (called once per DSA per serum)."""
+    band_low, limit, moderate, strong = _scalar_bands(rules, rules.cutoff if cutoff is None else cutoff)
+    value = float(np.float32(mfi))
+    category = (value >= band_low) + (value >= limit) + (value >= moderate) + (value >= strong)
+    return max(category, WEAK) if value >= limit else min(category, EQUIVOCAL)
+
+
+@lru_cache(maxsize=256)
+def _scalar_bands(rules: Rules, cutoff: float) -> tuple[float, float, float, float]:
+    """The bands rounded to float32 as the matrix comparisons see them."""
+    low = cutoff if rules.weak_band_low is None else rules.weak_band_low
+    return tuple(float(np.float32(x)) for x in (low, cutoff, rules.moderate_from,
+                                                 rules.strong_from))  # type: ignore[return-value]

@@ -129,7 +129,8 @@ class Rules:
         return body
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True)
+        """The document as text, made once per distinct rules (stored with every evaluation)."""
+        return _json_of(self)
 
     @property
     def version(self) -> str:
@@ -172,6 +173,11 @@ class Rules:
             if isinstance(changes.get(key), dict):
                 changes[key] = tuple(sorted(changes[key].items()))
         return replace(self, **changes)
+
+
+@lru_cache(maxsize=256)
+def _json_of(rules: Rules) -> str:
+    return json.dumps(rules.to_dict(), sort_keys=True)
 
 
 @lru_cache(maxsize=256)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .rules import InvalidRules, Rules, VisitSpec
@@ -94,9 +95,11 @@ class OverdueVisit:
     reason: str  # "no sample" or "only QC-failed samples"
 
 
-def visit_windows(exposure: dt.date, rules: Rules) -> list[VisitWindow]:
-    """The dated windows of the rules' visit schedule for an exposure on ``exposure``."""
-    return [
+@lru_cache(maxsize=4096)
+def visit_windows(exposure: dt.date, rules: Rules) -> tuple[VisitWindow, ...]:
+    """The dated windows of the rules' visit schedule for an exposure on ``exposure`` (made once
+    per date and rules: a cohort's infusions share their days)."""
+    return tuple(
         VisitWindow(
             spec.name,
             exposure + dt.timedelta(days=spec.day),
@@ -104,7 +107,7 @@ def visit_windows(exposure: dt.date, rules: Rules) -> list[VisitWindow]:
             exposure + dt.timedelta(days=spec.day + spec.after),
         )
         for spec in rules.visits
-    ]
+    )
 
 
 def _is_pre_exposure(sample: SampleRef, exposure: dt.date, rules: Rules) -> bool:

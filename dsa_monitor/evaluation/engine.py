@@ -17,7 +17,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..dsa.calls import DSACall, PanelEvaluation, evaluate
-from ..dsa.matching import DonorMatch, SerologyReference, match_donor
+from ..dsa.donor import DonorHLA
+from ..dsa.matching import DonorMatch, SerologyReference, donor_notes, match_donor
+from ..dsa.panel_serology import panel_serology
 from ..dsa.positivity import cutoff_vector, positive_mask
 from ..dsa.rules import Rules
 from ..dsa.timeline import (
@@ -94,22 +96,23 @@ def screen_positive(group: _Group, match: DonorMatch, rules: Rules) -> bool:
 def screen_batch(
     batch: Sequence[tuple[RecipientInputs, Rules, MatchFn]],
     stacks: Mapping[int, PanelStack],
+    reference: SerologyReference,
 ) -> set[tuple[int, int, int]]:
     """(recipient, exposure, donor) of every donor with a positive bead it carries in any usable
-    run of the batch: a few numpy operations per panel over all runs at once (no loop per run).
-    The other donors have no DSA: their sera need no per-sample calls."""
+    run of the batch: a few numpy operations per panel over all runs and donors at once (no loop
+    per run or per bead). The other donors have no DSA: their sera need no per-sample calls."""
     pairs: list[tuple[int, int, int]] = []
-    pair_of: list[tuple[MatchFn, DonorInput]] = []
+    pair_of: list[DonorHLA] = []
     slots: dict[int, list[int]] = {}  # recipient -> its pair numbers
     by_version: dict[str, tuple[Rules, list[int]]] = {}
-    for inputs, rules, match in batch:
+    for inputs, rules, _ in batch:
         by_version.setdefault(rules.version, (rules, []))[1].append(inputs.recipient_id)
         for exposure in inputs.exposures:
             for donor in exposure.donors:
                 if donor.hla is not None:
                     slots.setdefault(inputs.recipient_id, []).append(len(pairs))
                     pairs.append((inputs.recipient_id, exposure.exposure_id, donor.donor_id))
-                    pair_of.append((match, donor))
+                    pair_of.append(donor.hla)
     if not pairs or not batch:
         return set()
     recipients = np.array(sorted(slots), dtype=np.int64)
@@ -120,9 +123,7 @@ def screen_batch(
     flagged: set[tuple[int, int, int]] = set()
     for panel_id, stack in stacks.items():
         panel = panels[panel_id]
-        alone = [match(panel_id, donor, False) for match, donor in pair_of]
-        masks = (np.vstack([m.primary_level for m in alone]) > 0) | (
-            np.vstack([m.alpha_level for m in alone]) > 0)
+        masks = panel_serology(panel, reference).carried(pair_of)
         at = np.searchsorted(recipients, stack.recipient_ids).clip(0, len(recipients) - 1)
         known = recipients[at] == stack.recipient_ids
         for rules, members in by_version.values():
@@ -165,13 +166,14 @@ def evaluate_donor(
         notes.append(f"donor {donor.code} is not typed: no DSA can be called")
     if inputs.hla is None:
         notes.append("recipient not typed: antigens shared with the donor cannot be told from self")
-    alone = {g.panel_id: match(g.panel_id, donor, False) for g in groups} if donor.hla else {}
-    for found in alone.values():
-        notes.extend(n for n in found.notes if n not in notes)
-    if flagged is None:
-        flagged = any(screen_positive(g, alone[g.panel_id], rules) for g in groups)
-    full = bool(alone) and flagged
-    matches = {panel_id: match(panel_id, donor) for panel_id in alone} if full else {}
+    if flagged is None and donor.hla is not None:
+        flagged = any(screen_positive(g, match(g.panel_id, donor, False), rules) for g in groups)
+    full = donor.hla is not None and bool(groups) and bool(flagged)
+    matches = {g.panel_id: match(g.panel_id, donor) for g in groups} if full else {}
+    if donor.hla is not None:  # what the donor's typing says on each panel (no masks needed)
+        for panel_id in dict.fromkeys(g.panel_id for g in groups):
+            said = donor_notes(inputs.panels[panel_id], donor.hla, reference)
+            notes.extend(n for n in said if n not in notes)
     # (serum key, target) -> (group, row) whose value the timeline used
     origin: dict[tuple[str, str], tuple[_Group, int]] = {}
     panels: list[list[SampleDSAValues]] = []

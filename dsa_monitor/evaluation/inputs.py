@@ -19,7 +19,6 @@ from sqlite_utils import Database
 
 from ..dsa.donor import DonorHLA
 from ..dsa.matching import BeadPanel
-from ..hla.typing import HLATyping
 from ..store import evaluations as stored
 from ..store.mfi import VALUE_KINDS
 
@@ -86,7 +85,7 @@ def _hla(owner: str, row: dict | None) -> DonorHLA | None:
 @lru_cache(maxsize=4096)
 def _hla_of(owner: str, typing_json: str) -> DonorHLA:
     """A stored typing read once per process (a typing version never changes)."""
-    return DonorHLA.from_typing(owner, HLATyping.from_dict(json.loads(typing_json)))
+    return DonorHLA.from_stored(owner, json.loads(typing_json))
 
 
 def _serum(row: dict) -> tuple[str, str]:

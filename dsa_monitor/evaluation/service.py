@@ -91,7 +91,7 @@ def evaluate_recipients(
                  match_with_cache(inputs, reference, cache))
                 for inputs in loaded.inputs
             ]
-            flagged = screen_batch(batch, loaded.stacks)
+            flagged = screen_batch(batch, loaded.stacks, reference)
             for inputs, study_rules, match in batch:
                 results.append(_evaluate_and_store(db, inputs, reference, study_rules, match,
                                                    flagged, as_of, user, record))
@@ -161,7 +161,7 @@ def _store(db: Database, evaluation: DonorEvaluation, user: str) -> list[ChangeF
             "donor_id": evaluation.donor_id,
             "exposure_date": evaluation.exposure_date.isoformat(),
             "as_of": None if evaluation.as_of is None else evaluation.as_of.isoformat(),
-            "rules_version": evaluation.rules.version, "rules": evaluation.rules.to_dict(),
+            "rules_version": evaluation.rules.version, "rules": evaluation.rules.to_json(),
             "reference_release": evaluation.reference_release,
             "inputs_fingerprint": evaluation.fingerprint,
             "baseline_serum": evaluation.baseline_serum,

@@ -39,14 +39,17 @@ def insert_evaluation(
     *,
     user: str,
 ) -> int:
-    """Store one evaluation with its sera and DSA states, in the caller's transaction."""
+    """Store one evaluation with its sera and DSA states, in the caller's transaction;
+    ``head["rules"]`` is the rules document or its JSON text (``Rules.to_json``)."""
+    rules = head["rules"]
     cursor = db.conn.execute(
         "INSERT INTO evaluations (recipient_id, exposure_id, donor_id, exposure_date, as_of,"
         " rules_version, rules, reference_release, inputs_fingerprint, baseline_serum, summary,"
         " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             head["recipient_id"], head["exposure_id"], head["donor_id"], head["exposure_date"],
-            head.get("as_of"), head["rules_version"], json.dumps(head["rules"], sort_keys=True),
+            head.get("as_of"), head["rules_version"],
+            rules if isinstance(rules, str) else json.dumps(rules, sort_keys=True),
             head["reference_release"], head["inputs_fingerprint"], head.get("baseline_serum"),
             json.dumps(head.get("summary") or {}, sort_keys=True, default=str), utc_now(), user,
         ),
@@ -54,24 +57,29 @@ def insert_evaluation(
     evaluation_id = int(cursor.lastrowid)
     db.conn.executemany(
         f"INSERT INTO evaluation_points ({', '.join(POINT_COLUMNS)})"
-        f" VALUES ({', '.join('?' for _ in POINT_COLUMNS)})",
-        [(evaluation_id, *(_cell(p, c) for c in POINT_COLUMNS[1:])) for p in points],
+        f" VALUES ({', '.join('?' for _ in POINT_COLUMNS)})", _rows(evaluation_id, points,
+                                                                  POINT_COLUMNS),
     )
     db.conn.executemany(
         f"INSERT INTO dsa_states ({', '.join(STATE_COLUMNS)})"
-        f" VALUES ({', '.join('?' for _ in STATE_COLUMNS)})",
-        [(evaluation_id, *(_cell(s, c) for c in STATE_COLUMNS[1:])) for s in states],
+        f" VALUES ({', '.join('?' for _ in STATE_COLUMNS)})", _rows(evaluation_id, states,
+                                                                  STATE_COLUMNS),
     )
     return evaluation_id
 
 
-def _cell(row: dict[str, Any], column: str) -> Any:
-    value = row.get(column)
-    if column in ("sample_ids", "beads", "warnings", "notes"):
-        return json.dumps(list(value or ()), default=str)
-    if isinstance(value, bool):
-        return int(value)
-    return value
+_LISTS = frozenset({"sample_ids", "beads", "warnings", "notes"})  # stored as JSON arrays
+
+
+def _rows(evaluation_id: int, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list:
+    """Parameter tuples in column order (booleans go in as 0/1, as sqlite3 stores them)."""
+    named = columns[1:]
+    lists = [column in _LISTS for column in named]
+    return [
+        (evaluation_id, *(json.dumps(list(row.get(c) or ()), default=str) if is_list
+                          else row.get(c) for c, is_list in zip(named, lists, strict=True)))
+        for row in rows
+    ]
 
 
 def _head(row: dict) -> dict:

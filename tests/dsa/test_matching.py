@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import numpy as np
 import pytest
@@ -102,6 +103,20 @@ def test_donor_from_hla_typing_equals_from_names(reference):
     b = match_donor(PANEL, from_names, reference)
     assert a.primary_level.tolist() == b.primary_level.tolist()
     assert a.primary_target == b.primary_target
+
+
+@pytest.mark.parametrize("typing", [
+    HLATyping.from_loci({"A": ["A*02:01", "A24"], "B": ["B44", "Bw4"], "C": ["C*07:AB"],
+                         "DRB1": ["DR15"], "DRB5": ["DR51"], "DQB1": ["DQB1*06:02/DQB1*06:09"]}),
+    HLATyping.from_gl_string("HLA-A*02:01+HLA-A*24:02^HLA-B*44:02:01:01+HLA-B*07:02"
+                             "^HLA-DPB1*04:01/HLA-DPB1*04:02^HLA-DRB4*01:03:01:02N"),
+    HLATyping.from_gl_string("HLA-DQA1*05:01~HLA-DQB1*02:01+HLA-DQA1*01:02~HLA-DQB1*06:02"
+                             "|HLA-DQA1*05:05~HLA-DQB1*03:01+HLA-DQA1*01:02~HLA-DQB1*06:02"),
+])
+def test_donor_from_stored_typing_equals_from_typing(typing):
+    """The evaluation reads stored typings without the GL String parser: the same donor."""
+    stored = json.loads(json.dumps(typing.to_dict()))
+    assert DonorHLA.from_stored("D", stored) == DonorHLA.from_typing("D", typing)
 
 
 def test_donor_from_gl_string(reference):

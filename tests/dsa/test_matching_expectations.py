@@ -14,7 +14,7 @@ import pytest
 from reference_paths import IMGT_358, TEST_DATA, need_shared
 
 from dsa_monitor.dsa.donor import DonorHLA
-from dsa_monitor.dsa.matching import match_donor
+from dsa_monitor.dsa.matching import donor_notes, match_donor
 from dsa_monitor.dsa.panel_serology import _PANELS, MAX_PANELS, panel_serology
 from dsa_monitor.reference.service import embedded, load_release
 
@@ -97,3 +97,40 @@ def test_entry_levels_cache_is_bounded_and_gives_the_same_answers():
             None if recipient is None else DonorHLA.from_names("R", recipient)))
         assert body == case["expected"]
         assert len(known._entries) <= 4
+
+
+def _donors_by_panel(cases):
+    by_panel: dict[str, list] = {}
+    for case in cases:
+        by_panel.setdefault(case["panel"], []).append(DonorHLA.from_names("D", case["donor"]))
+    return by_panel
+
+
+@pytest.mark.parametrize("source", ["embedded", "3.58.0"])
+def test_batch_screen_masks_equal_match_donor(source):
+    """The screen's masks for many donors at once (``PanelSerology.carried``) are the beads
+    ``match_donor`` gives a level on either chain, donor by donor, over every stored case."""
+    reference = embedded() if source == "embedded" else load_release(need_shared(IMGT_358))
+    checked = 0
+    for name, donors in _donors_by_panel(CASES["embedded"]).items():
+        carried = panel_serology(panel(name), reference).carried(donors)
+        for row, donor in enumerate(donors):
+            one = match_donor(panel(name), donor, reference)
+            expected = (one.primary_level > 0) | (one.alpha_level > 0)
+            assert carried[row].tolist() == expected.tolist(), (name, donor)
+            checked += int(expected.any())
+    assert checked >= 50  # most cases carry some bead: the comparison is not all-False
+
+
+def test_batch_screen_of_no_donor_and_of_an_untyped_donor():
+    known = panel_serology(panel("demo-II"), embedded())
+    assert known.carried([]).shape == (0, len(panel("demo-II")))
+    assert not known.carried([DonorHLA("D", ())]).any()
+
+
+def test_donor_notes_equal_those_of_match_donor():
+    reference = embedded()
+    for case in CASES["embedded"]:
+        donor = DonorHLA.from_names("D", case["donor"])
+        assert donor_notes(panel(case["panel"]), donor, reference) == match_donor(
+            panel(case["panel"]), donor, reference).notes

@@ -98,6 +98,20 @@ def test_cell_therapy_bands():
     assert category_of(15000, CELL_THERAPY_RULES) == MODERATE
 
 
+@pytest.mark.parametrize("rules", [DEFAULT_RULES, CELL_THERAPY_RULES,
+                                   DEFAULT_RULES.with_changes(weak_band_low=None)])
+def test_one_value_is_graded_as_the_matrix_grades_it(rules):
+    """The timeline grades one value at a time; it must agree with the matrix bands, float32
+    rounding and NaN included, at and around every band edge."""
+    edges = [rules.weak_band_low or 0, rules.cutoff, rules.moderate_from, rules.strong_from]
+    values = [float(np.nextafter(np.float32(e), np.float32(d))) for e in edges for d in (0, 1e9)]
+    values += [*edges, 0.0, 999.99995, 2999.9999, 1e6, float("nan")]
+    mfi = np.array([values], dtype=np.float32)
+    cutoffs = np.full(len(values), rules.cutoff, np.float32)
+    expected = strength_category(mfi, cutoffs, mfi >= cutoffs, rules)[0].tolist()
+    assert [category_of(v, rules) for v in values] == expected
+
+
 def test_no_equivocal_band_when_switched_off():
     rules = DEFAULT_RULES.with_changes(weak_band_low=None)
     assert category_of(800, rules) == NEGATIVE

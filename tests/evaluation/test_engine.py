@@ -39,7 +39,7 @@ def test_batch_screen_agrees_with_each_donor_evaluated_alone(trial_inputs, rules
     reference = embedded()
     batch = [(i, schedule_rules(rules, i.visit_schedule), match_with_cache(i, reference))
              for i in inputs]
-    flagged = screen_batch(batch, loaded.stacks)
+    flagged = screen_batch(batch, loaded.stacks, reference)
     subjects = {i.recipient_id: i.subject_code for i in inputs}
     with_dsa = set()
     for item, study_rules, match in batch:
