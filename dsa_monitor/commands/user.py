@@ -1,4 +1,4 @@
-"""``dsa-monitor user create|list``: the people who sign in to the web pages."""
+"""``dsa-monitor user create|list|disable|enable|password``: the people who sign in to the web pages."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from . import make_app
 
 @click.group("user")
 def command() -> None:
-    """Create and list web users (roles and study scopes as API tokens have)."""
+    """Create, list, disable and enable web users, and set their passwords (roles and study
+    scopes as API tokens have)."""
 
 
 @command.command("create")
@@ -56,3 +57,47 @@ def list_command() -> None:
         locked = f"\tlocked until {until}" if until and dt.datetime.fromisoformat(until) > now else ""
         click.echo(f"{row['email']}\t{row['role']}\t{row['study_code'] or '*'}"
                    f"\t{row['last_sign_in_at'] or 'never signed in'}{locked}")
+
+
+def _by_option(function):
+    return click.option("--user", "by", default=getpass.getuser, show_default="the login name",
+                        help="Who makes the change (kept in the audit log).")(function)
+
+
+def _change(change, *args) -> dict:
+    db = store.open_database(make_app().config["DATABASE"])
+    try:
+        return change(db, *args)
+    except DSAMonitorError as error:
+        raise click.ClickException(error.message) from error
+    finally:
+        db.close()
+
+
+@command.command("disable")
+@click.argument("email")
+@_by_option
+def disable_command(email: str, by: str) -> None:
+    """Disable a web user: sign-in refused, open sessions end at their next page."""
+    row = _change(lambda db, e: users.set_disabled(db, e, True, user=by), email)
+    click.echo(f"user {row['id']}: {row['email']} disabled")
+
+
+@command.command("enable")
+@click.argument("email")
+@_by_option
+def enable_command(email: str, by: str) -> None:
+    """Enable a disabled web user again (also lifts a lockout after wrong passwords)."""
+    row = _change(lambda db, e: users.set_disabled(db, e, False, user=by), email)
+    click.echo(f"user {row['id']}: {row['email']} enabled")
+
+
+@command.command("password")
+@click.argument("email")
+@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True,
+              help=f"At least {users.MIN_PASSWORD_LENGTH} characters; asked for when not given.")
+@_by_option
+def password_command(email: str, password: str, by: str) -> None:
+    """Set a web user's password (a reset): lifts a lockout and ends the user's open sessions."""
+    row = _change(lambda db, e: users.set_password(db, e, password, user=by), email)
+    click.echo(f"user {row['id']}: {row['email']} has a new password")

@@ -443,3 +443,9 @@ CREATE TABLE evaluation_watermark (
 def m005_evaluations(db: Database) -> None:
     """DSA evaluations over time: rules in force, sera with their visits, each DSA's states."""
     db.executescript(EVALUATIONS_DDL)
+
+
+@migrations()
+def m007_user_passwords(db: Database) -> None:
+    """When a user's password was last set: sessions signed in before then end."""
+    db.execute("ALTER TABLE users ADD COLUMN password_changed_at TEXT")

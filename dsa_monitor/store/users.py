@@ -29,7 +29,8 @@ PASSWORD_METHOD = "scrypt"
 
 _USER_SQL = """
 SELECT u.id, u.email, u.role, u.study_id, s.code AS study_code, u.failed_sign_ins,
-       u.locked_until, u.last_sign_in_at, u.disabled_at, u.created_at, u.created_by
+       u.locked_until, u.last_sign_in_at, u.disabled_at, u.password_changed_at, u.created_at,
+       u.created_by
 FROM users u LEFT JOIN studies s ON s.id = u.study_id
 """
 
@@ -62,8 +63,7 @@ def create_user(
         raise DSAMonitorError(f"role {role!r} is not one of {', '.join(USER_ROLES)}", role=role)
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         raise DSAMonitorError(f"{email!r} is not an e-mail address", email=email)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DSAMonitorError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    _check_password(password)
     password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     with write_transaction(db):
         study_id = None if study is None else get_study(db, study)["id"]
@@ -92,6 +92,47 @@ def get_user(db: Database, user_id: int) -> dict:
 def list_users(db: Database) -> list[dict]:
     """Users by e-mail."""
     return list(db.query(_USER_SQL + " ORDER BY u.email"))
+
+
+def find_user(db: Database, email: str) -> dict:
+    """One user by e-mail address (case-insensitive, as they sign in)."""
+    rows = list(db.query(_USER_SQL + " WHERE u.email = ?", [email.strip()]))
+    if not rows:
+        raise NotFound(f"no user {email.strip()!r}", email=email.strip())
+    return rows[0]
+
+
+def set_disabled(db: Database, email: str, disabled: bool, *, user: str) -> dict:
+    """Disable an account (its sessions end at their next request) or enable it again; enabling
+    also lifts a lockout."""
+    with write_transaction(db):
+        found = find_user(db, email)
+        db.conn.execute(
+            "UPDATE users SET disabled_at = ?, failed_sign_ins = 0, locked_until = NULL"
+            " WHERE id = ?", (utc_now() if disabled else None, found["id"]))
+        audit.record(db, user=user, action="disable" if disabled else "enable", entity="user",
+                     entity_id=found["id"], details={"email": found["email"]})
+    return get_user(db, found["id"])
+
+
+def set_password(db: Database, email: str, password: str, *, user: str) -> dict:
+    """A new password (an administrator's reset): lifts a lockout and ends every session the
+    user had signed in with the old one."""
+    _check_password(password)
+    password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    with write_transaction(db):
+        found = find_user(db, email)
+        db.conn.execute(
+            "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_sign_ins = 0,"
+            " locked_until = NULL WHERE id = ?", (password_hash, utc_now(), found["id"]))
+        audit.record(db, user=user, action="set_password", entity="user", entity_id=found["id"],
+                     details={"email": found["email"]})
+    return get_user(db, found["id"])
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DSAMonitorError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def sign_in(db: Database, email: str, password: str, *, now: dt.datetime | None = None) -> dict:

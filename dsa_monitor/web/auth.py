@@ -25,6 +25,7 @@ from flask import g, redirect, request, session, url_for
 from ..api.auth import PERMISSIONS
 from ..errors import DSAMonitorError, Forbidden, NotFound
 from ..store import get_db, users
+from ..store.connection import utc_now
 
 __all__ = ["PERMISSIONS", "WebUser", "check_study", "current_user", "signed_in"]
 
@@ -58,6 +59,7 @@ def start_session(row: dict) -> None:
     session.clear()
     session.permanent = True
     session["user_id"] = row["id"]
+    session["signed_in_at"] = utc_now()
     session["csrf"] = secrets.token_urlsafe(32)
 
 
@@ -66,7 +68,8 @@ def end_session() -> None:
 
 
 def current_user() -> WebUser | None:
-    """The signed-in user of this request, or None; a user deleted or disabled meanwhile is out."""
+    """The signed-in user of this request, or None; a user deleted or disabled meanwhile, or whose
+    password was set again since this session signed in, is out."""
     if "web_user" in g:
         return g.web_user
     user = None
@@ -76,7 +79,9 @@ def current_user() -> WebUser | None:
             row = users.get_user(get_db(), int(user_id))
         except NotFound:
             row = None
-        if row is not None and row["disabled_at"] is None:
+        changed = None if row is None else row["password_changed_at"]
+        if row is not None and row["disabled_at"] is None and (
+                changed is None or session.get("signed_in_at", "") > changed):
             user = WebUser(row["id"], row["email"], row["role"], row["study_id"],
                            row["study_code"])
         else:

@@ -110,6 +110,19 @@ def test_sign_out_ends_the_session(signed_in, world, csrf_of):
     assert client.get("/uploads").status_code == 302
 
 
+@pytest.mark.parametrize("change", [
+    lambda db, email: users.set_disabled(db, email, True, user="admin"),
+    lambda db, email: users.set_password(db, email, "a brand new long password", user="admin"),
+])
+def test_disabling_a_user_or_resetting_the_password_ends_open_sessions(signed_in, world, db,
+                                                                         change):
+    client = signed_in("clinician")
+    assert client.get("/studies").status_code == 200
+    change(db, "clinician-all@example.org")
+    response = client.get("/studies")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
 def test_pages_forbid_scripts_and_framing(signed_in, world):
     response = signed_in("admin").get("/studies")
     policy = response.headers["Content-Security-Policy"]

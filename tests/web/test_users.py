@@ -109,3 +109,53 @@ def test_the_user_command_creates_and_lists_users(tmp_path, monkeypatch):
     assert listed.output.splitlines() == ["doc@example.org\tclinician\tCORD-01\tnever signed in"]
     assert users.sign_in(db, "doc@example.org", PASSWORD)["role"] == "clinician"
     db.close()
+
+
+def test_a_disabled_user_cannot_sign_in_until_enabled_and_enabling_lifts_a_lockout(db):
+    users.create_user(db, "lab@example.org", "lab", password=PASSWORD, user="admin")
+    for _ in range(users.MAX_FAILED_SIGN_INS):
+        with pytest.raises(users.SignInRefused):
+            users.sign_in(db, "lab@example.org", "wrong password!", now=T0)
+    assert users.set_disabled(db, "LAB@example.org", True, user="admin")["disabled_at"]
+    with pytest.raises(users.SignInRefused, match="wrong e-mail address or password"):
+        users.sign_in(db, "lab@example.org", PASSWORD, now=T0 + users.LOCKOUT)
+    row = users.set_disabled(db, "lab@example.org", False, user="admin")
+    assert (row["disabled_at"], row["locked_until"]) == (None, None)
+    assert users.sign_in(db, "lab@example.org", PASSWORD, now=T0)["email"] == "lab@example.org"
+    actions = [a["action"] for a in store.list_audit(db, entity="user")]
+    assert {"disable", "enable"} <= set(actions)
+
+
+def test_a_password_reset_replaces_the_old_one_and_is_audited(db):
+    users.create_user(db, "doc@example.org", "clinician", password=PASSWORD, user="admin")
+    with pytest.raises(DSAMonitorError, match="at least 12"):
+        users.set_password(db, "doc@example.org", "short", user="admin")
+    row = users.set_password(db, "doc@example.org", "another long password", user="admin")
+    assert row["password_changed_at"] is not None and "password_hash" not in row
+    with pytest.raises(users.SignInRefused):
+        users.sign_in(db, "doc@example.org", PASSWORD)
+    assert users.sign_in(db, "doc@example.org", "another long password")["role"] == "clinician"
+    assert "set_password" in [a["action"] for a in store.list_audit(db, entity="user")]
+    with pytest.raises(NotFound):
+        users.set_password(db, "nobody@example.org", "another long password", user="admin")
+
+
+def test_the_user_command_disables_enables_and_resets(tmp_path, monkeypatch):
+    database = tmp_path / "cli.sqlite3"
+    monkeypatch.setenv("DSA_MONITOR_DATABASE", str(database))
+    monkeypatch.setenv("DSA_MONITOR_REFERENCE_DIR", str(tmp_path / "reference"))
+    db = store.open_database(database)
+    users.create_user(db, "doc@example.org", "clinician", password=PASSWORD, user="admin")
+    runner = CliRunner()
+    result = runner.invoke(main, ["user", "disable", "doc@example.org", "--user", "admin"])
+    assert result.exit_code == 0 and "disabled" in result.output
+    with pytest.raises(users.SignInRefused):
+        users.sign_in(db, "doc@example.org", PASSWORD)
+    assert runner.invoke(main, ["user", "enable", "doc@example.org"]).exit_code == 0
+    new = "a fresh password for doc"
+    result = runner.invoke(main, ["user", "password", "doc@example.org"], input=f"{new}\n{new}\n")
+    assert result.exit_code == 0 and new not in result.output
+    assert users.sign_in(db, "doc@example.org", new)["email"] == "doc@example.org"
+    missing = runner.invoke(main, ["user", "disable", "nobody@example.org"])
+    assert missing.exit_code == 1 and "no user 'nobody@example.org'" in missing.output
+    db.close()
