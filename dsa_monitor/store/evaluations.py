@@ -161,6 +161,33 @@ def evaluation_states(db: Database, evaluation_id: int) -> list[dict]:
     return rows
 
 
+def study_overview(db: Database, study_id: int) -> dict[int, list[dict]]:
+    """Per recipient of a study, the newest evaluation of each (exposure, donor) as
+    ``current_evaluations`` gives with no rules named: its head (summary parsed) and, under
+    ``states``, its DSA states in serum order (date, visit, target, MFI, status): three queries
+    for the whole study page, not three per recipient."""
+    heads = list(db.query(
+        "SELECT id, recipient_id, exposure_id, donor_id, exposure_date, as_of, rules_version,"
+        " summary FROM evaluations WHERE id IN (SELECT max(e.id) FROM evaluations e"
+        " JOIN recipients r ON r.id = e.recipient_id WHERE r.study_id = ?"
+        " GROUP BY e.recipient_id, e.exposure_id, e.donor_id)"
+        " ORDER BY recipient_id, exposure_date, exposure_id, donor_id", [study_id]))
+    by_id = {head["id"]: {**head, "summary": json.loads(head["summary"]), "states": []}
+             for head in heads}
+    for row in db.query(
+        "SELECT s.evaluation_id, s.target, s.mfi, s.positive, s.status, s.rising, p.visit, p.date"
+        " FROM dsa_states s JOIN evaluation_points p ON p.evaluation_id = s.evaluation_id"
+        " AND p.position = s.position WHERE s.evaluation_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY s.evaluation_id, s.position, s.target", [json.dumps(sorted(by_id))],
+    ):
+        row["positive"], row["rising"] = bool(row["positive"]), bool(row["rising"])
+        by_id[row.pop("evaluation_id")]["states"].append(row)
+    found: dict[int, list[dict]] = {}
+    for head in by_id.values():
+        found.setdefault(head["recipient_id"], []).append(head)
+    return found
+
+
 # ---- inputs of an evaluation, read in bulk --------------------------------------------------
 
 

@@ -251,6 +251,21 @@ def list_samples(
     return [_sample(r) for r in db.query(sql + " ORDER BY draw_date, id", params)]
 
 
+def last_samples(db: Database, study_id: int) -> dict[int, tuple[int, dict]]:
+    """Per recipient of a study: how many current samples it has and the last drawn (one query)."""
+    rows = db.query(
+        "SELECT * FROM (SELECT s.*, count(*) OVER (PARTITION BY s.recipient_id) AS sample_count,"
+        " row_number() OVER (PARTITION BY s.recipient_id ORDER BY s.draw_date DESC, s.id DESC)"
+        " AS newest FROM samples s JOIN recipients r ON r.id = s.recipient_id"
+        " WHERE r.study_id = ? AND s.superseded_by IS NULL) WHERE newest = 1", [study_id],
+    )
+    found = {}
+    for row in rows:
+        del row["newest"]
+        found[row["recipient_id"]] = (row.pop("sample_count"), _sample(row))
+    return found
+
+
 def list_bead_results(db: Database, sample_id: int) -> list[dict]:
     """A sample's bead rows in catalogue order, specificity as a tuple of allele names."""
     rows = list(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import render_template
 
 from .. import store
 from ..alerts.events import OVERDUE_VISIT
-from ..evaluation import DonorEvaluation, current_evaluations
 from ..evaluation.report import status_text
+from ..store import evaluations as stored_evaluations
 from ..store import events as stored_events
+from ..store import uploads as stored_uploads
 from . import auth
 from .blueprint import blueprint
 
@@ -22,15 +25,15 @@ def studies_page():
     return render_template("studies.html", studies=studies)
 
 
-def latest_dsa(evaluations: list[DonorEvaluation]) -> list[dict]:
-    """Each DSA's state at its last usable serum, when it has been positive (strongest first)."""
+def latest_dsa(evaluations: list[dict]) -> list[dict]:
+    """Each DSA's state at its last usable serum, when it has been positive (strongest first);
+    ``evaluations`` as ``store.evaluations.study_overview`` gives them."""
     last: dict[tuple[str, str], dict] = {}
     for evaluation in evaluations:
-        for state in evaluation.states:  # in serum order: later states replace earlier ones
-            last[(evaluation.donor_code, state.target)] = {
-                "donor": evaluation.donor_code, "target": state.target, "visit": state.visit,
-                "date": state.date, "mfi": state.mfi, "status": state.status,
-                "text": status_text(state.status, state.rising), "positive": state.positive,
+        donor = evaluation["summary"].get("donor_code", str(evaluation["donor_id"]))
+        for state in evaluation["states"]:  # in serum order: later states replace earlier ones
+            last[(donor, state["target"])] = {
+                **state, "donor": donor, "text": status_text(state["status"], state["rising"]),
             }
     shown = [s for s in last.values() if s["status"] != "negative"]
     return sorted(shown, key=lambda s: (not s["positive"], -s["mfi"]))
@@ -39,26 +42,28 @@ def latest_dsa(evaluations: list[DonorEvaluation]) -> list[dict]:
 @blueprint.route("/studies/<code>")
 @auth.signed_in("read")
 def study_page(code: str):
-    """Each recipient with its DSA as of its last serum; overdue visits; unacknowledged alerts."""
+    """Each recipient with its DSA as of its last serum; overdue visits; unacknowledged alerts.
+    A handful of queries for the whole study, however many recipients it has."""
     db = store.get_db()
     study = store.get_study(db, code)
     auth.check_study(study["id"], f"study {code!r}")
     events = stored_events.list_events(db, study=study["code"], limit=1000)
     open_events = [e for e in events if e["acknowledged_at"] is None and e["withdrawn_by"] is None]
+    open_alerts = Counter(e["recipient_id"] for e in open_events)
+    overview = stored_evaluations.study_overview(db, study["id"])
+    samples = stored_uploads.last_samples(db, study["id"])
     recipients, overdue = [], []
     for recipient in store.list_recipients(db, study["id"]):
-        evaluations = current_evaluations(db, recipient["id"])
-        samples = store.list_samples(db, recipient_id=recipient["id"])
+        evaluations = overview.get(recipient["id"], [])
+        count, last = samples.get(recipient["id"], (0, None))
         recipients.append({
-            "recipient": recipient,
-            "evaluated": bool(evaluations),
-            "dsa": latest_dsa(evaluations),
-            "last_sample": samples[-1] if samples else None,
-            "samples": len(samples),
-            "open_alerts": sum(1 for e in open_events if e["recipient_id"] == recipient["id"]),
+            "recipient": recipient, "evaluated": bool(evaluations),
+            "dsa": latest_dsa(evaluations), "last_sample": last, "samples": count,
+            "open_alerts": open_alerts[recipient["id"]],
         })
-        overdue += [{**o, "recipient": recipient, "donor": e.donor_code,
-                     "as_of": e.as_of} for e in evaluations for o in e.overdue]
+        overdue += [{**o, "recipient": recipient, "as_of": e["as_of"],
+                     "donor": e["summary"].get("donor_code")}
+                    for e in evaluations for o in e["summary"].get("overdue_visits", [])]
     overdue_events = [e for e in open_events if e["kind"] == OVERDUE_VISIT]
     alerts = [e for e in open_events if e["kind"] != OVERDUE_VISIT]
     return render_template("study.html", study=study, recipients=recipients, overdue=overdue,
