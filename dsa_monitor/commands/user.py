@@ -74,22 +74,24 @@ def _change(change, *args) -> dict:
         db.close()
 
 
-@command.command("disable")
-@click.argument("email")
-@_by_option
-def disable_command(email: str, by: str) -> None:
-    """Disable a web user: sign-in refused, open sessions end at their next page."""
-    row = _change(lambda db, e: users.set_disabled(db, e, True, user=by), email)
-    click.echo(f"user {row['id']}: {row['email']} disabled")
+def _switch(name: str, disabled: bool, help_text: str) -> click.Command:
+    """``user disable`` and ``user enable``: one command each, one way of doing it."""
+
+    @command.command(name, help=help_text)
+    @click.argument("email")
+    @_by_option
+    def switch(email: str, by: str) -> None:
+        row = _change(lambda db, e: users.set_disabled(db, e, disabled, user=by), email)
+        click.echo(f"user {row['id']}: {row['email']} {name}d")
+
+    return switch
 
 
-@command.command("enable")
-@click.argument("email")
-@_by_option
-def enable_command(email: str, by: str) -> None:
-    """Enable a disabled web user again (also lifts a lockout after wrong passwords)."""
-    row = _change(lambda db, e: users.set_disabled(db, e, False, user=by), email)
-    click.echo(f"user {row['id']}: {row['email']} enabled")
+disable_command = _switch(
+    "disable", True, "Disable a web user: sign-in refused, open sessions end at their next page.")
+enable_command = _switch(
+    "enable", False,
+    "Enable a disabled web user again (also lifts a lockout after wrong passwords).")
 
 
 @command.command("password")
