@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 
 from .. import store
+from ..errors import DSAMonitorError
+from ..store.studies import STUDY_CODE, check_study_code
 from . import auth
 from .routing import operation
 from .schemas import Text, code, timestamp
@@ -22,8 +24,16 @@ class VisitSchema(ma.Schema):
     )
 
 
+def _study_code(value: str) -> None:
+    try:
+        check_study_code(value)
+    except DSAMonitorError as error:
+        raise ma.ValidationError(error.message) from error
+
+
 class StudyCreateSchema(ma.Schema):
-    code = code(required=True)
+    code = Text(required=True, validate=_study_code,
+                metadata={"pattern": f"^{STUDY_CODE.pattern}$"})
     title = Text(load_default="", validate=ma.validate.Length(max=500))
     visit_schedule = ma.fields.List(ma.fields.Nested(VisitSchema), load_default=list)
 

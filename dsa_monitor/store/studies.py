@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 from sqlite_utils import Database
 
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, DSAMonitorError, NotFound
 from . import audit
 from .connection import utc_now, write_transaction
+
+# A study code stands in page and API addresses (/studies/<code>): letters, digits, ".", "_", "-".
+STUDY_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+
+
+def check_study_code(code: str) -> str:
+    """The code, when it can stand in an address; else a clear refusal."""
+    if not STUDY_CODE.fullmatch(code):
+        raise DSAMonitorError(
+            f"study code {code!r}: use 1 to 40 letters, digits, '.', '_' or '-', starting with a"
+            " letter or digit (it appears in addresses)", study=code)
+    return code
 
 
 def create_study(
@@ -21,6 +34,7 @@ def create_study(
     user: str,
 ) -> dict:
     """Register a study by its code; the visit schedule is kept as JSON."""
+    check_study_code(code)
     with write_transaction(db):
         try:
             cursor = db.conn.execute(

@@ -5,6 +5,9 @@ import pytest
 from dsa_monitor import store
 from dsa_monitor.api import PREFIX as API
 
+RULE = (": use 1 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        " (it appears in addresses)")
+
 
 def test_a_study_is_created_with_its_visit_schedule_and_audited(client, admin, db):
     body = {"code": "CAR-T-03", "title": "CAR-T",
@@ -30,8 +33,11 @@ def test_studies_are_listed_by_code(client, admin, world):
     "body, field, message",
     [
         ({}, "code", "Missing data for required field."),
-        ({"code": ""}, "code", "Length must be between 1 and 100."),
-        ({"code": " S1"}, "code", "no blank at either end"),
+        ({"code": ""}, "code", "study code ''" + RULE),
+        ({"code": " S1"}, "code", "study code ' S1'" + RULE),
+        ({"code": "A/B"}, "code", "study code 'A/B'" + RULE),  # /studies/A/B: no such page
+        ({"code": "MSC SLE"}, "code", "study code 'MSC SLE'" + RULE),
+        ({"code": "S" * 41}, "code", f"study code {'S' * 41!r}" + RULE),
         ({"code": 7}, "code", "Not a valid string."),
         ({"code": "S1", "colour": "red"}, "colour", "Unknown field."),
         ({"code": "S1", "visit_schedule": [{"name": "D30", "day": "30", "window_days": 7}]},

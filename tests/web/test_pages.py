@@ -123,6 +123,20 @@ def test_disabling_a_user_or_resetting_the_password_ends_open_sessions(signed_in
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
 
 
+HUGE = "9" * 23  # more than SQLite's INTEGER holds
+
+
+def test_a_number_too_large_for_a_row_id_is_not_found_never_a_server_error(signed_in, world,
+                                                                           csrf_of, client):
+    clinician = signed_in("clinician")
+    assert clinician.get(f"/recipients/{HUGE}").status_code == 404
+    token = csrf_of(clinician.get("/alerts").text)
+    assert clinician.post(f"/alerts/{HUGE}/acknowledge",
+                          data={"csrf_token": token}).status_code == 404
+    assert client.get(f"/api/v1/recipients/{HUGE}").status_code == 404
+    assert client.get(f"/recipients/{10**18 - 1}").status_code == 302  # a row id: sign in first
+
+
 def test_pages_forbid_scripts_and_framing(signed_in, world):
     response = signed_in("admin").get("/studies")
     policy = response.headers["Content-Security-Policy"]
