@@ -84,7 +84,7 @@ def get_donor(donor_id: int):
 
 @operation("/exposures", "POST", summary="Record an infusion or transplant", permission="enrol",
            tag="exposures", body=ExposureCreateSchema, responses={201: ExposureSchema},
-           errors=(404, 422))
+           errors=(404, 409, 422))
 def create_exposure(body: dict):
     visible_recipient(body["recipient_id"])
     for donor_id in body["donor_ids"]:

@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask import current_app
 
 from .. import store
-from ..errors import NotFound, ReferenceDataError
+from ..errors import Conflict, NotFound, ReferenceDataError
 from ..hla.lookup import lookup
 from ..hla.reference import ReferenceData
 from ..hla.typing import HLATyping
@@ -24,25 +24,40 @@ from .studies import visible_recipient
 # ---- schemas ---------------------------------------------------------------------------------
 
 
+def _loci(**kwargs) -> ma.fields.Dict:
+    return ma.fields.Dict(
+        keys=Text(validate=ma.validate.Length(min=1, max=10)),
+        values=ma.fields.List(Text(validate=ma.validate.Length(max=2_000)),
+                              validate=ma.validate.Length(max=10)),
+        validate=ma.validate.Length(min=1, max=20),
+        metadata={"example": {"A": ["A*02:01", "A*24:02"], "B": ["B44", "B7"]}}, **kwargs,
+    )
+
+
 class TypingInputSchema(ma.Schema):
-    """Exactly one of ``gl_string`` or ``loci``."""
+    """Exactly one of ``gl_string`` or ``loci``: the whole typing."""
 
     gl_string = Text(
         validate=ma.validate.Length(min=1, max=20_000),
         metadata={"example": "HLA-A*02:01+HLA-A*24:02^HLA-B*44:02+HLA-B*07:02"},
     )
-    loci = ma.fields.Dict(
-        keys=Text(validate=ma.validate.Length(min=1, max=10)),
-        values=ma.fields.List(Text(validate=ma.validate.Length(max=2_000)),
-                              validate=ma.validate.Length(max=10)),
-        validate=ma.validate.Length(min=1, max=20),
-        metadata={"example": {"A": ["A*02:01", "A*24:02"], "B": ["B44", "B7"]}},
+    loci = _loci()
+    remove_loci = ma.fields.List(
+        Text(validate=ma.validate.Length(min=1, max=10)), validate=ma.validate.Length(max=20),
+        metadata={"description": "loci of the current version this typing leaves out on purpose;"
+                                 " without it, leaving a typed locus out is a 409"},
     )
 
     @ma.validates_schema
     def _one_form(self, data: dict, **kwargs) -> None:
         if ("gl_string" in data) == ("loci" in data):
             raise ma.ValidationError("give either gl_string or loci", "_schema")
+
+
+class TypingPatchSchema(ma.Schema):
+    """Some loci; the others stay as the current version has them (an empty list clears one)."""
+
+    loci = _loci(required=True)
 
 
 class EntrySchema(ma.Schema):
@@ -124,7 +139,49 @@ def _antigens(reference: ReferenceData, names: list[str]) -> list[str]:
 
 
 def _put(owner_kind: str, owner_id: int, body: dict):
+    """A whole typing: leaving out a locus the current version types must be said
+    (``remove_loci``), so that sending one locus never silently drops the others."""
+    current = store.current_typing(store.get_db(), owner_kind, owner_id)
     typing = interpret(body, reference_service.current(current_app))
+    typed = (current["typing"].get("loci") or {}) if current else {}
+    dropped = [locus for locus in typed if locus not in typing.loci]
+    unsaid = [locus for locus in dropped if locus not in set(body.get("remove_loci", []))]
+    if unsaid:
+        raise Conflict(
+            f"this typing leaves out {', '.join(unsaid)}, typed in version {current['version']}:"
+            " send the whole typing, PATCH only the loci that change, or list the loci to drop in"
+            ' "remove_loci"', loci=unsaid, version=current["version"])
+    return _store(owner_kind, owner_id, typing)
+
+
+def _patch(owner_kind: str, owner_id: int, body: dict):
+    """The current version with the loci the given names belong to replaced (a new version, in
+    per-locus form); removing a locus is a PUT with ``remove_loci``."""
+    current = store.current_typing(store.get_db(), owner_kind, owner_id)
+    if current is None:
+        raise NotFound(f"{owner_kind} {owner_id} has no typing to change; PUT one",
+                       owner_id=owner_id)
+    if any(not names for names in body["loci"].values()):
+        raise ma.ValidationError({"loci": [
+            "PATCH sets loci; to remove one, PUT the whole typing with remove_loci"]})
+    given = HLATyping.from_loci(body["loci"])  # canonical loci: HLA-B -> B, Cw -> C, DR52 -> DRB3
+    stored = current["typing"]
+    form: dict[str, list[str]] = {
+        locus: ["/".join(entry["names"]) for entry in entries]
+        for locus, entries in (stored.get("loci") or {}).items() if locus not in given.loci
+    }
+    epitopes = [] if "B" in given.loci or given.public_epitopes else stored.get("public_epitopes")
+    form["B"] = form.get("B", []) + list(epitopes or [])
+    for locus, entries in given.loci.items():
+        form.setdefault(locus, []).extend(str(entry) for entry in entries)
+    form["B"].extend(str(epitope) for epitope in given.public_epitopes)
+    typing = HLATyping.from_loci(form, reference_service.current(current_app))
+    return _store(owner_kind, owner_id, typing)
+
+
+def _store(owner_kind: str, owner_id: int, typing: HLATyping):
+    if not typing.loci and not typing.public_epitopes:
+        raise ma.ValidationError({"loci": ["the typing has no typed locus"]})
     data = typing.to_dict()
     row = store.set_typing(
         store.get_db(), owner_kind, owner_id, data["gl_string"] or "", data,
@@ -150,7 +207,8 @@ def _history(owner_kind: str, owner_id: int):
 _RECIPIENT = "/recipients/<int:recipient_id>/typing"
 _DONOR = "/donors/<int:donor_id>/typing"
 _PUT = {"permission": "typing", "tag": "typings", "body": TypingInputSchema,
-        "responses": {200: TypingSchema}, "errors": (404, 422)}
+        "responses": {200: TypingSchema}, "errors": (404, 409, 422)}
+_PATCH = {**_PUT, "body": TypingPatchSchema, "errors": (404, 422)}
 _GET = {"permission": "read", "tag": "typings", "responses": {200: TypingSchema}, "errors": (404,)}
 _HISTORY = {"permission": "read", "tag": "typings", "responses": {200: TypingHistorySchema},
             "errors": (404,)}
@@ -160,6 +218,13 @@ _HISTORY = {"permission": "read", "tag": "typings", "responses": {200: TypingHis
 def put_recipient_typing(recipient_id: int, body: dict):
     visible_recipient(recipient_id)
     return _put("recipient", recipient_id, body)
+
+
+@operation(_RECIPIENT, "PATCH", summary="Change some loci of a recipient's typing (a new version)",
+           **_PATCH)
+def patch_recipient_typing(recipient_id: int, body: dict):
+    visible_recipient(recipient_id)
+    return _patch("recipient", recipient_id, body)
 
 
 @operation(_RECIPIENT, "GET", summary="A recipient's current typing", **_GET)
@@ -179,6 +244,13 @@ def recipient_typing_history(recipient_id: int):
 def put_donor_typing(donor_id: int, body: dict):
     visible_donor(donor_id)
     return _put("donor", donor_id, body)
+
+
+@operation(_DONOR, "PATCH", summary="Change some loci of a donor's typing (a new version)",
+           **_PATCH)
+def patch_donor_typing(donor_id: int, body: dict):
+    visible_donor(donor_id)
+    return _patch("donor", donor_id, body)
 
 
 @operation(_DONOR, "GET", summary="A donor's current typing", **_GET)

@@ -7,7 +7,7 @@ import json
 
 from sqlite_utils import Database
 
-from ..errors import DSAMonitorError, NotFound
+from ..errors import Conflict, DSAMonitorError, NotFound
 from . import audit
 from .connection import utc_now, write_transaction
 from .schema import EXPOSURE_KINDS
@@ -19,6 +19,26 @@ FROM exposures e
 """
 
 
+EARLIEST = dt.date(1900, 1, 1)
+PLANNED_AHEAD = dt.timedelta(days=366)  # an infusion may be registered up to a year ahead
+
+
+class ImplausibleDate(DSAMonitorError):
+    """A date outside what a clinical record can hold."""
+
+    status = 422
+    code = "implausible_date"
+
+
+def check_exposure_date(date: dt.date, today: dt.date | None = None) -> None:
+    """Refuse a date no infusion or transplant can have (a typo such as 0001-01-01 or 2206)."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    if not EARLIEST <= date <= today + PLANNED_AHEAD:
+        raise ImplausibleDate(
+            f"exposure date {date.isoformat()} is implausible: give a date from"
+            f" {EARLIEST.isoformat()} to {(today + PLANNED_AHEAD).isoformat()}", date=date.isoformat())
+
+
 def create_exposure(
     db: Database, recipient_id: int, donor_ids: list[int], date: dt.date, kind: str, *, user: str
 ) -> dict:
@@ -27,6 +47,7 @@ def create_exposure(
         raise DSAMonitorError(f"exposure kind {kind!r} is not one of {', '.join(EXPOSURE_KINDS)}")
     if not donor_ids:
         raise DSAMonitorError("an exposure needs at least one donor")
+    check_exposure_date(date)
     with write_transaction(db):
         if (
             db.conn.execute("SELECT 1 FROM recipients WHERE id = ?", (recipient_id,)).fetchone()
@@ -36,6 +57,11 @@ def create_exposure(
         for donor_id in donor_ids:
             if db.conn.execute("SELECT 1 FROM donors WHERE id = ?", (donor_id,)).fetchone() is None:
                 raise NotFound(f"no donor {donor_id}", donor_id=donor_id)
+        same = _same_exposure(db, recipient_id, sorted(set(donor_ids)), date)
+        if same is not None:
+            raise Conflict(
+                f"recipient {recipient_id} already has exposure {same} on {date.isoformat()} with"
+                " these donors (a repeated request?)", exposure_id=same)
         cursor = db.conn.execute(
             "INSERT INTO exposures (recipient_id, date, kind, created_at, created_by)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -60,6 +86,14 @@ def create_exposure(
             },
         )
     return get_exposure(db, exposure_id)
+
+
+def _same_exposure(db: Database, recipient_id: int, donor_ids: list[int],
+                   date: dt.date) -> int | None:
+    for row in list_exposures(db, recipient_id):
+        if row["date"] == date.isoformat() and row["donor_ids"] == donor_ids:
+            return int(row["id"])
+    return None
 
 
 def _exposure(row: dict) -> dict:

@@ -8,6 +8,8 @@ import sqlite3
 
 from sqlite_utils import Database
 
+from ..dsa.rules import DEFAULT_RULES
+from ..dsa.visits import schedule_rules
 from ..errors import Conflict, DSAMonitorError, NotFound
 from . import audit
 from .connection import utc_now, write_transaction
@@ -33,8 +35,10 @@ def create_study(
     visit_schedule: list | dict | None = None,
     user: str,
 ) -> dict:
-    """Register a study by its code; the visit schedule is kept as JSON."""
+    """Register a study by its code; the visit schedule is kept as JSON, once the evaluation can
+    read it (unique visit names, none called baseline or unscheduled)."""
     check_study_code(code)
+    schedule_rules(DEFAULT_RULES, visit_schedule)
     with write_transaction(db):
         try:
             cursor = db.conn.execute(

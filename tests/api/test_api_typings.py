@@ -112,3 +112,49 @@ def test_with_an_installed_release_alleles_are_checked_and_the_release_named(app
     bad = client.put(path, json={"loci": {"A": ["A*99:99"]}}, headers=admin)
     assert bad.status_code == 422
     assert bad.get_json()["error"]["message"] == '"A*99:99": no such allele in IPD-IMGT/HLA 3.58.0'
+
+
+def _typed_loci(answer):
+    return {locus: [e["names"] for e in entries] for locus, entries in
+            answer["typing"]["loci"].items()}
+
+
+def test_a_put_leaving_out_typed_loci_is_refused_unless_said(client, admin, world, db):
+    path = f"{API}/donors/{world['CBU-1']}/typing"
+    first = client.put(path, json={"gl_string": "HLA-A*02:01+HLA-A*24:02^HLA-B*44:02+HLA-B*07:02"
+                                                "^HLA-DRB1*15:01+HLA-DRB1*04:01"}, headers=admin)
+    assert first.status_code == 200
+    only_b = client.put(path, json={"loci": {"B": ["B*44:03", "B*07:02"]}}, headers=admin)
+    assert only_b.status_code == 409
+    error = only_b.get_json()["error"]
+    assert error["details"]["loci"] == ["A", "DRB1"] and "PATCH" in error["message"]
+    assert len(store.typing_history(db, "donor", world["CBU-1"])) == 1  # nothing stored
+    said = client.put(path, json={"loci": {"B": ["B*44:03", "B*07:02"]},
+                                  "remove_loci": ["A", "DRB1"]}, headers=admin)
+    assert said.status_code == 200 and list(_typed_loci(said.get_json())) == ["B"]
+
+
+def test_a_patch_changes_the_loci_given_and_keeps_the_others(client, admin, world, db):
+    path = f"{API}/donors/{world['CBU-1']}/typing"
+    client.put(path, json={"loci": {"A": ["A*02:01", "A*24:02"], "B": ["B44", "Bw4"],
+                                    "DRB1": ["DR15", "DR52"]}}, headers=admin)
+    patched = client.patch(path, json={"loci": {"HLA-B": ["B*44:02", "B*07:02"]}}, headers=admin)
+    assert patched.status_code == 200, patched.get_json()
+    answer = patched.get_json()
+    assert answer["version"] == 2
+    assert _typed_loci(answer) == {
+        "A": [["A*02:01"], ["A*24:02"]], "B": [["B*44:02"], ["B*07:02"]], "DRB1": [["DR15"]] * 2,
+        "DRB3": [["DR52"]]}
+    assert answer["typing"]["public_epitopes"] == []  # Bw4 went with the B it was typed with
+    kept = client.patch(path, json={"loci": {"DQB1": ["DQB1*06:02"]}}, headers=admin).get_json()
+    assert _typed_loci(kept)["B"] == [["B*44:02"], ["B*07:02"]] and kept["version"] == 3
+    assert client.patch(path, json={"loci": {"A": []}}, headers=admin).status_code == 422
+    untyped = f"{API}/donors/{world['LD-3']}/typing"
+    assert client.patch(untyped, json={"loci": {"A": ["A2"]}}, headers=admin).status_code == 404
+
+
+def test_a_typing_with_no_typed_locus_is_a_422(client, admin, world, db):
+    response = client.put(f"{API}/donors/{world['LD-3']}/typing", json={"loci": {"A": []}},
+                          headers=admin)
+    assert response.status_code == 422
+    assert store.typing_history(db, "donor", world["LD-3"]) == []

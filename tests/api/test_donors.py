@@ -1,5 +1,7 @@
 """Donors and exposures: created, fetched, audited; bad input is a 422, unknown ids a 404."""
 
+import datetime as dt
+
 import pytest
 
 from dsa_monitor import store
@@ -46,6 +48,18 @@ def test_an_exposure_links_a_recipient_to_its_donors(client, admin, world, db):
     assert [e["id"] for e in store.list_exposures(db, world["R002"])] == [exposure["id"]]
 
 
+def test_the_same_exposure_sent_twice_is_a_409_and_stored_once(client, admin, world, db):
+    body = {"recipient_id": world["R002"], "donor_ids": [world["LD-3"]], "date": "2024-06-30",
+            "kind": "infusion"}
+    first = client.post(f"{API}/exposures", json=body, headers=admin)
+    again = client.post(f"{API}/exposures", json=body, headers=admin)
+    assert (first.status_code, again.status_code) == (201, 409)
+    assert again.get_json()["error"]["details"]["exposure_id"] == first.get_json()["id"]
+    other_day = client.post(f"{API}/exposures", json={**body, "date": "2024-09-30"}, headers=admin)
+    assert other_day.status_code == 201  # a second infusion is a new exposure
+    assert len(store.list_exposures(db, world["R002"])) == 2
+
+
 @pytest.mark.parametrize("change, status, field", [
     ({"date": "30/06/2024"}, 422, "date"),
     ({"date": "2024-02-30"}, 422, "date"),
@@ -55,6 +69,9 @@ def test_an_exposure_links_a_recipient_to_its_donors(client, admin, world, db):
     ({"recipient_id": 9223372036854775808}, 422, "recipient_id"),
     ({"recipient_id": 999}, 404, "recipient_id"),
     ({"donor_ids": [999]}, 404, "donor"),
+    ({"date": "0001-01-01"}, 422, "date"),  # a typo that once stopped every evaluation
+    ({"date": "1899-12-31"}, 422, "date"),
+    ({"date": (dt.date.today() + dt.timedelta(days=400)).isoformat()}, 422, "date"),
 ])
 def test_an_exposure_that_cannot_be_recorded(client, admin, world, db, change, status, field):
     body = {"recipient_id": world["R002"], "donor_ids": [world["LD-3"]], "date": "2024-06-30",

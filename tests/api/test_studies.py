@@ -66,6 +66,19 @@ def test_a_body_that_is_not_a_json_object_is_a_422(client, admin, data, content_
     assert response.get_json()["error"]["code"] == "validation_error"
 
 
+@pytest.mark.parametrize("visits, message", [
+    ([{"name": "M1", "day": 30, "window_days": 7}, {"name": "M1", "day": 91, "window_days": 7}],
+     "visit names must be unique"),
+    ([{"name": "baseline", "day": 0, "window_days": 7}], "not 'baseline'"),
+])
+def test_a_visit_schedule_the_evaluation_cannot_read_is_refused(client, admin, db, visits,
+                                                                 message):
+    response = client.post(f"{API}/studies", json={"code": "S9", "visit_schedule": visits},
+                           headers=admin)
+    assert response.status_code == 422 and message in response.get_json()["error"]["message"]
+    assert [s["code"] for s in store.list_studies(db)] == []
+
+
 def test_a_study_code_twice_is_a_409(client, admin, world):
     response = client.post(f"{API}/studies", json={"code": "CORD-01"}, headers=admin)
     assert response.status_code == 409
