@@ -13,6 +13,7 @@ from flask import current_app, render_template
 from sqlite_utils import Database
 
 from .. import store
+from ..api.dsa import is_pending
 from ..evaluation import DonorEvaluation, current_evaluations
 from ..evaluation.report import status_text
 from ..reference import service as reference_service
@@ -111,7 +112,8 @@ def recipient_page(recipient_id: int):
         typing_rows=_typing_rows(db, recipient_id, donors), rows=dsa_rows(evaluations),
         plots=[(plot, render_svg(plot)) for plot in plots], evaluations=evaluations,
         overdue=[{**o, "donor": e.donor_code} for e in evaluations for o in e.overdue],
-        samples=samples,
+        samples=samples, pending=is_pending(db, recipient_id),
+        evaluated_as_of=max((e.as_of for e in evaluations if e.as_of), default=None),
         open_events=[e for e in events if e["acknowledged_at"] is None
                      and e["withdrawn_by"] is None],
     )

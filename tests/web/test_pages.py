@@ -11,6 +11,7 @@ import pytest
 from reference_paths import TEST_DATA
 
 from dsa_monitor import store
+from dsa_monitor.hla.typing import HLATyping
 from dsa_monitor.store import events, users
 
 WEB_DATA = TEST_DATA / "web"
@@ -135,6 +136,18 @@ def test_a_number_too_large_for_a_row_id_is_not_found_never_a_server_error(signe
                           data={"csrf_token": token}).status_code == 404
     assert client.get(f"/api/v1/recipients/{HUGE}").status_code == 404
     assert client.get(f"/recipients/{10**18 - 1}").status_code == 302  # a row id: sign in first
+
+
+def test_the_recipient_page_says_when_its_evaluation_is_out_of_date(signed_in, world, db):
+    client = signed_in("clinician")
+    page = client.get(f"/recipients/{world['LUP-01']}").text
+    assert "No DSA found in the last evaluation (as of" in page
+    assert "Re-evaluation pending" not in page
+    typing = HLATyping.from_gl_string("HLA-A*01:01+HLA-A*03:01")
+    store.set_typing(db, "recipient", world["LUP-01"], typing.to_gl_string(), typing.to_dict(),
+                     None, "api", "lab")
+    page = client.get(f"/recipients/{world['LUP-01']}").text
+    assert "Re-evaluation pending" in page and "which new data has made out of date" in page
 
 
 def test_pages_forbid_scripts_and_framing(signed_in, world):
