@@ -145,14 +145,16 @@ def sign_in(db: Database, email: str, password: str, *, now: dt.datetime | None 
             " WHERE email = ?",
             (email.strip(),),
         ).fetchone()
-        if row is None or row[4] is not None:
+        user_id, password_hash, failures, locked_until, disabled = row or (None, None, 0, None, None)
+        locked = locked_until is not None and dt.datetime.fromisoformat(locked_until) > now
+        if row is None or disabled is not None or locked:
             # Spend the time of a real check, so that timing does not tell who exists.
-            check_password_hash(row[1] if row else _dummy_hash(), password)
-            raise SignInRefused(WRONG_PASSWORD)
-        user_id, password_hash, failures, locked_until, _ = row
-        if locked_until is not None and dt.datetime.fromisoformat(locked_until) > now:
-            raise _locked(locked_until)
-        if check_password_hash(password_hash, password):
+            check_password_hash(password_hash or _dummy_hash(), password)
+            reason = "unknown address" if row is None else "disabled" if disabled else "locked"
+            refusal = _locked(locked_until) if reason == "locked" else SignInRefused(WRONG_PASSWORD)
+            audit.record(db, user=email.strip()[:200], action="sign_in_failed", entity="user",
+                         entity_id=user_id, details={"reason": reason})
+        elif check_password_hash(password_hash, password):
             db.conn.execute(
                 "UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = ?"
                 " WHERE id = ?",
@@ -175,14 +177,13 @@ def sign_in(db: Database, email: str, password: str, *, now: dt.datetime | None 
     return get_user(db, user_id)
 
 
-WRONG_PASSWORD = "wrong e-mail address or password"
+# One answer for every refusal, so that it never tells which addresses have an account.
+WRONG_PASSWORD = (f"wrong e-mail address or password ({MAX_FAILED_SIGN_INS} wrong passwords in a"
+                  f" row lock an account for {LOCKOUT.seconds // 60} minutes)")
 
 
 def _locked(until: str) -> AccountLocked:
-    return AccountLocked(
-        f"too many wrong passwords: sign-in is locked until {until[:16].replace('T', ' ')} UTC",
-        locked_until=until,
-    )
+    return AccountLocked(WRONG_PASSWORD, locked_until=until)
 
 
 @functools.cache

@@ -4,6 +4,7 @@ import pytest
 
 from dsa_monitor import store
 from dsa_monitor.errors import Conflict, DSAMonitorError, NotFound
+from dsa_monitor.hla.typing import HLATyping
 from dsa_monitor.store.studies import find_recipients
 
 
@@ -95,6 +96,21 @@ def test_a_typing_change_adds_a_version_and_keeps_the_old_one(db, study):
     assert [(a["user"], a["details"]["previous_gl_string"]) for a in changes] == [
         ("reviewer", "HLA-A*02:01+HLA-A*24:02"), ("typist", None),
     ]
+
+
+def test_the_audit_of_a_serologic_typing_says_what_changed(db, study):
+    recipient = store.create_recipient(db, "CORD-01", "R001", user="lab")
+    for loci in ({"A": ["A2", "A24"], "B": ["B44", "Bw4"]}, {"A": ["A2", "A23"], "B": ["B44"]}):
+        typing = HLATyping.from_loci(loci)
+        store.set_typing(db, "recipient", recipient["id"], "", typing.to_dict(), None, "lab",
+                         "typist")
+    audited = [a for a in store.list_audit(db, entity="recipient", entity_id=recipient["id"])
+               if a["action"] == "set_typing"]
+    latest = audited[0]["details"]
+    assert latest["gl_string"] == "" and latest["loci"] == {"A": ["A2", "A23"],
+                                                            "B": ["B44", "B44"]}
+    assert latest["previous_loci"] == {"A": ["A2", "A24"], "B": ["B44", "B44"],
+                                       "epitopes": ["Bw4"]}
 
 
 def test_a_typing_needs_an_existing_owner(db):

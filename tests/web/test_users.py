@@ -69,7 +69,10 @@ def test_sign_in_with_the_right_password_resets_the_failure_count(db):
 def test_an_unknown_address_is_refused_like_a_wrong_password(db):
     with pytest.raises(users.SignInRefused) as refused:
         users.sign_in(db, "nobody@example.org", PASSWORD, now=T0)
-    assert refused.value.message == "wrong e-mail address or password"
+    (entry,) = store.list_audit(db, entity="user")
+    assert (entry["action"], entry["user"], entry["details"]) == (
+        "sign_in_failed", "nobody@example.org", {"reason": "unknown address"})
+    assert refused.value.message == users.WRONG_PASSWORD
     assert not isinstance(refused.value, users.AccountLocked)
 
 
@@ -80,13 +83,16 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password_until_it
             users.sign_in(db, "lab@example.org", "wrong password!", now=T0)
         assert isinstance(refused.value, users.AccountLocked) is (
             attempt == users.MAX_FAILED_SIGN_INS)
-    with pytest.raises(users.AccountLocked, match="locked until 2026-01-01 09:15 UTC"):
+    with pytest.raises(users.AccountLocked) as locked:
         users.sign_in(db, "lab@example.org", PASSWORD, now=T0 + dt.timedelta(minutes=14))
+    assert locked.value.message == users.WRONG_PASSWORD  # says no more than to a stranger
+    assert locked.value.details["locked_until"].startswith("2026-01-01T09:15")
     row = users.sign_in(db, "lab@example.org", PASSWORD, now=T0 + users.LOCKOUT)
     assert row["locked_until"] is None
-    actions = [a["action"] for a in store.list_audit(db, entity="user")]
-    assert actions.count("sign_in_failed") == users.MAX_FAILED_SIGN_INS
-    assert actions[0] == "sign_in"
+    audit = store.list_audit(db, entity="user")
+    failed = [a["details"].get("reason") for a in audit if a["action"] == "sign_in_failed"]
+    assert failed == ["locked"] + [None] * users.MAX_FAILED_SIGN_INS  # newest first
+    assert audit[0]["action"] == "sign_in"
 
 
 def test_the_user_command_creates_and_lists_users(tmp_path, monkeypatch):
