@@ -28,6 +28,7 @@ from . import (  # noqa: F401  (register the views)
     meta,
     studies,
     subscriptions,
+    summary,
     typings,
     uploads,
 )
