@@ -40,8 +40,9 @@ def _validation_error(error: ma.ValidationError):
 def _too_large(error: RequestEntityTooLarge):
     limit = request.max_content_length
     details = {} if limit is None else {"limit_bytes": limit}
-    return error_response(413, "upload_too_large", "the request is over the upload size limit",
-                          details)
+    said = "" if limit is None else f" of {limit // (1024 * 1024)} MB"
+    return error_response(413, "upload_too_large",
+                          f"the request is over the upload size limit{said}", details)
 
 
 def _http_error(error: HTTPException):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DSAMonitorError
@@ -47,7 +47,9 @@ def _domain_error(error: DSAMonitorError):
 def _http_error(error: HTTPException):
     status = error.code or 500
     if status == 413:
-        message = "the file is over the upload size limit (DSA_MONITOR_MAX_UPLOAD_MB)"
+        limit = current_app.config["MAX_UPLOAD_MB"]
+        message = (f"the file is over the upload size limit of {limit} MB: split it into"
+                   " smaller files (or ask the administrator to raise DSA_MONITOR_MAX_UPLOAD_MB)")
     else:
         message = error.description or error.name
     return render_template("error_page.html", status=status, message=message), status

@@ -117,7 +117,8 @@ def test_an_upload_past_the_size_limit_is_a_413(tmp_path):
     response = upload(app.test_client(), {"Authorization": f"Bearer {secret}"},
                       b"x" * (1024 * 1024 + 1))
     assert response.status_code == 413
-    assert response.get_json()["error"]["code"] == "upload_too_large"
+    error = response.get_json()["error"]
+    assert error["code"] == "upload_too_large" and "limit of 1 MB" in error["message"]
 
 
 def test_an_upload_is_fetched_with_its_samples_or_its_error(client, lab, world):
