@@ -26,7 +26,7 @@ def command() -> None:
     help="Installed release to use (or 'embedded'); default: the active one, else embedded.",
 )
 def lookup_command(names: tuple[str, ...], release: str | None) -> None:
-    """Print one JSON object per NAME (allele, antigen or XX code); '-' reads names from stdin.
+    """Print one JSON object per NAME (allele, antigen, NMDP or XX code); '-' reads names from stdin.
 
     Always exits 0 when the reference data loads: an invalid name gets an "error" message.
     """

@@ -1,4 +1,11 @@
-"""One JSON-ready record per HLA name: canonical name, locus, antigen, broad, expression."""
+"""One JSON-ready record per HLA name: canonical name, locus, antigen, broad, expression.
+
+A name gets an ``error`` exactly when a typing holding it is refused: both ask
+``ReferenceData.validate``. Codes: an NMDP or XX code is valid when its allele group exists in the
+reference (``A*02:AB``, ``A*02:ZZZZ``, ``DRB1*04:AB``, ``DRB1*04:XX``; not ``A*99:XX``, ``A*99:AB``):
+its letters need the NMDP code table, which the service does not install. Its record is that of
+its allele group (name ``A*02``, kind ``group``), as the DSA matching reads an unexpanded code.
+"""
 
 from __future__ import annotations
 
@@ -27,8 +34,9 @@ def lookup(reference: ReferenceData, text: str) -> dict:
     }
     try:
         name = parse_name(text)
+        reference.validate(name)
         if isinstance(name, AlleleCode):
-            name = _group_of_code(name)
+            name = AlleleName(name.locus, (name.group,))
         if isinstance(name, Antigen):
             _fill_antigen(record, reference, name)
         else:
@@ -48,14 +56,6 @@ def lookup(reference: ReferenceData, text: str) -> dict:
     return record
 
 
-def _group_of_code(code: AlleleCode) -> AlleleName:
-    if not code.is_xx:
-        raise InvalidHLAName(
-            str(code), "an NMDP allele code: expand it with the NMDP code table before lookup"
-        )
-    return AlleleName(code.locus, (code.group,))
-
-
 def _fill_allele(record: dict, reference: ReferenceData, name: AlleleName) -> None:
     assignment = reference.serology(name)
     antigen = assignment.antigen
@@ -73,8 +73,6 @@ def _fill_allele(record: dict, reference: ReferenceData, name: AlleleName) -> No
 
 
 def _fill_antigen(record: dict, reference: ReferenceData, antigen: Antigen) -> None:
-    if not reference.is_known_antigen(antigen):
-        raise InvalidHLAName(str(antigen), f"no such serologic antigen in {_label(reference)}")
     broad = reference.broad_of(antigen)
     if antigen.prefix == "DR" and antigen.number in _LOCUS_OF_DR:
         locus: str | None = _LOCUS_OF_DR[antigen.number]
@@ -89,9 +87,3 @@ def _fill_antigen(record: dict, reference: ReferenceData, antigen: Antigen) -> N
         kind="antigen",
         public_epitope=reference.public_epitope(antigen),
     )
-
-
-def _label(reference: ReferenceData) -> str:
-    if reference.is_embedded:
-        return "the embedded reference data"
-    return f"IPD-IMGT/HLA {reference.release}"

@@ -2,7 +2,9 @@
 
 One interface for an IPD-IMGT/HLA release (WMDA files, parsed by ``wmda.py``) and for the
 embedded default written by the project (``hla_data/``). Pure: texts in, answers out; the
-reading of files lives in ``dsa_monitor.reference``.
+reading of files lives in ``dsa_monitor.reference``. ``validate`` is the one rule for which names
+exist (alleles and codes: ``allele_list``; antigens: the release's), used by typings and
+``hla lookup`` alike.
 """
 
 from __future__ import annotations
@@ -10,12 +12,20 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..errors import InvalidHLAName
 from . import wmda
+from .allele_list import EMBEDDED_GROUP_GENES, AlleleList, EmbeddedAlleles
+from .antigens import (
+    AntigenRelations,
+    antigen_of,
+    group_antigens,
+    parse_antigen_table,
+    relations_from_ser_ser,
+)
 from .loci import DR_SUPERTYPIC, MONITORED
-from .names import AlleleName, Antigen, parse_allele, parse_antigen
+from .names import AlleleCode, AlleleName, Antigen, HLAName, parse_allele, parse_antigen
 
 EMBEDDED = "embedded"
 # Kinds of assignment, strongest evidence first.
@@ -52,32 +62,6 @@ NULL = SerologyAssignment(None, "null", expressed=False)
 NO_SEROLOGY = SerologyAssignment(None, "none")
 
 
-@dataclass(slots=True)
-class AntigenRelations:
-    """Broad/split, associated antigens and public epitopes of one reference."""
-
-    broad: dict[Antigen, Antigen] = field(default_factory=dict)
-    splits: dict[Antigen, tuple[Antigen, ...]] = field(default_factory=dict)
-    parent: dict[Antigen, Antigen] = field(default_factory=dict)
-    epitope: dict[Antigen, str] = field(default_factory=dict)
-    known: set[Antigen] = field(default_factory=set)
-
-    def add_split(self, broad: Antigen, split: Antigen) -> None:
-        self.broad[split] = broad
-        self.splits[broad] = (*self.splits.get(broad, ()), split)
-        self.known.update((broad, split))
-
-    def add_associated(self, parent: Antigen, associated: Antigen) -> None:
-        self.parent[associated] = parent
-        self.known.update((parent, associated))
-
-
-def antigen_of(prefix: str, code: str) -> Antigen:
-    """The canonical antigen for a WMDA code (``"0203"`` with prefix ``A`` -> ``A203``)."""
-    number = code[1:] if len(code) == 4 and code.startswith("0") else code
-    return Antigen(prefix, number)
-
-
 def serologic_prefix(locus: str) -> str | None:
     known = MONITORED.get(locus)
     return known.serologic_prefix if known else None
@@ -105,7 +89,7 @@ class ReferenceData:
         is_embedded: bool,
         alleles: dict[str, SerologyAssignment],
         relations: AntigenRelations,
-        valid: frozenset[str] | None = None,
+        allele_list: AlleleList | None = None,
         validation: str = "",
     ) -> None:
         self.release = release
@@ -114,7 +98,10 @@ class ReferenceData:
         self.relations = relations
         self.validation = validation
         self._alleles = alleles
-        self._valid = valid
+        self._existence: AlleleList | EmbeddedAlleles = allele_list or EmbeddedAlleles(
+            {name: assignment.antigen for name, assignment in alleles.items()},
+            group_antigens(relations),
+        )
         self._groups: dict[str, SerologyAssignment] = (
             {} if is_embedded else _group_assignments(alleles)
         )
@@ -134,7 +121,7 @@ class ReferenceData:
     ) -> ReferenceData:
         """A release from its WMDA file texts; Bw4/Bw6 come from ``epitopes`` (not in WMDA)."""
         records = wmda.parse_rel_dna_ser(rel_dna_ser)
-        relations = _relations_from_ser_ser(wmda.parse_rel_ser_ser(rel_ser_ser))
+        relations = relations_from_ser_ser(wmda.parse_rel_ser_ser(rel_ser_ser))
         relations.epitope.update(epitopes or {})
         alleles, antigens = _assignments(records)
         relations.known.update(antigens)
@@ -144,13 +131,14 @@ class ReferenceData:
         else:
             names = alleles.keys()
             validation = "rel_dna_ser.txt"
+        release = release or wmda.release_version(rel_dna_ser) or "unknown"
         return cls(
-            release=release or wmda.release_version(rel_dna_ser) or "unknown",
+            release=release,
             source=source,
             is_embedded=False,
             alleles=alleles,
             relations=relations,
-            valid=_valid_names(names),
+            allele_list=AlleleList(names, release),
             validation=validation,
         )
 
@@ -174,22 +162,48 @@ class ReferenceData:
             is_embedded=True,
             alleles=alleles,
             relations=relations,
-            validation="syntax and monitored gene only",
+            validation="syntax, monitored gene, allele group of "
+            + ", ".join(EMBEDDED_GROUP_GENES)
+            + "; suffixes on listed alleles",
         )
 
-    # --- lookups ----------------------------------------------------------------------------
+    # --- validation: one rule for typings and `hla lookup` ------------------------------------
+    @property
+    def label(self) -> str:
+        """How messages name this reference: ``IPD-IMGT/HLA 3.58.0`` or the embedded data."""
+        return "the embedded reference data" if self.is_embedded else f"IPD-IMGT/HLA {self.release}"
+
+    def validate(self, name: HLAName) -> None:
+        """Raise InvalidHLAName unless an allele, antigen or code is valid in this reference."""
+        if isinstance(name, Antigen):
+            self.validate_antigen(name)
+        elif isinstance(name, AlleleCode):
+            self.validate_code(name)
+        else:
+            self.validate_allele(name)
+
     def validate_allele(self, name: AlleleName) -> None:
-        """Raise InvalidHLAName unless the allele exists (embedded: its gene is monitored)."""
-        if self._valid is None:
-            if name.locus not in MONITORED:
-                raise InvalidHLAName(
-                    str(name),
-                    f"gene {name.locus} is not monitored (the embedded reference data cannot check "
-                    "other genes; install an IPD-IMGT/HLA release)",
-                )
+        """Raise InvalidHLAName unless the allele exists (see ``allele_list`` for the rules)."""
+        self._existence.check(name)
+
+    def validate_antigen(self, antigen: Antigen) -> None:
+        """Raise InvalidHLAName unless the antigen is a serologic antigen here (or Bw4/Bw6)."""
+        if self.is_known_antigen(antigen):
             return
-        if str(name) not in self._valid:
-            raise InvalidHLAName(str(name), f"no such allele in IPD-IMGT/HLA {self.release}")
+        reason = f"no such serologic antigen in {self.label}"
+        if antigen.prefix == "DP" and not any(a.prefix == "DP" for a in self.relations.known):
+            reason += ", which has no DP antigen (DPw1-6 were cellular types): give DPB1 alleles"
+        raise InvalidHLAName(str(antigen), reason)
+
+    def validate_code(self, code: AlleleCode) -> None:
+        """Raise InvalidHLAName unless the code's allele group exists; its letters need the NMDP
+        code table (not installed by the service), so ``A*02:ZZZZ`` passes as a code of A*02."""
+        try:
+            self._existence.check(AlleleName(code.locus, (code.group,)))
+        except InvalidHLAName as error:
+            raise InvalidHLAName(str(code), error.reason) from None
+
+    # --- lookups ----------------------------------------------------------------------------
 
     def serology(self, name: AlleleName) -> SerologyAssignment:
         """The serologic equivalent of an allele at any resolution (validated first)."""
@@ -274,34 +288,6 @@ class ReferenceData:
         if antigen is None:
             return NO_SEROLOGY
         return SerologyAssignment(antigen, "group" if name.resolution == 1 else "first_field")
-
-
-def parse_antigen_table(text: str) -> AntigenRelations:
-    """The project's antigen table: ``antigen,broad,associated_with,public_epitope`` rows."""
-    relations = AntigenRelations()
-    for row in csv.DictReader(io.StringIO(text)):
-        antigen = parse_antigen(row["antigen"])
-        relations.known.add(antigen)
-        if row["broad"].strip():
-            relations.add_split(parse_antigen(row["broad"]), antigen)
-        if row["associated_with"].strip():
-            relations.add_associated(parse_antigen(row["associated_with"]), antigen)
-        if row["public_epitope"].strip():
-            relations.epitope[antigen] = row["public_epitope"].strip()
-    return relations
-
-
-def _relations_from_ser_ser(records: list[wmda.SerSerRecord]) -> AntigenRelations:
-    relations = AntigenRelations()
-    for record in records:
-        if record.prefix not in ("A", "B", "Cw", "DR", "DQ", "DP"):
-            continue  # Dw rows are cellular (MLC) specificities, not antibody targets
-        antigen = antigen_of(record.prefix, record.code)
-        for split in record.splits:
-            relations.add_split(antigen, antigen_of(record.prefix, split))
-        for associated in record.associated:
-            relations.add_associated(antigen, antigen_of(record.prefix, associated))
-    return relations
 
 
 def _assignments(
@@ -391,18 +377,3 @@ def _agreed(found: list[SerologyAssignment]) -> SerologyAssignment:
     if len(antigens) == 1:
         return SerologyAssignment(antigens[0], kind, tuple(antigens) if kind == "possible" else ())
     return SerologyAssignment(None, "possible" if antigens else "none", tuple(antigens))
-
-
-def _valid_names(names: Iterable[str]) -> frozenset[str]:
-    """Every full name plus its 1-, 2- and 3-field forms (suffix kept from 2 fields on)."""
-    valid: set[str] = set()
-    add = valid.add
-    for allele in names:
-        add(allele)
-        locus, _, rest = allele.partition("*")
-        suffix = rest[-1] if rest and rest[-1].isalpha() else ""
-        fields = (rest[:-1] if suffix else rest).split(":")
-        add(f"{locus}*{fields[0]}")
-        for n in range(2, len(fields)):
-            add(f"{locus}*{':'.join(fields[:n])}{suffix}")
-    return frozenset(valid)

@@ -33,12 +33,12 @@ _BLANK = frozenset({"", "-", "--", "—"})
 _HAPLOTYPE_SPECIFIC = frozenset({"DRB3", "DRB4", "DRB5"})
 
 
-class AlleleReference(Protocol):
+class NameReference(Protocol):
     """What the typing asks of a reference release (provided by ``hla.reference``)."""
 
     release: str
 
-    def validate_allele(self, allele: AlleleName) -> None: ...
+    def validate(self, name: HLAName) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +183,7 @@ class HLATyping:
     def from_loci(
         cls,
         loci: Mapping[str, Iterable[str | HLAName] | str | None],
-        reference: AlleleReference | None = None,
+        reference: NameReference | None = None,
     ) -> HLATyping:
         """Build from a per-locus form: ``{"A": ["A*02:01", "A24"], "DRB1": ["DR15", "DR52"]}``."""
         placed: dict[str, list[TypingEntry]] = {}
@@ -215,7 +215,7 @@ class HLATyping:
         return typing.validated(reference)
 
     @classmethod
-    def from_gl_string(cls, text: str, reference: AlleleReference | None = None) -> HLATyping:
+    def from_gl_string(cls, text: str, reference: NameReference | None = None) -> HLATyping:
         """Build from a GL String (``HLA-A*02:01+HLA-A*24:02^HLA-B*44:02+HLA-B*07:02``)."""
         tree = glstring.parse(text)
         loci: dict[str, tuple[TypingEntry, ...]] = {}
@@ -230,7 +230,7 @@ class HLATyping:
 
     @classmethod
     def from_dict(
-        cls, data: Mapping[str, Any], reference: AlleleReference | None = None
+        cls, data: Mapping[str, Any], reference: NameReference | None = None
     ) -> HLATyping:
         """Rebuild a typing from ``to_dict()`` output; re-validated when given a reference."""
         if data.get("source") == "gl_string" and data.get("gl_string"):
@@ -247,12 +247,13 @@ class HLATyping:
             typing = replace(typing, reference_release=data.get("reference_release"))
         return typing
 
-    def validated(self, reference: AlleleReference | None) -> HLATyping:
-        """Check every allele against a reference release and record which release was used."""
+    def validated(self, reference: NameReference | None) -> HLATyping:
+        """Check every name (allele, code, antigen) against a reference, as ``hla lookup`` does,
+        and record which release was used."""
         if reference is None:
             return self
-        for allele in self.alleles():
-            reference.validate_allele(allele)
+        for name in dict.fromkeys((*self._names(None), *self.public_epitopes)):
+            reference.validate(name)
         return replace(self, reference_release=reference.release)
 
     def entries(self, locus: str) -> tuple[TypingEntry, ...]:

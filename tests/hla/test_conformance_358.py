@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from reference_paths import IMGT_358, need_shared
 
+from dsa_monitor.hla.antigens import antigen_of
 from dsa_monitor.hla.names import parse_allele
-from dsa_monitor.hla.reference import antigen_of
 from dsa_monitor.reference.service import load_release
 
 LOCI = {

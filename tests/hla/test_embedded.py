@@ -87,10 +87,12 @@ def test_embedded_associated(reference):
     assert reference.broad_of(parse_antigen("A2403")) == Antigen("A", "9")
 
 
-def test_embedded_validates_gene_only(reference):
-    reference.validate_allele(parse_allele("A*99:99"))  # syntax + gene: cannot check existence
+def test_embedded_validates_gene_and_group_not_existence(reference):
+    reference.validate_allele(parse_allele("A*02:99"))  # a known group: existence not checked
     with pytest.raises(InvalidHLAName, match="embedded reference data cannot check"):
         reference.validate_allele(parse_allele("G*01:01"))
+    with pytest.raises(InvalidHLAName, match="no allele group A[*]99 in the embedded"):
+        reference.validate_allele(parse_allele("A*99:99"))
 
 
 def test_embedded_says_so(reference, client):

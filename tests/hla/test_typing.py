@@ -325,3 +325,28 @@ def test_issue_example_with_the_real_release():
     with pytest.raises(InvalidHLAName) as caught:
         HLATyping.from_gl_string("HLA-A*99:99+HLA-A*02:01", release)
     assert str(caught.value) == '"A*99:99": no such allele in IPD-IMGT/HLA 3.58.0'
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"A": ["A2", "A99"]}, '"A99": no such serologic antigen in IPD-IMGT/HLA 3.58.0'),
+        ({"B": ["B7", "B8"]}, '"B8": no such serologic antigen in IPD-IMGT/HLA 3.58.0'),
+        ({"DPB1": ["DPw4"]}, '"DP4": no such serologic antigen in IPD-IMGT/HLA 3.58.0, which '
+                             "has no DP antigen (DPw1-6 were cellular types): give DPB1 alleles"),
+        ({"A": ["A*02:XX", "A*03:AB"]}, '"A*03:AB": no allele group A*03 in IPD-IMGT/HLA 3.58.0'),
+        ({"A": ["A*99:XX"]}, '"A*99:XX": no allele group A*99 in IPD-IMGT/HLA 3.58.0'),
+    ],
+)
+def test_reference_checks_antigens_and_code_groups(form, message):
+    with pytest.raises(InvalidHLAName) as caught:
+        HLATyping.from_loci(form, TINY_RELEASE)
+    assert caught.value.message == message
+
+
+def test_reference_accepts_its_antigens_epitopes_and_codes():
+    typing = HLATyping.from_loci(
+        {"A": ["A2", "A*24:ZZZZ"], "B": ["B7", "Bw4", "Bw6"]}, TINY_RELEASE
+    )
+    assert [str(e) for e in typing.public_epitopes] == ["Bw4", "Bw6"]
+    assert [str(e) for e in typing.entries("A")] == ["A2", "A*24:ZZZZ"]
