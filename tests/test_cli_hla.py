@@ -13,7 +13,9 @@ import pytest
 from click.testing import CliRunner
 from reference_paths import IMGT_358, TEST_DATA, need_shared
 
+from dsa_monitor import store
 from dsa_monitor.cli import main
+from dsa_monitor.hla.typing import HLATyping
 
 WMDA = TEST_DATA / "wmda"
 SCRIPT = Path(sys.executable).with_name("dsa-monitor")
@@ -150,3 +152,23 @@ def test_50k_distinct_names_on_358_in_a_few_seconds(tmp_path):
     assert len(lines) == 50_000
     assert json.loads(lines[0])["release"] == "3.58.0"
     assert elapsed < 15, f"{elapsed:.1f} s for 50,000 names"
+
+
+def test_check_lists_stored_typings_the_reference_now_refuses(env, tmp_path):
+    db = store.open_database(tmp_path / "db.sqlite3")
+    store.create_study(db, "S1", user="t")
+    good = store.create_recipient(db, "S1", "R-GOOD", user="t")
+    bad = store.create_donor(db, "D-OLD", kind="cord", user="t")
+    typing = HLATyping.from_loci({"A": ["A*02:01", "A*24:02"]})
+    store.set_typing(db, "recipient", good["id"], typing.to_gl_string(), typing.to_dict(), None,
+                     "lab", "t")
+    stored_before_the_rule = {"source": "loci", "public_epitopes": [], "loci": {"B": [
+        {"kind": "allele", "names": ["B*07:02N"], "resolution": "2-field"},
+        {"kind": "allele", "names": ["B*44:02"], "resolution": "2-field"}]}}
+    store.set_typing(db, "donor", bad["id"], "", stored_before_the_rule, None, "lab", "t")
+    db.close()
+    result = CliRunner().invoke(main, ["hla", "check"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith('donor D-OLD (typing version 1): "B*07:02N"')
+    assert lines[-1] == "2 typing(s) checked against the embedded reference data: 1 refused"

@@ -1,4 +1,5 @@
-"""``dsa-monitor hla lookup``: resolve HLA names to their serologic antigen, one JSON line each."""
+"""``dsa-monitor hla lookup|check``: resolve HLA names to their serologic antigen, one JSON line
+each; re-check the stored typings against the reference release in force."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import sys
 
 import click
 
+from .. import store
 from ..errors import DSAMonitorError
 from ..hla.lookup import lookup
+from ..hla.typing import HLATyping
 from ..reference import service
 from . import make_app
 
@@ -48,6 +51,35 @@ def lookup_command(names: tuple[str, ...], release: str | None) -> None:
     if batch:
         out.write("\n".join(batch) + "\n")
     out.flush()
+
+
+@command.command("check")
+@click.option("--release", default=None,
+              help="Installed release to check against (or 'embedded'); default: the active one.")
+def check_command(release: str | None) -> None:
+    """Re-check every current stored typing against a reference release (after installing a new
+    one, or when rules for names tighten); list each typing it refuses and exit 1 if any."""
+    app = make_app()
+    try:
+        reference = service.get(app, release)
+    except DSAMonitorError as error:
+        raise click.ClickException(error.message) from error
+    db = store.open_database(app.config["DATABASE"])
+    try:
+        typings = store.typings.current_typings(db)
+    finally:
+        db.close()
+    refused = 0
+    for row in typings:
+        try:
+            HLATyping.from_dict(row["typing"], reference)
+        except DSAMonitorError as error:
+            refused += 1
+            click.echo(f"{row['owner_kind']} {row['owner_code']} (typing version {row['version']}):"
+                       f" {error.message}")
+    click.echo(f"{len(typings)} typing(s) checked against {reference.label}: {refused} refused")
+    if refused:
+        raise SystemExit(1)
 
 
 def _names(arguments: tuple[str, ...]):

@@ -119,3 +119,13 @@ def typing_history(db: Database, owner_kind: str, owner_id: int) -> list[dict]:
             [owner_kind, owner_id],
         )
     ]
+
+
+def current_typings(db: Database) -> list[dict]:
+    """The current version of every typed recipient and donor, with the owner's code."""
+    return [_typing(row) for row in db.query(
+        "SELECT t.*, coalesce(r.subject_code, d.code) AS owner_code FROM typings t"
+        " LEFT JOIN recipients r ON t.owner_kind = 'recipient' AND r.id = t.owner_id"
+        " LEFT JOIN donors d ON t.owner_kind = 'donor' AND d.id = t.owner_id"
+        " WHERE t.version = (SELECT max(version) FROM typings WHERE owner_kind = t.owner_kind"
+        " AND owner_id = t.owner_id) ORDER BY t.owner_kind, t.owner_id")]
