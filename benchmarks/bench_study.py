@@ -1,0 +1,82 @@
+"""A study at a glance (``GET /studies/{code}/dsa``, the study page) for a large study.
+
+Usage: python benchmarks/bench_study.py [RECIPIENTS]   (default 2,000; run by hand)
+
+Builds the cohort of ``bench_evaluate.py`` (one typed donor and infusion each, 6 sera × 2 classes),
+evaluates it, then times ``api.summary.study_summary`` (a handful of queries for the whole study)
+against the same reading done recipient by recipient (each recipient's current evaluations and
+sera read one at a time, as the page first did), in the same run, with a check that both agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench_evaluate import populate
+
+from dsa_monitor import store
+from dsa_monitor.api.summary import study_summary
+from dsa_monitor.evaluation import current_evaluations, evaluate_pending
+from dsa_monitor.reference.service import embedded
+from dsa_monitor.store import evaluations as stored_evaluations
+from dsa_monitor.store import uploads as stored_uploads
+
+
+def one_by_one(db, study: dict) -> dict[int, tuple[int, int]]:
+    """Per recipient: (positive DSA states, sera), reading each recipient on its own."""
+    found = {}
+    for recipient in store.list_recipients(db, study["id"]):
+        evaluations = current_evaluations(db, recipient["id"])
+        samples = store.list_samples(db, recipient_id=recipient["id"])
+        found[recipient["id"]] = (sum(s.positive for e in evaluations for s in e.states),
+                                  len(samples))
+    return found
+
+
+def in_bulk(db, study: dict) -> dict[int, tuple[int, int]]:
+    """The same counts from the bulk reads ``study_summary`` is made of."""
+    overview = stored_evaluations.study_overview(db, study["id"])
+    samples = stored_uploads.last_samples(db, study["id"])
+    return {
+        recipient["id"]: (
+            sum(s["positive"] for e in overview.get(recipient["id"], []) for s in e["states"]),
+            samples.get(recipient["id"], (0, None))[0])
+        for recipient in store.list_recipients(db, study["id"])
+    }
+
+
+def timed(function, *args, rounds: int = 3) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(rounds):
+        started = time.perf_counter()
+        result = function(*args)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("recipients", nargs="?", type=int, default=2_000)
+    args = parser.parse_args()
+    db = store.open_database(Path(tempfile.mkdtemp()) / "bench_study.sqlite3")
+    populate(db, args.recipients)
+    evaluate_pending(db, reference=embedded(), as_of=dt.date(2026, 1, 1))
+    study = store.get_study(db, "BENCH")
+    slow_s, slow = timed(one_by_one, db, study)
+    fast_s, fast = timed(in_bulk, db, study)
+    assert fast == slow, "the bulk reads and the per-recipient reads disagree"
+    whole_s, rows = timed(study_summary, db, study, [])
+    print(f"study of {args.recipients} recipients: bulk reads {fast_s * 1000:.0f} ms vs one "
+          f"recipient at a time {slow_s * 1000:.0f} ms: {slow_s / fast_s:.1f}x faster (same "
+          f"counts); the whole summary (with each DSA's last state) {whole_s * 1000:.0f} ms for "
+          f"{len(rows)} recipients")
+    db.close()
+
+
+if __name__ == "__main__":
+    main()
