@@ -8,18 +8,53 @@ line and column. 413: over the size limit (``DSA_MONITOR_MAX_UPLOAD_MB``).
 from __future__ import annotations
 
 import os
+import re
 
 import marshmallow as ma
 from flask import current_app, request
 
 from .. import store
-from ..errors import NotFound
+from ..errors import DSAMonitorError, NotFound
 from ..ingest import import_upload, read_manifest
 from ..sab.formats import FORMATS
 from ..sab.model import ParseOptions
 from . import auth
 from .routing import operation
 from .schemas import ErrorBodySchema, day, timestamp
+
+# ---- the lab's date layout, per upload --------------------------------------------------------
+
+_LAYOUT = re.compile(r"(DD|MM|YYYY)([./-])(DD|MM|YYYY)\2(DD|MM|YYYY)")
+_PARTS = {"DD": "%d", "MM": "%m", "YYYY": "%Y"}
+DATE_LAYOUTS = ("DD/MM/YYYY", "MM/DD/YYYY", "DD-MM-YYYY", "MM-DD-YYYY", "DD.MM.YYYY",
+                "YYYY-MM-DD")  # offered on the upload page; any order of DD, MM, YYYY is read
+
+
+def date_format_of(layout: str) -> str:
+    """``DD/MM/YYYY`` as a lab writes it -> the ``strptime`` pattern the readers take, so that
+    one upload with ambiguous dates can say its layout without a server-wide setting."""
+    found = _LAYOUT.fullmatch(layout.strip().upper())
+    parts = [found[1], found[3], found[4]] if found else []
+    if sorted(parts) != ["DD", "MM", "YYYY"]:
+        raise DSAMonitorError(
+            f"date layout {layout!r}: write it as DD, MM and YYYY joined by '/', '-' or '.'"
+            " (e.g. DD/MM/YYYY)", date_format=layout)
+    return found[2].join(_PARTS[part] for part in parts)
+
+
+def _date_layout(layout: str) -> None:
+    try:
+        date_format_of(layout)
+    except DSAMonitorError as error:
+        raise ma.ValidationError(error.message) from error
+
+
+def date_layout_field() -> ma.fields.String:
+    return ma.fields.String(validate=_date_layout, metadata={
+        "description": "the layout of the file's dates when they are ambiguous (e.g. DD/MM/YYYY);"
+                       " default: the server's setting, else read from the file's own dates",
+        "example": "DD/MM/YYYY"})
+
 
 # ---- schemas ---------------------------------------------------------------------------------
 
@@ -46,6 +81,7 @@ class UploadFormSchema(ma.Schema):
         validate=ma.validate.Length(1, 40),
         metadata={"description": "text encoding of a file that is not UTF-8, e.g. cp1252"},
     )
+    date_format = date_layout_field()
 
 
 class UploadFieldsSchema(ma.Schema):
@@ -55,6 +91,7 @@ class UploadFieldsSchema(ma.Schema):
     manifest = ma.fields.String()
     lot = ma.fields.String(validate=ma.validate.Length(1, 100))
     encoding = ma.fields.String(validate=ma.validate.Length(1, 40))
+    date_format = date_layout_field()
 
     class Meta:
         unknown = ma.EXCLUDE
@@ -148,7 +185,8 @@ def create_upload():
     result = import_upload(
         store.get_db(), part.read(), file_name, user=caller.name, format=fields.get("format"),
         manifest=_manifest(fields),
-        options=ParseOptions(date_format=config.get("DATE_FORMAT"), lot=fields.get("lot"),
+        options=ParseOptions(date_format=upload_date_format(fields.get("date_format"), config),
+                             lot=fields.get("lot"),
                              encoding=fields.get("encoding")),
         max_bytes=int(config["MAX_UPLOAD_MB"]) * 1024 * 1024,
         qc_limits=config.get("QC_LIMITS"), study=caller.study_id,
@@ -159,6 +197,11 @@ def create_upload():
         answer["samples"] = [s for s in answer["samples"] if _sees_recipient(s["recipient_id"])]
         return answer, 200
     return answer, 201
+
+
+def upload_date_format(layout: str | None, config) -> str | None:
+    """The layout given with the upload, else the server's ``DSA_MONITOR_DATE_FORMAT``."""
+    return date_format_of(layout) if layout else config.get("DATE_FORMAT")
 
 
 def _manifest(fields: dict):

@@ -7,6 +7,7 @@ import os
 from flask import current_app, render_template, request
 
 from .. import store
+from ..api.uploads import DATE_LAYOUTS, upload_date_format
 from ..errors import DSAMonitorError
 from ..ingest import import_upload, read_manifest
 from ..sab.formats import FORMATS
@@ -45,7 +46,8 @@ def upload_file():
         result = import_upload(
             db, part.read(), file_name, user=user.email, format=chosen, manifest=manifest,
             options=ParseOptions(
-                date_format=config.get("DATE_FORMAT"),
+                date_format=upload_date_format(request.form.get("date_format", "").strip(),
+                                               config),
                 lot=request.form.get("lot", "").strip() or None,
                 encoding=request.form.get("encoding", "").strip() or None,
             ),
@@ -95,6 +97,7 @@ def _visible_uploads() -> list[dict]:
 
 def _page(*, result=None, rows=None, failure: dict | None = None) -> str:
     return render_template(
-        "upload.html", formats=sorted(FORMATS), result=result, rows=rows or [],
+        "upload.html", formats=sorted(FORMATS), date_layouts=DATE_LAYOUTS, result=result,
+        rows=rows or [],
         failure=failure, uploads=_visible_uploads(),
     )

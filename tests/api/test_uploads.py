@@ -177,6 +177,17 @@ def test_a_windows_export_is_read_with_the_encoding_named(client, lab, world, db
     assert store.list_bead_results(db, sample_id)[0]["extra"] == {"Note": "Prüfung µ"}
 
 
+def test_the_date_layout_named_with_an_upload_reads_its_ambiguous_dates(client, lab, world):
+    data = TWO.read_bytes().replace(b'"2024-03-25"', b'"03/04/2024"')  # 3 April or March 4?
+    refused = upload(client, lab, data, "ambiguous.csv")
+    assert refused.status_code == 422 and "ambiguous date" in refused.get_json()["error"]["message"]
+    bad = upload(client, lab, data, "ambiguous.csv", date_format="DD/MM/YY")
+    assert bad.status_code == 422 and "date_format" in bad.get_json()["error"]["details"]
+    stored = upload(client, lab, data, "ambiguous.csv", date_format="dd/mm/yyyy")
+    assert stored.status_code == 201, stored.get_json()
+    assert {s["draw_date"] for s in stored.get_json()["samples"]} >= {"2024-04-03"}
+
+
 def test_the_lot_named_reads_an_xponent_run_that_names_none(client, lab, world, db):
     sheet = TEST_DATA / "lots" / "LS2A01_lot099.csv"
     run = (TEST_DATA / "xponent" / "ls2_run.csv").read_bytes()
