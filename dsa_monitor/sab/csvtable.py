@@ -4,9 +4,11 @@ Vendor CSVs differ by locale and template: ``;`` or ``,`` or tab, every field qu
 space-padded cells, a trailing delimiter after the last column. Columns are found by header name,
 never by position. Numbers: with ``;`` or tab as delimiter a decimal comma or point is accepted
 (``4362,43``, ``4362.43``); with ``,`` only a decimal point (a comma would be ambiguous there).
-Thousands separators, ``nan``/``inf`` and exponents are refused. Whole columns of plain numbers
-are converted at once (``numbers``, ``integers``); any other cell is left to the cell-by-cell
-reading, which names what is wrong with it.
+Once a column of numbers shows a decimal comma, the file writes decimals with a comma and a point
+in a number is refused: in such a file ``4.362`` is a thousands separator (4362), not 4.362, and
+the reader never guesses which. Thousands separators, ``nan``/``inf`` and exponents are refused.
+Whole columns of plain numbers are converted at once (``numbers``, ``integers``); any other cell
+is left to the cell-by-cell reading, which names what is wrong with it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ _NOT_PLAIN = {
     for comma in (False, True) for negative in (False, True)
 }
 _NOT_DIGIT = re.compile("[^0-9\n]")
+# A decimal comma: the evidence that a file writes its decimals that way.
+_DECIMAL_COMMA = re.compile(r"^-?[0-9]+,[0-9]+$", re.MULTILINE)
 # What ``str.strip`` removes among ASCII characters, but for line breaks.
 _ASCII_BLANKS = " \t\x0b\x0c\x1c\x1d\x1e\x1f"
 
@@ -66,6 +70,8 @@ class Table:
     rows: list[Row]
     # The rows' cells by column, once asked for.
     _cells: list[tuple[str, ...]] | None = field(default=None, repr=False, compare=False)
+    # (row, column) of the first decimal comma in a column of numbers, once looked for.
+    _comma_seen: tuple[Row, int] | None | bool = field(default=False, repr=False, compare=False)
 
     def cells(self, index: int) -> tuple[str, ...]:
         """Column ``index``'s cells, a cell per row (the rows must not change afterwards)."""
@@ -76,6 +82,25 @@ class Table:
     @property
     def decimal_comma(self) -> bool:
         return self.delimiter != ","
+
+    def decimal_comma_seen(self) -> tuple[Row, int] | None:
+        """(row, column) of the first decimal comma in a column holding only numbers, or ``None``.
+
+        Such a cell shows the file writes decimals with a comma; a column of other text (an
+        allele list such as ``A*01:01,-``) is no evidence.
+        """
+        if self._comma_seen is False:
+            self._comma_seen = None
+            if self.decimal_comma:
+                for index in range(len(self.columns)):
+                    cells, joined = self._plain(index, _NOT_PLAIN[True, True])
+                    found = _DECIMAL_COMMA.search(joined) if cells is not None else None
+                    if found is not None:
+                        row = self.rows[joined.count("\n", 0, found.start())]
+                        self._comma_seen = (row, index)
+                        break
+        assert self._comma_seen is not False
+        return self._comma_seen
 
     def find(self, *names: str) -> int | None:
         """Index of the first column named like one of ``names`` (compared by ``column_key``)."""
@@ -109,6 +134,8 @@ class Table:
         text = row.cells[index]
         if not text:
             return None
+        if "." in text and self.decimal_comma_seen() is not None:
+            raise self._thousands_error(row, index)
         try:
             value = parse_number(text, decimal_comma=self.decimal_comma)
         except ValueError as error:
@@ -126,6 +153,8 @@ class Table:
         cells, joined = self._plain(index, _NOT_PLAIN[self.decimal_comma, negative])
         if cells is None:
             return None
+        if "." in joined and self.decimal_comma_seen() is not None:
+            return None  # refused cell by cell, with the location
         if "," in joined:
             cells = joined.replace(",", ".").split("\n")
         try:
@@ -167,6 +196,16 @@ class Table:
             raise self.error("not a whole number", row, index, expected="a bead count")
         return int(value)
 
+    def _thousands_error(self, row: Row, index: int) -> FileFormatError:
+        """A point in a number of a file that writes decimals with a comma: never guessed."""
+        seen = self.decimal_comma_seen()
+        assert seen is not None
+        evidence, column = seen
+        return thousands_separator_error(
+            self.file_name, row.line, self.columns[index], row.cells[index],
+            (evidence.line, self.columns[column], evidence.cells[column]),
+        )
+
     def error(
         self, message: str, row: Row, index: int, *, expected: str | None = None
     ) -> FileFormatError:
@@ -179,6 +218,20 @@ class Table:
             message, file=self.file_name, line=row.line, column=self.columns[index],
             value=row.cells[index], expected=expected,
         )
+
+
+def thousands_separator_error(
+    file_name: str, line: int, column: str, value: str, comma_seen: tuple[int, str, str]
+) -> FileFormatError:
+    """The error for ``value`` holding a point when ``comma_seen`` (line, column, cell) shows the
+    file writes decimals with a comma: ``4.362`` there is 4362 or a typing slip, never guessed."""
+    where, named, example = comma_seen
+    return FileFormatError(
+        f"a point in a number of a file that writes decimals with a comma (line {where},"
+        f" column {named}: {example!r}): it looks like a thousands separator; the value is"
+        " not read", file=file_name, line=line, column=column, value=value,
+        expected="a number with a decimal comma and no thousands separator, like 4362,43",
+    )
 
 
 def parse_number(text: str, *, decimal_comma: bool) -> float:

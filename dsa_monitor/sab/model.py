@@ -43,6 +43,10 @@ class SampleResult:
     warnings: list[str] = field(default_factory=list)
     line: int | None = None  # first line of this sample in the file
     well: str | None = None  # plate well the serum was read in (xPONENT Location "33(1,A5)" -> A5)
+    # Where the file says the sending laboratory rejected this assay ("HAML reject-assay"), and
+    # its reason: QC then fails the sample (``qc.evaluate_qc``), so no DSA call is made from it.
+    rejected_by_lab: str | None = None
+    rejection_reason: str | None = None
 
 
 @dataclass(slots=True)

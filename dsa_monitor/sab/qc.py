@@ -5,6 +5,8 @@ DSA_RULES §2: the positive-control (PC) bead raw MFI must reach a minimum and t
 low PC bead beside high beads, or a flat high profile, suggests interference (prozone, complement):
 the lab is told to retest with EDTA/DTT/dilution rather than read the serum as negative. Missing
 control beads and low bead counts are warnings. Every limit is configurable and reported.
+A sample the sending laboratory itself rejected (HAML ``reject-assay``) fails QC whatever its
+beads say: that lab saw the run, we only see its numbers.
 
 The default limits are a conservative starting point, not vendor-insert values: each lab sets its
 own (per kit or lot); an Immucor lot file's ``PCLower`` / ``Con1Upper`` override them.
@@ -22,6 +24,9 @@ from .model import SampleResult
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 RETEST = "retest with EDTA/DTT/dilution"
+MIN_BEAD_COUNT = 50  # events per bead when neither the lab nor the run's "Min Events" says
+# The name under which a sample's ``qc_limits`` carries the run's own xPONENT "Min Events".
+RUN_MIN_EVENTS = "MinEvents"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +35,7 @@ class QCLimits:
 
     pc_min: float = 1000.0  # PC bead raw MFI at least this
     nc_max: float = 1000.0  # NC bead raw MFI at most this
-    min_bead_count: int = 50  # fewer events on a bead make its MFI unreliable
+    min_bead_count: int = MIN_BEAD_COUNT  # fewer events on a bead make its MFI unreliable
     prozone_bead_mfi: float = 5000.0  # a bead this high while the PC bead is low: prozone suspicion
     flat_min_median: float = 1000.0  # a profile is "flat" only when its median bead is this high
     flat_spread: float = 0.5  # ... and its 10th-90th percentile range is under this x median
@@ -46,7 +51,7 @@ VENDOR_LIMITS: dict[str, QCLimits] = {
 _KEYS: dict[str, tuple[str, ...]] = {
     "pc_min": ("pc_min", "PCLower"),
     "nc_max": ("nc_max", "Con1Upper"),
-    "min_bead_count": ("min_bead_count",),
+    "min_bead_count": ("min_bead_count", RUN_MIN_EVENTS),
     "prozone_bead_mfi": ("prozone_bead_mfi",),
     "flat_min_median": ("flat_min_median",),
     "flat_spread": ("flat_spread",),
@@ -87,6 +92,9 @@ def evaluate_qc(
         limits = limits_for(sample, limits)
     fails: list[str] = []
     warns: list[str] = []
+    if sample.rejected_by_lab:
+        reason = f": {sample.rejection_reason}" if sample.rejection_reason else ""
+        fails.append(f"rejected by the sending laboratory ({sample.rejected_by_lab}){reason}")
     pcs = [b.raw_mfi for b in sample.beads if b.control == "PC" and b.raw_mfi is not None]
     ncs = [b.raw_mfi for b in sample.beads if b.control == "NC" and b.raw_mfi is not None]
     targets = np.array(
@@ -118,7 +126,11 @@ def evaluate_qc(
     ]
     if low:
         shown = ", ".join(low[:10]) + (f" and {len(low) - 10} more" if len(low) > 10 else "")
-        warns.append(f"bead count below {limits.min_bead_count} on {len(low)} bead(s): {shown}")
+        origin = (" (the run's Min Events)"
+                  if sample.qc_limits.get(RUN_MIN_EVENTS) == limits.min_bead_count else "")
+        warns.append(
+            f"bead count below {limits.min_bead_count}{origin} on {len(low)} bead(s): {shown}"
+        )
     status = FAIL if fails else WARN if warns else PASS
     return QCVerdict(status, fails + warns, limits, pc, nc)
 

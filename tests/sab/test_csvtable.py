@@ -128,7 +128,9 @@ def _column(cells: list[str], delimiter: str = ";") -> str:
 @pytest.mark.parametrize(
     "delimiter, negative, cells, whole",
     [
-        (";", False, ["4362,43", "12", "", ".5", "7,", "0", "4362.43"], True),
+        (";", False, ["4362,43", "12", "", "7,", "0"], True),
+        (";", False, ["4362.43", "12", "", ".5", "0"], True),  # no decimal comma: points read
+        (";", False, ["4362,43", "12", "4.362"], False),  # comma decimals: a point is refused
         (";", False, ["4362,43", "12"], True),
         (";", False, ["3", "1" * 400], False),  # overflows to infinity: refused cell by cell
         (";", True, ["3", "-"], False),
@@ -211,3 +213,39 @@ def test_an_unreadable_row_is_reported_in_file_order(text, fragment, line):
     with pytest.raises(FileFormatError) as caught:
         read_table(text, "f.csv")
     assert fragment in caught.value.message and caught.value.line == line
+
+
+@pytest.mark.parametrize(
+    "text, evidence",
+    [
+        # The evidence may come before or after the point, in the same column or another one.
+        ("Bead;Raw;BCM\n1;70,96;1\n2;4.362;2\n", "line 2, column Raw: '70,96'"),
+        ("Bead;Raw;BCM\n1;4.362;1\n2;70;2,5\n", "line 3, column BCM: '2,5'"),
+        ("Bead\tRaw\n1\t4.362\n2\t-0,5\n", "line 3, column Raw: '-0,5'"),
+    ],
+)
+def test_a_point_in_a_decimal_comma_file_is_refused(text, evidence):
+    table = read_table(text, "f.csv")
+    point = next(row for row in table.rows if "4.362" in row.cells)
+    assert table.numbers(1, negative=True) is None  # the column path leaves it to the cell
+    with pytest.raises(FileFormatError) as caught:
+        table.number(point, 1, negative=True)
+    assert (caught.value.line, caught.value.column, caught.value.value) == (
+        point.line, "Raw", "4.362")
+    assert f"writes decimals with a comma ({evidence}): it looks like a thousands separator" in (
+        caught.value.message)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bead;Raw\n1;70.96\n2;4.362\n",  # no decimal comma anywhere: points are decimal points
+        "Bead;Spec;Raw\n1;A*01:01,-;70.96\n2;1,5 A;4.362\n",  # commas in text are no evidence
+        "Bead,Raw\n1,70.96\n2,4.362\n",  # comma-separated: a comma is never a decimal mark
+    ],
+)
+def test_points_are_decimal_points_without_decimal_commas(text):
+    table = read_table(text, "f.csv")
+    index = table.find("Raw")
+    assert table.numbers(index) == [70.96, 4.362]
+    assert table.number(table.rows[1], index) == 4.362

@@ -49,7 +49,14 @@ def test_synthetic_haml_demo_layout_uses_the_control_bead_convention():
     assert sample.hla_class == "I" and sample.kit is None and sample.lot is None
     assert [bead.control for bead in sample.beads[:3]] == ["NC", "PC", None]
     assert "One Lambda's convention" in sample.warnings[0]
-    assert sample.beads[3].count == 87 and sample.beads[3].extra == {"Ranking": "1"}
+    # Its "BCM" column holds raw/NC ratios (raw 8542 -> 189.8): kept aside, not used as BCM.
+    assert sample.beads[3].count == 87 and sample.beads[3].extra == {"Ranking": "1",
+                                                                     "BCM": "189.8"}
+    assert (sample.beads[3].raw_mfi, sample.beads[3].bcm) == (8542, None)
+    assert all(bead.bcm is None for bead in sample.beads)
+    assert sample.warnings[1].startswith(
+        "BCM column not used as BCM: on the 12 bead(s) with raw MFI >= 1000 the median BCM is"
+        " 2.2% of the raw MFI")
 
 
 def test_semicolon_decimal_comma_bom_crlf_two_samples_class_i():
@@ -198,7 +205,7 @@ def _export(raw_cell: str = "12,5", count_cell: str = "80") -> str:
 @pytest.mark.parametrize(
     "raw_cell, count_cell",
     [("+12,5", "80"),  # a sign only the cell-by-cell reading accepts
-     ("12,5", "80.0")],  # a count written as a decimal: the same
+     ("12,5", "80,0")],  # a count written as a decimal: the same
 )
 def test_the_column_and_the_row_by_row_readings_give_the_same_file(raw_cell, count_cell):
     plain, rarer = (read_table(text, "f.csv") for text in (_export(), _export(raw_cell, count_cell)))
@@ -243,3 +250,24 @@ def test_the_first_fault_in_file_order_is_reported(rows, fragment, line):
     with pytest.raises(FileFormatError) as caught:
         fusion.parse(ERROR_HEADER + rows, "f.csv", ParseOptions())
     assert fragment in caught.value.message and caught.value.line == line
+
+
+def test_a_point_in_a_decimal_comma_file_is_a_thousands_separator_never_guessed():
+    with pytest.raises(FileFormatError) as caught:
+        _parse(DATA / "semicolon_thousands_point.csv", date_format="%d-%m-%Y")
+    error = caught.value
+    assert (error.file, error.line, error.column, error.value) == (
+        "semicolon_thousands_point.csv", 4, "RawData", "4.362")
+    assert error.message == (
+        "semicolon_thousands_point.csv, line 4, column RawData: a point in a number of a file"
+        " that writes decimals with a comma (line 2, column RawData: '70,96'): it looks like a"
+        " thousands separator; the value is not read (found '4.362', expected a number with a"
+        " decimal comma and no thousands separator, like 4362,43)")
+
+
+def test_points_in_a_semicolon_file_without_decimal_commas_are_decimal_points():
+    text = (DATA / "semicolon_thousands_point.csv").read_text(encoding="utf-8-sig")
+    text = text.replace("70,96", "70.96").replace("17402,82", "17402.82").replace(
+        "4080,51", "4080.51")
+    [sample] = fusion.parse(text, "f.csv", ParseOptions(date_format="%d-%m-%Y")).samples
+    assert [bead.raw_mfi for bead in sample.beads] == [70.96, 17402.82, 4.362, 4080.51]

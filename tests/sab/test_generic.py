@@ -43,7 +43,7 @@ def test_both_classes_grouped_by_sample_and_lot():
 def test_semicolon_decimal_comma_bom_crlf():
     [sample] = _parse("semicolon_decimal_comma_bom_crlf.csv").samples
     assert [(b.bead_id, b.raw_mfi, b.bcm) for b in sample.beads] == [
-        ("1", 52.5, None), ("2", 16890.0, None), ("3", 4410.25, -3.5)]
+        ("1", 52.5, None), ("2", 16890.0, None), ("3", 410.25, -3.5)]
     assert sample.hla_class == "I"
 
 

@@ -11,6 +11,7 @@ from reference_paths import need_shared
 from dsa_monitor.errors import FileFormatError
 from dsa_monitor.sab.formats import haml, parse_file
 from dsa_monitor.sab.model import ParseOptions
+from dsa_monitor.sab.qc import evaluate_qc
 
 # As tests/conftest.py's constants; not imported from there, since "conftest" may name another one.
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
@@ -224,3 +225,39 @@ def test_real_immunomath_sample():
     assert [b.control for b in sample.beads[:2]] == ["NC", "PC"]
     assert sample.beads[2].extra["classification: Loren Gragert"] == "Negative"
     assert any("rejected this assay" in w for w in sample.warnings)
+
+
+def test_assay_rejected_by_the_sending_lab_fails_qc(own):
+    one, two = own.samples
+    assert (one.rejected_by_lab, two.rejected_by_lab) == (None, "HAML reject-assay")
+    assert two.rejection_reason == "PC bead below limit"
+    verdict = evaluate_qc(two)
+    assert verdict.status == "fail"
+    assert verdict.reasons[0] == (
+        "rejected by the sending laboratory (HAML reject-assay): PC bead below limit")
+    assert not any("rejected" in reason for reason in evaluate_qc(one).reasons)
+
+
+@pytest.mark.parametrize(
+    ("flag", "reason", "rejected", "expected"),
+    [
+        ("true", "", True, "rejected by the sending laboratory (HAML reject-assay)"),
+        ("1", "haemolysed", True,
+         "rejected by the sending laboratory (HAML reject-assay): haemolysed"),
+        (" TRUE ", "", True, "rejected by the sending laboratory (HAML reject-assay)"),
+        ("false", "", False, None),
+        ("0", "", False, None),
+    ],
+)
+def test_reject_assay_values(flag, reason, rejected, expected):
+    text = OWN.read_text().replace("<h:reject-assay>true</h:reject-assay>",
+                                   f"<h:reject-assay>{flag}</h:reject-assay>")
+    text = text.replace("<h:reject-reason>PC bead below limit</h:reject-reason>",
+                        f"<h:reject-reason>{reason}</h:reject-reason>" if reason else "")
+    two = parse(text).samples[1]
+    verdict = evaluate_qc(two)
+    assert (two.rejected_by_lab is not None) == rejected
+    if expected:
+        assert verdict.status == "fail" and verdict.reasons[0] == expected
+    else:
+        assert not any("rejected" in r for r in verdict.reasons)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,35 @@ def test_eds_constants_and_qc_limits():
     assert catalogue.bead("NC").rad is None and catalogue.bead("PC").background_mfi == 1500.0
     assert catalogue.qc_limits == {"Con1Upper": 400.0, "Con1Lower": 50.0, "PCUpper": 25000.0,
                                    "PCLower": 9000.0, "MFIThreshold": 500.0}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message", "value"),
+    [
+        # A lot file whose NC window is upside down: every serum would fail QC.
+        ("<Con1Upper>400</Con1Upper>", "<Con1Upper>100</Con1Upper>",
+         "inconsistent NC bead limits: Con1Upper=100 is below Con1Lower=180", "100"),
+        ("<PCLower>9000</PCLower>", "<PCLower>30000</PCLower>",
+         "inconsistent PC bead limits: PCUpper=25000 is below PCLower=30000", "25000"),
+    ],
+)
+def test_eds_with_inconsistent_control_limits_is_refused(old, new, message, value):
+    text = (LOTS / "3099001_3099002-SA1.eds").read_text()
+    if old.startswith("<Con1"):
+        text = text.replace("<Con1Lower>50</Con1Lower>", "<Con1Lower>180</Con1Lower>")
+    with pytest.raises(FileFormatError) as caught:
+        read_catalogue(text.replace(old, new).encode(), "lot.eds")
+    error = caught.value
+    assert message in error.message and "every sample would fail QC" in error.message
+    assert (error.file, error.value) == ("lot.eds", value)
+    assert error.column == ("Con1Upper" if "NC" in message else "PCUpper")
+    assert error.line == (8 if "NC" in message else 10)
+
+
+def test_eds_test_file_with_con1upper_below_con1lower():
+    with pytest.raises(FileFormatError, match="Con1Upper=100 is below Con1Lower=180") as caught:
+        read("inconsistent_limits-SA1.eds")
+    assert (caught.value.file, caught.value.line) == ("inconsistent_limits-SA1.eds", 8)
 
 
 SHEET = "catalog,lot,bead_id,specificity,alpha_allele,beta_allele\n"
@@ -204,9 +234,24 @@ def test_real_one_lambda_lot_sheets(name, kit, lot, hla_class, n_beads, bead_id,
     assert catalogue.bead(bead_id).specificity == specificity
 
 
+def test_real_immucor_eds_with_con1upper_below_con1lower_is_refused():
+    path = need_shared(SAB_EXAMPLES / "hlapro_luminex" / "3012456_3065421-SA1.eds")
+    with pytest.raises(FileFormatError) as caught:
+        read_catalogue(path.read_bytes(), path.name)
+    assert "inconsistent NC bead limits: Con1Upper=100 is below Con1Lower=180" in (
+        caught.value.message)
+    assert (caught.value.line, caught.value.column) == (13, "Con1Upper")
+
+
+def without_con1_limits(data: bytes) -> bytes:
+    """The shared SA1 lot file without its contradictory Con1 limits (see the test above)."""
+    return re.sub(rb"\s*<Con1(Upper|Lower)>[^<]*</Con1(Upper|Lower)>", b"", data)
+
+
 def test_real_immucor_eds():
     path = need_shared(SAB_EXAMPLES / "hlapro_luminex" / "3012456_3065421-SA1.eds")
-    catalogue = read_catalogue(path.read_bytes(), path.name)
+    catalogue = read_catalogue(without_con1_limits(path.read_bytes()), path.name)
+    assert "Con1Upper" not in catalogue.qc_limits
     assert (catalogue.vendor, catalogue.kit, catalogue.lot, catalogue.hla_class) == (
         "immucor", "LSA1", "3012456_3065421-SA1", "I")
     assert [b.bead_id for b in catalogue.beads] == ["NC", "PC", "103", "104", "105", "106"]

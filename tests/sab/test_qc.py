@@ -90,3 +90,37 @@ def test_real_fusion_export_passes_and_matchit_export_has_no_controls():
     text = "Sample ID,Lot ID,Allele,Raw Value\nS1,1 2-SA1,A*01:01,100\n"
     [sample] = parse_file(text.encode(), "m.csv").samples
     assert evaluate_qc(sample).reasons == ["no control beads found: PC/NC QC not checked"]
+
+
+@pytest.mark.parametrize(
+    ("rejected_by", "reason", "status", "reasons"),
+    [
+        (None, None, "pass", []),
+        ("HAML reject-assay", None, "fail",
+         ["rejected by the sending laboratory (HAML reject-assay)"]),
+        ("HAML reject-assay", "PC bead below limit", "fail",
+         ["rejected by the sending laboratory (HAML reject-assay): PC bead below limit"]),
+    ],
+)
+def test_a_sample_the_sending_lab_rejected_fails_whatever_its_beads(
+    rejected_by, reason, status, reasons
+):
+    sample = _sample()  # controls and beads that pass
+    sample.rejected_by_lab, sample.rejection_reason = rejected_by, reason
+    verdict = evaluate_qc(sample)
+    assert (verdict.status, verdict.reasons) == (status, reasons)
+
+
+@pytest.mark.parametrize(
+    ("qc_limits", "configured", "reason"),
+    [
+        ({"MinEvents": 100}, None, "bead count below 100 (the run's Min Events) on 2 bead(s)"),
+        ({"MinEvents": 100}, {"min_bead_count": 20}, "bead count below 100 (the run's Min Events)"),
+        ({}, {"min_bead_count": 80}, "bead count below 80 on 2 bead(s)"),
+        ({}, None, "bead count below 50 on 1 bead(s)"),
+    ],
+)
+def test_the_runs_min_events_sets_the_bead_count_limit(qc_limits, configured, reason):
+    sample = _sample(counts=[100, 40, 100, 70, 100], qc_limits=qc_limits)
+    verdict = evaluate_qc(sample, configured)
+    assert verdict.status == "warn" and verdict.reasons[0].startswith(reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from dsa_monitor.sab.catalogue import Catalogue, CatalogueBead, CatalogueRegistr
 from dsa_monitor.sab.formats import parse_file, xponent
 from dsa_monitor.sab.lots import read_catalogue
 from dsa_monitor.sab.model import ParseOptions
+from dsa_monitor.sab.qc import evaluate_qc
 
 # As tests/conftest.py's constants; not imported from there, since "conftest" may name another one.
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
@@ -84,20 +86,50 @@ def test_beads_in_catalogue_order_with_epitopes(lsa1):
     assert beads[4].extra["epitopes"] == "Bw4" and beads[4].serology == "A24(9)"
 
 
+LOW_50 = [[], ["105 (38)"], []]
+LOW_100 = [[], ["105 (38)", "102 (99)", "104 (97)"], ["NC (90)"]]
+MIN_EVENTS = '"Samples","3","Min Events","100","Per Bead"'
+
+
 @pytest.mark.parametrize(
-    ("min_count", "flagged"),
-    [(50, [[], ["105 (38)"], []]), (100, [[], ["105 (38)", "102 (99)", "104 (97)"], ["NC (90)"]])],
+    ("header", "option", "min_count", "flagged", "origin"),
+    [
+        # The run's own "Min Events" (100 in lsa1_run.csv) wins over the upload's setting.
+        (MIN_EVENTS, 50, 100, LOW_100, " (the run's Min Events)"),
+        (MIN_EVENTS, 80, 100, LOW_100, " (the run's Min Events)"),
+        (MIN_EVENTS.replace('"100"', '"40"'), 50, 40, [[], ["105 (38)"], []],
+         " (the run's Min Events)"),
+        # Without it: the upload's setting, else the default of 50.
+        ('"Samples","3"', 100, 100, LOW_100, ""),
+        ('"Samples","3"', None, 50, LOW_50, ""),
+    ],
 )
-def test_low_bead_counts_are_flagged(min_count, flagged):
-    parsed = run(min_bead_count=min_count)
+def test_low_bead_counts_are_flagged(header, option, min_count, flagged, origin):
+    text = (XPONENT / "lsa1_run.csv").read_text().replace(MIN_EVENTS, header)
+    parsed = run(text) if option is None else run(text, min_bead_count=option)
     for sample, expected in zip(parsed.samples, flagged, strict=True):
         low = [w for w in sample.warnings if "fewer than" in w]
         if not expected:
             assert low == []
         else:
-            assert len(low) == 1 and f"fewer than {min_count} events" in low[0]
+            assert len(low) == 1 and f"fewer than {min_count} events{origin} (" in low[0]
             for item in expected:
                 assert item in low[0]
+        # As ingest layers them: the upload's setting, then the file's own limits.
+        verdict = evaluate_qc(sample, None if option is None else {"min_bead_count": option})
+        assert verdict.limits.min_bead_count == min_count
+        counted = [r for r in verdict.reasons if r.startswith("bead count below")]
+        assert bool(counted) == bool(expected)
+        if expected:
+            assert counted[0].startswith(f"bead count below {min_count}{origin} on ")
+
+
+def test_min_events_must_be_a_whole_number():
+    text = (XPONENT / "lsa1_run.csv").read_text().replace(MIN_EVENTS, MIN_EVENTS.replace(
+        '"100"', '"lots"'))
+    with pytest.raises(FileFormatError, match="Min Events is not a whole number") as caught:
+        run(text)
+    assert (caught.value.line, caught.value.value) == (21, "lots")
 
 
 def test_dilution_and_instrument_warnings(lsa1):
@@ -291,9 +323,12 @@ def test_plate_of_96_wells_and_100_regions_parses_fast():
 
 def real(name: str, eds: str, **kwargs):
     folder = SAB_EXAMPLES / "hlapro_luminex"
-    lot = need_shared(folder / eds)
+    lot = need_shared(folder / eds).read_bytes()
+    # The SA1 lot file's Con1Upper (100) is below its Con1Lower (180): refused as it is
+    # (tests/sab/test_lots.py); the run is read here with the lot without those two limits.
+    lot = re.sub(rb"\s*<Con1(Upper|Lower)>[^<]*</Con1(Upper|Lower)>", b"", lot)
     text = need_shared(folder / name).read_text()
-    return xponent.parse(text, name, options(catalogue(lot), **kwargs))
+    return xponent.parse(text, name, options(read_catalogue(lot, eds), **kwargs))
 
 
 def test_real_lsa1_with_its_eds():
@@ -324,3 +359,52 @@ def test_real_lsa2_with_its_eds():
 def test_real_lsa1_with_the_wrong_lot_is_refused():
     with pytest.raises(UnknownLot, match="3012456_3065421-SA1"):
         real("LSA1-test.csv", "3062145_3045216-SA2.eds")
+
+
+def test_unregistered_lot_given_with_the_upload_is_not_blamed_on_the_file():
+    with pytest.raises(UnknownLot) as caught:
+        run(lot="LS1A04-015")
+    error = caught.value
+    assert error.message.startswith(
+        "run.csv: the lot given with the upload, 'LS1A04-015', has no registered catalogue"
+        " (the file's ProtocolName says '3099001 3099002-SA1')")
+    assert (error.column, error.line, error.value) == (None, None, "LS1A04-015")
+    assert "column ProtocolName" not in error.message
+
+
+def test_lot_given_with_the_upload_must_match_the_runs_registered_lot():
+    with pytest.raises(FileFormatError) as caught:
+        run(lot="LS2A01NC99_099_00")
+    error = caught.value
+    assert not isinstance(error, UnknownLot)
+    assert ("the lot given with the upload, 'LS2A01NC99_099_00' (registered lot"
+            " 'LS2A01NC99_099_00'), does not match the run: the file's ProtocolName says"
+            " '3099001 3099002-SA1', registered lot '3099001_3099002-SA1'") in error.message
+    assert error.column is None
+
+
+def test_lot_given_with_the_upload_naming_the_runs_lot_is_read():
+    parsed = run(lot="3099001_3099002-SA1")
+    assert parsed.samples[0].lot == "3099001_3099002-SA1"
+    assert parsed.warnings[0] == ("lot '3099001_3099002-SA1' as named at upload"
+                                  " (ProtocolName '3099001 3099002-SA1')")
+
+
+def semicolon_decimal_comma(text: str) -> str:
+    """lsa1_run.csv as an instrument PC with a decimal-comma locale writes it."""
+    return text.replace('","', '";"').replace("14800.5", "14800,5").replace("14790.5", "14790,5")
+
+
+def test_semicolon_export_with_decimal_commas():
+    parsed = run(semicolon_decimal_comma((XPONENT / "lsa1_run.csv").read_text()))
+    assert parsed.samples[1].beads[1].raw_mfi == 14800.5
+
+
+def test_a_point_in_a_decimal_comma_export_is_a_thousands_separator_never_guessed():
+    text = semicolon_decimal_comma((XPONENT / "lsa1_run.csv").read_text())
+    with pytest.raises(FileFormatError) as caught:
+        run(text.replace('"14800,5";"140";"9050"', '"14800,5";"140";"9.050"'))
+    error = caught.value
+    assert (error.line, error.column, error.value) == (28, "102", "9.050")
+    assert ("a point in a number of a file that writes decimals with a comma (line 28, column PC:"
+            " '14800,5'): it looks like a thousands separator") in error.message

@@ -15,16 +15,44 @@ from ..csvtable import Row, Table, column_key
 from ..model import BeadResult, SampleResult
 from ..specificity import parse_specificity, specificity_class
 
-# Column names (compared by ``column_key``) that hold names or birth dates of patients.
-PHI_KEYS = frozenset({
-    "patientname", "name", "firstname", "lastname", "surname", "givenname", "familyname",
-    "patientfirstname", "patientlastname", "dob", "dateofbirth", "birthdate", "patientdob",
-})
+# What marks a header (lower case, without spaces, ``_ - .``) as a patient's name or birth date.
+# Birth dates in the languages of the labs seen: English, German, French, Spanish.
+_BIRTH_WORDS = ("birth", "dob", "geburt", "naissance", "nacimiento")
+# "name" after one of these is a person's name: PatientName, Patient_Full_Name, Last Name...
+_PERSON_NAME_WORDS = (
+    "patient", "recipient", "donor", "person", "first", "last", "given", "family", "full", "sur",
+    "maiden", "middle", "fore", "nick", "vor", "nach", "pat",
+)
+# Headers that are a person's name or initials in themselves (MATCH IT!'s "Patient Name" is
+# caught by the rule above; these are the words without "name").
+PHI_KEYS = frozenset({"name", "nom", "nombre", "prenom", "apellido", "apellidos", "initials",
+                      "patientinitials", "fullname"})
+# Technical columns with "name" in them that are kept, as they name no person: the sample,
+# bead, catalogue, lot, kit, protocol, file, test, analyte, instrument, operator, user, locus,
+# antigen or allele. (Fusion's "SampleIDName" is its sample ID.)
+KEPT_NAME_KEYS = (
+    "samplename", "sampleidname", "beadname", "catalogname", "cataloguename", "lotname",
+    "kitname", "protocolname", "filename", "testname", "analytename", "instrumentname",
+    "operatorname", "username", "locusname", "antigenname", "allelename",
+)
+
+
+def phi_key(key: str) -> bool:
+    """True for a header key (``column_key``) that holds a patient's name or birth date."""
+    key = key.replace(".", "")
+    if key in PHI_KEYS or any(word in key for word in _BIRTH_WORDS):
+        return True
+    at = key.find("name")
+    while at >= 0:
+        if key.startswith(_PERSON_NAME_WORDS) or key[:at].endswith(_PERSON_NAME_WORDS):
+            return True
+        at = key.find("name", at + 1)
+    return False
 
 
 def phi_columns(table: Table) -> list[int]:
     """Indexes of the columns that hold patient names or birth dates."""
-    return [i for i, column in enumerate(table.columns) if column_key(column) in PHI_KEYS]
+    return [i for i, column in enumerate(table.columns) if phi_key(column_key(column))]
 
 
 def phi_warning(table: Table, indexes: list[int]) -> str | None:

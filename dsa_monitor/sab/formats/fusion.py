@@ -18,6 +18,7 @@ from itertools import groupby, repeat
 from operator import itemgetter
 
 from ...errors import FileFormatError, InvalidHLAName
+from ..bcm import check_bcm
 from ..csvtable import Row, Table, column_key, header_keys, read_table
 from ..dates import read_dates
 from ..model import BeadResult, ParsedFile, ParseOptions, SampleResult
@@ -109,6 +110,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     samples = assembler.finish()
     for sample in samples:
         _mark_controls(sample, *controls[id(sample)], file_name)
+        check_bcm(sample)  # once the control beads are known
     parsed = ParsedFile(format=NAME, file_name=file_name, samples=samples)
     note = phi_warning(table, phi)
     if note:

@@ -8,6 +8,7 @@ The layout is specified in ``docs/generic-csv.md``: exact snake_case header name
 from __future__ import annotations
 
 from ...errors import FileFormatError
+from ..bcm import check_bcm
 from ..csvtable import Row, Table, first_line, read_table, sniff_delimiter
 from ..dates import read_dates
 from ..model import BeadResult, ParsedFile, ParseOptions
@@ -116,6 +117,8 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
             extra={column: cells[i] for i, column in extra if cells[i]},
         ))
     parsed = ParsedFile(format=NAME, file_name=file_name, samples=assembler.finish())
+    for sample in parsed.samples:
+        check_bcm(sample)
     note = phi_warning(table, phi)
     if note:
         parsed.warnings.append(note)

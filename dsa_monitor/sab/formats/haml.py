@@ -91,10 +91,15 @@ def _read_sample(doc: XMLDocument, sample: ET.Element, patient_id: str | None,
                 _finish(doc, panel, result, beads)
                 results.append(result)
         interpretation = child(assay, "interpretation")
-        if interpretation is not None and child_text(interpretation, "reject-assay") == "true":
-            reason = child_text(interpretation, "reject-reason") or "no reason given"
+        rejected = child_text(interpretation, "reject-assay") if interpretation is not None else None
+        if (rejected or "").strip().lower() in {"true", "1"}:  # xs:boolean
+            assert interpretation is not None
+            reason = child_text(interpretation, "reject-reason")
             for result in results:
-                result.warnings.append(f"the sending laboratory rejected this assay: {reason}")
+                result.rejected_by_lab, result.rejection_reason = "HAML reject-assay", reason
+                result.warnings.append(
+                    f"the sending laboratory rejected this assay: {reason or 'no reason given'}"
+                )
         parsed.samples.extend(results)
 
 

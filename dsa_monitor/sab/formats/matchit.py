@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from ..bcm import check_bcm
 from ..csvtable import Row, Table, column_key, header_keys, read_table
 from ..dates import read_dates
 from ..model import BeadResult, ParsedFile, ParseOptions
@@ -123,6 +124,8 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
         )
         assembler.add(sample, bead)
     parsed = ParsedFile(format=NAME, file_name=file_name, samples=assembler.finish())
+    for sample in parsed.samples:
+        check_bcm(sample)
     note = phi_warning(table, phi)
     if note:
         parsed.warnings.append(note)

@@ -13,19 +13,18 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from ...errors import FileFormatError, UnknownLot
-from ..catalogue import Catalogue, CatalogueBead, CatalogueRegistry
+from ...errors import FileFormatError
+from ..catalogue import CatalogueBead
+from ..csvtable import thousands_separator_error
 from ..dates import DAY_FIRST, MONTH_FIRST, DateError, date_order, parse_date
 from ..model import BeadResult, ParsedFile, ParseOptions, SampleResult
+from ..qc import RUN_MIN_EVENTS
+from .xponent_lots import match_beads, run_catalogue
 
 _WELL = re.compile(r"([A-P]\d{1,2})\)?\s*$")
 _SLASH_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\b")
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _MISSING = frozenset({"", "NAN", "NONE", "N/A", "NA", "-"})
-REGISTER_HINT = (
-    "register the lot's catalogue first (`dsa-monitor catalogue add <file>` with its Immucor .eds "
-    "file or One Lambda lot sheet CSV), or name the lot when uploading if ProtocolName does not "
-    "carry it"
-)
 
 
 @dataclass(slots=True)
@@ -41,6 +40,8 @@ class _Export:
     header_dates: list[tuple[int, str]]
     blocks: dict[str, _Block]
     decimal_comma: bool
+    # (line, column, cell) of the first decimal comma: the file writes decimals with a comma.
+    comma_seen: tuple[int, str, str] | None = None
 
 
 def sniff(text: str) -> bool:
@@ -57,18 +58,26 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
         raise FileFormatError('no Median block ("DataType:","Median"): file truncated or not '
                               "an xPONENT results export", file=file_name)
     parsed = ParsedFile(format="xponent", file_name=file_name)
-    catalogue = _catalogue(export, file_name, options, parsed.warnings)
+    line, values = export.header.get("ProtocolName", (None, []))
+    catalogue = run_catalogue(values[0] if values else "", line, file_name, options,
+                              parsed.warnings)
     run_date = _run_date(export, file_name, options)
     header_line, header = median.rows[0]
     if len(header) < 3 or [c.lower() for c in header[:2]] != ["location", "sample"]:
         raise FileFormatError("Median block header must start with Location, Sample",
                               file=file_name, line=header_line, value=",".join(header[:3]))
     analytes = [a for a in header[2:] if a.lower() != "total events"]
-    beads = _match_beads(analytes, _regions(export), catalogue, file_name, header_line)
+    beads = match_beads(analytes, _regions(export), catalogue, file_name, header_line)
     absent = [b.bead_id for b in catalogue.beads if b.bead_id not in {x.bead_id for x in beads}]
     if absent:
         parsed.warnings.append(f"{len(absent)} bead(s) of lot {catalogue.lot} are not in the file: "
                                + ", ".join(absent))
+    min_events = _min_events(export, file_name)
+    min_count = options.min_bead_count if min_events is None else min_events
+    origin = "" if min_events is None else " (the run's Min Events)"
+    limits = dict(catalogue.qc_limits)
+    if min_events is not None:
+        limits[RUN_MIN_EVENTS] = min_events
     counts = _by_location(export.blocks.get("count"), header, file_name, export)
     net = _by_location(export.blocks.get("net mfi"), header, file_name, export)
     if "count" not in export.blocks:
@@ -84,7 +93,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
         values = _numbers(row, header, line, file_name, export)
         sample = SampleResult(
             sample_id=sample_id, run_date=run_date, vendor=catalogue.vendor, kit=catalogue.kit,
-            lot=catalogue.lot, hla_class=catalogue.hla_class, qc_limits=dict(catalogue.qc_limits),
+            lot=catalogue.lot, hla_class=catalogue.hla_class, qc_limits=dict(limits),
             line=line, well=_well(location),
         )
         low: list[str] = []
@@ -95,7 +104,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
             count = counts.get(location, {}).get(analyte)
             if count is not None:
                 result.count = int(count)
-                if result.count < options.min_bead_count:
+                if result.count < min_count:
                     low.append(f"{bead.bead_id} ({result.count})")
             net_mfi = net.get(location, {}).get(analyte)
             if net_mfi is not None:
@@ -105,8 +114,8 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
             sample.beads.append(result)
         if low:
             sample.warnings.append(
-                f"{len(low)} bead(s) with fewer than {options.min_bead_count} events "
-                f"(unreliable): {', '.join(low)}"
+                f"{len(low)} bead(s) with fewer than {min_count} events{origin}"
+                f" (unreliable): {', '.join(low)}"
             )
         parsed.samples.append(sample)
     _check_samples(export, parsed, file_name)
@@ -153,35 +162,41 @@ def _read(text: str, file_name: str) -> _Export:
     if not in_results:
         raise FileFormatError('no "Results" section: file truncated or not an xPONENT export',
                               file=file_name)
-    return _Export(header, header_dates, blocks, decimal_comma=delimiter == ";")
+    export = _Export(header, header_dates, blocks, decimal_comma=delimiter == ";")
+    if export.decimal_comma:
+        export.comma_seen = _first_decimal_comma(blocks)
+    return export
 
 
-def _catalogue(export: _Export, file_name: str, options: ParseOptions,
-               warnings: list[str]) -> Catalogue:
-    """The registered catalogue of the file's lot; refuse an unknown or ambiguous lot."""
-    line, values = export.header.get("ProtocolName", (None, []))
-    protocol = values[0] if values else ""
-    lot = options.lot or protocol
-    if not lot:
-        raise UnknownLot(f"the file names no lot (ProtocolName is empty); {REGISTER_HINT}",
-                         file=file_name, line=line, column="ProtocolName")
-    registry = options.catalogues
-    found = registry.find(lot) if isinstance(registry, CatalogueRegistry) else []
-    if not found:
-        raise UnknownLot(f"no catalogue registered for lot {lot!r}; {REGISTER_HINT}",
-                         file=file_name, line=line, column="ProtocolName", value=lot)
-    if len(found) > 1:
-        raise FileFormatError(
-            f"lot {lot!r} matches several registered lots: "
-            + ", ".join(c.lot for c in found) + "; name the lot when uploading",
-            file=file_name, line=line, column="ProtocolName", value=lot,
-        )
-    catalogue = found[0]
-    if options.lot and protocol and catalogue.lot != protocol:
-        warnings.append(f"lot {catalogue.lot!r} as named at upload (ProtocolName {protocol!r})")
-    elif protocol and catalogue.lot != protocol:
-        warnings.append(f"ProtocolName {protocol!r} read as registered lot {catalogue.lot!r}")
-    return catalogue
+def _first_decimal_comma(blocks: dict[str, _Block]) -> tuple[int, str, str] | None:
+    """Where a value block first writes a decimal comma (``"4362,5"``), if it does."""
+    for name in ("median", "net mfi", "count"):
+        block = blocks.get(name)
+        if block is None or not block.rows:
+            continue
+        _, header = block.rows[0]
+        for line, row in block.rows[1:]:
+            for column, cell in zip(header[2:], row[2:], strict=False):
+                if _DECIMAL_COMMA.match(cell):
+                    return line, column, cell
+    return None
+
+
+def _min_events(export: _Export, file_name: str) -> int | None:
+    """The run's own bead-event minimum: ``"Samples","2","Min Events","100","Per Bead"``."""
+    for key, (line, values) in export.header.items():
+        cells = [key, *values]
+        names = [cell.lower() for cell in cells]
+        if "min events" not in names:
+            continue
+        at = names.index("min events") + 1
+        text = cells[at] if at < len(cells) else ""
+        if not text.isdigit():
+            raise FileFormatError("Min Events is not a whole number", file=file_name, line=line,
+                                  column="Min Events", value=text,
+                                  expected="the events per bead the run required, like 100")
+        return int(text)
+    return None
 
 
 def _regions(export: _Export) -> dict[str, str]:
@@ -196,54 +211,22 @@ def _regions(export: _Export) -> dict[str, str]:
     return {}
 
 
-def _match_beads(analytes: list[str], regions: dict[str, str], catalogue: Catalogue,
-                 file_name: str, line: int) -> list[CatalogueBead]:
-    """Each Median column's catalogue bead: by bead id, else by Luminex region."""
-    by_id = {bead.bead_id: bead for bead in catalogue.beads}
-    by_region = {bead.region: bead for bead in catalogue.beads if bead.region}
-    matched: list[CatalogueBead] = []
-    unknown: list[str] = []
-    for analyte in analytes:
-        region = regions.get(analyte)
-        bead = by_id.get(analyte) or by_region.get(region or analyte)
-        if bead is None:
-            unknown.append(analyte if region in (None, analyte) else f"{analyte} (region {region})")
-            continue
-        if region and bead.region and region != bead.region:
-            raise FileFormatError(
-                f"bead {analyte} is region {region} in the file but region {bead.region} in lot "
-                f"{catalogue.lot}: is this the right lot?", file=file_name, line=line,
-                column=analyte, value=region, expected=bead.region,
-            )
-        matched.append(bead)
-    if unknown:
-        raise FileFormatError(
-            f"bead region(s) not in the catalogue of lot {catalogue.lot}: " + ", ".join(unknown),
-            file=file_name, line=line, expected="the lot's registered beads",
-        )
-    seen: set[str] = set()
-    for analyte, bead in zip(analytes, matched, strict=True):
-        if bead.bead_id in seen:
-            raise FileFormatError(f"two columns read as bead {bead.bead_id}", file=file_name,
-                                  line=line, column=analyte)
-        seen.add(bead.bead_id)
-    return matched
-
-
 def _numbers(row: list[str], header: list[str], line: int, file_name: str,
              export: _Export) -> dict[str, float | None]:
     values: dict[str, float | None] = {}
     for column, cell in zip(header[2:], row[2:], strict=False):
         if column.lower() == "total events":
             continue
-        values[column] = _number(cell, line, column, file_name, export.decimal_comma)
+        values[column] = _number(cell, line, column, file_name, export)
     return values
 
 
-def _number(cell: str, line: int, column: str, file_name: str, decimal_comma: bool) -> float | None:
+def _number(cell: str, line: int, column: str, file_name: str, export: _Export) -> float | None:
     if cell.upper() in _MISSING:
         return None
-    text = cell.replace(",", ".") if decimal_comma and cell.count(",") == 1 else cell
+    if export.comma_seen is not None and "." in cell:
+        raise thousands_separator_error(file_name, line, column, cell, export.comma_seen)
+    text = cell.replace(",", ".") if export.decimal_comma and cell.count(",") == 1 else cell
     try:
         value = float(text)
     except ValueError:
