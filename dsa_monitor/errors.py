@@ -119,3 +119,17 @@ class UploadTooLarge(DSAMonitorError):
 
     status = 413
     code = "upload_too_large"
+
+
+class UnknownEncoding(DSAMonitorError):
+    """A text encoding named with an upload that Python does not know as a text codec."""
+
+    status = 422
+    code = "unknown_encoding"
+
+
+class SampleClash(DSAMonitorError):
+    """A serum already stored for one recipient that an upload places with another."""
+
+    status = 422
+    code = "sample_clash"

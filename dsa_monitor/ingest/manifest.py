@@ -7,12 +7,14 @@ import datetime as dt
 import io
 
 from ..errors import FileFormatError
+from .checks import date_problem, plausible_range, utc_today
 
 REQUIRED = ("sample_id", "draw_date")
 
 
 def read_manifest(data: bytes, file_name: str) -> dict[str, dt.date]:
-    """Lab sample ID -> draw date; a date must be ISO (yyyy-mm-dd) so that it is never guessed."""
+    """Lab sample ID -> draw date; a date must be ISO (yyyy-mm-dd) so that it is never guessed,
+    and possible: not in the future, not before 1900."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -29,6 +31,7 @@ def read_manifest(data: bytes, file_name: str) -> dict[str, dt.date]:
         )
     reader.fieldnames = header
     manifest: dict[str, dt.date] = {}
+    today = utc_today()
     for row in reader:
         line = reader.line_num
         sample_id = (row["sample_id"] or "").strip()
@@ -48,6 +51,16 @@ def read_manifest(data: bytes, file_name: str) -> dict[str, dt.date]:
                 value=raw,
                 expected="yyyy-mm-dd",
             ) from error
+        problem = date_problem(draw_date, today)
+        if problem:
+            raise FileFormatError(
+                f"sample {sample_id!r}: the draw date {problem}",
+                file=file_name,
+                line=line,
+                column="draw_date",
+                value=raw,
+                expected=plausible_range(today),
+            )
         if manifest.get(sample_id, draw_date) != draw_date:
             raise FileFormatError(
                 f"sample {sample_id!r} is given two draw dates",

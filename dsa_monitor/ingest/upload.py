@@ -15,12 +15,20 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from ..errors import DSAMonitorError, FileFormatError, UploadTooLarge
+from ..errors import DSAMonitorError, FileFormatError, UnknownEncoding, UploadTooLarge
 from ..sab.model import ParsedFile, ParseOptions, SampleResult
 from ..store import audit, uploads
 from ..store.catalogues import catalogue_registry
 from ..store.connection import write_transaction
 from ..store.schema import SERUM_TREATMENTS
+from .checks import (
+    check_complete,
+    check_encoding,
+    check_sample_dates,
+    unterminated_warning,
+    utc_today,
+)
+from .corrections import corrected_samples, identities
 from .placement import place_samples
 from .result import StoredSample, UploadResult
 
@@ -45,8 +53,9 @@ def import_upload(
 
     ``qc_limits`` maps a kit or a lot to control-bead limits; a lot's registered catalogue and the
     file's own limits (.eds) take precedence; ``options.min_bead_count`` is the base they
-    override. ``options.lot`` and ``options.encoding`` reach the parsers. Errors are raised
-    unchanged once the rejection is kept.
+    override. ``options.lot`` and ``options.encoding`` reach the parsers; an encoding name that
+    is no text codec is refused first (``UnknownEncoding``). Errors are raised unchanged once the
+    rejection is kept.
     """
     _own_transactions(db)
     attempt = _attempt(data, file_name, user)
@@ -60,6 +69,11 @@ def import_upload(
         )
         _record_rejection(db, attempt, format, error, keep_bytes=False)
         raise error
+    try:
+        check_encoding(None if options is None else options.encoding, file_name)
+    except UnknownEncoding as error:
+        _record_rejection(db, attempt, format, error, keep_bytes=True)
+        raise
     first = uploads.find_stored_upload(db, attempt["sha256"])
     if first is not None:
         return _duplicate(db, first, attempt)
@@ -164,12 +178,26 @@ def _store(
     study: int | str | None,
     base_limits: Mapping[str, float],
 ) -> UploadResult:
+    """Every refusal (truncated, unplaced, impossible dates, the same serum twice or with another
+    recipient) is decided before the first row is written; a stored serum of the same recipient
+    drawn the same day is superseded by its correction."""
     if not parsed.samples:
         raise FileFormatError("the file holds no samples", file=attempt["file_name"])
     warnings = list(parsed.warnings)
+    unterminated = unterminated_warning(attempt["data"], parsed.format)
+    if unterminated:
+        warnings.append(unterminated)
+    registry = catalogue_registry(db)
+    check_complete(parsed, registry)
     recipients = place_samples(db, parsed, study, warnings)
-    identities = _identities(parsed, serum_treatment)
-    previous = uploads.current_samples(db, identities)
+    today = utc_today()
+    dated: list[tuple[dt.date, str]] = []
+    for sample in parsed.samples:
+        warnings.extend(f"sample {sample.sample_id}: {warning}" for warning in sample.warnings)
+        dated.append(_draw_date(sample, manifest, attempt["file_name"], warnings))
+        check_sample_dates(sample, *dated[-1], attempt["file_name"], today)
+    serums = identities(parsed, [draw_date for draw_date, _ in dated], serum_treatment)
+    corrects = corrected_samples(db, parsed, serums, recipients, study)
     unused = sorted(set(manifest) - {s.sample_id for s in parsed.samples})
     if unused:
         warnings.append(f"the manifest names samples not in the file: {', '.join(unused)}")
@@ -183,7 +211,6 @@ def _store(
         user=attempt["user"],
         outcome="stored",
     )
-    registry = catalogue_registry(db)
     result = UploadResult(
         outcome="stored",
         upload_id=upload_id,
@@ -193,9 +220,8 @@ def _store(
         warnings=warnings,
     )
     panels: dict = {}  # bead panels stored by this upload: (bead IDs, specificities) -> id
-    for sample, identity, recipient_id in zip(parsed.samples, identities, recipients, strict=True):
-        warnings.extend(f"sample {sample.sample_id}: {warning}" for warning in sample.warnings)
-        draw_date, source = _draw_date(sample, manifest, attempt["file_name"], warnings)
+    placed = zip(parsed.samples, dated, recipients, corrects, strict=True)
+    for sample, (draw_date, source), recipient_id, old in placed:
         verdict = _qc(sample, registry, qc_limits, base_limits)
         sample_id = uploads.insert_sample(
             db,
@@ -209,7 +235,6 @@ def _store(
             serum_treatment=serum_treatment,
             panels=panels,
         )
-        old = previous.get(identity)
         if old is not None:
             uploads.supersede(db, old, sample_id, user=attempt["user"], upload_id=upload_id)
         result.samples.append(
@@ -239,22 +264,6 @@ def _store(
         details={"samples": len(result.samples), "superseded": result.superseded},
     )
     return result
-
-
-def _identities(parsed: ParsedFile, serum_treatment: str) -> list[uploads.SampleIdentity]:
-    """Lab sample ID, class, lot, treatment: what a corrected file shares with the one it fixes."""
-    seen: dict[uploads.SampleIdentity, SampleResult] = {}
-    for sample in parsed.samples:
-        identity = (sample.sample_id, sample.hla_class, sample.lot, serum_treatment)
-        if identity in seen:
-            raise FileFormatError(
-                f"sample {sample.sample_id!r} appears twice for class {sample.hla_class}"
-                f" lot {sample.lot}",
-                file=parsed.file_name,
-                line=sample.line,
-            )
-        seen[identity] = sample
-    return list(seen)
 
 
 def _draw_date(

@@ -35,8 +35,9 @@ INSERT_SAMPLE_SQL = (
 )
 # A bead's values in BEAD_COLUMNS order, after sample_id and position.
 _BEAD_VALUES = attrgetter(*BEAD_COLUMNS[2:])
-# What a corrected file shares with the one it corrects: lab sample ID, class, lot, serum treatment.
-SampleIdentity = tuple[str, str | None, str | None, str]
+# One serum: lab sample ID, class, lot, serum treatment and draw date (ISO). A corrected file
+# shares it with the sample it corrects; a later visit reusing the sample name does not.
+SampleIdentity = tuple[str, str | None, str | None, str, str]
 
 
 def find_stored_upload(db: Database, sha256: str) -> dict | None:
@@ -129,19 +130,23 @@ def upload_bytes(db: Database, upload_id: int) -> bytes:
     return bytes(row[0])
 
 
-def current_samples(db: Database, identities: list[SampleIdentity]) -> dict[SampleIdentity, int]:
-    """The current (not superseded) stored sample for each identity, when there is one."""
+def current_samples(
+    db: Database, identities: list[SampleIdentity]
+) -> dict[SampleIdentity, tuple[int, int]]:
+    """The current (not superseded) stored sample of each identity, when there is one, with the
+    recipient it was placed with: ``identity -> (sample id, recipient id)``."""
     wanted = set(identities)
-    found: dict[SampleIdentity, int] = {}
+    found: dict[SampleIdentity, tuple[int, int]] = {}
     rows = db.conn.execute(
-        "SELECT id, lab_sample_id, hla_class, lot, serum_treatment FROM samples"
-        " WHERE superseded_by IS NULL AND lab_sample_id IN (SELECT value FROM json_each(?))",
+        "SELECT id, recipient_id, lab_sample_id, hla_class, lot, serum_treatment, draw_date"
+        " FROM samples WHERE superseded_by IS NULL"
+        " AND lab_sample_id IN (SELECT value FROM json_each(?))",
         (json.dumps(sorted({identity[0] for identity in wanted})),),
     )
-    for sample_id, *identity in rows:
+    for sample_id, recipient_id, *identity in rows:
         key = tuple(identity)
-        if key in wanted and sample_id > found.get(key, 0):  # type: ignore[call-overload]
-            found[key] = sample_id  # type: ignore[index]
+        if key in wanted and sample_id > found.get(key, (0, 0))[0]:  # type: ignore[call-overload]
+            found[key] = (sample_id, recipient_id)  # type: ignore[index]
     return found
 
 

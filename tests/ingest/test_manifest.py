@@ -33,3 +33,29 @@ def test_a_bad_manifest_is_located_to_line_and_column(text, line, column, messag
     with pytest.raises(FileFormatError, match=message) as raised:
         read_manifest(text.encode(), "m.csv")
     assert (raised.value.file, raised.value.line, raised.value.column) == ("m.csv", line, column)
+
+
+TODAY = dt.datetime.now(dt.UTC).date()
+
+
+@pytest.mark.parametrize(
+    "drawn, message",
+    [
+        (TODAY + dt.timedelta(days=2), "sample 'S1': the draw date is in the future"),
+        (TODAY + dt.timedelta(days=400), "sample 'S1': the draw date is in the future"),
+        (dt.date(1899, 12, 31), "sample 'S1': the draw date is before 1900"),
+    ],
+)
+def test_an_impossible_draw_date_is_refused_with_its_line_and_value(drawn, message):
+    text = f"sample_id,draw_date\nS0,2024-03-20\nS1,{drawn.isoformat()}\n"
+    with pytest.raises(FileFormatError, match=message) as raised:
+        read_manifest(text.encode(), "m.csv")
+    assert (raised.value.file, raised.value.line, raised.value.column, raised.value.value) == (
+        "m.csv", 3, "draw_date", drawn.isoformat())
+    assert raised.value.message.startswith("m.csv, line 3, column draw_date: sample 'S1'")
+
+
+@pytest.mark.parametrize("drawn", [TODAY + dt.timedelta(days=1), TODAY, dt.date(1900, 1, 1)])
+def test_a_possible_draw_date_is_read(drawn):
+    text = f"sample_id,draw_date\nS1,{drawn.isoformat()}\n"
+    assert read_manifest(text.encode(), "m.csv") == {"S1": drawn}

@@ -15,17 +15,6 @@ TWO = "fusion_two_samples.csv"
 
 
 @pytest.fixture
-def db(tmp_path):
-    """One study; recipient R001 has the lab ID P-17, R002 none (matched by subject code)."""
-    database = store.open_database(tmp_path / "ingest.sqlite3")
-    store.create_study(database, "CORD-01", user="coordinator")
-    store.create_recipient(database, "CORD-01", "R001", lab_ids=["P-17"], user="coordinator")
-    store.create_recipient(database, "CORD-01", "R002", user="coordinator")
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def lab_file():
     """The bytes of one of our small files in tests/data/ingest/."""
     return lambda name: (INGEST_DATA / name).read_bytes()
