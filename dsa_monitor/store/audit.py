@@ -28,16 +28,16 @@ def record(
 
 
 def list_audit(
-    db: Database, *, entity: str | None = None, entity_id: int | None = None, limit: int = 100
+    db: Database, *, entity: str | None = None, entity_id: int | None = None,
+    user: str | None = None, since: str | None = None, limit: int = 100,
 ) -> list[dict]:
-    """Audit entries, newest first, optionally for one entity."""
+    """Audit entries, newest first, optionally for one entity, one actor, or from a time on."""
     where, params = [], []
-    if entity is not None:
-        where.append("entity = ?")
-        params.append(entity)
-    if entity_id is not None:
-        where.append("entity_id = ?")
-        params.append(entity_id)
+    for clause, value in (("entity = ?", entity), ("entity_id = ?", entity_id),
+                          ("user = ?", user), ("at >= ?", since)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
     sql = "SELECT * FROM audit_log"
     if where:
         sql += " WHERE " + " AND ".join(where)

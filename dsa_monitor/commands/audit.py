@@ -1,0 +1,38 @@
+"""``dsa-monitor audit``: read the audit log (who changed what, when) without opening SQLite."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .. import store
+from . import make_app
+
+
+@click.command("audit")
+@click.option("--entity", default=None,
+              help="Only this kind of record: upload, recipient, donor, study, user, token, ...")
+@click.option("--id", "entity_id", type=int, default=None, help="Only this record's entries.")
+@click.option("--user", default=None, help="Only this actor's entries (a user, token or job).")
+@click.option("--since", default=None, help="Only entries from this UTC time on (2026-11-25).")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def command(entity: str | None, entity_id: int | None, user: str | None, since: str | None,
+            limit: int, as_json: bool) -> None:
+    """List audit entries, newest first: time, actor, action, record and details."""
+    db = store.open_database(make_app().config["DATABASE"])
+    try:
+        rows = store.list_audit(db, entity=entity, entity_id=entity_id, user=user,
+                                      since=since, limit=limit)
+    finally:
+        db.close()
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps(row, sort_keys=True, default=str))
+        else:
+            record = f"{row['entity']} {row['entity_id']}" if row["entity_id"] else row["entity"]
+            click.echo(f"{row['at'][:19]}Z\t{row['user']}\t{row['action']}\t{record}\t"
+                       f"{json.dumps(row['details'], sort_keys=True)}")
+    if not rows:
+        click.echo("no audit entries")
