@@ -65,6 +65,8 @@ class _Evaluations:
         head = self._heads[evaluation_id]
         found: dict[str, Any] = {"rules_name": (head.get("rules") or {}).get("name"),
                                  "rules_version": head.get("rules_version")}
+        if change.kind == WITHDRAWN:
+            return found | withdrawal(change)
         state = next((s for s in self._states[evaluation_id]
                       if s["target"] == change.antigen and s["date"] == change.date.isoformat()),
                      None)
@@ -72,7 +74,26 @@ class _Evaluations:
             found.update({key: state.get(key) for key in ("level", "previous_mfi", "hla_class")})
             if state.get("hla_class") == "II":  # DQ/DP: which chain the reactivity is given to
                 found["chain"] = state.get("chain")
+            if state.get("assay_changed"):  # DSA_RULES.md §7: vendors' MFI are not comparable
+                found["assay_change"] = assay_change(state.get("previous_assay"),
+                                                     state.get("assay"))
         return found
+
+
+def assay_change(before: str | None, after: str | None) -> str:
+    """What an alert says of a change computed across an assay change (vendor, kit or lot)."""
+    return (f"assay changed from {before or 'unknown'} to {after or 'unknown'}:"
+            " compare with care")
+
+
+def withdrawal(change: Any) -> dict[str, Any]:
+    """Why a fact is withdrawn, and what the new evaluation says of that DSA at that serum."""
+    if change.now_status is None:
+        now = "not called a DSA in any serum of this exposure"
+    else:
+        now = (f"{change.now_status.replace('_', ' ')}, MFI {change.now_mfi:.0f}"
+               f" ({change.now_strength})")
+    return {"cause": change.cause or "the evaluation was made again", "now": now}
 
 
 def event_facts(db: Database, changes: Iterable[Any]) -> list[EventFact]:

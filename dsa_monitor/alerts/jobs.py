@@ -34,6 +34,13 @@ log = logging.getLogger(__name__)
 EVALUATION_MODULES = ("dsa_monitor.evaluation", "dsa_monitor.dsa.evaluation")
 
 
+FAILED = "failed: "  # how a job's result starts when it failed (``failed_jobs``)
+
+
+class JobFailed(Exception):
+    """A job that did part of its work and must still be reported failed (exit status, log)."""
+
+
 class HoldsLease(Protocol):
     holder: str
 
@@ -66,7 +73,13 @@ def evaluate(db: Database, config: Mapping[str, Any], lease: HoldsLease) -> str:
     record = functools.partial(record_changes, settings=MailSettings.from_config(config))
     run = evaluate_pending(db, reference=service.current(current_app), record=record)
     changes = getattr(run, "changes", [])
-    return f"{len(run)} recipient(s) evaluated, {len(changes)} change(s)"
+    done = f"{len(run)} recipient(s) evaluated, {len(changes)} change(s)"
+    failures = getattr(run, "failures", [])
+    if failures:  # the others are stored; these are retried by the next run
+        raise JobFailed(f"{done}; {len(failures)} recipient(s) not evaluated, retried on the"
+                        " next run: " + "; ".join(f"recipient {f.recipient_id}: {f.error}"
+                                                  for f in failures))
+    return done
 
 
 def check_qc(db: Database, config: Mapping[str, Any], lease: HoldsLease) -> str:
@@ -125,8 +138,16 @@ def run_job(app: Flask, name: str, lease: HoldsLease) -> str | None:
             return None
         try:
             result = JOBS[name](db, app.config, lease)
+        except JobFailed as error:
+            log.error("job %s failed: %s", name, error)
+            return f"{FAILED}{error}"
         except Exception as error:  # one failing job must not stop the others
             log.exception("job %s failed", name)
-            return f"failed: {type(error).__name__}: {error}"
+            return f"{FAILED}{type(error).__name__}: {error}"
         log.info("job %s: %s", name, result)
         return result
+
+
+def failed_jobs(results: Mapping[str, str | None]) -> list[str]:
+    """The jobs of a ``run_once`` that failed (a ``--once`` run then exits non-zero)."""
+    return [job for job, result in results.items() if (result or "").startswith(FAILED)]

@@ -38,19 +38,25 @@ def overdue_visit_facts(db: Database, *, today: dt.date, max_age_days: int) -> l
                         exposure["study_id"], error)
             continue
         recipient_id = exposure["recipient_id"]
-        if recipient_id not in samples_of:
-            samples_of[recipient_id] = [
-                SampleRef(str(s["id"]), dt.date.fromisoformat(s["draw_date"]),
-                          qc_failed=s["qc_status"] == "fail" or s["excluded"])
-                for s in store.list_samples(db, recipient_id=recipient_id)
-            ]
         following = exposures[index + 1] if index + 1 < len(exposures) else None
-        until = None
-        if following is not None and following["recipient_id"] == recipient_id:
-            until = dt.date.fromisoformat(following["date"])
-        day = dt.date.fromisoformat(exposure["date"])
-        assignments = assign_visits(day, samples_of[recipient_id], rules, until=until)
-        for visit in overdue_visits(day, assignments, rules, today, until=until):
+        try:
+            if recipient_id not in samples_of:
+                samples_of[recipient_id] = [
+                    SampleRef(str(s["id"]), dt.date.fromisoformat(s["draw_date"]),
+                              qc_failed=s["qc_status"] == "fail" or s["excluded"])
+                    for s in store.list_samples(db, recipient_id=recipient_id)
+                ]
+            until = None
+            if following is not None and following["recipient_id"] == recipient_id:
+                until = dt.date.fromisoformat(following["date"])
+            day = dt.date.fromisoformat(exposure["date"])
+            assignments = assign_visits(day, samples_of[recipient_id], rules, until=until)
+            overdue = overdue_visits(day, assignments, rules, today, until=until)
+        except Exception:  # one recipient's bad data must not stop the others' checks
+            log.exception("recipient %s, exposure %s: overdue visits not checked", recipient_id,
+                          exposure["id"])
+            continue
+        for visit in overdue:
             if (today - visit.window.closes).days > max_age_days:
                 continue
             facts.append(EventFact(

@@ -51,7 +51,13 @@ PAYLOAD_ROWS = (
     ("exposure_date", "Exposure date"),
     ("window", "Visit window"),
     ("reason", "Reason"),
+    ("assay_change", "Assay change"),
+    ("cause", "Cause"),
+    ("now", "Now"),
 )
+# A correction shows the values of the alert it withdraws under these labels.
+WITHDRAWN_LABELS = {"mfi": "Withdrawn MFI", "strength": "Withdrawn strength",
+                    "status": "Withdrawn status"}
 PATIENT_ROWS = (("patient_name", "Patient name"), ("birth_date", "Birth date"))
 
 
@@ -75,6 +81,31 @@ def _who(event: Mapping[str, Any]) -> str:
 
 
 def _summary(event: Mapping[str, Any], original: Mapping[str, Any] | None) -> str:
+    said = _what_happened(event, original)
+    change = event["payload"].get("assay_change")
+    if change and event["kind"] != "correction":
+        said += f" {change[0].upper()}{change[1:]}."
+    return said
+
+
+def _correction(event: Mapping[str, Any], original: Mapping[str, Any] | None) -> str:
+    """The words of a correction follow its cause: a re-typed donor is not a corrected upload."""
+    payload, who = event["payload"], _who(event)
+    first = original["created_at"][:10] if original else "?"
+    withdrawn = HEADINGS.get(original["kind"] if original else "", "earlier")
+    number = original["id"] if original else "?"
+    cause = payload.get("cause")
+    if not cause:  # a QC failure withdrawn by a corrected file (qc_failures.py)
+        return (f"A corrected upload withdraws the {withdrawn} alert of {first} (event"
+                f" {number}) for {who}: please disregard that alert.")
+    what = f" ({event['antigen']}" + (f" at visit {event['visit']})" if event["visit"] else ")")
+    said = (f"{cause[0].upper()}{cause[1:]}: this withdraws the {withdrawn} alert of {first}"
+            f" (event {number}) for {who}{what if event['antigen'] else ''}: please disregard"
+            " that alert.")
+    return said + (f" Now: {payload['now']}." if payload.get("now") else "")
+
+
+def _what_happened(event: Mapping[str, Any], original: Mapping[str, Any] | None) -> str:
     kind, who, antigen = event["kind"], _who(event), event["antigen"] or "a donor antigen"
     donor = f" (donor {event['donor_code']})" if event.get("donor_code") else ""
     visit = f" at visit {event['visit']}" if event["visit"] else ""
@@ -97,10 +128,7 @@ def _summary(event: Mapping[str, Any], original: Mapping[str, Any] | None) -> st
     if kind == "overdue_visit":
         return (f"Visit {payload.get('visit_name', event['visit'])} of {who}: its window closed"
                 f" without a usable sample.")
-    first = original["created_at"][:10] if original else "?"
-    withdrawn = HEADINGS.get(original["kind"] if original else "", "earlier")
-    return (f"A corrected upload withdraws the {withdrawn} alert of {first} (event"
-            f" {original['id'] if original else '?'}) for {who}: please disregard that alert.")
+    return _correction(event, original)
 
 
 def _rows(event: Mapping[str, Any], settings: MailSettings) -> list[tuple[str, str]]:
@@ -115,9 +143,10 @@ def _rows(event: Mapping[str, Any], settings: MailSettings) -> list[tuple[str, s
     antigens = payload.get("antigens") or ([event["antigen"]] if event["antigen"] else [])
     if antigens:
         rows.append(("Antigen" if len(antigens) == 1 else "Antigens", _shown(antigens)))
-    rows += [(label, _shown(payload[key])) for key, label in PAYLOAD_ROWS
+    labels = WITHDRAWN_LABELS if event["kind"] == "correction" else {}
+    rows += [(labels.get(key, label), _shown(payload[key])) for key, label in PAYLOAD_ROWS
              if payload.get(key) not in (None, "", [])]
-    rows = [(label, value.replace("_", " ") if label == "Status" else value)
+    rows = [(label, value.replace("_", " ") if label.endswith("tatus") else value)
             for label, value in rows]
     if payload.get("rules_version") or payload.get("rules_name"):
         rules = " ".join(str(payload[k]) for k in ("rules_name", "rules_version") if payload.get(k))

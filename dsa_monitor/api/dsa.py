@@ -24,6 +24,31 @@ from .studies import visible_recipient
 # ---- schemas ---------------------------------------------------------------------------------
 
 
+class ClassDSAMFISchema(ma.Schema):
+    """One HLA class of a serum: its immunodominant DSA and the sum of DSA MFI (each DSA once,
+    at its highest value among the serum's runs of the class)."""
+
+    hla_class = ma.fields.String(required=True)
+    immunodominant_dsa = ma.fields.String(required=True, allow_none=True)
+    immunodominant_mfi = ma.fields.Float(required=True)
+    sum_mfi = ma.fields.Float(required=True)
+
+
+class SelfBeadSchema(ma.Schema):
+    """A positive bead whose donor antigen the recipient shares: flagged, never a DSA."""
+
+    target = ma.fields.String(required=True, allow_none=True,
+                              metadata={"description": "the donor's typed name it matches"})
+    bead_id = ma.fields.String(required=True)
+    specificity = ma.fields.String(required=True)
+    antigen = ma.fields.String(required=True, allow_none=True)
+    mfi = ma.fields.Float(required=True)
+    reason = ma.fields.String(required=True,
+                              metadata={"description": '"self: shared with the recipient"'})
+    sample_id = ma.fields.Integer(required=True)
+    hla_class = ma.fields.String(required=True, allow_none=True)
+
+
 class VisitResultSchema(ma.Schema):
     """One serum of the exposure: its visit and day, and why it was left out, if it was."""
 
@@ -33,9 +58,16 @@ class VisitResultSchema(ma.Schema):
     day = ma.fields.Integer(required=True, metadata={"description": "days after the exposure"})
     sample_ids = ma.fields.List(ma.fields.Integer(), required=True)
     excluded_reason = ma.fields.String(required=True, allow_none=True)
-    immunodominant_mfi = ma.fields.Float(required=True, allow_none=True)
-    sum_mfi = ma.fields.Float(required=True, allow_none=True)
-    notes = ma.fields.List(ma.fields.String(), required=True)
+    immunodominant_mfi = ma.fields.Float(required=True, allow_none=True, metadata={
+        "description": "the highest DSA MFI over both classes (see by_class)"})
+    sum_mfi = ma.fields.Float(required=True, allow_none=True, metadata={
+        "description": "the sum of DSA MFI over both classes, each DSA once (see by_class)"})
+    by_class = ma.fields.List(ma.fields.Nested(ClassDSAMFISchema), required=True, metadata={
+        "description": "per HLA class with a usable run (DSA_RULES.md §3); empty for sera"
+                       " evaluated before the classes were kept apart"})
+    self_beads = ma.fields.List(ma.fields.Nested(SelfBeadSchema), required=True)
+    notes = ma.fields.List(ma.fields.String(), required=True, metadata={
+        "description": "a class run left out, or read on raw MFI only (raw − NC bead)"})
 
 
 class DSAStateSchema(ma.Schema):
@@ -46,7 +78,9 @@ class DSAStateSchema(ma.Schema):
     visit = ma.fields.String(required=True)
     sample_id = ma.fields.Integer(required=True, allow_none=True)
     mfi = ma.fields.Float(required=True)
-    value_kind = ma.fields.String(required=True, allow_none=True)
+    value_kind = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "normalized, bcm, raw_minus_nc (raw − NC bead: the file gave raw only)"
+                       " or raw"})
     positive = ma.fields.Boolean(required=True)
     strength = ma.fields.String(required=True)
     status = ma.fields.String(required=True, metadata={"description": "preformed, de novo, ..."})
@@ -54,6 +88,9 @@ class DSAStateSchema(ma.Schema):
     consecutive = ma.fields.Integer(required=True)
     previous_mfi = ma.fields.Float(required=True, allow_none=True)
     assay_changed = ma.fields.Boolean(required=True)
+    assay = ma.fields.String(required=True, allow_none=True,
+                             metadata={"description": "vendor, kit and lot of this value"})
+    previous_assay = ma.fields.String(required=True, allow_none=True)
     beads = ma.fields.List(ma.fields.Dict(), required=True,
                            metadata={"description": "the beads carrying the antigen, with MFI"})
     warnings = ma.fields.List(ma.fields.String(), required=True)
@@ -95,7 +132,8 @@ class RecipientDSASchema(ma.Schema):
     subject_code = ma.fields.String(required=True)
     study = ma.fields.String(required=True)
     pending = ma.fields.Boolean(required=True, metadata={
-        "description": "new samples, typings or exposures await the scheduler's next evaluation"})
+        "description": "new samples, typings or exposures await the scheduler's next evaluation,"
+                       " or its last run failed on this recipient (retried by the next)"})
     evaluations = ma.fields.List(ma.fields.Nested(DonorDSASchema), required=True)
 
 
@@ -124,6 +162,8 @@ def is_pending(db, recipient_id: int) -> bool:
     """Whether an input of this recipient is newer than what the scheduler last evaluated."""
     newest = stored.newest_input_ids(db)
     since = stored.read_watermark(db)
+    if recipient_id in stored.failed_recipients(db):  # the last run could not evaluate it
+        return True
     if since is not None and all(since[k] >= v for k, v in newest.items()):
         return False
     return recipient_id in stored.touched_recipients(db, since, newest)

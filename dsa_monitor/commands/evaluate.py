@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ import click
 from .. import store
 from ..dsa.rules import DEFAULT_RULES, Rules
 from ..errors import DSAMonitorError
-from ..evaluation import evaluate_pending, evaluate_recipients
+from ..evaluation import RecipientFailure, evaluate_pending, evaluate_recipients
 from ..evaluation.report import format_table
 from ..reference import service
 from ..store import evaluations as stored
@@ -59,9 +60,11 @@ def command(recipient: str | None, study: str | None, pending: bool, as_of: dt.d
             rules_file: Path | None, release: str | None, output: str, json_file: Path | None,
             user: str) -> None:
     """Evaluate DSA over time (baseline, visits, de novo / persistent / resolved / rising,
-    overdue visits) and print visit, date, antigen, level, MFI, strength and status. Each
-    evaluation is stored with the rules in force; an unchanged one is not stored twice, and
-    evaluating under other rules (--rules) adds one beside the old, never over it."""
+    overdue visits) and print visit, date, antigen, level, MFI, strength and status, per serum
+    and class the immunodominant DSA and sum of DSA MFI, and self beads. Each evaluation is
+    stored with the rules in force; an unchanged one is not stored twice, and evaluating under
+    other rules (--rules) adds one beside the old, never over it. A recipient that cannot be
+    evaluated is reported (exit status 1) and the others are still evaluated."""
     app = make_app()
     db = store.open_database(app.config["DATABASE"])
     try:
@@ -70,23 +73,29 @@ def command(recipient: str | None, study: str | None, pending: bool, as_of: dt.d
             rules = Rules.from_dict(json.loads(rules_file.read_text(encoding="utf-8")))
         reference = service.get(app, release)
         day = as_of.date() if as_of else None
+        failures: list[RecipientFailure] = []
         if pending:
             run = evaluate_pending(db, reference=reference, rules=rules, as_of=day, user=user)
-            results = run.evaluations
+            results, failures = run.evaluations, run.failures
         else:
             ids = _recipient_ids(db, recipient, study)
             results = evaluate_recipients(db, ids, reference=reference, rules=rules, as_of=day,
-                                          user=user)
+                                          user=user, failures=failures)
     except (DSAMonitorError, json.JSONDecodeError) as error:
         raise click.ClickException(getattr(error, "message", str(error))) from error
     finally:
         db.close()
-    document = {"recipients": [r.to_dict() for r in results]}
+    document: dict = {"recipients": [r.to_dict() for r in results]}
+    if failures:
+        document["failures"] = [asdict(f) for f in failures]
     if json_file is not None:
         json_file.write_text(json.dumps(document, indent=2), encoding="utf-8")
     if output == "json":
         click.echo(json.dumps(document, indent=2))
     elif results:
         click.echo(format_table(results))
-    else:
+    elif not failures:
         click.echo("nothing to evaluate")
+    if failures:
+        raise click.ClickException("not evaluated: " + "; ".join(
+            f"recipient {f.recipient_id}: {f.error}" for f in failures))

@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from ..alerts.jobs import failed_jobs
 from ..alerts.scheduler import run_forever, run_once
 from . import make_app
 
@@ -19,7 +20,8 @@ from . import make_app
 def command(once: bool, wait: float | None) -> None:
     """Run the scheduled jobs in this process: evaluate new samples, record QC-failure and
     overdue-visit events, queue reminders, deliver the e-mail outbox. Only one scheduler works at
-    a time (a lease in the database); a second one waits and takes over when the first stops."""
+    a time (a lease in the database); a second one waits and takes over when the first stops.
+    With --once, the exit status is 1 when a job failed (each job's line says why)."""
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = make_app()
@@ -32,3 +34,6 @@ def command(once: bool, wait: float | None) -> None:
         return
     for job, result in results.items():
         click.echo(f"{job}: {result}")
+    failed = failed_jobs(results)
+    if failed:  # cron and the operator must see it
+        raise click.ClickException(f"job(s) failed: {', '.join(failed)}")

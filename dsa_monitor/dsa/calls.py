@@ -100,6 +100,7 @@ class PanelEvaluation:
     targets: tuple[str, ...]
     target_mfi: npt.NDArray[np.float32]  # (samples × targets): called MFI, else highest bead of it
     target_positive: npt.NDArray[np.bool_]
+    dsa_mfi: npt.NDArray[np.float32]  # (samples × targets): MFI of each called DSA, else 0
     immunodominant_mfi: npt.NDArray[np.float32]
     sum_mfi: npt.NDArray[np.float32]
     excluded: npt.NDArray[np.bool_]
@@ -292,6 +293,7 @@ def evaluate(
         match=match, rules=rules, value_kind=value_kind, mfi=matrix, positive=positive,
         category=category, chain=chain, level=level, target_index=target_index,
         targets=plan.targets, target_mfi=target_mfi, target_positive=target_positive,
+        dsa_mfi=values.astype(np.float32),
         immunodominant_mfi=(
             values.max(axis=1) if n_targets else np.zeros(n_samples)
         ).astype(np.float32),
@@ -414,3 +416,4 @@ def _sample_objects(ev: PanelEvaluation, row: int) -> SampleDSA:
         immunodominant=calls[0] if calls else None, sum_mfi=float(sum(c.mfi for c in calls)),
         notes=match.notes,
     )
+

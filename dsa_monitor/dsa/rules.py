@@ -15,7 +15,9 @@ from typing import Any
 
 from ..errors import DSAMonitorError
 
-VALUE_KINDS = ("normalized", "bcm", "raw")
+# raw_minus_nc: raw MFI minus the sample's NC bead (FORMATS.md "Vendor arithmetic"), the documented
+# fallback of a raw-only export; bare raw only where the sample has no NC bead.
+VALUE_KINDS = ("normalized", "bcm", "raw_minus_nc", "raw")
 POSITIVITY_METHODS = ("cutoff", "wisse")
 
 # Strength categories in ascending order; index 0 is "negative" (below every band).
@@ -62,7 +64,7 @@ class Rules:
     """
 
     name: str = "default"
-    value_preference: tuple[str, ...] = ("normalized", "bcm", "raw")
+    value_preference: tuple[str, ...] = VALUE_KINDS
     positivity: str = "cutoff"
     cutoff: float = 1000.0
     cutoff_by_class: tuple[tuple[str, float], ...] = ()

@@ -69,6 +69,8 @@ class DSAState:
     rising: bool
     previous_mfi: float | None
     assay_changed: bool  # the previous value came from another vendor, kit or lot
+    assay: str | None = None  # vendor, kit and lot of this value
+    previous_assay: str | None = None  # ... and of the previous value (None at the first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,7 @@ class _Course:
             rising=_is_rising(value, category, self.previous, self.previous_category, rules),
             previous_mfi=None if self.previous is None else self.previous.mfi,
             assay_changed=self.previous is not None and assay != self.previous_assay,
+            assay=assay, previous_assay=self.previous_assay,
         )
         self.previous, self.previous_category, self.previous_assay = value, category, assay
         return state
@@ -249,10 +252,19 @@ def values_from_evaluation(
     return rows
 
 
-def merge_values(*panels: Sequence[SampleDSAValues]) -> list[SampleDSAValues]:
-    """One row per serum from several panels (its class I and class II runs).
+def strongest(first: DSAValue, second: DSAValue) -> DSAValue:
+    """Of two runs' values of one DSA in one serum, the one that stands: positive, then highest
+    (the first on a tie, so that the choice is stable)."""
+    return second if (second.positive, second.mfi) > (first.positive, first.mfi) else first
 
-    A QC-failed run gives no values; the serum is excluded only when every run of it failed.
+
+def merge_values(*panels: Sequence[SampleDSAValues]) -> list[SampleDSAValues]:
+    """One row per serum from several panels (its class I and class II runs, or one class run on
+    two lots).
+
+    A QC-failed run gives no values; the serum is excluded only when every run of it failed. A
+    DSA tested by several runs of the serum counts once: its positive value first, then its
+    highest (``strongest``).
     """
     runs: dict[str, list[SampleDSAValues]] = {}
     for rows in panels:
@@ -266,6 +278,8 @@ def merge_values(*panels: Sequence[SampleDSAValues]) -> list[SampleDSAValues]:
             continue
         values: dict[str, DSAValue] = {}
         for item in passed:
-            values.update(item.values)
+            for target, value in item.values.items():
+                held = values.get(target)
+                values[target] = value if held is None else strongest(held, value)
         merged.append(SampleDSAValues(passed[0].sample, values))
     return merged

@@ -22,6 +22,15 @@ PRE_EXPOSURE = "pre-exposure"  # before the exposure but not the baseline (older
 DEFAULT_WINDOW_DAYS = 14
 
 
+def shift_days(day: dt.date, days: int) -> dt.date:
+    """``day`` moved by ``days``, held at ``date.min`` / ``date.max`` instead of overflowing: a
+    window reaching past the calendar (an exposure dated 0001-01-01) ends there, never raises."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
 def schedule_rules(rules: Rules, schedule: Any) -> Rules:
     """The rules with a study's stored visit schedule; the one reading of a schedule for every job.
 
@@ -102,9 +111,9 @@ def visit_windows(exposure: dt.date, rules: Rules) -> tuple[VisitWindow, ...]:
     return tuple(
         VisitWindow(
             spec.name,
-            exposure + dt.timedelta(days=spec.day),
-            exposure + dt.timedelta(days=spec.day - spec.before),
-            exposure + dt.timedelta(days=spec.day + spec.after),
+            shift_days(exposure, spec.day),
+            shift_days(exposure, spec.day - spec.before),
+            shift_days(exposure, spec.day + spec.after),
         )
         for spec in rules.visits
     )
@@ -130,7 +139,7 @@ def assign_visits(
     """
     kept = sorted((s for s in samples if until is None or s.date <= until),
                   key=lambda s: (s.date, s.sample_id))
-    earliest = exposure - dt.timedelta(days=rules.baseline_window_days)
+    earliest = shift_days(exposure, -rules.baseline_window_days)
     before = [s for s in kept if _is_pre_exposure(s, exposure, rules)]
     baseline = next((s for s in reversed(before) if not s.qc_failed and s.date >= earliest), None)
     after = [s for s in kept if not _is_pre_exposure(s, exposure, rules)]

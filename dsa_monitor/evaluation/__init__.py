@@ -9,6 +9,7 @@ from .changes import ChangeFact, changes, facts_of
 from .model import DonorEvaluation, PointResult, RecipientEvaluation, StateResult
 from .service import (
     PendingRun,
+    RecipientFailure,
     current_evaluations,
     evaluate_pending,
     evaluate_recipient,
@@ -22,6 +23,7 @@ __all__ = [
     "PendingRun",
     "PointResult",
     "RecipientEvaluation",
+    "RecipientFailure",
     "StateResult",
     "changes",
     "current_evaluations",

@@ -48,6 +48,11 @@ class ChangeFact:
     status: str
     withdraws: str | None = None  # the kind of the fact a ``withdrawn`` fact takes back
     evaluation_id: int | None = None
+    # A withdrawn fact: why (``withdrawal_cause``) and what the new evaluation says instead.
+    cause: str | None = None
+    now_status: str | None = None  # None: no longer a DSA target at that serum
+    now_mfi: float | None = None
+    now_strength: str | None = None
 
     @property
     def key(self) -> tuple[int, int, str, str, str]:
@@ -99,20 +104,56 @@ def facts_of(
 
 
 def changes(
-    previous: Sequence[ChangeFact], current: Sequence[ChangeFact]
+    previous: Sequence[ChangeFact], current: Sequence[ChangeFact], *,
+    now: Sequence[StateResult] = (), cause: str | None = None,
 ) -> list[ChangeFact]:
-    """Facts new in ``current``, then withdrawals of ``previous`` facts it no longer holds."""
+    """Facts new in ``current``, then withdrawals of ``previous`` facts it no longer holds, each
+    with its ``cause`` and the state ``now`` (the new evaluation's states) gives that DSA then."""
     before = {f.identity for f in previous}
-    now = {f.identity for f in current}
+    held = {f.identity for f in current}
     added = [f for f in current if f.identity not in before]
-    withdrawn = [
-        ChangeFact(
+    state_at = {(s.target, s.date): s for s in now}
+    withdrawn = []
+    for f in previous:
+        if f.identity in held:
+            continue
+        state = state_at.get((f.antigen, f.date))
+        withdrawn.append(ChangeFact(
             kind=WITHDRAWN, recipient_id=f.recipient_id, donor_id=f.donor_id,
             exposure_id=f.exposure_id, antigen=f.antigen, visit=f.visit, date=f.date,
             sample_id=f.sample_id, mfi=f.mfi, strength=f.strength, status=f.status,
-            withdraws=f.kind,
-        )
-        for f in previous
-        if f.identity not in now
-    ]
+            withdraws=f.kind, cause=cause,
+            now_status=state.status if state else None, now_mfi=state.mfi if state else None,
+            now_strength=state.strength if state else None,
+        ))
     return added + withdrawn
+
+
+def withdrawal_cause(before: dict | None, after: dict) -> str:
+    """What changed between two evaluations' inputs (``engine.evaluation_inputs``), in words: the
+    reason a correction gives (a re-typed donor is not a corrected upload)."""
+    if not before:
+        return "the evaluation was made again"
+    causes = []
+    if before.get("donor_typing") != after.get("donor_typing"):
+        causes.append("the donor's HLA typing changed")
+    if before.get("recipient_typing") != after.get("recipient_typing"):
+        causes.append("the recipient's HLA typing changed")
+    runs_before = {run for run, _ in before.get("runs", [])}
+    runs_after = {run for run, _ in after.get("runs", [])}
+    if runs_before - runs_after:
+        causes.append("a corrected upload replaced serum results")
+    elif runs_after - runs_before:
+        causes.append("new serum results arrived")
+    elif before.get("runs") != after.get("runs"):
+        causes.append("a sample's QC status changed")
+    if before.get("exposure") != after.get("exposure"):
+        causes.append("the exposure changed")
+    if before.get("rules") != after.get("rules"):
+        causes.append(f"the rules changed ({before.get('rules')} to {after.get('rules')})")
+    if before.get("reference") != after.get("reference"):
+        causes.append(f"the reference release changed ({before.get('reference')} to"
+                      f" {after.get('reference')})")
+    if not causes and before.get("engine") != after.get("engine"):
+        causes.append("the evaluation method changed")
+    return "; ".join(causes) or "the evaluation was made again"

@@ -22,19 +22,30 @@ from ..dsa.matching import DonorMatch, SerologyReference, donor_notes, match_don
 from ..dsa.panel_serology import panel_serology
 from ..dsa.positivity import cutoff_vector, positive_mask
 from ..dsa.rules import Rules
+from ..dsa.self_beads import self_bead_calls
 from ..dsa.timeline import (
+    DSAValue,
     SampleDSAValues,
     build_timeline,
     merge_values,
+    strongest,
     values_from_evaluation,
 )
 from ..dsa.visits import SampleRef
-from .inputs import MFI_KINDS, DonorInput, ExposureInput, PanelStack, RecipientInputs, Run
-from .model import DonorEvaluation, PointResult, StateResult
+from .inputs import (
+    MFI_KINDS,
+    RAW_MINUS_NC,
+    DonorInput,
+    ExposureInput,
+    PanelStack,
+    RecipientInputs,
+    Run,
+)
+from .model import ClassDSAMFI, DonorEvaluation, PointResult, StateResult
 
 MatchFn = Callable[..., DonorMatch]  # (panel id, donor, with_recipient=True) -> masks
 # Part of every fingerprint: raise it when a change here alters what the same inputs give.
-ENGINE_VERSION = "e1"
+ENGINE_VERSION = "e2"  # e2: DSA MFI per class, self beads, raw − NC bead
 # Donor masks kept by one ``match_with_cache`` store: a run over a national cohort stays bounded.
 MAX_MATCHES = 8192
 
@@ -174,8 +185,9 @@ def evaluate_donor(
         for panel_id in dict.fromkeys(g.panel_id for g in groups):
             said = donor_notes(inputs.panels[panel_id], donor.hla, reference)
             notes.extend(n for n in said if n not in notes)
-    # (serum key, target) -> (group, row) whose value the timeline used
-    origin: dict[tuple[str, str], tuple[_Group, int]] = {}
+    # (serum key, target) -> (group, row, value) whose value the timeline used (``strongest``)
+    origin: dict[tuple[str, str], tuple[_Group, int, DSAValue]] = {}
+    self_beads: dict[str, list[dict]] = {}  # serum key -> its self beads
     panels: list[list[SampleDSAValues]] = []
     for group in groups:
         refs = [_sample_ref(r) for r in group.runs]
@@ -184,8 +196,16 @@ def evaluate_donor(
                                         value_kind=group.kind, excluded=group.excluded)
             rows = values_from_evaluation(group.evaluation, refs)
             for row, item in enumerate(rows):
-                for target in item.values:
-                    origin[(item.sample.sample_id, target)] = (group, row)
+                for target, value in item.values.items():
+                    key = (item.sample.sample_id, target)
+                    held = origin.get(key)
+                    if held is None or strongest(held[2], value) is value:
+                        origin[key] = (group, row, value)
+            for row in np.flatnonzero(group.evaluation.self_flag.any(axis=1)).tolist():
+                run = group.runs[row]
+                self_beads.setdefault(run.serum_key, []).extend(
+                    {**asdict(bead), "sample_id": run.sample_id, "hla_class": run.hla_class}
+                    for bead in self_bead_calls(group.evaluation, row))
         else:
             rows = [SampleDSAValues(ref, {}) for ref in refs]
         panels.append(rows)
@@ -200,26 +220,24 @@ def evaluate_donor(
     points, states = [], []
     for position, point in enumerate(timeline.points):
         serum_runs = by_serum[point.sample_id]
-        left_out = [r for r in serum_runs if r.excluded or r.value_kind is None]
-        point_notes = ()
-        if point.excluded_reason is None and left_out:
-            point_notes = tuple(
-                f"class {r.hla_class or '?'} run (sample {r.sample_id}) left out: "
-                + (f"QC failed: {'; '.join(r.qc_reasons)}" if r.excluded else "no usable MFI")
-                for r in left_out
-            )
         dominant = total = None
+        by_class: tuple[ClassDSAMFI, ...] = ()
+        point_notes: tuple[str, ...] = ()
         if point.excluded_reason is None:
-            dominant, total = _dsa_mfi(groups, serum_runs)
+            point_notes = _run_notes(serum_runs)
+            by_class = class_dsa_mfi(groups, serum_runs)
+            dominant = max((c.immunodominant_mfi for c in by_class), default=0.0)
+            total = round(sum(c.sum_mfi for c in by_class), 1)
         first = serum_runs[0]
         points.append(PointResult(
             position, first.serum, tuple(r.sample_id for r in serum_runs), point.date,
             point.visit, point.day, point.excluded_reason, dominant, total, point_notes,
+            by_class, tuple(self_beads.get(point.sample_id, ())),
         ))
         for state in point.states:
             if state.target not in dsa:
                 continue
-            group, row = origin[(point.sample_id, state.target)]
+            group, row, _ = origin[(point.sample_id, state.target)]
             run = group.runs[row]
             call = group.calls(row).get(state.target) if state.positive else None
             states.append(StateResult(
@@ -233,16 +251,18 @@ def evaluate_donor(
                 assay_changed=state.assay_changed,
                 beads=tuple(asdict(b) for b in call.beads) if call else (),
                 warnings=call.warnings if call else (),
+                assay=state.assay, previous_assay=state.previous_assay,
             ))
     overdue = [{"visit": o.name, "target": o.window.target.isoformat(),
                 "opens": o.window.opens.isoformat(), "closes": o.window.closes.isoformat(),
                 "reason": o.reason} for o in timeline.overdue]
     release = str(getattr(reference, "release", "unknown"))
+    made_from = evaluation_inputs(inputs, exposure, donor, rules, release, overdue)
     return DonorEvaluation(
         recipient_id=inputs.recipient_id, exposure_id=exposure.exposure_id,
         exposure_date=exposure.date, donor_id=donor.donor_id, donor_code=donor.code,
         rules=rules, reference_release=release,
-        fingerprint=fingerprint(inputs, exposure, donor, rules, release, overdue),
+        fingerprint=fingerprint(made_from), inputs=made_from,
         baseline_serum=_serum_of(by_serum, timeline.baseline_sample), points=points,
         states=states, overdue=overdue, notes=notes, as_of=as_of,
     )
@@ -252,33 +272,68 @@ def _serum_of(by_serum: dict[str, list[Run]], key: str | None) -> str | None:
     return None if key is None else by_serum[key][0].serum
 
 
-def _dsa_mfi(groups: list[_Group], runs: list[Run]) -> tuple[float, float]:
-    """Immunodominant DSA MFI and sum of DSA MFI of a serum over its class runs."""
-    ids = {r.sample_id for r in runs}
-    dominant = total = 0.0
+def _run_notes(runs: list[Run]) -> tuple[str, ...]:
+    """What a reader of a serum must know of its runs: one left out, or read on raw MFI only."""
+    notes = []
+    for run in runs:
+        name = f"class {run.hla_class or '?'} run (sample {run.sample_id})"
+        if run.excluded or run.value_kind is None:
+            reason = (f"QC failed: {'; '.join(run.qc_reasons)}" if run.excluded
+                      else "no usable MFI")
+            notes.append(f"{name} left out: {reason}")
+        elif not {"normalized", "bcm"} & set(run.values):  # FORMATS.md: say so
+            used = (f"raw − NC bead ({run.nc_mfi:.0f}) used" if run.value_kind == RAW_MINUS_NC
+                    else "raw MFI used as is" + ("" if RAW_MINUS_NC in run.values
+                                                 else " (no NC bead)"))
+            notes.append(f"{name}: the file gives raw MFI only; {used}")
+    return tuple(notes)
+
+
+def class_dsa_mfi(groups: list[_Group], runs: list[Run]) -> tuple[ClassDSAMFI, ...]:
+    """Per HLA class of a serum, its immunodominant DSA and sum of DSA MFI (DSA_RULES.md §3).
+
+    Each DSA counts once per class, at its highest value among the serum's usable runs: the same
+    serum run on two lots of one class tests the same antigens twice.
+    """
+    usable = {r.sample_id for r in runs if not r.excluded and r.value_kind is not None}
+    best: dict[str, dict[str, float]] = {}  # class -> DSA -> MFI
     for group in groups:
-        if group.evaluation is None:
-            continue
         for row, run in enumerate(group.runs):
-            if run.sample_id in ids and not run.excluded:
-                dominant = max(dominant, float(group.evaluation.immunodominant_mfi[row]))
-                total += float(group.evaluation.sum_mfi[row])
-    return round(dominant, 1), round(total, 1)
+            if run.sample_id not in usable:
+                continue
+            found = best.setdefault(run.hla_class or "?", {})
+            if group.evaluation is None:  # no DSA in this donor's screen
+                continue
+            values = group.evaluation.dsa_mfi[row]
+            for t in np.flatnonzero(values > 0).tolist():
+                target = group.evaluation.targets[t]
+                found[target] = max(found.get(target, 0.0), float(values[t]))
+    out = []
+    for hla_class in sorted(best, key=lambda c: (len(c), c)):  # I, II, then ?
+        found = best[hla_class]
+        top = min(found, key=lambda t: (-found[t], t)) if found else None
+        out.append(ClassDSAMFI(hla_class, top, round(found[top], 1) if top else 0.0,
+                               round(sum(found.values()), 1)))
+    return tuple(out)
 
 
-def fingerprint(
+def evaluation_inputs(
     inputs: RecipientInputs, exposure: ExposureInput, donor: DonorInput, rules: Rules,
     release: str, overdue: list[dict],
-) -> str:
-    """What an evaluation was made from: equal fingerprints, nothing new to store."""
+) -> dict:
+    """What an evaluation was made from (kept with it: a correction names what changed)."""
     until = None if exposure.until is None else exposure.until.isoformat()
-    body = {
+    return {
         "engine": ENGINE_VERSION, "rules": rules.version, "reference": release,
         "recipient_typing": inputs.typing_id, "donor_typing": donor.typing_id,
         "exposure": [exposure.exposure_id, exposure.date.isoformat(), until],
         "runs": sorted([r.sample_id, r.excluded] for r in inputs.runs),
         "overdue": [o["visit"] for o in overdue],
     }
+
+
+def fingerprint(body: dict) -> str:
+    """The hash of ``evaluation_inputs``: equal fingerprints, nothing new to store."""
     text = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return "f1-" + hashlib.sha256(text.encode()).hexdigest()[:24]
 

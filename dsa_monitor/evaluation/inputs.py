@@ -19,8 +19,12 @@ from sqlite_utils import Database
 
 from ..dsa.donor import DonorHLA
 from ..dsa.matching import BeadPanel
+from ..dsa.rules import VALUE_KINDS as VALUE_KINDS_OF_RULES
+from ..dsa.visits import shift_days
 from ..store import evaluations as stored
 from ..store.mfi import VALUE_KINDS
+
+RAW_MINUS_NC = "raw_minus_nc"
 
 
 @dataclass(slots=True)
@@ -38,6 +42,7 @@ class Run:
     assay: str
     values: dict[str, npt.NDArray[np.float32]]
     value_kind: str | None = None  # chosen by the rules in force
+    nc_mfi: float | None = None  # raw MFI of the run's NC bead (what raw_minus_nc subtracts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +99,21 @@ def _serum(row: dict) -> tuple[str, str]:
     return shown, f"{row['lab_sample_id']}|{row['draw_date']}|{treatment}"
 
 
-MFI_KINDS = ("normalized", "bcm", "raw")  # the kinds a DSA call may use (rules.VALUE_KINDS)
+MFI_KINDS = VALUE_KINDS_OF_RULES  # the kinds a DSA call may use, in the rules' default order
+STORED_KINDS = tuple(k for k in MFI_KINDS if k != RAW_MINUS_NC)  # as the file gave them
+
+
+def with_raw_minus_nc(
+    stored_values: npt.NDArray[np.float32], nc: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """(runs × STORED_KINDS × beads) -> (runs × MFI_KINDS × beads), adding ``raw − NC bead``
+    floored at 0 (FORMATS.md "Vendor arithmetic": the documented fallback of a raw-only export);
+    NaN where the run has no NC bead (``nc`` NaN) or no raw value."""
+    raw = stored_values[:, STORED_KINDS.index("raw"), :]
+    derived = np.maximum(raw - nc[:, np.newaxis], np.float32(0.0))  # NaN stays NaN
+    parts = {kind: stored_values[:, i, :] for i, kind in enumerate(STORED_KINDS)}
+    parts[RAW_MINUS_NC] = derived
+    return np.stack([parts[kind] for kind in MFI_KINDS], axis=1).astype(np.float32, copy=False)
 
 
 @dataclass(frozen=True)
@@ -107,6 +126,7 @@ class PanelStack:
     values: npt.NDArray[np.float32]  # (runs × MFI_KINDS × beads)
     given: npt.NDArray[np.bool_]  # (runs × MFI_KINDS): the file gave this kind (not all NaN)
     excluded: npt.NDArray[np.bool_]  # QC failed
+    nc: npt.NDArray[np.float32]  # (runs,): raw MFI of each run's NC bead, NaN when it has none
 
 
 @dataclass
@@ -116,20 +136,28 @@ class Batch:
 
 
 def _stacks(
-    values: dict[int, npt.NDArray[np.float32]], runs: dict[int, list[dict]]
+    values: dict[int, npt.NDArray[np.float32]], runs: dict[int, list[dict]],
+    nc_positions: dict[int, int],
 ) -> dict[int, PanelStack]:
     by_panel: dict[int, list[dict]] = {}
     for rows in runs.values():
         for row in rows:
             by_panel.setdefault(row["panel_id"], []).append(row)
-    rows_at = [VALUE_KINDS.index(kind) for kind in MFI_KINDS]
+    rows_at = [VALUE_KINDS.index(kind) for kind in STORED_KINDS]
+    raw_at = VALUE_KINDS.index("raw")
     stacks = {}
     for panel_id, rows in by_panel.items():
-        stack = np.stack([values[row["id"]] for row in rows])[:, rows_at, :]
+        packed = np.stack([values[row["id"]] for row in rows])
+        ids = np.array([row["id"] for row in rows], dtype=np.int64)
+        position = np.array([nc_positions.get(i, -1) for i in ids.tolist()], dtype=np.intp)
+        nc = np.full(len(rows), np.nan, dtype=np.float32)
+        has_nc = position >= 0
+        nc[has_nc] = packed[np.flatnonzero(has_nc), raw_at, position[has_nc]]
+        stack = with_raw_minus_nc(packed[:, rows_at, :], nc)
         stacks[panel_id] = PanelStack(
-            panel_id, np.array([row["id"] for row in rows], dtype=np.int64),
-            np.array([row["recipient_id"] for row in rows], dtype=np.int64), stack,
+            panel_id, ids, np.array([row["recipient_id"] for row in rows], dtype=np.int64), stack,
             ~np.isnan(stack).all(axis=2), np.array([row["excluded"] for row in rows], dtype=bool),
+            nc,
         )
     return stacks
 
@@ -146,12 +174,13 @@ def load_batch(
     donor_ids = {d[0] for rows in exposures.values() for e in rows for d in e["donors"]}
     donor_typings = stored.current_typing_rows(db, "donor", donor_ids)
     recipient_typings = stored.current_typing_rows(db, "recipient", ids)
-    values = stored.sample_values(db, [r["id"] for rows in runs.values() for r in rows])
-    stacks = _stacks(values, runs)
-    given = {
-        int(sample_id): tuple(k for k, ok in zip(MFI_KINDS, flags, strict=True) if ok)
-        for stack in stacks.values()
-        for sample_id, flags in zip(stack.sample_ids.tolist(), stack.given.tolist(), strict=True)
+    sample_ids = [r["id"] for rows in runs.values() for r in rows]
+    values = stored.sample_values(db, sample_ids)
+    stacks = _stacks(values, runs, stored.nc_bead_positions(db, sample_ids))
+    # sample id -> (its panel's stack, its row there)
+    where = {
+        sample_id: (stack, row)
+        for stack in stacks.values() for row, sample_id in enumerate(stack.sample_ids.tolist())
     }
     panels = {} if panels is None else panels
     wanted = {r["panel_id"] for rows in runs.values() for r in rows} - set(panels)
@@ -178,20 +207,23 @@ def load_batch(
             exposure_inputs.append(ExposureInput(
                 row["id"], dt.date.fromisoformat(row["date"]),
                 None if following is None
-                else dt.date.fromisoformat(following) - dt.timedelta(days=1),
+                else shift_days(dt.date.fromisoformat(following), -1),
                 tuple(donor_inputs),
             ))
         recipient_runs = []
         for row in runs.get(recipient_id, []):
             shown, key = _serum(row)
-            packed = values[row["id"]]
+            stack, at = where[row["id"]]
+            nc = float(stack.nc[at])
             recipient_runs.append(Run(
                 sample_id=row["id"], serum=shown, serum_key=key,
                 date=dt.date.fromisoformat(row["draw_date"]), hla_class=row["hla_class"],
                 panel_id=row["panel_id"], excluded=row["excluded"],
                 qc_reasons=tuple(row["qc_reasons"]),
                 assay=" ".join(str(row[k] or "") for k in ("vendor", "kit", "lot")).strip(),
-                values={kind: packed[VALUE_KINDS.index(kind)] for kind in given[row["id"]]},
+                values={kind: stack.values[at, k] for k, kind in enumerate(MFI_KINDS)
+                        if stack.given[at, k]},
+                nc_mfi=None if np.isnan(nc) else nc,
             ))
         # One assay label per serum (all its runs): a trend across a kit or lot change says so.
         assays: dict[str, set[str]] = {}

@@ -23,6 +23,20 @@ from ..dsa.timeline import (
 
 
 @dataclass(frozen=True, slots=True)
+class ClassDSAMFI:
+    """One HLA class of one serum (DSA_RULES.md §3): its immunodominant DSA and the sum of DSA
+    MFI, each DSA counted once (its highest value among the serum's usable runs of the class)."""
+
+    hla_class: str
+    immunodominant_dsa: str | None
+    immunodominant_mfi: float
+    sum_mfi: float
+
+
+CLASS_COLUMNS = {"I": "class_i", "II": "class_ii"}  # evaluation_points column prefixes
+
+
+@dataclass(frozen=True, slots=True)
 class PointResult:
     """One serum of an exposure: its visit, day, and what of it was left out and why."""
 
@@ -35,7 +49,38 @@ class PointResult:
     excluded_reason: str | None
     immunodominant_mfi: float | None
     sum_mfi: float | None
-    notes: tuple[str, ...] = ()  # a class run left out while the other was used
+    notes: tuple[str, ...] = ()  # a class run left out while the other was used; raw MFI only
+    by_class: tuple[ClassDSAMFI, ...] = ()  # the classes with a usable run, I before II
+    self_beads: tuple[dict, ...] = ()  # positive beads shared with the recipient: never DSA
+
+    def to_row(self) -> dict[str, Any]:
+        """As stored in ``evaluation_points`` (one column triple per class)."""
+        row = {name: getattr(self, name) for name in PointResult.__dataclass_fields__}
+        row["date"] = self.date.isoformat()
+        for item in row.pop("by_class"):
+            prefix = CLASS_COLUMNS.get(item.hla_class)
+            if prefix is not None:
+                row[f"{prefix}_immunodominant_dsa"] = item.immunodominant_dsa
+                row[f"{prefix}_immunodominant_mfi"] = item.immunodominant_mfi
+                row[f"{prefix}_sum_mfi"] = item.sum_mfi
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> PointResult:
+        """From ``store.evaluations.evaluation_points`` output (rows stored before the classes
+        were kept apart have none)."""
+        by_class = tuple(
+            ClassDSAMFI(hla_class, row.get(f"{prefix}_immunodominant_dsa"),
+                        row[f"{prefix}_immunodominant_mfi"], row[f"{prefix}_sum_mfi"])
+            for hla_class, prefix in CLASS_COLUMNS.items()
+            if row.get(f"{prefix}_sum_mfi") is not None
+        )
+        return cls(
+            row["position"], row["serum"], tuple(row["sample_ids"]),
+            dt.date.fromisoformat(row["date"]), row["visit"], row["day"], row["excluded_reason"],
+            row["immunodominant_mfi"], row["sum_mfi"], tuple(row["notes"]), by_class,
+            tuple(row.get("self_beads") or ()),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +108,8 @@ class StateResult:
     assay_changed: bool
     beads: tuple[dict, ...] = ()
     warnings: tuple[str, ...] = ()
+    assay: str | None = None  # vendor, kit and lot of this value
+    previous_assay: str | None = None  # ... and of the previous value
 
     def to_row(self) -> dict[str, Any]:
         row = asdict(self)
@@ -101,6 +148,7 @@ class DonorEvaluation:
     as_of: dt.date | None
     evaluation_id: int | None = None
     created: bool = False  # True when this run stored it; False when an equal one was kept
+    inputs: dict[str, Any] = field(default_factory=dict)  # engine.evaluation_inputs
 
     def dsa_targets(self) -> list[str]:
         return sorted({s.target for s in self.states})

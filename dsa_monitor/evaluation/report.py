@@ -46,6 +46,17 @@ def donor_rows(subject: str, evaluation: DonorEvaluation) -> list[tuple[str, ...
             rows.append((subject, donor, point.visit, date, state.target, state.level or "-",
                          f"{state.mfi:.0f}", state.strength,
                          status_text(state.status, state.rising)))
+        for item in point.by_class:
+            if item.immunodominant_dsa is not None:
+                rows.append((subject, donor, point.visit, date, "-", "-", "-", "-",
+                             f"class {item.hla_class} DSA: immunodominant"
+                             f" {item.immunodominant_dsa} {item.immunodominant_mfi:.0f},"
+                             f" sum {item.sum_mfi:.0f}"))
+        for bead in point.self_beads:
+            rows.append((subject, donor, point.visit, date, bead["target"] or "-", "-",
+                         f"{bead['mfi']:.0f}", "-",
+                         f"{bead['reason']} (bead {bead['bead_id']} {bead['specificity']}):"
+                         " not a DSA"))
         for note in point.notes:
             rows.append((subject, donor, point.visit, date, "-", "-", "-", "-", f"note: {note}"))
     for overdue in evaluation.overdue:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
@@ -21,7 +22,7 @@ from ..dsa.visits import schedule_rules
 from ..errors import NotFound
 from ..store import evaluations as stored
 from ..store.connection import write_transaction
-from .changes import ChangeFact, changes, facts_of
+from .changes import ChangeFact, changes, facts_of, withdrawal_cause
 from .engine import MatchFn, evaluate_donor, match_with_cache, screen_batch
 from .inputs import RecipientInputs, load_batch
 from .model import DonorEvaluation, PointResult, RecipientEvaluation, StateResult
@@ -32,13 +33,24 @@ BATCH = 500
 RecordFacts = Callable[[Database, list[ChangeFact]], object]
 
 
+@dataclass(frozen=True, slots=True)
+class RecipientFailure:
+    """A recipient an evaluation run could not evaluate: nothing of it was stored."""
+
+    recipient_id: int
+    error: str
+
+
 class PendingRun(list):
-    """The recipients ``evaluate_pending`` evaluated (a list of ids), with what changed."""
+    """The recipients ``evaluate_pending`` evaluated (a list of ids), with what changed, and the
+    recipients it could not evaluate (each kept to retry on the next run)."""
 
     def __init__(self, recipient_ids: Sequence[int] = (), *,
-                 evaluations: Sequence[RecipientEvaluation] = ()) -> None:
+                 evaluations: Sequence[RecipientEvaluation] = (),
+                 failures: Sequence[RecipientFailure] = ()) -> None:
         super().__init__(recipient_ids)
         self.evaluations = list(evaluations)
+        self.failures = list(failures)
 
     @property
     def changes(self) -> list[ChangeFact]:
@@ -76,26 +88,19 @@ def evaluate_recipients(
     as_of: dt.date | None = None,
     user: str = "system",
     record: RecordFacts | None = None,
+    failures: list[RecipientFailure] | None = None,
 ) -> list[RecipientEvaluation]:
-    """Evaluate recipients in batches, each batch stored (with its facts) in one transaction."""
-    as_of = as_of or _today()
-    cache: dict[tuple, DonorMatch] = {}
-    panels: dict = {}
-    results: list[RecipientEvaluation] = []
+    """Evaluate recipients in batches, each batch stored (with its facts) in one transaction.
+
+    With a ``failures`` list, one recipient's error is logged and added there while the others
+    are evaluated and stored (its own writes roll back); without one, the error is raised.
+    """
+    run = _Run(db, reference, rules, as_of or _today(), user, record, failures)
     ids = list(recipient_ids)
     for start in range(0, len(ids), BATCH):
         with write_transaction(db):
-            loaded = load_batch(db, ids[start:start + BATCH], panels=panels)
-            batch = [
-                (inputs, schedule_rules(rules, inputs.visit_schedule),
-                 match_with_cache(inputs, reference, cache))
-                for inputs in loaded.inputs
-            ]
-            flagged = screen_batch(batch, loaded.stacks, reference)
-            for inputs, study_rules, match in batch:
-                results.append(_evaluate_and_store(db, inputs, reference, study_rules, match,
-                                                   flagged, as_of, user, record))
-    return results
+            run.batch(ids[start:start + BATCH])
+    return run.results
 
 
 def evaluate_pending(
@@ -107,18 +112,75 @@ def evaluate_pending(
     user: str = "scheduler",
     record: RecordFacts | None = None,
 ) -> PendingRun:
-    """Re-evaluate only the recipients touched by a sample, typing or exposure stored since the
-    last run, all in one transaction with the watermark (a crash repeats the work, never skips)."""
+    """Re-evaluate the recipients touched by a sample, typing or exposure stored since the last
+    run, and those a previous run failed on, all in one transaction with the watermark (a crash
+    repeats the work, never skips). A recipient that fails is logged, reported in the run and
+    kept in ``evaluation_failures``: the watermark moves on, the next run retries it."""
     as_of = as_of or _today()
+    failures: list[RecipientFailure] = []
     with write_transaction(db):
         upto = stored.newest_input_ids(db)
         since = stored.read_watermark(db)
-        ids = stored.touched_recipients(db, since, upto)
+        retry = stored.failed_recipients(db)
+        ids = sorted(set(stored.touched_recipients(db, since, upto)) | set(retry))
         evaluated = evaluate_recipients(db, ids, reference=reference, rules=rules, as_of=as_of,
-                                        user=user, record=record)
+                                        user=user, record=record, failures=failures)
+        stored.clear_failures(db, set(ids) - {f.recipient_id for f in failures})
+        for failure in failures:
+            stored.record_failure(db, failure.recipient_id, failure.error)
         stored.write_watermark(db, upto)
     log.info("evaluated %d recipient(s) with new inputs", len(evaluated))
-    return PendingRun([e.recipient_id for e in evaluated], evaluations=evaluated)
+    if failures:
+        log.error("%d recipient(s) not evaluated, retried on the next run: %s", len(failures),
+                  "; ".join(f"recipient {f.recipient_id}: {f.error}" for f in failures))
+    return PendingRun([e.recipient_id for e in evaluated], evaluations=evaluated,
+                      failures=failures)
+
+
+class _Run:
+    """One evaluation run over batches: caches shared, failures kept apart per recipient."""
+
+    def __init__(self, db: Database, reference: SerologyReference, rules: Rules, as_of: dt.date,
+                 user: str, record: RecordFacts | None,
+                 failures: list[RecipientFailure] | None) -> None:
+        self.db, self.reference, self.rules, self.as_of = db, reference, rules, as_of
+        self.user, self.record, self.failures = user, record, failures
+        self.cache: dict[tuple, DonorMatch] = {}
+        self.panels: dict = {}
+        self.results: list[RecipientEvaluation] = []
+
+    def _failed(self, recipient_id: int, error: Exception) -> None:
+        if self.failures is None:
+            raise error
+        log.error("recipient %s not evaluated: %s: %s", recipient_id, type(error).__name__,
+                  error, exc_info=error)
+        self.failures.append(RecipientFailure(recipient_id, f"{type(error).__name__}: {error}"))
+
+    def batch(self, ids: list[int]) -> None:
+        """Load and screen ``ids`` together; if that fails, each recipient alone."""
+        try:
+            loaded = load_batch(self.db, ids, panels=self.panels)
+            batch = [
+                (inputs, schedule_rules(self.rules, inputs.visit_schedule),
+                 match_with_cache(inputs, self.reference, self.cache))
+                for inputs in loaded.inputs
+            ]
+            flagged = screen_batch(batch, loaded.stacks, self.reference)
+        except Exception as error:
+            if len(ids) == 1 or self.failures is None:
+                self._failed(ids[0], error)
+            else:  # find the recipient at fault: the others go on
+                for recipient_id in ids:
+                    self.batch([recipient_id])
+            return
+        for inputs, study_rules, match in batch:
+            try:
+                with self.db.atomic():  # a savepoint: a failure undoes this recipient only
+                    self.results.append(_evaluate_and_store(
+                        self.db, inputs, self.reference, study_rules, match, flagged,
+                        self.as_of, self.user, self.record))
+            except Exception as error:
+                self._failed(inputs.recipient_id, error)
 
 
 def _evaluate_and_store(
@@ -153,7 +215,10 @@ def _store(db: Database, evaluation: DonorEvaluation, user: str) -> list[ChangeF
     ]
     identity = {"recipient_id": evaluation.recipient_id, "donor_id": evaluation.donor_id,
                 "exposure_id": evaluation.exposure_id}
-    found = changes(facts_of(previous, **identity), facts_of(evaluation.states, **identity))
+    made_from = None if latest is None else latest["summary"].get("inputs")
+    found = changes(facts_of(previous, **identity), facts_of(evaluation.states, **identity),
+                    now=evaluation.states,
+                    cause=withdrawal_cause(made_from, evaluation.inputs))
     evaluation.evaluation_id = stored.insert_evaluation(
         db,
         {
@@ -166,9 +231,10 @@ def _store(db: Database, evaluation: DonorEvaluation, user: str) -> list[ChangeF
             "inputs_fingerprint": evaluation.fingerprint,
             "baseline_serum": evaluation.baseline_serum,
             "summary": {**evaluation.summary(), "overdue_visits": evaluation.overdue,
-                        "notes": evaluation.notes, "donor_code": evaluation.donor_code},
+                        "notes": evaluation.notes, "donor_code": evaluation.donor_code,
+                        "inputs": evaluation.inputs},
         },
-        [_point_row(p) for p in evaluation.points],
+        [p.to_row() for p in evaluation.points],
         [s.to_row() for s in evaluation.states],
         user=user,
     )
@@ -182,23 +248,11 @@ def _with_id(fact: ChangeFact, evaluation_id: int) -> ChangeFact:
     return replace(fact, evaluation_id=evaluation_id)
 
 
-def _point_row(point: PointResult) -> dict:
-    row = {name: getattr(point, name) for name in PointResult.__dataclass_fields__}
-    row["date"] = point.date.isoformat()
-    return row
-
-
 def stored_evaluation(db: Database, evaluation_id: int) -> DonorEvaluation:
     """A stored evaluation as it was made: its own rules, reference and states."""
     head = stored.get_evaluation(db, evaluation_id)
     summary = head["summary"]
-    points = [
-        PointResult(p["position"], p["serum"], tuple(p["sample_ids"]),
-                    dt.date.fromisoformat(p["date"]), p["visit"], p["day"],
-                    p["excluded_reason"], p["immunodominant_mfi"], p["sum_mfi"],
-                    tuple(p["notes"]))
-        for p in stored.evaluation_points(db, evaluation_id)
-    ]
+    points = [PointResult.from_row(p) for p in stored.evaluation_points(db, evaluation_id)]
     return DonorEvaluation(
         recipient_id=head["recipient_id"], exposure_id=head["exposure_id"],
         exposure_date=dt.date.fromisoformat(head["exposure_date"]), donor_id=head["donor_id"],
@@ -209,7 +263,7 @@ def stored_evaluation(db: Database, evaluation_id: int) -> DonorEvaluation:
         states=[StateResult.from_row(r) for r in stored.evaluation_states(db, evaluation_id)],
         overdue=summary.get("overdue_visits", []), notes=summary.get("notes", []),
         as_of=dt.date.fromisoformat(head["as_of"]) if head["as_of"] else None,
-        evaluation_id=evaluation_id,
+        evaluation_id=evaluation_id, inputs=summary.get("inputs", {}),
     )
 
 

@@ -22,11 +22,14 @@ from .mfi import VALUE_KINDS
 POINT_COLUMNS = (
     "evaluation_id", "position", "serum", "sample_ids", "date", "visit", "day", "excluded_reason",
     "immunodominant_mfi", "sum_mfi", "notes",
+    "class_i_immunodominant_dsa", "class_i_immunodominant_mfi", "class_i_sum_mfi",
+    "class_ii_immunodominant_dsa", "class_ii_immunodominant_mfi", "class_ii_sum_mfi",
+    "self_beads",
 )  # fmt: skip
 STATE_COLUMNS = (
     "evaluation_id", "position", "target", "sample_id", "visit", "hla_class", "level", "chain",
     "mfi", "value_kind", "positive", "strength", "status", "origin", "rising", "consecutive",
-    "previous_mfi", "assay_changed", "beads", "warnings",
+    "previous_mfi", "assay_changed", "beads", "warnings", "assay", "previous_assay",
 )  # fmt: skip
 _JSON = ("rules", "summary")
 
@@ -68,7 +71,7 @@ def insert_evaluation(
     return evaluation_id
 
 
-_LISTS = frozenset({"sample_ids", "beads", "warnings", "notes"})  # stored as JSON arrays
+_LISTS = frozenset({"sample_ids", "beads", "warnings", "notes", "self_beads"})  # JSON arrays
 
 
 def _rows(evaluation_id: int, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list:
@@ -140,8 +143,8 @@ def evaluation_points(db: Database, evaluation_id: int) -> list[dict]:
         [evaluation_id],
     ))
     for row in rows:
-        row["sample_ids"] = json.loads(row["sample_ids"])
-        row["notes"] = json.loads(row["notes"])
+        for key in ("sample_ids", "notes", "self_beads"):
+            row[key] = json.loads(row[key] or "[]")
     return rows
 
 
@@ -222,6 +225,16 @@ def sample_values(
     }
 
 
+def nc_bead_positions(db: Database, sample_ids: Sequence[int]) -> dict[int, int]:
+    """The position (in the packed vector) of each sample's NC control bead, the first when a
+    file names several; samples without one are absent (index ``bead_results_nc``)."""
+    return dict(db.conn.execute(
+        "SELECT sample_id, min(position) FROM bead_results WHERE control = 'NC'"
+        " AND sample_id IN (SELECT value FROM json_each(?)) GROUP BY sample_id",
+        (json.dumps(sorted(set(int(i) for i in sample_ids))),),
+    ).fetchall())
+
+
 def bead_panels(db: Database, panel_ids: Iterable[int]) -> dict[int, str]:
     """Bead orders by panel id as stored: JSON ``[[bead ID, specificity joined by ','], ...]``
     in catalogue order (the text itself, so that callers may cache what they build from it)."""
@@ -298,6 +311,34 @@ def touched_recipients(db: Database, since: dict | None, upto: dict[str, int]) -
         (json.dumps(sorted(touched)),),
     ).fetchall()
     return sorted(r[0] for r in exposed)
+
+
+# ---- recipients whose evaluation failed: retried by the next run -----------------------------
+
+
+def failed_recipients(db: Database) -> dict[int, dict]:
+    """Recipients the last runs could not evaluate, with the error, by recipient id."""
+    return {row["recipient_id"]: row for row in db.query(
+        "SELECT * FROM evaluation_failures ORDER BY recipient_id")}
+
+
+def record_failure(db: Database, recipient_id: int, error: str) -> None:
+    """Keep a recipient to retry (the watermark moves on without it), counting the attempts."""
+    now = utc_now()
+    db.conn.execute(
+        "INSERT INTO evaluation_failures (recipient_id, error, attempts, first_failed_at,"
+        " last_failed_at) VALUES (?, ?, 1, ?, ?) ON CONFLICT (recipient_id) DO UPDATE SET"
+        " error = excluded.error, attempts = attempts + 1, last_failed_at = excluded.last_failed_at",
+        (recipient_id, error, now, now),
+    )
+
+
+def clear_failures(db: Database, recipient_ids: Iterable[int]) -> None:
+    """Forget the failures of recipients now evaluated."""
+    db.conn.execute(
+        "DELETE FROM evaluation_failures WHERE recipient_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(recipient_ids))),),
+    )
 
 
 def recipient_heads(db: Database, recipient_ids: Iterable[int]) -> dict[int, dict]:

@@ -449,3 +449,38 @@ def m005_evaluations(db: Database) -> None:
 def m007_user_passwords(db: Database) -> None:
     """When a user's password was last set: sessions signed in before then end."""
     db.execute("ALTER TABLE users ADD COLUMN password_changed_at TEXT")
+
+
+EVALUATION_DETAILS_DDL = """
+-- Per serum, the immunodominant DSA and the sum of DSA MFI per HLA class (DSA_RULES.md §3), each
+-- DSA counted once at its highest value among the serum's runs (two lots of one class test the
+-- same antigens). immunodominant_mfi and sum_mfi stay: over both classes, each DSA once (rows
+-- stored before this migration added a DSA once per run, and have NULL in the class columns).
+ALTER TABLE evaluation_points ADD COLUMN class_i_immunodominant_dsa TEXT;
+ALTER TABLE evaluation_points ADD COLUMN class_i_immunodominant_mfi REAL;
+ALTER TABLE evaluation_points ADD COLUMN class_i_sum_mfi REAL;
+ALTER TABLE evaluation_points ADD COLUMN class_ii_immunodominant_dsa TEXT;
+ALTER TABLE evaluation_points ADD COLUMN class_ii_immunodominant_mfi REAL;
+ALTER TABLE evaluation_points ADD COLUMN class_ii_sum_mfi REAL;
+-- Positive beads matching only antigens the recipient shares with the donor: flagged, never DSA.
+ALTER TABLE evaluation_points ADD COLUMN self_beads TEXT NOT NULL DEFAULT '[]';
+-- The assay (vendor, kit, lot) of a DSA value and of the previous one: a change is said in alerts.
+ALTER TABLE dsa_states ADD COLUMN assay TEXT;
+ALTER TABLE dsa_states ADD COLUMN previous_assay TEXT;
+-- Recipients an evaluation run could not evaluate: retried by every run until one succeeds.
+CREATE TABLE evaluation_failures (
+    recipient_id INTEGER PRIMARY KEY REFERENCES recipients(id),
+    error TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    first_failed_at TEXT NOT NULL,
+    last_failed_at TEXT NOT NULL
+);
+-- The NC control bead of each sample: raw_minus_nc subtracts its raw MFI.
+CREATE INDEX bead_results_nc ON bead_results(sample_id, position) WHERE control = 'NC';
+"""
+
+
+@migrations()
+def m008_evaluation_details(db: Database) -> None:
+    """DSA MFI per class, self beads, the assay of each DSA value, failed recipients to retry."""
+    db.executescript(EVALUATION_DETAILS_DDL)

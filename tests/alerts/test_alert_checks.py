@@ -85,6 +85,8 @@ def test_a_usable_sample_in_the_window_fulfils_the_visit(world, followed, day, s
     store.add_lab_id(world.db, followed["id"], "T-01", user="coordinator")
     path = PC_FAILED if status == "fail" else TWO_SAMPLES
     data = path.read_bytes().replace(b'"P-17"', b'"T-01"')
+    for run_date in (b'"2024-03-25"', b'"2024-04-02"'):  # tested after it is drawn
+        data = data.replace(run_date, f'"{TODAY.isoformat()}"'.encode())
     drawn = TODAY - dt.timedelta(days=60) + dt.timedelta(days=day)
     names = ["S24-003"] if status == "fail" else ["S24-001", "S24-002"]
     if status == "pass":  # S24-002 belongs to R002 (no such subject here): keep S24-001 only

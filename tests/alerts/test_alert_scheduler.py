@@ -103,8 +103,9 @@ def test_a_second_scheduler_waits_and_takes_over_when_the_first_dies(world):
 def test_a_failing_job_does_not_stop_the_others(world, cli):
     record_events(world.db, [de_novo(world)], settings=world.mail)
     run = cli("scheduler", "--once", env={"DSA_MONITOR_OVERDUE_MAX_AGE_DAYS": "a month"})
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 1, run.stderr  # cron sees it
     assert "overdue: failed: ValueError" in run.stdout
+    assert "Error: job(s) failed: overdue" in run.stderr
     assert "job overdue failed" in run.stderr  # logged with its traceback
     assert "deliver: 2 sent" in run.stdout
     assert received(world) == ONE_EACH

@@ -4,6 +4,7 @@ import functools
 
 import pytest
 import schemathesis
+from evaluation.worked_sera import BASELINE, M1, make_world, upload_serum
 
 from dsa_monitor import store
 from dsa_monitor.alerts import MailSettings
@@ -111,3 +112,44 @@ def test_the_document_check_refuses_an_answer_of_another_shape(client, admin, tr
     response = dsa_of(client, admin, trial.recipients["LUP-03"])
     assert DOCUMENT["/recipients/{recipient_id}/dsa"]["GET"].is_valid_response(response)
     assert not DOCUMENT["/health"]["GET"].is_valid_response(response)
+
+
+def test_dsa_mfi_per_class_and_self_beads_are_given_per_serum(app, client, admin, db):
+    ids = make_world(db)
+    for hla_class in ("I", "II"):
+        upload_serum(db, "WX-1-BL", BASELINE, hla_class=hla_class)
+    upload_serum(db, "WX-1-M1", M1, mfi={"B*07:02": 5000.0, "A*03:01": 2000.0,
+                                         "A*02:01": 4000.0})  # A*02:01: shared, self
+    upload_serum(db, "WX-1-M1", M1, hla_class="II", mfi={"DRB1*04:01": 3000.0})
+    run_scheduler_evaluation(app, db)
+    response = dsa_of(client, admin, ids["WX-1"])
+    DOCUMENT["/recipients/{recipient_id}/dsa"]["GET"].validate_response(response)
+    [donor] = response.get_json()["evaluations"]
+    m1 = next(v for v in donor["visits"] if v["visit"] == "M1")
+    assert m1["by_class"] == [
+        {"hla_class": "I", "immunodominant_dsa": "B*07:02", "immunodominant_mfi": 5000.0,
+         "sum_mfi": 7000.0},
+        {"hla_class": "II", "immunodominant_dsa": "DRB1*04:01", "immunodominant_mfi": 3000.0,
+         "sum_mfi": 3000.0},
+    ]
+    assert (m1["immunodominant_mfi"], m1["sum_mfi"]) == (5000.0, 10000.0)
+    [bead] = m1["self_beads"]
+    assert (bead["target"], bead["mfi"], bead["reason"], bead["hla_class"]) == (
+        "A*02:01", 4000.0, "self: shared with the recipient", "I")
+    assert "A*02:01" not in {d["antigen"] for d in donor["dsa"]}
+    b7 = next(d for d in donor["dsa"] if d["antigen"] == "B*07:02")
+    state = next(s for s in b7["states"] if s["visit"] == "M1")
+    assert state["assay"] and state["previous_assay"] == state["assay"]  # one lot throughout
+
+
+def test_a_recipient_the_scheduler_failed_on_stays_pending(app, client, admin, db):
+    ids = make_world(db)
+    upload_serum(db, "WX-1-M1", M1, mfi={"B*07:02": 5000.0})
+    with store.write_transaction(db):
+        db.conn.execute("UPDATE samples SET draw_date = '2026-02-31'")
+    assert run_scheduler_evaluation(app, db).failures
+    assert dsa_of(client, admin, ids["WX-1"]).get_json()["pending"] is True
+    with store.write_transaction(db):
+        db.conn.execute("UPDATE samples SET draw_date = ?", (M1.isoformat(),))
+    assert not run_scheduler_evaluation(app, db).failures
+    assert dsa_of(client, admin, ids["WX-1"]).get_json()["pending"] is False

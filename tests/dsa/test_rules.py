@@ -28,7 +28,16 @@ def test_defaults_are_the_published_ones():
     assert [v.name for v in rules.visits] == ["M1", "M3", "M6", "M9", "M12"]
     assert (rules.baseline_window_days, rules.rising_relative, rules.rising_absolute) == (
         90, 0.5, 1000)
-    assert rules.value_preference[0] == "normalized"
+    # FORMATS.md: raw MFI only -> raw − NC bead, bare raw only without an NC bead
+    assert rules.value_preference == ("normalized", "bcm", "raw_minus_nc", "raw")
+
+
+def test_rules_stored_before_raw_minus_nc_keep_their_own_version():
+    before = Rules(value_preference=("normalized", "bcm", "raw"))
+    document = json.loads(before.to_json())
+    again = Rules.from_dict(document)
+    assert again.value_preference == ("normalized", "bcm", "raw")
+    assert again.version == document["version"] != DEFAULT_RULES.version
 
 
 def test_json_round_trip_keeps_the_version():

@@ -19,7 +19,7 @@ from dsa_monitor.dsa.timeline import (
     merge_values,
     values_from_evaluation,
 )
-from dsa_monitor.dsa.visits import SampleRef, assign_visits, overdue_visits
+from dsa_monitor.dsa.visits import SampleRef, assign_visits, overdue_visits, shift_days
 from dsa_monitor.reference.service import embedded
 
 EXPOSURE = dt.date(2026, 1, 10)
@@ -201,3 +201,46 @@ def test_timeline_is_json_ready():
     assert document["exposure"] == "2026-01-10" and document["rules_version"] == RULES.version
     assert document["points"][1]["states"][0]["status"] == "de_novo"
     assert [o["name"] for o in document["overdue"]] == ["M1"]
+
+
+def test_an_assay_change_names_both_assays():
+    samples = [sample("M1", 3000, assay="onelambda LS1A04 015"),
+               sample("M3", 500, assay="onelambda LS1A04 016")]
+    state = build_timeline(EXPOSURE, samples, RULES).state("M3", "A2")
+    assert (state.status, state.assay_changed, state.previous_assay, state.assay) == (
+        "resolved", True, "onelambda LS1A04 015", "onelambda LS1A04 016")
+
+
+@pytest.mark.parametrize(("first", "second", "kept"), [
+    (DSAValue(5000, True), DSAValue(5600, True), DSAValue(5600, True)),  # the highest
+    (DSAValue(5600, True), DSAValue(5000, True), DSAValue(5600, True)),  # whatever the order
+    (DSAValue(1200, False), DSAValue(1100, True), DSAValue(1100, True)),  # a call first
+])
+def test_a_dsa_tested_by_two_runs_of_a_serum_counts_once(first, second, kept):
+    ref = SampleRef("S-M1", EXPOSURE + dt.timedelta(days=30))
+    [merged] = merge_values([SampleDSAValues(ref, {"A2": first})],
+                            [SampleDSAValues(ref, {"A2": second})])
+    assert merged.values == {"A2": kept}
+
+
+@pytest.mark.parametrize("exposure", [dt.date.min, dt.date(1, 1, 5), dt.date.max,
+                                      dt.date(9999, 12, 1)])
+def test_extreme_exposure_dates_never_raise(exposure):
+    drawn = [SampleRef("S-1", dt.date(2026, 2, 9)), SampleRef("S-2", exposure)]
+    assignments = assign_visits(exposure, drawn, RULES)
+    assert {a.sample.sample_id for a in assignments} == {"S-1", "S-2"}
+    overdue_visits(exposure, assignments, RULES, dt.date(2026, 11, 25))
+    timeline = build_timeline(exposure, [SampleDSAValues(ref, {}) for ref in drawn], RULES,
+                              as_of=dt.date(2026, 11, 25))
+    assert len(timeline.points) == 2
+
+
+@pytest.mark.parametrize(("day", "days", "expected"), [
+    (dt.date(2026, 1, 10), 30, dt.date(2026, 2, 9)),
+    (dt.date.min, -90, dt.date.min),
+    (dt.date(1, 1, 5), -90, dt.date.min),
+    (dt.date.max, 14, dt.date.max),
+    (dt.date(2026, 1, 10), 10**10, dt.date.max),  # beyond what a timedelta holds
+])
+def test_shifting_a_date_stops_at_the_calendars_ends(day, days, expected):
+    assert shift_days(day, days) == expected

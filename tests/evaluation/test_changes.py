@@ -16,6 +16,7 @@ from dsa_monitor.evaluation.changes import (
     changes,
     facts_of,
     visit_key,
+    withdrawal_cause,
 )
 from dsa_monitor.evaluation.model import StateResult
 
@@ -85,3 +86,49 @@ def test_a_corrected_serum_withdraws_and_moves_the_de_novo_fact():
     }
     withdrawn = [f for f in found if f.kind == WITHDRAWN]
     assert all(f.key[-1].startswith("withdrawn:") for f in withdrawn)
+
+
+BEFORE = {"engine": "e2", "rules": "r1-a", "reference": "3.58.0", "recipient_typing": 1,
+          "donor_typing": 2, "exposure": [3, "2025-01-01", None], "runs": [[10, False], [11, False]],
+          "overdue": []}
+
+
+@pytest.mark.parametrize(("changed", "cause"), [
+    ({"donor_typing": 5}, "the donor's HLA typing changed"),
+    ({"recipient_typing": 6}, "the recipient's HLA typing changed"),
+    ({"runs": [[10, False], [12, False]]}, "a corrected upload replaced serum results"),
+    ({"runs": [[10, False], [11, False], [12, False]]}, "new serum results arrived"),
+    ({"runs": [[10, False], [11, True]]}, "a sample's QC status changed"),
+    ({"exposure": [3, "2025-01-02", None]}, "the exposure changed"),
+    ({"rules": "r1-b"}, "the rules changed (r1-a to r1-b)"),
+    ({"reference": "3.64.0"}, "the reference release changed (3.58.0 to 3.64.0)"),
+    ({"engine": "e3"}, "the evaluation method changed"),
+    ({"donor_typing": 5, "rules": "r1-b"},
+     "the donor's HLA typing changed; the rules changed (r1-a to r1-b)"),
+])
+def test_a_withdrawal_names_what_changed(changed, cause):
+    assert withdrawal_cause(BEFORE, {**BEFORE, **changed}) == cause
+
+
+def test_an_evaluation_stored_without_its_inputs_gives_a_plain_cause():
+    assert withdrawal_cause(None, BEFORE) == "the evaluation was made again"
+    assert withdrawal_cause({}, BEFORE) == "the evaluation was made again"
+
+
+def test_a_withdrawn_fact_carries_its_cause_and_what_holds_now():
+    before = course(("negative", 300, False, False, 0), ("de_novo", 2400, True, False, 1),
+                    ("persistent", 3000, True, False, 2))
+    after = course(("negative", 300, False, False, 0), ("negative", 400, False, False, 0),
+                   ("de_novo", 3000, True, False, 1))
+    found = changes(facts_of(before, **IDS), facts_of(after, **IDS), now=after,
+                    cause="a corrected upload replaced serum results")
+    withdrawn = {(f.withdraws, f.visit): (f.cause, f.now_status, f.now_mfi, f.now_strength)
+                 for f in found if f.kind == WITHDRAWN}
+    assert withdrawn == {
+        (DE_NOVO_DSA, "M1"): ("a corrected upload replaced serum results", "negative", 400,
+                              "negative"),
+        (PERSISTENT_DSA, "M3"): ("a corrected upload replaced serum results", "de_novo", 3000,
+                                 "weak"),
+    }
+    gone = changes(facts_of(before, **IDS), [], now=[], cause="the donor's HLA typing changed")
+    assert {(f.now_status, f.now_mfi) for f in gone} == {(None, None)}
