@@ -17,6 +17,7 @@ from ..api.dsa import is_pending
 from ..evaluation import DonorEvaluation, current_evaluations
 from ..evaluation.report import status_text
 from ..reference import service as reference_service
+from ..store import evaluations as stored_evaluations
 from ..store import events as stored_events
 from . import auth, typings
 from .blueprint import blueprint
@@ -40,6 +41,23 @@ class DSARow:
     status: str  # as stored (de_novo, persistent...), for styling
     status_text: str  # as a reader says it ("de novo", "persistent, rising")
     assay_changed: bool
+    value_kind: str  # raw_minus_nc says the file gave raw MFI only
+
+
+def serum_rows(evaluations: list[DonorEvaluation]) -> list[dict]:
+    """Per serum and donor: each class's immunodominant DSA and sum of DSA MFI (DSA_RULES §3),
+    the beads that are self (shared with the recipient: never DSA), notes and exclusions."""
+    rows = []
+    for evaluation in evaluations:
+        for point in evaluation.points:
+            if not (point.by_class and any(c.immunodominant_dsa for c in point.by_class)
+                    or point.self_beads or point.notes or point.excluded_reason):
+                continue
+            rows.append({"visit": point.visit, "date": point.date, "donor": evaluation.donor_code,
+                         "serum": point.serum, "by_class": point.by_class,
+                         "self_beads": point.self_beads, "notes": point.notes,
+                         "excluded": point.excluded_reason})
+    return sorted(rows, key=lambda r: (r["date"], r["donor"]))
 
 
 def dsa_rows(evaluations: list[DonorEvaluation]) -> list[DSARow]:
@@ -56,7 +74,7 @@ def dsa_rows(evaluations: list[DonorEvaluation]) -> list[DSARow]:
                 target=state.target, antigen=", ".join(antigens), level=state.level or "",
                 chain=state.chain or "", mfi=state.mfi, strength=state.strength,
                 status=state.status, status_text=status_text(state.status, state.rising),
-                assay_changed=state.assay_changed,
+                assay_changed=state.assay_changed, value_kind=state.value_kind or "",
             ))
     return sorted(rows, key=lambda r: (r.date, r.donor, r.target))
 
@@ -112,7 +130,8 @@ def recipient_page(recipient_id: int):
         typing_rows=_typing_rows(db, recipient_id, donors), rows=dsa_rows(evaluations),
         plots=[(plot, render_svg(plot)) for plot in plots], evaluations=evaluations,
         overdue=[{**o, "donor": e.donor_code} for e in evaluations for o in e.overdue],
-        samples=samples, pending=is_pending(db, recipient_id),
+        samples=samples, pending=is_pending(db, recipient_id), sera=serum_rows(evaluations),
+        failure=stored_evaluations.failed_recipients(db).get(recipient_id),
         evaluated_as_of=max((e.as_of for e in evaluations if e.as_of), default=None),
         open_events=[e for e in events if e["acknowledged_at"] is None
                      and e["withdrawn_by"] is None],

@@ -8,10 +8,13 @@ import re
 from email.utils import parsedate_to_datetime
 
 import pytest
+from evaluation.worked_sera import AS_OF, BASELINE, M1, make_world, upload_serum
 from reference_paths import TEST_DATA
 
 from dsa_monitor import store
+from dsa_monitor.evaluation import current_evaluations, evaluate_pending
 from dsa_monitor.hla.typing import HLATyping
+from dsa_monitor.reference.service import embedded
 from dsa_monitor.store import events, users
 
 WEB_DATA = TEST_DATA / "web"
@@ -151,6 +154,33 @@ def test_the_recipient_page_says_when_its_evaluation_is_out_of_date(signed_in, w
                      None, "api", "lab")
     page = client.get(f"/recipients/{world['LUP-01']}").text
     assert "Re-evaluation pending" in page and "which new data has made out of date" in page
+
+
+def test_the_recipient_page_gives_each_serums_dsa_load_per_class(signed_in, world, db):
+    page = signed_in("clinician").get(f"/recipients/{world['LUP-03']}").text
+    section = page.split("<h3>DSA load by serum</h3>")[1].split("</table>")[0]
+    m12 = next(row for row in section.split("<tr>") if "<td>M12</td>" in row)
+    cells_ = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", m12,
+                                                                      re.S)]
+    evaluation = current_evaluations(db, world["LUP-03"])[0]
+    point = next(p for p in evaluation.points if p.visit == "M12")
+    for hla_class, cell in zip(("I", "II"), cells_[3:5], strict=True):
+        [load] = [c for c in point.by_class if c.hla_class == hla_class]
+        assert cell == (f"{load.immunodominant_dsa} {load.immunodominant_mfi:,.0f}; sum "
+                        f"{load.sum_mfi:,.0f}")
+
+
+def test_the_recipient_page_lists_self_beads_and_raw_minus_nc_apart_from_dsa(signed_in, db):
+    ids = make_world(db)
+    upload_serum(db, "WX-1-BL", BASELINE, raw_only=True)
+    # A*02:01 is the donor's and the recipient's: positive, flagged, never a DSA
+    upload_serum(db, "WX-1-M1", M1, mfi={"A*02:01": 4000.0, "B*07:02": 2000.0}, raw_only=True)
+    evaluate_pending(db, reference=embedded(), as_of=AS_OF)
+    page = signed_in("clinician").get(f"/recipients/{ids['WX-1']}").text
+    dsa_table = page.split("<h2>DSA by visit</h2>")[1].split("</table>")[0]
+    assert "B*07:02" in dsa_table and "A*02:01" not in dsa_table and "raw − NC" in dsa_table
+    sera = page.split("<h3>DSA load by serum</h3>")[1].split("</table>")[0]
+    assert "A*02:01 (A*02:01) 4,000" in sera and "raw MFI only" in sera
 
 
 def test_pages_forbid_scripts_and_framing(signed_in, world):
