@@ -46,3 +46,13 @@ def live_server(app):
     yield f"http://127.0.0.1:{http.server_port}"
     http.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch):
+    """For command tests: ``DSA_MONITOR_*`` pointing at a fresh database in ``tmp_path``; its
+    path (open it with ``store.open_database``)."""
+    database = tmp_path / "cli.sqlite3"
+    monkeypatch.setenv("DSA_MONITOR_DATABASE", str(database))
+    monkeypatch.setenv("DSA_MONITOR_REFERENCE_DIR", str(tmp_path / "reference"))
+    return database

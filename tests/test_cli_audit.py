@@ -10,11 +10,8 @@ from dsa_monitor import store
 from dsa_monitor.cli import main
 
 
-def test_the_audit_command_lists_who_changed_what(tmp_path, monkeypatch):
-    database = tmp_path / "audit.sqlite3"
-    monkeypatch.setenv("DSA_MONITOR_DATABASE", str(database))
-    monkeypatch.setenv("DSA_MONITOR_REFERENCE_DIR", str(tmp_path / "reference"))
-    db = store.open_database(database)
+def test_the_audit_command_lists_who_changed_what(cli_db):
+    db = store.open_database(cli_db)
     store.create_study(db, "CORD-01", user="coordinator")
     recipient = store.create_recipient(db, "CORD-01", "R001", user="lab-anna")
     db.close()

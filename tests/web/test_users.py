@@ -95,11 +95,8 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password_until_it
     assert audit[0]["action"] == "sign_in"
 
 
-def test_the_user_command_creates_and_lists_users(tmp_path, monkeypatch):
-    database = tmp_path / "cli.sqlite3"
-    monkeypatch.setenv("DSA_MONITOR_DATABASE", str(database))
-    monkeypatch.setenv("DSA_MONITOR_REFERENCE_DIR", str(tmp_path / "reference"))
-    db = store.open_database(database)
+def test_the_user_command_creates_and_lists_users(cli_db):
+    db = store.open_database(cli_db)
     store.create_study(db, "CORD-01", user="setup")
     runner = CliRunner()
     created = runner.invoke(main, ["user", "create", "--email", "doc@example.org", "--role",
@@ -146,11 +143,8 @@ def test_a_password_reset_replaces_the_old_one_and_is_audited(db):
         users.set_password(db, "nobody@example.org", "another long password", user="admin")
 
 
-def test_the_user_command_disables_enables_and_resets(tmp_path, monkeypatch):
-    database = tmp_path / "cli.sqlite3"
-    monkeypatch.setenv("DSA_MONITOR_DATABASE", str(database))
-    monkeypatch.setenv("DSA_MONITOR_REFERENCE_DIR", str(tmp_path / "reference"))
-    db = store.open_database(database)
+def test_the_user_command_disables_enables_and_resets(cli_db):
+    db = store.open_database(cli_db)
     users.create_user(db, "doc@example.org", "clinician", password=PASSWORD, user="admin")
     runner = CliRunner()
     result = runner.invoke(main, ["user", "disable", "doc@example.org", "--user", "admin"])
