@@ -15,12 +15,14 @@ from ..store.schema import DONOR_KINDS, EXPOSURE_KINDS
 from . import auth
 from .routing import operation
 from .schemas import code, day, identifier, timestamp
-from .studies import visible_recipient
+from .studies import visible_recipient, visible_study
 
 # ---- schemas ---------------------------------------------------------------------------------
 
 
 class DonorCreateSchema(ma.Schema):
+    study = code(metadata={"description": "the study the donor is registered for (a study token's"
+                                          " own by default); without it, any study's"})
     code = code(required=True)
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(DONOR_KINDS))
 
@@ -29,6 +31,7 @@ class DonorSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     code = ma.fields.String(required=True)
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(DONOR_KINDS))
+    study_id = ma.fields.Integer(required=True, allow_none=True)
     created_at = timestamp()
     created_by = ma.fields.String(required=True)
 
@@ -56,23 +59,27 @@ class ExposureSchema(ma.Schema):
 
 
 def visible_donor(donor_id: int) -> dict:
-    """The donor, unless the token's study cannot see it (linked only to other studies)."""
+    """The donor, unless the token's study cannot see it: a study token sees the donors its
+    recipients were exposed to, and those registered for its study and not yet linked."""
     db = store.get_db()
     donor = store.get_donor(db, donor_id)
     caller = auth.current()
     if caller.study_id is not None:
-        studies = store.donors.donor_study_ids(db, donor_id)
-        if studies and caller.study_id not in studies:
+        studies = store.donors.donor_study_ids(db, donor_id) or {donor["study_id"]}
+        if caller.study_id not in studies:
             raise NotFound(f"no donor {donor_id!r}", donor=donor_id)
     return donor
 
 
 @operation("/donors", "POST", summary="Register a donor", permission="enrol", tag="donors",
-           body=DonorCreateSchema, responses={201: DonorSchema}, errors=(409, 422))
+           body=DonorCreateSchema, responses={201: DonorSchema}, errors=(404, 409, 422))
 def create_donor(body: dict):
-    donor = store.create_donor(
-        store.get_db(), body["code"], kind=body["kind"], user=auth.current().name
-    )
+    caller = auth.current()
+    study = body.get("study")
+    if study is not None:
+        study = visible_study(study)["id"]  # 404 for a study the token cannot see
+    donor = store.create_donor(store.get_db(), body["code"], kind=body["kind"],
+                               user=caller.name, study=study or caller.study_id)
     return donor, 201
 
 

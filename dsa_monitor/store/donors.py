@@ -10,17 +10,22 @@ from ..errors import Conflict, DSAMonitorError, NotFound
 from . import audit
 from .connection import utc_now, write_transaction
 from .schema import DONOR_KINDS
+from .studies import get_study
 
 
-def create_donor(db: Database, code: str, *, kind: str, user: str) -> dict:
-    """Register a donor by its code and kind (cord, living, deceased, other)."""
+def create_donor(db: Database, code: str, *, kind: str, user: str,
+                 study: int | str | None = None) -> dict:
+    """Register a donor by its code and kind (cord, living, deceased, other), for one study or
+    (``study`` None) for any."""
     if kind not in DONOR_KINDS:
         raise DSAMonitorError(f"donor kind {kind!r} is not one of {', '.join(DONOR_KINDS)}")
     with write_transaction(db):
+        study_id = None if study is None else get_study(db, study)["id"]
         try:
             cursor = db.conn.execute(
-                "INSERT INTO donors (code, kind, created_at, created_by) VALUES (?, ?, ?, ?)",
-                (code, kind, utc_now(), user),
+                "INSERT INTO donors (code, kind, study_id, created_at, created_by)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (code, kind, study_id, utc_now(), user),
             )
         except sqlite3.IntegrityError as error:
             raise Conflict(f"donor {code!r} already exists", donor=code) from error
@@ -31,7 +36,7 @@ def create_donor(db: Database, code: str, *, kind: str, user: str) -> dict:
             action="create",
             entity="donor",
             entity_id=donor_id,
-            details={"code": code, "kind": kind},
+            details={"code": code, "kind": kind, "study_id": study_id},
         )
     return get_donor(db, donor_id)
 

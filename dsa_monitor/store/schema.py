@@ -484,3 +484,10 @@ CREATE INDEX bead_results_nc ON bead_results(sample_id, position) WHERE control 
 def m008_evaluation_details(db: Database) -> None:
     """DSA MFI per class, self beads, the assay of each DSA value, failed recipients to retry."""
     db.executescript(EVALUATION_DETAILS_DDL)
+
+
+@migrations()
+def m009_donor_studies(db: Database) -> None:
+    """The study a donor was registered for: a study-scoped caller sees its own donors before
+    any exposure links them (NULL: registered by a caller of every study)."""
+    db.execute("ALTER TABLE donors ADD COLUMN study_id INTEGER REFERENCES studies(id)")

@@ -126,9 +126,22 @@ def test_a_scoped_token_lists_and_writes_within_its_study(client, world, db, tok
     assert [s["code"] for s in studies] == ["KIDNEY-02"]
     recipients = client.get(f"{API}/recipients", headers=headers).get_json()["recipients"]
     assert [r["subject_code"] for r in recipients] == ["K001"]
-    for path in (f"/recipients/{world['K001']}", f"/donors/{world['DD-9']}",
-                 f"/donors/{world['LD-3']}"):  # LD-3: not yet linked to any recipient
+    for path in (f"/recipients/{world['K001']}", f"/donors/{world['DD-9']}"):
         assert client.get(f"{API}{path}", headers=headers).status_code == 200
+    # LD-3, registered for no study and linked to none, is not any one study's to see
+    assert client.get(f"{API}/donors/{world['LD-3']}", headers=headers).status_code == 404
+    mine = client.post(f"{API}/donors", headers=headers, json={"code": "DD-10", "kind": "deceased"})
+    assert mine.status_code == 201 and mine.get_json()["study_id"] is not None
+    path = f"{API}/donors/{mine.get_json()['id']}"
+    assert client.get(path, headers=headers).status_code == 200  # its own, before any exposure
+    other = token("lab", study="CORD-01")
+    assert client.get(path, headers=other).status_code == 404
+    assert client.put(f"{path}/typing", headers=other,
+                      json={"gl_string": "HLA-A*02:01"}).status_code == 404
+    assert client.get(path, headers=token("admin")).status_code == 200
+    elsewhere = client.post(f"{API}/donors", headers=headers,
+                            json={"code": "DD-11", "kind": "deceased", "study": "CORD-01"})
+    assert elsewhere.status_code == 404  # a study the token cannot see
     created = client.post(f"{API}/recipients", headers=headers,
                           json={"study": "KIDNEY-02", "subject_code": "K002"})
     assert created.status_code == 201
