@@ -72,6 +72,10 @@ class _Evaluations:
                      None)
         if state is not None:
             found.update({key: state.get(key) for key in ("level", "previous_mfi", "hla_class")})
+            if state.get("beads"):  # which beads, so a broad or split call can be checked
+                found["beads"] = "; ".join(
+                    f"{b.get('specificity')} (bead {b.get('bead_id')}) {float(b.get('mfi') or 0):,.0f}"
+                    for b in state["beads"][:6])
             if state.get("hla_class") == "II":  # DQ/DP: which chain the reactivity is given to
                 found["chain"] = state.get("chain")
             if state.get("assay_changed"):  # DSA_RULES.md §7: vendors' MFI are not comparable

@@ -40,6 +40,7 @@ PAYLOAD_ROWS = (
     ("level", "Level"),
     ("chain", "Chain"),
     ("mfi", "MFI"),
+    ("beads", "Positive beads"),
     ("previous_mfi", "Previous MFI"),
     ("strength", "Strength"),
     ("status", "Status"),
