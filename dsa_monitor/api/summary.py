@@ -57,6 +57,9 @@ class RecipientSummarySchema(ma.Schema):
     last_sample = ma.fields.Nested(LastSampleSchema, required=True, allow_none=True)
     open_alerts = ma.fields.Integer(required=True)
     overdue = ma.fields.List(ma.fields.Nested(OverdueSchema), required=True)
+    evaluation_error = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "why the last evaluation run failed for this recipient (retried at every"
+                       " run); the DSA shown are from the evaluation before"})
 
 
 class StudySummarySchema(ma.Schema):
@@ -86,6 +89,7 @@ def study_summary(db: Database, study: dict, open_events: list[dict]) -> list[di
     open_alerts = Counter(e["recipient_id"] for e in open_events)
     overview = stored_evaluations.study_overview(db, study["id"])
     samples = stored_uploads.last_samples(db, study["id"])
+    failures = stored_evaluations.failed_recipients(db)
     rows = []
     for recipient in store.list_recipients(db, study["id"]):
         evaluations = overview.get(recipient["id"], [])
@@ -95,6 +99,7 @@ def study_summary(db: Database, study: dict, open_events: list[dict]) -> list[di
             "subject_code": recipient["subject_code"], "evaluated": bool(evaluations),
             "dsa": latest_dsa(evaluations), "samples": count, "last_sample": last,
             "open_alerts": open_alerts[recipient["id"]],
+            "evaluation_error": (failures.get(recipient["id"]) or {}).get("error"),
             "overdue": [{**o, "as_of": e["as_of"], "donor": e["summary"].get("donor_code")}
                         for e in evaluations for o in e["summary"].get("overdue_visits", [])],
         })

@@ -52,3 +52,13 @@ def test_a_study_token_reads_only_its_study(client, token, demo, db, study, stat
         store.create_study(db, "KIDNEY-02", user="setup")
     response = client.get(f"{API}/studies/{study}/dsa", headers=token("clinician", "MSC-SLE"))
     assert response.status_code == status
+
+
+def test_a_recipient_whose_evaluation_failed_says_so(client, token, demo, db):
+    lup02 = demo.recipients["LUP-02"]
+    with store.write_transaction(db):
+        store.evaluations.record_failure(db, lup02, "OverflowError: date value out of range")
+    answer = client.get(f"{API}/studies/MSC-SLE/dsa", headers=token("clinician")).get_json()
+    errors = {r["subject_code"]: r["evaluation_error"] for r in answer["recipients"]}
+    assert errors["LUP-02"] == "OverflowError: date value out of range"
+    assert {code for code, error in errors.items() if error} == {"LUP-02"}
