@@ -18,6 +18,7 @@ from ..errors import DSAMonitorError, NotFound
 from ..ingest import import_upload, read_manifest
 from ..sab.formats import FORMATS
 from ..sab.model import ParseOptions
+from ..store.schema import SERUM_TREATMENTS
 from . import auth
 from .routing import operation
 from .schemas import ErrorBodySchema, day, timestamp
@@ -56,6 +57,12 @@ def date_layout_field() -> ma.fields.String:
         "example": "DD/MM/YYYY"})
 
 
+def treatment_field() -> ma.fields.String:
+    return ma.fields.String(validate=ma.validate.OneOf(SERUM_TREATMENTS), metadata={
+        "description": "how the serum was treated before this run (a treated run is kept beside"
+                       " the neat run of the same draw, never in its place); default neat"})
+
+
 # ---- schemas ---------------------------------------------------------------------------------
 
 
@@ -82,6 +89,7 @@ class UploadFormSchema(ma.Schema):
         metadata={"description": "text encoding of a file that is not UTF-8, e.g. cp1252"},
     )
     date_format = date_layout_field()
+    serum_treatment = treatment_field()
 
 
 class UploadFieldsSchema(ma.Schema):
@@ -92,9 +100,7 @@ class UploadFieldsSchema(ma.Schema):
     lot = ma.fields.String(validate=ma.validate.Length(1, 100))
     encoding = ma.fields.String(validate=ma.validate.Length(1, 40))
     date_format = date_layout_field()
-
-    class Meta:
-        unknown = ma.EXCLUDE
+    serum_treatment = treatment_field()
 
 
 class StoredSampleSchema(ma.Schema):
@@ -190,6 +196,7 @@ def create_upload():
                              encoding=fields.get("encoding")),
         max_bytes=int(config["MAX_UPLOAD_MB"]) * 1024 * 1024,
         qc_limits=config.get("QC_LIMITS"), study=caller.study_id,
+        serum_treatment=fields.get("serum_treatment", "neat"),
     )
     answer = result.to_dict()
     if result.outcome == "duplicate":

@@ -45,6 +45,7 @@ class DSAValue:
 
     mfi: float
     positive: bool
+    assay: str | None = None  # the run's vendor, kit and lot (None: the serum's, as a whole)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +177,7 @@ class _Course:
                     status, self.resolved = RESOLVED, True
                 else:
                     status = BELOW_CUTOFF
-        assay = assignment.sample.assay
+        assay = value.assay if value.assay is not None else assignment.sample.assay
         state = DSAState(
             target=self.target, status=str(status), mfi=value.mfi, positive=value.positive,
             category=CATEGORY_NAMES[category], origin=self.origin,
@@ -244,7 +245,7 @@ def values_from_evaluation(
             continue
         values = {
             target: DSAValue(float(evaluation.target_mfi[row, t]),
-                             bool(evaluation.target_positive[row, t]))
+                             bool(evaluation.target_positive[row, t]), sample.assay)
             for t, target in enumerate(evaluation.targets)
             if target not in undecidable
         }

@@ -33,7 +33,7 @@ class Run:
 
     sample_id: int
     serum: str  # the lab's sample ID (and treatment when not neat), as shown
-    serum_key: str  # what joins a serum's runs: sample ID, draw date, treatment
+    serum_key: str  # what joins a serum's runs: the draw date
     date: dt.date
     hla_class: str | None
     panel_id: int
@@ -94,9 +94,12 @@ def _hla_of(owner: str, typing_json: str) -> DonorHLA:
 
 
 def _serum(row: dict) -> tuple[str, str]:
+    """A run's name as shown, and its serum: the draw (its date). The class I and II runs of one
+    draw, and a treated (EDTA, DTT...) run beside its neat one, are one serum at one visit, whatever
+    sample IDs the lab gave them; a DSA counts there once, at its strongest run."""
     treatment = row["serum_treatment"]
     shown = row["lab_sample_id"] + ("" if treatment == "neat" else f" ({treatment})")
-    return shown, f"{row['lab_sample_id']}|{row['draw_date']}|{treatment}"
+    return shown, row["draw_date"]
 
 
 MFI_KINDS = VALUE_KINDS_OF_RULES  # the kinds a DSA call may use, in the rules' default order
@@ -225,12 +228,15 @@ def load_batch(
                         if stack.given[at, k]},
                 nc_mfi=None if np.isnan(nc) else nc,
             ))
-        # One assay label per serum (all its runs): a trend across a kit or lot change says so.
-        assays: dict[str, set[str]] = {}
+        # One name per serum (all its runs); each run keeps its own assay, so that a DSA's trend
+        # compares the runs that gave its values (a class II run added is no kit change).
+        names: dict[str, list[str]] = {}
         for run in recipient_runs:
-            assays.setdefault(run.serum_key, set()).add(run.assay)
+            names.setdefault(run.serum_key, [])
+            if run.serum not in names[run.serum_key]:
+                names[run.serum_key].append(run.serum)
         for run in recipient_runs:
-            run.assay = " + ".join(sorted(assays[run.serum_key]))
+            run.serum = " + ".join(names[run.serum_key])
         out.append(RecipientInputs(
             recipient_id=recipient_id, subject_code=head["subject_code"],
             study_code=head["study_code"], visit_schedule=head["visit_schedule"],

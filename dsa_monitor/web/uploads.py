@@ -12,6 +12,7 @@ from ..errors import DSAMonitorError
 from ..ingest import import_upload, read_manifest
 from ..sab.formats import FORMATS
 from ..sab.model import ParseOptions
+from ..store.schema import SERUM_TREATMENTS
 from . import auth
 from .blueprint import blueprint
 from .visits import visit_labels
@@ -53,6 +54,7 @@ def upload_file():
             ),
             max_bytes=int(config["MAX_UPLOAD_MB"]) * 1024 * 1024,
             qc_limits=config.get("QC_LIMITS"), study=user.study_id,
+            serum_treatment=request.form.get("serum_treatment") or "neat",
         )
     except DSAMonitorError as error:
         return _page(failure={"message": error.message, **error.details}), error.status
@@ -97,7 +99,8 @@ def _visible_uploads() -> list[dict]:
 
 def _page(*, result=None, rows=None, failure: dict | None = None) -> str:
     return render_template(
-        "upload.html", formats=sorted(FORMATS), date_layouts=DATE_LAYOUTS, result=result,
+        "upload.html", formats=sorted(FORMATS), date_layouts=DATE_LAYOUTS,
+        treatments=SERUM_TREATMENTS, result=result,
         rows=rows or [],
         failure=failure, uploads=_visible_uploads(),
     )

@@ -188,6 +188,21 @@ def test_the_date_layout_named_with_an_upload_reads_its_ambiguous_dates(client, 
     assert {s["draw_date"] for s in stored.get_json()["samples"]} >= {"2024-04-03"}
 
 
+def test_a_treated_run_is_stored_beside_the_neat_run_and_unknown_fields_refused(client, lab,
+                                                                                world, db):
+    neat = upload(client, lab, TWO.read_bytes(), "neat.csv").get_json()
+    edta = upload(client, lab, TWO.read_bytes().replace(b"45,5", b"46,5"), "edta.csv",
+                  serum_treatment="EDTA")
+    assert edta.status_code == 201, edta.get_json()
+    assert edta.get_json()["superseded"] == []  # beside the neat runs, not in their place
+    treatments = sorted(s["serum_treatment"] for s in store.list_samples(db))
+    assert treatments == ["EDTA"] * len(neat["samples"]) + ["neat"] * len(neat["samples"])
+    odd = upload(client, lab, TWO.read_bytes(), "odd.csv", treatment="EDTA")
+    assert odd.status_code == 422 and "treatment" in odd.get_json()["error"]["details"]
+    bad = upload(client, lab, TWO.read_bytes(), "bad.csv", serum_treatment="boiled")
+    assert bad.status_code == 422
+
+
 def test_the_lot_named_reads_an_xponent_run_that_names_none(client, lab, world, db):
     sheet = TEST_DATA / "lots" / "LS2A01_lot099.csv"
     run = (TEST_DATA / "xponent" / "ls2_run.csv").read_bytes()

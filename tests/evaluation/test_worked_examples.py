@@ -200,3 +200,41 @@ def test_a_third_serum_keeps_the_per_class_values_apart(db):
     # M3 has a class II run only: its class I DSA is not measured there (not 0)
     assert [(c.hla_class, c.sum_mfi) for c in point_at(evaluation, "M3").by_class] == [
         ("II", 3000.0)]
+
+
+def test_the_class_runs_of_one_draw_are_one_serum_whatever_their_sample_ids(db):
+    ids = make_world(db)
+    upload_serum(db, "WX-1-BL-I", BASELINE)  # a HAML file names each test's sample on its own
+    upload_serum(db, "WX-1-BL-II", BASELINE, hla_class="II")
+    upload_serum(db, "WX-1-M1-I", M1)
+    upload_serum(db, "WX-1-M1-II", M1, hla_class="II", mfi={"DRB1*04:01": 3000.0})
+    evaluation = evaluated(db, ids["WX-1"])
+    assert [p.visit for p in evaluation.points] == ["baseline", "M1"]
+    assert point_at(evaluation, "baseline").serum == "WX-1-BL-I + WX-1-BL-II"
+    [state] = [s for s in evaluation.states if s.visit == "M1"]
+    assert (state.target, state.status) == ("DRB1*04:01", "de_novo")  # its baseline was tested
+
+
+def test_a_treated_run_beside_its_neat_run_is_one_serum_at_its_strongest(db):
+    ids = make_world(db)
+    upload_serum(db, "WX-1-BL", BASELINE)
+    upload_serum(db, "WX-1-M1", M1, mfi={"B*07:02": 5000.0})
+    # M3: the neat run is low (prozone), the EDTA run of the same draw shows the DSA
+    upload_serum(db, "WX-1-M3", M3, mfi={"B*07:02": 600.0})
+    upload_serum(db, "WX-1-M3", M3, mfi={"B*07:02": 7000.0}, treatment="EDTA")
+    evaluation = evaluated(db, ids["WX-1"])
+    assert [p.visit for p in evaluation.points] == ["baseline", "M1", "M3"]
+    m3 = [s for s in evaluation.states if s.visit == "M3"]
+    assert [(s.target, s.mfi, s.status) for s in m3] == [("B*07:02", 7000.0, "persistent")]
+    assert point_at(evaluation, "M3").serum == "WX-1-M3 + WX-1-M3 (EDTA)"
+
+
+def test_a_class_ii_run_added_to_a_serum_is_no_assay_change_for_a_class_i_dsa(db):
+    ids = make_world(db)
+    upload_serum(db, "WX-1-BL", BASELINE)
+    upload_serum(db, "WX-1-M1", M1, mfi={"B*07:02": 5000.0})
+    upload_serum(db, "WX-1-M3", M3, mfi={"B*07:02": 5200.0})
+    upload_serum(db, "WX-1-M3", M3, hla_class="II")
+    evaluation = evaluated(db, ids["WX-1"])
+    [m3] = [s for s in evaluation.states if s.visit == "M3"]
+    assert not m3.assay_changed

@@ -59,7 +59,7 @@ def without_column(data: bytes, name: str) -> bytes:
 def upload_serum(
     db: Database, serum: str, drawn: dt.date, *, patient: str = "P1", hla_class: str = "I",
     lot: str = "001", mfi: dict[str, float] | None = None, nc: float = 60.0,
-    raw_only: bool = False,
+    raw_only: bool = False, treatment: str = "neat",
 ) -> UploadResult:
     """One run of a serum: every bead at 150 over the NC bead, the beads of ``mfi``'s alleles at
     that value over it (raw = value + NC; NormalValue = raw − NC unless ``raw_only``)."""
@@ -72,4 +72,5 @@ def upload_serum(
                             run_date=drawn + dt.timedelta(days=2))
     if raw_only:
         data = without_column(data, "NormalValue")
-    return import_upload(db, data, f"{serum}_{hla_class}_{lot}.csv", user="lab")
+    return import_upload(db, data, f"{serum}_{hla_class}_{lot}_{treatment}.csv", user="lab",
+                         serum_treatment=treatment)
