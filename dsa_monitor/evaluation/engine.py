@@ -45,7 +45,7 @@ from .model import ClassDSAMFI, DonorEvaluation, PointResult, StateResult
 
 MatchFn = Callable[..., DonorMatch]  # (panel id, donor, with_recipient=True) -> masks
 # Part of every fingerprint: raise it when a change here alters what the same inputs give.
-ENGINE_VERSION = "e2"  # e2: DSA MFI per class, self beads, raw − NC bead
+ENGINE_VERSION = "e3"  # e2: DSA MFI per class, self beads, raw − NC bead; e3: a serum is a draw
 # Donor masks kept by one ``match_with_cache`` store: a run over a national cohort stays bounded.
 MAX_MATCHES = 8192
 
