@@ -177,6 +177,9 @@ def evaluate_donor(
         notes.append(f"donor {donor.code} is not typed: no DSA can be called")
     if inputs.hla is None:
         notes.append("recipient not typed: antigens shared with the donor cannot be told from self")
+    if exposure.until is not None:
+        notes.append(f"follow-up of this exposure ends on {exposure.until.isoformat()}: later sera"
+                     " count for the next exposure")
     if flagged is None and donor.hla is not None:
         flagged = any(screen_positive(g, match(g.panel_id, donor, False), rules) for g in groups)
     full = donor.hla is not None and bool(groups) and bool(flagged)

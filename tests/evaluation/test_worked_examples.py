@@ -3,6 +3,8 @@ recipient's failure beside the others (each through the real upload door and rea
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from evaluation.worked_sera import AS_OF, BASELINE, M1, M3, make_world, upload_serum
@@ -238,3 +240,15 @@ def test_a_class_ii_run_added_to_a_serum_is_no_assay_change_for_a_class_i_dsa(db
     evaluation = evaluated(db, ids["WX-1"])
     [m3] = [s for s in evaluation.states if s.visit == "M3"]
     assert not m3.assay_changed
+
+
+def test_a_second_infusion_ends_the_first_ones_follow_up_and_says_so(db):
+    ids = make_world(db)
+    second = store.create_donor(db, "D-2", kind="cord", user="setup")
+    store.create_exposure(db, ids["WX-1"], [second["id"]], M3, "infusion", user="setup")
+    upload_serum(db, "WX-1-BL", BASELINE)
+    first, later = evaluate_recipient(db, ids["WX-1"], reference=REFERENCE,
+                                      as_of=AS_OF).evaluations
+    day_before = (M3 - dt.timedelta(days=1)).isoformat()
+    assert any(f"follow-up of this exposure ends on {day_before}" in n for n in first.notes)
+    assert not any("follow-up of this exposure ends" in n for n in later.notes)

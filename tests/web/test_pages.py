@@ -251,7 +251,8 @@ def test_the_study_page_lists_each_recipients_dsa_overdue_visits_and_open_alerts
     page = signed_in("clinician").get("/studies/MSC-SLE").text
     link = lambda code: f'<a href="/recipients/{world[code]}">{code}</a>'  # noqa: E731
     assert cells(page.split("<h2>Recipients</h2>")[1], link("LUP-03"))[0] == (
-        "DRB1*07:01 persistent, rising 13,620 at M12; A*24:02 persistent 4,002 at M12")
+        "DRB1*07:01 (donor UC-MSC-03) persistent, rising 13,620 at M12; A*24:02 (donor UC-MSC-03)"
+        " persistent 4,002 at M12")
     assert "no DSA" in cells(page, link("LUP-01"))[0]
     overdue = page.split("<h2>Overdue visits</h2>")[1].split("</section>")[0]
     assert cells(overdue, link("LUP-05"))[:2] == [
