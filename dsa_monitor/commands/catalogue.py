@@ -41,6 +41,8 @@ def add_command(file: Path, kit: str | None, lot: str | None, hla_class: str | N
         db.close()
     click.echo(f"catalogue {catalogue_id}: {catalogue.vendor} {catalogue.kit} lot {catalogue.lot}"
                f" class {catalogue.hla_class}, {len(catalogue.beads)} beads")
+    for note in catalogue.notes:
+        click.echo(f"note: {note}")
 
 
 @command.command("list")

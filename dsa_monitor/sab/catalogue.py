@@ -33,6 +33,7 @@ class Catalogue:
     hla_class: str  # "I" | "II"
     beads: tuple[CatalogueBead, ...]
     qc_limits: dict[str, float] = field(default_factory=dict)  # PCUpper, PCLower, Con1Upper, ...
+    notes: tuple[str, ...] = ()  # what reading the lot file set aside, said when it is registered
 
     def bead(self, bead_id: str) -> CatalogueBead | None:
         for bead in self.beads:

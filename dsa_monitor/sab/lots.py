@@ -175,7 +175,7 @@ def read_eds(
         element = child(root, name)
         if element is not None and (element.text or "").strip():
             limits[name] = _number(doc, element, name)
-    _check_limits(doc, limits)
+    limits, notes = _usable_limits(limits)
     container = child(root, "AntigenIDs")
     if container is None or not children(container, "AntigenID"):
         raise doc.error("lot file has no <AntigenIDs>/<AntigenID> beads", root)
@@ -190,25 +190,21 @@ def read_eds(
         beads.append(bead)
     return Catalogue(vendor="immucor", kit=kit, lot=lot,
                      hla_class=_class_of(beads, hla_class, file_name, kit),
-                     beads=tuple(beads), qc_limits=limits)
+                     beads=tuple(beads), qc_limits=limits, notes=notes)
 
 
-def _check_limits(doc: XMLDocument, limits: dict[str, float]) -> None:
-    """Refuse a lot whose control limits contradict each other: every serum would fail QC.
-
-    The PC bead must read between PCLower and PCUpper and the NC bead (Con1) between Con1Lower
-    and Con1Upper; a lower limit above its upper limit is a fault of the lot file, not of a serum.
-    """
+def _usable_limits(limits: dict[str, float]) -> tuple[dict[str, float], tuple[str, ...]]:
+    """The lot file's control limits, without a pair that contradicts itself (a lower limit above
+    its upper one would fail every serum: a fault of the lot file, not of a serum). The vendor's
+    default limits apply instead, and the note says so when the lot is registered."""
+    kept, notes = dict(limits), []
     for control, lower, upper in (("PC", "PCLower", "PCUpper"), ("NC", "Con1Lower", "Con1Upper")):
-        if lower in limits and upper in limits and limits[lower] > limits[upper]:
-            element = child(doc.root, upper)
-            assert element is not None
-            raise doc.error(
-                f"inconsistent {control} bead limits: {upper}={limits[upper]:g} is below"
-                f" {lower}={limits[lower]:g}; every sample would fail QC with this lot file",
-                element, column=upper, value=f"{limits[upper]:g}",
-                expected=f"{upper} at least {lower} ({limits[lower]:g})",
-            )
+        if lower in kept and upper in kept and kept[lower] > kept[upper]:
+            notes.append(f"{upper}={kept[upper]:g} is below {lower}={kept[lower]:g} in the lot"
+                         f" file: its {control} bead limits are not used (the vendor's defaults"
+                         " apply; register a corrected lot file to use the lot's own)")
+            del kept[lower], kept[upper]
+    return kept, tuple(notes)
 
 
 def _eds_bead(doc: XMLDocument, element) -> CatalogueBead:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -76,32 +75,28 @@ def test_eds_constants_and_qc_limits():
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "message", "value"),
+    ("old", "new", "dropped", "note"),
     [
-        # A lot file whose NC window is upside down: every serum would fail QC.
-        ("<Con1Upper>400</Con1Upper>", "<Con1Upper>100</Con1Upper>",
-         "inconsistent NC bead limits: Con1Upper=100 is below Con1Lower=180", "100"),
-        ("<PCLower>9000</PCLower>", "<PCLower>30000</PCLower>",
-         "inconsistent PC bead limits: PCUpper=25000 is below PCLower=30000", "25000"),
+        # A lot file whose NC window is upside down: every serum would fail QC with it.
+        ("<Con1Upper>400</Con1Upper>", "<Con1Upper>100</Con1Upper>", {"Con1Upper", "Con1Lower"},
+         "Con1Upper=100 is below Con1Lower=180 in the lot file: its NC bead limits are not used"),
+        ("<PCLower>9000</PCLower>", "<PCLower>30000</PCLower>", {"PCUpper", "PCLower"},
+         "PCUpper=25000 is below PCLower=30000 in the lot file: its PC bead limits are not used"),
     ],
 )
-def test_eds_with_inconsistent_control_limits_is_refused(old, new, message, value):
+def test_eds_control_limits_that_contradict_each_other_are_set_aside(old, new, dropped, note):
     text = (LOTS / "3099001_3099002-SA1.eds").read_text()
     if old.startswith("<Con1"):
         text = text.replace("<Con1Lower>50</Con1Lower>", "<Con1Lower>180</Con1Lower>")
-    with pytest.raises(FileFormatError) as caught:
-        read_catalogue(text.replace(old, new).encode(), "lot.eds")
-    error = caught.value
-    assert message in error.message and "every sample would fail QC" in error.message
-    assert (error.file, error.value) == ("lot.eds", value)
-    assert error.column == ("Con1Upper" if "NC" in message else "PCUpper")
-    assert error.line == (8 if "NC" in message else 10)
+    catalogue = read_catalogue(text.replace(old, new).encode(), "lot.eds")
+    assert not dropped & set(catalogue.qc_limits) and catalogue.qc_limits  # the others kept
+    assert [n.startswith(note) for n in catalogue.notes] == [True]
+    assert "the vendor's defaults apply" in catalogue.notes[0]
 
 
-def test_eds_test_file_with_con1upper_below_con1lower():
-    with pytest.raises(FileFormatError, match="Con1Upper=100 is below Con1Lower=180") as caught:
-        read("inconsistent_limits-SA1.eds")
-    assert (caught.value.file, caught.value.line) == ("inconsistent_limits-SA1.eds", 8)
+def test_eds_test_file_with_con1upper_below_con1lower_keeps_its_other_limits():
+    catalogue = read("inconsistent_limits-SA1.eds")
+    assert "Con1Upper" not in catalogue.qc_limits and len(catalogue.notes) == 1
 
 
 SHEET = "catalog,lot,bead_id,specificity,alpha_allele,beta_allele\n"
@@ -234,23 +229,16 @@ def test_real_one_lambda_lot_sheets(name, kit, lot, hla_class, n_beads, bead_id,
     assert catalogue.bead(bead_id).specificity == specificity
 
 
-def test_real_immucor_eds_with_con1upper_below_con1lower_is_refused():
+def test_real_immucor_eds_with_con1upper_below_con1lower_registers_without_them():
     path = need_shared(SAB_EXAMPLES / "hlapro_luminex" / "3012456_3065421-SA1.eds")
-    with pytest.raises(FileFormatError) as caught:
-        read_catalogue(path.read_bytes(), path.name)
-    assert "inconsistent NC bead limits: Con1Upper=100 is below Con1Lower=180" in (
-        caught.value.message)
-    assert (caught.value.line, caught.value.column) == (13, "Con1Upper")
-
-
-def without_con1_limits(data: bytes) -> bytes:
-    """The shared SA1 lot file without its contradictory Con1 limits (see the test above)."""
-    return re.sub(rb"\s*<Con1(Upper|Lower)>[^<]*</Con1(Upper|Lower)>", b"", data)
+    catalogue = read_catalogue(path.read_bytes(), path.name)
+    assert catalogue.notes[0].startswith("Con1Upper=100 is below Con1Lower=180 in the lot file")
+    assert "Con1Upper" not in catalogue.qc_limits and "PCLower" in catalogue.qc_limits
 
 
 def test_real_immucor_eds():
     path = need_shared(SAB_EXAMPLES / "hlapro_luminex" / "3012456_3065421-SA1.eds")
-    catalogue = read_catalogue(without_con1_limits(path.read_bytes()), path.name)
+    catalogue = read_catalogue(path.read_bytes(), path.name)
     assert "Con1Upper" not in catalogue.qc_limits
     assert (catalogue.vendor, catalogue.kit, catalogue.lot, catalogue.hla_class) == (
         "immucor", "LSA1", "3012456_3065421-SA1", "I")
