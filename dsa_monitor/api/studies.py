@@ -150,3 +150,20 @@ def list_recipients(query: dict):
            tag="recipients", responses={200: RecipientSchema}, errors=(404,))
 def get_recipient(recipient_id: int):
     return visible_recipient(recipient_id), 200
+
+
+class LabIdSchema(ma.Schema):
+    lab_id = code(required=True, metadata={
+        "description": "one more of the lab's IDs for this recipient (a patient ID or the"
+                       " accession its result files name the recipient by)"})
+
+
+@operation("/recipients/<int:recipient_id>/lab_ids", "POST",
+           summary="Add a lab ID by which result files name the recipient", permission="enrol",
+           tag="recipients", body=LabIdSchema, responses={201: RecipientSchema},
+           errors=(404, 409, 422))
+def add_lab_id(recipient_id: int, body: dict):
+    visible_recipient(recipient_id)
+    db = store.get_db()
+    store.add_lab_id(db, recipient_id, body["lab_id"], user=auth.current().name)
+    return store.get_recipient(db, recipient_id), 201

@@ -140,3 +140,19 @@ def test_an_unknown_recipient_or_query_field(client, admin, world):
     response = client.get(f"{API}/recipients?colour=red", headers=admin)
     assert response.status_code == 422
     assert "colour" in response.get_json()["error"]["details"]
+
+
+def test_a_lab_id_added_after_enrolment_places_later_files_and_is_audited(client, admin, world,
+                                                                         db, token):
+    path = f"{API}/recipients/{world['R002']}/lab_ids"
+    added = client.post(path, json={"lab_id": "25s1001"}, headers=admin)
+    assert added.status_code == 201 and "25s1001" in added.get_json()["lab_ids"]
+    again = client.post(f"{API}/recipients/{world['R001']}/lab_ids", json={"lab_id": "25s1001"},
+                        headers=admin)
+    assert again.status_code == 409  # one ID, one recipient of the study
+    audit = store.list_audit(db, entity="recipient", entity_id=world["R002"])
+    assert ("add_lab_id", {"lab_id": "25s1001"}) in [(a["action"], a["details"]) for a in audit]
+    other = token("admin", study="KIDNEY-02")
+    assert client.post(path, json={"lab_id": "x1"}, headers=other).status_code == 404
+    clinician = token("clinician")
+    assert client.post(path, json={"lab_id": "x2"}, headers=clinician).status_code == 403
