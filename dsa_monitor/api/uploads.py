@@ -179,7 +179,7 @@ class UploadSchema(ma.Schema):
 
 @operation("/uploads", "POST", summary="Upload a lab result file", permission="upload",
            tag="uploads", multipart=UploadFormSchema,
-           responses={201: UploadResultSchema, 200: UploadResultSchema}, errors=(413, 422))
+           responses={201: UploadResultSchema, 200: UploadResultSchema}, errors=(409, 413, 422))
 def create_upload():
     fields = UploadFieldsSchema().load(request.form.to_dict())
     part = request.files.get("file")

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from ..errors import DSAMonitorError, FileFormatError, UnknownEncoding, UploadTooLarge
+from ..errors import Conflict, DSAMonitorError, FileFormatError, UnknownEncoding, UploadTooLarge
 from ..sab.model import ParsedFile, ParseOptions, SampleResult
 from ..store import audit, uploads
 from ..store.catalogues import catalogue_registry
@@ -76,7 +76,7 @@ def import_upload(
         raise
     first = uploads.find_stored_upload(db, attempt["sha256"])
     if first is not None:
-        return _duplicate(db, first, attempt)
+        return _duplicate(db, first, attempt, manifest)
     with _cycle_collection_paused():
         try:
             parsed = parse(db, data, file_name, format=format, options=options)
@@ -117,7 +117,7 @@ def import_parsed(
             # Checked under the write lock: the same file may have arrived meanwhile.
             first = uploads.find_stored_upload(db, attempt["sha256"])
             if first is not None:
-                return _duplicate(db, first, attempt)
+                return _duplicate(db, first, attempt, manifest)
             base = {} if min_bead_count is None else {"min_bead_count": min_bead_count}
             return _store(
                 db, parsed, attempt, manifest or {}, qc_limits or {}, serum_treatment, study, base
@@ -310,8 +310,21 @@ def _qc(sample: SampleResult, registry, qc_limits: Mapping[str, Mapping[str, flo
     return evaluate_qc(sample, limits)
 
 
-def _duplicate(db: Database, first: dict, attempt: dict) -> UploadResult:
-    """The same bytes again: nothing is stored twice; the answer names the first upload."""
+def _duplicate(db: Database, first: dict, attempt: dict,
+               manifest: Mapping[str, dt.date] | None = None) -> UploadResult:
+    """The same bytes again: nothing is stored twice; the answer names the first upload. A
+    manifest giving other draw dates than the stored ones is refused, never silently dropped."""
+    stored = uploads.list_samples(db, upload_id=first["id"], include_superseded=True)
+    moved = sorted({(s["lab_sample_id"], s["draw_date"], manifest[s["lab_sample_id"]].isoformat())
+                    for s in stored if manifest and s["lab_sample_id"] in manifest
+                    and manifest[s["lab_sample_id"]].isoformat() != s["draw_date"]})
+    if moved:
+        said = "; ".join(f"{sample} drawn {old}, the manifest says {new}"
+                         for sample, old, new in moved)
+        raise Conflict(
+            f"{attempt['file_name']}: these bytes were stored as upload {first['id']}"
+            f" ({first['file_name']}) with other draw dates: {said}. Sending the same file again"
+            " does not change a stored draw date; nothing was stored", upload_id=first["id"])
     with write_transaction(db):
         audit.record(
             db,
@@ -336,7 +349,7 @@ def _duplicate(db: Database, first: dict, attempt: dict) -> UploadResult:
             excluded=s["excluded"],
             beads=s["bead_count"],
         )
-        for s in uploads.list_samples(db, upload_id=first["id"], include_superseded=True)
+        for s in stored
     ]
     return UploadResult(
         outcome="duplicate",

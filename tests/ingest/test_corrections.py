@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dsa_monitor import store
-from dsa_monitor.errors import FileFormatError, SampleClash
+from dsa_monitor.errors import Conflict, FileFormatError, SampleClash
 from dsa_monitor.ingest import import_parsed, import_upload
 from dsa_monitor.sab.model import BeadResult, ParsedFile, SampleResult
 
@@ -73,6 +73,17 @@ def test_a_correction_with_a_manifest_keeps_the_draw_date_it_corrects(db):
     fixed = BASELINE.replace(b"128      ", b"129      ")
     again = import_upload(db, fixed, "baseline-fixed.csv", user="lab", manifest=drawn)
     assert [s.supersedes for s in again.samples] == [first.samples[0].sample_id]
+    assert current(db) == [("P-17", "2024-05-14")]
+
+
+def test_the_same_bytes_with_other_draw_dates_are_refused_not_taken_as_a_duplicate(db):
+    drawn = {"P-17": dt.date(2024, 5, 14)}
+    first = import_upload(db, BASELINE, "baseline.csv", user="lab", manifest=drawn)
+    same = import_upload(db, BASELINE, "baseline.csv", user="lab", manifest=drawn)
+    assert (same.outcome, same.duplicate_of) == ("duplicate", first.upload_id)
+    with pytest.raises(Conflict, match="P-17 drawn 2024-05-14, the manifest says 2024-05-15"):
+        import_upload(db, BASELINE, "baseline.csv", user="lab",
+                      manifest={"P-17": dt.date(2024, 5, 15)})
     assert current(db) == [("P-17", "2024-05-14")]
 
 
