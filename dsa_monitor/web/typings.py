@@ -33,6 +33,13 @@ class LocusRow:
     donors: tuple[tuple[Copy, ...], ...]  # one cell per donor, in the order given
 
 
+def _allele_level(names: Sequence[str]) -> bool:
+    """Every name an expressed-looking allele of 2 fields or more: no code (``A*02:AB``), no
+    suffix (a null ``N`` allele is never a target, so it is never marked)."""
+    return bool(names) and all("*" in n and n.count(":") >= 1 and n.split(":")[1].isdigit()
+                               and n[-1].isdigit() for n in names)
+
+
 def _two_fields(name: str) -> str:
     gene, _, fields = name.partition("*")
     return f"{gene}*{':'.join(fields.split(':')[:2])}" if fields else name
@@ -91,6 +98,9 @@ def side_by_side(
                 if antigens & own_antigens:
                     allele_level = all("*" in n for n in names) and own_alleles
                     cell.append(Copy(text, ANTIGEN_MATCH if allele_level else MATCH))
+                elif _allele_level(names) and _allele_level(own_names) and not (
+                        antigens & own_broads or _broads(antigens, broad_of) & own_antigens):
+                    cell.append(Copy(text, MISMATCH))  # told at 2 fields (DQA1, DPB1: no antigen)
                 elif (not antigens or not own_antigens  # an NMDP code, a null allele...
                       or antigens & own_broads or _broads(antigens, broad_of) & own_antigens):
                     cell.append(Copy(text, NOT_COMPARED))  # a broad against its split: can't tell

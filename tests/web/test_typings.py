@@ -42,6 +42,18 @@ def test_each_donor_copy_is_compared_with_the_recipients_antigens(recipient, don
     assert [(c.text, c.verdict) for c in row.donors[0]] == [(donor, verdict)]
 
 
+@pytest.mark.parametrize("recipient, donor, verdict", [
+    (["DQA1*01:02", "DQA1*05:01"], "DQA1*02:01", MISMATCH),  # no antigen: told at two fields
+    (["DQA1*01:02", "DQA1*05:01"], "DQA1*05:01:01:02", MATCH),
+    (["DQA1*01:02", "DQA1*05:01"], "DQA1*02:AB", NOT_COMPARED),  # a code: cannot tell
+    (["DQA1*01", "DQA1*05:01"], "DQA1*02:01", NOT_COMPARED),  # the recipient at one field
+])
+def test_chains_without_antigens_are_compared_at_two_fields(recipient, donor, verdict):
+    (row,) = side_by_side(typing(DQA1=recipient), [typing(DQA1=[donor])],
+                          serology_lookup(REFERENCE), REFERENCE.broad_of)
+    assert [(c.text, c.verdict) for c in row.donors[0]] == [(donor, verdict)]
+
+
 def test_loci_typed_on_one_side_only_are_shown_without_verdicts():
     rows = side_by_side(typing(A=["A*02:01"]), [typing(DRB1=["DRB1*07:01"]), None],
                         serology_lookup(REFERENCE), REFERENCE.broad_of)
