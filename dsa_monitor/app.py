@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config.from_environment())
     if test_config:
         app.config.update(test_config)
+    config.check(app.config)
     config.resolve_paths(app.config, app.instance_path)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024

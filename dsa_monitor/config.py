@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .errors import DSAMonitorError
+
 ENV_PREFIX = "DSA_MONITOR_"
 
 # Every setting the service reads, with its default. Environment variables are ENV_PREFIX + key.
@@ -39,7 +41,61 @@ DEFAULTS: dict[str, object] = {
     "SCHEDULER_REMINDER_SECONDS": 900,
 }
 
-_INTS = {"MAX_UPLOAD_MB"}
+# Checked when the app is built: a wrong value stops the start with one clear line, never a
+# traceback in a job hours later. Whole numbers with their minimum; the rest (seconds, hours) > 0.
+_WHOLE = {"MAX_UPLOAD_MB": 1, "MAIL_MAX_ATTEMPTS": 1, "OVERDUE_MAX_AGE_DAYS": 0}
+_POSITIVE = ("SMTP_TIMEOUT", "MAIL_RETRY_SECONDS", "MAIL_RETRY_MAX_SECONDS", "REMINDER_DELAY_HOURS",
+             "SCHEDULER_LEASE_SECONDS", "SCHEDULER_EVALUATE_SECONDS", "SCHEDULER_DELIVER_SECONDS",
+             "SCHEDULER_OVERDUE_SECONDS", "SCHEDULER_REMINDER_SECONDS")
+_FLAGS = ("MAIL_INCLUDE_PATIENT_NAMES", "SCHEDULER_IN_WEB")
+_FLAG_WORDS = {"1", "0", "true", "false", "yes", "no", "on", "off", ""}
+SECURITY_MODES = ("none", "starttls", "ssl")
+
+
+class InvalidSetting(DSAMonitorError):
+    """A setting the service cannot run with: named with its environment variable."""
+
+    status = 500
+    code = "invalid_setting"
+
+
+def check(settings: dict) -> None:
+    """Type the numeric settings in place and refuse any value the service cannot run with."""
+    def refuse(key: str, expected: str) -> InvalidSetting:
+        return InvalidSetting(f"{ENV_PREFIX}{key}={settings[key]!r}: expected {expected}",
+                              setting=ENV_PREFIX + key)
+
+    def number(key: str) -> float:
+        try:
+            value = float(settings.get(key))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            value = float("nan")
+        return value
+
+    for key, minimum in _WHOLE.items():
+        value = number(key)
+        if not (value >= minimum and value.is_integer()):
+            raise refuse(key, f"a whole number of at least {minimum}")
+        settings[key] = int(value)
+    for key in _POSITIVE:
+        value = number(key)
+        if not 0 < value < float("inf"):
+            raise refuse(key, "a number greater than 0")
+        settings[key] = value
+    port = settings.get("SMTP_PORT")
+    if port not in (None, ""):
+        if not str(port).isdigit() or not 1 <= int(port) <= 65535:
+            raise refuse("SMTP_PORT", "a port number from 1 to 65535")
+        settings["SMTP_PORT"] = int(port)
+    if str(settings.get("SMTP_SECURITY") or "none").lower() not in SECURITY_MODES:
+        raise refuse("SMTP_SECURITY", "one of " + ", ".join(SECURITY_MODES))
+    for key in _FLAGS:
+        if isinstance(settings.get(key), str) and settings[key].strip().lower() not in _FLAG_WORDS:
+            raise refuse(key, "true or false")
+    if not str(settings.get("BASE_URL") or "").startswith(("http://", "https://")):
+        raise refuse("BASE_URL", "the service's address, starting with http:// or https://")
+    if "@" not in str(settings.get("MAIL_FROM") or ""):
+        raise refuse("MAIL_FROM", "an e-mail address")
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
@@ -50,7 +106,7 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]
         raw = environ.get(ENV_PREFIX + key)
         if raw is None or raw == "":
             continue
-        found[key] = int(raw) if key in _INTS else raw
+        found[key] = raw  # typed by ``check`` when the app is built
     return found
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from dsa_monitor.alerts import EventFact, Scheduler, record_events, run_once
+from dsa_monitor.alerts import EventFact, Scheduler, jobs, record_events, run_once
 from dsa_monitor.alerts.scheduler import EXTENSION, LEASE_NAME
 from dsa_monitor.app import create_app
 from dsa_monitor.store import leases
@@ -100,15 +100,25 @@ def test_a_second_scheduler_waits_and_takes_over_when_the_first_dies(world):
                 process.wait()
 
 
-def test_a_failing_job_does_not_stop_the_others(world, cli):
+def test_a_failing_job_does_not_stop_the_others(world, monkeypatch):
     record_events(world.db, [de_novo(world)], settings=world.mail)
-    run = cli("scheduler", "--once", env={"DSA_MONITOR_OVERDUE_MAX_AGE_DAYS": "a month"})
-    assert run.returncode == 1, run.stderr  # cron sees it
-    assert "overdue: failed: ValueError" in run.stdout
-    assert "Error: job(s) failed: overdue" in run.stderr
-    assert "job overdue failed" in run.stderr  # logged with its traceback
-    assert "deliver: 2 sent" in run.stdout
+
+    def broken(db, config, lease):
+        raise ValueError("a job that cannot run")
+
+    monkeypatch.setitem(jobs.JOBS, "overdue", broken)
+    results = run_once(world.app, wait=0.1)
+    assert results["overdue"] == "failed: ValueError: a job that cannot run"
+    assert results["deliver"].startswith("2 sent")
     assert received(world) == ONE_EACH
+
+
+def test_a_setting_the_service_cannot_run_with_stops_the_start_in_one_line(world, cli):
+    run = cli("scheduler", "--once", env={"DSA_MONITOR_OVERDUE_MAX_AGE_DAYS": "a month"})
+    assert run.returncode != 0
+    assert "DSA_MONITOR_OVERDUE_MAX_AGE_DAYS='a month': expected a whole number" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert received(world) == []
 
 
 def test_once_waits_for_the_lease_and_says_so_when_it_cannot_have_it(world, cli):
