@@ -201,7 +201,12 @@ def create_upload():
     answer = result.to_dict()
     if result.outcome == "duplicate":
         # The first upload may hold another study's samples: a scoped token sees its own only.
-        answer["samples"] = [s for s in answer["samples"] if _sees_recipient(s["recipient_id"])]
+        seen = [s for s in answer["samples"] if _sees_recipient(s["recipient_id"])]
+        if len(seen) < len(answer["samples"]):  # nothing of the other study's upload is told
+            answer["warnings"] = ["the same file was already stored, with results of a study"
+                                  " this token cannot see"]
+            answer["duplicate_of"] = None
+        answer["samples"] = seen
         return answer, 200
     return answer, 201
 

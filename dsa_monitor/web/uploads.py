@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from flask import current_app, render_template, request
@@ -59,6 +60,10 @@ def upload_file():
     except DSAMonitorError as error:
         return _page(failure={"message": error.message, **error.details}), error.status
     rows = _sample_rows(result.samples)
+    if result.outcome == "duplicate" and len(rows) < len(result.samples):
+        # another study's upload: nothing of it is told (as the API answers)
+        result = dataclasses.replace(result, warnings=[
+            "the same file was already stored, with results of a study you cannot see"])
     return _page(result=result, rows=rows), 201 if result.outcome == "stored" else 200
 
 

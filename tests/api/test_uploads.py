@@ -67,6 +67,18 @@ def test_the_same_bytes_again_are_a_200_naming_the_first_upload(client, lab, wor
     assert len(store.list_samples(db)) == 2
 
 
+def test_the_same_bytes_from_another_study_tell_nothing_of_the_first_upload(client, lab, token,
+                                                                            world):
+    upload(client, lab, TWO.read_bytes(), "cord.csv")
+    other = token("lab", study="KIDNEY-02")
+    again = upload(client, other, TWO.read_bytes(), "kidney.csv")
+    assert again.status_code == 200
+    answer = again.get_json()
+    assert (answer["outcome"], answer["duplicate_of"], answer["samples"]) == (
+        "duplicate", None, [])
+    assert "cord.csv" not in str(answer) and "lab-bench" not in str(answer)
+
+
 @pytest.mark.parametrize("change, code, details", [
     ((b'"18000"', b'"lots"'), "file_format",
      {"file": "run.csv", "line": 3, "column": "RawData", "value": "lots"}),
