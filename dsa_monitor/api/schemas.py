@@ -6,6 +6,8 @@ Input fields check what the store cannot accept (text that is not UTF-8, integer
 
 from __future__ import annotations
 
+import unicodedata
+
 import marshmallow as ma
 
 SQLITE_MAX_INT = 2**63 - 1
@@ -29,9 +31,18 @@ def _no_blank_ends(text: str) -> None:
         raise ma.ValidationError("no blank at either end")
 
 
+def _visible(text: str) -> None:
+    # Control and format characters (zero-width spaces, right-to-left overrides) would let two
+    # codes look alike on a page or in an e-mail.
+    hidden = [c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
+    if hidden:
+        raise ma.ValidationError(
+            f"invisible or direction-changing character U+{ord(hidden[0]):04X} is not allowed")
+
+
 def code(**kwargs) -> Text:
     """A short identifier typed by people (study code, subject code, donor code, lab ID)."""
-    return Text(validate=[ma.validate.Length(min=1, max=100), _no_blank_ends], **kwargs)
+    return Text(validate=[ma.validate.Length(min=1, max=100), _no_blank_ends, _visible], **kwargs)
 
 
 def identifier(**kwargs) -> ma.fields.Integer:

@@ -116,6 +116,14 @@ def test_recipients_are_listed_by_study(client, admin, world, query, expected):
     assert [r["subject_code"] for r in response.get_json()["recipients"]] == expected
 
 
+@pytest.mark.parametrize("subject", ["LUP\u202e99", "Z\u200b1", "A\x00B"])
+def test_a_code_with_an_invisible_character_is_refused(client, admin, world, subject):
+    response = client.post(f"{API}/recipients", headers=admin,
+                           json={"study": "CORD-01", "subject_code": subject})
+    assert response.status_code == 422
+    assert "subject_code" in response.get_json()["error"]["details"]
+
+
 @pytest.mark.parametrize(
     "body, status, where",
     [
