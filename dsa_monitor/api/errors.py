@@ -9,6 +9,7 @@ message (it may quote a patient's data).
 from __future__ import annotations
 
 import logging
+import sqlite3
 import traceback
 
 import marshmallow as ma
@@ -59,9 +60,27 @@ def _http_error(error: HTTPException):
     return body, status, headers
 
 
+# SQLite's words for a store that cannot take writes now: the caller can do nothing but wait.
+STORAGE_FAULTS = ("disk i/o error", "database or disk is full", "readonly database",
+                  "database is locked")
+
+
+def storage_fault(error: Exception) -> str | None:
+    """What to tell a caller when the database cannot be written (None: another error)."""
+    if isinstance(error, sqlite3.OperationalError) and any(
+            fault in str(error).lower() for fault in STORAGE_FAULTS):
+        return ("the database cannot be written now (disk full, read-only or busy): nothing of"
+                " this request was stored; try again once the administrator has fixed it")
+    return None
+
+
 def _unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return _http_error(error)
+    fault = storage_fault(error)
+    if fault is not None:
+        log.error("storage fault in %s %s", request.method, request.url_rule)
+        return error_response(503, "storage_unavailable", fault)
     frames = "".join(traceback.format_tb(error.__traceback__))
     log.error("unexpected %s in %s %s\n%s", type(error).__name__, request.method,
               request.url_rule, frames)

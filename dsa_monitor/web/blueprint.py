@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template
+import logging
+import sqlite3
+
+from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..api.errors import storage_fault
 from ..errors import DSAMonitorError
 from . import auth
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/web-static")
 
@@ -41,6 +46,15 @@ def _template_globals() -> dict:
 @blueprint.errorhandler(DSAMonitorError)
 def _domain_error(error: DSAMonitorError):
     return render_template("error_page.html", status=error.status, message=error.message), error.status
+
+
+@blueprint.errorhandler(sqlite3.OperationalError)
+def _storage_error(error: sqlite3.OperationalError):
+    fault = storage_fault(error)
+    if fault is None:
+        raise error
+    log.error("storage fault in %s %s", request.method, request.url_rule)
+    return render_template("error_page.html", status=503, message=fault), 503
 
 
 @blueprint.errorhandler(HTTPException)

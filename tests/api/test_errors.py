@@ -1,7 +1,10 @@
 """One JSON error shape for every failure on an API path; other paths keep werkzeug's pages."""
 
+import sqlite3
+
 import pytest
 
+from dsa_monitor import store
 from dsa_monitor.api import PREFIX as API
 
 
@@ -62,3 +65,17 @@ def test_an_unexpected_failure_is_a_500_without_its_text_in_the_answer_or_the_lo
     assert "unexpected OperationalError in GET /api/v1/studies" in logged
     assert "unable to open database file" not in logged
     assert "P-17" not in logged
+
+
+@pytest.mark.parametrize("fault", ["database or disk is full", "disk I/O error",
+                                   "attempt to write a readonly database"])
+def test_a_database_that_cannot_be_written_is_a_503_saying_nothing_was_stored(
+        client, admin, monkeypatch, fault):
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError(fault)
+
+    monkeypatch.setattr(store, "create_study", full)
+    response = client.post(f"{API}/studies", json={"code": "S9"}, headers=admin)
+    assert response.status_code == 503
+    error = response.get_json()["error"]
+    assert error["code"] == "storage_unavailable" and "nothing of this request" in error["message"]
