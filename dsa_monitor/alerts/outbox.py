@@ -76,9 +76,12 @@ def deliver_due(
     holder: str,
     *,
     still_holding: Callable[[], bool] | None = None,
-    batch: int = 50,
 ) -> DeliveryReport:
-    """Send every due message; ``still_holding`` is asked before each send (the lease)."""
+    """Send every due message; ``still_holding`` is asked before each send (the lease).
+
+    Each message is claimed (marked ``sending``) only just before it is handed to the server:
+    a process killed mid-delivery leaves at most that one message in doubt, so only it is sent
+    again marked as a possible duplicate, never the rest of a batch the server never saw."""
     report = DeliveryReport(recovered=stored.recover_interrupted(db, holder))
     for message_id in report.recovered:
         log.warning("outbox message %s was left in 'sending' by a stopped process: it is sent"
@@ -86,16 +89,13 @@ def deliver_due(
     transport = transport_for(settings)
     try:
         while True:
-            claimed = stored.claim_due(db, holder, limit=batch)
+            if still_holding is not None and not still_holding():
+                log.warning("lease lost: delivery stops, due messages left queued")
+                return report
+            claimed = stored.claim_due(db, holder, limit=1)
             if not claimed:
                 break
-            for index, message in enumerate(claimed):
-                if still_holding is not None and not still_holding():
-                    stored.release_claims(db, [m["id"] for m in claimed[index:]])
-                    log.warning("lease lost: delivery stops, %d message(s) left queued",
-                                len(claimed) - index)
-                    return report
-                _deliver_one(db, transport, message, settings, report)
+            _deliver_one(db, transport, claimed[0], settings, report)
     finally:
         transport.close()
     if report.sent or report.retry or report.dead or report.recovered:

@@ -91,16 +91,6 @@ def claim_due(db: Database, holder: str, *, limit: int = 50) -> list[dict]:
     return [get_message(db, i) for i in ids]
 
 
-def release_claims(db: Database, ids: list[int]) -> None:
-    """Claimed rows not yet handed over go back to the queue, their attempt not counted."""
-    with write_transaction(db):
-        db.conn.executemany(
-            "UPDATE outbox SET state = 'retry', attempts = attempts - 1, claimed_by = NULL"
-            " WHERE id = ? AND state = 'sending'",
-            [(i,) for i in ids],
-        )
-
-
 def mark_sent(db: Database, message_id: int) -> None:
     """The mail server accepted the message."""
     with write_transaction(db):

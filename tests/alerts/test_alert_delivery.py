@@ -165,6 +165,29 @@ def test_a_crash_between_sending_and_marking_resends_marked_with_the_same_messag
     assert deliver_due(world.db, world.mail, "next-process").sent == []
 
 
+def test_a_process_killed_mid_delivery_leaves_only_the_message_in_flight_in_doubt(world):
+    record_events(world.db, [de_novo(world)], settings=world.mail)
+    queued = {m["state"] for m in messages(world).values()}
+    # deliver_due itself, in a process that dies while handing over its first message
+    crash = textwrap.dedent(f"""
+        import os
+        from dsa_monitor import store
+        from dsa_monitor.alerts import deliver_due
+        from dsa_monitor.alerts.mailer import MailSettings, SMTPTransport
+        SMTPTransport.send = lambda self, email: os._exit(137)
+        db = store.open_database({world.app.config["DATABASE"]!r})
+        deliver_due(db, MailSettings(smtp_host="127.0.0.1", smtp_port={world.server.port}), "p1")
+    """)
+    done = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True,
+                          timeout=30)
+    assert done.returncode == 137, done.stderr
+    assert sorted(m["state"] for m in messages(world).values()) == sorted(["sending", *queued])
+    report = deliver_due(world.db, world.mail, "next-process")
+    assert (len(report.recovered), len(report.sent)) == (1, 2)
+    marked = [m for m in world.server.wait_for(2) if m[DUPLICATE_HEADER] == "yes"]
+    assert len(marked) == 1  # only the message in flight, never the one the server never saw
+
+
 def test_without_a_mail_server_messages_become_eml_files_and_the_log_says_where(world, caplog):
     settings = dataclasses.replace(world.mail, smtp_host=None)
     record_events(world.db, [de_novo(world)], settings=settings)
