@@ -111,11 +111,18 @@ def changes(
     with its ``cause`` and the state ``now`` (the new evaluation's states) gives that DSA then."""
     before = {f.identity for f in previous}
     held = {f.identity for f in current}
-    added = [f for f in current if f.identity not in before]
+    # A serum whose visit label changed (a later serum now stands for the visit) still holds the
+    # same fact: the same DSA, kind and draw date. Neither a new alert nor a correction.
+    def serum_fact(f: ChangeFact) -> tuple:
+        return (f.recipient_id, f.donor_id, f.antigen, f.kind, f.date)
+
+    held_sera = {serum_fact(f) for f in current}
+    before_sera = {serum_fact(f) for f in previous}
+    added = [f for f in current if f.identity not in before and serum_fact(f) not in before_sera]
     state_at = {(s.target, s.date): s for s in now}
     withdrawn = []
     for f in previous:
-        if f.identity in held:
+        if f.identity in held or serum_fact(f) in held_sera:
             continue
         state = state_at.get((f.antigen, f.date))
         withdrawn.append(ChangeFact(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -74,6 +75,15 @@ def test_unscheduled_sera_are_told_apart_by_date():
 def test_the_same_states_change_nothing():
     states = course(NEG, ("de_novo", 2500.0, True, False, 1))
     assert changes(facts_of(states, **IDS), facts_of(states, **IDS)) == []
+
+
+def test_a_serum_relabelled_by_a_later_one_changes_nothing():
+    """A serum nearer the M1 target arrives: the first one becomes unscheduled, but its DSA, its
+    date and its kind are what was alerted: no new alert, no correction."""
+    before = course(NEG, ("de_novo", 2500.0, True, False, 1))
+    after = [dataclasses.replace(s, visit="unscheduled") if s.visit == "M1" else s
+             for s in before]
+    assert changes(facts_of(before, **IDS), facts_of(after, **IDS)) == []
 
 
 def test_a_corrected_serum_withdraws_and_moves_the_de_novo_fact():
