@@ -52,3 +52,15 @@ def test_settings_from_the_environment_are_typed(tmp_path, monkeypatch):
     assert (app.config["MAX_UPLOAD_MB"], app.config["SMTP_PORT"],
             app.config["SCHEDULER_DELIVER_SECONDS"]) == (12, 2525, 0.5)
     assert app.config["MAX_CONTENT_LENGTH"] == 12 * 1024 * 1024
+
+
+@pytest.mark.parametrize("args", [["scheduler", "--once"], ["serve", "--port", "1"]])
+def test_long_running_commands_refuse_a_database_that_does_not_exist(tmp_path, monkeypatch,
+                                                                    args):
+    missing = tmp_path / "typo" / "dsa.sqlite3"
+    monkeypatch.setenv("DSA_MONITOR_DATABASE", str(missing))
+    monkeypatch.setenv("DSA_MONITOR_REFERENCE_DIR", str(tmp_path / "reference"))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert f"no database at {missing}" in result.output and "dsa-monitor init" in result.output
+    assert not missing.exists()

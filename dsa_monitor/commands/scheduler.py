@@ -8,7 +8,7 @@ import click
 
 from ..alerts.jobs import failed_jobs
 from ..alerts.scheduler import run_forever, run_once
-from . import make_app
+from . import existing_database, make_app
 
 
 @click.command("scheduler")
@@ -24,7 +24,7 @@ def command(once: bool, wait: float | None) -> None:
     With --once, the exit status is 1 when a job failed (each job's line says why)."""
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = make_app()
+    app = existing_database(make_app())
     if not once:
         run_forever(app)
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import make_app
+from . import existing_database, make_app
 
 
 @click.command("serve")
@@ -12,6 +12,6 @@ from . import make_app
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 def command(host: str, port: int) -> None:
     """Serve the web pages and the HTTP API with Flask's built-in server."""
-    app = make_app()
+    app = existing_database(make_app())
     click.echo(f"dsa-monitor on http://{host}:{port}/ (database {app.config['DATABASE']})")
     app.run(host=host, port=port)
