@@ -70,10 +70,17 @@ class RecipientSchema(ma.Schema):
 
 class RecipientListSchema(ma.Schema):
     recipients = ma.fields.List(ma.fields.Nested(RecipientSchema), required=True)
+    total = ma.fields.Integer(required=True, metadata={"description": "recipients in all pages"})
+    next_offset = ma.fields.Integer(required=True, allow_none=True, metadata={
+        "description": "the offset of the next page; null on the last"})
 
 
 class RecipientQueryArgsSchema(ma.Schema):
     study = code(metadata={"description": "only this study's recipients"})
+    limit = ma.fields.Integer(load_default=1000, validate=ma.validate.Range(1, 1000),
+                              metadata={"description": "recipients per page (at most 1000)"})
+    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(0, 10**9),
+                               metadata={"description": "how many to skip"})
 
 
 # ---- views -----------------------------------------------------------------------------------
@@ -143,7 +150,9 @@ def list_recipients(query: dict):
         recipients = store.list_recipients(db, caller.study_id)
     else:
         recipients = store.list_recipients(db)
-    return {"recipients": recipients}, 200
+    start, end = query["offset"], query["offset"] + query["limit"]
+    return {"recipients": recipients[start:end], "total": len(recipients),
+            "next_offset": end if end < len(recipients) else None}, 200
 
 
 @operation("/recipients/<int:recipient_id>", "GET", summary="One recipient", permission="read",

@@ -116,6 +116,15 @@ def test_recipients_are_listed_by_study(client, admin, world, query, expected):
     assert [r["subject_code"] for r in response.get_json()["recipients"]] == expected
 
 
+def test_recipients_are_listed_page_by_page(client, admin, world):
+    first = client.get(f"{API}/recipients?limit=2", headers=admin).get_json()
+    assert ([r["subject_code"] for r in first["recipients"]], first["total"],
+            first["next_offset"]) == (["R001", "R002"], 3, 2)
+    last = client.get(f"{API}/recipients?limit=2&offset=2", headers=admin).get_json()
+    assert ([r["subject_code"] for r in last["recipients"]], last["next_offset"]) == (["K001"], None)
+    assert client.get(f"{API}/recipients?limit=0", headers=admin).status_code == 422
+
+
 @pytest.mark.parametrize("subject", ["LUP\u202e99", "Z\u200b1", "A\x00B"])
 def test_a_code_with_an_invisible_character_is_refused(client, admin, world, subject):
     response = client.post(f"{API}/recipients", headers=admin,
