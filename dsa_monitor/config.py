@@ -48,7 +48,8 @@ _POSITIVE = ("SMTP_TIMEOUT", "MAIL_RETRY_SECONDS", "MAIL_RETRY_MAX_SECONDS", "RE
              "SCHEDULER_LEASE_SECONDS", "SCHEDULER_EVALUATE_SECONDS", "SCHEDULER_DELIVER_SECONDS",
              "SCHEDULER_OVERDUE_SECONDS", "SCHEDULER_REMINDER_SECONDS")
 _FLAGS = ("MAIL_INCLUDE_PATIENT_NAMES", "SCHEDULER_IN_WEB")
-_FLAG_WORDS = {"1", "0", "true", "false", "yes", "no", "on", "off", ""}
+_TRUE_WORDS = {"1", "true", "yes", "on"}
+_FLAG_WORDS = _TRUE_WORDS | {"0", "false", "no", "off", ""}
 SECURITY_MODES = ("none", "starttls", "ssl")
 
 
@@ -60,7 +61,8 @@ class InvalidSetting(DSAMonitorError):
 
 
 def check(settings: dict) -> None:
-    """Type the numeric settings in place and refuse any value the service cannot run with."""
+    """Type the settings in place (numbers, port, true/false) and refuse any value the service
+    cannot run with: the one check of every setting, for the app and for the mail settings."""
     def refuse(key: str, expected: str) -> InvalidSetting:
         return InvalidSetting(f"{ENV_PREFIX}{key}={settings[key]!r}: expected {expected}",
                               setting=ENV_PREFIX + key)
@@ -90,8 +92,12 @@ def check(settings: dict) -> None:
     if str(settings.get("SMTP_SECURITY") or "none").lower() not in SECURITY_MODES:
         raise refuse("SMTP_SECURITY", "one of " + ", ".join(SECURITY_MODES))
     for key in _FLAGS:
-        if isinstance(settings.get(key), str) and settings[key].strip().lower() not in _FLAG_WORDS:
-            raise refuse(key, "true or false")
+        value = settings.get(key)
+        if isinstance(value, str):
+            if value.strip().lower() not in _FLAG_WORDS:
+                raise refuse(key, "true or false")
+            value = value.strip().lower() in _TRUE_WORDS
+        settings[key] = bool(value)
     if not str(settings.get("BASE_URL") or "").startswith(("http://", "https://")):
         raise refuse("BASE_URL", "the service's address, starting with http:// or https://")
     if "@" not in str(settings.get("MAIL_FROM") or ""):

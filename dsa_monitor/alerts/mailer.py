@@ -19,22 +19,14 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
-from ..errors import DSAMonitorError
+from .. import config as app_settings
 
 log = logging.getLogger(__name__)
 
-SECURITY_MODES = ("none", "starttls", "ssl")
 DUPLICATE_HEADER = "X-DSA-Monitor-Possible-Duplicate"
 # Headers unfolded up to RFC 5322's hard limit: Python folds some subjects oddly at 78 characters
 # (a leading space after "Subject:"), and an alert's subject must read the same everywhere.
 HEADER_POLICY = email_policy.default.clone(max_line_length=998)
-
-
-class InvalidMailSettings(DSAMonitorError):
-    """A mail setting that cannot be used (unknown security mode, port not a number)."""
-
-    status = 500
-    code = "invalid_mail_settings"
 
 
 class DeliveryFailure(Exception):
@@ -43,19 +35,6 @@ class DeliveryFailure(Exception):
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
-
-
-def setting_is_on(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
-
-
-def _number(config: Mapping[str, Any], key: str, kind: type = float) -> Any:
-    try:
-        return kind(config[key])
-    except (TypeError, ValueError) as error:
-        raise InvalidMailSettings(f"DSA_MONITOR_{key} must be a number, not {config[key]!r}") from error
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,27 +57,24 @@ class MailSettings:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
-        security = str(config.get("SMTP_SECURITY") or "none").lower()
-        if security not in SECURITY_MODES:
-            raise InvalidMailSettings(
-                f"DSA_MONITOR_SMTP_SECURITY is {security!r}; expected one of "
-                + ", ".join(SECURITY_MODES)
-            )
-        port = config.get("SMTP_PORT") or (465 if security == "ssl" else 25)
+        """From the app's settings, checked and typed by ``config.check`` (its one check)."""
+        settings = dict(config)
+        app_settings.check(settings)
+        security = str(settings.get("SMTP_SECURITY") or "none").lower()
         return cls(
-            smtp_host=config.get("SMTP_HOST") or None,
-            smtp_port=_number({"SMTP_PORT": port}, "SMTP_PORT", int),
-            smtp_user=config.get("SMTP_USER") or None,
-            smtp_password=config.get("SMTP_PASSWORD") or None,
+            smtp_host=settings.get("SMTP_HOST") or None,
+            smtp_port=settings.get("SMTP_PORT") or (465 if security == "ssl" else 25),
+            smtp_user=settings.get("SMTP_USER") or None,
+            smtp_password=settings.get("SMTP_PASSWORD") or None,
             security=security,
-            mail_from=str(config.get("MAIL_FROM") or cls.mail_from),
-            mail_dir=str(config.get("MAIL_DIR") or cls.mail_dir),
-            base_url=str(config.get("BASE_URL") or cls.base_url).rstrip("/"),
-            timeout=_number(config, "SMTP_TIMEOUT"),
-            retry_seconds=_number(config, "MAIL_RETRY_SECONDS"),
-            retry_max_seconds=_number(config, "MAIL_RETRY_MAX_SECONDS"),
-            max_attempts=_number(config, "MAIL_MAX_ATTEMPTS", int),
-            include_patient_names=setting_is_on(config.get("MAIL_INCLUDE_PATIENT_NAMES")),
+            mail_from=str(settings.get("MAIL_FROM") or cls.mail_from),
+            mail_dir=str(settings.get("MAIL_DIR") or cls.mail_dir),
+            base_url=str(settings.get("BASE_URL") or cls.base_url).rstrip("/"),
+            timeout=settings["SMTP_TIMEOUT"],
+            retry_seconds=settings["MAIL_RETRY_SECONDS"],
+            retry_max_seconds=settings["MAIL_RETRY_MAX_SECONDS"],
+            max_attempts=settings["MAIL_MAX_ATTEMPTS"],
+            include_patient_names=settings["MAIL_INCLUDE_PATIENT_NAMES"],
         )
 
     @classmethod
@@ -108,9 +84,7 @@ class MailSettings:
 
         if has_app_context():
             return cls.from_config(current_app.config)
-        from .. import config
-
-        return cls.from_config({**config.DEFAULTS, **config.from_environment()})
+        return cls.from_config({**app_settings.DEFAULTS, **app_settings.from_environment()})
 
     @property
     def domain(self) -> str:

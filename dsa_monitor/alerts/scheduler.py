@@ -29,7 +29,6 @@ from sqlite_utils import Database
 from .. import store
 from ..store import leases
 from .jobs import run_job
-from .mailer import setting_is_on
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +156,7 @@ class Scheduler:
 
     def init_app(self, app: Flask) -> None:
         state = SchedulerState(
-            in_web=setting_is_on(app.config.get("SCHEDULER_IN_WEB")),
+            in_web=bool(app.config.get("SCHEDULER_IN_WEB")),
             lease=Lease(float(app.config["SCHEDULER_LEASE_SECONDS"])),
         )
         app.extensions[EXTENSION] = state

@@ -13,7 +13,7 @@ from .. import store
 from ..errors import Conflict, NotFound, ReferenceDataError
 from ..hla.lookup import lookup
 from ..hla.reference import ReferenceData
-from ..hla.typing import HLATyping
+from ..hla.typing import HLATyping, loci_form
 from ..reference import service as reference_service
 from . import auth
 from .donors import visible_donor
@@ -165,16 +165,10 @@ def _patch(owner_kind: str, owner_id: int, body: dict):
         raise ma.ValidationError({"loci": [
             "PATCH sets loci; to remove one, PUT the whole typing with remove_loci"]})
     given = HLATyping.from_loci(body["loci"])  # canonical loci: HLA-B -> B, Cw -> C, DR52 -> DRB3
-    stored = current["typing"]
-    form: dict[str, list[str]] = {
-        locus: ["/".join(entry["names"]) for entry in entries]
-        for locus, entries in (stored.get("loci") or {}).items() if locus not in given.loci
-    }
-    epitopes = [] if "B" in given.loci or given.public_epitopes else stored.get("public_epitopes")
-    form["B"] = form.get("B", []) + list(epitopes or [])
-    for locus, entries in given.loci.items():
-        form.setdefault(locus, []).extend(str(entry) for entry in entries)
-    form["B"].extend(str(epitope) for epitope in given.public_epitopes)
+    new = loci_form(given.to_dict())
+    form = {locus: names for locus, names in loci_form(current["typing"]).items()
+            if locus not in new}  # Bw4/Bw6 go with the B they were typed with
+    form.update(new)
     typing = HLATyping.from_loci(form, reference_service.current(current_app))
     return _store(owner_kind, owner_id, typing)
 

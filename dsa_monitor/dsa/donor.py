@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import InvalidHLAName
 from ..hla.loci import antigen_locus
 from ..hla.names import AlleleCode, AlleleName, Antigen, HLAName, parse_name
-from ..hla.typing import HLATyping
+from ..hla.typing import HLATyping, loci_form
 
 Candidate = AlleleName | Antigen
 
@@ -74,13 +74,8 @@ class DonorHLA:
     def from_stored(cls, donor_id: str, data: Mapping[str, Any]) -> DonorHLA:
         """From a stored ``HLATyping.to_dict()``: its entries as validated when stored, without
         reading the GL String again (an evaluation loads thousands of typings at once)."""
-        groups: list[tuple[str, list[HLAName]]] = [
-            ("/".join(entry["names"]), [parse_name(name) for name in entry["names"]])
-            for entries in (data.get("loci") or {}).values()
-            for entry in entries
-        ]
-        groups.extend((name, [parse_name(name)]) for name in data.get("public_epitopes") or ())
-        return cls._build(donor_id, groups)
+        return cls._build(donor_id, [(text, [parse_name(name) for name in text.split("/")])
+                                     for texts in loci_form(data).values() for text in texts])
 
     @classmethod
     def _build(cls, donor_id: str, groups: Iterable[tuple[str, list[HLAName]]]) -> DonorHLA:

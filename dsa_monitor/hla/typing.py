@@ -236,13 +236,7 @@ class HLATyping:
         if data.get("source") == "gl_string" and data.get("gl_string"):
             typing = cls.from_gl_string(data["gl_string"], reference)
         else:
-            form: dict[str, list[str]] = {
-                locus: ["/".join(e["names"]) for e in entries]
-                for locus, entries in (data.get("loci") or {}).items()
-            }
-            if data.get("public_epitopes"):
-                form.setdefault("B", []).extend(data["public_epitopes"])
-            typing = cls.from_loci(form, reference)
+            typing = cls.from_loci(loci_form(data), reference)
         if reference is None:
             typing = replace(typing, reference_release=data.get("reference_release"))
         return typing
@@ -301,6 +295,18 @@ class HLATyping:
             "reference_release": self.reference_release,
             "gl_string": None if has_antigens else self.to_gl_string(),
         }
+
+
+def loci_form(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """A stored ``to_dict()`` in the per-locus form ``from_loci`` reads: each copy as its names
+    joined by ``/``, Bw4/Bw6 under B (``{"A": ["A*02:01", "A24"], "B": ["B44", "B44", "Bw4"]}``)."""
+    form: dict[str, list[str]] = {
+        locus: ["/".join(entry["names"]) for entry in entries]
+        for locus, entries in (data.get("loci") or {}).items()
+    }
+    if data.get("public_epitopes"):
+        form.setdefault("B", []).extend(data["public_epitopes"])
+    return form
 
 
 def _gl_copies(locus: str, genotype_list: glstring.GenotypeList) -> tuple[TypingEntry, ...]:

@@ -7,6 +7,7 @@ import json
 from sqlite_utils import Database
 
 from ..errors import DSAMonitorError, NotFound
+from ..hla.typing import loci_form
 from . import audit
 from .connection import utc_now, write_transaction
 
@@ -80,22 +81,13 @@ def set_typing(
                 "gl_string": gl_string,
                 "previous_gl_string": None if current is None else current["gl_string"],
                 # antigens have no GL String: the entries as typed say what changed
-                "loci": _as_typed(json.loads(text)),
-                "previous_loci": None if current is None else _as_typed(current["typing"]),
+                "loci": loci_form(json.loads(text)),
+                "previous_loci": None if current is None else loci_form(current["typing"]),
                 "reference_release": reference_release,
                 "source": source,
             },
         )
     return current_typing(db, owner_kind, owner_id)  # type: ignore[return-value]
-
-
-def _as_typed(typing: dict) -> dict[str, list[str]]:
-    """``{"A": ["A*02:01", "A24"], ...}``: a stored typing's entries, for the audit log."""
-    found = {locus: ["/".join(e.get("names", ())) for e in entries]
-             for locus, entries in (typing.get("loci") or {}).items()}
-    if typing.get("public_epitopes"):
-        found["epitopes"] = list(typing["public_epitopes"])
-    return found
 
 
 def current_typing(db: Database, owner_kind: str, owner_id: int) -> dict | None:

@@ -178,11 +178,12 @@ def test_two_web_workers_with_the_scheduler_run_the_jobs_once(world):
 
 
 def test_settings_mistakes_are_reported_not_guessed(world):
-    from dsa_monitor.alerts.mailer import InvalidMailSettings, MailSettings
+    from dsa_monitor.alerts.mailer import MailSettings
+    from dsa_monitor.config import InvalidSetting
 
-    with pytest.raises(InvalidMailSettings, match="SMTP_SECURITY is 'tls'"):
+    with pytest.raises(InvalidSetting, match="SMTP_SECURITY='tls': expected one of none"):
         MailSettings.from_config({**world.app.config, "SMTP_SECURITY": "tls"})
-    with pytest.raises(InvalidMailSettings, match="SMTP_PORT must be a number"):
+    with pytest.raises(InvalidSetting, match="SMTP_PORT='smtp': expected a port number"):
         MailSettings.from_config({**world.app.config, "SMTP_PORT": "smtp"})
     ssl = MailSettings.from_config({**world.app.config, "SMTP_SECURITY": "SSL", "SMTP_PORT": None})
     assert (ssl.security, ssl.smtp_port) == ("ssl", 465)

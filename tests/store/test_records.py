@@ -109,8 +109,7 @@ def test_the_audit_of_a_serologic_typing_says_what_changed(db, study):
     latest = audited[0]["details"]
     assert latest["gl_string"] == "" and latest["loci"] == {"A": ["A2", "A23"],
                                                             "B": ["B44", "B44"]}
-    assert latest["previous_loci"] == {"A": ["A2", "A24"], "B": ["B44", "B44"],
-                                       "epitopes": ["Bw4"]}
+    assert latest["previous_loci"] == {"A": ["A2", "A24"], "B": ["B44", "B44", "Bw4"]}
 
 
 def test_a_typing_needs_an_existing_owner(db):

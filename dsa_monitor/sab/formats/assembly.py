@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ...errors import FileFormatError, InvalidHLAName
+from ..bcm import check_bcm
 from ..csvtable import Row, Table, column_key
-from ..model import BeadResult, SampleResult
+from ..model import BeadResult, ParsedFile, SampleResult
 from ..specificity import parse_specificity, specificity_class
 
 # What marks a header (lower case, without spaces, ``_ - .``) as a patient's name or birth date.
@@ -61,6 +62,29 @@ def phi_warning(table: Table, indexes: list[int]) -> str | None:
         return None
     names = ", ".join(repr(table.columns[i]) for i in indexes)
     return f"column(s) {names} hold patient-identifying data: present in the file, not kept"
+
+
+def parsed_file(name: str, file_name: str, samples: list[SampleResult], table: Table,
+                phi: list[int]) -> ParsedFile:
+    """The end of every CSV reader: each sample's BCM column checked (once its control beads are
+    known) and the patient columns left out said, by header only."""
+    for sample in samples:
+        check_bcm(sample)
+    parsed = ParsedFile(format=name, file_name=file_name, samples=samples)
+    note = phi_warning(table, phi)
+    if note:
+        parsed.warnings.append(note)
+    return parsed
+
+
+def optional_number(table: Table, row: Row, index: int | None) -> float | None:
+    """A number from a column the file may not have (None when it has not)."""
+    return None if index is None else table.number(row, index, negative=True)
+
+
+def optional_text(row: Row, index: int | None) -> str | None:
+    """A text from a column the file may not have (None when it has not, or it is empty)."""
+    return None if index is None else (row.cells[index] or None)
 
 
 def read_specificity(table: Table, row: Row, index: int) -> tuple[str, ...]:

@@ -18,12 +18,11 @@ from itertools import groupby, repeat
 from operator import itemgetter
 
 from ...errors import FileFormatError, InvalidHLAName
-from ..bcm import check_bcm
 from ..csvtable import Row, Table, column_key, header_keys, read_table
 from ..dates import read_dates
 from ..model import BeadResult, ParsedFile, ParseOptions, SampleResult
 from ..specificity import parse_specificity
-from .assembly import SampleAssembler, phi_columns, phi_warning, read_specificity
+from .assembly import SampleAssembler, parsed_file, phi_columns, read_specificity
 
 NAME = "fusion"
 
@@ -110,12 +109,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     samples = assembler.finish()
     for sample in samples:
         _mark_controls(sample, *controls[id(sample)], file_name)
-        check_bcm(sample)  # once the control beads are known
-    parsed = ParsedFile(format=NAME, file_name=file_name, samples=samples)
-    note = phi_warning(table, phi)
-    if note:
-        parsed.warnings.append(note)
-    return parsed
+    return parsed_file(NAME, file_name, samples, table, phi)
 
 
 # A bead row's values: raw MFI, normalised MFI, BCM, bead count, specificity.

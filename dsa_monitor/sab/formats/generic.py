@@ -8,11 +8,17 @@ The layout is specified in ``docs/generic-csv.md``: exact snake_case header name
 from __future__ import annotations
 
 from ...errors import FileFormatError
-from ..bcm import check_bcm
 from ..csvtable import Row, Table, first_line, read_table, sniff_delimiter
 from ..dates import read_dates
 from ..model import BeadResult, ParsedFile, ParseOptions
-from .assembly import SampleAssembler, phi_columns, phi_warning, read_specificity
+from .assembly import (
+    SampleAssembler,
+    optional_number,
+    optional_text,
+    parsed_file,
+    phi_columns,
+    read_specificity,
+)
 
 NAME = "generic"
 ISO_DATE = "%Y-%m-%d"
@@ -73,13 +79,13 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
         if not bead_id:
             raise table.error("empty bead ID", row, at["bead_id"], expected="a bead ID")
         hla_class = _choice(table, row, col["class"], CLASSES, "I or II")
-        vendor = _text(row, col["vendor"])
+        vendor = optional_text(row, col["vendor"])
         sample = assembler.sample(
-            sample_id, _text(row, col["lot"]), row.line,
-            patient_id=_text(row, col["patient_id"]),
-            draw_date=dates["draw_date"].get(_text(row, col["draw_date"]) or ""),
-            run_date=dates["run_date"].get(_text(row, col["run_date"]) or ""),
-            vendor=vendor.lower() if vendor else None, kit=_text(row, col["kit"]),
+            sample_id, optional_text(row, col["lot"]), row.line,
+            patient_id=optional_text(row, col["patient_id"]),
+            draw_date=dates["draw_date"].get(optional_text(row, col["draw_date"]) or ""),
+            run_date=dates["run_date"].get(optional_text(row, col["run_date"]) or ""),
+            vendor=vendor.lower() if vendor else None, kit=optional_text(row, col["kit"]),
             hla_class=hla_class,
         )
         if hla_class and sample.hla_class != hla_class:
@@ -107,22 +113,16 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
             bead_id=bead_id,
             specificity=specificity,
             raw_mfi=raw,
-            normalized_mfi=_number(table, row, col["normalized_mfi"]),
-            bcm=_number(table, row, col["bcm"]),
+            normalized_mfi=optional_number(table, row, col["normalized_mfi"]),
+            bcm=optional_number(table, row, col["bcm"]),
             count=table.integer(row, col["count"]) if col["count"] is not None else None,
-            vendor_assignment=_text(row, col["assignment"]),
-            serology=_text(row, col["serology"]),
+            vendor_assignment=optional_text(row, col["assignment"]),
+            serology=optional_text(row, col["serology"]),
             control=control,
             line=row.line,
             extra={column: cells[i] for i, column in extra if cells[i]},
         ))
-    parsed = ParsedFile(format=NAME, file_name=file_name, samples=assembler.finish())
-    for sample in parsed.samples:
-        check_bcm(sample)
-    note = phi_warning(table, phi)
-    if note:
-        parsed.warnings.append(note)
-    return parsed
+    return parsed_file(NAME, file_name, assembler.finish(), table, phi)
 
 
 def _dates(table: Table, index: int | None):
@@ -137,7 +137,7 @@ def _dates(table: Table, index: int | None):
 def _choice(
     table: Table, row: Row, index: int | None, choices: dict[str, str], expected: str
 ) -> str | None:
-    text = _text(row, index)
+    text = optional_text(row, index)
     if text is None:
         return None
     assert index is not None
@@ -145,11 +145,3 @@ def _choice(
     if value is None:
         raise table.error("unknown value", row, index, expected=expected)
     return value
-
-
-def _number(table: Table, row: Row, index: int | None) -> float | None:
-    return None if index is None else table.number(row, index, negative=True)
-
-
-def _text(row: Row, index: int | None) -> str | None:
-    return None if index is None else (row.cells[index] or None)

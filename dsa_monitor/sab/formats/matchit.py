@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import re
 
-from ..bcm import check_bcm
 from ..csvtable import Row, Table, column_key, header_keys, read_table
 from ..dates import read_dates
 from ..model import BeadResult, ParsedFile, ParseOptions
-from .assembly import SampleAssembler, phi_columns, phi_warning, read_specificity
+from .assembly import (
+    SampleAssembler,
+    optional_number,
+    optional_text,
+    parsed_file,
+    phi_columns,
+    read_specificity,
+)
 
 NAME = "matchit"
 
@@ -115,21 +121,15 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
             bead_id="~".join(specificity),
             specificity=specificity,
             raw_mfi=raw,
-            bcm=_number(table, row, optional["bcm"]),
-            bcr=_number(table, row, optional["bcr"]),
-            ad_bcr=_number(table, row, optional["ad_bcr"]),
-            vendor_assignment=_text(row, optional["assignment"]),
+            bcm=optional_number(table, row, optional["bcm"]),
+            bcr=optional_number(table, row, optional["bcr"]),
+            ad_bcr=optional_number(table, row, optional["ad_bcr"]),
+            vendor_assignment=optional_text(row, optional["assignment"]),
             line=row.line,
             extra={column: row.cells[i] for i, column in extra if row.cells[i]},
         )
         assembler.add(sample, bead)
-    parsed = ParsedFile(format=NAME, file_name=file_name, samples=assembler.finish())
-    for sample in parsed.samples:
-        check_bcm(sample)
-    note = phi_warning(table, phi)
-    if note:
-        parsed.warnings.append(note)
-    return parsed
+    return parsed_file(NAME, file_name, assembler.finish(), table, phi)
 
 
 def _pairs(table: Table, at: dict[str, int], row: Row, partner: Row) -> bool:
@@ -139,11 +139,3 @@ def _pairs(table: Table, at: dict[str, int], row: Row, partner: Row) -> bool:
     keys = ("Sample ID", "Lot ID", "Raw Value")
     same = all(row.cells[at[key]] == partner.cells[at[key]] for key in keys)
     return same and _PARTNER.get(locus) == other
-
-
-def _number(table: Table, row: Row, index: int | None) -> float | None:
-    return None if index is None else table.number(row, index, negative=True)
-
-
-def _text(row: Row, index: int | None) -> str | None:
-    return None if index is None else (row.cells[index] or None)
