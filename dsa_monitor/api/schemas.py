@@ -7,8 +7,11 @@ Input fields check what the store cannot accept (text that is not UTF-8, integer
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 import marshmallow as ma
+
+from ..errors import DSAMonitorError
 
 SQLITE_MAX_INT = 2**63 - 1
 
@@ -38,6 +41,18 @@ def _visible(text: str) -> None:
     if hidden:
         raise ma.ValidationError(
             f"invisible or direction-changing character U+{ord(hidden[0]):04X} is not allowed")
+
+
+def domain_check(check: Callable[[str], object]) -> Callable[[str], None]:
+    """A field validator from a domain rule that raises ``DSAMonitorError``: the rule stays
+    where the store or the readers apply it too, and its message becomes the field's."""
+    def validate(value: str) -> None:
+        try:
+            check(value)
+        except DSAMonitorError as error:
+            raise ma.ValidationError(error.message) from error
+
+    return validate
 
 
 def code(**kwargs) -> Text:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 
 from .. import store
-from ..errors import DSAMonitorError
 from ..store.studies import STUDY_CODE, check_study_code
 from . import auth
 from .routing import operation
-from .schemas import Text, code, timestamp
+from .schemas import Text, code, domain_check, timestamp
 
 # ---- schemas ---------------------------------------------------------------------------------
 
@@ -24,15 +23,8 @@ class VisitSchema(ma.Schema):
     )
 
 
-def _study_code(value: str) -> None:
-    try:
-        check_study_code(value)
-    except DSAMonitorError as error:
-        raise ma.ValidationError(error.message) from error
-
-
 class StudyCreateSchema(ma.Schema):
-    code = Text(required=True, validate=_study_code,
+    code = Text(required=True, validate=domain_check(check_study_code),
                 metadata={"pattern": f"^{STUDY_CODE.pattern}$"})
     title = Text(load_default="", validate=ma.validate.Length(max=500))
     visit_schedule = ma.fields.List(ma.fields.Nested(VisitSchema), load_default=list)
@@ -144,15 +136,12 @@ def create_recipient(body: dict):
 def list_recipients(query: dict):
     caller = auth.current()
     db = store.get_db()
-    if "study" in query:
-        recipients = store.list_recipients(db, visible_study(query["study"])["id"])
-    elif caller.study_id is not None:
-        recipients = store.list_recipients(db, caller.study_id)
-    else:
-        recipients = store.list_recipients(db)
-    start, end = query["offset"], query["offset"] + query["limit"]
-    return {"recipients": recipients[start:end], "total": len(recipients),
-            "next_offset": end if end < len(recipients) else None}, 200
+    study = visible_study(query["study"])["id"] if "study" in query else caller.study_id
+    total = store.studies.count_recipients(db, study)
+    end = query["offset"] + query["limit"]
+    return {"recipients": store.list_recipients(db, study, limit=query["limit"],
+                                                offset=query["offset"]),
+            "total": total, "next_offset": end if end < total else None}, 200
 
 
 @operation("/recipients/<int:recipient_id>", "GET", summary="One recipient", permission="read",

@@ -21,7 +21,10 @@ from ..sab.model import ParseOptions
 from ..store.schema import SERUM_TREATMENTS
 from . import auth
 from .routing import operation
-from .schemas import ErrorBodySchema, day, timestamp
+from .schemas import ErrorBodySchema, day, domain_check, timestamp
+
+# What a duplicate upload says to a caller who cannot see the study of the first one: nothing of it.
+HIDDEN_DUPLICATE = "the same file was already stored, with results of a study you cannot see"
 
 # ---- the lab's date layout, per upload --------------------------------------------------------
 
@@ -43,15 +46,8 @@ def date_format_of(layout: str) -> str:
     return found[2].join(_PARTS[part] for part in parts)
 
 
-def _date_layout(layout: str) -> None:
-    try:
-        date_format_of(layout)
-    except DSAMonitorError as error:
-        raise ma.ValidationError(error.message) from error
-
-
 def date_layout_field() -> ma.fields.String:
-    return ma.fields.String(validate=_date_layout, metadata={
+    return ma.fields.String(validate=domain_check(date_format_of), metadata={
         "description": "the layout of the file's dates when they are ambiguous (e.g. DD/MM/YYYY);"
                        " default: the server's setting, else read from the file's own dates",
         "example": "DD/MM/YYYY"})
@@ -203,8 +199,7 @@ def create_upload():
         # The first upload may hold another study's samples: a scoped token sees its own only.
         seen = [s for s in answer["samples"] if _sees_recipient(s["recipient_id"])]
         if len(seen) < len(answer["samples"]):  # nothing of the other study's upload is told
-            answer["warnings"] = ["the same file was already stored, with results of a study"
-                                  " this token cannot see"]
+            answer["warnings"] = [HIDDEN_DUPLICATE]
             answer["duplicate_of"] = None
         answer["samples"] = seen
         return answer, 200

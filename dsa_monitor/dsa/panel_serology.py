@@ -217,16 +217,13 @@ class PanelSerology:
                     best[c] = POSSIBLE
                     texts[c] = (f"DR{DR_SUPERTYPIC[locus]} (implied by {implied[locus]}; "
                                 f"{locus} untyped)")
-        unknown, nulls = self.entry_flags(person)
+        unknown, nulls = _flags(person, found)
         return best, texts, unknown, nulls
 
     def entry_flags(self, person: DonorHLA) -> tuple[bool, list[str]]:
         """Whether an allele of the typing is unknown to the reference; the entries naming a
         null allele (both from the cached entry levels)."""
-        found = [self.entry_levels(entry) for entry in person.entries]
-        nulls = [entry.text for entry, (_, _, null) in zip(person.entries, found, strict=True)
-                 if null]
-        return any(unknown for _, unknown, _ in found), nulls
+        return _flags(person, [self.entry_levels(entry) for entry in person.entries])
 
     def carried(self, people: Sequence[DonorHLA]) -> npt.NDArray[np.bool_]:
         """(people × beads): beads with a chain a person's typing matches at any level, DRB3/4/5
@@ -320,6 +317,14 @@ _SUPERTYPIC_OF_GROUP = {
     **dict.fromkeys(("3", "17", "18", "5", "11", "12", "6", "13", "14"), "DRB3"),
     **dict.fromkeys(("4", "7", "9"), "DRB4"),
 }
+
+
+def _flags(person: DonorHLA, found: list[tuple[npt.NDArray[np.int8], bool, bool]]
+           ) -> tuple[bool, list[str]]:
+    """From each entry's cached levels: whether an allele is unknown to the reference, and the
+    entries naming a null allele."""
+    nulls = [entry.text for entry, (_, _, null) in zip(person.entries, found, strict=True) if null]
+    return any(unknown for _, unknown, _ in found), nulls
 
 
 def _implied_by(entry: TypingEntry) -> dict[str, str]:

@@ -163,16 +163,25 @@ def get_recipient(db: Database, recipient_id: int) -> dict:
     return _recipient(rows[0])
 
 
-def list_recipients(db: Database, study: int | str | None = None) -> list[dict]:
-    """Recipients, optionally of one study, by study and subject code."""
-    if study is None:
-        rows = db.query(_RECIPIENT_SQL + " ORDER BY s.code, r.subject_code")
-    else:
-        study_id = get_study(db, study)["id"]
-        rows = db.query(
-            _RECIPIENT_SQL + " WHERE r.study_id = ? ORDER BY r.subject_code", [study_id]
-        )
+def list_recipients(
+    db: Database, study: int | str | None = None, *, limit: int = -1, offset: int = 0
+) -> list[dict]:
+    """Recipients, optionally of one study, by study and subject code; ``limit`` and ``offset``
+    give one page (all by default)."""
+    where, params = "", []
+    if study is not None:
+        where, params = " WHERE r.study_id = ?", [get_study(db, study)["id"]]
+    rows = db.query(_RECIPIENT_SQL + where + " ORDER BY s.code, r.subject_code LIMIT ? OFFSET ?",
+                    [*params, limit, offset])
     return [_recipient(row) for row in rows]
+
+
+def count_recipients(db: Database, study: int | str | None = None) -> int:
+    """How many recipients ``list_recipients`` gives without a page."""
+    if study is None:
+        return int(db.conn.execute("SELECT count(*) FROM recipients").fetchone()[0])
+    return int(db.conn.execute("SELECT count(*) FROM recipients WHERE study_id = ?",
+                               (get_study(db, study)["id"],)).fetchone()[0])
 
 
 def find_recipients(

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..errors import DSAMonitorError
+from ..errors import DSAMonitorError, InvalidHLAName
 from ..hla.loci import LOCUS_ORDER
-from ..hla.names import Antigen, parse_allele, parse_antigen
+from ..hla.names import AlleleName, Antigen, parse_allele, parse_antigen, parse_name
 
 MATCH, ANTIGEN_MATCH, MISMATCH, NOT_COMPARED = "match", "antigen-match", "mismatch", ""
 
@@ -34,10 +34,16 @@ class LocusRow:
 
 
 def _allele_level(names: Sequence[str]) -> bool:
-    """Every name an expressed-looking allele of 2 fields or more: no code (``A*02:AB``), no
-    suffix (a null ``N`` allele is never a target, so it is never marked)."""
-    return bool(names) and all("*" in n and n.count(":") >= 1 and n.split(":")[1].isdigit()
-                               and n[-1].isdigit() for n in names)
+    """Every name an allele of 2 fields or more without a suffix: no code (``A*02:AB``), no
+    null allele (never a target, so never marked)."""
+    def named(text: str) -> bool:
+        try:
+            name = parse_name(text)
+        except InvalidHLAName:
+            return False
+        return isinstance(name, AlleleName) and name.resolution >= 2 and not name.suffix
+
+    return bool(names) and all(named(n) for n in names)
 
 
 def _two_fields(name: str) -> str:

@@ -8,7 +8,7 @@ import os
 from flask import current_app, render_template, request
 
 from .. import store
-from ..api.uploads import DATE_LAYOUTS, upload_date_format
+from ..api.uploads import DATE_LAYOUTS, HIDDEN_DUPLICATE, upload_date_format
 from ..errors import DSAMonitorError
 from ..ingest import import_upload, read_manifest
 from ..sab.formats import FORMATS
@@ -62,8 +62,7 @@ def upload_file():
     rows = _sample_rows(result.samples)
     if result.outcome == "duplicate" and len(rows) < len(result.samples):
         # another study's upload: nothing of it is told (as the API answers)
-        result = dataclasses.replace(result, warnings=[
-            "the same file was already stored, with results of a study you cannot see"])
+        result = dataclasses.replace(result, warnings=[HIDDEN_DUPLICATE])
     return _page(result=result, rows=rows), 201 if result.outcome == "stored" else 200
 
 

@@ -204,6 +204,16 @@ def test_a_lab_upload_shows_each_sample_with_recipient_visit_and_qc(signed_in, w
     assert again.status_code == 200 and "Already stored as upload" in again.text
 
 
+def test_a_duplicate_from_another_study_tells_nothing_of_the_first_upload(signed_in, world,
+                                                                          upload):
+    assert upload(signed_in("lab"), GOOD).status_code == 201
+    again = upload(signed_in("lab", "KIDNEY-02"), GOOD)
+    assert again.status_code == 200
+    outcome = again.text.split("Past uploads")[0]
+    assert "results of a study you cannot see" in outcome
+    assert "LUP-05" not in outcome and "W26-105" not in outcome
+
+
 def test_a_rejected_upload_shows_the_line_and_column_and_stores_nothing(signed_in, world, db,
                                                                        upload):
     before = len(store.list_samples(db))
