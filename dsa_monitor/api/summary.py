@@ -95,7 +95,7 @@ def study_summary(db: Database, study: dict, open_events: list[dict]) -> list[di
         evaluations = overview.get(recipient["id"], [])
         count, last = samples.get(recipient["id"], (0, None))
         rows.append({
-            "recipient": recipient, "recipient_id": recipient["id"],
+            "recipient_id": recipient["id"],
             "subject_code": recipient["subject_code"], "evaluated": bool(evaluations),
             "dsa": latest_dsa(evaluations), "samples": count, "last_sample": last,
             "open_alerts": open_alerts[recipient["id"]],

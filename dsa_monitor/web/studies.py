@@ -30,7 +30,8 @@ def study_page(code: str):
     auth.check_study(study["id"], f"study {code!r}")
     open_events = open_study_events(db, study)
     recipients = study_summary(db, study, open_events)
-    overdue = [{**o, "recipient": r["recipient"]} for r in recipients for o in r["overdue"]]
+    overdue = [{**o, "recipient_id": r["recipient_id"], "subject_code": r["subject_code"]}
+               for r in recipients for o in r["overdue"]]
     overdue_events = [e for e in open_events if e["kind"] == OVERDUE_VISIT]
     alerts = [e for e in open_events if e["kind"] != OVERDUE_VISIT]
     return render_template("study.html", study=study, recipients=recipients, overdue=overdue,
