@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import InvalidHLAName
 from . import wmda
@@ -297,6 +297,7 @@ def _assignments(
     shared: dict[tuple, SerologyAssignment] = {}
     alleles: dict[str, SerologyAssignment] = {}
     for record in records:
+        record = _expression_from_name(record)
         key = (record.locus, record.unambiguous, record.possible, record.assumed, record.expert)
         assignment = shared.get(key)
         if assignment is None:
@@ -308,6 +309,30 @@ def _assignments(
         if assignment.antigen is not None:
             antigens.add(assignment.antigen)
     return alleles, antigens
+
+
+def _expression_from_name(record: wmda.DnaSerRecord) -> wmda.DnaSerRecord:
+    """The record without its "0" (null) codes when the allele's name says it is expressed.
+
+    The name's suffix decides expression (WHO): only ``N`` is null; ``L``, ``S``, ``C``, ``A``
+    and ``Q`` alleles are expressed. rel_dna_ser.txt lists Q alleles as "0 or X" (``0/2``,
+    ``0/?``): for DSA a questionable allele may be on the cell, so it stays a target (missing a
+    DSA costs more than a possible one). Without the "0", ``0/?`` reads "no antigen known".
+    """
+    suffix = record.allele[-1] if record.allele[-1].isalpha() else ""
+    if not suffix or suffix == "N":
+        return record
+
+    def kept(codes: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(code for code in codes if code != "0") or (("?",) if codes else ())
+
+    return replace(
+        record,
+        unambiguous="" if record.unambiguous == "0" else record.unambiguous,
+        possible=kept(record.possible),
+        assumed=kept(record.assumed),
+        expert=kept(record.expert),
+    )
 
 
 def _assignment(record: wmda.DnaSerRecord) -> SerologyAssignment:

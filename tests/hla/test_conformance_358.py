@@ -22,8 +22,22 @@ LOCI = {
 
 
 def _expected(prefix: str, fields: list[str]):
-    """What the file says, read independently of the loader: (antigen, possible, expressed)."""
-    unambiguous, possible, assumed = fields[2], fields[3], fields[4]
+    """What the file says, read independently of the loader: (antigen, possible, expressed).
+
+    The name's suffix decides expression: an L, S, C, A or Q allele is expressed, so its "0"
+    codes (Q alleles are listed as ``0/2``, ``0/?``) are left out and the rest is read.
+    """
+    unambiguous, possible, assumed, expert = fields[2], fields[3], fields[4], fields[5]
+    if fields[1][-1] in "LSCAQ":
+        def drop(column: str) -> str:
+            kept = [c for c in column.split("/") if c and c != "0"]
+            return "/".join(kept) or ("?" if column else "")
+
+        unambiguous = "" if unambiguous == "0" else unambiguous
+        possible, assumed, expert = drop(possible), drop(assumed), drop(expert)
+        if not (unambiguous or possible or assumed) and expert not in ("", "?"):
+            antigens = tuple(str(antigen_of(prefix, c)) for c in expert.split("/"))
+            return (antigens[0] if len(antigens) == 1 else None), antigens, True
     if unambiguous == "0":
         return None, (), False
     if unambiguous and unambiguous != "?":

@@ -67,7 +67,7 @@ def test_embedded_worked_examples(reference, name, antigen, broad, kind, express
         ("B63", "Bw4"),
         ("B62", "Bw6"),
         ("B15", None),
-        ("B2708", None),
+        ("B2708", "Bw6"),  # the Bw6 variant of the Bw4 antigen B27
     ],
 )
 def test_embedded_public_epitopes(reference, antigen, epitope):
