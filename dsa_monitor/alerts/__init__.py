@@ -1,9 +1,12 @@
 """Alerts: events recorded once per fact, subscriptions, the e-mail outbox, the scheduled jobs.
 
-The evaluation calls ``record_events(db, [EventFact(...)])``; the scheduler (``scheduler.py``,
-``jobs.py``) delivers the outbox and runs the QC, overdue-visit and reminder checks.
+Importing the package installs ``evaluation.record_changes`` as the evaluation's recorder, so each
+stored evaluation records its events (``record_events``) in its own transaction, whichever door
+evaluated; the scheduler (``scheduler.py``, ``jobs.py``) delivers the outbox and runs the QC,
+overdue-visit and reminder checks.
 """
 
+from . import evaluation as _installs_the_recorder  # noqa: F401  (see the docstring)
 from .events import (
     CORRECTION,
     DE_NOVO,

@@ -1,8 +1,12 @@
 """From what an evaluation changed (``evaluation.changes.ChangeFact``) to alert events.
 
-``evaluate_pending`` calls ``record_changes`` inside its own transaction, so an evaluation, its
-events and their e-mails are stored together or not at all. A change of a kind these alerts do
-not know is refused (the evaluation is rolled back and retried), never silently dropped.
+Importing this module installs ``record_changes`` as the evaluation's recorder
+(``evaluation.recording``): every door that stores an evaluation (``dsa-monitor evaluate``, its
+``--pending``, the scheduler) then records its events and queues their e-mails inside the
+evaluation's own transaction, so an evaluation, its events and their e-mails are stored together
+or not at all. The mail settings are the app's in context (else the defaults and environment). A
+change of a kind these alerts do not know is refused (the evaluation is rolled back and retried),
+never silently dropped.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..errors import NotFound
+from ..evaluation import recording
 from ..store import get_sample
 from .events import (
     CORRECTION,
@@ -128,5 +133,8 @@ def event_facts(db: Database, changes: Iterable[Any]) -> list[EventFact]:
 def record_changes(
     db: Database, changes: Iterable[Any], *, settings: MailSettings | None = None
 ) -> list[int]:
-    """The ``record`` callback of ``evaluate_pending``: store the changes as events."""
+    """The evaluation's recorder: store the changes as events, queue their e-mails."""
     return record_events(db, event_facts(db, changes), settings=settings)
+
+
+recording.install(record_changes)

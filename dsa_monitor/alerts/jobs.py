@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib
-import importlib.util
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -19,6 +17,7 @@ from flask import Flask
 from sqlite_utils import Database
 
 from .. import store
+from ..evaluation import evaluate_pending
 from ..store import leases
 from ..store.connection import write_transaction
 from .evaluation import record_changes
@@ -29,10 +28,6 @@ from .overdue import overdue_visit_facts
 from .qc_failures import qc_correction_facts, qc_failure_facts
 
 log = logging.getLogger(__name__)
-
-# Where the evaluation lives (the first found is used); checked at each run, not at import.
-EVALUATION_MODULES = ("dsa_monitor.evaluation", "dsa_monitor.dsa.evaluation")
-
 
 FAILED = "failed: "  # how a job's result starts when it failed (``failed_jobs``)
 
@@ -47,38 +42,20 @@ class HoldsLease(Protocol):
     def hold(self, db: Database) -> bool: ...
 
 
-def _evaluate_pending() -> Callable[..., Any] | None:
-    for name in EVALUATION_MODULES:
-        try:
-            found = importlib.util.find_spec(name)
-        except ModuleNotFoundError:  # its parent package is absent
-            found = None
-        if found is not None:
-            function = getattr(importlib.import_module(name), "evaluate_pending", None)
-            if function is not None:
-                return function
-    return None
-
-
 def evaluate(db: Database, config: Mapping[str, Any], lease: HoldsLease) -> str:
-    """Evaluate what arrived since the evaluation's watermark; its changes become events."""
-    evaluate_pending = _evaluate_pending()
-    if evaluate_pending is None:
-        log.info("evaluation not available (none of %s)", ", ".join(EVALUATION_MODULES))
-        return "evaluation not available"
+    """Evaluate what arrived since the evaluation's watermark; each stored evaluation records its
+    changes as events (mail settings from ``config``) in its own transaction."""
     from flask import current_app
 
     from ..reference import service
 
     record = functools.partial(record_changes, settings=MailSettings.from_config(config))
     run = evaluate_pending(db, reference=service.current(current_app), record=record)
-    changes = getattr(run, "changes", [])
-    done = f"{len(run)} recipient(s) evaluated, {len(changes)} change(s)"
-    failures = getattr(run, "failures", [])
-    if failures:  # the others are stored; these are retried by the next run
-        raise JobFailed(f"{done}; {len(failures)} recipient(s) not evaluated, retried on the"
+    done = f"{len(run)} recipient(s) evaluated, {len(run.changes)} change(s)"
+    if run.failures:  # the others are stored; these are retried by the next run
+        raise JobFailed(f"{done}; {len(run.failures)} recipient(s) not evaluated, retried on the"
                         " next run: " + "; ".join(f"recipient {f.recipient_id}: {f.error}"
-                                                  for f in failures))
+                                                  for f in run.failures))
     return done
 
 

@@ -13,7 +13,12 @@ import click
 from .. import store
 from ..dsa.rules import DEFAULT_RULES, Rules
 from ..errors import DSAMonitorError
-from ..evaluation import RecipientFailure, evaluate_pending, evaluate_recipients
+from ..evaluation import (
+    RecipientEvaluation,
+    RecipientFailure,
+    evaluate_pending,
+    evaluate_recipients,
+)
 from ..evaluation.report import format_table
 from ..reference import service
 from ..store import evaluations as stored
@@ -36,6 +41,29 @@ def _recipient_ids(db, recipient: str | None, study: str | None) -> list[int]:
         store.get_study(db, study)
         return stored.recipients_of_study(db, study)
     return [r["id"] for r in store.list_recipients(db)]
+
+
+def _evaluate(app, db, recipient: str | None, study: str | None, pending: bool,
+              as_of: dt.datetime | None, rules_file: Path | None, release: str | None,
+              user: str) -> tuple[list[RecipientEvaluation], list[RecipientFailure]]:
+    try:
+        rules = DEFAULT_RULES
+        if rules_file is not None:
+            rules = Rules.from_dict(json.loads(rules_file.read_text(encoding="utf-8")))
+        reference = service.get(app, release)
+        day = as_of.date() if as_of else None
+        failures: list[RecipientFailure] = []
+        if pending:
+            run = evaluate_pending(db, reference=reference, rules=rules, as_of=day, user=user)
+            return run.evaluations, run.failures
+        ids = _recipient_ids(db, recipient, study)
+        results = evaluate_recipients(db, ids, reference=reference, rules=rules, as_of=day,
+                                      user=user, failures=failures)
+        return results, failures
+    except (DSAMonitorError, json.JSONDecodeError) as error:
+        raise click.ClickException(getattr(error, "message", str(error))) from error
+    finally:
+        db.close()
 
 
 @click.command("evaluate")
@@ -64,27 +92,16 @@ def command(recipient: str | None, study: str | None, pending: bool, as_of: dt.d
     and class the immunodominant DSA and sum of DSA MFI, and self beads. Each evaluation is
     stored with the rules in force; an unchanged one is not stored twice, and evaluating under
     other rules (--rules) adds one beside the old, never over it. A recipient that cannot be
-    evaluated is reported (exit status 1) and the others are still evaluated."""
+    evaluated is reported (exit status 1) and the others are still evaluated. What an evaluation
+    changed (a de novo DSA...) is recorded as alert events with it, the same as by the scheduler,
+    whose next run sends the e-mails."""
     app = make_app()
     db = store.open_database(app.config["DATABASE"])
-    try:
-        rules = DEFAULT_RULES
-        if rules_file is not None:
-            rules = Rules.from_dict(json.loads(rules_file.read_text(encoding="utf-8")))
-        reference = service.get(app, release)
-        day = as_of.date() if as_of else None
-        failures: list[RecipientFailure] = []
-        if pending:
-            run = evaluate_pending(db, reference=reference, rules=rules, as_of=day, user=user)
-            results, failures = run.evaluations, run.failures
-        else:
-            ids = _recipient_ids(db, recipient, study)
-            results = evaluate_recipients(db, ids, reference=reference, rules=rules, as_of=day,
-                                          user=user, failures=failures)
-    except (DSAMonitorError, json.JSONDecodeError) as error:
-        raise click.ClickException(getattr(error, "message", str(error))) from error
-    finally:
-        db.close()
+    # Each stored evaluation records its alert events and queues their e-mails (the recorder the
+    # alerts installed), with the mail settings of the app in context: the scheduler only sends.
+    with app.app_context():
+        results, failures = _evaluate(app, db, recipient, study, pending, as_of, rules_file,
+                                      release, user)
     document: dict = {"recipients": [r.to_dict() for r in results]}
     if failures:
         document["failures"] = [asdict(f) for f in failures]

@@ -4,15 +4,17 @@
 ``evaluate_pending`` re-evaluates only the recipients that a new sample, typing or exposure touched
 since its watermark, and is what the scheduler runs. An evaluation is never overwritten: one with
 other inputs or other rules is added beside it; one with the same fingerprint is not stored again.
-Each stored evaluation yields the change facts (``changes.py``) alerts are made of.
+Each stored evaluation yields the change facts (``changes.py``) alerts are made of, and
+``store_evaluation`` records them (``recording``) in the same transaction: whatever door evaluates
+(``dsa-monitor evaluate``, ``--pending``, the scheduler), an evaluation never lands without them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from sqlite_utils import Database
 
@@ -26,11 +28,10 @@ from .changes import ChangeFact, changes, facts_of, withdrawal_cause
 from .engine import MatchFn, evaluate_donor, match_with_cache, screen_batch
 from .inputs import RecipientInputs, load_batch
 from .model import DonorEvaluation, PointResult, RecipientEvaluation, StateResult
+from .recording import RecordFacts, recorder
 
 log = logging.getLogger(__name__)
 BATCH = 500
-# Called in the evaluation's transaction with the facts it produced (alerts.events.record_events).
-RecordFacts = Callable[[Database, list[ChangeFact]], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,8 @@ def evaluate_recipient(
     user: str = "system",
     record: RecordFacts | None = None,
 ) -> RecipientEvaluation:
-    """Evaluate every donor of every exposure of one recipient and store what is new."""
+    """Evaluate every donor of every exposure of one recipient and store what is new (with its
+    facts, recorded by ``record`` or the installed recorder)."""
     found = evaluate_recipients(db, [recipient_id], reference=reference, rules=rules,
                                 as_of=as_of, user=user, record=record)
     if not found:
@@ -92,10 +94,13 @@ def evaluate_recipients(
 ) -> list[RecipientEvaluation]:
     """Evaluate recipients in batches, each batch stored (with its facts) in one transaction.
 
+    The facts go to ``record``, else to the recorder the alerts installed (``recording``); with
+    neither, ``recording.NoRecorder`` is raised before anything is stored.
+
     With a ``failures`` list, one recipient's error is logged and added there while the others
     are evaluated and stored (its own writes roll back); without one, the error is raised.
     """
-    run = _Run(db, reference, rules, as_of or _today(), user, record, failures)
+    run = _Run(db, reference, rules, as_of or _today(), user, recorder(record), failures)
     ids = list(recipient_ids)
     for start in range(0, len(ids), BATCH):
         with write_transaction(db):
@@ -117,6 +122,7 @@ def evaluate_pending(
     repeats the work, never skips). A recipient that fails is logged, reported in the run and
     kept in ``evaluation_failures``: the watermark moves on, the next run retries it."""
     as_of = as_of or _today()
+    record = recorder(record)  # before the transaction: no recorder, nothing evaluated
     failures: list[RecipientFailure] = []
     with write_transaction(db):
         upto = stored.newest_input_ids(db)
@@ -141,7 +147,7 @@ class _Run:
     """One evaluation run over batches: caches shared, failures kept apart per recipient."""
 
     def __init__(self, db: Database, reference: SerologyReference, rules: Rules, as_of: dt.date,
-                 user: str, record: RecordFacts | None,
+                 user: str, record: RecordFacts,
                  failures: list[RecipientFailure] | None) -> None:
         self.db, self.reference, self.rules, self.as_of = db, reference, rules, as_of
         self.user, self.record, self.failures = user, record, failures
@@ -186,7 +192,7 @@ class _Run:
 def _evaluate_and_store(
     db: Database, inputs: RecipientInputs, reference: SerologyReference, rules: Rules,
     match: MatchFn, flagged: set[tuple[int, int, int]], as_of: dt.date, user: str,
-    record: RecordFacts | None,
+    record: RecordFacts,
 ) -> RecipientEvaluation:
     result = RecipientEvaluation(inputs.recipient_id, inputs.subject_code, inputs.study_code, [])
     for exposure in inputs.exposures:
@@ -194,16 +200,24 @@ def _evaluate_and_store(
             key = (inputs.recipient_id, exposure.exposure_id, donor.donor_id)
             evaluation = evaluate_donor(inputs, exposure, donor, reference, rules,
                                         as_of=as_of, match=match, flagged=key in flagged)
-            facts = _store(db, evaluation, user)
             result.evaluations.append(evaluation)
-            result.changes.extend(facts)
-    if record is not None and result.changes:
-        record(db, result.changes)
+            result.changes.extend(store_evaluation(db, evaluation, user=user, record=record))
     return result
 
 
-def _store(db: Database, evaluation: DonorEvaluation, user: str) -> list[ChangeFact]:
-    """Keep a new evaluation (unless an equal one is stored) and return what it changed."""
+def store_evaluation(
+    db: Database, evaluation: DonorEvaluation, *, user: str, record: RecordFacts
+) -> list[ChangeFact]:
+    """Keep a new evaluation (unless an equal one is stored) and record what it changed, in the
+    caller's transaction; return those facts. The one place an evaluation is stored."""
+    with write_transaction(db):
+        facts = _insert(db, evaluation, user)
+        if facts:
+            record(db, facts)
+    return facts
+
+
+def _insert(db: Database, evaluation: DonorEvaluation, user: str) -> list[ChangeFact]:
     keys = (evaluation.recipient_id, evaluation.exposure_id, evaluation.donor_id)
     same_rules = stored.latest_evaluation(db, *keys, evaluation.rules.version)
     if same_rules is not None and same_rules["inputs_fingerprint"] == evaluation.fingerprint:
@@ -243,8 +257,6 @@ def _store(db: Database, evaluation: DonorEvaluation, user: str) -> list[ChangeF
 
 
 def _with_id(fact: ChangeFact, evaluation_id: int) -> ChangeFact:
-    from dataclasses import replace
-
     return replace(fact, evaluation_id=evaluation_id)
 
 
