@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from plain_rule import positive_targets
+from plain_rule import carriers_of, masks_of, positive_targets
 
 from dsa_monitor.dsa.calls import (
     evaluate,
@@ -44,20 +44,11 @@ def panel() -> BeadPanel:
 def python_loop(mfi: list[list[float]], match: DonorMatch, cutoffs: list[float]) -> list[float]:
     """The same rule, written bead by bead: sum of DSA MFI per sample."""
     beads = match.panel.beads
-    pt = match.primary_mask.tolist()
-    at = match.alpha_mask.tolist()
-    untyped = match.alpha_untyped.tolist()
-    p_target, a_target = match.primary_target, match.alpha_target
-    carriers: dict[str, list[int]] = {}
-    for b, bead in enumerate(beads):
-        for chain in (bead.primary, bead.alpha):
-            if chain is not None:
-                carriers.setdefault(chain.two_field, []).append(b)
+    masks, carriers = masks_of(match), carriers_of(beads)
     sums = []
     for row in mfi:
         best: dict[str, float] = {}
-        for b, target in positive_targets(row, beads, pt, at, untyped, p_target, a_target,
-                                          carriers, cutoffs):
+        for b, target in positive_targets(row, beads, masks, carriers, cutoffs):
             best[target] = max(best.get(target, 0.0), row[b])
         sums.append(sum(best.values()))
     return sums

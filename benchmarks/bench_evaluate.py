@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from plain_rule import plain_masks, positive_targets
+from plain_rule import carriers_of, plain_masks, positive_targets
 
 from dsa_monitor import store
 from dsa_monitor.demo.fusion_writer import FusionSample, write_fusion_csv
@@ -166,10 +166,8 @@ def plain_calls(plain_batch) -> set[tuple[int, int, str]]:
                 for run, values in zip(item.runs, lists, strict=True):
                     if run.excluded or values is None:
                         continue
-                    beads, pt, at, untyped, p_target, a_target, carriers, cutoffs = info[
-                        (run.panel_id, donor.donor_id)]
-                    for _, target in positive_targets(values, beads, pt, at, untyped, p_target,
-                                                      a_target, carriers, cutoffs):
+                    beads, masks, carriers, cutoffs = info[(run.panel_id, donor.donor_id)]
+                    for _, target in positive_targets(values, beads, masks, carriers, cutoffs):
                         found.add((run.sample_id, donor.donor_id, target))
     return found
 
@@ -200,16 +198,6 @@ def numpy_calls(batch, stacks, reference) -> set[tuple[int, int, str]]:
     return found
 
 
-def carriers_of(panel) -> dict[str, list[int]]:
-    """The beads carrying each chain allele (DQ/DP chain attribution)."""
-    carriers: dict[str, list[int]] = {}
-    for b, bead in enumerate(panel.beads):
-        for chain in (bead.primary, bead.alpha):
-            if chain is not None:
-                carriers.setdefault(chain.two_field, []).append(b)
-    return carriers
-
-
 def plain_end_to_end(db, reference, ids: list[int]) -> tuple[float, float, float, set]:
     """From the database, in plain Python: load (the service's loader, batch by batch), donor
     masks bead by bead, calls bead by bead. Returns (load s, masks s, calls s, calls found)."""
@@ -228,10 +216,9 @@ def plain_end_to_end(db, reference, ids: list[int]) -> tuple[float, float, float
             for exposure in item.exposures:
                 for donor in exposure.donors:
                     for panel_id, panel in item.panels.items():
-                        pt, at, untyped, p_target, a_target = plain_masks(
-                            panel, donor.hla, reference, item.hla)
+                        masks = plain_masks(panel, donor.hla, reference, item.hla)
                         info[(panel_id, donor.donor_id)] = (
-                            panel.beads, pt, at, untyped, p_target, a_target, carriers_of(panel),
+                            panel.beads, masks, carriers_of(panel.beads),
                             cutoff_vector(panel.loci, panel.hla_classes, rules).tolist())
             lists = [None if r.value_kind is None else r.values[r.value_kind].tolist()
                      for r in item.runs]

@@ -15,11 +15,24 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..sab.values import reported
+from .attribution import (  # noqa: F401  (CHAIN_* re-exported: where callers have found them)
+    CHAIN_ALPHA,
+    CHAIN_BETA_ALPHA_UNTYPED,
+    CHAIN_BOTH,
+    CHAIN_NONE,
+    CHAIN_PARTIAL,
+    CHAIN_PRIMARY,
+    CHAIN_UNDECIDABLE,
+    UNDECIDABLE,
+    attribute_chains,
+    flat_index,
+    plan_of,
+)
 from .donor import DonorHLA
 from .matching import (
     LEVEL_NAMES,
     NONE,
-    POSSIBLE,
     BeadPanel,
     DonorMatch,
     SerologyReference,
@@ -27,10 +40,6 @@ from .matching import (
 )
 from .positivity import choose_value, cutoff_vector, positive_mask, strength_category
 from .rules import CATEGORY_NAMES, DEFAULT_RULES, Rules
-
-# Which chain a positive bead's reactivity is attributed to, per (sample, bead).
-CHAIN_NONE, CHAIN_PRIMARY, CHAIN_ALPHA, CHAIN_BOTH, CHAIN_PARTIAL, CHAIN_UNDECIDABLE = range(6)
-UNDECIDABLE = "undecidable at alpha"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +82,10 @@ class SampleDSA:
     rules_version: str
     excluded: bool
     calls: tuple[DSACall, ...]
-    undecidable: tuple[DSACall, ...]  # DQ/DP reactivity on an alpha chain the donor lacks typing
+    undecidable: tuple[DSACall, ...]  # reactivity only on an untyped alpha: never a DSA
     self_beads: tuple[BeadCall, ...]  # positive beads matching only what the recipient shares
     immunodominant: DSACall | None
-    sum_mfi: float  # sum over DSA of each DSA's highest bead (undecidable ones left out)
+    sum_mfi: float  # sum over DSA of each DSA's highest bead (``undecidable`` left out)
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,130 +126,6 @@ class PanelEvaluation:
         return [self.sample(row) for row in range(self.mfi.shape[0])]
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """Per-bead tables of one donor match, so that the per-sample work is gathers, not branches."""
-
-    codes: npt.NDArray[np.int8]  # (4 × beads): chain code by state 2·beta_all + alpha_all
-    levels: npt.NDArray[np.int8]  # (6 × beads): match level by chain code
-    table: npt.NDArray[np.int32]  # (6 × beads): target number by chain code, -1 none
-    targets: tuple[str, ...]
-    columns: npt.NDArray[np.intp]  # candidate beads of each target, concatenated
-    starts: npt.NDArray[np.intp]  # where each target's candidates start in ``columns``
-    undecidable: frozenset[str]
-    primary_groups: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]
-    alpha_groups: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]
-
-
-def _chain_groups(
-    index: npt.NDArray[np.int32],
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Beads grouped by chain allele for ``reduceat``: (bead order, group starts, group of bead)."""
-    carrying = np.flatnonzero(index >= 0)
-    order = carrying[np.argsort(index[carrying], kind="stable")]
-    alleles, starts = np.unique(index[order], return_index=True)
-    slot = np.zeros(len(index), dtype=np.intp)
-    slot[carrying] = np.searchsorted(alleles, index[carrying])
-    return order.astype(np.intp), starts.astype(np.intp), slot
-
-
-def _all_positive(
-    positive: npt.NDArray[np.bool_],
-    groups: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]],
-    index: npt.NDArray[np.int32],
-) -> npt.NDArray[np.bool_]:
-    """(samples × beads): the bead's chain allele is positive on every bead that carries it."""
-    order, starts, slot = groups
-    if not len(order):
-        return np.zeros(positive.shape, dtype=bool)
-    per_allele = np.logical_and.reduceat(positive[:, order], starts, axis=1)
-    return per_allele[:, slot] & (index >= 0)
-
-
-def _bead_codes(het: bool, pt: bool, at: bool, untyped: bool) -> list[int]:
-    """Chain code of a positive bead for each panel state (DSA_RULES.md §3, txmatching's rule).
-
-    States: 0 both chains mixed, 1 only the alpha allele positive on all its beads, 2 only the
-    beta allele, 3 both. The reactivity goes to the chain positive on every bead that carries it
-    (the beta chain when both are); both mixed keeps the heterodimer; an untyped donor alpha chain
-    leaves an alpha reactivity undecidable.
-    """
-    if not het:
-        return [CHAIN_PRIMARY if pt else CHAIN_NONE] * 4
-    alpha = CHAIN_ALPHA if at else CHAIN_UNDECIDABLE if untyped else CHAIN_NONE
-    beta = CHAIN_PRIMARY if pt else CHAIN_NONE
-    both = CHAIN_PRIMARY if pt else alpha  # beta explains it: antibodies to DQ/DP mostly are
-    mixed = (CHAIN_BOTH if pt and at else CHAIN_UNDECIDABLE if pt and untyped
-             else CHAIN_PARTIAL if pt != at else CHAIN_NONE)
-    return [mixed, alpha, beta, both]
-
-
-def _plan(match: DonorMatch) -> _Plan:
-    """The per-bead tables, built in Python lists and converted once (runs once per donor)."""
-    panel = match.panel
-    n = len(panel)
-    labels: dict[str, int] = {}
-
-    def number(label: str | None) -> int:
-        return -1 if label is None else labels.setdefault(label, len(labels))
-
-    pt, at = match.primary_mask.tolist(), match.alpha_mask.tolist()
-    untyped = match.alpha_untyped.tolist()
-    p_levels, a_levels = match.primary_level.tolist(), match.alpha_level.tolist()
-    code_rows: list[list[int]] = []
-    table_rows: list[list[int]] = []
-    level_rows: list[tuple[int, ...]] = []
-    for b, bead in enumerate(panel.beads):
-        p, a = match.primary_target[b], match.alpha_target[b]
-        het = bead.alpha is not None
-        code_rows.append(_bead_codes(het, pt[b], at[b], untyped[b]))
-        # numbered in this order (primary, alpha, both, partial, undecidable): target order
-        row = [-1, number(p), number(a), number(f"{a}+{p}" if a and p else None),
-               number(p or a), -1]
-        if het and untyped[b]:
-            alpha = bead.alpha
-            row[CHAIN_UNDECIDABLE] = number(f"{alpha.two_field} ({alpha.locus} untyped)")
-        table_rows.append(row)
-        p_level, a_level = p_levels[b], a_levels[b]
-        level_rows.append((NONE, p_level, a_level, min(p_level, a_level), POSSIBLE, POSSIBLE))
-    codes = np.ascontiguousarray(np.array(code_rows, dtype=np.int8).reshape(n, 4).T)
-    table = np.ascontiguousarray(np.array(table_rows, dtype=np.int32).reshape(n, 6).T)
-    levels = np.ascontiguousarray(np.array(level_rows, dtype=np.int8).reshape(n, 6).T)
-    candidates: list[list[int]] = [[] for _ in labels]
-    decidable: set[int] = set()
-    for b, row in enumerate(table_rows):
-        for t in sorted(set(row) - {-1}):
-            candidates[t].append(b)
-        decidable.update(row[:CHAIN_UNDECIDABLE])  # every chain code but the last
-    return _Plan(
-        codes=codes, levels=levels, table=table, targets=tuple(labels),
-        columns=np.array([b for c in candidates for b in c], dtype=np.intp),
-        starts=np.cumsum([0] + [len(c) for c in candidates[:-1]]).astype(np.intp),
-        undecidable=frozenset(label for label, t in labels.items() if t not in decidable),
-        primary_groups=_chain_groups(panel.primary_index),
-        alpha_groups=_chain_groups(panel.alpha_index),
-    )
-
-
-def attribute_chains(
-    positive: npt.NDArray[np.bool_], match: DonorMatch, plan: _Plan | None = None
-) -> npt.NDArray[np.int8]:
-    """CHAIN_* code of every positive bead: to which donor chain its reactivity goes."""
-    panel = match.panel
-    plan = plan or _plan(match)
-    beta_all = _all_positive(positive, plan.primary_groups, panel.primary_index)
-    alpha_all = _all_positive(positive, plan.alpha_groups, panel.alpha_index)
-    state = beta_all.view(np.int8) * np.int8(2) + alpha_all.view(np.int8)
-    chain = np.take(plan.codes.ravel(), _flat_index(state))
-    return np.where(positive, chain, np.int8(CHAIN_NONE))
-
-
-def _flat_index(code: npt.NDArray[np.int8]) -> npt.NDArray[np.int32]:
-    """Flat positions of ``table[code[s, b], b]`` in a (codes × beads) table, for ``np.take``."""
-    n_beads = code.shape[1]
-    return code.astype(np.int32) * np.int32(n_beads) + np.arange(n_beads, dtype=np.int32)
-
-
 def evaluate(
     mfi: npt.ArrayLike,
     match: DonorMatch,
@@ -260,12 +145,12 @@ def evaluate(
     skip = np.zeros(n_samples, bool) if excluded is None else np.asarray(excluded, dtype=bool)
     if skip.shape != (n_samples,):
         raise ValueError(f"excluded has shape {skip.shape}, expected ({n_samples},)")
-    plan = _plan(match)
+    plan = plan_of(match)
     cutoffs = cutoff_vector(panel.loci, panel.hla_classes, rules)
     positive = positive_mask(matrix, cutoffs, panel.groups, rules) & ~skip[:, np.newaxis]
     category = strength_category(matrix, cutoffs, positive, rules)
     chain = attribute_chains(positive, match, plan)
-    flat = _flat_index(chain)
+    flat = flat_index(chain)
     level = np.take(plan.levels.ravel(), flat)
     target_index = np.take(plan.table.ravel(), flat)
     n_targets = len(plan.targets)
@@ -285,10 +170,7 @@ def evaluate(
         highest = np.zeros((n_samples, 0), dtype=np.float32)
     target_mfi = np.where(target_positive, called, highest).astype(np.float32)
     values = np.where(decided, target_mfi, 0.0)
-    self_flag = positive & (chain == CHAIN_NONE) & (
-        ((match.primary_level > NONE) & match.primary_self)
-        | ((match.alpha_level > NONE) & match.alpha_self)
-    )
+    self_flag = positive & (chain == CHAIN_NONE) & _self_beads(match)
     return PanelEvaluation(
         match=match, rules=rules, value_kind=value_kind, mfi=matrix, positive=positive,
         category=category, chain=chain, level=level, target_index=target_index,
@@ -300,6 +182,14 @@ def evaluate(
         sum_mfi=values.sum(axis=1).astype(np.float32), excluded=skip,
         undecidable_targets=plan.undecidable, self_flag=self_flag,
     )
+
+
+def _self_beads(match: DonorMatch) -> npt.NDArray[np.bool_]:
+    """Beads whose donor chains the recipient carries too: on a heterodimer, both chains (or
+    the beta when the donor's alpha is untyped); shown as self, never a DSA."""
+    p_shared = (match.primary_level > NONE) & match.primary_self
+    a_shared = (match.alpha_level > NONE) & match.alpha_self
+    return np.where(match.heterodimer, p_shared & (a_shared | match.alpha_untyped), p_shared)
 
 
 def evaluate_values(
@@ -336,6 +226,7 @@ def evaluate_exposure(
 def _chain_name(code: int, bead_locus: str, alpha_locus: str | None) -> str:
     return {
         CHAIN_PRIMARY: bead_locus,
+        CHAIN_BETA_ALPHA_UNTYPED: bead_locus,
         CHAIN_ALPHA: alpha_locus or "",
         CHAIN_BOTH: f"{alpha_locus}+{bead_locus}",
         CHAIN_PARTIAL: "heterodimer",
@@ -348,7 +239,7 @@ def _bead_call(ev: PanelEvaluation, row: int, b: int) -> BeadCall:
     bead = panel.beads[b]
     return BeadCall(
         bead_id=bead.bead_id, specificity=bead.label, antigen=match.antigen[b],
-        mfi=float(ev.mfi[row, b]), level=LEVEL_NAMES[int(ev.level[row, b])],
+        mfi=reported(ev.mfi[row, b]), level=LEVEL_NAMES[int(ev.level[row, b])],
         chain=_chain_name(int(ev.chain[row, b]), panel.loci[b],
                           bead.alpha.locus if bead.alpha else None),
         category=CATEGORY_NAMES[int(ev.category[row, b])], epitope=match.epitope[b],
@@ -370,11 +261,13 @@ def _epitope_patterns(ev: PanelEvaluation, row: int) -> dict[str, str]:
 
 
 def _warnings(beads: list[BeadCall], codes: set[int], shared: bool,
-              patterns: dict[str, str]) -> tuple[str, ...]:
+              patterns: dict[str, str], untyped_alpha: str | None) -> tuple[str, ...]:
     found = [patterns[e] for e in sorted({b.epitope for b in beads if b.epitope in patterns})]
+    if untyped_alpha:
+        found.append(f"{untyped_alpha} untyped: alpha attribution not possible")
     if shared:
-        found.append("the recipient carries this antigen at a lower resolution: an allele-specific "
-                     "antibody, or self")
+        found.append("the recipient carries this antigen too, at a lower resolution or as another "
+                     "allele: an allele-specific antibody, or self")
     if CHAIN_BOTH in codes or CHAIN_PARTIAL in codes:
         found.append("both chains mixed across the panel: reactivity kept on the heterodimer")
     if CHAIN_PARTIAL in codes:
@@ -382,6 +275,14 @@ def _warnings(beads: list[BeadCall], codes: set[int], shared: bool,
     if any(b.level == "possible" for b in beads):
         found.append("possible DSA: the donor typing does not resolve this antigen")
     return tuple(found)
+
+
+def _untyped_alpha(match: DonorMatch, beads: list[int], codes: set[int]) -> str | None:
+    """The donor's untyped alpha locus behind a DSA called on its beta chain, if any."""
+    if CHAIN_BETA_ALPHA_UNTYPED not in codes:
+        return None
+    alpha = next(match.panel.beads[b].alpha for b in beads if match.panel.beads[b].alpha)
+    return alpha.locus if alpha else None
 
 
 def _sample_objects(ev: PanelEvaluation, row: int) -> SampleDSA:
@@ -399,10 +300,11 @@ def _sample_objects(ev: PanelEvaluation, row: int) -> SampleDSA:
         chains = sorted({c.chain for c in bead_calls})
         call = DSACall(
             donor_id=match.donor_id, target=ev.targets[t], level=LEVEL_NAMES[best_level],
-            chain="/".join(chains), mfi=float(ev.mfi[row, top]),
+            chain="/".join(chains), mfi=reported(ev.mfi[row, top]),
             category=CATEGORY_NAMES[int(ev.category[row, top])], value_kind=ev.value_kind,
             beads=tuple(bead_calls),
-            warnings=_warnings(bead_calls, codes, any(match.shared[b] for b in beads), patterns),
+            warnings=_warnings(bead_calls, codes, any(match.shared[b] for b in beads), patterns,
+                               _untyped_alpha(match, beads, codes)),
         )
         (undecidable if codes == {CHAIN_UNDECIDABLE} else calls).append(call)
     calls.sort(key=lambda c: -c.mfi)
@@ -413,7 +315,7 @@ def _sample_objects(ev: PanelEvaluation, row: int) -> SampleDSA:
         index=row, donor_id=match.donor_id, hla_class="/".join(sorted(classes)),
         value_kind=ev.value_kind, rules_version=ev.rules.version, excluded=bool(ev.excluded[row]),
         calls=tuple(calls), undecidable=tuple(undecidable), self_beads=self_beads,
-        immunodominant=calls[0] if calls else None, sum_mfi=float(sum(c.mfi for c in calls)),
+        immunodominant=calls[0] if calls else None, sum_mfi=reported(sum(c.mfi for c in calls)),
         notes=match.notes,
     )
 

@@ -39,6 +39,7 @@ from .panel_serology import (  # noqa: F401  (re-exported: where callers have fo
 
 LEVEL_NAMES = ("none", "possible", "antigen", "allele")
 ALPHA_LOCI = frozenset({"DQA1", "DPA1"})
+_BETA_OF = {"DQA1": "DQB1", "DPA1": "DPB1"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,7 @@ class DonorMatch:
     primary_self: npt.NDArray[np.bool_]
     alpha_self: npt.NDArray[np.bool_]
     alpha_untyped: npt.NDArray[np.bool_]  # heterodimer bead whose alpha locus the donor lacks
-    shared: npt.NDArray[np.bool_]  # the recipient matches a target chain, at a lower level only
+    shared: npt.NDArray[np.bool_]  # the recipient matches a target chain without carrying it
     primary_target: tuple[str | None, ...]  # the donor entry the chain matches, as typed
     alpha_target: tuple[str | None, ...]
     antigen: tuple[str | None, ...]  # serologic equivalent of the bead's primary chain
@@ -169,31 +170,37 @@ def match_donor(
 ) -> DonorMatch:
     """Masks of the beads a donor's HLA makes DSA targets, chain by chain.
 
-    A chain is "self" when the recipient matches it at the donor's level or better: an antibody
-    there cannot be told from one against the recipient's own (shared) antigen.
+    A chain is "self" when the recipient carries what the donor's match stands for (``_self``):
+    an antibody there cannot be told from one against the recipient's own antigen. A heterodimer
+    bead is self only when both its chains are (``calls._bead_codes``).
     """
     known = panel_serology(panel, reference)
     typed = {entry.locus for entry in donor.entries}
-    donor_levels, donor_texts, donor_unknown, nulls = known.best(donor, typed)
-    recipient_levels, _, recipient_unknown, _ = known.best(
+    given = known.best(donor, typed)
+    theirs = known.best(
         recipient, set() if recipient is None else {entry.locus for entry in recipient.entries})
-    p_level, a_level = donor_levels[known.primary], donor_levels[known.alpha]
-    p_recipient, a_recipient = recipient_levels[known.primary], recipient_levels[known.alpha]
-    p_target, a_target = p_level > NONE, a_level > NONE
-    shared = (p_target & (p_recipient > NONE) & (p_recipient < p_level)) | (
-        a_target & (a_recipient > NONE) & (a_recipient < a_level))
-    notes = _notes(known, donor, recipient, nulls, donor_unknown or recipient_unknown)
+    chains = (known.primary, known.alpha)
+    p_level, a_level = (given.levels[c] for c in chains)
+    p_may, a_may = (given.carried[c] for c in chains)
+    p_recipient, a_recipient = (theirs.levels[c] for c in chains)
+    p_carried, a_carried = (theirs.carried[c] for c in chains)
+    p_self = _self(p_level, p_may, p_recipient, p_carried)
+    a_self = _self(a_level, a_may, a_recipient, a_carried)
+    shared = ((p_level > NONE) & (p_recipient > NONE) & ~p_self) | (
+        (a_level > NONE) & (a_recipient > NONE) & ~a_self)
+    notes = _notes(known, donor, recipient, given.nulls, given.unknown or theirs.unknown)
     alpha_untyped = np.zeros(len(panel), dtype=np.bool_)
     for locus, beads in known.alpha_masks.items():
         if locus not in typed:
             alpha_untyped |= beads
+    donor_texts = given.texts
     return DonorMatch(
         donor_id=donor.donor_id,
         panel=panel,
-        primary_level=p_level,
-        alpha_level=a_level,
-        primary_self=p_target & (p_recipient >= p_level),
-        alpha_self=a_target & (a_recipient >= a_level),
+        primary_level=_allele_specific(p_level, p_self, p_recipient),
+        alpha_level=_allele_specific(a_level, a_self, a_recipient),
+        primary_self=p_self,
+        alpha_self=a_self,
         alpha_untyped=alpha_untyped,
         shared=shared,
         primary_target=tuple(map(donor_texts.__getitem__, known.primary_list)),
@@ -203,6 +210,24 @@ def match_donor(
         release=str(getattr(reference, "release", "unknown")),
         notes=notes,
     )
+
+
+def _self(level: npt.NDArray[np.int8], may: npt.NDArray[np.int8],
+          recipient: npt.NDArray[np.int8], carried: npt.NDArray[np.int8]) -> npt.NDArray[np.bool_]:
+    """A donor chain is self when the recipient carries what the donor's match stands for: the
+    bead's allele itself at the donor's level, or the donor's own allele when the donor's typing
+    excludes the bead's (donor and recipient A*02:01: the A*02:06 bead is self). Donor A2 and
+    recipient A*02:01 on the A*02:06 bead: the donor may carry A*02:06, the recipient does not:
+    not self."""
+    return (level > NONE) & ((carried >= level) | ((recipient >= level) & (may == NONE)))
+
+
+def _allele_specific(level: npt.NDArray[np.int8], self_: npt.NDArray[np.bool_],
+                     recipient: npt.NDArray[np.int8]) -> npt.NDArray[np.int8]:
+    """A chain the recipient shares at the donor's level without carrying its allele is only a
+    possible target: an allele-specific antibody inside an antigen-matched pair."""
+    return np.where((level > NONE) & ~self_ & (recipient >= level), np.int8(POSSIBLE),
+                    level).astype(np.int8)
 
 
 def donor_notes(panel: BeadPanel, donor: DonorHLA, reference: SerologyReference) -> tuple[str, ...]:
@@ -227,7 +252,7 @@ def _notes(known: PanelSerology, donor: DonorHLA, recipient: DonorHLA | None,
     ]
     return notes + tuple(
         f"donor {locus} not typed: "
-        + ("reactivity to this chain is undecidable" if locus in ALPHA_LOCI
-           else "no DSA can be called on its beads")
+        + (f"DSA on its beads are called on the {_BETA_OF[locus]} chain; alpha attribution "
+           "not possible" if locus in ALPHA_LOCI else "no DSA can be called on its beads")
         for locus in untyped
     )

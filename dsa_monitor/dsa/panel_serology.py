@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,26 @@ if TYPE_CHECKING:
     from .matching import BeadPanel
 
 NONE, POSSIBLE, ANTIGEN, ALLELE = 0, 1, 2, 3
+
+
+class EntryLevels(NamedTuple):
+    """One typed entry on every chain of a panel (+ the trailing "no chain" slot)."""
+
+    levels: npt.NDArray[np.int8]  # the level at which the entry matches the chain
+    carried: npt.NDArray[np.int8]  # ... counting only names that may be the chain's allele
+    unknown: bool  # one of its alleles is unknown to the reference
+    null: bool  # it names a null allele
+
+
+class PersonLevels(NamedTuple):
+    """A person's typing on every chain of a panel: the best of its entries."""
+
+    levels: npt.NDArray[np.int8]
+    carried: npt.NDArray[np.int8]
+    texts: list[str | None]  # the entry reaching the best level, as typed
+    unknown: bool
+    nulls: list[str]
+
 
 class SerologyAssignmentLike(Protocol):
     antigen: Antigen | None
@@ -91,29 +111,40 @@ class SerologyLevels:
                 return POSSIBLE
         return POSSIBLE if typed in possible else NONE
 
-    def chain_level(self, bead: AlleleName, typed: Candidate) -> int:
-        """The level at which one typed name matches one bead chain."""
+    def chain_level(self, bead: AlleleName, typed: Candidate, *, carried: bool = False) -> int:
+        """The level at which one typed name matches one bead chain.
+
+        ``carried``: only where the typed name may *be* the bead's allele. A name typed at two
+        fields or more that differs from the bead's then matches nothing (the person does not
+        carry that allele, even if it shares its antigen): the recipient's side of "self".
+        """
         if isinstance(typed, AlleleName):
             if typed.locus != bead.locus or not typed.expressed:
                 return NONE
             if typed.resolution >= 2 and typed.fields[:2] == bead.fields[:2]:
                 return ALLELE
+            if typed.resolution >= 2 and carried:
+                return NONE
             bead_antigen, bead_possible = self.of(bead)
             typed_antigen, _ = self.of(typed)
             if typed.resolution == 1:
+                # A group (B*15, B*15:XX) stands for every allele the release lists under it,
+                # whatever their serology (B*15:03 is B72, not a split of B15): "possible" at
+                # least on every bead of the group; its own antigen may match better.
+                group = POSSIBLE if bead.fields[0] == typed.fields[0] else NONE
                 if typed_antigen is not None:
-                    return self.antigen_level(bead_antigen, bead_possible, typed_antigen)
-                # No serology (DQA1, DPA1, DPB1, C*12+): the group alone makes it possible.
-                return POSSIBLE if bead.fields[0] == typed.fields[0] else NONE
+                    return max(group, self.antigen_level(bead_antigen, bead_possible,
+                                                         typed_antigen))
+                return group
             if typed_antigen is not None and typed_antigen == bead_antigen:
                 return ANTIGEN
             return NONE
         bead_antigen, bead_possible = self.of(bead)
         return self.antigen_level(bead_antigen, bead_possible, typed)
 
-    def entry_level(self, bead: AlleleName, entry: TypingEntry) -> int:
+    def entry_level(self, bead: AlleleName, entry: TypingEntry, *, carried: bool = False) -> int:
         """An ambiguous entry matches at the level all its candidates share, else "possible"."""
-        levels = [self.chain_level(bead, c) for c in entry.expressed]
+        levels = [self.chain_level(bead, c, carried=carried) for c in entry.expressed]
         if not levels or max(levels) == NONE:
             return NONE
         return min(levels) if min(levels) > NONE else POSSIBLE
@@ -168,41 +199,47 @@ class PanelSerology:
         self.alpha_list: list[int] = self.alpha.tolist()
         self.alpha_masks = {locus: np.array([a == locus for a in self.alpha_loci], dtype=np.bool_)
                             for locus in dict.fromkeys(self.alpha_loci) if locus}
-        self._entries: dict[tuple[str, tuple[Candidate, ...]],
-                            tuple[npt.NDArray[np.int8], bool, bool]] = {}
+        self._entries: dict[tuple[str, tuple[Candidate, ...]], EntryLevels] = {}
         self._none = np.zeros(len(self.chains) + 1, dtype=np.int8)
         self._none.flags.writeable = False
 
-    def entry_levels(self, entry: TypingEntry) -> tuple[npt.NDArray[np.int8], bool, bool]:
-        """Level of one typed entry on every chain (+ the "none" slot), whether one of its
-        alleles is unknown to the reference, and whether it names a null allele."""
+    def entry_levels(self, entry: TypingEntry) -> EntryLevels:
+        """Level of one typed entry on every chain (+ the "none" slot), the level at which it
+        may carry each chain's very allele (``carried``), whether one of its alleles is unknown
+        to the reference, and whether it names a null allele."""
         key = (entry.locus, entry.candidates)
         found = self._entries.get(key)
         if found is None:
             levels = np.zeros(len(self.chains) + 1, dtype=np.int8)
+            carried = np.zeros(len(self.chains) + 1, dtype=np.int8)
             for c, chain in enumerate(self.chains):
                 if chain.locus == entry.locus:  # another gene's name never matches this chain
                     levels[c] = self.serology.entry_level(chain, entry)
+                    if levels[c]:
+                        carried[c] = self.serology.entry_level(chain, entry, carried=True)
             levels.flags.writeable = False  # shared by every typing with this entry
+            carried.flags.writeable = False
             unknown = any(self.serology.lookup(c)[2] is not None for c in entry.expressed
                           if isinstance(c, AlleleName))
-            found = (levels, unknown, len(entry.expressed) < len(entry.candidates))
+            found = EntryLevels(levels, carried, unknown,
+                                len(entry.expressed) < len(entry.candidates))
             if len(self._entries) >= self.MAX_ENTRIES:
                 self._entries.clear()
             self._entries[key] = found
         return found
 
-    def best(self, person: DonorHLA | None, typed: set[str]) -> tuple[
-            npt.NDArray[np.int8], list[str | None], bool, list[str]]:
-        """Per chain: the best level of the person's entries (``typed``: their loci), the entry
-        text that reaches it first; whether an allele of the typing is unknown to the reference;
-        the entries naming a null allele."""
+    def best(self, person: DonorHLA | None, typed: set[str]) -> PersonLevels:
+        """Per chain: the best level of the person's entries (``typed``: their loci), the best
+        level at which they may carry the chain's very allele, the entry text that reaches the
+        best level first; whether an allele of the typing is unknown to the reference; the
+        entries naming a null allele."""
         texts: list[str | None] = [None] * len(self._none)
         if person is None or not person.entries:
-            return self._none, texts, False, []
+            return PersonLevels(self._none, self._none, texts, False, [])
         found = [self.entry_levels(entry) for entry in person.entries]
-        stack = np.stack([levels for levels, _, _ in found])
+        stack = np.stack([item.levels for item in found])
         best = stack.max(axis=0)
+        carried = np.stack([item.carried for item in found]).max(axis=0)
         matched = np.flatnonzero(best)
         entries = person.entries
         # the first entry reaching the best level, as typed
@@ -214,11 +251,11 @@ class PanelSerology:
                 if implied is None:
                     implied = implied_supertypics(person)
                 if locus in implied:
-                    best[c] = POSSIBLE
+                    best[c] = carried[c] = POSSIBLE
                     texts[c] = (f"DR{DR_SUPERTYPIC[locus]} (implied by {implied[locus]}; "
                                 f"{locus} untyped)")
         unknown, nulls = _flags(person, found)
-        return best, texts, unknown, nulls
+        return PersonLevels(best, carried, texts, unknown, nulls)
 
     def entry_flags(self, person: DonorHLA) -> tuple[bool, list[str]]:
         """Whether an allele of the typing is unknown to the reference; the entries naming a
@@ -244,7 +281,7 @@ class PanelSerology:
         if typed_entries:
             incidence = np.zeros((len(people), len(typed_entries)), dtype=np.float32)
             incidence[rows, cols] = 1.0
-            levels = np.stack([self.entry_levels(e)[0] for e in typed_entries]) > NONE
+            levels = np.stack([self.entry_levels(e).levels for e in typed_entries]) > NONE
             best = incidence @ levels.astype(np.float32) > 0
             if self.supertypic:
                 loci = sorted(DR_SUPERTYPIC)
@@ -319,12 +356,11 @@ _SUPERTYPIC_OF_GROUP = {
 }
 
 
-def _flags(person: DonorHLA, found: list[tuple[npt.NDArray[np.int8], bool, bool]]
-           ) -> tuple[bool, list[str]]:
+def _flags(person: DonorHLA, found: list[EntryLevels]) -> tuple[bool, list[str]]:
     """From each entry's cached levels: whether an allele is unknown to the reference, and the
     entries naming a null allele."""
-    nulls = [entry.text for entry, (_, _, null) in zip(person.entries, found, strict=True) if null]
-    return any(unknown for _, unknown, _ in found), nulls
+    nulls = [entry.text for entry, item in zip(person.entries, found, strict=True) if item.null]
+    return any(item.unknown for item in found), nulls
 
 
 def _implied_by(entry: TypingEntry) -> dict[str, str]:

@@ -137,10 +137,13 @@ def test_dqa1_directed(reference):
 
 
 def test_undecidable_at_alpha(reference):
+    """DQA1 untyped: the bead with the donor's DQB1 is a DSA on that chain; the bead whose only
+    link to the donor is an alpha that may be the donor's is shown, never called."""
     sample = call(reference, CLASS_II, ["DQB1*02:01", "DQB1*05:01"], {
         "DQA1*05:01/DQB1*02:01": 6000, "DQA1*05:01/DQB1*03:01": 5000,
     })
-    assert sample.calls == () and sample.sum_mfi == 0.0
+    assert [(c.target, c.chain) for c in sample.calls] == [("DQB1*02:01", "DQB1")]
+    assert sample.sum_mfi == 6000.0
     assert [c.chain for c in sample.undecidable] == ["undecidable at alpha"]
     assert sample.undecidable[0].target == "DQA1*05:01 (DQA1 untyped)"
 

@@ -181,7 +181,8 @@ def test_untyped_loci_of_the_panel_are_noted(reference):
     notes = [n for n in match.notes if "not typed" in n]
     assert notes == [
         "donor B not typed: no DSA can be called on its beads",
-        "donor DPA1 not typed: reactivity to this chain is undecidable",
+        "donor DPA1 not typed: DSA on its beads are called on the DPB1 chain; alpha attribution"
+        " not possible",
         "donor DPB1 not typed: no DSA can be called on its beads",
     ]
 

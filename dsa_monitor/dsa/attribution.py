@@ -1,0 +1,213 @@
+"""Which donor chain a positive bead's reactivity goes to (docs/dsa-rules.md, "DQ and DP").
+
+Per donor match, a plan of per-bead tables (chain code by panel state, target, level) built once;
+per sample, a few numpy gathers. A DQ/DP heterodimer's reactivity goes to the chain allele
+positive on every bead that carries it (the whole panel decides, negative beads included: the
+rule txmatching uses), with the donor's and recipient's chains deciding what is a DSA at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from .matching import NONE, POSSIBLE, DonorMatch
+
+# Which chain a positive bead's reactivity is attributed to, per (sample, bead).
+# CHAIN_BETA_ALPHA_UNTYPED: the donor's typed beta chain, its alpha locus untyped (a DSA).
+(CHAIN_NONE, CHAIN_PRIMARY, CHAIN_ALPHA, CHAIN_BOTH, CHAIN_PARTIAL, CHAIN_UNDECIDABLE,
+ CHAIN_BETA_ALPHA_UNTYPED) = range(7)
+N_CODES = 7
+UNDECIDABLE = "undecidable at alpha"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Per-bead tables of one donor match, so that the per-sample work is gathers, not branches."""
+
+    codes: npt.NDArray[np.int8]  # (4 × beads): chain code by state 2·beta_all + alpha_all
+    levels: npt.NDArray[np.int8]  # (N_CODES × beads): match level by chain code
+    table: npt.NDArray[np.int32]  # (N_CODES × beads): target number by chain code, -1 none
+    targets: tuple[str, ...]
+    columns: npt.NDArray[np.intp]  # candidate beads of each target, concatenated
+    starts: npt.NDArray[np.intp]  # where each target's candidates start in ``columns``
+    undecidable: frozenset[str]
+    primary_groups: ChainGroups
+    alpha_groups: ChainGroups
+    # (beads × beads): for a bead with one donor chain beside a chain the donor lacks, the beads
+    # of the donor's own heterodimer with that chain; None when no bead has any.
+    own: npt.NDArray[np.float32] | None = None
+
+
+class ChainGroups(NamedTuple):
+    """Beads grouped by chain allele for ``reduceat``."""
+
+    order: npt.NDArray[np.intp]  # beads carrying a chain, grouped by allele
+    starts: npt.NDArray[np.intp]  # where each allele's group starts in ``order``
+    slot: npt.NDArray[np.intp]  # group of each bead
+    several: npt.NDArray[np.bool_]  # per bead: its allele is on two beads or more
+
+
+def _chain_groups(index: npt.NDArray[np.int32]) -> ChainGroups:
+    carrying = np.flatnonzero(index >= 0)
+    order = carrying[np.argsort(index[carrying], kind="stable")]
+    alleles, starts, counts = np.unique(index[order], return_index=True, return_counts=True)
+    slot = np.zeros(len(index), dtype=np.intp)
+    slot[carrying] = np.searchsorted(alleles, index[carrying])
+    several = np.zeros(len(index), dtype=np.bool_)
+    several[carrying] = counts[slot[carrying]] >= 2
+    return ChainGroups(order.astype(np.intp), starts.astype(np.intp), slot, several)
+
+
+def _all_positive(
+    positive: npt.NDArray[np.bool_], groups: ChainGroups, index: npt.NDArray[np.int32],
+) -> npt.NDArray[np.bool_]:
+    """(samples × beads): the bead's chain allele is positive on every bead that carries it, and
+    it is on two beads or more (one bead proves nothing about a chain: keep the heterodimer)."""
+    if not len(groups.order):
+        return np.zeros(positive.shape, dtype=bool)
+    per_allele = np.logical_and.reduceat(positive[:, groups.order], groups.starts, axis=1)
+    return per_allele[:, groups.slot] & (index >= 0) & groups.several
+
+
+class BeadChains(NamedTuple):
+    """What the donor and recipient carry of one bead's chains (``DonorMatch`` at one bead)."""
+
+    heterodimer: bool
+    beta: bool  # the donor carries the primary/beta chain and the recipient does not
+    alpha: bool  # ... the alpha chain
+    beta_shared: bool  # the donor carries the beta chain, and so does the recipient
+    alpha_shared: bool
+    alpha_untyped: bool  # the donor's alpha locus is untyped
+
+
+def _bead_codes(bead: BeadChains) -> list[int]:
+    """Chain code of a positive bead for each panel state (docs/dsa-rules.md, "DQ and DP").
+
+    States: 0 both chains mixed, 1 only the alpha allele positive on all its beads, 2 only the
+    beta allele, 3 both. A heterodimer is self only when the recipient carries both its chains;
+    the chain positive on every bead that carries it takes the reactivity (the beta chain when
+    both are); both mixed keeps the heterodimer. A donor chain beside a shared one is the
+    target whatever the state; the donor's beta chain beside an untyped alpha is a DSA on the
+    beta chain; a positive bead whose only donor-related chain is an untyped alpha is
+    undecidable (shown, never a DSA).
+    """
+    if not bead.heterodimer:
+        return [CHAIN_PRIMARY if bead.beta else CHAIN_NONE] * 4
+    if bead.beta and bead.alpha:
+        return [CHAIN_BOTH, CHAIN_ALPHA, CHAIN_PRIMARY, CHAIN_PRIMARY]
+    if bead.beta:
+        if bead.alpha_untyped:
+            return [CHAIN_BETA_ALPHA_UNTYPED] * 4
+        if bead.alpha_shared:
+            return [CHAIN_PRIMARY] * 4
+        return [CHAIN_PARTIAL, CHAIN_NONE, CHAIN_PRIMARY, CHAIN_PRIMARY]
+    if bead.alpha:
+        if bead.beta_shared:
+            return [CHAIN_ALPHA] * 4
+        return [CHAIN_PARTIAL, CHAIN_ALPHA, CHAIN_NONE, CHAIN_ALPHA]
+    if bead.alpha_untyped:
+        return [CHAIN_NONE, CHAIN_UNDECIDABLE, CHAIN_NONE, CHAIN_UNDECIDABLE]
+    return [CHAIN_NONE] * 4
+
+
+def _own_heterodimers(match: DonorMatch) -> npt.NDArray[np.float32] | None:
+    """(beads × beads): for a bead carrying one donor chain beside a chain the donor lacks (its
+    alpha typed), the beads carrying that donor chain with a partner the donor also carries.
+    When all of those are negative, the bead's reactivity is to the chain the donor lacks."""
+    panel = match.panel
+    p_has, a_has = match.primary_level > NONE, match.alpha_level > NONE
+    het = panel.alpha_index >= 0
+    typed = ~match.alpha_untyped
+    beta_only = het & typed & match.primary_mask & ~a_has
+    alpha_only = het & typed & match.alpha_mask & ~p_has
+    if not (beta_only.any() or alpha_only.any()):
+        return None
+    own = beta_only[:, None] & (panel.primary_index[:, None] == panel.primary_index[None, :]) \
+        & a_has[None, :]
+    own |= alpha_only[:, None] & (panel.alpha_index[:, None] == panel.alpha_index[None, :]) \
+        & p_has[None, :]
+    return own.astype(np.float32) if own.any() else None
+
+
+def plan_of(match: DonorMatch) -> Plan:
+    """The per-bead tables, built in Python lists and converted once (runs once per donor)."""
+    panel = match.panel
+    n = len(panel)
+    labels: dict[str, int] = {}
+
+    def number(label: str | None) -> int:
+        return -1 if label is None else labels.setdefault(label, len(labels))
+
+    pt, at = match.primary_mask.tolist(), match.alpha_mask.tolist()
+    p_shared = ((match.primary_level > NONE) & match.primary_self).tolist()
+    a_shared = ((match.alpha_level > NONE) & match.alpha_self).tolist()
+    untyped = match.alpha_untyped.tolist()
+    p_levels, a_levels = match.primary_level.tolist(), match.alpha_level.tolist()
+    code_rows: list[list[int]] = []
+    table_rows: list[list[int]] = []
+    level_rows: list[tuple[int, ...]] = []
+    for b, bead in enumerate(panel.beads):
+        p, a = match.primary_target[b], match.alpha_target[b]
+        het = bead.alpha is not None
+        code_rows.append(_bead_codes(BeadChains(het, pt[b], at[b], p_shared[b], a_shared[b],
+                                                het and untyped[b])))
+        # numbered in this order (primary, alpha, both, partial, undecidable): target order
+        row = [-1, number(p), number(a), number(f"{a}+{p}" if a and p else None),
+               number(p or a), -1, number(p)]
+        if het and untyped[b]:
+            alpha = bead.alpha
+            row[CHAIN_UNDECIDABLE] = number(f"{alpha.two_field} ({alpha.locus} untyped)")
+        table_rows.append(row)
+        p_level, a_level = p_levels[b], a_levels[b]
+        level_rows.append((NONE, p_level, a_level, min(p_level, a_level), POSSIBLE, POSSIBLE,
+                           p_level))
+    codes = np.ascontiguousarray(np.array(code_rows, dtype=np.int8).reshape(n, 4).T)
+    table = np.ascontiguousarray(np.array(table_rows, dtype=np.int32).reshape(n, N_CODES).T)
+    levels = np.ascontiguousarray(np.array(level_rows, dtype=np.int8).reshape(n, N_CODES).T)
+    candidates: list[list[int]] = [[] for _ in labels]
+    decidable: set[int] = set()
+    for b, row in enumerate(table_rows):
+        for t in sorted(set(row) - {-1}):
+            candidates[t].append(b)
+        decidable.update(t for code, t in enumerate(row) if code != CHAIN_UNDECIDABLE)
+    return Plan(
+        codes=codes, levels=levels, table=table, targets=tuple(labels),
+        columns=np.array([b for c in candidates for b in c], dtype=np.intp),
+        starts=np.cumsum([0] + [len(c) for c in candidates[:-1]]).astype(np.intp),
+        undecidable=frozenset(label for label, t in labels.items() if t not in decidable),
+        primary_groups=_chain_groups(panel.primary_index),
+        alpha_groups=_chain_groups(panel.alpha_index),
+        own=_own_heterodimers(match),
+    )
+
+
+def attribute_chains(
+    positive: npt.NDArray[np.bool_], match: DonorMatch, plan: Plan | None = None
+) -> npt.NDArray[np.int8]:
+    """CHAIN_* code of every positive bead: to which donor chain its reactivity goes."""
+    panel = match.panel
+    plan = plan or plan_of(match)
+    beta_all = _all_positive(positive, plan.primary_groups, panel.primary_index)
+    alpha_all = _all_positive(positive, plan.alpha_groups, panel.alpha_index)
+    state = beta_all.view(np.int8) * np.int8(2) + alpha_all.view(np.int8)
+    chain = np.take(plan.codes.ravel(), flat_index(state))
+    chain = np.where(positive, chain, np.int8(CHAIN_NONE))
+    if plan.own is not None:
+        # the donor's own heterodimer with this chain is in the panel and negative
+        has_own = plan.own.any(axis=1)
+        own_positive = positive.astype(np.float32) @ plan.own.T > 0
+        cleared = (chain == CHAIN_PARTIAL) & has_own & ~own_positive
+        chain = np.where(cleared, np.int8(CHAIN_NONE), chain)
+    return chain
+
+
+def flat_index(code: npt.NDArray[np.int8]) -> npt.NDArray[np.int32]:
+    """Flat positions of ``table[code[s, b], b]`` in a (codes × beads) table, for ``np.take``."""
+    n_beads = code.shape[1]
+    return code.astype(np.int32) * np.int32(n_beads) + np.arange(n_beads, dtype=np.int32)
+
+
