@@ -105,6 +105,9 @@ class DSASchema(ma.Schema):
     chain = ma.fields.String(required=True, allow_none=True)
     origin = ma.fields.String(required=True, allow_none=True,
                               metadata={"description": "preformed, de novo, ..."})
+    warnings = ma.fields.List(ma.fields.String(), required=True, metadata={
+        "description": "what limits the call, from every serum where it was positive (an untyped"
+                       " alpha chain, an ambiguous donor typing, an allele-specific antibody...)"})
     states = ma.fields.List(ma.fields.Nested(DSAStateSchema), required=True)
 
 
@@ -153,6 +156,7 @@ def donor_dsa(evaluation: DonorEvaluation) -> dict[str, Any]:
             "antigen": target, "hla_class": last["hla_class"], "level": last["level"],
             "chain": last["chain"],
             "origin": next((s["origin"] for s in history if s["origin"]), None),
+            "warnings": list(dict.fromkeys(w for s in history for w in s.get("warnings") or ())),
             "states": history,
         })
     return data
