@@ -67,6 +67,8 @@ class EntrySchema(ma.Schema):
     antigens = ma.fields.List(
         ma.fields.String(), required=True, metadata={"description": "serologic equivalents"}
     )
+    expansion = ma.fields.List(ma.fields.String(), metadata={
+        "description": "an NMDP code only: the alleles the NMDP code table gave it when read"})
 
 
 class InterpretationSchema(ma.Schema):
@@ -120,7 +122,8 @@ def present(row: dict) -> dict:
     stored = row["typing"]  # HLATyping.to_dict(), whoever stored it (API, CLI, import)
     loci = {
         locus: [
-            {**entry, "antigens": _antigens(reference, entry["names"])} for entry in entries
+            {**entry, "antigens": _antigens(reference, entry.get("expansion") or entry["names"])}
+            for entry in entries
         ]
         for locus, entries in (stored.get("loci") or {}).items()
     }

@@ -1,4 +1,5 @@
-"""``dsa-monitor reference``: install IPD-IMGT/HLA releases, list them, choose the active one."""
+"""``dsa-monitor reference``: install IPD-IMGT/HLA releases, list them, choose the active one;
+install the NMDP allele-code table."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import click
 
 from ..errors import DSAMonitorError
-from ..reference import install, service
+from ..reference import install, nmdp, service
 from . import make_app
 
 
@@ -75,3 +76,29 @@ def activate_command(release: str) -> None:
     except DSAMonitorError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"active release: {described['release']} ({described['alleles']} alleles)")
+
+
+@command.command("install-nmdp")
+@click.option(
+    "--source",
+    default=None,
+    help="numer.v3.txt or numer.v3.zip, a file or URL (air-gapped sites); "
+    f"default: {nmdp.DEFAULT_SOURCE}.",
+)
+@click.option(
+    "--timeout",
+    default=install.TIMEOUT,
+    show_default=True,
+    type=float,
+    help="Seconds to wait for the download.",
+)
+def install_nmdp_command(source: str | None, timeout: float) -> None:
+    """Install (or update) the NMDP allele-code table: without it, typings holding an NMDP code
+    (A*02:AB) are refused, since a code cannot be expanded by guess."""
+    app = make_app()
+    try:
+        target, table = nmdp.install_table(app.config["REFERENCE_DIR"], source, timeout=timeout)
+    except DSAMonitorError as error:
+        raise click.ClickException(error.message) from error
+    updated = f", updated {table.updated}" if table.updated else ""
+    click.echo(f"installed the NMDP code table in {target} ({len(table)} codes{updated})")

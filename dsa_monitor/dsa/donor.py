@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import InvalidHLAName
 from ..hla.loci import antigen_locus
 from ..hla.names import AlleleCode, AlleleName, Antigen, HLAName, parse_name
-from ..hla.typing import HLATyping, loci_form
+from ..hla.typing import HLATyping
 
 Candidate = AlleleName | Antigen
 
@@ -61,9 +61,9 @@ class DonorHLA:
 
     @classmethod
     def from_typing(cls, donor_id: str, typing: HLATyping) -> DonorHLA:
-        """Adapter from ``hla.typing.HLATyping`` (the stored form of a typing)."""
+        """Adapter from ``hla.typing.HLATyping``: an NMDP code stands for its expansion."""
         groups: list[tuple[str, list[HLAName]]] = [
-            (str(entry), list(entry.candidates))
+            (str(entry), list(entry.expansion or entry.candidates))
             for copies in typing.loci.values()
             for entry in copies
         ]
@@ -73,14 +73,22 @@ class DonorHLA:
     @classmethod
     def from_stored(cls, donor_id: str, data: Mapping[str, Any]) -> DonorHLA:
         """From a stored ``HLATyping.to_dict()``: its entries as validated when stored, without
-        reading the GL String again (an evaluation loads thousands of typings at once)."""
-        return cls._build(donor_id, [(text, [parse_name(name) for name in text.split("/")])
-                                     for texts in loci_form(data).values() for text in texts])
+        reading the GL String again (an evaluation loads thousands of typings at once). An NMDP
+        code stands for the alleles stored with it (its ``expansion``)."""
+        groups: list[tuple[str, list[HLAName]]] = []
+        for entries in (data.get("loci") or {}).values():
+            for entry in entries:
+                names = entry.get("expansion") or entry["names"]
+                groups.append(("/".join(entry["names"]), [parse_name(n) for n in names]))
+        groups.extend((text, [parse_name(text)]) for text in data.get("public_epitopes") or ())
+        return cls._build(donor_id, groups)
 
     @classmethod
     def _build(cls, donor_id: str, groups: Iterable[tuple[str, list[HLAName]]]) -> DonorHLA:
-        """NMDP/XX codes without their expansion table count as their allele group (``A*02:AB``
-        -> any ``A*02``), said in ``notes``: never silently guessed at 2 fields."""
+        """Entries from names; an NMDP code arrives here expanded (typings refuse a code they
+        cannot expand). A code still unexpanded (``XX``, or an NMDP code stored before codes
+        were expanded, or given to ``from_names``) counts as its allele group (``A*02:AB`` ->
+        any ``A*02``), said in ``notes``: never silently guessed at 2 fields."""
         entries: list[TypingEntry] = []
         epitopes: set[str] = set()
         notes: list[str] = []
@@ -91,8 +99,7 @@ class DonorHLA:
                     epitopes.add(str(name))
                     continue
                 if isinstance(name, AlleleCode):
-                    notes.append(f"{name}: code not expanded, matched as allele group "
-                                 f"{name.locus}*{name.group}")
+                    notes.append(_unexpanded_note(name))
                     name = AlleleName(name.locus, (name.group,))
                 candidates.append(name)
             if not candidates:
@@ -102,6 +109,11 @@ class DonorHLA:
                 raise InvalidHLAName(text, "ambiguous candidates must belong to one locus")
             entries.append(TypingEntry(loci.pop(), tuple(candidates), text))
         return cls(donor_id, tuple(entries), frozenset(epitopes), tuple(notes))
+
+
+def _unexpanded_note(code: AlleleCode) -> str:
+    """The same words for XX and for an NMDP code left unexpanded (stored before expansion)."""
+    return f"{code}: code not expanded, matched as allele group {code.locus}*{code.group}"
 
 
 def locus_of(name: Candidate) -> str:

@@ -1,10 +1,11 @@
 """One JSON-ready record per HLA name: canonical name, locus, antigen, broad, expression.
 
 A name gets an ``error`` exactly when a typing holding it is refused: both ask
-``ReferenceData.validate``. Codes: an NMDP or XX code is valid when its allele group exists in the
-reference (``A*02:AB``, ``A*02:ZZZZ``, ``DRB1*04:AB``, ``DRB1*04:XX``; not ``A*99:XX``, ``A*99:AB``):
-its letters need the NMDP code table, which the service does not install. Its record is that of
-its allele group (name ``A*02``, kind ``group``), as the DSA matching reads an unexpanded code.
+``ReferenceData.validate``. Codes: an XX code is valid when its allele group exists in the
+reference (``A*02:XX``; not ``A*99:XX``) and its record is that of the group (name ``A*02``,
+kind ``group``). An NMDP code (``A*02:AB``) is valid only when the installed NMDP code table
+expands it to alleles of the reference: its record (kind ``code``) lists them in ``expansion``,
+with the antigens they carry; without the table its error says how to install it.
 """
 
 from __future__ import annotations
@@ -29,12 +30,16 @@ def lookup(reference: ReferenceData, text: str) -> dict:
         "kind": None,
         "possible": [],
         "public_epitope": None,
+        "expansion": [],
         "release": reference.release,
         "error": None,
     }
     try:
         name = parse_name(text)
         reference.validate(name)
+        if isinstance(name, AlleleCode) and not name.is_xx:
+            _fill_code(record, reference, name)
+            return record
         if isinstance(name, AlleleCode):
             name = AlleleName(name.locus, (name.group,))
         if isinstance(name, Antigen):
@@ -51,6 +56,7 @@ def lookup(reference: ReferenceData, text: str) -> dict:
             kind=None,
             possible=[],
             public_epitope=None,
+            expansion=[],
             error=error.message,
         )
     return record
@@ -69,6 +75,28 @@ def _fill_allele(record: dict, reference: ReferenceData, name: AlleleName) -> No
         kind=assignment.kind,
         possible=[str(a) for a in assignment.possible],
         public_epitope=reference.public_epitope(antigen) if antigen else None,
+    )
+
+
+def _fill_code(record: dict, reference: ReferenceData, code: AlleleCode) -> None:
+    """An NMDP code: its alleles, and the antigens they carry (one antigen when they agree)."""
+    alleles = reference.expand_code(code)
+    found = [reference.serology(allele) for allele in alleles]
+    antigens = list(dict.fromkeys(
+        antigen for a in found for antigen in (a.possible or ((a.antigen,) if a.antigen else ()))
+    ))
+    single = antigens[0] if len(antigens) == 1 else None
+    broad = reference.broad_of(single) if single else None
+    record.update(
+        name=str(code),
+        locus=code.locus,
+        antigen=str(single) if single else None,
+        broad=str(broad) if broad else None,
+        expressed=any(a.expressed for a in found),
+        kind="code",
+        possible=[str(a) for a in antigens],
+        public_epitope=reference.public_epitope(single) if single else None,
+        expansion=[str(a) for a in alleles],
     )
 
 

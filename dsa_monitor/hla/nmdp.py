@@ -1,7 +1,9 @@
 """NMDP allele codes (MAC) and XX codes: recognised, and expanded only from a real code table.
 
-A code never expands by guess: without the NMDP table (``numer.v3.txt``, from hml.nmdp.org/mac) the
-expansion fails with ``InvalidHLAName``, and ``XX`` needs the release's own allele list.
+A code never expands by guess, and is never cut to its allele group: without the NMDP table
+(``numer.v3.txt``, from hml.nmdp.org/mac, installed by ``dsa-monitor reference install-nmdp``) the
+expansion fails with ``InvalidHLAName`` saying how to install it. ``XX`` is no NMDP code: it stands
+for the whole allele group, read from the release's own allele list.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ _ROW = re.compile(r"^\*?\s*(?P<code>[A-Z]{2,5})\t(?P<subtypes>\S+)$")
 _SUBTYPE = re.compile(r"^\d{2,4}(?::\d{2,4})?[A-Z]?$")
 _UPDATED = re.compile(r'^"?LAST UPDATED:\s*(?P<date>[^"]*)"?$', re.IGNORECASE)
 
-NOT_INSTALLED = "NMDP code table not installed; cannot expand"
+# The command that installs the table, named in every refusal of an unexpandable code.
+INSTALL_COMMAND = "dsa-monitor reference install-nmdp"
+NOT_INSTALLED = (
+    "an NMDP code needs the NMDP code table, which is not installed: install it with "
+    f"`{INSTALL_COMMAND}` (or `{INSTALL_COMMAND} --source <numer.v3.txt or numer.v3.zip>` "
+    "where there is no internet), or give the alleles it stands for as a '/' list"
+)
 
 
 @dataclass(frozen=True)

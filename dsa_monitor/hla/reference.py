@@ -9,62 +9,34 @@ exist (alleles and codes: ``allele_list``; antigens: the release's), used by typ
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 
 from ..errors import InvalidHLAName
-from . import wmda
+from . import nmdp, wmda
 from .allele_list import EMBEDDED_GROUP_GENES, AlleleList, EmbeddedAlleles
 from .antigens import (
     AntigenRelations,
-    antigen_of,
     group_antigens,
     parse_antigen_table,
     relations_from_ser_ser,
 )
-from .loci import DR_SUPERTYPIC, MONITORED
+from .loci import DR_SUPERTYPIC
 from .names import AlleleCode, AlleleName, Antigen, HLAName, parse_allele, parse_antigen
+from .serology import (
+    KINDS,
+    NO_SEROLOGY,
+    NULL,
+    SerologyAssignment,
+    assignments,
+    group_assignments,
+    serologic_prefix,
+)
 
 EMBEDDED = "embedded"
-# Kinds of assignment, strongest evidence first.
-KINDS = (
-    "unambiguous",
-    "possible",
-    "assumed",
-    "expert",
-    "embedded",
-    "group",
-    "first_field",
-    "null",
-    "none",
-)
-_EVIDENCE = {kind: rank for rank, kind in enumerate(KINDS)}
-
-
-@dataclass(frozen=True, slots=True)
-class SerologyAssignment:
-    """The serologic antigen of an allele and on what evidence (``kind``, see ``KINDS``).
-
-    ``antigen`` is None when the allele is null, has no known antigen, or several are possible
-    (then listed in ``possible``). ``expert`` holds the registries' expert-assigned exceptions.
-    """
-
-    antigen: Antigen | None
-    kind: str
-    possible: tuple[Antigen, ...] = ()
-    expressed: bool = True
-    expert: tuple[Antigen, ...] = ()
-
-
-NULL = SerologyAssignment(None, "null", expressed=False)
-NO_SEROLOGY = SerologyAssignment(None, "none")
-
-
-def serologic_prefix(locus: str) -> str | None:
-    known = MONITORED.get(locus)
-    return known.serologic_prefix if known else None
+__all__ = ["KINDS", "NO_SEROLOGY", "NULL", "ReferenceData", "SerologyAssignment"]
 
 
 def _first_field_antigen(locus: str, first: str, known: set[Antigen]) -> Antigen | None:
@@ -103,9 +75,19 @@ class ReferenceData:
             group_antigens(relations),
         )
         self._groups: dict[str, SerologyAssignment] = (
-            {} if is_embedded else _group_assignments(alleles)
+            {} if is_embedded else group_assignments(alleles)
         )
         self._cache: dict[AlleleName, SerologyAssignment] = {}
+        self.codes: nmdp.NMDPCodeTable | None = None  # the installed NMDP code table, if any
+
+    def with_codes(self, codes: nmdp.NMDPCodeTable | None) -> ReferenceData:
+        """This reference with an NMDP code table: a shallow copy sharing every lookup, so the
+        cached release is not changed when the table is installed or replaced."""
+        if codes is self.codes:
+            return self
+        other = copy.copy(self)
+        other.codes = codes
+        return other
 
     # --- building ---------------------------------------------------------------------------
     @classmethod
@@ -123,7 +105,7 @@ class ReferenceData:
         records = wmda.parse_rel_dna_ser(rel_dna_ser)
         relations = relations_from_ser_ser(wmda.parse_rel_ser_ser(rel_ser_ser))
         relations.epitope.update(epitopes or {})
-        alleles, antigens = _assignments(records)
+        alleles, antigens = assignments(records)
         relations.known.update(antigens)
         if allelelist is not None:
             names: Iterable[str] = wmda.parse_allelelist(allelelist)
@@ -196,12 +178,31 @@ class ReferenceData:
         raise InvalidHLAName(str(antigen), reason)
 
     def validate_code(self, code: AlleleCode) -> None:
-        """Raise InvalidHLAName unless the code's allele group exists; its letters need the NMDP
-        code table (not installed by the service), so ``A*02:ZZZZ`` passes as a code of A*02."""
+        """Raise InvalidHLAName unless the code's allele group exists and, for an NMDP code, the
+        installed code table expands it to alleles of this reference. ``XX`` stands for its
+        allele group; an NMDP code is never cut to its group (without the table it is refused,
+        the message saying how to install it)."""
         try:
             self._existence.check(AlleleName(code.locus, (code.group,)))
         except InvalidHLAName as error:
             raise InvalidHLAName(str(code), error.reason) from None
+        if not code.is_xx:
+            self.expand_code(code)
+
+    def expand_code(self, code: AlleleCode) -> tuple[AlleleName, ...]:
+        """The alleles an NMDP code stands for (``A*02:AB`` -> A*02:01, A*02:02), each checked
+        against this reference; ``()`` for an XX code (its allele group is its meaning)."""
+        if code.is_xx:
+            return ()
+        alleles = tuple(nmdp.expand(code, self.codes))
+        for allele in alleles:
+            try:
+                self.validate_allele(allele)
+            except InvalidHLAName as error:
+                raise InvalidHLAName(
+                    str(code), f"expands to {allele}, which is refused: {error.reason}"
+                ) from None
+        return alleles
 
     # --- lookups ----------------------------------------------------------------------------
 
@@ -255,6 +256,10 @@ class ReferenceData:
             "alleles": len(self._alleles),
             "antigens": len(self.relations.known),
             "validation": self.validation,
+            "nmdp_codes": (
+                {"codes": len(self.codes), "updated": self.codes.updated}
+                if self.codes else f"not installed (`{nmdp.INSTALL_COMMAND}`)"
+            ),
         }
         if self.is_embedded:
             described["warning"] = (
@@ -288,117 +293,3 @@ class ReferenceData:
         if antigen is None:
             return NO_SEROLOGY
         return SerologyAssignment(antigen, "group" if name.resolution == 1 else "first_field")
-
-
-def _assignments(
-    records: list[wmda.DnaSerRecord],
-) -> tuple[dict[str, SerologyAssignment], set[Antigen]]:
-    """Allele name -> assignment, sharing one object per distinct serology of a locus."""
-    shared: dict[tuple, SerologyAssignment] = {}
-    alleles: dict[str, SerologyAssignment] = {}
-    for record in records:
-        record = _expression_from_name(record)
-        key = (record.locus, record.unambiguous, record.possible, record.assumed, record.expert)
-        assignment = shared.get(key)
-        if assignment is None:
-            assignment = shared[key] = _assignment(record)
-        alleles[record.allele] = assignment
-    antigens: set[Antigen] = set()
-    for assignment in shared.values():
-        antigens.update(assignment.possible)
-        if assignment.antigen is not None:
-            antigens.add(assignment.antigen)
-    return alleles, antigens
-
-
-def _expression_from_name(record: wmda.DnaSerRecord) -> wmda.DnaSerRecord:
-    """The record without its "0" (null) codes when the allele's name says it is expressed.
-
-    The name's suffix decides expression (WHO): only ``N`` is null; ``L``, ``S``, ``C``, ``A``
-    and ``Q`` alleles are expressed. rel_dna_ser.txt lists Q alleles as "0 or X" (``0/2``,
-    ``0/?``): for DSA a questionable allele may be on the cell, so it stays a target (missing a
-    DSA costs more than a possible one). Without the "0", ``0/?`` reads "no antigen known".
-    """
-    suffix = record.allele[-1] if record.allele[-1].isalpha() else ""
-    if not suffix or suffix == "N":
-        return record
-
-    def kept(codes: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(code for code in codes if code != "0") or (("?",) if codes else ())
-
-    return replace(
-        record,
-        unambiguous="" if record.unambiguous == "0" else record.unambiguous,
-        possible=kept(record.possible),
-        assumed=kept(record.assumed),
-        expert=kept(record.expert),
-    )
-
-
-def _assignment(record: wmda.DnaSerRecord) -> SerologyAssignment:
-    prefix = serologic_prefix(record.locus)
-    if prefix is None:
-        return NO_SEROLOGY
-    expert = tuple(antigen_of(prefix, c) for c in record.expert if c not in ("0", "?"))
-    if record.unambiguous == "0":
-        return SerologyAssignment(None, "null", expressed=False, expert=expert)
-    if record.unambiguous == "?":  # no antigen known; registries' search exceptions stay in expert
-        return SerologyAssignment(None, "none", expert=expert)
-    if record.unambiguous:
-        return SerologyAssignment(
-            antigen_of(prefix, record.unambiguous), "unambiguous", expert=expert
-        )
-    for kind, codes in (
-        ("possible", record.possible),
-        ("assumed", record.assumed),
-        ("expert", record.expert),
-    ):
-        if codes:
-            antigens = tuple(antigen_of(prefix, c) for c in codes if c not in ("0", "?"))
-            if not antigens:
-                return SerologyAssignment(
-                    None,
-                    "null" if "0" in codes else "none",
-                    expressed="0" not in codes,
-                    expert=expert,
-                )
-            single = antigens[0] if len(antigens) == 1 else None
-            return SerologyAssignment(single, kind, antigens, expert=expert)
-    return SerologyAssignment(None, "none", expert=expert)
-
-
-def _group_assignments(alleles: dict[str, SerologyAssignment]) -> dict[str, SerologyAssignment]:
-    """2- and 3-field names -> the serology of their longer alleles, when those agree.
-
-    Alleles of one shorter name that disagree give the union as ``possible`` (never a G group).
-    """
-    members: dict[str, list[SerologyAssignment]] = {}
-    for allele, assignment in alleles.items():
-        locus, _, rest = allele.partition("*")
-        suffix = rest[-1] if rest[-1].isalpha() else ""
-        fields = (rest[:-1] if suffix else rest).split(":")
-        for n in range(2, len(fields)):
-            short = f"{locus}*{':'.join(fields[:n])}{suffix}"
-            if short not in alleles:
-                members.setdefault(short, []).append(assignment)
-    return {short: _agreed(found) for short, found in members.items()}
-
-
-def _agreed(found: list[SerologyAssignment]) -> SerologyAssignment:
-    distinct = list(dict.fromkeys(found))
-    if len(distinct) == 1:
-        return distinct[0]
-    expressed = [a for a in distinct if a.expressed]
-    if not expressed:
-        return NULL
-    antigens = list(
-        dict.fromkeys(
-            antigen
-            for a in expressed
-            for antigen in (a.possible or ((a.antigen,) if a.antigen else ()))
-        )
-    )
-    kind = min((a.kind for a in expressed), key=_EVIDENCE.__getitem__)
-    if len(antigens) == 1:
-        return SerologyAssignment(antigens[0], kind, tuple(antigens) if kind == "possible" else ())
-    return SerologyAssignment(None, "possible" if antigens else "none", tuple(antigens))

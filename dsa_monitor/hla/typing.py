@@ -1,7 +1,8 @@
 """A person's HLA typing: per monitored locus up to two entries, as the lab reported them.
 
-Each entry is an allele, an ambiguity list (``/``), an NMDP/XX code (kept unexpanded) or a serologic
-antigen, with its resolution. Conventions, stated once:
+Each entry is an allele, an ambiguity list (``/``), an NMDP/XX code (kept as written; an NMDP
+code read with a reference also keeps the alleles the installed code table gives it) or a
+serologic antigen, with its resolution. Conventions, stated once:
 - A name given once for a locus (or beside a blank ``""``/``"-"``) is read as homozygous: both
   copies are kept and the locus is reported in ``homozygous_loci``. A locus given nothing is blank.
   DRB3, DRB4 and DRB5 are the exception: they are absent from many haplotypes (DR51/52/53 groups),
@@ -40,6 +41,8 @@ class NameReference(Protocol):
 
     def validate(self, name: HLAName) -> None: ...
 
+    def expand_code(self, code: AlleleCode) -> tuple[AlleleName, ...]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class TypingEntry:
@@ -48,6 +51,9 @@ class TypingEntry:
     kind: Kind
     candidates: tuple[HLAName, ...]
     resolution: Resolution
+    # An NMDP code's alleles, from the installed code table when the typing was read (kept with
+    # the code as written: evaluations read them, never the code table again).
+    expansion: tuple[AlleleName, ...] = ()
 
     @classmethod
     def of(cls, names: Iterable[HLAName], text: str | None = None) -> TypingEntry:
@@ -101,11 +107,14 @@ class TypingEntry:
         return "/".join(f"HLA-{n}" for n in self.candidates)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "kind": self.kind,
             "names": [str(n) for n in self.candidates],
             "resolution": self.resolution,
         }
+        if self.expansion:
+            data["expansion"] = [str(a) for a in self.expansion]
+        return data
 
 
 def _field_resolution(fields: int) -> Resolution:
@@ -248,7 +257,9 @@ class HLATyping:
             return self
         for name in dict.fromkeys((*self._names(None), *self.public_epitopes)):
             reference.validate(name)
-        return replace(self, reference_release=reference.release)
+        loci = {locus: tuple(_expanded(entry, reference) for entry in copies)
+                for locus, copies in self.loci.items()}
+        return replace(self, loci=loci, reference_release=reference.release)
 
     def entries(self, locus: str) -> tuple[TypingEntry, ...]:
         """The copies of a locus; empty when the locus is blank."""
@@ -295,6 +306,15 @@ class HLATyping:
             "reference_release": self.reference_release,
             "gl_string": None if has_antigens else self.to_gl_string(),
         }
+
+
+def _expanded(entry: TypingEntry, reference: NameReference) -> TypingEntry:
+    """An NMDP code entry with the alleles the reference's code table gives it (``validate``
+    has refused the code already when there is no table)."""
+    first = entry.candidates[0]
+    if entry.kind != "code" or not isinstance(first, AlleleCode) or first.is_xx:
+        return entry
+    return replace(entry, expansion=tuple(reference.expand_code(first)))
 
 
 def loci_form(data: Mapping[str, Any]) -> dict[str, list[str]]:

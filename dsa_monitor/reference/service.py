@@ -12,7 +12,7 @@ import hla_data
 from ..errors import ReferenceDataError
 from ..hla import wmda
 from ..hla.reference import EMBEDDED, ReferenceData
-from . import install
+from . import install, nmdp
 
 log = logging.getLogger(__name__)
 _KEY = "dsa_reference"
@@ -82,17 +82,22 @@ def init_app(app) -> None:
 
 
 def get(app, release: str | None = None) -> ReferenceData:
-    """A given installed release (``"embedded"`` for the default), or the current one when None."""
+    """A given installed release (``"embedded"`` for the default), or the current one when None,
+    with the installed NMDP code table (NMDP codes are refused without one)."""
     reference_dir: Path = app.extensions[_KEY]
     if release is None:
         release = install.active_release(reference_dir) or EMBEDDED
     if release == EMBEDDED:
-        return embedded()
-    directory = reference_dir / release
-    if not directory.is_dir():
-        installed = ", ".join(install.installed_releases(reference_dir)) or "none"
-        raise ReferenceDataError(f"release {release} is not installed (installed: {installed})")
-    return load_release(directory)
+        reference = embedded()
+    else:
+        directory = reference_dir / release
+        if not directory.is_dir():
+            installed = ", ".join(install.installed_releases(reference_dir)) or "none"
+            raise ReferenceDataError(
+                f"release {release} is not installed (installed: {installed})"
+            )
+        reference = load_release(directory)
+    return reference.with_codes(nmdp.load_table(reference_dir))
 
 
 def current(app) -> ReferenceData:

@@ -32,12 +32,13 @@ def _typed(reference, name: str) -> str | None:
 
 # name -> accepted with (embedded, 3.58.0)
 AGREEMENT = {
-    # NMDP and XX codes: checked on their allele group; the letters need the NMDP code table
-    "A*02:AB": (True, True),
-    "A*02:ZZZZ": (True, True),
+    # XX codes: checked on their allele group. NMDP codes: refused without the NMDP code table
+    # (never read as their allele group); see test_nmdp_codes.py for them with a table
+    "A*02:AB": (False, False),
+    "A*02:ZZZZ": (False, False),
     "A*99:XX": (False, False),
     "A*99:AB": (False, False),
-    "DRB1*04:AB": (True, True),
+    "DRB1*04:AB": (False, False),
     "DRB1*04:XX": (True, True),
     # serologic antigens: those of the reference only; Bw4/Bw6 always
     "A2": (True, True),
@@ -99,16 +100,16 @@ def test_refusals_name_the_token_and_the_reference(reference, name, embedded_rea
 
 @pytest.mark.parametrize(
     ("name", "group", "antigen"),
-    [("A*02:AB", "A*02", "A2"), ("A*02:XX", "A*02", "A2"), ("DRB1*04:AB", "DRB1*04", "DR4")],
+    [("A*02:XX", "A*02", "A2"), ("DRB1*04:XX", "DRB1*04", "DR4")],
 )
-def test_a_code_reads_as_its_allele_group(reference, name, group, antigen):
-    """As the DSA matching reads an unexpanded code (no NMDP code table is installed)."""
+def test_an_xx_code_reads_as_its_allele_group(reference, name, group, antigen):
+    """XX is no NMDP code: it stands for every allele of the group."""
     record = lookup(reference, name)
     assert (record["name"], record["antigen"], record["kind"]) == (group, antigen, "group")
 
 
-def test_typing_codes_stay_unexpanded(reference):
-    typing = HLATyping.from_loci({"A": ["A*02:AB", "A*02:ZZZZ"], "DRB1": ["DRB1*04:XX"]},
-                                 reference)
-    assert [str(e) for e in typing.entries("A")] == ["A*02:AB", "A*02:ZZZZ"]
+def test_typing_xx_codes_stay_codes(reference):
+    typing = HLATyping.from_loci({"A": ["A*02:XX"], "DRB1": ["DRB1*04:XX"]}, reference)
+    assert [str(e) for e in typing.entries("A")] == ["A*02:XX", "A*02:XX"]
     assert [e.kind for e in typing.entries("DRB1")] == ["code", "code"]
+    assert typing.entries("DRB1")[0].expansion == ()

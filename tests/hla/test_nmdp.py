@@ -59,8 +59,8 @@ def test_expand(table, code, expected):
 @pytest.mark.parametrize(
     ("code", "table_text", "reason"),
     [
-        ("A*02:AB", None, "NMDP code table not installed; cannot expand"),
-        ("A*02:AB", "", "NMDP code table not installed; cannot expand"),
+        ("A*02:AB", None, "install it with `dsa-monitor reference install-nmdp`"),
+        ("A*02:AB", "", "install it with `dsa-monitor reference install-nmdp`"),
         ("A*02:ZZ", CODE_TABLE, "unknown NMDP code 'ZZ': not in the code table (updated 09/30/20)"),
         ("B*44:AFXYZ", CODE_TABLE, "code AFXYZ lists alleles of group 08/09, not 44"),
         ("A*02:XX", CODE_TABLE, "expand it with the release's allele list (expand_xx)"),
