@@ -45,3 +45,19 @@ def test_every_command_is_in_the_readme():
 def test_every_setting_is_in_the_readme():
     missing = [key for key in config.DEFAULTS if f"DSA_MONITOR_{key}" not in README]
     assert not missing, f"settings missing from README.md: {missing}"
+
+
+def test_every_test_the_rules_document_names_exists():
+    """docs/dsa-rules.md pins each rule to tests: a renamed or deleted test must not go unseen."""
+    root = Path(__file__).resolve().parents[1]
+    rules = (root / "docs" / "dsa-rules.md").read_text(encoding="utf-8")
+    named = re.findall(r"`(tests/[\w/]+(?:\.py)?)(?:::(\w+))?`", rules)
+    assert len(named) > 40
+    missing = []
+    for path, test in named:
+        target = root / path
+        if not target.exists():
+            missing.append(path)
+        elif test and not re.search(rf"^def {test}\(", target.read_text(encoding="utf-8"), re.M):
+            missing.append(f"{path}::{test}")
+    assert not missing, f"docs/dsa-rules.md names tests that do not exist: {missing}"
