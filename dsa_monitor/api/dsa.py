@@ -18,6 +18,7 @@ import marshmallow as ma
 from .. import store
 from ..evaluation import DonorEvaluation, current_evaluations
 from ..store import evaluations as stored
+from .mfi import MFI
 from .routing import operation
 from .studies import visible_recipient
 
@@ -30,8 +31,8 @@ class ClassDSAMFISchema(ma.Schema):
 
     hla_class = ma.fields.String(required=True)
     immunodominant_dsa = ma.fields.String(required=True, allow_none=True)
-    immunodominant_mfi = ma.fields.Float(required=True)
-    sum_mfi = ma.fields.Float(required=True)
+    immunodominant_mfi = MFI(required=True)
+    sum_mfi = MFI(required=True)
 
 
 class SelfBeadSchema(ma.Schema):
@@ -42,7 +43,7 @@ class SelfBeadSchema(ma.Schema):
     bead_id = ma.fields.String(required=True)
     specificity = ma.fields.String(required=True)
     antigen = ma.fields.String(required=True, allow_none=True)
-    mfi = ma.fields.Float(required=True)
+    mfi = MFI(required=True)
     reason = ma.fields.String(required=True,
                               metadata={"description": '"self: shared with the recipient"'})
     sample_id = ma.fields.Integer(required=True)
@@ -58,9 +59,9 @@ class VisitResultSchema(ma.Schema):
     day = ma.fields.Integer(required=True, metadata={"description": "days after the exposure"})
     sample_ids = ma.fields.List(ma.fields.Integer(), required=True)
     excluded_reason = ma.fields.String(required=True, allow_none=True)
-    immunodominant_mfi = ma.fields.Float(required=True, allow_none=True, metadata={
+    immunodominant_mfi = MFI(required=True, allow_none=True, metadata={
         "description": "the highest DSA MFI over both classes (see by_class)"})
-    sum_mfi = ma.fields.Float(required=True, allow_none=True, metadata={
+    sum_mfi = MFI(required=True, allow_none=True, metadata={
         "description": "the sum of DSA MFI over both classes, each DSA once (see by_class)"})
     by_class = ma.fields.List(ma.fields.Nested(ClassDSAMFISchema), required=True, metadata={
         "description": "per HLA class with a usable run (DSA_RULES.md §3); empty for sera"
@@ -77,7 +78,7 @@ class DSAStateSchema(ma.Schema):
     date = ma.fields.String(required=True, metadata={"format": "date"})
     visit = ma.fields.String(required=True)
     sample_id = ma.fields.Integer(required=True, allow_none=True)
-    mfi = ma.fields.Float(required=True)
+    mfi = MFI(required=True)
     value_kind = ma.fields.String(required=True, allow_none=True, metadata={
         "description": "normalized, bcm, raw_minus_nc (raw − NC bead: the file gave raw only)"
                        " or raw"})
@@ -86,7 +87,7 @@ class DSAStateSchema(ma.Schema):
     status = ma.fields.String(required=True, metadata={"description": "preformed, de novo, ..."})
     rising = ma.fields.Boolean(required=True)
     consecutive = ma.fields.Integer(required=True)
-    previous_mfi = ma.fields.Float(required=True, allow_none=True)
+    previous_mfi = MFI(required=True, allow_none=True)
     assay_changed = ma.fields.Boolean(required=True)
     assay = ma.fields.String(required=True, allow_none=True,
                              metadata={"description": "vendor, kit and lot of this value"})

@@ -14,6 +14,7 @@ from .. import store
 from ..alerts.events import KINDS, acknowledge
 from ..store import events as stored
 from . import auth
+from .mfi import MFIPayload
 from .routing import operation
 from .schemas import SQLITE_MAX_INT, code, timestamp
 from .studies import visible_study
@@ -42,7 +43,7 @@ class EventSchema(ma.Schema):
     antigen = ma.fields.String(required=True)
     visit = ma.fields.String(required=True)
     sample_id = ma.fields.Integer(required=True, allow_none=True)
-    payload = ma.fields.Dict(required=True, metadata={
+    payload = MFIPayload(required=True, metadata={
         "description": "what the alert shows: mfi, strength, status, rules..."})
     corrects = ma.fields.Integer(required=True, allow_none=True,
                                  metadata={"description": "a correction: the event it withdraws"})

@@ -16,6 +16,7 @@ from ..evaluation.report import status_text
 from ..store import evaluations as stored_evaluations
 from ..store import events as stored_events
 from ..store import uploads as stored_uploads
+from .mfi import MFI
 from .routing import operation
 from .studies import visible_study
 
@@ -27,7 +28,7 @@ class LatestDSASchema(ma.Schema):
     target = ma.fields.String(required=True, metadata={"description": "the donor antigen"})
     visit = ma.fields.String(required=True)
     date = ma.fields.String(required=True, metadata={"format": "date"})
-    mfi = ma.fields.Float(required=True)
+    mfi = MFI(required=True)
     positive = ma.fields.Boolean(required=True)
     status = ma.fields.String(required=True)
     rising = ma.fields.Boolean(required=True)

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..api.errors import storage_fault
+from ..api.mfi import mfi_text
 from ..errors import DSAMonitorError
 from . import auth
 
@@ -21,6 +22,10 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+
+
+# MFI as the file gave it, never rounded across a cutoff: ``{{ row.mfi | mfi }}`` -> 2,999.99.
+blueprint.add_app_template_filter(mfi_text, "mfi")
 
 
 @blueprint.before_request

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+from ..api.mfi import mfi_text
+
 FLOOR = 100.0
 DE_NOVO_STATUSES = frozenset({"de_novo", "de_novo_baseline_missing"})
 # Okabe & Ito (2008), "Color Universal Design": the yellow is left out (unreadable on white).
@@ -129,7 +131,8 @@ def _date_range(timeline: MFITimeline) -> tuple[dt.date, dt.date]:
 
 
 def _mfi_text(mfi: float) -> str:
-    return f"{mfi:,.0f}"
+    """The value as the file gave it (2,999.99 is not 3,000: it is below a 3,000 cutoff)."""
+    return mfi_text(mfi)
 
 
 def _status_text(status: str) -> str:

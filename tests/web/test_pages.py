@@ -12,6 +12,7 @@ from evaluation.worked_sera import AS_OF, BASELINE, M1, make_world, upload_serum
 from reference_paths import TEST_DATA
 
 from dsa_monitor import store
+from dsa_monitor.api.mfi import mfi_text
 from dsa_monitor.evaluation import current_evaluations, evaluate_pending
 from dsa_monitor.hla.typing import HLATyping
 from dsa_monitor.reference.service import embedded
@@ -166,8 +167,8 @@ def test_the_recipient_page_gives_each_serums_dsa_load_per_class(signed_in, worl
     point = next(p for p in evaluation.points if p.visit == "M12")
     for hla_class, cell in zip(("I", "II"), cells_[3:5], strict=True):
         [load] = [c for c in point.by_class if c.hla_class == hla_class]
-        assert cell == (f"{load.immunodominant_dsa} {load.immunodominant_mfi:,.0f}; sum "
-                        f"{load.sum_mfi:,.0f}")
+        assert cell == (f"{load.immunodominant_dsa} {mfi_text(load.immunodominant_mfi)}; sum "
+                        f"{mfi_text(load.sum_mfi)}")
 
 
 def test_the_recipient_page_lists_self_beads_and_raw_minus_nc_apart_from_dsa(signed_in, db):
@@ -260,9 +261,11 @@ def test_the_study_page_lists_each_recipients_dsa_overdue_visits_and_open_alerts
                                                                                world):
     page = signed_in("clinician").get("/studies/MSC-SLE").text
     link = lambda code: f'<a href="/recipients/{world[code]}">{code}</a>'  # noqa: E731
-    assert cells(page.split("<h2>Recipients</h2>")[1], link("LUP-03"))[0] == (
-        "DRB1*07:01 (donor UC-MSC-03) persistent, rising 13,620 at M12; A*24:02 (donor UC-MSC-03)"
-        " persistent 4,002 at M12")
+    # MFI as the file gave them (2 decimals), never rounded to whole numbers
+    assert re.fullmatch(
+        r"DRB1\*07:01 \(donor UC-MSC-03\) persistent, rising 13,619\.\d{1,2} at M12; "
+        r"A\*24:02 \(donor UC-MSC-03\) persistent 4,002\.\d{1,2} at M12",
+        cells(page.split("<h2>Recipients</h2>")[1], link("LUP-03"))[0])
     assert "no DSA" in cells(page, link("LUP-01"))[0]
     overdue = page.split("<h2>Overdue visits</h2>")[1].split("</section>")[0]
     assert cells(overdue, link("LUP-05"))[:2] == [
@@ -292,10 +295,13 @@ def test_the_recipient_page_shows_typings_the_dsa_table_and_the_plot(signed_in, 
     de_novo = re.findall(r'<tr class="status-de_novo">(.*?)</tr>', table, re.S)
     rows = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
             for row in de_novo]
-    assert [[r[0], r[2], *r[3:]] for r in rows] == [
-        ["M3", "A*24:02 (A24)", "UC-MSC-03", "allele", "A", "2,608", "weak", "de novo"],
-        ["M9", "DRB1*07:01 (DR7)", "UC-MSC-03", "allele", "DRB1", "5,568", "moderate", "de novo"],
+    assert [[r[0], r[2], *r[3:6], *r[7:]] for r in rows] == [
+        ["M3", "A*24:02 (A24)", "UC-MSC-03", "allele", "A", "weak", "de novo"],
+        ["M9", "DRB1*07:01 (DR7)", "UC-MSC-03", "allele", "DRB1", "moderate", "de novo"],
     ]
+    # MFI with the decimals the file gave: never rounded to a whole number (nor up to a cutoff)
+    assert [re.fullmatch(r"\d,\d{3}\.\d{1,2}", r[6]) is not None for r in rows] == [True, True]
+    assert [r[6][:5] for r in rows] == ["2,607", "5,568"]
     plot = page.split('<section class="plot">')[1].split("</section>")[0]
     assert sorted(re.findall(r'class="dsa-line" data-dsa="([^"]+)"', plot)) == [
         "A*24:02", "B*57:01", "DRB1*07:01"]
