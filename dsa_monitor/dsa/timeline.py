@@ -4,6 +4,12 @@ DSA_RULES.md §4 and §7: statuses compare a sample with the baseline and with t
 sample (unscheduled samples count: "consecutive" means consecutive usable samples); QC-failed
 samples are shown with their reason and never used; a trend across a change of assay (vendor, kit,
 lot) is flagged. Thresholds come from ``rules.Rules``.
+
+Preformed: a DSA positive in any usable serum drawn before the exposure was there before it,
+whatever the baseline window says; the window only chooses which serum is *the* baseline (the
+one statuses are compared with). A DSA positive only in an earlier serum, not at the baseline
+(negative, untested or missing), is reported preformed with that serum's draw date
+(``earlier_serum_date``), never de novo.
 """
 
 from __future__ import annotations
@@ -72,6 +78,9 @@ class DSAState:
     assay_changed: bool  # the previous value came from another vendor, kit or lot
     assay: str | None = None  # vendor, kit and lot of this value
     previous_assay: str | None = None  # ... and of the previous value (None at the first)
+    # Origin preformed through a serum before the exposure other than the baseline ("preformed,
+    # earlier serum"): the draw date of the latest such serum the DSA was positive in.
+    earlier_serum_date: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,14 +148,17 @@ def _is_rising(value: DSAValue, category: int, previous: DSAValue | None, prev_c
 class _Course:
     """The running history of one DSA along the usable samples."""
 
-    def __init__(self, target: str, baseline_tested: bool, rules: Rules) -> None:
+    def __init__(self, target: str, baseline_tested: bool, rules: Rules,
+                 earlier: dt.date | None = None) -> None:
         self.target, self.baseline_tested, self.rules = target, baseline_tested, rules
         self.previous: DSAValue | None = None
         self.previous_category = 0
         self.previous_assay: str | None = None
         self.consecutive = 0
         self.negatives = 0
-        self.origin: str | None = None
+        # Positive in an earlier serum before the exposure: preformed from the start.
+        self.earlier = earlier
+        self.origin: str | None = PREFORMED if earlier is not None else None
         self.resolved = False
 
     def step(self, value: DSAValue, assignment: VisitAssignment) -> DSAState:
@@ -158,10 +170,13 @@ class _Course:
             self.negatives = 0
             if assignment.visit == BASELINE:
                 status = self.origin = PREFORMED
+                self.earlier = None  # the baseline itself shows it
             elif self.consecutive:
                 status = PERSISTENT if self.consecutive + 1 >= rules.persistent_min else self.origin
             elif self.resolved:
                 status = RECURRENT
+            elif self.origin == PREFORMED:  # there before the exposure: back, never de novo
+                status = PREFORMED
             else:
                 self.origin = DE_NOVO if self.baseline_tested else DE_NOVO_BASELINE_MISSING
                 status = self.origin
@@ -185,7 +200,7 @@ class _Course:
             rising=_is_rising(value, category, self.previous, self.previous_category, rules),
             previous_mfi=None if self.previous is None else self.previous.mfi,
             assay_changed=self.previous is not None and assay != self.previous_assay,
-            assay=assay, previous_assay=self.previous_assay,
+            assay=assay, previous_assay=self.previous_assay, earlier_serum_date=self.earlier,
         )
         self.previous, self.previous_category, self.previous_assay = value, category, assay
         return state
@@ -206,7 +221,8 @@ def build_timeline(
     baseline = next((a for a in assignments if a.visit == BASELINE), None)
     baseline_values = by_id[baseline.sample.sample_id].values if baseline else {}
     targets = sorted({t for s in samples for t in s.values})
-    courses = {t: _Course(t, t in baseline_values, rules) for t in targets}
+    earlier = earlier_positive(assignments, by_id)
+    courses = {t: _Course(t, t in baseline_values, rules, earlier.get(t)) for t in targets}
     points = []
     for assignment in assignments:
         sample = assignment.sample
@@ -224,6 +240,22 @@ def build_timeline(
     overdue = overdue_visits(exposure, assignments, rules, as_of, until=until) if as_of else []
     return Timeline(exposure, donor_id, baseline.sample.sample_id if baseline else None,
                     tuple(points), tuple(overdue), as_of, rules.version)
+
+
+def earlier_positive(
+    assignments: Sequence[VisitAssignment], by_id: Mapping[str, SampleDSAValues]
+) -> dict[str, dt.date]:
+    """Per DSA, the draw date of the latest usable serum before the exposure, other than the
+    baseline, in which it was positive: what makes it preformed when the baseline does not show
+    it (outside the baseline window, or an older serum inside it). QC-failed sera never count."""
+    found: dict[str, dt.date] = {}
+    for assignment in assignments:  # in date order: the latest positive serum wins
+        if assignment.visit != PRE_EXPOSURE or assignment.sample.qc_failed:
+            continue
+        for target, value in by_id[assignment.sample.sample_id].values.items():
+            if value.positive:
+                found[target] = assignment.sample.date
+    return found
 
 
 def values_from_evaluation(

@@ -2,6 +2,8 @@
 
 DSA_RULES.md §4: baseline = the last sample before the exposure within a window; visits M1..M12 by
 default, each with its window (``rules.Rules.visits``, per study); other samples are unscheduled.
+The other sera before the exposure are ``pre-exposure``: never the baseline, yet a DSA positive in
+one of them is preformed (``timeline.earlier_positive``): the window only chooses the baseline.
 """
 
 from __future__ import annotations

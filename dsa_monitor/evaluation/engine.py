@@ -255,6 +255,7 @@ def evaluate_donor(
                 beads=tuple(asdict(b) for b in call.beads) if call else (),
                 warnings=call.warnings if call else (),
                 assay=state.assay, previous_assay=state.previous_assay,
+                earlier_serum_date=state.earlier_serum_date,
             ))
     overdue = [{"visit": o.name, "target": o.window.target.isoformat(),
                 "opens": o.window.opens.isoformat(), "closes": o.window.closes.isoformat(),

@@ -110,19 +110,27 @@ class StateResult:
     warnings: tuple[str, ...] = ()
     assay: str | None = None  # vendor, kit and lot of this value
     previous_assay: str | None = None  # ... and of the previous value
+    # Preformed through a serum before the exposure other than the baseline: its draw date
+    # (kept in the evaluation's summary, ``earlier_sera``, not in the state's row).
+    earlier_serum_date: dt.date | None = None
 
     def to_row(self) -> dict[str, Any]:
         row = asdict(self)
         row.pop("serum")
         row.pop("date")
+        row.pop("earlier_serum_date")
         return row
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> StateResult:
-        """From ``store.evaluations.evaluation_states`` output."""
+    def from_row(cls, row: dict[str, Any], earlier_sera: dict[str, str] | None = None
+                 ) -> StateResult:
+        """From ``store.evaluations.evaluation_states`` output and the evaluation summary's
+        ``earlier_sera`` (target -> ISO draw date of the earlier serum it was preformed in)."""
         names = cls.__dataclass_fields__
         values = {k: v for k, v in row.items() if k in names}
         values["date"] = dt.date.fromisoformat(row["date"])
+        earlier = (earlier_sera or {}).get(row["target"])
+        values["earlier_serum_date"] = dt.date.fromisoformat(earlier) if earlier else None
         values["beads"] = tuple(row.get("beads") or ())
         values["warnings"] = tuple(row.get("warnings") or ())
         return cls(**values)
@@ -152,6 +160,11 @@ class DonorEvaluation:
 
     def dsa_targets(self) -> list[str]:
         return sorted({s.target for s in self.states})
+
+    def earlier_sera(self) -> dict[str, str]:
+        """Per DSA preformed through an earlier serum (not the baseline), its ISO draw date."""
+        return {s.target: s.earlier_serum_date.isoformat() for s in self.states
+                if s.earlier_serum_date is not None}
 
     def summary(self) -> dict[str, Any]:
         """Counts a reader (and a scenario test) checks first."""

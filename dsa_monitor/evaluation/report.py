@@ -5,8 +5,10 @@ Used by ``dsa-monitor evaluate``; words follow DSA_RULES.md (de novo, preformed,
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
+from ..dsa.timeline import PREFORMED
 from .model import DonorEvaluation, RecipientEvaluation
 
 STATUS_WORDS = {
@@ -17,8 +19,12 @@ STATUS_WORDS = {
 HEADER = ("subject", "donor", "visit", "date", "antigen", "level", "MFI", "strength", "status")
 
 
-def status_text(status: str, rising: bool) -> str:
+def status_text(status: str, rising: bool, earlier: dt.date | None = None) -> str:
+    """The status in words; a DSA preformed through a serum before the exposure other than the
+    baseline says so, with that serum's date ("preformed, earlier serum 2025-06-02")."""
     word = STATUS_WORDS.get(status, status)
+    if status == PREFORMED and earlier is not None:
+        word = f"{word}, earlier serum {earlier.isoformat()}"
     return f"{word}, rising" if rising else word
 
 
@@ -45,7 +51,7 @@ def donor_rows(subject: str, evaluation: DonorEvaluation) -> list[tuple[str, ...
                 continue
             rows.append((subject, donor, point.visit, date, state.target, state.level or "-",
                          f"{state.mfi:.0f}", state.strength,
-                         status_text(state.status, state.rising)))
+                         status_text(state.status, state.rising, state.earlier_serum_date)))
         for item in point.by_class:
             if item.immunodominant_dsa is not None:
                 rows.append((subject, donor, point.visit, date, "-", "-", "-", "-",

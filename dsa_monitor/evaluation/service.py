@@ -225,7 +225,8 @@ def _insert(db: Database, evaluation: DonorEvaluation, user: str) -> list[Change
         return []
     latest = stored.latest_evaluation(db, *keys)
     previous = [] if latest is None else [
-        StateResult.from_row(row) for row in stored.evaluation_states(db, latest["id"])
+        StateResult.from_row(row, latest["summary"].get("earlier_sera"))
+        for row in stored.evaluation_states(db, latest["id"])
     ]
     identity = {"recipient_id": evaluation.recipient_id, "donor_id": evaluation.donor_id,
                 "exposure_id": evaluation.exposure_id}
@@ -246,7 +247,7 @@ def _insert(db: Database, evaluation: DonorEvaluation, user: str) -> list[Change
             "baseline_serum": evaluation.baseline_serum,
             "summary": {**evaluation.summary(), "overdue_visits": evaluation.overdue,
                         "notes": evaluation.notes, "donor_code": evaluation.donor_code,
-                        "inputs": evaluation.inputs},
+                        "inputs": evaluation.inputs, "earlier_sera": evaluation.earlier_sera()},
         },
         [p.to_row() for p in evaluation.points],
         [s.to_row() for s in evaluation.states],
@@ -272,7 +273,8 @@ def stored_evaluation(db: Database, evaluation_id: int) -> DonorEvaluation:
         rules=Rules.from_dict(head["rules"]), reference_release=head["reference_release"],
         fingerprint=head["inputs_fingerprint"], baseline_serum=head["baseline_serum"],
         points=points,
-        states=[StateResult.from_row(r) for r in stored.evaluation_states(db, evaluation_id)],
+        states=[StateResult.from_row(r, summary.get("earlier_sera"))
+                for r in stored.evaluation_states(db, evaluation_id)],
         overdue=summary.get("overdue_visits", []), notes=summary.get("notes", []),
         as_of=dt.date.fromisoformat(head["as_of"]) if head["as_of"] else None,
         evaluation_id=evaluation_id, inputs=summary.get("inputs", {}),

@@ -244,3 +244,86 @@ def test_extreme_exposure_dates_never_raise(exposure):
 ])
 def test_shifting_a_date_stops_at_the_calendars_ends(day, days, expected):
     assert shift_days(day, days) == expected
+
+
+# ---- preformed: positive in any serum before the exposure, whatever the baseline window -------
+# Worked examples as the laboratory reads them. Infusion on 2026-01-10; the A2 DSA is at 4,000 MFI
+# in a serum of 2025-06-24 (day -200, older than the 90-day baseline window), negative (300) in the
+# baseline of 2026-01-05 (day -5), and 3,500 at M3. It was there before the cells were given: the
+# M3 reactivity is a preformed DSA coming back, not a de novo one.
+EARLIER = EXPOSURE + dt.timedelta(days=-200)
+
+
+def test_a_dsa_positive_in_a_serum_outside_the_baseline_window_is_preformed_not_de_novo():
+    samples = [sample("old", 4000, day=-200), sample("baseline", 300), sample("M3", 3500)]
+    timeline = build_timeline(EXPOSURE, samples, RULES)
+    old, baseline, m3 = timeline.points
+    assert (old.visit, old.excluded_reason) == ("pre-exposure", "before the exposure, not the"
+                                                                " baseline")
+    assert timeline.baseline_sample == baseline.sample_id  # the window still chose the baseline
+    state = timeline.state("M3", "A2")
+    assert (state.status, state.origin, state.earlier_serum_date) == (
+        "preformed", "preformed", EARLIER)
+    before = timeline.state("baseline", "A2")  # negative at the baseline, yet known preformed
+    assert (before.status, before.origin, before.earlier_serum_date) == (
+        "negative", "preformed", EARLIER)
+
+
+def test_an_earlier_positive_serum_makes_a_dsa_preformed_when_the_baseline_is_missing():
+    samples = [sample("old", 4000, day=-200), sample("M1", 300), sample("M3", 3500)]
+    state = build_timeline(EXPOSURE, samples, RULES).state("M3", "A2")
+    assert (state.status, state.origin, state.earlier_serum_date) == (
+        "preformed", "preformed", EARLIER)  # not "de novo (baseline missing)"
+
+
+@pytest.mark.parametrize("window", [14, 90, 199])
+def test_preformed_whatever_the_baseline_window(window):
+    rules = Rules(baseline_window_days=window)
+    samples = [sample("old", 4000, day=-200), sample("baseline", 300), sample("M3", 3500),
+               sample("M6", 3600)]
+    timeline = build_timeline(EXPOSURE, samples, rules)
+    assert statuses(samples, rules) == {"pre-exposure": "before the exposure, not the baseline",
+                                        "baseline": "negative", "M3": "preformed",
+                                        "M6": "persistent"}
+    assert {s.earlier_serum_date for p in timeline.points for s in p.states} == {EARLIER}
+
+
+def test_only_the_window_decides_which_serum_is_the_baseline():
+    samples = [sample("old", 4000, day=-200), sample("M3", 3500)]
+    wide = build_timeline(EXPOSURE, samples, Rules(baseline_window_days=365))
+    assert wide.points[0].visit == "baseline"  # in the window: it is the baseline, preformed
+    assert (wide.state("baseline", "A2").status, wide.state("M3", "A2").earlier_serum_date) == (
+        "preformed", None)
+    narrow = build_timeline(EXPOSURE, samples, RULES)  # outside: an earlier serum, still preformed
+    assert narrow.baseline_sample is None
+    assert (narrow.state("M3", "A2").status, narrow.state("M3", "A2").earlier_serum_date) == (
+        "preformed", EARLIER)
+
+
+def test_an_older_serum_inside_the_window_counts_too_and_the_latest_positive_one_is_named():
+    samples = [sample("older", 2500, day=-80), sample("old", 4000, day=-60),
+               sample("negative", 200, day=-30), sample("baseline", 300), sample("M3", 3500)]
+    state = build_timeline(EXPOSURE, samples, RULES).state("M3", "A2")
+    assert (state.status, state.earlier_serum_date) == (
+        "preformed", EXPOSURE + dt.timedelta(days=-60))
+
+
+def test_a_qc_failed_earlier_serum_proves_nothing():
+    samples = [sample("old", 4000, day=-200, qc_reason="PC bead below 1500"),
+               sample("baseline", 300), sample("M3", 3500)]
+    state = build_timeline(EXPOSURE, samples, RULES).state("M3", "A2")
+    assert (state.status, state.earlier_serum_date) == ("de_novo", None)
+
+
+def test_an_earlier_serum_negative_for_the_dsa_changes_nothing():
+    samples = [sample("old", 400, day=-200), sample("baseline", 300), sample("M3", 3500)]
+    state = build_timeline(EXPOSURE, samples, RULES).state("M3", "A2")
+    assert (state.status, state.origin, state.earlier_serum_date) == ("de_novo", "de_novo", None)
+
+
+def test_a_preformed_dsa_back_above_the_cutoff_before_it_resolved_stays_preformed():
+    # Two negatives resolve a DSA under these rules; one dip below the cutoff does not.
+    rules = Rules(resolved_min_negative=2)
+    course = [("baseline", 5000), ("M1", 500), ("M3", 4000)]
+    assert statuses([sample(v, m) for v, m in course], rules) == {
+        "baseline": "preformed", "M1": "below_cutoff", "M3": "preformed"}
