@@ -29,6 +29,7 @@ from pathlib import Path
 
 from bench_evaluate import populate
 
+import dsa_monitor.alerts  # noqa: F401  (installs the recorder of alert events, as every door does)
 from dsa_monitor import store
 from dsa_monitor.evaluation import evaluate_pending
 from dsa_monitor.reference.service import embedded

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from plain_rule import carriers_of, plain_masks, positive_targets
 
+import dsa_monitor.alerts  # noqa: F401  (installs the recorder of alert events, as every door does)
 from dsa_monitor import store
 from dsa_monitor.demo.fusion_writer import FusionSample, write_fusion_csv
 from dsa_monitor.demo.trial import CLASS_I_ALLELES, CLASS_II_BEADS, demo_panel

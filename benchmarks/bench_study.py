@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench_evaluate import populate
 
+import dsa_monitor.alerts  # noqa: F401  (installs the recorder of alert events, as every door does)
 from dsa_monitor import store
 from dsa_monitor.api.summary import study_summary
 from dsa_monitor.evaluation import current_evaluations, evaluate_pending

@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from ..errors import NotFound
 from ..evaluation import recording
+from ..sab.values import mfi_text
 from ..store import get_sample
 from .events import (
     CORRECTION,
@@ -79,8 +80,12 @@ class _Evaluations:
             found.update({key: state.get(key) for key in ("level", "previous_mfi", "hla_class")})
             if state.get("beads"):  # which beads, so a broad or split call can be checked
                 found["beads"] = "; ".join(
-                    f"{b.get('specificity')} (bead {b.get('bead_id')}) {float(b.get('mfi') or 0):,.0f}"
+                    f"{b.get('specificity')} (bead {b.get('bead_id')}) {mfi_text(b.get('mfi') or 0)}"
                     for b in state["beads"][:6])
+            if state.get("warnings"):  # what limits the call: an untyped alpha, an ambiguous typing
+                found["warnings"] = "; ".join(state["warnings"])
+            if state.get("earlier_serum_date"):
+                found["earlier_serum"] = state["earlier_serum_date"]
             if state.get("hla_class") == "II":  # DQ/DP: which chain the reactivity is given to
                 found["chain"] = state.get("chain")
             if state.get("assay_changed"):  # DSA_RULES.md §7: vendors' MFI are not comparable
@@ -100,7 +105,7 @@ def withdrawal(change: Any) -> dict[str, Any]:
     if change.now_status is None:
         now = "not called a DSA in any serum of this exposure"
     else:
-        now = (f"{change.now_status.replace('_', ' ')}, MFI {change.now_mfi:.0f}"
+        now = (f"{change.now_status.replace('_', ' ')}, MFI {mfi_text(change.now_mfi)}"
                f" ({change.now_strength})")
     return {"cause": change.cause or "the evaluation was made again", "now": now}
 

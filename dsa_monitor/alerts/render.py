@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ..sab.values import mfi_text
 from .mailer import MailSettings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -39,6 +40,8 @@ HEADINGS = {
 PAYLOAD_ROWS = (
     ("level", "Level"),
     ("chain", "Chain"),
+    ("warnings", "Note"),
+    ("earlier_serum", "Positive before the exposure, serum of"),
     ("mfi", "MFI"),
     ("beads", "Positive beads"),
     ("previous_mfi", "Previous MFI"),
@@ -71,7 +74,7 @@ class RenderedMessage:
 
 def _shown(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.0f}"
+        return mfi_text(value)
     if isinstance(value, list | tuple):
         return ", ".join(_shown(v) for v in value)
     return str(value)

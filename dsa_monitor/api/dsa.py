@@ -95,6 +95,9 @@ class DSAStateSchema(ma.Schema):
     beads = ma.fields.List(ma.fields.Dict(), required=True,
                            metadata={"description": "the beads carrying the antigen, with MFI"})
     warnings = ma.fields.List(ma.fields.String(), required=True)
+    earlier_serum_date = ma.fields.String(allow_none=True, metadata={
+        "format": "date", "description": "preformed, earlier serum: the latest serum drawn before"
+                                         " the exposure, outside the baseline, where it was positive"})
 
 
 class DSASchema(ma.Schema):
@@ -106,6 +109,9 @@ class DSASchema(ma.Schema):
     chain = ma.fields.String(required=True, allow_none=True)
     origin = ma.fields.String(required=True, allow_none=True,
                               metadata={"description": "preformed, de novo, ..."})
+    earlier_serum_date = ma.fields.String(required=True, allow_none=True, metadata={
+        "format": "date", "description": "set when preformed by a serum before the exposure that"
+                                         " is not the baseline (\"preformed, earlier serum\")"})
     warnings = ma.fields.List(ma.fields.String(), required=True, metadata={
         "description": "what limits the call, from every serum where it was positive (an untyped"
                        " alpha chain, an ambiguous donor typing, an allele-specific antibody...)"})
@@ -157,6 +163,8 @@ def donor_dsa(evaluation: DonorEvaluation) -> dict[str, Any]:
             "antigen": target, "hla_class": last["hla_class"], "level": last["level"],
             "chain": last["chain"],
             "origin": next((s["origin"] for s in history if s["origin"]), None),
+            "earlier_serum_date": next((s["earlier_serum_date"] for s in history
+                                        if s.get("earlier_serum_date")), None),
             "warnings": list(dict.fromkeys(w for s in history for w in s.get("warnings") or ())),
             "states": history,
         })

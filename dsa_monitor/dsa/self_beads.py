@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..sab.values import reported
 from .calls import PanelEvaluation
 from .matching import NONE
 
@@ -34,6 +35,6 @@ def self_bead_calls(ev: PanelEvaluation, row: int) -> tuple[SelfBead, ...]:
         found.append(SelfBead(
             target=match.primary_target[b] if primary else match.alpha_target[b],
             bead_id=match.panel.beads[b].bead_id, specificity=match.panel.beads[b].label,
-            antigen=match.antigen[b], mfi=round(float(ev.mfi[row, b]), 1),
+            antigen=match.antigen[b], mfi=reported(ev.mfi[row, b]),
         ))
     return tuple(sorted(found, key=lambda bead: -bead.mfi))

@@ -32,6 +32,7 @@ from ..dsa.timeline import (
     values_from_evaluation,
 )
 from ..dsa.visits import SampleRef
+from ..sab.values import reported
 from .inputs import (
     MFI_KINDS,
     RAW_MINUS_NC,
@@ -45,7 +46,9 @@ from .model import ClassDSAMFI, DonorEvaluation, PointResult, StateResult
 
 MatchFn = Callable[..., DonorMatch]  # (panel id, donor, with_recipient=True) -> masks
 # Part of every fingerprint: raise it when a change here alters what the same inputs give.
-ENGINE_VERSION = "e3"  # e2: DSA MFI per class, self beads, raw − NC bead; e3: a serum is a draw
+# e2: DSA MFI per class, self beads, raw − NC bead; e3: a serum is a draw; e4: docs/dsa-rules.md
+# (untyped alpha, allele groups, allele-specific, heterodimer self, preformed earlier serum)
+ENGINE_VERSION = "e4"
 # Donor masks kept by one ``match_with_cache`` store: a run over a national cohort stays bounded.
 MAX_MATCHES = 8192
 
@@ -230,7 +233,7 @@ def evaluate_donor(
             point_notes = _run_notes(serum_runs)
             by_class = class_dsa_mfi(groups, serum_runs)
             dominant = max((c.immunodominant_mfi for c in by_class), default=0.0)
-            total = round(sum(c.sum_mfi for c in by_class), 1)
+            total = reported(sum(c.sum_mfi for c in by_class))
         first = serum_runs[0]
         points.append(PointResult(
             position, first.serum, tuple(r.sample_id for r in serum_runs), point.date,
@@ -247,10 +250,10 @@ def evaluate_donor(
                 position=position, serum=first.serum, date=point.date, visit=point.visit,
                 target=state.target, sample_id=run.sample_id, hla_class=run.hla_class,
                 level=call.level if call else None, chain=call.chain if call else None,
-                mfi=round(float(state.mfi), 1), value_kind=group.kind, positive=state.positive,
+                mfi=reported(state.mfi), value_kind=group.kind, positive=state.positive,
                 strength=state.category, status=state.status, origin=state.origin,
                 rising=state.rising, consecutive=state.consecutive,
-                previous_mfi=None if state.previous_mfi is None else round(state.previous_mfi, 1),
+                previous_mfi=None if state.previous_mfi is None else reported(state.previous_mfi),
                 assay_changed=state.assay_changed,
                 beads=tuple(asdict(b) for b in call.beads) if call else (),
                 warnings=call.warnings if call else (),
@@ -316,8 +319,8 @@ def class_dsa_mfi(groups: list[_Group], runs: list[Run]) -> tuple[ClassDSAMFI, .
     for hla_class in sorted(best, key=lambda c: (len(c), c)):  # I, II, then ?
         found = best[hla_class]
         top = min(found, key=lambda t: (-found[t], t)) if found else None
-        out.append(ClassDSAMFI(hla_class, top, round(found[top], 1) if top else 0.0,
-                               round(sum(found.values()), 1)))
+        out.append(ClassDSAMFI(hla_class, top, reported(found[top]) if top else 0.0,
+                               reported(sum(found.values()))))
     return tuple(out)
 
 

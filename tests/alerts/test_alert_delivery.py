@@ -46,12 +46,12 @@ def test_a_de_novo_dsa_reaches_each_subscriber_once_with_what_a_clinician_needs(
         html = email.get_body(("html",)).get_content()
         for expected in ("Study:", "CORD-01", "Subject:", "R001", "Visit:", "M3",
                          "Donor:", "CB-0042", "Antigen:", "DR4", "Level:", "antigen",
-                         "MFI:", "5234", "Strength:", "moderate", "Status:", "de novo",
+                         "MFI:", "5,234", "Strength:", "moderate", "Status:", "de novo",
                          "Rules:", "default r1-abc", "Sample:", "S24-003",
                          f"https://dsa.example.org/recipients/{world.recipient['id']}"):
             assert expected in text
         assert f'href="https://dsa.example.org/recipients/{world.recipient["id"]}"' in html
-        assert "<th" in html and "5234" in html
+        assert "<th" in html and "5,234" in html
         for private in ("Jane Doe", "1970-01-01"):  # not configured: never sent
             assert private not in text and private not in html
     assert {m["state"] for m in stored.values()} == {"sent"}

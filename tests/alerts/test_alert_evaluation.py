@@ -44,7 +44,7 @@ def test_a_de_novo_dsa_found_by_the_evaluation_is_mailed_once_and_corrected(worl
     de_novo = next(m for m in world.server.messages if "De novo" in m["Subject"])
     text = " ".join(de_novo.get_body(("plain",)).get_content().split())
     for expected in ("Visit: M3", "Donor: UC-MSC-03", "Antigen: A*24:02", "Level: allele",
-                     "MFI: 2438", "Strength: weak", "Status: de novo", "Sample: LUP-03-M3",
+                     "MFI: 2,437.65", "Strength: weak", "Status: de novo", "Sample: LUP-03-M3",
                      "Positive beads: A*24:02 (bead",
                      "Rules: default r1-",
                      f"https://dsa.example.org/recipients/{ids.recipients['LUP-03']}"):

@@ -69,7 +69,7 @@ def test_a_correction_after_a_donor_retyping_names_that_cause_and_the_new_state(
     assert "(B*07:02 at visit M1)" in text
     assert "Now: not called a DSA in any serum of this exposure." in text
     assert "corrected upload" not in text
-    assert "Withdrawn MFI: 5000" in text and "Cause: the donor's HLA typing changed" in text
+    assert "Withdrawn MFI: 5,000" in text and "Cause: the donor's HLA typing changed" in text
 
 
 def test_a_correction_after_a_corrected_upload_gives_the_new_value(world, wx, cli):
@@ -84,7 +84,7 @@ def test_a_correction_after_a_corrected_upload_gives_the_new_value(world, wx, cl
     assert "A corrected upload replaced serum results: this withdraws the De novo DSA" in m1
     assert "Now: negative, MFI 400 (negative)." in m1
     m3 = texts[f"[dsa-monitor] Correction: {STUDY} WX-1, B*07:02 (M3)"]
-    assert "withdraws the Persistent DSA alert" in m3 and "Now: de novo, MFI 6000 (moderate)." in m3
+    assert "withdraws the Persistent DSA alert" in m3 and "Now: de novo, MFI 6,000 (moderate)." in m3
 
 
 def test_a_recipient_that_fails_makes_the_once_run_fail_and_the_others_are_alerted(world, wx,

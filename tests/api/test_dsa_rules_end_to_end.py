@@ -91,7 +91,11 @@ def test_alpha_untyped_and_allele_group_dsa_are_called_followed_and_alerted(
     upload(client, lab, run_file(class_i, "S-M3-I", m3, {"B*15:03": 4200}), "m3_i.csv")
     upload(client, lab, run_file(class_ii, "S-M3-II", m3, dict.fromkeys(DQ2_BEADS, 9500)),
            "m3_ii.csv")
-    evaluate_pending(db, reference=reference_service.current(app), as_of=m3)
+    subscribed = client.post(f"{API}/subscriptions", headers=token("admin"), json={
+        "email": "hla-md@hospital.example", "study": "MSC-RULES", "kinds": ["de_novo"]})
+    assert subscribed.status_code == 201, subscribed.get_json()
+    with app.app_context():
+        evaluate_pending(db, reference=reference_service.current(app), as_of=m3)
 
     clinician = token("clinician")
     answer = client.get(f"{API}/recipients/{enrolled}/dsa", headers=clinician).get_json()
@@ -112,3 +116,10 @@ def test_alpha_untyped_and_allele_group_dsa_are_called_followed_and_alerted(
     events = client.get(f"{API}/events?since=0&kind=de_novo",
                         headers=token("integration")).get_json()
     assert sorted(e["antigen"] for e in events["events"]) == ["B*15", "DQB1*02:01"]
+
+    mails = {row["subject"]: row["body_text"] for row in db.query(
+        "SELECT subject, body_text FROM outbox WHERE purpose = 'alert'")}
+    assert len(mails) == 2
+    [dq_mail] = [text for text in mails.values() if "DQB1*02:01" in text]
+    assert "DQA1 untyped: alpha attribution not possible" in dq_mail
+    assert "9,500" in dq_mail

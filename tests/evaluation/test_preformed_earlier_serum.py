@@ -67,7 +67,7 @@ def test_a_dsa_positive_before_the_baseline_window_is_reported_preformed_never_d
     answer = client.get(f"/api/v1/recipients/{ids['WX-1']}/dsa",
                         headers={"Authorization": f"Bearer {secret}"}).get_json()
     [dsa] = [d for e in answer["evaluations"] for d in e["dsa"] if d["antigen"] == "A*03:01"]
-    assert dsa["origin"] == "preformed"
+    assert (dsa["origin"], dsa["earlier_serum_date"]) == ("preformed", EARLIER.isoformat())
     assert [(s["visit"], s["status"]) for s in dsa["states"]] == [
         ("baseline", "negative"), ("M3", "preformed")]
     assert answer["pending"] is False
