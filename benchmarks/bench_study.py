@@ -3,7 +3,7 @@
 Usage: python benchmarks/bench_study.py [RECIPIENTS]   (default 2,000; run by hand)
 
 Builds the cohort of ``bench_evaluate.py`` (one typed donor and infusion each, 6 sera × 2 classes),
-evaluates it, then times ``api.summary.study_summary`` (a handful of queries for the whole study)
+evaluates it, then times ``readings.study.study_summary`` (a handful of queries for the whole study)
 against the same reading done recipient by recipient (each recipient's current evaluations and
 sera read one at a time, as the page first did), in the same run, with a check that both agree.
 """
@@ -21,8 +21,8 @@ from bench_evaluate import populate
 
 import dsa_monitor.alerts  # noqa: F401  (installs the recorder of alert events, as every door does)
 from dsa_monitor import store
-from dsa_monitor.api.summary import study_summary
 from dsa_monitor.evaluation import current_evaluations, evaluate_pending
+from dsa_monitor.readings.study import study_summary
 from dsa_monitor.reference.service import embedded
 from dsa_monitor.store import evaluations as stored_evaluations
 from dsa_monitor.store import uploads as stored_uploads
@@ -71,7 +71,7 @@ def main() -> None:
     slow_s, slow = timed(one_by_one, db, study)
     fast_s, fast = timed(in_bulk, db, study)
     assert fast == slow, "the bulk reads and the per-recipient reads disagree"
-    whole_s, rows = timed(study_summary, db, study, [])
+    whole_s, rows = timed(study_summary, db, study)
     print(f"study of {args.recipients} recipients: bulk reads {fast_s * 1000:.0f} ms vs one "
           f"recipient at a time {slow_s * 1000:.0f} ms: {slow_s / fast_s:.1f}x faster (same "
           f"counts); the whole summary (with each DSA's last state) {whole_s * 1000:.0f} ms for "

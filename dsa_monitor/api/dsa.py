@@ -17,7 +17,7 @@ import marshmallow as ma
 
 from .. import store
 from ..evaluation import DonorEvaluation, current_evaluations
-from ..store import evaluations as stored
+from ..readings.pending import is_pending
 from .mfi import MFI
 from .routing import operation
 from .studies import visible_recipient
@@ -169,17 +169,6 @@ def donor_dsa(evaluation: DonorEvaluation) -> dict[str, Any]:
             "states": history,
         })
     return data
-
-
-def is_pending(db, recipient_id: int) -> bool:
-    """Whether an input of this recipient is newer than what the scheduler last evaluated."""
-    newest = stored.newest_input_ids(db)
-    since = stored.read_watermark(db)
-    if recipient_id in stored.failed_recipients(db):  # the last run could not evaluate it
-        return True
-    if since is not None and all(since[k] >= v for k, v in newest.items()):
-        return False
-    return recipient_id in stored.touched_recipients(db, since, newest)
 
 
 @operation("/recipients/<int:recipient_id>/dsa", "GET",

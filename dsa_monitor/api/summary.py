@@ -1,21 +1,11 @@
-"""A study at a glance: each recipient's DSA as of its last serum, sera, open alerts, overdue visits.
-
-``study_summary`` is the one reading of a study's state: ``GET /studies/{code}/dsa`` answers it to
-trial systems and the study page shows it. A handful of queries, however many recipients.
-"""
+"""``GET /studies/{code}/dsa``: a study at a glance, as ``readings.study`` reads it."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import marshmallow as ma
-from sqlite_utils import Database
 
 from .. import store
-from ..evaluation.report import status_text
-from ..store import evaluations as stored_evaluations
-from ..store import events as stored_events
-from ..store import uploads as stored_uploads
+from ..readings.study import study_summary
 from .mfi import MFI
 from .routing import operation
 from .studies import visible_study
@@ -68,51 +58,6 @@ class StudySummarySchema(ma.Schema):
     recipients = ma.fields.List(ma.fields.Nested(RecipientSummarySchema), required=True)
 
 
-# ---- the reading -----------------------------------------------------------------------------
-
-
-def latest_dsa(evaluations: list[dict]) -> list[dict]:
-    """Each DSA's state at its last usable serum, when it has been positive (strongest first);
-    ``evaluations`` as ``store.evaluations.study_overview`` gives them."""
-    last: dict[tuple[str, str], dict] = {}
-    for evaluation in evaluations:
-        donor = evaluation["summary"].get("donor_code", str(evaluation["donor_id"]))
-        for state in evaluation["states"]:  # in serum order: later states replace earlier ones
-            last[(donor, state["target"])] = {
-                **state, "donor": donor, "text": status_text(state["status"], state["rising"]),
-            }
-    shown = [s for s in last.values() if s["status"] != "negative"]
-    return sorted(shown, key=lambda s: (not s["positive"], -s["mfi"]))
-
-
-def study_summary(db: Database, study: dict, open_events: list[dict]) -> list[dict]:
-    """Per recipient of the study (by subject code): its DSA, sera, open alerts, overdue visits."""
-    open_alerts = Counter(e["recipient_id"] for e in open_events)
-    overview = stored_evaluations.study_overview(db, study["id"])
-    samples = stored_uploads.last_samples(db, study["id"])
-    failures = stored_evaluations.failed_recipients(db)
-    rows = []
-    for recipient in store.list_recipients(db, study["id"]):
-        evaluations = overview.get(recipient["id"], [])
-        count, last = samples.get(recipient["id"], (0, None))
-        rows.append({
-            "recipient_id": recipient["id"],
-            "subject_code": recipient["subject_code"], "evaluated": bool(evaluations),
-            "dsa": latest_dsa(evaluations), "samples": count, "last_sample": last,
-            "open_alerts": open_alerts[recipient["id"]],
-            "evaluation_error": (failures.get(recipient["id"]) or {}).get("error"),
-            "overdue": [{**o, "as_of": e["as_of"], "donor": e["summary"].get("donor_code")}
-                        for e in evaluations for o in e["summary"].get("overdue_visits", [])],
-        })
-    return rows
-
-
-def open_study_events(db: Database, study: dict) -> list[dict]:
-    """The study's alerts nobody has acknowledged (and no correction withdrew)."""
-    events = stored_events.list_events(db, study=study["code"], limit=1000)
-    return [e for e in events if e["acknowledged_at"] is None and e["withdrawn_by"] is None]
-
-
 # ---- views -----------------------------------------------------------------------------------
 
 
@@ -122,5 +67,4 @@ def open_study_events(db: Database, study: dict) -> list[dict]:
 def get_study_dsa(code: str):
     study = visible_study(code)
     db = store.get_db()
-    return {"study": study["code"],
-            "recipients": study_summary(db, study, open_study_events(db, study))}, 200
+    return {"study": study["code"], "recipients": study_summary(db, study)}, 200

@@ -78,12 +78,14 @@ def subscriptions_command(email: str | None) -> None:
 @click.option("--study", default=None, help="Only this study's events.")
 @click.option("--recipient", "recipient_id", type=int, default=None, help="Only this recipient's.")
 @click.option("--kind", type=click.Choice(KINDS), default=None, help="Only this kind.")
-@click.option("--unacknowledged", is_flag=True, help="Only events nobody acknowledged.")
+@click.option("--unacknowledged", "--open", "unacknowledged", is_flag=True,
+              help="Only open events: nobody acknowledged them and no correction withdrew them.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def list_command(study, recipient_id, kind, unacknowledged, as_json) -> None:
     """List recorded events, newest first."""
     rows = _run(lambda db: stored_events.list_events(
-        db, study=study, recipient_id=recipient_id, kind=kind, unacknowledged=unacknowledged))
+        db, study=study, recipient_id=recipient_id, kind=kind,
+        state="open" if unacknowledged else "all"))
     for row in rows:
         if as_json:
             click.echo(json.dumps(row, default=str))

@@ -93,7 +93,7 @@ def _hla_of(owner: str, typing_json: str) -> DonorHLA:
     return DonorHLA.from_stored(owner, json.loads(typing_json))
 
 
-def _serum(row: dict) -> tuple[str, str]:
+def serum_of(row: dict) -> tuple[str, str]:
     """A run's name as shown, and its serum: the draw (its date). The class I and II runs of one
     draw, and a treated (EDTA, DTT...) run beside its neat one, are one serum at one visit, whatever
     sample IDs the lab gave them; a DSA counts there once, at its strongest run."""
@@ -215,7 +215,7 @@ def load_batch(
             ))
         recipient_runs = []
         for row in runs.get(recipient_id, []):
-            shown, key = _serum(row)
+            shown, key = serum_of(row)
             stack, at = where[row["id"]]
             nc = float(stack.nc[at])
             recipient_runs.append(Run(

@@ -71,26 +71,48 @@ def get_event(db: Database, event_id: int) -> dict:
     return _event(rows[0])
 
 
+# An alert is open until someone acknowledges it or a correction withdraws it: one meaning for
+# the inbox, the study and recipient pages, the API and the command line.
+OPEN_SQL = "e.acknowledged_at IS NULL AND e.withdrawn_by IS NULL"
+EVENT_STATES = ("open", "acknowledged", "all")
+
+
 def list_events(
     db: Database,
     *,
     recipient_id: int | None = None,
     study: str | None = None,
     kind: str | None = None,
-    unacknowledged: bool = False,
-    limit: int = 100,
+    state: str = "all",
+    limit: int | None = 100,
 ) -> list[dict]:
-    """Events, newest first, filtered by recipient, study code, kind or acknowledgement."""
+    """Events, newest first, filtered by recipient, study code, kind and state (``open``,
+    ``acknowledged`` or ``all``); ``limit=None`` for every one."""
+    if state not in EVENT_STATES:
+        raise ValueError(f"state {state!r} is not one of {EVENT_STATES}")
     where, params = [], []
     for clause, value in (("e.recipient_id = ?", recipient_id), ("s.code = ?", study),
                           ("e.kind = ?", kind)):
         if value is not None:
             where.append(clause)
             params.append(value)
-    if unacknowledged:
-        where.append("e.acknowledged_at IS NULL")
-    sql = _EVENT_SQL + (" WHERE " + " AND ".join(where) if where else "")
-    return [_event(r) for r in db.query(sql + " ORDER BY e.id DESC LIMIT ?", [*params, limit])]
+    if state == "open":
+        where.append(OPEN_SQL)
+    elif state == "acknowledged":
+        where.append("e.acknowledged_at IS NOT NULL")
+    sql = _EVENT_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY e.id DESC"
+    if limit is not None:
+        sql, params = sql + " LIMIT ?", [*params, limit]
+    return [_event(r) for r in db.query(sql, params)]
+
+
+def count_open(db: Database, study_id: int) -> dict[int, int]:
+    """Open alerts of a study's recipients: recipient id -> count (one query, no limit)."""
+    rows = db.query(
+        "SELECT e.recipient_id AS recipient_id, count(*) AS n FROM events e"
+        " JOIN recipients r ON r.id = e.recipient_id"
+        f" WHERE r.study_id = ? AND {OPEN_SQL} GROUP BY e.recipient_id", [study_id])
+    return {row["recipient_id"]: row["n"] for row in rows}
 
 
 def events_after(

@@ -11,7 +11,7 @@ from ..store import events as stored_events
 from . import auth
 from .blueprint import blueprint
 
-STATES = ("open", "acknowledged", "all")
+STATES = stored_events.EVENT_STATES
 
 
 @blueprint.route("/alerts")
@@ -31,11 +31,8 @@ def alerts_inbox():
         study = user.study_code
     kind = kind if kind in KINDS else None
     state = state if state in STATES else "open"
-    events = stored_events.list_events(db, study=study, kind=kind,
-                                       unacknowledged=state == "open", limit=500)
+    events = stored_events.list_events(db, study=study, kind=kind, state=state, limit=500)
     events = [e for e in events if user.sees_study(e["study_id"])]
-    if state == "acknowledged":
-        events = [e for e in events if e["acknowledged_at"] is not None]
     return render_template("alerts_inbox.html", events=events, studies=studies, kinds=KINDS,
                            states=STATES, chosen={"study": study, "kind": kind, "state": state})
 

@@ -13,16 +13,16 @@ from flask import current_app, render_template
 from sqlite_utils import Database
 
 from .. import store
-from ..api.dsa import is_pending
 from ..evaluation import DonorEvaluation, current_evaluations
 from ..evaluation.report import status_text
+from ..readings.alerts import open_alerts
+from ..readings.pending import is_pending
+from ..readings.visits import visit_labels
 from ..reference import service as reference_service
 from ..store import evaluations as stored_evaluations
-from ..store import events as stored_events
 from . import auth, typings
 from .blueprint import blueprint
 from .plot import DSASeries, MFITimeline, PlotPoint, render_svg, strength_bands
-from .visits import visit_labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +124,6 @@ def recipient_page(recipient_id: int):
     labels = visit_labels(db, recipient_id)
     samples = [{**s, "visit": labels.get(s["id"], "")}
                for s in store.list_samples(db, recipient_id=recipient_id)]
-    events = stored_events.list_events(db, recipient_id=recipient_id, limit=1000)
     return render_template(
         "recipient.html", recipient=recipient, study=study, exposures=exposures, donors=donors,
         typing_rows=_typing_rows(db, recipient_id, donors), rows=dsa_rows(evaluations),
@@ -133,8 +132,7 @@ def recipient_page(recipient_id: int):
         samples=samples, pending=is_pending(db, recipient_id), sera=serum_rows(evaluations),
         failure=stored_evaluations.failed_recipients(db).get(recipient_id),
         evaluated_as_of=max((e.as_of for e in evaluations if e.as_of), default=None),
-        open_events=[e for e in events if e["acknowledged_at"] is None
-                     and e["withdrawn_by"] is None],
+        open_events=open_alerts(db, recipient_id=recipient_id),
     )
 
 

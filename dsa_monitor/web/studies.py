@@ -6,7 +6,8 @@ from flask import render_template
 
 from .. import store
 from ..alerts.events import OVERDUE_VISIT
-from ..api.summary import open_study_events, study_summary
+from ..readings.alerts import open_alerts
+from ..readings.study import study_summary
 from . import auth
 from .blueprint import blueprint
 
@@ -28,8 +29,8 @@ def study_page(code: str):
     db = store.get_db()
     study = store.get_study(db, code)
     auth.check_study(study["id"], f"study {code!r}")
-    open_events = open_study_events(db, study)
-    recipients = study_summary(db, study, open_events)
+    open_events = open_alerts(db, study=study["code"])
+    recipients = study_summary(db, study)
     overdue = [{**o, "recipient_id": r["recipient_id"], "subject_code": r["subject_code"]}
                for r in recipients for o in r["overdue"]]
     overdue_events = [e for e in open_events if e["kind"] == OVERDUE_VISIT]

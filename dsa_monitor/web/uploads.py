@@ -11,12 +11,12 @@ from .. import store
 from ..api.uploads import DATE_LAYOUTS, HIDDEN_DUPLICATE, upload_date_format
 from ..errors import DSAMonitorError
 from ..ingest import import_upload, read_manifest
+from ..readings.visits import visit_labels
 from ..sab.formats import FORMATS
 from ..sab.model import ParseOptions
 from ..store.schema import SERUM_TREATMENTS
 from . import auth
 from .blueprint import blueprint
-from .visits import visit_labels
 
 
 @blueprint.route("/uploads", methods=["GET"])

@@ -1,8 +1,9 @@
-"""Which visit each of a recipient's samples counts as, for the pages (the rules of ``dsa.visits``).
+"""Which visit each of a recipient's samples counts as (the rules of ``dsa.visits``).
 
-A serum (one lab sample ID drawn on one day, whatever the panels it was run on) belongs to the
-last exposure on or before its draw date (or, drawn before any exposure, to the first, whose
-baseline it may be); windows come from the study's visit schedule, read as the evaluation does.
+A serum is a draw, grouped exactly as the evaluation groups it (``evaluation.inputs.serum_of``:
+its class I and II runs and treated runs, whatever their sample IDs); it belongs to the last
+exposure on or before its draw date (or, drawn before any exposure, to the first, whose baseline
+it may be); windows come from the study's visit schedule, read as the evaluation does.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .. import store
 from ..dsa.rules import DEFAULT_RULES
 from ..dsa.visits import SampleRef, assign_visits, schedule_rules
 from ..errors import DSAMonitorError
+from ..evaluation.inputs import serum_of
 
 
 def visit_labels(db: Database, recipient_id: int) -> dict[int, str]:
@@ -29,10 +31,9 @@ def visit_labels(db: Database, recipient_id: int) -> dict[int, str]:
         rules = schedule_rules(DEFAULT_RULES, schedule)
     except DSAMonitorError:
         return {s["id"]: "" for s in samples}
-    # One serum may be run on several panels (class I and class II): it is one sample of a visit.
     sera: dict[str, list[dict]] = {}
     for sample in samples:
-        sera.setdefault(f"{sample['lab_sample_id']}|{sample['draw_date']}", []).append(sample)
+        sera.setdefault(serum_of(sample)[1], []).append(sample)
     refs = [
         SampleRef(key, dt.date.fromisoformat(runs[0]["draw_date"]),
                   qc_failed=all(run["excluded"] for run in runs))

@@ -1,0 +1,59 @@
+"""A study at a glance: each recipient's DSA as of its last serum, sera, open alerts, overdue visits.
+
+The one reading of a study's state: ``GET /studies/{code}/dsa`` answers it to trial systems and
+the study page shows it. A handful of queries, however many recipients.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlite_utils import Database
+
+from .. import store
+from ..evaluation.report import status_text
+from ..store import evaluations as stored_evaluations
+from ..store import uploads as stored_uploads
+from .alerts import open_alert_counts
+
+
+def _earlier(state: dict) -> dt.date | None:
+    found = state.get("earlier_serum_date")
+    return dt.date.fromisoformat(found) if isinstance(found, str) else found
+
+
+def latest_dsa(evaluations: list[dict]) -> list[dict]:
+    """Each DSA's state at its last usable serum, when it has been positive (strongest first);
+    ``evaluations`` as ``store.evaluations.study_overview`` gives them."""
+    last: dict[tuple[str, str], dict] = {}
+    for evaluation in evaluations:
+        donor = evaluation["summary"].get("donor_code", str(evaluation["donor_id"]))
+        for state in evaluation["states"]:  # in serum order: later states replace earlier ones
+            last[(donor, state["target"])] = {
+                **state, "donor": donor,
+                "text": status_text(state["status"], state["rising"], _earlier(state)),
+            }
+    shown = [s for s in last.values() if s["status"] != "negative"]
+    return sorted(shown, key=lambda s: (not s["positive"], -s["mfi"]))
+
+
+def study_summary(db: Database, study: dict) -> list[dict]:
+    """Per recipient of the study (by subject code): its DSA, sera, open alerts, overdue visits."""
+    open_alerts = open_alert_counts(db, study["id"])
+    overview = stored_evaluations.study_overview(db, study["id"])
+    samples = stored_uploads.last_samples(db, study["id"])
+    failures = stored_evaluations.failed_recipients(db)
+    rows = []
+    for recipient in store.list_recipients(db, study["id"]):
+        evaluations = overview.get(recipient["id"], [])
+        count, last = samples.get(recipient["id"], (0, None))
+        rows.append({
+            "recipient_id": recipient["id"],
+            "subject_code": recipient["subject_code"], "evaluated": bool(evaluations),
+            "dsa": latest_dsa(evaluations), "samples": count, "last_sample": last,
+            "open_alerts": open_alerts.get(recipient["id"], 0),
+            "evaluation_error": (failures.get(recipient["id"]) or {}).get("error"),
+            "overdue": [{**o, "as_of": e["as_of"], "donor": e["summary"].get("donor_code")}
+                        for e in evaluations for o in e["summary"].get("overdue_visits", [])],
+        })
+    return rows
