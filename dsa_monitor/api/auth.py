@@ -1,7 +1,8 @@
 """Who is calling: a bearer token names a role and, optionally, the one study it may see.
 
-Roles grant permissions through one table (``PERMISSIONS``); a token scoped to a study is told
-"not found" (404, not 403) for anything outside it, so it learns nothing of other studies.
+Roles grant permissions through one table (``readings.permissions.PERMISSIONS``); a token scoped
+to a study is told "not found" (404, not 403) for anything outside it, so it learns nothing of
+other studies.
 """
 
 from __future__ import annotations
@@ -11,20 +12,8 @@ from dataclasses import dataclass
 from flask import g, request
 
 from ..errors import DSAMonitorError, Forbidden, NotFound
+from ..readings.permissions import PERMISSIONS
 from ..store import get_db, tokens
-
-# Which roles may do what. "read" covers every GET of the API.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "read": frozenset({"lab", "clinician", "integration", "admin"}),
-    "upload": frozenset({"lab", "admin"}),
-    "typing": frozenset({"lab", "admin"}),
-    "enrol": frozenset({"admin"}),  # recipients, donors, exposures
-    "study": frozenset({"admin"}),  # studies (and tokens, from the CLI)
-    # For the alert endpoints still to come:
-    "acknowledge": frozenset({"clinician", "admin"}),
-    "subscribe": frozenset({"clinician", "admin"}),  # a clinician's own subscriptions
-    "events": frozenset({"integration", "admin"}),
-}
 
 
 class Unauthenticated(DSAMonitorError):

@@ -9,7 +9,6 @@ message (it may quote a patient's data).
 from __future__ import annotations
 
 import logging
-import sqlite3
 import traceback
 
 import marshmallow as ma
@@ -17,6 +16,7 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..errors import DSAMonitorError
+from ..store.connection import storage_fault
 from .routing import PREFIX, blueprint
 
 log = logging.getLogger(__name__)
@@ -58,20 +58,6 @@ def _http_error(error: HTTPException):
         if name.lower() not in ("content-type", "content-length"):
             headers[name] = value
     return body, status, headers
-
-
-# SQLite's words for a store that cannot take writes now: the caller can do nothing but wait.
-STORAGE_FAULTS = ("disk i/o error", "database or disk is full", "readonly database",
-                  "database is locked")
-
-
-def storage_fault(error: Exception) -> str | None:
-    """What to tell a caller when the database cannot be written (None: another error)."""
-    if isinstance(error, sqlite3.OperationalError) and any(
-            fault in str(error).lower() for fault in STORAGE_FAULTS):
-        return ("the database cannot be written now (disk full, read-only or busy): nothing of"
-                " this request was stored; try again once the administrator has fixed it")
-    return None
 
 
 def _unexpected(error: Exception):

@@ -18,7 +18,7 @@ from . import audit
 from .connection import utc_now, write_transaction
 from .studies import get_study
 
-# The roles a token may have; what each may do is the API's table (``api.auth.PERMISSIONS``).
+# The roles a token may have; what each may do is the API's table (``readings.permissions.PERMISSIONS``).
 TOKEN_ROLES = ("lab", "clinician", "integration", "admin")
 
 _TOKEN_SQL = """

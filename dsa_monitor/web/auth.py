@@ -1,6 +1,6 @@
 """Who is signed in: a session cookie names the user; roles and study scopes as for API tokens.
 
-Permissions are the API's one table (``api.auth.PERMISSIONS``): a person and a token of the same
+Permissions are the API's one table (``readings.permissions.PERMISSIONS``): a person and a token of the same
 role may do the same things.
 
 CSRF: every POST of the pages must carry the session's token in a hidden ``csrf_token`` field
@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for
 
-from ..api.auth import PERMISSIONS
 from ..errors import DSAMonitorError, Forbidden, NotFound
+from ..readings.permissions import PERMISSIONS
 from ..store import get_db, users
 from ..store.connection import utc_now
 

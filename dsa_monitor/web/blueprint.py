@@ -8,9 +8,9 @@ import sqlite3
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..api.errors import storage_fault
 from ..api.mfi import mfi_text
 from ..errors import DSAMonitorError
+from ..store.connection import storage_fault
 from . import auth
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,21 @@
+"""Which roles may do what: one table for the API's tokens and the pages' users alike, so that a
+person and a token of the same role may do the same things."""
+
+from __future__ import annotations
+
+# "read" covers every GET of the API and every page.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "read": frozenset({"lab", "clinician", "integration", "admin"}),
+    "upload": frozenset({"lab", "admin"}),
+    "typing": frozenset({"lab", "admin"}),
+    "enrol": frozenset({"admin"}),  # recipients, donors, exposures
+    "study": frozenset({"admin"}),  # studies (and tokens, from the CLI)
+    "acknowledge": frozenset({"clinician", "admin"}),
+    "subscribe": frozenset({"clinician", "admin"}),  # a clinician's own subscriptions
+    "events": frozenset({"integration", "admin"}),
+}
+
+
+def may(role: str, permission: str) -> bool:
+    """Whether a role has a permission (an unknown permission is nobody's)."""
+    return role in PERMISSIONS.get(permission, frozenset())
