@@ -36,13 +36,6 @@ def test_none_is_no_value():
     assert shortest_float32(None) is None and mfi_text(None) == ""
 
 
-# The doors show what the evaluation stored; evaluation/engine.py still rounds MFI to 1 decimal
-# (round(x, 1): 2999.99 -> 3000.0, 2589.83 -> 2589.8). Remove this mark once it keeps
-# shortest_float32 values: these tests then pass (strict, so the fix is noticed).
-ENGINE_ROUNDS = pytest.mark.xfail(
-    strict=True, reason="evaluation/engine.py and dsa/self_beads.py round MFI to 1 decimal")
-
-
 @pytest.fixture
 def evaluated(db):
     ids = make_world(db)
@@ -52,7 +45,6 @@ def evaluated(db):
     return ids
 
 
-@ENGINE_ROUNDS
 def test_the_api_gives_the_files_values(app, db, evaluated):
     client = app.test_client()
     _, secret = tokens.create_token(db, "reader", "admin", user="test")
@@ -70,7 +62,6 @@ def test_the_api_gives_the_files_values(app, db, evaluated):
     assert m1["immunodominant_mfi"] == 2999.99
 
 
-@ENGINE_ROUNDS
 def test_the_recipient_page_shows_the_files_values(signed_in, evaluated):
     page = signed_in("clinician").get(f"/recipients/{evaluated['WX-1']}").text
     dsa_table = page.split("<h2>DSA by visit</h2>")[1].split("</table>")[0]
