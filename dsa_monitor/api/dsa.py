@@ -18,7 +18,7 @@ import marshmallow as ma
 from .. import store
 from ..evaluation import DonorEvaluation, current_evaluations
 from ..readings.pending import is_pending
-from .mfi import MFI
+from .mfi import MFI, MFIPayload
 from .routing import operation
 from .studies import visible_recipient
 
@@ -92,7 +92,7 @@ class DSAStateSchema(ma.Schema):
     assay = ma.fields.String(required=True, allow_none=True,
                              metadata={"description": "vendor, kit and lot of this value"})
     previous_assay = ma.fields.String(required=True, allow_none=True)
-    beads = ma.fields.List(ma.fields.Dict(), required=True,
+    beads = ma.fields.List(MFIPayload(), required=True,
                            metadata={"description": "the beads carrying the antigen, with MFI"})
     warnings = ma.fields.List(ma.fields.String(), required=True)
     earlier_serum_date = ma.fields.String(allow_none=True, metadata={

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from ..sab.values import mfi_text, reported
-
-__all__ = ["MFI", "MFIPayload", "mfi_text", "shortest_float32"]
+from ..sab.values import reported
 
 
 def shortest_float32(value: float | None) -> float | None:

@@ -8,8 +8,8 @@ import sqlite3
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..api.mfi import mfi_text
 from ..errors import DSAMonitorError
+from ..sab.values import mfi_text
 from ..store.connection import storage_fault
 from . import auth
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from ..api.mfi import mfi_text
+from ..sab.values import mfi_text
 
 FLOOR = 100.0
 DE_NOVO_STATUSES = frozenset({"de_novo", "de_novo_baseline_missing"})
@@ -130,11 +130,6 @@ def _date_range(timeline: MFITimeline) -> tuple[dt.date, dt.date]:
     return start - pad, end + pad
 
 
-def _mfi_text(mfi: float) -> str:
-    """The value as the file gave it (2,999.99 is not 3,000: it is below a 3,000 cutoff)."""
-    return mfi_text(mfi)
-
-
 def _status_text(status: str) -> str:
     return status.replace("_", " ")
 
@@ -190,7 +185,7 @@ def _description(timeline: MFITimeline) -> str:
     lines = []
     for series in timeline.series:
         values = ", ".join(
-            f"{p.visit or p.date.isoformat()} {_mfi_text(p.mfi)} ({_status_text(p.status)})"
+            f"{p.visit or p.date.isoformat()} {mfi_text(p.mfi)} ({_status_text(p.status)})"
             for p in series.points
         )
         lines.append(f"{series.label}: {values or 'no values'}.")
@@ -206,8 +201,8 @@ def _bands(timeline: MFITimeline, scale: _Scale) -> list[str]:
         out.append(_el("rect", x=scale.x0, y=_fmt(top), width=scale.edge - scale.x0,
                        height=_fmt(bottom - top), fill=fill, class_="band",
                        data_band=band.name))
-        range_text = (f"{_mfi_text(band.low)}–{_mfi_text(band.high)}" if band.high is not None
-                      else f"≥ {_mfi_text(band.low)}")
+        range_text = (f"{mfi_text(band.low)}–{mfi_text(band.high)}" if band.high is not None
+                      else f"≥ {mfi_text(band.low)}")
         out.append(_el("text", escape(band.name), x=scale.edge + 6, y=_fmt(min(top + 12, bottom - 3)),
                        font_size=10, fill="#444444", class_="band-label"))
         out.append(_el("text", escape(range_text), x=scale.edge + 6,
@@ -221,7 +216,7 @@ def _y_axis(scale: _Scale) -> list[str]:
     while tick <= 10**scale.log_high * 1.001:
         y = _fmt(scale.y(tick))
         out.append(_el("line", x1=scale.x0 - 4, y1=y, x2=scale.x0, y2=y, stroke="#333333"))
-        out.append(_el("text", _mfi_text(tick), x=scale.x0 - 7, y=_fmt(scale.y(tick) + 4),
+        out.append(_el("text", mfi_text(tick), x=scale.x0 - 7, y=_fmt(scale.y(tick) + 4),
                        text_anchor="end", fill="#333333", class_="y-tick"))
         tick *= 3 if str(int(tick))[0] == "1" else 10 / 3
         tick = round(tick)
@@ -258,7 +253,7 @@ def _cutoff(timeline: MFITimeline, scale: _Scale) -> list[str]:
     return [
         _el("line", x1=scale.x0, y1=y, x2=scale.edge, y2=y, stroke="#222222", stroke_width=1.5,
             stroke_dasharray="7 4", class_="cutoff"),
-        _el("text", f"cutoff {_mfi_text(timeline.cutoff)}", x=scale.x0 + 4,
+        _el("text", f"cutoff {mfi_text(timeline.cutoff)}", x=scale.x0 + 4,
             y=_fmt(scale.y(timeline.cutoff) - 4), font_size=10, fill="#222222", stroke="#ffffff",
             stroke_width=3, paint_order="stroke"),
     ]
@@ -297,10 +292,10 @@ def _series(series: DSASeries, index: int, scale: _Scale
     for point in points:
         x, y = _fmt(scale.x(point.date)), _fmt(scale.y(point.mfi))
         when = f"{point.visit} " if point.visit else ""
-        tip = (f"{series.label}: {_mfi_text(point.mfi)} MFI, {_status_text(point.status)} — "
+        tip = (f"{series.label}: {mfi_text(point.mfi)} MFI, {_status_text(point.status)} — "
                f"{when}{point.date.isoformat()}")
         if point.mfi < FLOOR:
-            tip += f" (below {_mfi_text(FLOOR)}, drawn at {_mfi_text(FLOOR)})"
+            tip += f" (below {mfi_text(FLOOR)}, drawn at {mfi_text(FLOOR)})"
         de_novo = point.status in DE_NOVO_STATUSES
         if de_novo:
             tip = "de novo DSA — " + tip
@@ -313,7 +308,7 @@ def _series(series: DSASeries, index: int, scale: _Scale
                        class_="point de-novo" if de_novo else "point",
                        data_status=point.status, data_dsa=series.label))
     last = points[-1]
-    return out, (scale.y(last.mfi), f"{series.label} {_mfi_text(last.mfi)}", colour)
+    return out, (scale.y(last.mfi), f"{series.label} {mfi_text(last.mfi)}", colour)
 
 
 def _end_labels(ends: Sequence[tuple[float, str, str]], scale: _Scale) -> list[str]:
@@ -345,6 +340,6 @@ def _key(timeline: MFITimeline) -> list[str]:
             fill="#333333"),
     ]
     if any(p.mfi < FLOOR for s in timeline.series for p in s.points):
-        out.append(_el("text", f"hollow: below {_mfi_text(FLOOR)} MFI", x=LEFT + 560, y=y,
+        out.append(_el("text", f"hollow: below {mfi_text(FLOOR)} MFI", x=LEFT + 560, y=y,
                        fill="#333333"))
     return [_el("g", "".join(out), class_="key")]

@@ -11,9 +11,10 @@ import pytest
 from evaluation.worked_sera import AS_OF, BASELINE, M1, make_world, upload_serum
 
 from dsa_monitor.api import PREFIX as API
-from dsa_monitor.api.mfi import mfi_text, shortest_float32
+from dsa_monitor.api.mfi import shortest_float32
 from dsa_monitor.evaluation import evaluate_pending
 from dsa_monitor.reference.service import embedded
+from dsa_monitor.sab.values import mfi_text
 from dsa_monitor.store import tokens
 
 

@@ -12,10 +12,10 @@ from evaluation.worked_sera import AS_OF, BASELINE, M1, make_world, upload_serum
 from reference_paths import TEST_DATA
 
 from dsa_monitor import store
-from dsa_monitor.api.mfi import mfi_text
 from dsa_monitor.evaluation import current_evaluations, evaluate_pending
 from dsa_monitor.hla.typing import HLATyping
 from dsa_monitor.reference.service import embedded
+from dsa_monitor.sab.values import mfi_text
 from dsa_monitor.store import events, users
 
 WEB_DATA = TEST_DATA / "web"
