@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from release_names import release_alleles, two_field_names
+
 from dsa_monitor.hla.loci import MONITORED
 from dsa_monitor.hla.lookup import lookup
 from dsa_monitor.hla.names import parse_allele
@@ -38,13 +40,8 @@ def main() -> None:
             for p in range(1, 60)
         ]
     else:
-        lines = (directory / "rel_dna_ser.txt").read_text().splitlines()
-        names = [
-            line.replace(";", "", 1).split(";")[0]
-            for line in lines
-            if not line.startswith("#") and line.split("*")[0] in MONITORED
-        ]
-        names += sorted({str(parse_allele(n).truncate(2)) for n in names})
+        names = release_alleles(directory, MONITORED)
+        names += two_field_names(reference, names)
     table = {name: str(reference.serology(parse_allele(name)).antigen) for name in names}
     bare = _rate(table.__getitem__, names)
     parse_allele.cache_clear()

@@ -11,6 +11,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from release_names import release_alleles, two_field_names
+
 from dsa_monitor.hla.names import parse_allele
 from dsa_monitor.reference.service import embedded, load_release
 
@@ -21,13 +23,7 @@ LOCI = ("A", "B", "C", "DRB1", "DQB1")
 def main() -> None:
     directory = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     release, default = load_release(directory), embedded()
-    two_field = sorted(
-        {
-            str(parse_allele(line.replace(";", "", 1).split(";")[0]).truncate(2))
-            for line in (directory / "rel_dna_ser.txt").read_text().splitlines()
-            if line.split("*")[0] in LOCI and not line.startswith("#")
-        }
-    )
+    two_field = two_field_names(release, release_alleles(directory, LOCI))
     totals: Counter = Counter()
     misses: dict[str, list[str]] = {}
     for text in two_field:
