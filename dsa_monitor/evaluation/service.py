@@ -25,7 +25,7 @@ from ..errors import NotFound
 from ..store import evaluations as stored
 from ..store.connection import write_transaction
 from .changes import ChangeFact, changes, facts_of, withdrawal_cause
-from .engine import MatchFn, evaluate_donor, match_with_cache, screen_batch
+from .engine import ENGINE_VERSION, MatchFn, evaluate_donor, match_with_cache, screen_batch
 from .inputs import RecipientInputs, load_batch
 from .model import DonorEvaluation, PointResult, RecipientEvaluation, StateResult
 from .recording import RecordFacts, recorder
@@ -118,7 +118,8 @@ def evaluate_pending(
     record: RecordFacts | None = None,
 ) -> PendingRun:
     """Re-evaluate the recipients touched by a sample, typing or exposure stored since the last
-    run, and those a previous run failed on, all in one transaction with the watermark (a crash
+    run, those a previous run failed on, and those last evaluated by another engine version or
+    under another reference release (an upgrade), all in one transaction with the watermark (a crash
     repeats the work, never skips). A recipient that fails is logged, reported in the run and
     kept in ``evaluation_failures``: the watermark moves on, the next run retries it."""
     as_of = as_of or _today()
@@ -128,7 +129,9 @@ def evaluate_pending(
         upto = stored.newest_input_ids(db)
         since = stored.read_watermark(db)
         retry = stored.failed_recipients(db)
-        ids = sorted(set(stored.touched_recipients(db, since, upto)) | set(retry))
+        stale = stored.evaluated_otherwise(db, engine=ENGINE_VERSION,
+                                           release=str(getattr(reference, "release", "unknown")))
+        ids = sorted(set(stored.touched_recipients(db, since, upto)) | set(retry) | set(stale))
         evaluated = evaluate_recipients(db, ids, reference=reference, rules=rules, as_of=as_of,
                                         user=user, record=record, failures=failures)
         stored.clear_failures(db, set(ids) - {f.recipient_id for f in failures})

@@ -286,6 +286,18 @@ def write_watermark(db: Database, ids: dict[str, int]) -> None:
     )
 
 
+def evaluated_otherwise(db: Database, *, engine: str, release: str) -> list[int]:
+    """Recipients whose current evaluation of some donor was made by another engine version or
+    under another reference release: an upgrade re-evaluates them, never leaving a call made by
+    superseded rules in place."""
+    rows = db.conn.execute(
+        "SELECT DISTINCT recipient_id FROM evaluations WHERE id IN (SELECT max(id) FROM"
+        " evaluations GROUP BY recipient_id, exposure_id, donor_id) AND"
+        " (json_extract(summary, '$.inputs.engine') IS NOT ? OR reference_release != ?)"
+        " ORDER BY recipient_id", (engine, release))
+    return [row[0] for row in rows]
+
+
 def touched_recipients(db: Database, since: dict | None, upto: dict[str, int]) -> list[int]:
     """Recipients with an exposure whose samples, typings (own or a donor's) or exposures are
     newer than ``since`` (all of them when None) and not newer than ``upto``."""

@@ -214,3 +214,19 @@ def test_an_unknown_recipient_is_not_found(trial_db):
     db = trial_db[0]
     with pytest.raises(NotFound, match="no recipient 999"):
         evaluate_recipient(db, 999, reference=REFERENCE)
+
+
+def test_an_engine_upgrade_reevaluates_every_recipient_once(trial_db, monkeypatch):
+    """Calls made by superseded rules never stay in place: a new engine version (as this one
+    fixed missed DQ DSA) re-evaluates every evaluated recipient without new inputs, once."""
+    db, trial, ids, _ = trial_db
+    assert list(evaluate_pending(db, reference=REFERENCE, as_of=trial.as_of)) == []
+    monkeypatch.setattr("dsa_monitor.evaluation.engine.ENGINE_VERSION", "e-next")
+    monkeypatch.setattr("dsa_monitor.evaluation.service.ENGINE_VERSION", "e-next")
+    again = evaluate_pending(db, reference=REFERENCE, as_of=trial.as_of)
+    assert sorted(again) == sorted(ids.recipients.values())
+    engines = {row[0] for row in db.conn.execute(
+        "SELECT json_extract(summary, '$.inputs.engine') FROM evaluations WHERE id IN"
+        " (SELECT max(id) FROM evaluations GROUP BY recipient_id, exposure_id, donor_id)")}
+    assert engines == {"e-next"}
+    assert list(evaluate_pending(db, reference=REFERENCE, as_of=trial.as_of)) == []
