@@ -3,12 +3,15 @@
 Failures are sorted the way SMTP itself sorts them (RFC 5321 §4.2.1): a 4xx answer, a refused or
 dropped connection is temporary (try again later); a 5xx answer is permanent. A login refused is
 treated as temporary: it is the server's configuration, not the message, that must change.
+A connection lost, or a reply that never came within SMTP_TIMEOUT, once the final dot of DATA was
+sent leaves the message in doubt (RFC 1047: the server may have kept it), like a crash mid-send.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -27,14 +30,30 @@ DUPLICATE_HEADER = "X-DSA-Monitor-Possible-Duplicate"
 # Headers unfolded up to RFC 5322's hard limit: Python folds some subjects oddly at 78 characters
 # (a leading space after "Subject:"), and an alert's subject must read the same everywhere.
 HEADER_POLICY = email_policy.default.clone(max_line_length=998)
+# A header value is one line: C0/C1 controls and Unicode line separators become spaces (a sample
+# ID with a line break must not end the header, RFC 5322 §2.2), and it stays short enough to read.
+HEADER_MAX_CHARACTERS = 250
+_NOT_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def header_text(value: object, limit: int = HEADER_MAX_CHARACTERS) -> str:
+    """``value`` as a safe one-line header value: no CR, LF or other control character, at most
+    ``limit`` characters (cut with an ellipsis)."""
+    text = " ".join(_NOT_IN_HEADER.sub(" ", str(value)).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class DeliveryFailure(Exception):
-    """A message the mail server did not take; ``permanent`` says whether to try again."""
+    """A message the mail server did not take; ``permanent`` says whether to try again.
 
-    def __init__(self, message: str, *, permanent: bool) -> None:
+    ``in_doubt``: the failure came after the whole message was handed over (the final dot of DATA
+    sent), so the server may have kept it; the retry must be marked as a possible duplicate.
+    """
+
+    def __init__(self, message: str, *, permanent: bool, in_doubt: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.in_doubt = in_doubt
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +122,7 @@ def build_email(message: Mapping[str, Any], settings: MailSettings) -> EmailMess
     if message.get("possible_duplicate"):
         subject = "[possible duplicate] " + subject
         email[DUPLICATE_HEADER] = "yes"  # an earlier send of this Message-ID was interrupted
-    email["Subject"] = subject
+    email["Subject"] = header_text(subject)  # rows queued before subjects were made safe
     email["From"] = settings.mail_from
     email["To"] = message["to_address"]
     email["Date"] = formatdate(localtime=False, usegmt=True)
@@ -115,7 +134,12 @@ def build_email(message: Mapping[str, Any], settings: MailSettings) -> EmailMess
     return email
 
 
-def _classify(error: Exception) -> DeliveryFailure:
+def _classify(error: Exception, *, handed_over: bool) -> DeliveryFailure:
+    """The failure as SMTP sorts it; ``handed_over``: the final dot of DATA had been sent."""
+    if handed_over and not isinstance(error, smtplib.SMTPResponseException):
+        return DeliveryFailure(
+            f"{type(error).__name__}: {error} after the whole message was sent: the server may"
+            " have kept it", permanent=False, in_doubt=True)
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
         text = "; ".join(f"{addr}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
@@ -132,6 +156,25 @@ def _classify(error: Exception) -> DeliveryFailure:
     return DeliveryFailure(f"{type(error).__name__}: {error}", permanent=False)
 
 
+class _HandOverTracking:
+    """Notes when the final dot of DATA has gone out: after it, a lost reply is a doubt."""
+
+    handed_over = False
+
+    def send(self, s):  # smtplib.SMTP.send, through which DATA's end goes as one bytes object
+        super().send(s)  # type: ignore[misc]
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.handed_over = True
+
+
+class _SMTP(_HandOverTracking, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_HandOverTracking, smtplib.SMTP_SSL):
+    pass
+
+
 class SMTPTransport:
     """One connection to the configured server for a batch of messages."""
 
@@ -142,11 +185,11 @@ class SMTPTransport:
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         if s.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            smtp: smtplib.SMTP = _SMTPSSL(
                 s.smtp_host, s.smtp_port, timeout=s.timeout, context=ssl.create_default_context()
             )
         else:
-            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout)
+            smtp = _SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout)
         try:
             if s.security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
@@ -159,14 +202,17 @@ class SMTPTransport:
 
     def send(self, email: EmailMessage) -> None:
         """Hand one message over; raise DeliveryFailure when the server does not take it."""
+        smtp = None
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
-            self._smtp.send_message(email)
+            smtp = self._smtp
+            smtp.handed_over = False  # type: ignore[attr-defined]
+            smtp.send_message(email)
         except (smtplib.SMTPException, OSError) as error:
             if not isinstance(error, smtplib.SMTPRecipientsRefused):
                 self.close()  # the connection's state is unknown: start afresh
-            raise _classify(error) from error
+            raise _classify(error, handed_over=getattr(smtp, "handed_over", False)) from error
 
     def close(self) -> None:
         if self._smtp is not None:

@@ -3,7 +3,9 @@
 Each message is claimed ('sending', committed) before it is handed to the server and marked 'sent'
 after. A process that dies in between leaves the row in 'sending'; the next lease holder finds it
 and sends it again with the same Message-ID and a "possible duplicate" mark (README: "How e-mail
-delivery survives a crash").
+delivery survives a crash"). A reply lost after the whole message was sent is the same doubt.
+Whatever goes wrong with one message (it cannot be built, the transport raises) is that message's
+failure, counted against MAIL_MAX_ATTEMPTS: it never stops the messages queued after it.
 """
 
 from __future__ import annotations
@@ -104,24 +106,45 @@ def deliver_due(
 
 
 def _deliver_one(db, transport, message: dict, settings: MailSettings, report) -> None:
+    if message["attempts"] > settings.max_attempts:  # earlier attempts ended by crashes
+        _failed(db, message, DeliveryFailure("delivery interrupted on every attempt",
+                                             permanent=False), settings, report)
+        return
     try:
         transport.send(build_email(message, settings))
     except DeliveryFailure as failure:
-        error = str(failure)
-        if failure.permanent or message["attempts"] >= settings.max_attempts:
-            if not failure.permanent:
-                error += f" (gave up after {message['attempts']} attempts)"
-            stored.mark_dead(db, message["id"], error)
-            report.dead.append(message["id"])
-            log.error("outbox message %s to %s is dead: %s", message["id"],
-                      message["to_address"], error)
-        else:
-            wait = backoff_seconds(message["attempts"], settings)
-            moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=wait)
-            stored.mark_retry(db, message["id"], error, moment.isoformat(timespec="microseconds"))
-            report.retry.append(message["id"])
-            log.warning("outbox message %s to %s: %s; attempt %d failed, next in %.1f s",
-                        message["id"], message["to_address"], error, message["attempts"], wait)
+        _failed(db, message, failure, settings, report)
+        return
+    except Exception as error:  # a poison message: its own failure, never the others'
+        log.exception("outbox message %s cannot be built or sent", message["id"])
+        transport.close()  # the connection may be mid-transaction
+        _failed(db, message, DeliveryFailure(f"cannot build or send the message:"
+                                             f" {type(error).__name__}: {error}",
+                                             permanent=False), settings, report)
         return
     stored.mark_sent(db, message["id"])
     report.sent.append(message["id"])
+
+
+def _failed(db, message: dict, failure: DeliveryFailure, settings: MailSettings, report) -> None:
+    """Dead when permanent or out of attempts, else retried after its backoff; a failure in
+    doubt marks the message a possible duplicate, as a crash mid-send does."""
+    error = str(failure)
+    doubt = failure.in_doubt
+    if failure.permanent or message["attempts"] >= settings.max_attempts:
+        if not failure.permanent:
+            error += f" (gave up after {message['attempts']} attempts)"
+        stored.mark_dead(db, message["id"], error, in_doubt=doubt)
+        report.dead.append(message["id"])
+        log.error("outbox message %s to %s is dead: %s", message["id"],
+                  message["to_address"], error)
+        return
+    wait = backoff_seconds(message["attempts"], settings)
+    moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=wait)
+    stored.mark_retry(db, message["id"], error, moment.isoformat(timespec="microseconds"),
+                      in_doubt=doubt)
+    report.retry.append(message["id"])
+    log.warning("outbox message %s to %s: %s; attempt %d failed, next in %.1f s%s",
+                message["id"], message["to_address"], error, message["attempts"], wait,
+                "; it is sent again with the same Message-ID, marked as a possible duplicate"
+                if doubt else "")

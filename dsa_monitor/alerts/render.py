@@ -14,7 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..sab.values import mfi_text
-from .mailer import MailSettings
+from .mailer import MailSettings, header_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _environment = Environment(
@@ -189,7 +189,7 @@ def render_event(
     if purpose == "reminder":
         subject = "Reminder: " + subject
     return RenderedMessage(
-        subject=subject,
+        subject=header_text(subject),  # codes from lab files may hold line breaks
         text=_environment.get_template("message.txt").render(context),
         html=_environment.get_template("message.html").render(context),
     )

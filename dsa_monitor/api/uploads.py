@@ -123,7 +123,9 @@ class SupersededSchema(ma.Schema):
 
 class UploadResultSchema(ma.Schema):
     outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(("stored", "duplicate")))
-    upload_id = ma.fields.Integer(required=True)
+    upload_id = ma.fields.Integer(required=True, allow_none=True, metadata={
+        "description": "the upload that holds these results; null for a duplicate of an upload"
+                       " of a study the caller cannot see"})
     duplicate_of = ma.fields.Integer(required=True, allow_none=True)
     sha256 = ma.fields.String(required=True)
     file_name = ma.fields.String(required=True)
@@ -200,7 +202,7 @@ def create_upload():
         seen = [s for s in answer["samples"] if _sees_recipient(s["recipient_id"])]
         if len(seen) < len(answer["samples"]):  # nothing of the other study's upload is told
             answer["warnings"] = [HIDDEN_DUPLICATE]
-            answer["duplicate_of"] = None
+            answer["duplicate_of"] = answer["upload_id"] = None
         answer["samples"] = seen
         return answer, 200
     return answer, 201

@@ -110,12 +110,29 @@ def ack_command(event_id: int, user: str) -> None:
 @command.command("outbox")
 @click.option("--state", type=click.Choice(OUTBOX_STATES), default=None,
               help="Only messages in this state (e.g. dead).")
-def outbox_command(state: str | None) -> None:
-    """List the outbox: id, state, attempts, address, subject, last error."""
-    for row in _run(lambda db: stored_outbox.list_messages(db, state=state)):
+@click.option("--limit", type=click.IntRange(1), default=None,
+              help="Show at most this many (a page); default: every message.")
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True,
+              help="Skip this many of the newest first (the next page).")
+def outbox_command(state: str | None, limit: int | None, offset: int) -> None:
+    """List the outbox, newest first: id, state, attempts, address, subject, last error; then
+    how many messages there are and which of them were shown (on standard error)."""
+    rows, total = _run(lambda db: (
+        stored_outbox.list_messages(db, state=state, limit=limit, offset=offset),
+        stored_outbox.count_messages(db, state=state)))
+    for row in rows:
         duplicate = " (possible duplicate)" if row["possible_duplicate"] else ""
         click.echo(f"{row['id']}\t{row['state']}{duplicate}\t{row['attempts']}"
                    f"\t{row['to_address']}\t{row['subject']}\t{row['last_error'] or ''}")
+    what = f"{total} message(s)" + (f" in state {state}" if state else "")
+    if len(rows) == total:
+        click.echo(f"{what}, all shown", err=True)
+    elif rows:
+        following = (f"; next page: --offset {offset + len(rows)}"
+                     if offset + len(rows) < total else "")
+        click.echo(f"{what}, shown {offset + 1} to {offset + len(rows)}{following}", err=True)
+    else:
+        click.echo(f"{what}, none shown from offset {offset}", err=True)
 
 
 @command.command("requeue")

@@ -23,7 +23,7 @@ def check_encoding(encoding: str | None, file_name: str) -> None:
     try:
         # bytes.decode refuses the codecs that are not text (base64, zlib) by this same flag.
         known = getattr(codecs.lookup(encoding), "_is_text_encoding", True)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the name ("embedded null")
         known = False
     if not known:
         raise UnknownEncoding(

@@ -188,7 +188,11 @@ class Table:
         return cells, joined
 
     def integer(self, row: Row, index: int) -> int | None:
-        """The cell as a count (``None`` when empty): a whole number >= 0."""
+        """The cell as a count (``None`` when empty): a whole number >= 0, digits read exactly
+        (12345678901234567890 stays itself for its refusal, never a nearby float)."""
+        text = row.cells[index]
+        if text.isascii() and text.isdigit():
+            return int(text)
         value = self.number(row, index)
         if value is None:
             return None

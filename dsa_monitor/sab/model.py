@@ -57,6 +57,9 @@ class ParsedFile:
     file_name: str
     samples: list[SampleResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The file's own name for a field ("sample_id" -> "SampleIDName"), so that a refusal of a
+    # value (``sab.checks``) names the column the lab sees.
+    columns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,10 +56,7 @@ def get_message(db: Database, message_id: int) -> dict:
     return rows[0]
 
 
-def list_messages(
-    db: Database, *, state: str | None = None, event_id: int | None = None, limit: int = 100
-) -> list[dict]:
-    """Outbox rows, newest first, optionally in one state or of one event."""
+def _where(state: str | None, event_id: int | None) -> tuple[str, list]:
     where, params = [], []
     if state is not None:
         where.append("state = ?")
@@ -67,8 +64,28 @@ def list_messages(
     if event_id is not None:
         where.append("event_id = ?")
         params.append(event_id)
-    sql = "SELECT * FROM outbox" + (" WHERE " + " AND ".join(where) if where else "")
-    return list(db.query(sql + " ORDER BY id DESC LIMIT ?", [*params, limit]))
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+def list_messages(
+    db: Database,
+    *,
+    state: str | None = None,
+    event_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict]:
+    """Outbox rows, newest first, optionally in one state or of one event; every row unless a
+    ``limit`` asks for a page (``count_messages`` says how many there are in all)."""
+    where, params = _where(state, event_id)
+    return list(db.query(f"SELECT * FROM outbox{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+                         [*params, -1 if limit is None else limit, offset]))
+
+
+def count_messages(db: Database, *, state: str | None = None, event_id: int | None = None) -> int:
+    """How many outbox rows ``list_messages`` would give without a limit."""
+    where, params = _where(state, event_id)
+    return int(db.conn.execute(f"SELECT count(*) FROM outbox{where}", params).fetchone()[0])
 
 
 def claim_due(db: Database, holder: str, *, limit: int = 50) -> list[dict]:
@@ -100,23 +117,38 @@ def mark_sent(db: Database, message_id: int) -> None:
         )
 
 
-def mark_retry(db: Database, message_id: int, error: str, next_attempt_at: str) -> None:
-    """A temporary failure: try again at the given time."""
+def mark_retry(
+    db: Database, message_id: int, error: str, next_attempt_at: str, *, in_doubt: bool = False
+) -> None:
+    """A temporary failure: try again at the given time. ``in_doubt``: the server may have kept
+    the message, so the next send is marked as a possible duplicate (``_mark_in_doubt``)."""
     with write_transaction(db):
         db.conn.execute(
             "UPDATE outbox SET state = 'retry', last_error = ?, next_attempt_at = ? WHERE id = ?",
             (error, next_attempt_at, message_id),
         )
+        if in_doubt:
+            _mark_in_doubt(db, message_id, cause="reply lost after the message was sent")
 
 
-def mark_dead(db: Database, message_id: int, error: str) -> None:
+def mark_dead(db: Database, message_id: int, error: str, *, in_doubt: bool = False) -> None:
     """A permanent failure: no more attempts; the row stays visible with its error."""
     with write_transaction(db):
         db.conn.execute(
             "UPDATE outbox SET state = 'dead', last_error = ? WHERE id = ?", (error, message_id)
         )
+        if in_doubt:
+            _mark_in_doubt(db, message_id, cause="reply lost after the message was sent")
         audit.record(db, user="scheduler", action="mail_dead", entity="outbox",
                      entity_id=message_id, details={"error": error})
+
+
+def _mark_in_doubt(db: Database, message_id: int, **details: object) -> None:
+    """The one way a message becomes a possible duplicate (a crash mid-send, a reply lost after
+    DATA): its later sends keep the Message-ID and say so; the audit log keeps why."""
+    db.conn.execute("UPDATE outbox SET possible_duplicate = 1 WHERE id = ?", (message_id,))
+    audit.record(db, user="scheduler", action="mail_interrupted", entity="outbox",
+                 entity_id=message_id, details=details)
 
 
 def recover_interrupted(db: Database, holder: str) -> list[int]:
@@ -133,13 +165,12 @@ def recover_interrupted(db: Database, holder: str) -> list[int]:
         ).fetchall()
         for message_id, claimed_by, claimed_at in rows:
             db.conn.execute(
-                "UPDATE outbox SET state = 'retry', possible_duplicate = 1, next_attempt_at = ?,"
-                " last_error = ? WHERE id = ?",
+                "UPDATE outbox SET state = 'retry', next_attempt_at = ?, last_error = ?"
+                " WHERE id = ?",
                 (now, f"delivery interrupted (claimed by {claimed_by} at {claimed_at}); it may"
                       " have reached the mail server", message_id),
             )
-            audit.record(db, user="scheduler", action="mail_interrupted", entity="outbox",
-                         entity_id=message_id, details={"claimed_by": claimed_by})
+            _mark_in_doubt(db, message_id, claimed_by=claimed_by)
     return [row[0] for row in rows]
 
 

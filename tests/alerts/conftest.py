@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import socket
@@ -65,9 +66,34 @@ class MailServer:
         return self.messages
 
 
+class FaultyMailServer(MailServer):
+    """A server that answers each DATA with the next of ``faults`` (then normally):
+
+    ``drop``: keeps the message, closes the connection without a reply (after the final dot);
+    ``late``: keeps it, replies after ``late_seconds`` (longer than the client's SMTP_TIMEOUT);
+    a reply such as ``451 ...`` or ``554 ...``: refuses it with that answer (nothing kept).
+    """
+
+    def __init__(self, faults=(), late_seconds: float = 1.0) -> None:
+        super().__init__()
+        self.faults = list(faults)
+        self.late_seconds = late_seconds
+
+    async def handle_DATA(self, server, session, envelope):
+        fault = self.faults.pop(0) if self.faults else "ok"
+        if fault[:1] in "45":
+            return fault
+        accepted = await super().handle_DATA(server, session, envelope)
+        if fault == "drop":
+            server.transport.abort()
+        elif fault == "late":
+            await asyncio.sleep(self.late_seconds)
+        return accepted
+
+
 @pytest.fixture
 def mail_server():
-    server = MailServer()
+    server = FaultyMailServer()  # without faults, an ordinary server
     server.start()
     yield server
     server.stop()

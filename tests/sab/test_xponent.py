@@ -305,8 +305,10 @@ def test_plate_of_96_wells_and_100_regions_parses_fast():
     lines = ['"Program","xPONENT"', '"Date","2025-01-31"', '"ProtocolName","LS1A04NC99_100_00"',
              '"Samples","96"', "", '"Results"', ""]
     for block in ("Median", "Net MFI", "Count"):
+        decimals = "" if block == "Count" else ".5"  # bead events are counted: whole numbers
         lines += [f'"DataType:","{block}"', header]
-        lines += [",".join([f'"{i}(1,{w})"', f'"S{i}"', *(f'"{100 + i + j}.5"' for j in range(100)),
+        lines += [",".join([f'"{i}(1,{w})"', f'"S{i}"',
+                            *(f'"{100 + i + j}{decimals}"' for j in range(100)),
                             '"9999"']) for i, w in enumerate(wells, start=1)]
         lines.append("")
     text = "\n".join(lines)

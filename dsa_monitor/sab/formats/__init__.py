@@ -12,6 +12,7 @@ import importlib
 from types import ModuleType
 
 from ...errors import FileFormatError
+from ..checks import check_parsed
 from ..csvtable import first_line
 from ..decoding import decode
 from ..model import ParsedFile, ParseOptions
@@ -99,9 +100,12 @@ def parse_file(
     format: str | None = None,
     options: ParseOptions = ParseOptions(),  # noqa: B008 - frozen dataclass, safe as a default
 ) -> ParsedFile:
-    """Decode ``data``, detect its layout unless ``format`` names one, and parse it."""
+    """Decode ``data``, detect its layout unless ``format`` names one, parse it, and check its
+    identifiers and numbers the one way every layout's are checked (``checks.check_parsed``)."""
     module = load_format(format) if format is not None else None
     text = decode(data, file_name, options.encoding)
     if module is None:
         module = load_format(detect_format(text, file_name))
-    return module.parse(text, file_name, options)
+    parsed = module.parse(text, file_name, options)
+    check_parsed(parsed)
+    return parsed

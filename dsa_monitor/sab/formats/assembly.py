@@ -65,12 +65,15 @@ def phi_warning(table: Table, indexes: list[int]) -> str | None:
 
 
 def parsed_file(name: str, file_name: str, samples: list[SampleResult], table: Table,
-                phi: list[int]) -> ParsedFile:
+                phi: list[int], columns: dict[str, int | None]) -> ParsedFile:
     """The end of every CSV reader: each sample's BCM column checked (once its control beads are
-    known) and the patient columns left out said, by header only."""
+    known), the patient columns left out said, by header only, and the header of each field
+    (``columns``: field -> index) kept for the refusals of ``sab.checks``."""
     for sample in samples:
         check_bcm(sample)
-    parsed = ParsedFile(format=name, file_name=file_name, samples=samples)
+    parsed = ParsedFile(format=name, file_name=file_name, samples=samples,
+                        columns={field: table.columns[index] for field, index in columns.items()
+                                 if index is not None})
     note = phi_warning(table, phi)
     if note:
         parsed.warnings.append(note)

@@ -109,7 +109,10 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     samples = assembler.finish()
     for sample in samples:
         _mark_controls(sample, *controls[id(sample)], file_name)
-    return parsed_file(NAME, file_name, samples, table, phi)
+    return parsed_file(NAME, file_name, samples, table, phi, {
+        "sample_id": at["SampleIDName"], "patient_id": optional["patient"], "raw_mfi": raw,
+        "normalized_mfi": normal, "bcm": optional["bcm"], "count": optional["count"],
+        "lot": optional["catalog"], "kit": optional["catalog"]})
 
 
 # A bead row's values: raw MFI, normalised MFI, BCM, bead count, specificity.

@@ -122,7 +122,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
             line=row.line,
             extra={column: cells[i] for i, column in extra if cells[i]},
         ))
-    return parsed_file(NAME, file_name, assembler.finish(), table, phi)
+    return parsed_file(NAME, file_name, assembler.finish(), table, phi, {**at, **col})
 
 
 def _dates(table: Table, index: int | None):

@@ -25,6 +25,13 @@ _PLAUSIBLE_ID = re.compile(r"^[A-Za-z0-9_-]{1,12}$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _CONTROL_TYPES = {"negative": "NC", "positive": "PC"}
 _ALPHA_BETA = {"DQA1": "DQB1", "DPA1": "DPB1"}
+# Where each field is read, named in refusals (``sab.checks``): elements of the 0.4 layout, and
+# the attributes of the IHIW converters' layout.
+ELEMENTS = {"sample_id": "sample-id", "patient_id": "patient-id", "lot": "lot-number",
+            "kit": "catalog-number", "raw_mfi": "sample-raw-MFI",
+            "normalized_mfi": "sample-adjusted-MFI", "count": "bead-count"}
+ATTRIBUTES = {"sample_id": "sampleID", "patient_id": "patientID", "lot": "lot",
+              "raw_mfi": "raw-MFI"}
 
 
 @dataclass(slots=True)
@@ -53,12 +60,14 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     version = doc.root.get("version")
     if version and not version.startswith("0.4"):
         parsed.warnings.append(f"HAML version {version}: read with the 0.4 layout")
+    parsed.columns.update(ELEMENTS)
     dates = _Dates()
     for patient in children(doc.root, "patient"):
         patient_id = _identifier(child_text(patient, "patient-id"))
         for sample in children(patient, "sample"):
             _read_sample(doc, sample, patient_id, parsed, dates)
     for assessment in children(doc.root, "patient-antibody-assessment"):
+        parsed.columns.update(ATTRIBUTES)
         _read_assessment(doc, assessment, parsed, dates)
     if not parsed.samples:
         if version and not version.startswith("0.4"):
@@ -148,7 +157,8 @@ def _bead(doc: XMLDocument, element: ET.Element) -> BeadResult:
     if raw is not None:
         bead.raw_mfi = _mfi(doc, raw, "sample-raw-MFI", child_text(raw, "sample-raw-MFI"))
         count = _mfi(doc, raw, "bead-count", child_text(raw, "bead-count"))
-        bead.count = None if count is None else int(count)
+        # Not whole or not finite: kept as read, for ``sab.checks`` to refuse with its place.
+        bead.count = int(count) if count is not None and count.is_integer() else count  # type: ignore[assignment]
         for name in ("negative-control-serum-raw-MFI", "positive-control-serum-raw-MFI"):
             if child_text(raw, name):
                 bead.extra[name] = child_text(raw, name) or ""
@@ -279,6 +289,8 @@ def _alleles(doc: XMLDocument, element: ET.Element, text: str | None) -> tuple[s
 
 
 def _mfi(doc: XMLDocument, element: ET.Element, column: str, text: str | None) -> float | None:
+    """The number an element holds; its range (no negative, infinite or NaN MFI) is checked
+    with every other reader's by ``sab.checks.check_parsed``."""
     if text is None or text == "":
         return None
     try:

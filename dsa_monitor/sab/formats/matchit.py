@@ -129,7 +129,9 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
             extra={column: row.cells[i] for i, column in extra if row.cells[i]},
         )
         assembler.add(sample, bead)
-    return parsed_file(NAME, file_name, assembler.finish(), table, phi)
+    return parsed_file(NAME, file_name, assembler.finish(), table, phi, {
+        "sample_id": at["Sample ID"], "lot": at["Lot ID"], "raw_mfi": at["Raw Value"],
+        **{field: optional[field] for field in ("bcm", "bcr", "ad_bcr")}})
 
 
 def _pairs(table: Table, at: dict[str, int], row: Row, partner: Row) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ...errors import FileFormatError
 from ..catalogue import CatalogueBead
+from ..checks import value_refusal
 from ..csvtable import thousands_separator_error
 from ..dates import DAY_FIRST, MONTH_FIRST, DateError, date_order, parse_date
 from ..model import BeadResult, ParsedFile, ParseOptions, SampleResult
@@ -57,7 +58,9 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     if median is None or not median.rows:
         raise FileFormatError('no Median block ("DataType:","Median"): file truncated or not '
                               "an xPONENT results export", file=file_name)
-    parsed = ParsedFile(format="xponent", file_name=file_name)
+    # Each bead's values are in its analyte's column of a block; the block names the field.
+    parsed = ParsedFile(format="xponent", file_name=file_name,
+                        columns={"sample_id": "Sample", "raw_mfi": "Median", "count": "Count"})
     line, values = export.header.get("ProtocolName", (None, []))
     catalogue = run_catalogue(values[0] if values else "", line, file_name, options,
                               parsed.warnings)
@@ -101,12 +104,17 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
             result = _bead_result(bead, values.get(analyte), line)
             if analyte != bead.bead_id:
                 result.extra["analyte"] = analyte
-            count = counts.get(location, {}).get(analyte)
+            count_line, by_analyte = counts.get(location, (line, {}))
+            count = by_analyte.get(analyte)
             if count is not None:
+                refused = value_refusal("count", count, file=file_name, line=count_line,
+                                        column=analyte, bead_id=bead.bead_id)
+                if refused is not None:
+                    raise refused
                 result.count = int(count)
                 if result.count < min_count:
                     low.append(f"{bead.bead_id} ({result.count})")
-            net_mfi = net.get(location, {}).get(analyte)
+            net_mfi = net.get(location, (line, {}))[1].get(analyte)
             if net_mfi is not None:
                 result.extra["net_mfi"] = f"{net_mfi:g}"
             if result.raw_mfi is None:
@@ -238,19 +246,19 @@ def _number(cell: str, line: int, column: str, file_name: str, export: _Export) 
 
 
 def _by_location(block: _Block | None, median_header: list[str], file_name: str,
-                 export: _Export) -> dict[str, dict[str, float | None]]:
-    """A per-well block (Count, Net MFI) as location -> analyte -> value."""
+                 export: _Export) -> dict[str, tuple[int, dict[str, float | None]]]:
+    """A per-well block (Count, Net MFI) as location -> (line, analyte -> value)."""
     if block is None or not block.rows:
         return {}
     _, header = block.rows[0]
-    result: dict[str, dict[str, float | None]] = {}
+    result: dict[str, tuple[int, dict[str, float | None]]] = {}
     for line, row in block.rows[1:]:
         if len(row) < len(header):
             raise FileFormatError(
                 f"{block.name} row has {len(row)} cells where its header has {len(header)} "
                 "(file truncated?)", file=file_name, line=line,
             )
-        result[row[0]] = _numbers(row, header, line, file_name, export)
+        result[row[0]] = (line, _numbers(row, header, line, file_name, export))
     return result
 
 
