@@ -8,42 +8,20 @@ line and column. 413: over the size limit (``DSA_MONITOR_MAX_UPLOAD_MB``).
 from __future__ import annotations
 
 import os
-import re
 
 import marshmallow as ma
 from flask import current_app, request
 
 from .. import store
-from ..errors import DSAMonitorError, NotFound
-from ..ingest import import_upload, read_manifest
+from ..errors import NotFound
+from ..ingest import HIDDEN_DUPLICATE, import_upload, read_manifest
+from ..sab.dates import date_format_for, date_format_of
 from ..sab.formats import FORMATS
 from ..sab.model import ParseOptions
 from ..store.schema import SERUM_TREATMENTS
 from . import auth
 from .routing import operation
 from .schemas import ErrorBodySchema, day, domain_check, timestamp
-
-# What a duplicate upload says to a caller who cannot see the study of the first one: nothing of it.
-HIDDEN_DUPLICATE = "the same file was already stored, with results of a study you cannot see"
-
-# ---- the lab's date layout, per upload --------------------------------------------------------
-
-_LAYOUT = re.compile(r"(DD|MM|YYYY)([./-])(DD|MM|YYYY)\2(DD|MM|YYYY)")
-_PARTS = {"DD": "%d", "MM": "%m", "YYYY": "%Y"}
-DATE_LAYOUTS = ("DD/MM/YYYY", "MM/DD/YYYY", "DD-MM-YYYY", "MM-DD-YYYY", "DD.MM.YYYY",
-                "YYYY-MM-DD")  # offered on the upload page; any order of DD, MM, YYYY is read
-
-
-def date_format_of(layout: str) -> str:
-    """``DD/MM/YYYY`` as a lab writes it -> the ``strptime`` pattern the readers take, so that
-    one upload with ambiguous dates can say its layout without a server-wide setting."""
-    found = _LAYOUT.fullmatch(layout.strip().upper())
-    parts = [found[1], found[3], found[4]] if found else []
-    if sorted(parts) != ["DD", "MM", "YYYY"]:
-        raise DSAMonitorError(
-            f"date layout {layout!r}: write it as DD, MM and YYYY joined by '/', '-' or '.'"
-            " (e.g. DD/MM/YYYY)", date_format=layout)
-    return found[2].join(_PARTS[part] for part in parts)
 
 
 def date_layout_field() -> ma.fields.String:
@@ -189,7 +167,8 @@ def create_upload():
     result = import_upload(
         store.get_db(), part.read(), file_name, user=caller.name, format=fields.get("format"),
         manifest=_manifest(fields),
-        options=ParseOptions(date_format=upload_date_format(fields.get("date_format"), config),
+        options=ParseOptions(date_format=date_format_for(fields.get("date_format"),
+                                                         config.get("DATE_FORMAT")),
                              lot=fields.get("lot"),
                              encoding=fields.get("encoding")),
         max_bytes=int(config["MAX_UPLOAD_MB"]) * 1024 * 1024,
@@ -206,11 +185,6 @@ def create_upload():
         answer["samples"] = seen
         return answer, 200
     return answer, 201
-
-
-def upload_date_format(layout: str | None, config) -> str | None:
-    """The layout given with the upload, else the server's ``DSA_MONITOR_DATE_FORMAT``."""
-    return date_format_of(layout) if layout else config.get("DATE_FORMAT")
 
 
 def _manifest(fields: dict):

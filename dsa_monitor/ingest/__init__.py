@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .manifest import read_manifest
-from .result import StoredSample, UploadResult
+from .result import HIDDEN_DUPLICATE, StoredSample, UploadResult
 from .upload import import_parsed, import_upload
 
-__all__ = ["StoredSample", "UploadResult", "import_parsed", "import_upload", "read_manifest"]
+__all__ = ["HIDDEN_DUPLICATE", "StoredSample", "UploadResult", "import_parsed", "import_upload",
+           "read_manifest"]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields
 
+# What a duplicate upload says to a caller who cannot see the study of the first one: nothing of it.
+HIDDEN_DUPLICATE = "the same file was already stored, with results of a study you cannot see"
+
 
 @dataclass(slots=True)
 class StoredSample:

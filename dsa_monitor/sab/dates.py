@@ -19,7 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-from ..errors import FileFormatError
+from ..errors import DSAMonitorError, FileFormatError
 
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})([-./])(\d{1,2})\2(\d{4})$")
@@ -126,3 +126,28 @@ def read_dates(
                 expected=date_format or "an unambiguous date",
             ) from None
     return dates
+
+
+# ---- the lab's date layout, per upload ---------------------------------------------------------
+
+_LAYOUT = re.compile(r"(DD|MM|YYYY)([./-])(DD|MM|YYYY)\2(DD|MM|YYYY)")
+_PARTS = {"DD": "%d", "MM": "%m", "YYYY": "%Y"}
+DATE_LAYOUTS = ("DD/MM/YYYY", "MM/DD/YYYY", "DD-MM-YYYY", "MM-DD-YYYY", "DD.MM.YYYY",
+                "YYYY-MM-DD")  # offered on the upload page; any order of DD, MM, YYYY is read
+
+
+def date_format_of(layout: str) -> str:
+    """``DD/MM/YYYY`` as a lab writes it -> the ``strptime`` pattern the readers take, so that
+    one upload with ambiguous dates can say its layout without a server-wide setting."""
+    found = _LAYOUT.fullmatch(layout.strip().upper())
+    parts = [found[1], found[3], found[4]] if found else []
+    if sorted(parts) != ["DD", "MM", "YYYY"]:
+        raise DSAMonitorError(
+            f"date layout {layout!r}: write it as DD, MM and YYYY joined by '/', '-' or '.'"
+            " (e.g. DD/MM/YYYY)", date_format=layout)
+    return found[2].join(_PARTS[part] for part in parts)
+
+
+def date_format_for(layout: str | None, default: str | None) -> str | None:
+    """The layout given with an upload, else the server's ``DSA_MONITOR_DATE_FORMAT``."""
+    return date_format_of(layout) if layout else default

@@ -8,10 +8,10 @@ import os
 from flask import current_app, render_template, request
 
 from .. import store
-from ..api.uploads import DATE_LAYOUTS, HIDDEN_DUPLICATE, upload_date_format
 from ..errors import DSAMonitorError
-from ..ingest import import_upload, read_manifest
+from ..ingest import HIDDEN_DUPLICATE, import_upload, read_manifest
 from ..readings.visits import visit_labels
+from ..sab.dates import DATE_LAYOUTS, date_format_for
 from ..sab.formats import FORMATS
 from ..sab.model import ParseOptions
 from ..store.schema import SERUM_TREATMENTS
@@ -48,8 +48,8 @@ def upload_file():
         result = import_upload(
             db, part.read(), file_name, user=user.email, format=chosen, manifest=manifest,
             options=ParseOptions(
-                date_format=upload_date_format(request.form.get("date_format", "").strip(),
-                                               config),
+                date_format=date_format_for(request.form.get("date_format", "").strip(),
+                                            config.get("DATE_FORMAT")),
                 lot=request.form.get("lot", "").strip() or None,
                 encoding=request.form.get("encoding", "").strip() or None,
             ),

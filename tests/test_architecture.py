@@ -1,0 +1,85 @@
+"""ARCHITECTURE.md's "may import" table, enforced: a forbidden import between packages fails here.
+
+The core (``hla``, ``sab``, ``dsa``) knows nothing of storage or the web; the readings sit under
+the doors; no door (``api``, ``web``, ``commands``) imports another.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "dsa_monitor"
+CORE = {"errors", "hla", "sab", "dsa"}
+BELOW_DOORS = CORE | {"config", "store", "ingest", "reference", "evaluation", "readings",
+                      "alerts"}
+MAY_IMPORT = {
+    "errors": set(),
+    "config": {"errors"},
+    "hla": {"errors"},
+    "sab": {"errors", "hla"},
+    "dsa": {"errors", "hla", "sab"},
+    "store": CORE,
+    "reference": {"errors", "hla"},
+    "ingest": CORE | {"store"},
+    "evaluation": CORE | {"store"},
+    "readings": CORE | {"store", "evaluation", "config", "reference"},
+    "alerts": CORE | {"store", "evaluation", "config", "reference"},
+    "demo": BELOW_DOORS,
+    "api": BELOW_DOORS,
+    "web": BELOW_DOORS,
+    "commands": BELOW_DOORS | {"demo", "app"},
+    "app": BELOW_DOORS | {"api", "web"},
+    "cli": {"commands"},
+    "__init__": set(),
+}
+
+
+def imported_packages(source: str, parts: tuple[str, ...]) -> set[str]:
+    """The top-level packages of dsa_monitor a module imports (relative or absolute); ``parts``:
+    the module's path inside the package (``("web", "plot.py")``)."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = list(parts[:-1])[: len(parts) - node.level]
+            target = base + (node.module.split(".") if node.module else [])
+            if target:
+                found.add(target[0])
+            else:  # ``from .. import store``: each name is a package or the root's own name
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dsa_monitor."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names
+                         if a.name.startswith("dsa_monitor."))
+    return found
+
+
+def package_of(path: Path) -> str:
+    relative = path.relative_to(PACKAGE)
+    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
+
+
+def test_every_module_imports_only_what_its_package_may():
+    modules = sorted(PACKAGE.rglob("*.py"))
+    assert len(modules) > 100
+    known = set(MAY_IMPORT) | {"__version__"}
+    wrong = []
+    for path in modules:
+        package = package_of(path)
+        assert package in MAY_IMPORT, f"{package} is not in the table: add it (and ARCHITECTURE.md)"
+        source = path.read_text(encoding="utf-8")
+        for target in imported_packages(source, path.relative_to(PACKAGE).parts) - {
+                package, "__version__"}:
+            if target in known and target not in MAY_IMPORT[package]:
+                wrong.append(f"{path.relative_to(PACKAGE.parent)} imports {target}")
+    assert not wrong, "forbidden imports:\n" + "\n".join(wrong)
+
+
+def test_the_checker_sees_relative_absolute_and_root_imports():
+    source = ("from ..api.dsa import donor_dsa\nfrom .plot import render_svg\n"
+              "from .. import store\nimport dsa_monitor.alerts\n"
+              "from dsa_monitor.evaluation import evaluate_pending\n")
+    assert imported_packages(source, ("web", "pages.py")) == {
+        "api", "web", "store", "alerts", "evaluation"}
+    assert imported_packages("from . import names\n", ("hla", "typing.py")) == {"hla"}
