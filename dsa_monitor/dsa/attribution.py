@@ -158,8 +158,8 @@ def plan_of(match: DonorMatch) -> Plan:
         # numbered in this order (primary, alpha, both, partial, undecidable): target order
         row = [-1, number(p), number(a), number(f"{a}+{p}" if a and p else None),
                number(p or a), -1, number(p)]
-        if het and untyped[b]:
-            alpha = bead.alpha
+        alpha = bead.alpha
+        if alpha is not None and untyped[b]:
             row[CHAIN_UNDECIDABLE] = number(f"{alpha.two_field} ({alpha.locus} untyped)")
         table_rows.append(row)
         p_level, a_level = p_levels[b], a_levels[b]
@@ -208,6 +208,6 @@ def attribute_chains(
 def flat_index(code: npt.NDArray[np.int8]) -> npt.NDArray[np.int32]:
     """Flat positions of ``table[code[s, b], b]`` in a (codes × beads) table, for ``np.take``."""
     n_beads = code.shape[1]
-    return code.astype(np.int32) * np.int32(n_beads) + np.arange(n_beads, dtype=np.int32)
+    return (code.astype(np.int32) * n_beads + np.arange(n_beads)).astype(np.int32)
 
 

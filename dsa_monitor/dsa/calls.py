@@ -290,7 +290,8 @@ def _sample_objects(ev: PanelEvaluation, row: int) -> SampleDSA:
     grouped: dict[int, list[int]] = {}
     for b in np.flatnonzero(ev.target_index[row] >= 0):
         grouped.setdefault(int(ev.target_index[row, b]), []).append(int(b))
-    calls, undecidable = [], []
+    calls: list[DSACall] = []
+    undecidable: list[DSACall] = []
     patterns = _epitope_patterns(ev, row) if grouped else {}
     for t, beads in grouped.items():
         bead_calls = sorted((_bead_call(ev, row, b) for b in beads), key=lambda c: -c.mfi)

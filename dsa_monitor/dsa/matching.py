@@ -85,7 +85,7 @@ class BeadPanel:
     def from_specificities(cls, specificities: Sequence[str]) -> BeadPanel:
         """Test and tooling shortcut: one string per bead, chains joined by ``&``, ``+`` or ``/``;
         ``NC``/``PC`` name control beads. Bead ids are 1, 2, 3..."""
-        rows = []
+        rows: list[tuple[str, tuple[str, ...], str | None]] = []
         for number, text in enumerate(specificities, start=1):
             if text.upper() in ("NC", "PC"):
                 rows.append((str(number), (), text.upper()))

@@ -74,12 +74,13 @@ class TypingEntry:
                         shown,
                         "an NMDP code cannot be part of an ambiguity list ('/'); give it alone",
                     )
-            loci = sorted({n.locus for n in candidates})
+            alleles = [n for n in candidates if isinstance(n, AlleleName)]  # all of them, now
+            loci = sorted({n.locus for n in alleles})
             if len(loci) > 1:
                 raise InvalidHLAName(
                     shown, f"an ambiguity list ('/') holds one locus; found {', '.join(loci)}"
                 )
-            fields = min(n.resolution for n in candidates)
+            fields = min(n.resolution for n in alleles)
             return cls("ambiguous", candidates, _field_resolution(fields))
         if isinstance(first, Antigen):
             return cls("antigen", candidates, "serologic")
