@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import DSAMonitorError
+from .errors import InvalidSetting
 
 ENV_PREFIX = "DSA_MONITOR_"
 
@@ -51,13 +51,6 @@ _FLAGS = ("MAIL_INCLUDE_PATIENT_NAMES", "SCHEDULER_IN_WEB")
 _TRUE_WORDS = {"1", "true", "yes", "on"}
 _FLAG_WORDS = _TRUE_WORDS | {"0", "false", "no", "off", ""}
 SECURITY_MODES = ("none", "starttls", "ssl")
-
-
-class InvalidSetting(DSAMonitorError):
-    """A setting the service cannot run with: named with its environment variable."""
-
-    status = 500
-    code = "invalid_setting"
 
 
 def check(settings: dict) -> None:

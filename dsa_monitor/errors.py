@@ -133,3 +133,38 @@ class SampleClash(DSAMonitorError):
 
     status = 422
     code = "sample_clash"
+
+
+class NoMFIValues(DSAMonitorError):
+    """None of the MFI values the rules accept (normalized, BCM, raw) is given for the samples."""
+
+    status = 422
+    code = "no_mfi_values"
+
+
+class InvalidRules(DSAMonitorError):
+    """A rules document that cannot be used (unknown field, bad value, unordered bands)."""
+
+    status = 422
+    code = "invalid_rules"
+
+
+class InvalidSetting(DSAMonitorError):
+    """A setting the service cannot run with: named with its environment variable."""
+
+    status = 500
+    code = "invalid_setting"
+
+
+class BackupFailed(DSAMonitorError):
+    """A copy that could not be made or failed its integrity check (and was not kept)."""
+
+    status = 500
+    code = "backup_failed"
+
+
+class ImplausibleDate(DSAMonitorError):
+    """A date outside what a clinical record can hold."""
+
+    status = 422
+    code = "implausible_date"

@@ -12,20 +12,13 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import DSAMonitorError
+from ..errors import NoMFIValues
 from .rules import CATEGORY_NAMES, Rules
 
 FloatMatrix = npt.NDArray[np.float32]
 BoolMatrix = npt.NDArray[np.bool_]
 
 NEGATIVE, EQUIVOCAL, WEAK, MODERATE, STRONG = range(len(CATEGORY_NAMES))
-
-
-class NoMFIValues(DSAMonitorError):
-    """None of the MFI values the rules accept (normalized, BCM, raw) is given for the samples."""
-
-    status = 422
-    code = "no_mfi_values"
 
 
 def as_matrix(mfi: npt.ArrayLike) -> FloatMatrix:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
 from typing import Any
 
-from ..errors import DSAMonitorError
+from ..errors import InvalidRules
 
 # raw_minus_nc: raw MFI minus the sample's NC bead (FORMATS.md "Vendor arithmetic"), the documented
 # fallback of a raw-only export; bare raw only where the sample has no NC bead.
@@ -22,13 +22,6 @@ POSITIVITY_METHODS = ("cutoff", "wisse")
 
 # Strength categories in ascending order; index 0 is "negative" (below every band).
 CATEGORY_NAMES = ("negative", "equivocal", "weak", "moderate", "strong")
-
-
-class InvalidRules(DSAMonitorError):
-    """A rules document that cannot be used (unknown field, bad value, unordered bands)."""
-
-    status = 422
-    code = "invalid_rules"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,16 +16,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from ..errors import Conflict, DSAMonitorError, NotFound
+from ..errors import BackupFailed, Conflict, NotFound
 from .connection import BUSY_TIMEOUT_MS
 from .schema import schema_version
-
-
-class BackupFailed(DSAMonitorError):
-    """A copy that could not be made or failed its integrity check (and was not kept)."""
-
-    status = 500
-    code = "backup_failed"
 
 
 @dataclass(frozen=True, slots=True)

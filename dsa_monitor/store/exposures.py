@@ -7,7 +7,7 @@ import json
 
 from sqlite_utils import Database
 
-from ..errors import Conflict, DSAMonitorError, NotFound
+from ..errors import Conflict, DSAMonitorError, ImplausibleDate, NotFound
 from . import audit
 from .connection import utc_now, write_transaction
 from .schema import EXPOSURE_KINDS
@@ -21,13 +21,6 @@ FROM exposures e
 
 EARLIEST = dt.date(1900, 1, 1)
 PLANNED_AHEAD = dt.timedelta(days=366)  # an infusion may be registered up to a year ahead
-
-
-class ImplausibleDate(DSAMonitorError):
-    """A date outside what a clinical record can hold."""
-
-    status = 422
-    code = "implausible_date"
 
 
 def check_exposure_date(date: dt.date, today: dt.date | None = None) -> None:
