@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -19,9 +19,7 @@ from ..errors import DSAMonitorError
 from ..hla.loci import DR_SUPERTYPIC
 from ..hla.names import AlleleName, Antigen
 from .donor import Candidate, DonorHLA, TypingEntry
-
-if TYPE_CHECKING:
-    from .matching import BeadPanel
+from .panel import BeadPanel
 
 NONE, POSSIBLE, ANTIGEN, ALLELE = 0, 1, 2, 3
 
