@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
+
+from .schema import migrate as apply_migrations
+from .transaction import write_transaction  # noqa: F401  (where callers have found it)
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -29,36 +30,8 @@ def open_database(
     # In WAL mode NORMAL keeps the file consistent after a crash and costs no fsync per commit.
     conn.execute("PRAGMA synchronous = NORMAL")
     if migrate:
-        from .schema import migrate as apply_migrations
-
         apply_migrations(db)
     return db
-
-
-@contextlib.contextmanager
-def write_transaction(db: Database) -> Iterator[Database]:
-    """One all-or-nothing write: BEGIN IMMEDIATE takes the write lock up front (no deadlock).
-
-    Nested use joins the outer transaction through a savepoint, so store functions compose.
-    """
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield db
-        return
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
-        raise
-    else:
-        try:
-            db.conn.execute("COMMIT")
-        except BaseException:
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
-            raise
 
 
 def utc_now() -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from .connection import write_transaction
+from .transaction import write_transaction
 
 migrations = Migrations("dsa_monitor")
 
