@@ -83,3 +83,60 @@ def test_the_checker_sees_relative_absolute_and_root_imports():
     assert imported_packages(source, ("web", "pages.py")) == {
         "api", "web", "store", "alerts", "evaluation"}
     assert imported_packages("from . import names\n", ("hla", "typing.py")) == {"hla"}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """Modules of dsa_monitor imported at a module's top level (TYPE_CHECKING blocks too):
+    what must be loaded before it. Imports inside functions run later and cannot cycle."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    body = list(ast.parse(path.read_text(encoding="utf-8")).body)
+    for node in list(body):
+        if isinstance(node, ast.If):
+            body.extend(node.body)
+    found = set()
+    for node in body:
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.startswith("dsa_monitor"):
+                found.add(target)
+                found.update(f"{target}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("dsa_monitor"))
+    return found
+
+
+def test_no_module_imports_itself_through_others():
+    """Import cycles between modules (review finding: dsa.matching <-> dsa.panel_serology,
+    store.connection <-> store.schema): each module loads after what it needs."""
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {name: {t for t in _top_level_imports(path) if t in modules and t != name}
+             for name, path in modules.items()}
+    # a package's __init__ importing its own modules is how packages are built, not a cycle
+    graph = {name: {t for t in targets if not t.startswith(name + ".")}
+             for name, targets in graph.items()}
+    cycles, state = [], {}
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = "open"
+        for target in sorted(graph[name]):
+            if state.get(target) == "open":
+                cycles.append(trail[trail.index(target):] + [target] if target in trail
+                              else [name, target])
+            elif target not in state:
+                visit(target, trail + [target])
+        state[name] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
