@@ -11,6 +11,7 @@ never silently dropped.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,12 +19,14 @@ from sqlite_utils import Database
 
 from ..errors import NotFound
 from ..evaluation import recording
+from ..evaluation.report import origin_of, origin_words
 from ..sab.values import mfi_text
 from ..store import get_sample
 from .events import (
     CORRECTION,
     DE_NOVO,
     PERSISTENT,
+    PREFORMED,
     RECURRENT,
     RESOLVED,
     RISING,
@@ -36,6 +39,7 @@ from .mailer import MailSettings
 # The evaluation's change kinds (evaluation/changes.py) and the alert kind each one is.
 CHANGE_KINDS = {
     "de_novo_dsa": DE_NOVO,
+    "preformed_dsa": PREFORMED,
     "recurrent_dsa": RECURRENT,
     "rising_dsa": RISING,
     "persistent_dsa": PERSISTENT,
@@ -86,12 +90,24 @@ class _Evaluations:
                 found["warnings"] = "; ".join(state["warnings"])
             if state.get("earlier_serum_date"):
                 found["earlier_serum"] = state["earlier_serum_date"]
+            found["origin"] = self.origin(evaluation_id, change, head)
             if state.get("hla_class") == "II":  # DQ/DP: which chain the reactivity is given to
                 found["chain"] = state.get("chain")
             if state.get("assay_changed"):  # DSA_RULES.md §7: vendors' MFI are not comparable
                 found["assay_change"] = assay_change(state.get("previous_assay"),
                                                      state.get("assay"))
         return found
+
+
+    def origin(self, evaluation_id: int, change: Any, head: dict) -> str | None:
+        """The DSA's origin up to the changed serum ("de novo at M3", "preformed (baseline)"),
+        told beside its status in every message."""
+        history = [s for s in self._states[evaluation_id] if s["target"] == change.antigen
+                   and s["date"] <= change.date.isoformat()]
+        origin, visit = origin_of(history)
+        earlier = ((head.get("summary") or {}).get("earlier_sera") or {}).get(change.antigen)
+        return origin_words(origin, visit, dt.date.fromisoformat(earlier) if earlier else None
+                            ) or None
 
 
 def assay_change(before: str | None, after: str | None) -> str:

@@ -26,6 +26,7 @@ from .outbox import queue_message
 log = logging.getLogger(__name__)
 
 DE_NOVO = "de_novo"
+PREFORMED = "preformed"  # positive in the baseline or another serum before the exposure
 RECURRENT = "recurrent"  # positive again after it had resolved
 RISING = "rising"
 PERSISTENT = "persistent"
@@ -33,7 +34,7 @@ RESOLVED = "resolved"
 QC_FAILURE = "qc_failure"
 OVERDUE_VISIT = "overdue_visit"
 CORRECTION = "correction"
-DSA_KINDS = (DE_NOVO, RECURRENT, RISING, PERSISTENT, RESOLVED)
+DSA_KINDS = (DE_NOVO, PREFORMED, RECURRENT, RISING, PERSISTENT, RESOLVED)
 KINDS = (*DSA_KINDS, QC_FAILURE, OVERDUE_VISIT, CORRECTION)
 
 # What a subscription receives when it names no kinds: the clinician's events. The laboratory

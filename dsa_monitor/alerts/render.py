@@ -28,6 +28,7 @@ _environment = Environment(
 
 HEADINGS = {
     "de_novo": "De novo DSA",
+    "preformed": "Preformed DSA",
     "recurrent": "Recurrent DSA",
     "rising": "Rising DSA",
     "persistent": "Persistent DSA",
@@ -42,6 +43,7 @@ PAYLOAD_ROWS = (
     ("chain", "Chain"),
     ("warnings", "Note"),
     ("earlier_serum", "Positive before the exposure, serum of"),
+    ("origin", "Origin"),
     ("mfi", "MFI"),
     ("beads", "Positive beads"),
     ("previous_mfi", "Previous MFI"),
@@ -114,8 +116,17 @@ def _what_happened(event: Mapping[str, Any], original: Mapping[str, Any] | None)
     donor = f" (donor {event['donor_code']})" if event.get("donor_code") else ""
     visit = f" at visit {event['visit']}" if event["visit"] else ""
     payload = event["payload"]
+    if payload.get("origin") and kind in ("recurrent", "rising", "persistent", "resolved"):
+        donor += f", {payload['origin']},"  # origin beside the status: never just "persistent"
     if kind == "de_novo":
         return f"A de novo donor-specific antibody against {antigen}{donor} was found in {who}{visit}."
+    if kind == "preformed":
+        earlier = payload.get("earlier_serum")
+        where = (f" in a serum of {earlier}, before the exposure" if earlier
+                 else f"{visit}, before the exposure")
+        return (f"A preformed donor-specific antibody against {antigen}{donor} was found in"
+                f" {who}{where}: it was there before the donor's cells or graft, it is not de"
+                " novo.")
     if kind == "recurrent":
         return (f"The donor-specific antibody against {antigen}{donor} of {who} is detected again"
                 f" after it had resolved{visit}.")

@@ -22,7 +22,16 @@ class LatestDSASchema(ma.Schema):
     positive = ma.fields.Boolean(required=True)
     status = ma.fields.String(required=True)
     rising = ma.fields.Boolean(required=True)
-    text = ma.fields.String(required=True, metadata={"description": "the status in words"})
+    origin = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "preformed, de_novo or de_novo_baseline_missing: the status of its first"
+                       " positive serum (null when first seen recurrent)"})
+    origin_visit = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "the visit of its first positive serum"})
+    earlier_serum_date = ma.fields.Date(required=True, allow_none=True, metadata={
+        "description": "preformed through a serum before the exposure other than the baseline:"
+                       " that serum's draw date"})
+    text = ma.fields.String(required=True, metadata={
+        "description": 'origin beside the current status: "de novo at M3, persistent"'})
 
 
 class OverdueSchema(ma.Schema):

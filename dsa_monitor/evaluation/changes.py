@@ -16,6 +16,7 @@ from ..dsa.timeline import (
     DE_NOVO,
     DE_NOVO_BASELINE_MISSING,
     PERSISTENT,
+    PREFORMED,
     RECURRENT,
     RESOLVED,
 )
@@ -23,12 +24,13 @@ from ..dsa.visits import PRE_EXPOSURE, UNSCHEDULED
 from .model import StateResult
 
 DE_NOVO_DSA = "de_novo_dsa"
+PREFORMED_DSA = "preformed_dsa"  # positive in the baseline or an earlier serum: told once
 RECURRENT_DSA = "recurrent_dsa"
 RISING_DSA = "rising_dsa"
 PERSISTENT_DSA = "persistent_dsa"
 RESOLVED_DSA = "resolved_dsa"
 WITHDRAWN = "withdrawn"
-KINDS = (DE_NOVO_DSA, RECURRENT_DSA, RISING_DSA, PERSISTENT_DSA, RESOLVED_DSA, WITHDRAWN)
+KINDS = (DE_NOVO_DSA, PREFORMED_DSA, RECURRENT_DSA, RISING_DSA, PERSISTENT_DSA, RESOLVED_DSA, WITHDRAWN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +78,17 @@ def facts_of(
     """The alertable facts one evaluation's states support, in serum order."""
     facts = []
     previous_status: dict[str, str] = {}
+    preformed: set[str] = set()
     for state in sorted(states, key=lambda s: (s.position, s.target)):
         kinds = []
         if state.positive and state.consecutive == 1:
             if state.status in (DE_NOVO, DE_NOVO_BASELINE_MISSING):
                 kinds.append(DE_NOVO_DSA)
+            elif state.status == PREFORMED and state.target not in preformed:
+                # Once per DSA, at its first positive serum: back above the cutoff before it
+                # resolved it is still the same preformed DSA, not a new one to tell.
+                kinds.append(PREFORMED_DSA)
+                preformed.add(state.target)
             elif state.status == RECURRENT:
                 kinds.append(RECURRENT_DSA)
         if state.rising:

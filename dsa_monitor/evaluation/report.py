@@ -6,9 +6,10 @@ Used by ``dsa-monitor evaluate``; words follow DSA_RULES.md (de novo, preformed,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from ..dsa.timeline import PREFORMED
+from ..dsa.timeline import DE_NOVO, DE_NOVO_BASELINE_MISSING, PREFORMED, RECURRENT
 from .model import DonorEvaluation, RecipientEvaluation
 
 STATUS_WORDS = {
@@ -26,6 +27,51 @@ def status_text(status: str, rising: bool, earlier: dt.date | None = None) -> st
     if status == PREFORMED and earlier is not None:
         word = f"{word}, earlier serum {earlier.isoformat()}"
     return f"{word}, rising" if rising else word
+
+
+ORIGINS = (PREFORMED, DE_NOVO, DE_NOVO_BASELINE_MISSING)
+
+
+def origin_of(states: Sequence[Mapping[str, Any]]) -> tuple[str | None, str | None]:
+    """(origin, visit) of one DSA from its states in serum order: the status of its first
+    positive serum (preformed, de novo, de novo with the baseline missing) and that serum's visit.
+
+    Why from the first positive state and not the state's ``origin`` column: the study overview
+    reads only statuses, and the first positive serum is where the origin was established."""
+    for state in states:
+        if state["positive"]:
+            status = state["status"]
+            return (status, state["visit"]) if status in ORIGINS else (None, None)
+    return None, None
+
+
+def origin_words(origin: str | None, visit: str | None, earlier: dt.date | None = None) -> str:
+    """The origin as a reader says it: "de novo at M3", "preformed (baseline)", "preformed
+    (earlier serum 2025-06-02)", "de novo at M3 (baseline missing)"."""
+    if origin == PREFORMED:
+        if earlier is not None:
+            return f"preformed (earlier serum {earlier.isoformat()})"
+        return "preformed (baseline)" if visit == "baseline" else f"preformed (before {visit})"
+    if origin == DE_NOVO:
+        return f"de novo at {visit}"
+    if origin == DE_NOVO_BASELINE_MISSING:
+        return f"de novo at {visit} (baseline missing)"
+    return ""
+
+
+def origin_text(origin: str | None, visit: str | None, earlier: dt.date | None, status: str,
+                rising: bool) -> str:
+    """Origin beside the current status, the one phrase every door shows: "de novo at M3,
+    persistent", "preformed (baseline), resolved"; the status alone when the origin is unknown
+    (a DSA first seen recurrent) and no repeat when the status is the origin itself."""
+    said = origin_words(origin, visit, earlier)
+    if not said:
+        return status_text(status, rising, earlier)
+    current = "" if status in ORIGINS or status == "negative" else STATUS_WORDS.get(status, status)
+    if status == RECURRENT:
+        current = "recurrent"
+    parts = [said] + ([current] if current else []) + (["rising"] if rising else [])
+    return ", ".join(parts)
 
 
 def donor_rows(subject: str, evaluation: DonorEvaluation) -> list[tuple[str, ...]]:

@@ -11,29 +11,42 @@ import datetime as dt
 from sqlite_utils import Database
 
 from .. import store
-from ..evaluation.report import status_text
+from ..evaluation.report import origin_of, origin_text
 from ..store import evaluations as stored_evaluations
 from ..store import uploads as stored_uploads
 from .alerts import open_alert_counts
 
 
-def _earlier(state: dict) -> dt.date | None:
-    found = state.get("earlier_serum_date")
+def _earlier(evaluation: dict, target: str) -> dt.date | None:
+    found = (evaluation["summary"].get("earlier_sera") or {}).get(target)
     return dt.date.fromisoformat(found) if isinstance(found, str) else found
 
 
 def latest_dsa(evaluations: list[dict]) -> list[dict]:
-    """Each DSA's state at its last usable serum, when it has been positive (strongest first);
-    ``evaluations`` as ``store.evaluations.study_overview`` gives them."""
-    last: dict[tuple[str, str], dict] = {}
+    """Each DSA's state at its last usable serum, when it has been positive (strongest first),
+    with its origin beside it ("de novo at M3, persistent": a preformed and a de novo DSA are
+    never both just "persistent"); ``evaluations`` as ``store.evaluations.study_overview`` gives
+    them."""
+    history: dict[tuple[str, str], list[dict]] = {}
+    earlier: dict[tuple[str, str], dt.date | None] = {}
     for evaluation in evaluations:
         donor = evaluation["summary"].get("donor_code", str(evaluation["donor_id"]))
-        for state in evaluation["states"]:  # in serum order: later states replace earlier ones
-            last[(donor, state["target"])] = {
-                **state, "donor": donor,
-                "text": status_text(state["status"], state["rising"], _earlier(state)),
-            }
-    shown = [s for s in last.values() if s["status"] != "negative"]
+        for state in evaluation["states"]:  # in serum order
+            key = (donor, state["target"])
+            history.setdefault(key, []).append(state)
+            earlier[key] = _earlier(evaluation, state["target"])
+    shown = []
+    for (donor, _), states in history.items():
+        last = states[-1]
+        if last["status"] == "negative":
+            continue
+        origin, visit = origin_of(states)
+        shown.append({
+            **last, "donor": donor, "origin": origin, "origin_visit": visit,
+            "earlier_serum_date": earlier[(donor, last["target"])],
+            "text": origin_text(origin, visit, earlier[(donor, last["target"])], last["status"],
+                                last["rising"]),
+        })
     return sorted(shown, key=lambda s: (not s["positive"], -s["mfi"]))
 
 

@@ -10,6 +10,7 @@ import pytest
 from dsa_monitor.evaluation.changes import (
     DE_NOVO_DSA,
     PERSISTENT_DSA,
+    PREFORMED_DSA,
     RECURRENT_DSA,
     RESOLVED_DSA,
     RISING_DSA,
@@ -56,9 +57,12 @@ NEG = ("negative", 50.0, False, False, 0)
          [(DE_NOVO_DSA, "M1"), (RISING_DSA, "M3"), (PERSISTENT_DSA, "M3")]),
         ((("preformed", 4000.0, True, False, 1), ("resolved", 300.0, False, False, 0),
           ("recurrent", 2000.0, True, False, 1)),
-         [(RESOLVED_DSA, "M1"), (RECURRENT_DSA, "M3")]),
-        # a preformed DSA is no news: it is what the baseline showed
-        ((("preformed", 4000.0, True, False, 1),), []),
+         [(PREFORMED_DSA, "baseline"), (RESOLVED_DSA, "M1"), (RECURRENT_DSA, "M3")]),
+        # a preformed DSA is told once, at the serum that shows it (issue 15)
+        ((("preformed", 4000.0, True, False, 1),), [(PREFORMED_DSA, "baseline")]),
+        # back above the cutoff before it resolved: the same preformed DSA, not told again
+        ((("preformed", 4000.0, True, False, 1), ("below_cutoff", 800.0, False, False, 0),
+          ("preformed", 1900.0, True, False, 1)), [(PREFORMED_DSA, "baseline")]),
     ],
 )
 def test_facts_of_a_course(steps, expected):

@@ -4,7 +4,8 @@ preformed, even when that serum is older than the baseline window (worked exampl
 WX-1 receives cells from D-1 (A*03:01 is the donor's, not the recipient's) on 2026-01-10. A serum
 of 2025-06-24 (200 days before, outside the 90-day baseline window) has the A*03:01 bead at 4,000
 MFI; the baseline of 2026-01-05 is negative; M3 (2026-04-11) has it at 3,500. The laboratory
-reports "A*03:01 preformed, earlier serum 2025-06-24", and nobody is paged for a de novo DSA.
+reports "A*03:01 preformed, earlier serum 2025-06-24", and nobody is paged for a de novo DSA:
+one "preformed DSA" alert tells it.
 """
 
 from __future__ import annotations
@@ -51,8 +52,13 @@ def test_a_dsa_positive_before_the_baseline_window_is_reported_preformed_never_d
     ids = sera(db, earlier=True)
     with app.app_context():
         run = evaluate_pending(db, reference=reference_service.current(app), as_of=AS_OF)
-    assert [f.kind for f in run.changes] == []  # no de novo fact, hence no event, no e-mail
-    assert store.list_events(db, recipient_id=ids["WX-1"]) == [] and outbox_subjects(db) == []
+    # no de novo fact: one preformed DSA alert, naming the earlier serum (issue 15)
+    assert [(f.kind, f.antigen, f.visit) for f in run.changes] == [
+        ("preformed_dsa", "A*03:01", "M3")]
+    [event] = store.list_events(db, recipient_id=ids["WX-1"])
+    assert (event["kind"], event["payload"]["origin"]) == (
+        "preformed", "preformed (earlier serum 2025-06-24)")
+    assert outbox_subjects(db) == [f"[dsa-monitor] Preformed DSA: {STUDY} WX-1, A*03:01 (M3)"]
 
     (evaluation,) = current_evaluations(db, ids["WX-1"])  # as stored
     assert [(p.visit, p.date) for p in evaluation.points] == [
