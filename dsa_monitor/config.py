@@ -9,6 +9,13 @@ from .errors import InvalidSetting
 
 ENV_PREFIX = "DSA_MONITOR_"
 
+# Every HTML answer (pages, the API reference): nothing from elsewhere, no script at all, forms
+# post only here, never framed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
 # Every setting the service reads, with its default. Environment variables are ENV_PREFIX + key.
 DEFAULTS: dict[str, object] = {
     "DATABASE": None,  # path of the SQLite file; default <instance>/dsa_monitor.sqlite3

@@ -25,6 +25,11 @@ def health():
            tag="meta", responses={200: None})
 def openapi():
     """No token needed: the contract clients and tests are generated from."""
-    if _SPEC_KEY not in current_app.extensions:
-        current_app.extensions[_SPEC_KEY] = build_spec()
-    return current_app.extensions[_SPEC_KEY], 200
+    return contract(current_app), 200
+
+
+def contract(app) -> dict:
+    """The OpenAPI document, built once per app."""
+    if _SPEC_KEY not in app.extensions:
+        app.extensions[_SPEC_KEY] = build_spec()
+    return app.extensions[_SPEC_KEY]

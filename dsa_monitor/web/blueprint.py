@@ -8,6 +8,7 @@ import sqlite3
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..config import CONTENT_SECURITY_POLICY
 from ..errors import DSAMonitorError
 from ..sab.values import mfi_text
 from ..store.connection import storage_fault
@@ -16,13 +17,6 @@ from . import auth
 log = logging.getLogger(__name__)
 blueprint = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/web-static")
-
-# Nothing from elsewhere, no script at all, forms post only here, never framed.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
-
 
 # MFI as the file gave it, never rounded across a cutoff: ``{{ row.mfi | mfi }}`` -> 2,999.99.
 blueprint.add_app_template_filter(mfi_text, "mfi")
