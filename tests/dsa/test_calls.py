@@ -6,22 +6,12 @@ import json
 
 import numpy as np
 import pytest
-from reference_paths import IMGT_358, need_shared
 
 from dsa_monitor.dsa.calls import evaluate, evaluate_exposure, evaluate_values
 from dsa_monitor.dsa.donor import DonorHLA
 from dsa_monitor.dsa.matching import BeadPanel, match_donor
 from dsa_monitor.dsa.positivity import NoMFIValues
 from dsa_monitor.dsa.rules import Rules
-from dsa_monitor.reference.service import embedded, load_release
-
-
-@pytest.fixture(params=["embedded", "3.58.0"], scope="module")
-def reference(request):
-    if request.param == "embedded":
-        return embedded()
-    return load_release(need_shared(IMGT_358))
-
 
 CLASS_I = BeadPanel.from_specificities([
     "NC", "PC", "A*01:01", "A*02:01", "A*02:03", "A*02:06", "A*23:01", "A*24:02",

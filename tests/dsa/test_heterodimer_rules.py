@@ -5,19 +5,9 @@ from __future__ import annotations
 
 import pytest
 from beadlists import LS2A01, real_panel, serum, targets
-from reference_paths import IMGT_358, need_shared
-
-from dsa_monitor.reference.service import embedded, load_release
 
 DQ2_BEADS = ["DQA1*02:01&DQB1*02:01", "DQA1*03:01&DQB1*02:01", "DQA1*04:01&DQB1*02:01",
              "DQA1*05:01&DQB1*02:01"]
-
-
-@pytest.fixture(params=["embedded", "3.58.0"], scope="module")
-def reference(request):
-    if request.param == "embedded":
-        return embedded()
-    return load_release(need_shared(IMGT_358))
 
 
 @pytest.fixture(scope="module")

@@ -14,17 +14,10 @@ from dsa_monitor.dsa.donor import DonorHLA
 from dsa_monitor.dsa.matching import ALLELE, ANTIGEN, NONE, POSSIBLE, BeadPanel, match_donor
 from dsa_monitor.errors import InvalidHLAName
 from dsa_monitor.hla.typing import HLATyping
-from dsa_monitor.reference.service import embedded, load_release
+from dsa_monitor.reference.service import load_release
 from dsa_monitor.sab.catalogue import Catalogue, CatalogueBead
 
 LS2A01 = HLA_REFERENCE / "bead_catalogues" / "OneLambda_LS2A01_lot013_beads.csv"
-
-
-@pytest.fixture(params=["embedded", "3.58.0"], scope="module")
-def reference(request):
-    if request.param == "embedded":
-        return embedded()
-    return load_release(need_shared(IMGT_358))
 
 
 PANEL = BeadPanel.from_specificities([

@@ -6,18 +6,8 @@ from __future__ import annotations
 
 import pytest
 from beadlists import LS1A04, real_panel, serum, targets
-from reference_paths import IMGT_358, need_shared
-
-from dsa_monitor.reference.service import embedded, load_release
 
 B15_FAMILY = ["B*15:01", "B*15:02", "B*15:03", "B*15:10", "B*15:12", "B*15:13", "B*15:16"]
-
-
-@pytest.fixture(params=["embedded", "3.58.0"], scope="module")
-def reference(request):
-    if request.param == "embedded":
-        return embedded()
-    return load_release(need_shared(IMGT_358))
 
 
 @pytest.fixture(scope="module")
