@@ -10,7 +10,10 @@ would flatten every weak DSA against the floor as soon as one strong DSA is draw
 Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies), and each line
 also has its own dash pattern, so the lines stay apart in grey print. Lines are named at their
 ends (no legend to decode); the strength bands are grey, the cutoff a dashed line, the exposure a
-vertical line; de novo points are ringed and carry a <title> (a tooltip on screen).
+vertical line; de novo points are ringed, preformed ones squared, rising ones capped with an arrow
+head, each with a <title> (a tooltip on screen). Every serum is marked on a row above the x axis
+(a QC-failed run as a red cross) and the x axis spans every serum and scheduled visit, so a
+recipient monitored negative shows a year of negative sera, not an empty plot (``plot_marks``).
 """
 
 from __future__ import annotations
@@ -19,18 +22,20 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 from ..sab.values import mfi_text
+from .plot_marks import SerumMark, key_marks, point_kinds, rings, serum_row
+from .svg import el as _el
+from .svg import fmt as _fmt
 
 FLOOR = 100.0
-DE_NOVO_STATUSES = frozenset({"de_novo", "de_novo_baseline_missing"})
 # Okabe & Ito (2008), "Color Universal Design": the yellow is left out (unreadable on white).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "12 4", "4 2 1 2", "1 2")
 BAND_FILLS = ("#f6f6f6", "#ececec", "#e0e0e0", "#d2d2d2")  # light to dark with strength
-WIDTH, HEIGHT = 920, 380
-LEFT, RIGHT, TOP, BOTTOM = 64, 132, 30, 74
+WIDTH, HEIGHT = 920, 410
+LEFT, RIGHT, TOP, BOTTOM = 64, 132, 30, 104
 END_ROOM = 138  # px kept free right of the last sample, for the names of the lines
 LABEL_GAP = 13  # px between two line-end labels
 
@@ -43,6 +48,7 @@ class PlotPoint:
     mfi: float
     status: str
     visit: str = ""
+    rising: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,7 @@ class MFITimeline:
     exposure_label: str = "exposure"
     visits: tuple[tuple[str, dt.date], ...] = ()  # visit name, target date
     title: str = "MFI of each DSA by sample"
+    sera: tuple[SerumMark, ...] = ()  # every serum and QC-failed run, DSA or not
 
 
 def strength_bands(
@@ -119,7 +126,10 @@ def _top_mfi(timeline: MFITimeline) -> float:
 
 
 def _date_range(timeline: MFITimeline) -> tuple[dt.date, dt.date]:
+    """Every DSA point, serum, scheduled visit and the exposure: a recipient without DSA is
+    shown over its whole follow-up, not a few days around the infusion."""
     dates = [p.date for s in timeline.series for p in s.points]
+    dates += [m.date for m in timeline.sera] + [day for _, day in timeline.visits]
     if timeline.exposure is not None:
         dates.append(timeline.exposure)
     if not dates:
@@ -134,21 +144,6 @@ def _status_text(status: str) -> str:
     return status.replace("_", " ")
 
 
-def _el(tag: str, text: str | None = None, **attrs: object) -> str:
-    parts = "".join(
-        f" {name.rstrip('_').replace('_', '-')}={quoteattr(str(value))}"
-        for name, value in attrs.items()
-        if value is not None and value != ""
-    )
-    if text is None:
-        return f"<{tag}{parts}/>"
-    return f"<{tag}{parts}>{text}</{tag}>"
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.1f}"
-
-
 def render_svg(timeline: MFITimeline) -> str:
     """The plot as one self-contained SVG element (presentation attributes only: no CSS needed)."""
     start, end = _date_range(timeline)
@@ -161,6 +156,7 @@ def render_svg(timeline: MFITimeline) -> str:
         *_x_axis(timeline, scale),
         *_cutoff(timeline, scale),
         *_exposure(timeline, scale),
+        *serum_row(timeline.sera, scale.x, scale.y0),
     ]
     ends: list[tuple[float, str, str]] = []
     for index, series in enumerate(timeline.series):
@@ -171,7 +167,9 @@ def render_svg(timeline: MFITimeline) -> str:
     body += _end_labels(ends, scale)
     body += _key(timeline)
     if not any(s.points for s in timeline.series):
-        body.append(_el("text", "No DSA found in the samples so far", x=_fmt((scale.x0 + scale.x1) / 2),
+        usable = sum(1 for m in timeline.sera if m.kind == "usable")
+        said = f"No DSA in the {usable} sera tested so far" if usable else "No serum tested yet"
+        body.append(_el("text", said, x=_fmt((scale.x0 + scale.x1) / 2),
                         y=_fmt((scale.y0 + scale.y1) / 2), text_anchor="middle", font_size=14,
                         fill="#333333", class_="empty"))
     return _el(
@@ -245,6 +243,10 @@ def _x_axis(timeline: MFITimeline, scale: _Scale) -> list[str]:
                        font_weight="bold", fill="#333333", class_="visit-label"))
         out.append(_el("text", day.strftime("%d %b %Y"), x=x, y=scale.y0 + 30,
                        text_anchor="middle", font_size=9, fill="#555555"))
+    said = ("visit names at their target dates; points and serum marks at draw dates"
+            if timeline.visits else "months; points and serum marks at draw dates")
+    out.append(_el("text", said, x=_fmt((scale.x0 + scale.x1) / 2), y=scale.y0 + 46,
+                   text_anchor="middle", font_size=10, fill="#555555", class_="x-caption"))
     return out
 
 
@@ -296,16 +298,13 @@ def _series(series: DSASeries, index: int, scale: _Scale
                f"{when}{point.date.isoformat()}")
         if point.mfi < FLOOR:
             tip += f" (below {mfi_text(FLOOR)}, drawn at {mfi_text(FLOOR)})"
-        de_novo = point.status in DE_NOVO_STATUSES
-        if de_novo:
-            tip = "de novo DSA — " + tip
+        kinds = point_kinds(point.status, point.rising)
+        if kinds:
+            tip = " ".join(k.replace("-", " ") for k in kinds) + " DSA — " + tip
         marker = _el("circle", cx=x, cy=y, r=4.5, fill="#ffffff" if point.mfi < FLOOR else colour,
                      stroke=colour, stroke_width=2)
-        if de_novo:
-            marker = _el("circle", cx=x, cy=y, r=9, fill="none", stroke="#000000",
-                         stroke_width=2) + marker
-        out.append(_el("g", _el("title", escape(tip)) + marker,
-                       class_="point de-novo" if de_novo else "point",
+        out.append(_el("g", _el("title", escape(tip)) + rings(kinds, x, y) + marker,
+                       class_=" ".join(("point", *kinds)),
                        data_status=point.status, data_dsa=series.label))
     last = points[-1]
     return out, (scale.y(last.mfi), f"{series.label} {mfi_text(last.mfi)}", colour)
@@ -328,7 +327,7 @@ def _end_labels(ends: Sequence[tuple[float, str, str]], scale: _Scale) -> list[s
 
 
 def _key(timeline: MFITimeline) -> list[str]:
-    y = HEIGHT - 16
+    y = HEIGHT - 36
     out = [
         _el("circle", cx=LEFT + 6, cy=y - 4, r=9, fill="none", stroke="#000000", stroke_width=2),
         _el("circle", cx=LEFT + 6, cy=y - 4, r=4.5, fill="#555555"),
@@ -342,4 +341,6 @@ def _key(timeline: MFITimeline) -> list[str]:
     if any(p.mfi < FLOOR for s in timeline.series for p in s.points):
         out.append(_el("text", f"hollow: below {mfi_text(FLOOR)} MFI", x=LEFT + 560, y=y,
                        fill="#333333"))
+    out += key_marks(LEFT + 4, y + 22, timeline.sera,
+                     any(s.points for s in timeline.series))
     return [_el("g", "".join(out), class_="key")]

@@ -19,10 +19,11 @@ from ..readings.alerts import open_alerts
 from ..readings.pending import is_pending
 from ..readings.visits import visit_labels
 from ..reference import service as reference_service
+from ..sab.values import mfi_text
 from ..store import evaluations as stored_evaluations
 from . import auth, typings
 from .blueprint import blueprint
-from .plot import DSASeries, MFITimeline, PlotPoint, render_svg, strength_bands
+from .plot import DSASeries, MFITimeline, PlotPoint, SerumMark, render_svg, strength_bands
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +62,23 @@ def serum_rows(evaluations: list[DonorEvaluation]) -> list[dict]:
 
 
 def dsa_rows(evaluations: list[DonorEvaluation]) -> list[DSARow]:
-    """Every DSA state worth a line: from its first positive serum on (negatives before it are
-    left to the plot), by date, donor and target."""
+    """Every DSA state worth a line, from its first positive serum on, and one line per serum
+    without a DSA (negative, or left out and why): the negative sera are what proves "de novo"
+    and what shows the recipient monitored; by date, donor and target."""
     rows = []
     for evaluation in evaluations:
+        with_dsa = {s.position for s in evaluation.states
+                    if s.positive or s.status != "negative"}
+        for point in evaluation.points:
+            if point.position in with_dsa:
+                continue
+            status = "excluded" if point.excluded_reason else "negative"
+            rows.append(DSARow(
+                visit=point.visit, date=point.date, donor=evaluation.donor_code, target="",
+                antigen="", level="", chain="", mfi=0.0, strength="", status=status,
+                status_text=point.excluded_reason or "no DSA: negative serum",
+                assay_changed=False, value_kind="",
+            ))
         for state in evaluation.states:
             if state.status == "negative" and not state.positive:
                 continue
@@ -79,10 +93,39 @@ def dsa_rows(evaluations: list[DonorEvaluation]) -> list[DSARow]:
     return sorted(rows, key=lambda r: (r.date, r.donor, r.target))
 
 
-def timeline_plots(evaluations: list[DonorEvaluation], exposures: list[dict]) -> list[MFITimeline]:
+def serum_marks(group: list[DonorEvaluation], failed_runs: list[dict]) -> tuple[SerumMark, ...]:
+    """Every serum of one exposure (once, whatever its donors) and each QC-failed run drawn in
+    its follow-up, as the plot's serum row shows them."""
+    marks: dict[str, SerumMark] = {}
+    for evaluation in group:
+        for point in evaluation.points:
+            if point.serum in marks or (point.excluded_reason or "").startswith("QC failed"):
+                continue
+            dsa = [f"{s.target} {mfi_text(s.mfi)}" for s in evaluation.states
+                   if s.position == point.position and s.positive]
+            said = point.excluded_reason or ("DSA " + ", ".join(dsa) if dsa else "no DSA")
+            marks[point.serum] = SerumMark(
+                point.date, point.visit, "excluded" if point.excluded_reason else "usable",
+                f"serum {point.visit} drawn {point.date.isoformat()}: {said}")
+    first = min((p.date for e in group for p in e.points), default=None)
+    for run in failed_runs:
+        drawn = dt.date.fromisoformat(run["draw_date"])
+        if first is not None and drawn >= first:
+            reasons = "; ".join(run["qc_reasons"]) or "QC failed"
+            marks[f"run {run['id']}"] = SerumMark(
+                drawn, run.get("visit", ""), "qc_failed",
+                f"QC failed: class {run['hla_class'] or '?'} run {run['lab_sample_id']} drawn"
+                f" {drawn.isoformat()} ({reasons}): no call from it")
+    return tuple(marks.values())
+
+
+def timeline_plots(evaluations: list[DonorEvaluation], exposures: list[dict],
+                   samples: list[dict] = ()) -> list[MFITimeline]:
     """One plot per exposure: a line per DSA (named with its donor when the exposure had several),
-    drawn with the cutoff, bands and visits of the rules the evaluation was made under."""
+    drawn with the cutoff, bands and visits of the rules the evaluation was made under, over
+    every serum of the exposure (``samples``: the QC-failed runs are drawn too)."""
     kinds = {e["id"]: e["kind"] for e in exposures}
+    dates = sorted(dt.date.fromisoformat(e["date"]) for e in exposures)
     by_exposure: dict[int, list[DonorEvaluation]] = {}
     for evaluation in evaluations:
         by_exposure.setdefault(evaluation.exposure_id, []).append(evaluation)
@@ -94,9 +137,12 @@ def timeline_plots(evaluations: list[DonorEvaluation], exposures: list[dict]) ->
             for state in evaluation.states:
                 label = f"{state.target} · {evaluation.donor_code}" if several else state.target
                 series.setdefault(label, []).append(
-                    PlotPoint(state.date, state.mfi, state.status, state.visit))
+                    PlotPoint(state.date, state.mfi, state.status, state.visit, state.rising))
         first = group[0]
         rules, day = first.rules, first.exposure_date
+        until = next((d for d in dates if d > day), None)
+        failed = [s for s in samples if s["qc_status"] == "fail"
+                  and (until is None or dt.date.fromisoformat(s["draw_date"]) < until)]
         plots.append(MFITimeline(
             series=tuple(DSASeries(label, tuple(points)) for label, points in series.items()),
             cutoff=rules.cutoff,
@@ -106,6 +152,7 @@ def timeline_plots(evaluations: list[DonorEvaluation], exposures: list[dict]) ->
             visits=tuple((v.name, day + dt.timedelta(days=v.day)) for v in rules.visits),
             title=f"MFI of each DSA by serum, {kinds.get(exposure_id, 'exposure')} "
                   f"{day.isoformat()} (rules {rules.name}, {rules.version})",
+            sera=serum_marks(group, failed),
         ))
     return plots
 
@@ -120,10 +167,10 @@ def recipient_page(recipient_id: int):
     exposures = store.list_exposures(db, recipient_id)
     donors = _donors(db, exposures)
     evaluations = current_evaluations(db, recipient_id)
-    plots = timeline_plots(evaluations, exposures)
     labels = visit_labels(db, recipient_id)
     samples = [{**s, "visit": labels.get(s["id"], "")}
                for s in store.list_samples(db, recipient_id=recipient_id)]
+    plots = timeline_plots(evaluations, exposures, samples)
     return render_template(
         "recipient.html", recipient=recipient, study=study, exposures=exposures, donors=donors,
         typing_rows=_typing_rows(db, recipient_id, donors), rows=dsa_rows(evaluations),

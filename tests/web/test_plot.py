@@ -13,6 +13,7 @@ from dsa_monitor.web.plot import (
     DSASeries,
     MFITimeline,
     PlotPoint,
+    SerumMark,
     render_svg,
     strength_bands,
 )
@@ -137,8 +138,43 @@ def test_a_value_below_the_floor_is_drawn_hollow_on_the_floor_and_says_so():
 def test_no_dsa_gives_a_plot_that_says_so():
     root = draw()
     assert not by_class(root, "path", "dsa-line")
-    assert by_class(root, "text", "empty")[0].text == "No DSA found in the samples so far"
+    assert by_class(root, "text", "empty")[0].text == "No serum tested yet"
     assert by_class(root, "rect", "band")  # the bands still show what would count
+
+
+NEGATIVE_YEAR = tuple(SerumMark(day, visit, "usable", f"{visit}: no DSA") for visit, day in (
+    ("baseline", D(2024, 1, 2)), ("M1", D(2024, 2, 5)), ("M3", D(2024, 4, 4)),
+    ("M6", D(2024, 7, 8)))) + (SerumMark(D(2024, 4, 4), "M3", "qc_failed",
+                                         "QC failed: class I run, PC bead too low"),)
+
+
+def test_a_recipient_monitored_negative_shows_every_serum_over_the_whole_follow_up():
+    """Before: the x axis took only DSA points and collapsed to days around the infusion."""
+    root = draw(sera=NEGATIVE_YEAR)
+    sera = by_class(root, "g", "serum")
+    assert [(g.get("data-visit"), g.get("class")) for g in sera] == [
+        ("baseline", "serum serum-usable"), ("M1", "serum serum-usable"),
+        ("M3", "serum serum-qc-failed"), ("M3", "serum serum-usable"), ("M6", "serum serum-usable")]
+    xs = [float(g.find(SVG + "rect").get("x")) for g in sera if "usable" in g.get("class")]
+    assert xs[-1] - xs[0] > 400  # a year across the plot, not a few days
+    assert [t.text for t in by_class(root, "text", "baseline-label")] == ["baseline"]
+    assert "PC bead" in sera[2].find(SVG + "title").text
+    assert by_class(root, "text", "empty")[0].text == "No DSA in the 4 sera tested so far"
+    assert "target dates" in by_class(root, "text", "x-caption")[0].text
+    labels = [t.text for t in by_class(root, "text", "visit-label")]
+    assert labels == ["M1", "M3", "M6"]
+
+
+def test_preformed_and_rising_points_are_marked_like_de_novo():
+    rising = series("DR4", ((2024, 1, 2), 1800, "preformed", "baseline"),
+                    ((2024, 4, 8), 4700, "persistent", "M3"))
+    rising = DSASeries("DR4", (rising.points[0],
+                               PlotPoint(D(2024, 4, 8), 4700, "persistent", "M3", rising=True)))
+    root = draw(rising)
+    points = by_class(root, "g", "point")
+    assert [p.get("class") for p in points] == ["point preformed", "point rising"]
+    assert points[0].find(SVG + "title").text.startswith("preformed DSA — DR4")
+    assert points[1].find(SVG + "title").text.startswith("rising DSA — DR4")
 
 
 def test_labels_are_escaped():
