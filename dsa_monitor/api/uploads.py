@@ -14,14 +14,15 @@ from flask import current_app, request
 
 from .. import store
 from ..errors import NotFound
-from ..ingest import HIDDEN_DUPLICATE, import_upload, read_manifest
-from ..sab.dates import date_format_for, date_format_of
+from ..ingest import HIDDEN_DUPLICATE, import_study_upload, read_manifest
+from ..sab.dates import date_format_of
 from ..sab.formats import FORMATS
 from ..sab.model import ParseOptions
 from ..store.schema import SERUM_TREATMENTS
 from . import auth
 from .routing import operation
 from .schemas import ErrorBodySchema, day, domain_check, timestamp
+from .studies import visible_study
 
 
 def date_layout_field() -> ma.fields.String:
@@ -29,6 +30,20 @@ def date_layout_field() -> ma.fields.String:
         "description": "the layout of the file's dates when they are ambiguous (e.g. DD/MM/YYYY);"
                        " default: the server's setting, else read from the file's own dates",
         "example": "DD/MM/YYYY"})
+
+
+def strict_field() -> ma.fields.Boolean:
+    return ma.fields.Boolean(metadata={
+        "description": "refuse the whole file when any sample is not an enrolled recipient's"
+                       " (control sera aside); default: the study's setting, else false (such"
+                       " samples are listed in not_stored)"})
+
+
+def study_field() -> ma.fields.String:
+    return ma.fields.String(validate=ma.validate.Length(1, 40), metadata={
+        "description": "the study the file is for: its patients are placed within it, its"
+                       " remembered date layout, control-serum pattern and strictness apply;"
+                       " default: the token's study, else every study"})
 
 
 def treatment_field() -> ma.fields.String:
@@ -64,6 +79,8 @@ class UploadFormSchema(ma.Schema):
     )
     date_format = date_layout_field()
     serum_treatment = treatment_field()
+    strict = strict_field()
+    study = study_field()
 
 
 class UploadFieldsSchema(ma.Schema):
@@ -75,6 +92,8 @@ class UploadFieldsSchema(ma.Schema):
     encoding = ma.fields.String(validate=ma.validate.Length(1, 40))
     date_format = date_layout_field()
     serum_treatment = treatment_field()
+    strict = strict_field()
+    study = study_field()
 
 
 class StoredSampleSchema(ma.Schema):
@@ -99,6 +118,19 @@ class SupersededSchema(ma.Schema):
     new_sample_id = ma.fields.Integer(required=True)
 
 
+class NotStoredSchema(ma.Schema):
+    """A sample of the file that was not stored, and why."""
+
+    sample_id = ma.fields.String(required=True)
+    patient_id = ma.fields.String(required=True, allow_none=True)
+    hla_class = ma.fields.String(required=True, allow_none=True)
+    reason = ma.fields.String(required=True, metadata={
+        "description": "'not enrolled' (no recipient of the study has this ID) or 'control"
+                       " serum' (a vendor's or the lab's control)"})
+    near = ma.fields.List(ma.fields.String(), metadata={
+        "description": "enrolled lab IDs this sample's ID nearly is (a typo?), when any"})
+
+
 class UploadResultSchema(ma.Schema):
     outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(("stored", "duplicate")))
     upload_id = ma.fields.Integer(required=True, allow_none=True, metadata={
@@ -113,6 +145,8 @@ class UploadResultSchema(ma.Schema):
     superseded = ma.fields.List(ma.fields.Nested(SupersededSchema), required=True)
     run_date_fallback = ma.fields.List(ma.fields.String(), required=True)
     qc_failed = ma.fields.List(ma.fields.String(), required=True)
+    not_stored = ma.fields.List(ma.fields.Nested(NotStoredSchema), required=True, metadata={
+        "description": "the file's samples not stored (control sera, patients not enrolled)"})
 
 
 class SampleSchema(ma.Schema):
@@ -148,6 +182,7 @@ class UploadSchema(ma.Schema):
     error = ma.fields.Nested(ErrorBodySchema, required=True, allow_none=True)
     warnings = ma.fields.List(ma.fields.String(), required=True)
     samples = ma.fields.List(ma.fields.Nested(SampleSchema), required=True)
+    not_stored = ma.fields.List(ma.fields.Nested(NotStoredSchema), required=True)
 
 
 # ---- views -----------------------------------------------------------------------------------
@@ -164,15 +199,14 @@ def create_upload():
     file_name = os.path.basename((part.filename or "").replace("\\", "/")) or "upload"
     caller = auth.current()
     config = current_app.config
-    result = import_upload(
+    study = visible_study(fields["study"])["id"] if "study" in fields else caller.study_id
+    result = import_study_upload(
         store.get_db(), part.read(), file_name, user=caller.name, format=fields.get("format"),
-        manifest=_manifest(fields),
-        options=ParseOptions(date_format=date_format_for(fields.get("date_format"),
-                                                         config.get("DATE_FORMAT")),
-                             lot=fields.get("lot"),
-                             encoding=fields.get("encoding")),
+        manifest=_manifest(fields), study=study, layout=fields.get("date_format"),
+        strict=fields.get("strict", False), default_format=config.get("DATE_FORMAT"),
+        options=ParseOptions(lot=fields.get("lot"), encoding=fields.get("encoding")),
         max_bytes=int(config["MAX_UPLOAD_MB"]) * 1024 * 1024,
-        qc_limits=config.get("QC_LIMITS"), study=caller.study_id,
+        qc_limits=config.get("QC_LIMITS"),
         serum_treatment=fields.get("serum_treatment", "neat"),
     )
     answer = result.to_dict()
@@ -182,6 +216,7 @@ def create_upload():
         if len(seen) < len(answer["samples"]):  # nothing of the other study's upload is told
             answer["warnings"] = [HIDDEN_DUPLICATE]
             answer["duplicate_of"] = answer["upload_id"] = None
+            answer["not_stored"] = []
         answer["samples"] = seen
         return answer, 200
     return answer, 201
@@ -218,4 +253,5 @@ def get_upload(upload_id: int):
         if not visible:
             raise NotFound(f"no upload {upload_id}", upload_id=upload_id)
     summary = upload["summary"] or {}
-    return {**upload, "samples": samples, "warnings": summary.get("warnings", [])}, 200
+    return {**upload, "samples": samples, "warnings": summary.get("warnings", []),
+            "not_stored": summary.get("not_stored", [])}, 200

@@ -10,7 +10,7 @@ import click
 
 from .. import store
 from ..errors import DSAMonitorError
-from ..ingest import import_upload, read_manifest
+from ..ingest import import_study_upload, read_manifest
 from ..sab.model import ParseOptions
 from ..store.schema import SERUM_TREATMENTS
 from . import make_app
@@ -24,7 +24,15 @@ from . import make_app
               help="CSV with columns sample_id,draw_date (ISO dates) for files without draw dates.")
 @click.option("--user", default=getpass.getuser, show_default="the login name",
               help="Who uploads (kept in the audit log).")
-@click.option("--study", default=None, help="Match patient IDs only within this study code.")
+@click.option("--study", default=None,
+              help="The study the file is for: patient IDs are matched within it, and its"
+                   " remembered date layout, control-serum pattern and strictness apply.")
+@click.option("--strict", is_flag=True,
+              help="Refuse the whole file when any sample is not an enrolled recipient's"
+                   " (control sera aside); by default such samples are listed as not stored.")
+@click.option("--date-layout", default=None,
+              help="How the file's ambiguous dates are written, e.g. DD-MM-YYYY or MM/DD/YYYY;"
+                   " remembered for the study (default: the study's remembered layout).")
 @click.option("--treatment", type=click.Choice(SERUM_TREATMENTS), default="neat",
               show_default=True, help="How the serum was treated before the run.")
 @click.option("--lot", default=None,
@@ -35,24 +43,28 @@ from . import make_app
                    " e.g. cp1252 for old Windows exports.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
 def command(file: Path, format_: str | None, manifest: Path | None, user: str, study: str | None,
-            treatment: str, lot: str | None, encoding: str | None, as_json: bool) -> None:
+            strict: bool, date_layout: str | None, treatment: str, lot: str | None,
+            encoding: str | None, as_json: bool) -> None:
     """Import one result FILE (HLA Fusion, MATCH IT!, xPONENT, HAML): samples are matched to
     recipients by the lab's patient ID, QC-checked and stored in one transaction; a rejected file
-    is recorded with its reason. The same file twice is recognised; a corrected file supersedes."""
+    is recorded with its reason. The same file twice is recognised; a corrected file supersedes.
+    Samples of no enrolled recipient (control sera, other services' patients) are listed as not
+    stored, unless --strict."""
     app = make_app()
     db = store.open_database(app.config["DATABASE"])
     try:
         draw_dates = read_manifest(manifest.read_bytes(), manifest.name) if manifest else None
-        result = import_upload(
+        result = import_study_upload(
             db, file.read_bytes(), file.name, user=user, format=format_, manifest=draw_dates,
-            options=ParseOptions(
-                date_format=app.config.get("DATE_FORMAT"), lot=lot, encoding=encoding
-            ),
+            study=study, layout=date_layout, strict=strict,
+            default_format=app.config.get("DATE_FORMAT"),
+            options=ParseOptions(lot=lot, encoding=encoding),
             max_bytes=int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024,
-            qc_limits=app.config.get("QC_LIMITS"), serum_treatment=treatment, study=study,
+            qc_limits=app.config.get("QC_LIMITS"), serum_treatment=treatment,
         )
     except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(error.message + _not_stored_lines(
+            error.details.get("not_stored") or [])) from error
     finally:
         db.close()
     if as_json:
@@ -61,7 +73,9 @@ def command(file: Path, format_: str | None, manifest: Path | None, user: str, s
     if result.outcome == "duplicate":
         click.echo(f"{file.name}: already stored as upload {result.duplicate_of}; nothing stored")
         return
-    click.echo(f"{file.name}: upload {result.upload_id}, {len(result.samples)} sample(s) stored")
+    stored = len(result.samples)
+    click.echo(f"{file.name}: upload {result.upload_id}, {stored} sample(s) stored,"
+               f" {len(result.not_stored)} not stored")
     for sample in result.samples:
         notes = [
             f"draw date {sample.draw_date} ({sample.draw_date_source})", f"QC {sample.qc_status}"
@@ -73,5 +87,15 @@ def command(file: Path, format_: str | None, manifest: Path | None, user: str, s
         if sample.supersedes is not None:
             notes.append(f"supersedes sample {sample.supersedes}")
         click.echo(f"  {sample.lab_sample_id} class {sample.hla_class}: {', '.join(notes)}")
+    click.echo(_not_stored_lines(result.not_stored).lstrip("\n"), nl=False)
     for warning in result.warnings:
         click.echo(f"  warning: {warning}")
+
+
+def _not_stored_lines(not_stored: list[dict]) -> str:
+    """One line per sample not stored, with its reason (and the enrolled IDs it is nearly)."""
+    lines = []
+    for entry in not_stored:
+        near = f" (nearly {', '.join(entry['near'])})" if entry.get("near") else ""
+        lines.append(f"  not stored: {entry['sample_id']}: {entry['reason']}{near}\n")
+    return "\n" + "".join(lines) if lines else ""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .manifest import read_manifest
 from .result import HIDDEN_DUPLICATE, StoredSample, UploadResult
+from .study_settings import import_study_upload
 from .upload import import_parsed, import_upload
 
-__all__ = ["HIDDEN_DUPLICATE", "StoredSample", "UploadResult", "import_parsed", "import_upload",
-           "read_manifest"]
+__all__ = ["HIDDEN_DUPLICATE", "StoredSample", "UploadResult", "import_parsed",
+           "import_study_upload", "import_upload", "read_manifest"]

@@ -40,6 +40,9 @@ class UploadResult:
     samples: list[StoredSample] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicate_of: int | None = None
+    # The file's samples not stored, each {"sample_id", "reason", ...}: "control serum" or
+    # "not enrolled" (with "near": enrolled IDs it is nearly).
+    not_stored: list[dict] = field(default_factory=list)
 
     @property
     def superseded(self) -> list[dict]:
@@ -58,6 +61,7 @@ class UploadResult:
         """Plain JSON types only (dates as ISO text)."""
         data = {name: getattr(self, name) for name in _UPLOAD_FIELDS}
         data["warnings"] = list(self.warnings)
+        data["not_stored"] = [dict(entry) for entry in self.not_stored]
         data["samples"] = [
             {name: getattr(s, name) for name in _SAMPLE_FIELDS} for s in self.samples
         ]

@@ -10,17 +10,27 @@ import datetime as dt
 import gc
 import hashlib
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from ..errors import Conflict, DSAMonitorError, FileFormatError, UnknownEncoding, UploadTooLarge
+from ..errors import (
+    Conflict,
+    DSAMonitorError,
+    FileFormatError,
+    UnknownEncoding,
+    UnknownPatient,
+    UploadTooLarge,
+)
+from ..sab import controls
 from ..sab.model import ParsedFile, ParseOptions, SampleResult
 from ..store import audit, uploads
 from ..store.catalogues import catalogue_registry
 from ..store.connection import write_transaction
 from ..store.schema import SERUM_TREATMENTS
+from ..store.studies import studies_refusing_strays
 from .checks import (
     check_complete,
     check_encoding,
@@ -33,6 +43,16 @@ from .placement import place_samples
 from .result import StoredSample, UploadResult
 
 log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Placing:
+    """How the samples of a file are placed: within which study, strictly or not, with which
+    extra control-serum pattern."""
+
+    study: int | str | None
+    strict: bool
+    control: re.Pattern[str] | None
 
 
 def import_upload(
@@ -48,8 +68,15 @@ def import_upload(
     qc_limits: Mapping[str, Mapping[str, float]] | None = None,
     serum_treatment: str = "neat",
     study: int | str | None = None,
+    strict: bool = False,
+    control_pattern: str | None = None,
 ) -> UploadResult:
     """Store one lab file in one transaction, or nothing from it, recording why it was rejected.
+
+    The samples of enrolled recipients are stored (all of them or none); the others (control
+    sera, patients of no study here) are listed in ``not_stored`` with their reason. ``strict``
+    (or a study's ``strict_uploads``) refuses the file when any sample is not enrolled;
+    ``control_pattern`` adds the lab's own control-serum names to the vendors'.
 
     ``qc_limits`` maps a kit or a lot to control-bead limits; a lot's registered catalogue and the
     file's own limits (.eds) take precedence; ``options.min_bead_count`` is the base they
@@ -87,6 +114,7 @@ def import_upload(
             db, parsed, data, user=user, manifest=manifest, qc_limits=qc_limits,
             serum_treatment=serum_treatment, study=study,
             min_bead_count=None if options is None else options.min_bead_count,
+            strict=strict, control_pattern=control_pattern,
         )
         del parsed  # freed before collection resumes, not left for the collector to walk
     return result
@@ -103,6 +131,8 @@ def import_parsed(
     serum_treatment: str = "neat",
     study: int | str | None = None,
     min_bead_count: int | None = None,
+    strict: bool = False,
+    control_pattern: str | None = None,
 ) -> UploadResult:
     """The storing half of ``import_upload``, for a file already parsed from ``data``;
     ``min_bead_count`` is the QC bead-count limit that kit, lot and lot-file limits override."""
@@ -119,8 +149,9 @@ def import_parsed(
             if first is not None:
                 return _duplicate(db, first, attempt, manifest)
             base = {} if min_bead_count is None else {"min_bead_count": min_bead_count}
+            rules = _Placing(study, strict, controls.control_pattern(control_pattern))
             return _store(
-                db, parsed, attempt, manifest or {}, qc_limits or {}, serum_treatment, study, base
+                db, parsed, attempt, manifest or {}, qc_limits or {}, serum_treatment, rules, base
             )
     except Exception as error:
         _record_rejection(db, attempt, parsed.format, error, keep_bytes=True)
@@ -175,12 +206,14 @@ def _store(
     manifest: Mapping[str, dt.date],
     qc_limits: Mapping[str, Mapping[str, float]],
     serum_treatment: str,
-    study: int | str | None,
+    placing: _Placing,
     base_limits: Mapping[str, float],
 ) -> UploadResult:
     """Every refusal (truncated, unplaced, impossible dates, the same serum twice or with another
     recipient) is decided before the first row is written; a stored serum of the same recipient
-    drawn the same day is superseded by its correction."""
+    drawn the same day is superseded by its correction. Only the samples of enrolled recipients
+    are dated, checked and stored: a control serum's missing draw date refuses nothing."""
+    study = placing.study
     if not parsed.samples:
         raise FileFormatError("the file holds no samples", file=attempt["file_name"])
     warnings = list(parsed.warnings)
@@ -189,7 +222,18 @@ def _store(
         warnings.append(unterminated)
     registry = catalogue_registry(db)
     check_complete(parsed, registry)
-    recipients = place_samples(db, parsed, study, warnings)
+    placement = place_samples(db, parsed, study, warnings, strict=placing.strict,
+                              control=placing.control)
+    strict_studies = studies_refusing_strays(db, [r for r in placement.recipients if r])
+    if placement.unplaced and strict_studies:
+        raise UnknownPatient(
+            f"{attempt['file_name']}: study {', '.join(strict_studies)} takes strict uploads:"
+            " every sample must belong to an enrolled recipient; not enrolled: "
+            + ", ".join(e["sample_id"] for e in placement.unplaced),
+            file=attempt["file_name"], not_stored=placement.not_stored)
+    recipients = [r for r in placement.recipients if r is not None]
+    parsed = dataclasses.replace(parsed, samples=[
+        s for s, r in zip(parsed.samples, placement.recipients, strict=True) if r is not None])
     today = utc_today()
     dated: list[tuple[dt.date, str]] = []
     for sample in parsed.samples:
@@ -198,7 +242,8 @@ def _store(
         check_sample_dates(sample, *dated[-1], attempt["file_name"], today)
     serums = identities(parsed, [draw_date for draw_date, _ in dated], serum_treatment)
     corrects = corrected_samples(db, parsed, serums, recipients, study)
-    unused = sorted(set(manifest) - {s.sample_id for s in parsed.samples})
+    unused = sorted(set(manifest) - {s.sample_id for s in parsed.samples}
+                    - {e["sample_id"] for e in placement.not_stored})
     if unused:
         warnings.append(f"the manifest names samples not in the file: {', '.join(unused)}")
     upload_id = uploads.create_upload(
@@ -218,6 +263,7 @@ def _store(
         file_name=attempt["file_name"],
         format=parsed.format,
         warnings=warnings,
+        not_stored=placement.not_stored,
     )
     panels: dict = {}  # bead panels stored by this upload: (bead IDs, specificities) -> id
     placed = zip(parsed.samples, dated, recipients, corrects, strict=True)
@@ -261,7 +307,8 @@ def _store(
         action="import",
         entity="upload",
         entity_id=upload_id,
-        details={"samples": len(result.samples), "superseded": result.superseded},
+        details={"samples": len(result.samples), "superseded": result.superseded,
+                 "not_stored": len(result.not_stored)},
     )
     return result
 
@@ -359,6 +406,7 @@ def _duplicate(db: Database, first: dict, attempt: dict,
         format=first["format"],
         samples=samples,
         duplicate_of=first["id"],
+        not_stored=list((first.get("summary") or {}).get("not_stored", [])),
         warnings=[
             f"the same file was uploaded as upload {first['id']} ({first['file_name']}, "
             f"{first['uploaded_at']} by {first['uploaded_by']}); nothing new was stored"

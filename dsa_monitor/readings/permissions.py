@@ -9,6 +9,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "upload": frozenset({"lab", "admin"}),
     "typing": frozenset({"lab", "admin"}),
     "enrol": frozenset({"admin"}),  # recipients, donors, exposures
+    # another lab ID for an enrolled recipient: the lab that finds a sample "not enrolled" in its
+    # run file adds the ID its files use, without an administrator
+    "lab_id": frozenset({"lab", "admin"}),
     "study": frozenset({"admin"}),  # studies (and tokens, from the CLI)
     "acknowledge": frozenset({"clinician", "admin"}),
     "subscribe": frozenset({"clinician", "admin"}),  # a clinician's own subscriptions

@@ -52,6 +52,14 @@ def date_order(text: str) -> str | None:
     return None
 
 
+def format_order(date_format: str) -> str | None:
+    """``day-first`` / ``month-first`` as a ``strptime`` pattern puts them, else ``None``."""
+    day, month = date_format.find("%d"), date_format.find("%m")
+    if day < 0 or month < 0 or date_format.find("%Y") < max(day, month):
+        return None
+    return DAY_FIRST if day < month else MONTH_FIRST
+
+
 def parse_date(text: str, date_format: str | None = None, order: str | None = None) -> dt.date:
     """One date: with the lab's format, else ISO, else day/month by its own numbers or ``order``."""
     part = _date_part(text)
@@ -61,9 +69,16 @@ def parse_date(text: str, date_format: str | None = None, order: str | None = No
             return dt.datetime.strptime(text.strip(), date_format).date()
         except ValueError:
             example = dt.date(2026, 11, 25).strftime(date_format)
-            raise DateError(
-                f"not a date in the format {date_format} (like {example})"
-            ) from None
+            failed = DateError(f"not a date in the format {date_format} (like {example})")
+        # The layout a lab chooses says which number is the day; the separator or a time after
+        # the date (10-12-2019 14:05 against DD/MM/YYYY) is no reason to refuse the file.
+        chosen = format_order(date_format)
+        if chosen is None or not _NUMERIC.match(part):
+            raise failed
+        own = date_order(part)
+        if own is not None and own != chosen:
+            raise DateError(f"{part} cannot be read in the layout {date_format} ({own})")
+        return parse_date(part, None, chosen)
     try:
         if iso:
             return dt.date(int(iso[1]), int(iso[2]), int(iso[3]))

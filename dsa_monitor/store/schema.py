@@ -491,3 +491,22 @@ def m009_donor_studies(db: Database) -> None:
     """The study a donor was registered for: a study-scoped caller sees its own donors before
     any exposure links them (NULL: registered by a caller of every study)."""
     db.execute("ALTER TABLE donors ADD COLUMN study_id INTEGER REFERENCES studies(id)")
+
+
+STUDY_UPLOAD_SETTINGS_DDL = """
+-- How a study's lab files are read: strict_uploads = 1 refuses a file holding any sample not
+-- enrolled (else such samples are listed as not stored); date_layout (e.g. DD-MM-YYYY) reads
+-- ambiguous dates, chosen once on an upload and remembered.
+ALTER TABLE studies ADD COLUMN strict_uploads INTEGER NOT NULL DEFAULT 0
+    CHECK (strict_uploads IN (0, 1));
+ALTER TABLE studies ADD COLUMN date_layout TEXT;
+-- The lab's own control sera (a regular expression searched in sample and patient IDs), beside
+-- the vendors' (LS-NC..., PPS...): listed as control sera, never as patients not enrolled.
+ALTER TABLE studies ADD COLUMN control_pattern TEXT;
+"""
+
+
+@migrations()
+def m010_study_upload_settings(db: Database) -> None:
+    """Per study: strict uploads, the date layout its lab chose, its own control-serum pattern."""
+    db.executescript(STUDY_UPLOAD_SETTINGS_DDL)

@@ -205,3 +205,47 @@ def find_recipients(
     ):
         found[row["pid"]].add(row["recipient_id"])
     return found
+
+
+def enrolled_names(db: Database, study: int | str | None = None) -> dict[str, list[str]]:
+    """Every lab ID and subject code a file may name a recipient by (of one study, or all), each
+    with the recipients it names as ``STUDY SUBJECT``: what a near-miss sample ID is told against."""
+    scope, params = "", []
+    if study is not None:
+        scope, params = " WHERE r.study_id = ?", [get_study(db, study)["id"]]
+    names: dict[str, list[str]] = {}
+    for row in db.query(
+        "SELECT l.lab_id AS name, s.code || ' ' || r.subject_code AS who"
+        " FROM recipient_lab_ids l JOIN recipients r ON r.id = l.recipient_id"
+        f" JOIN studies s ON s.id = r.study_id{scope}"
+        " UNION SELECT r.subject_code AS name, s.code || ' ' || r.subject_code AS who"
+        f" FROM recipients r JOIN studies s ON s.id = r.study_id{scope}",
+        [*params, *params],
+    ):
+        names.setdefault(row["name"], []).append(row["who"])
+    return names
+
+
+def studies_refusing_strays(db: Database, recipient_ids: list[int]) -> list[str]:
+    """The codes of the studies, among these recipients', that take strict uploads only."""
+    if not recipient_ids:
+        return []
+    marks = ", ".join("?" for _ in set(recipient_ids))
+    return [row[0] for row in db.conn.execute(
+        f"SELECT DISTINCT s.code FROM studies s JOIN recipients r ON r.study_id = s.id"
+        f" WHERE s.strict_uploads = 1 AND r.id IN ({marks}) ORDER BY s.code",
+        sorted(set(recipient_ids)))]
+
+
+def remember_date_layout(db: Database, studies: list[int | str], layout: str, *,
+                         user: str) -> None:
+    """Keep the date layout a lab chose on an upload for its studies, so that it chooses once."""
+    with write_transaction(db):
+        for study in studies:
+            row = get_study(db, study)
+            if row["date_layout"] == layout:
+                continue
+            db.conn.execute("UPDATE studies SET date_layout = ? WHERE id = ?", (layout, row["id"]))
+            audit.record(db, user=user, action="date_layout", entity="study",
+                         entity_id=row["id"], details={"date_layout": layout,
+                                                       "was": row["date_layout"]})

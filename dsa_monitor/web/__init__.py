@@ -13,7 +13,14 @@ import logging
 from flask import Flask
 
 from .. import config
-from . import alerts, recipients, sign_in, studies, uploads  # noqa: F401  (register the views)
+from . import (  # noqa: F401  (register the views)
+    alerts,
+    enrolment,
+    recipients,
+    sign_in,
+    studies,
+    uploads,
+)
 from .blueprint import blueprint
 
 __all__ = ["blueprint", "init_app"]

@@ -1,4 +1,7 @@
-"""The lab's upload page: send a result file, see what was stored (or why not), past uploads."""
+"""The lab's upload page: send a result file, see what was stored (or why not), past uploads.
+
+A run file holds more than the study: the samples not stored are listed with their reason, and
+each "not enrolled" one links to the page where a lab ID is added to an enrolled recipient."""
 
 from __future__ import annotations
 
@@ -9,9 +12,9 @@ from flask import current_app, render_template, request
 
 from .. import store
 from ..errors import DSAMonitorError
-from ..ingest import HIDDEN_DUPLICATE, import_upload, read_manifest
+from ..ingest import HIDDEN_DUPLICATE, import_study_upload, read_manifest
 from ..readings.visits import visit_labels
-from ..sab.dates import DATE_LAYOUTS, date_format_for
+from ..sab.dates import DATE_LAYOUTS
 from ..sab.formats import FORMATS
 from ..sab.model import ParseOptions
 from ..store.schema import SERUM_TREATMENTS
@@ -45,25 +48,37 @@ def upload_file():
         if manifest_part is not None and manifest_part.filename:
             manifest = read_manifest(manifest_part.read(),
                                      os.path.basename(manifest_part.filename))
-        result = import_upload(
+        result = import_study_upload(
             db, part.read(), file_name, user=user.email, format=chosen, manifest=manifest,
+            study=_chosen_study(), layout=request.form.get("date_format", "").strip() or None,
+            strict=request.form.get("strict") == "on",
+            default_format=config.get("DATE_FORMAT"),
             options=ParseOptions(
-                date_format=date_format_for(request.form.get("date_format", "").strip(),
-                                            config.get("DATE_FORMAT")),
                 lot=request.form.get("lot", "").strip() or None,
                 encoding=request.form.get("encoding", "").strip() or None,
             ),
             max_bytes=int(config["MAX_UPLOAD_MB"]) * 1024 * 1024,
-            qc_limits=config.get("QC_LIMITS"), study=user.study_id,
+            qc_limits=config.get("QC_LIMITS"),
             serum_treatment=request.form.get("serum_treatment") or "neat",
         )
     except DSAMonitorError as error:
-        return _page(failure={"message": error.message, **error.details}), error.status
+        failure = {"message": error.message, **error.details}
+        return _page(failure=failure, not_stored=error.details.get("not_stored")), error.status
     rows = _sample_rows(result.samples)
     if result.outcome == "duplicate" and len(rows) < len(result.samples):
         # another study's upload: nothing of it is told (as the API answers)
-        result = dataclasses.replace(result, warnings=[HIDDEN_DUPLICATE])
-    return _page(result=result, rows=rows), 201 if result.outcome == "stored" else 200
+        result = dataclasses.replace(result, warnings=[HIDDEN_DUPLICATE], not_stored=[])
+    return (_page(result=result, rows=rows, not_stored=result.not_stored),
+            201 if result.outcome == "stored" else 200)
+
+
+def _chosen_study() -> int | None:
+    """The study the upload is for: the user's own, else the one chosen on the form (if any)."""
+    user = auth.current_user()
+    if user.study_id is not None:
+        return user.study_id
+    code = request.form.get("study", "").strip()
+    return store.get_study(store.get_db(), code)["id"] if code else None
 
 
 def _sample_rows(samples) -> list[dict]:
@@ -101,10 +116,17 @@ def _visible_uploads() -> list[dict]:
     return shown
 
 
-def _page(*, result=None, rows=None, failure: dict | None = None) -> str:
+def _page(*, result=None, rows=None, failure: dict | None = None,
+          not_stored: list[dict] | None = None) -> str:
+    """The form (the user's study's remembered date layout chosen), the outcome, past uploads."""
+    db = store.get_db()
+    user = auth.current_user()
+    studies = [s for s in store.list_studies(db) if user.sees_study(s["id"])]
+    own = next((s for s in studies if s["id"] == user.study_id), None)
     return render_template(
         "upload.html", formats=sorted(FORMATS), date_layouts=DATE_LAYOUTS,
         treatments=SERUM_TREATMENTS, result=result,
-        rows=rows or [],
+        rows=rows or [], not_stored=not_stored or [],
+        studies=studies, remembered=(own or {}).get("date_layout"),
         failure=failure, uploads=_visible_uploads(),
     )

@@ -82,7 +82,6 @@ def test_the_same_bytes_from_another_study_tell_nothing_of_the_first_upload(clie
 @pytest.mark.parametrize("change, code, details", [
     ((b'"18000"', b'"lots"'), "file_format",
      {"file": "run.csv", "line": 3, "column": "RawData", "value": "lots"}),
-    ((b'"P-17"', b'"P-99"'), "unknown_patient", {"file": "run.csv", "unknown": ["P-99"]}),
     ((b'"2024-03-25"', b'"2024-13-25"'), "file_format",
      {"file": "run.csv", "line": 2, "column": "RunDate", "value": "2024-13-25"}),
 ])
@@ -225,4 +224,4 @@ def test_the_lot_named_reads_an_xponent_run_that_names_none(client, lab, world, 
     named = upload(client, lab, run, "ls2_run.csv", lot="LS2A01NC99_099_00")
     # Read with the lot's catalogue; placed by sample name, which names no recipient here.
     assert named.status_code == 422
-    assert "R-7 (sample name; the file has no patient ID)" in named.get_json()["error"]["message"]
+    assert "sample R-7: not enrolled" in named.get_json()["error"]["message"]

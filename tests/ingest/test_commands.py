@@ -53,7 +53,8 @@ def test_import_with_a_manifest_then_again(database, tmp_path):
 def test_import_reports_unknown_patients_and_exits_non_zero(database):
     result = CliRunner().invoke(main, ["import", str(INGEST_DATA / "fusion_two_samples.csv")])
     assert result.exit_code == 1
-    assert "unknown patient IDs: P-17, R002" in result.output
+    assert ("no sample belongs to an enrolled recipient (sample S24-001 of patient P-17: not"
+            " enrolled; sample S24-002 of patient R002: not enrolled)") in result.output
 
 
 def test_catalogue_add_and_list(database):
@@ -103,7 +104,7 @@ def test_import_passes_the_lot_named_for_an_xponent_run(database):
     named = runner.invoke(main, ["import", run, "--user", "lab", "--lot", "LS2A01NC99_099_00"])
     # Read with the named lot's catalogue; xPONENT has no patient column: the sample name is used.
     assert "no catalogue registered" not in named.output
-    assert "R-7 (sample name; the file has no patient ID)" in named.output
+    assert "sample R-7: not enrolled" in named.output
     db = store.open_database(database)
     store.create_study(db, "XP", user="lab")
     store.create_recipient(db, "XP", "S-7", lab_ids=["R-7"], user="lab")
@@ -115,3 +116,21 @@ def test_import_passes_the_lot_named_for_an_xponent_run(database):
     result = json.loads(placed.output)
     assert [s["lab_sample_id"] for s in result["samples"]] == ["R-7", "R-8"]
     assert any("placed by its sample name" in w for w in result["warnings"])
+
+
+def test_import_lists_the_samples_not_stored_and_takes_strict(database):
+    from run_files import run_file
+
+    _recipients(database)
+    day = database.parent / "day.csv"
+    day.write_bytes(run_file(("P-17", "S1"), ("P-99", "S2"), ("", "LS-NC 026")))
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", str(day), "--user", "lab"])
+    assert result.exit_code == 0, result.output
+    assert "upload 1, 1 sample(s) stored, 2 not stored" in result.output
+    assert "  not stored: S2: not enrolled\n  not stored: LS-NC 026: control serum\n" in (
+        result.output)
+    day.write_bytes(run_file(("P-17", "S8"), ("P-99", "S9")))
+    strict = runner.invoke(main, ["import", str(day), "--strict", "--study", "CORD-01"])
+    assert strict.exit_code == 1
+    assert "unknown patient IDs: P-99 (strict upload" in strict.output

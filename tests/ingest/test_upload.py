@@ -103,10 +103,10 @@ def test_a_treated_serum_does_not_replace_the_neat_run(db, lab_file):
                                                                              "neat"]
 
 
-def test_unknown_patient_ids_reject_the_upload_listing_them(db, lab_file):
+def test_a_strict_upload_rejects_a_file_with_unknown_patient_ids_listing_them(db, lab_file):
     db.execute("DELETE FROM recipient_lab_ids")
-    with pytest.raises(UnknownPatient, match="unknown patient IDs: P-17") as raised:
-        import_upload(db, lab_file(TWO), TWO, user="lab")
+    with pytest.raises(UnknownPatient, match="unknown patient IDs: P-17 [(]strict") as raised:
+        import_upload(db, lab_file(TWO), TWO, user="lab", strict=True)
     assert raised.value.details["unknown"] == ["P-17"]
     assert (count(db, "samples"), count(db, "bead_results")) == (0, 0)
     (rejected,) = store.list_uploads(db)

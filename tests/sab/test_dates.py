@@ -77,3 +77,18 @@ def test_configured_format_is_used_for_every_date():
     dates = read_dates([(2, "04-12-2019"), (3, "2019-12-05")], file="f.csv", column="d",
                        date_format="%d-%m-%Y")
     assert dates == {"04-12-2019": D(2019, 12, 4), "2019-12-05": D(2019, 12, 5)}
+
+
+@pytest.mark.parametrize("text, date_format, expected", [
+    ("10-12-2019", "%d/%m/%Y", D(2019, 12, 10)),  # the layout's order, whatever the separator
+    ("10.12.2019 14:05", "%m-%d-%Y", D(2019, 10, 12)),
+    ("29-07-2019", "%d/%m/%Y", D(2019, 7, 29)),
+])
+def test_a_chosen_layout_reads_its_order_with_any_separator(text, date_format, expected):
+    assert parse_date(text, date_format) == expected
+
+
+def test_a_date_that_contradicts_the_chosen_layout_is_refused():
+    with pytest.raises(DateError, match=r"29-07-2019 cannot be read in the layout %m/%d/%Y"
+                                        r" \(day-first\)"):
+        parse_date("29-07-2019", "%m/%d/%Y")
