@@ -121,3 +121,30 @@ def sign_in(page, email: str, password: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("button:has-text('Sign in')")
+
+
+def test_the_upload_page_lists_the_samples_not_stored_and_links_to_adding_a_lab_id(
+        server, page, db, make_user, password, tmp_path):
+    from run_files import run_file
+
+    store.create_study(db, "CORD-01", user="setup")
+    store.create_recipient(db, "CORD-01", "R001", lab_ids=["P-17"], user="setup")
+    store.create_recipient(db, "CORD-01", "R002", user="setup")
+    day = tmp_path / "day.csv"
+    day.write_bytes(run_file(("P-17", "S1"), ("P-99", "S2"), ("", "LS-NC 026")))
+    page.goto(f"{server}/uploads")
+    sign_in(page, make_user("lab"), password)
+    page.set_input_files("input[name=file]", str(day))
+    page.click("form.upload button[type=submit]")
+    outcome = page.locator("section.outcome")
+    assert outcome.locator("h2").inner_text() == "Stored: day.csv (fusion), 1 sample"
+    rows = [row.locator("td").all_inner_texts()
+            for row in outcome.locator("table.not-stored tbody tr").all()]
+    assert [(r[0], r[3]) for r in rows] == [("S2", "not enrolled"),
+                                            ("LS-NC 026", "control serum")]
+    page.click("table.not-stored a.add-lab-id")
+    assert page.url == f"{server}/lab-ids/new?lab_id=P-99"
+    page.fill("input[name=subject_code]", "R002")
+    page.click("form.lab-id button[type=submit]")
+    assert "Lab ID P-99 added to CORD-01 R002" in page.locator("section.outcome").inner_text()
+    assert store.list_recipients(db, "CORD-01")[1]["lab_ids"] == ["P-99"]
