@@ -326,15 +326,16 @@ def class_dsa_mfi(groups: list[_Group], runs: list[Run]) -> tuple[ClassDSAMFI, .
 
 def evaluation_inputs(
     inputs: RecipientInputs, exposure: ExposureInput, donor: DonorInput, rules: Rules,
-    release: str, overdue: list[dict],
+    release: str, overdue: list[dict], runs: list | None = None,
 ) -> dict:
-    """What an evaluation was made from (kept with it: a correction names what changed)."""
+    """What an evaluation was made from (kept with it: a correction names what changed);
+    ``runs``: ``[sample id, excluded]`` of every run, sorted (default: from ``inputs.runs``)."""
     until = None if exposure.until is None else exposure.until.isoformat()
     return {
         "engine": ENGINE_VERSION, "rules": rules.version, "reference": release,
         "recipient_typing": inputs.typing_id, "donor_typing": donor.typing_id,
         "exposure": [exposure.exposure_id, exposure.date.isoformat(), until],
-        "runs": sorted([r.sample_id, r.excluded] for r in inputs.runs),
+        "runs": sorted([r.sample_id, r.excluded] for r in inputs.runs) if runs is None else runs,
         "overdue": [o["visit"] for o in overdue],
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -87,19 +88,40 @@ def _hla(owner: str, row: dict | None) -> DonorHLA | None:
     return None if row is None else _hla_of(owner, row["typing_json"])
 
 
+# A stored typing's entries are JSON objects with no object inside (``HLATyping.to_dict``).
+_ENTRY = re.compile(r"\{[^{}]*\}")
+_NO_EPITOPES = '"public_epitopes": []'
+
+
 @lru_cache(maxsize=4096)
 def _hla_of(owner: str, typing_json: str) -> DonorHLA:
-    """A stored typing read once per process (a typing version never changes)."""
-    return DonorHLA.from_stored(owner, json.loads(typing_json))
+    """A stored typing read once per process (a typing version never changes): entry by entry
+    through a cache of distinct entries (a cohort of 100,000 donors types a few hundred), the
+    whole document read only when it holds more than entries (public epitopes)."""
+    entries = _ENTRY.findall(typing_json) if _NO_EPITOPES in typing_json else None
+    if entries is None or typing_json.count('"names":') != len(entries):
+        return DonorHLA.from_stored(owner, json.loads(typing_json))
+    parts = [_entry_of(text) for text in entries]
+    return DonorHLA(owner, tuple(e for p in parts for e in p.entries),
+                    frozenset(x for p in parts for x in p.epitopes),
+                    tuple(n for p in parts for n in p.notes))
+
+
+@lru_cache(maxsize=65536)
+def _entry_of(entry_json: str) -> DonorHLA:
+    """One stored typing entry as ``DonorHLA.from_stored`` reads it (its entry, notes)."""
+    return DonorHLA.from_stored("", {"loci": {"": [json.loads(entry_json)]}})
 
 
 def serum_of(row: dict) -> tuple[str, str]:
     """A run's name as shown, and its serum: the draw (its date). The class I and II runs of one
     draw, and a treated (EDTA, DTT...) run beside its neat one, are one serum at one visit, whatever
     sample IDs the lab gave them; a DSA counts there once, at its strongest run."""
-    treatment = row["serum_treatment"]
-    shown = row["lab_sample_id"] + ("" if treatment == "neat" else f" ({treatment})")
-    return shown, row["draw_date"]
+    return _shown(row["lab_sample_id"], row["serum_treatment"]), row["draw_date"]
+
+
+def _shown(lab_sample_id: str, treatment: str) -> str:
+    return lab_sample_id if treatment == "neat" else f"{lab_sample_id} ({treatment})"
 
 
 MFI_KINDS = VALUE_KINDS_OF_RULES  # the kinds a DSA call may use, in the rules' default order
@@ -134,114 +156,145 @@ class PanelStack:
 
 @dataclass
 class Batch:
+    """A batch's recipients, its runs stacked per panel, and each recipient's run rows
+    (``store.evaluations.RUN_COLUMNS``): ``Run`` objects are made only for the recipients that
+    need per-sample calls (``complete``), never for the many whose donors the screen clears."""
+
     inputs: list[RecipientInputs]
     stacks: dict[int, PanelStack]
+    rows: dict[int, list[tuple]] = field(default_factory=dict)
+    _where: dict[int, tuple[PanelStack, int]] | None = None
+    _complete: set[int] = field(default_factory=set)
+
+    def where(self, sample_id: int) -> tuple[PanelStack, int]:
+        """A sample's panel stack and its row there."""
+        if self._where is None:
+            self._where = {
+                sample_id: (stack, row) for stack in self.stacks.values()
+                for row, sample_id in enumerate(stack.sample_ids.tolist())
+            }
+        return self._where[sample_id]
+
+    def complete(self, inputs: RecipientInputs) -> RecipientInputs:
+        """``inputs`` with its runs (each with its values per kind), made once."""
+        if inputs.recipient_id not in self._complete:
+            inputs.runs = _runs(self, self.rows.get(inputs.recipient_id, []))
+            self._complete.add(inputs.recipient_id)
+        return inputs
 
 
 def _stacks(
-    values: dict[int, npt.NDArray[np.float32]], runs: dict[int, list[dict]],
-    nc_positions: dict[int, int],
+    db: Database, runs: dict[int, list[tuple]], nc_positions: dict[int, int],
 ) -> dict[int, PanelStack]:
-    by_panel: dict[int, list[dict]] = {}
-    for rows in runs.values():
-        for row in rows:
-            by_panel.setdefault(row["panel_id"], []).append(row)
+    every = [row for rows in runs.values() for row in rows]
+    if not every:
+        return {}
+    columns = list(zip(*every, strict=True))
+    sample_ids = np.array(columns[0], dtype=np.int64)
+    order = np.argsort(sample_ids)
+    sample_ids = sample_ids[order]
+    recipients = np.array(columns[1], dtype=np.int64)[order]
+    excluded = np.array(columns[10], dtype=bool)[order]
     rows_at = [VALUE_KINDS.index(kind) for kind in STORED_KINDS]
     raw_at = VALUE_KINDS.index("raw")
     stacks = {}
-    for panel_id, rows in by_panel.items():
-        packed = np.stack([values[row["id"]] for row in rows])
-        ids = np.array([row["id"] for row in rows], dtype=np.int64)
+    for panel_id, (ids, packed) in stored.stacked_values(db, sample_ids.tolist()).items():
+        at = np.searchsorted(sample_ids, ids)
         position = np.array([nc_positions.get(i, -1) for i in ids.tolist()], dtype=np.intp)
-        nc = np.full(len(rows), np.nan, dtype=np.float32)
+        nc = np.full(len(ids), np.nan, dtype=np.float32)
         has_nc = position >= 0
         nc[has_nc] = packed[np.flatnonzero(has_nc), raw_at, position[has_nc]]
         stack = with_raw_minus_nc(packed[:, rows_at, :], nc)
-        stacks[panel_id] = PanelStack(
-            panel_id, ids, np.array([row["recipient_id"] for row in rows], dtype=np.int64), stack,
-            ~np.isnan(stack).all(axis=2), np.array([row["excluded"] for row in rows], dtype=bool),
-            nc,
-        )
+        stacks[panel_id] = PanelStack(panel_id, ids, recipients[at], stack,
+                                      ~np.isnan(stack).all(axis=2), excluded[at], nc)
     return stacks
 
 
 def load_batch(
     db: Database, recipient_ids: Sequence[int], *, panels: dict[int, BeadPanel] | None = None,
+    runs: bool = True,
 ) -> Batch:
     """Everything the engine needs for these recipients, and their runs stacked per panel;
-    ``panels`` caches the bead panels across batches."""
+    ``panels`` caches the bead panels across batches. ``runs=False``: each recipient's ``Run``
+    objects are left for ``Batch.complete`` (the bulk path reads the rows)."""
     ids = list(dict.fromkeys(int(i) for i in recipient_ids))
     heads = stored.recipient_heads(db, ids)
     exposures = stored.recipient_exposures(db, ids)
-    runs = stored.recipient_runs(db, ids)
-    donor_ids = {d[0] for rows in exposures.values() for e in rows for d in e["donors"]}
+    rows = stored.recipient_runs(db, ids)
+    donor_ids = {d[0] for found in exposures.values() for e in found for d in e["donors"]}
     donor_typings = stored.current_typing_rows(db, "donor", donor_ids)
     recipient_typings = stored.current_typing_rows(db, "recipient", ids)
-    sample_ids = [r["id"] for rows in runs.values() for r in rows]
-    values = stored.sample_values(db, sample_ids)
-    stacks = _stacks(values, runs, stored.nc_bead_positions(db, sample_ids))
-    # sample id -> (its panel's stack, its row there)
-    where = {
-        sample_id: (stack, row)
-        for stack in stacks.values() for row, sample_id in enumerate(stack.sample_ids.tolist())
-    }
+    sample_ids = [r[0] for found in rows.values() for r in found]
+    stacks = _stacks(db, rows, stored.nc_bead_positions(db, sample_ids))
     panels = {} if panels is None else panels
-    wanted = {r["panel_id"] for rows in runs.values() for r in rows} - set(panels)
+    wanted = {r[12] for found in rows.values() for r in found} - set(panels)
     for panel_id, beads in stored.bead_panels(db, wanted).items():
         panels[panel_id] = panel_of(beads)
-    donors: dict[int, DonorHLA | None] = {}
+    donors: dict[int, DonorInput] = {}
     out = []
     for recipient_id in ids:
         head = heads.get(recipient_id)
         if head is None:
             continue
         typing = recipient_typings.get(recipient_id)
-        rows = exposures.get(recipient_id, [])
+        found = exposures.get(recipient_id, [])
         exposure_inputs = []
-        for index, row in enumerate(rows):
-            following = rows[index + 1]["date"] if index + 1 < len(rows) else None
+        for index, row in enumerate(found):
+            following = found[index + 1]["date"] if index + 1 < len(found) else None
             donor_inputs = []
             for donor_id, code in row["donors"]:
                 if donor_id not in donors:
-                    donors[donor_id] = _hla(code, donor_typings.get(donor_id))
-                found = donor_typings.get(donor_id)
-                donor_inputs.append(DonorInput(donor_id, code, found["id"] if found else None,
-                                               donors[donor_id]))
+                    typed = donor_typings.get(donor_id)
+                    donors[donor_id] = DonorInput(donor_id, code, typed["id"] if typed else None,
+                                                  _hla(code, typed))
+                donor_inputs.append(donors[donor_id])
             exposure_inputs.append(ExposureInput(
                 row["id"], dt.date.fromisoformat(row["date"]),
                 None if following is None
                 else shift_days(dt.date.fromisoformat(following), -1),
                 tuple(donor_inputs),
             ))
-        recipient_runs = []
-        for row in runs.get(recipient_id, []):
-            shown, key = serum_of(row)
-            stack, at = where[row["id"]]
-            nc = float(stack.nc[at])
-            recipient_runs.append(Run(
-                sample_id=row["id"], serum=shown, serum_key=key,
-                date=dt.date.fromisoformat(row["draw_date"]), hla_class=row["hla_class"],
-                panel_id=row["panel_id"], excluded=row["excluded"],
-                qc_reasons=tuple(row["qc_reasons"]),
-                assay=" ".join(str(row[k] or "") for k in ("vendor", "kit", "lot")).strip(),
-                values={kind: stack.values[at, k] for k, kind in enumerate(MFI_KINDS)
-                        if stack.given[at, k]},
-                nc_mfi=None if np.isnan(nc) else nc,
-            ))
-        # One name per serum (all its runs); each run keeps its own assay, so that a DSA's trend
-        # compares the runs that gave its values (a class II run added is no kit change).
-        names: dict[str, list[str]] = {}
-        for run in recipient_runs:
-            names.setdefault(run.serum_key, [])
-            if run.serum not in names[run.serum_key]:
-                names[run.serum_key].append(run.serum)
-        for run in recipient_runs:
-            run.serum = " + ".join(names[run.serum_key])
         out.append(RecipientInputs(
             recipient_id=recipient_id, subject_code=head["subject_code"],
             study_code=head["study_code"], visit_schedule=head["visit_schedule"],
             typing_id=typing["id"] if typing else None,
             hla=_hla(head["subject_code"], typing), exposures=exposure_inputs,
-            runs=recipient_runs, panels=panels,
+            runs=[], panels=panels,
         ))
-    return Batch(out, stacks)
+    batch = Batch(out, stacks, rows)
+    if runs:
+        for inputs in out:
+            batch.complete(inputs)
+    return batch
+
+
+def run_name(row: tuple) -> str:
+    """A run's name as shown: the lab's sample ID, and its treatment when not neat."""
+    return _shown(row[2], row[11])
+
+
+def _runs(batch: Batch, rows: list[tuple]) -> list[Run]:
+    """One recipient's runs from its rows, in draw order."""
+    found = []
+    for row in rows:
+        stack, at = batch.where(row[0])
+        nc = float(stack.nc[at])
+        found.append(Run(
+            sample_id=row[0], serum=run_name(row), serum_key=row[3],
+            date=dt.date.fromisoformat(row[3]), hla_class=row[7], panel_id=row[12],
+            excluded=bool(row[10]), qc_reasons=tuple(json.loads(row[9])),
+            assay=" ".join(str(x or "") for x in row[4:7]).strip(),
+            values={kind: stack.values[at, k] for k, kind in enumerate(MFI_KINDS)
+                    if stack.given[at, k]},
+            nc_mfi=None if np.isnan(nc) else nc,
+        ))
+    # One name per serum (all its runs); each run keeps its own assay, so that a DSA's trend
+    # compares the runs that gave its values (a class II run added is no kit change).
+    names: dict[str, list[str]] = {}
+    for run in found:
+        names.setdefault(run.serum_key, [])
+        if run.serum not in names[run.serum_key]:
+            names[run.serum_key].append(run.serum)
+    for run in found:
+        run.serum = " + ".join(names[run.serum_key])
+    return found

@@ -24,9 +24,10 @@ from ..dsa.visits import schedule_rules
 from ..errors import NotFound
 from ..store import evaluations as stored
 from ..store.connection import write_transaction
+from .bulk import BulkEvaluator, Cleared, unplain_recipients
 from .changes import ChangeFact, changes, facts_of, withdrawal_cause
 from .engine import ENGINE_VERSION, MatchFn, evaluate_donor, match_with_cache, screen_batch
-from .inputs import RecipientInputs, load_batch
+from .inputs import Batch, RecipientInputs, load_batch
 from .model import DonorEvaluation, PointResult, RecipientEvaluation, StateResult
 from .recording import RecordFacts, recorder
 
@@ -44,18 +45,44 @@ class RecipientFailure:
 
 class PendingRun(list):
     """The recipients ``evaluate_pending`` evaluated (a list of ids), with what changed, and the
-    recipients it could not evaluate (each kept to retry on the next run)."""
+    recipients it could not evaluate (each kept to retry on the next run). The evaluations of
+    recipients without DSA are made into objects when ``evaluations`` is first read: a run over
+    a cohort stores rows, and only a reader that wants them pays for the objects."""
 
     def __init__(self, recipient_ids: Sequence[int] = (), *,
-                 evaluations: Sequence[RecipientEvaluation] = (),
+                 evaluations: Sequence[RecipientEvaluation | Deferred] = (),
                  failures: Sequence[RecipientFailure] = ()) -> None:
         super().__init__(recipient_ids)
-        self.evaluations = list(evaluations)
+        self._evaluations = list(evaluations)
         self.failures = list(failures)
 
     @property
+    def evaluations(self) -> list[RecipientEvaluation]:
+        self._evaluations = [_made(e) for e in self._evaluations]
+        return self._evaluations  # type: ignore[return-value]
+
+    @property
     def changes(self) -> list[ChangeFact]:
-        return [fact for e in self.evaluations for fact in e.changes]
+        return [fact for e in self._evaluations for fact in e.changes]
+
+
+@dataclass
+class Deferred:
+    """A recipient whose donors the bulk path evaluated: stored, made into objects when read."""
+
+    recipient_id: int
+    subject_code: str
+    study_code: str
+    cleared: list[Cleared]
+    changes: tuple[ChangeFact, ...] = ()  # the bulk path stores no evaluation with facts
+
+    def made(self) -> RecipientEvaluation:
+        return RecipientEvaluation(self.recipient_id, self.subject_code, self.study_code,
+                                   [c.evaluation() for c in self.cleared], list(self.changes))
+
+
+def _made(item: RecipientEvaluation | Deferred) -> RecipientEvaluation:
+    return item.made() if isinstance(item, Deferred) else item
 
 
 def _today() -> dt.date:
@@ -91,6 +118,7 @@ def evaluate_recipients(
     user: str = "system",
     record: RecordFacts | None = None,
     failures: list[RecipientFailure] | None = None,
+    bulk: bool = True,
 ) -> list[RecipientEvaluation]:
     """Evaluate recipients in batches, each batch stored (with its facts) in one transaction.
 
@@ -99,8 +127,20 @@ def evaluate_recipients(
 
     With a ``failures`` list, one recipient's error is logged and added there while the others
     are evaluated and stored (its own writes roll back); without one, the error is raised.
+
+    ``bulk=False`` takes every donor through ``engine.evaluate_donor``, the donors the screen
+    clears too (the reference the bulk path is tested against).
     """
-    run = _Run(db, reference, rules, as_of or _today(), user, recorder(record), failures)
+    return [_made(e) for e in _evaluate(db, recipient_ids, reference, rules, as_of, user,
+                                        record, failures, bulk)]
+
+
+def _evaluate(
+    db: Database, recipient_ids: Sequence[int], reference: SerologyReference, rules: Rules,
+    as_of: dt.date | None, user: str, record: RecordFacts | None,
+    failures: list[RecipientFailure] | None, bulk: bool = True,
+) -> list[RecipientEvaluation | Deferred]:
+    run = _Run(db, reference, rules, as_of or _today(), user, recorder(record), failures, bulk)
     ids = list(recipient_ids)
     for start in range(0, len(ids), BATCH):
         with write_transaction(db):
@@ -132,8 +172,7 @@ def evaluate_pending(
         stale = stored.evaluated_otherwise(db, engine=ENGINE_VERSION,
                                            release=str(getattr(reference, "release", "unknown")))
         ids = sorted(set(stored.touched_recipients(db, since, upto)) | set(retry) | set(stale))
-        evaluated = evaluate_recipients(db, ids, reference=reference, rules=rules, as_of=as_of,
-                                        user=user, record=record, failures=failures)
+        evaluated = _evaluate(db, ids, reference, rules, as_of, user, record, failures)
         stored.clear_failures(db, set(ids) - {f.recipient_id for f in failures})
         for failure in failures:
             stored.record_failure(db, failure.recipient_id, failure.error)
@@ -151,12 +190,14 @@ class _Run:
 
     def __init__(self, db: Database, reference: SerologyReference, rules: Rules, as_of: dt.date,
                  user: str, record: RecordFacts,
-                 failures: list[RecipientFailure] | None) -> None:
+                 failures: list[RecipientFailure] | None, bulk: bool = True) -> None:
         self.db, self.reference, self.rules, self.as_of = db, reference, rules, as_of
         self.user, self.record, self.failures = user, record, failures
         self.cache: dict[tuple, DonorMatch] = {}
         self.panels: dict = {}
-        self.results: list[RecipientEvaluation] = []
+        self.results: list[RecipientEvaluation | Deferred] = []
+        self.bulk = BulkEvaluator(reference, as_of) if bulk else None
+        self.study_rules: dict[str, Rules] = {}
 
     def _failed(self, recipient_id: int, error: Exception) -> None:
         if self.failures is None:
@@ -165,16 +206,25 @@ class _Run:
                   error, exc_info=error)
         self.failures.append(RecipientFailure(recipient_id, f"{type(error).__name__}: {error}"))
 
+    def _rules_of(self, inputs: RecipientInputs) -> Rules:
+        """The rules with the recipient's study schedule (read once per study and run)."""
+        found = self.study_rules.get(inputs.study_code)
+        if found is None:
+            found = self.study_rules[inputs.study_code] = schedule_rules(
+                self.rules, inputs.visit_schedule)
+        return found
+
     def batch(self, ids: list[int]) -> None:
-        """Load and screen ``ids`` together; if that fails, each recipient alone."""
+        """Load and screen ``ids`` together; if that fails, each recipient alone. Recipients
+        whose donors the screen clears take the bulk path; the others, each in a savepoint,
+        ``engine.evaluate_donor``."""
         try:
-            loaded = load_batch(self.db, ids, panels=self.panels)
-            batch = [
-                (inputs, schedule_rules(self.rules, inputs.visit_schedule),
-                 match_with_cache(inputs, self.reference, self.cache))
-                for inputs in loaded.inputs
-            ]
+            loaded = load_batch(self.db, ids, panels=self.panels, runs=False)
+            batch = [(inputs, self._rules_of(inputs), match_with_cache(inputs, self.reference,
+                                                                        self.cache))
+                     for inputs in loaded.inputs]
             flagged = screen_batch(batch, loaded.stacks, self.reference)
+            unplain = unplain_recipients(loaded, self.rules) if self.bulk else set()
         except Exception as error:
             if len(ids) == 1 or self.failures is None:
                 self._failed(ids[0], error)
@@ -182,14 +232,79 @@ class _Run:
                 for recipient_id in ids:
                     self.batch([recipient_id])
             return
+        cleared: list[Deferred] = []
         for inputs, study_rules, match in batch:
+            if self.bulk is not None and inputs.recipient_id not in unplain:
+                found = self._cleared(loaded, inputs, study_rules, flagged)
+                if found is not None:
+                    cleared.append(found)
+                    self.results.append(found)  # in order; stored below, with the batch
+                    continue
             try:
+                loaded.complete(inputs)
                 with self.db.atomic():  # a savepoint: a failure undoes this recipient only
                     self.results.append(_evaluate_and_store(
                         self.db, inputs, self.reference, study_rules, match, flagged,
                         self.as_of, self.user, self.record))
             except Exception as error:
                 self._failed(inputs.recipient_id, error)
+        if cleared:
+            self._store_cleared(cleared)
+
+    def _cleared(self, loaded: Batch, inputs: RecipientInputs, rules: Rules,
+                 flagged: set[tuple[int, int, int]]) -> Deferred | None:
+        """The recipient's evaluations by the bulk path, or None when a donor needs calls (the
+        screen flagged it), is untyped, or the recipient has no run: ``evaluate_donor`` then."""
+        donors = [(exposure, donor) for exposure in inputs.exposures for donor in exposure.donors]
+        if not loaded.rows.get(inputs.recipient_id) or any(
+                donor.hla is None or (inputs.recipient_id, exposure.exposure_id, donor.donor_id)
+                in flagged for exposure, donor in donors):
+            return None
+        assert self.bulk is not None
+        try:
+            found = self.bulk.recipient(loaded, inputs, rules, donors)
+        except Exception:  # left to the per-recipient path, which isolates and reports it
+            log.debug("bulk path declined recipient %s", inputs.recipient_id, exc_info=True)
+            return None
+        return Deferred(inputs.recipient_id, inputs.subject_code, inputs.study_code, found)
+
+    def _store_cleared(self, cleared: list[Deferred]) -> None:
+        """Store the bulk path's evaluations of a batch: one query for what is stored already,
+        two ``executemany`` for the rest. One whose previous evaluation had DSA states goes
+        through ``store_evaluation`` (its withdrawals are facts to record)."""
+        known = stored.latest_heads(self.db, [d.recipient_id for d in cleared])
+        heads, points, fresh = [], [], []
+        rules_json: dict[str, str] = {}
+        for deferred in cleared:
+            for item in deferred.cleared:
+                held = known.get((item.recipient_id, item.exposure_id, item.donor_id))
+                same = None if held is None else held["by_rules"].get(item.rules.version)
+                if same is not None and same[1] == item.fingerprint:
+                    item.evaluation_id = same[0]
+                    continue
+                if held is not None and held["latest"][1]:
+                    evaluation = item.evaluation()
+                    facts = store_evaluation(self.db, evaluation, user=self.user,
+                                             record=self.record)
+                    item.evaluation_id, item.created = evaluation.evaluation_id, True
+                    deferred.changes += tuple(facts)
+                    continue
+                version = item.rules.version
+                if version not in rules_json:
+                    rules_json[version] = item.rules.to_json()
+                heads.append((
+                    item.recipient_id, item.exposure_id, item.donor_id,
+                    item.exposure_date.isoformat(),
+                    None if item.as_of is None else item.as_of.isoformat(), version,
+                    rules_json[version], item.release, item.fingerprint, item.baseline_serum,
+                    item.stored_summary(),
+                ))
+                points.append(item.points)
+                fresh.append(item)
+        for item, evaluation_id in zip(
+                fresh, stored.insert_evaluations(self.db, heads, points, user=self.user),
+                strict=True):
+            item.evaluation_id, item.created = evaluation_id, True
 
 
 def _evaluate_and_store(

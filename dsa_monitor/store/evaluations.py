@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,11 @@ from ..errors import NotFound
 from .connection import utc_now
 from .mfi import VALUE_KINDS
 
+HEAD_COLUMNS = (
+    "recipient_id", "exposure_id", "donor_id", "exposure_date", "as_of", "rules_version", "rules",
+    "reference_release", "inputs_fingerprint", "baseline_serum", "summary", "created_at",
+    "created_by",
+)  # fmt: skip
 POINT_COLUMNS = (
     "evaluation_id", "position", "serum", "sample_ids", "date", "visit", "day", "excluded_reason",
     "immunodominant_mfi", "sum_mfi", "notes",
@@ -46,9 +53,8 @@ def insert_evaluation(
     ``head["rules"]`` is the rules document or its JSON text (``Rules.to_json``)."""
     rules = head["rules"]
     cursor = db.conn.execute(
-        "INSERT INTO evaluations (recipient_id, exposure_id, donor_id, exposure_date, as_of,"
-        " rules_version, rules, reference_release, inputs_fingerprint, baseline_serum, summary,"
-        " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO evaluations ({', '.join(HEAD_COLUMNS)}) VALUES"
+        f" ({', '.join('?' for _ in HEAD_COLUMNS)})",
         (
             head["recipient_id"], head["exposure_id"], head["donor_id"], head["exposure_date"],
             head.get("as_of"), head["rules_version"],
@@ -69,6 +75,49 @@ def insert_evaluation(
                                                                   STATE_COLUMNS),
     )
     return evaluation_id
+
+
+def insert_evaluations(
+    db: Database, heads: Sequence[tuple], points: Sequence[Sequence[tuple]], *, user: str
+) -> list[int]:
+    """Store many evaluations without DSA states in the caller's (write) transaction: ``heads``
+    in ``HEAD_COLUMNS`` order up to ``summary`` (texts, as ``insert_evaluation`` writes them),
+    ``points`` per head in ``POINT_COLUMNS`` order after ``evaluation_id`` (lists as JSON text).
+    Two ``executemany`` for a whole batch; ids follow the highest stored, as SQLite's own would
+    (the transaction holds the write lock). Returns the ids, in order."""
+    (top,) = db.conn.execute("SELECT coalesce(max(id), 0) FROM evaluations").fetchone()
+    ids = list(range(top + 1, top + 1 + len(heads)))
+    now = utc_now()
+    db.conn.executemany(
+        f"INSERT INTO evaluations (id, {', '.join(HEAD_COLUMNS)})"
+        f" VALUES (?, {', '.join('?' for _ in HEAD_COLUMNS)})",
+        [(evaluation_id, *head, now, user) for evaluation_id, head in zip(ids, heads, strict=True)],
+    )
+    db.conn.executemany(
+        f"INSERT INTO evaluation_points ({', '.join(POINT_COLUMNS)})"
+        f" VALUES ({', '.join('?' for _ in POINT_COLUMNS)})",
+        [(evaluation_id, *row) for evaluation_id, rows in zip(ids, points, strict=True)
+         for row in rows],
+    )
+    return ids
+
+
+def latest_heads(db: Database, recipient_ids: Iterable[int]) -> dict[tuple[int, int, int], dict]:
+    """Per (recipient, exposure, donor) of these recipients: ``latest`` (id, and whether it has
+    DSA states) and, per rules version, ``by_rules`` (id, inputs fingerprint) of the newest
+    evaluation: what ``service`` asks of each evaluation before storing it, for a batch at once."""
+    found: dict[tuple[int, int, int], dict] = {}
+    for row in db.conn.execute(
+        "SELECT e.recipient_id, e.exposure_id, e.donor_id, e.id, e.rules_version,"
+        " e.inputs_fingerprint,"
+        " EXISTS (SELECT 1 FROM dsa_states s WHERE s.evaluation_id = e.id) FROM evaluations e"
+        " WHERE e.recipient_id IN (SELECT value FROM json_each(?)) ORDER BY e.id",
+        (json.dumps(sorted(set(recipient_ids))),),
+    ):
+        held = found.setdefault(row[:3], {"by_rules": {}})
+        held["latest"] = (row[3], bool(row[6]))
+        held["by_rules"][row[4]] = (row[3], row[5])
+    return found
 
 
 _LISTS = frozenset({"sample_ids", "beads", "warnings", "notes", "self_beads"})  # JSON arrays
@@ -194,10 +243,18 @@ def study_overview(db: Database, study_id: int) -> dict[int, list[dict]]:
 # ---- inputs of an evaluation, read in bulk --------------------------------------------------
 
 
-def recipient_runs(db: Database, recipient_ids: Iterable[int]) -> dict[int, list[dict]]:
-    """The current (not superseded) stored samples of recipients with their bead panel id."""
-    found: dict[int, list[dict]] = {}
-    for row in db.query(
+RUN_COLUMNS = (
+    "id", "recipient_id", "lab_sample_id", "draw_date", "vendor", "kit", "lot", "hla_class",
+    "qc_status", "qc_reasons", "excluded", "serum_treatment", "panel_id",
+)  # fmt: skip
+
+
+def recipient_runs(db: Database, recipient_ids: Iterable[int]) -> dict[int, list[tuple]]:
+    """The current (not superseded) stored samples of recipients with their bead panel id, as
+    tuples in ``RUN_COLUMNS`` order (``qc_reasons`` left as JSON text, ``excluded`` 0/1): a
+    national cohort has millions of runs, and most never need more than their columns."""
+    found: dict[int, list[tuple]] = {}
+    for row in db.conn.execute(
         "SELECT s.id, s.recipient_id, s.lab_sample_id, s.draw_date, s.vendor, s.kit, s.lot,"
         " s.hla_class, s.qc_status, s.qc_reasons, s.excluded, s.serum_treatment, v.panel_id"
         " FROM samples s JOIN mfi_vectors v ON v.sample_id = s.id"
@@ -205,9 +262,7 @@ def recipient_runs(db: Database, recipient_ids: Iterable[int]) -> dict[int, list
         " ORDER BY s.recipient_id, s.draw_date, s.id",
         [json.dumps(sorted(set(recipient_ids)))],
     ):
-        row["qc_reasons"] = json.loads(row["qc_reasons"])
-        row["excluded"] = bool(row["excluded"])
-        found.setdefault(row["recipient_id"], []).append(row)
+        found.setdefault(row[1], []).append(row)
     return found
 
 
@@ -223,6 +278,26 @@ def sample_values(
         sample_id: np.frombuffer(data, dtype="<f4").reshape(len(VALUE_KINDS), -1)
         for sample_id, data in rows
     }
+
+
+def stacked_values(
+    db: Database, sample_ids: Sequence[int]
+) -> dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]:
+    """Per bead panel, its samples' ids (ascending) and their packed values as one
+    (samples × VALUE_KINDS × beads) float32 array: one query and one ``np.frombuffer`` per panel,
+    whatever the number of samples (no array per sample)."""
+    rows = db.conn.execute(
+        "SELECT panel_id, sample_id, data FROM mfi_vectors"
+        " WHERE sample_id IN (SELECT value FROM json_each(?)) ORDER BY panel_id, sample_id",
+        (json.dumps(sorted(set(int(i) for i in sample_ids))),),
+    ).fetchall()
+    found = {}
+    for panel_id, group in groupby(rows, key=itemgetter(0)):
+        chunk = list(group)
+        ids = np.fromiter((r[1] for r in chunk), dtype=np.int64, count=len(chunk))
+        data = np.frombuffer(b"".join(r[2] for r in chunk), dtype="<f4")
+        found[panel_id] = (ids, data.reshape(len(chunk), len(VALUE_KINDS), -1))
+    return found
 
 
 def nc_bead_positions(db: Database, sample_ids: Sequence[int]) -> dict[int, int]:

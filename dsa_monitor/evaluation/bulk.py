@@ -1,0 +1,250 @@
+"""The bulk path: donors the screen clears, evaluated as rows without per-sample objects.
+
+Most donors of a cohort have no positive bead they carry in any serum (``engine.screen_batch``
+says which in one numpy pass per panel). Their evaluation is known without calls: every serum
+negative, no DSA, no self bead; what remains is which visit each serum is, the overdue visits, the
+notes and the fingerprint. This module writes exactly what ``engine.evaluate_donor`` would give
+them, as the rows ``store.evaluations`` keeps, from the run rows of the batch: visit assignments
+are made once per pattern of draw days (a cohort sampled on schedule shares a handful), the notes
+once per donor typing shape, and nothing is made per sample but its row. A recipient with a run
+this path does not cover (QC failed, no value the rules accept, raw MFI only, no HLA class) takes
+``evaluate_donor``: the test ``tests/evaluation/test_bulk.py`` holds both paths to the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..dsa.matching import SerologyReference, donor_notes
+from ..dsa.panel_serology import panel_serology
+from ..dsa.rules import Rules
+from ..dsa.visits import PRE_EXPOSURE, SampleRef, assign_visits, overdue_visits
+from .engine import evaluation_inputs, fingerprint
+from .inputs import MFI_KINDS, Batch, DonorInput, ExposureInput, RecipientInputs, run_name
+from .model import DonorEvaluation, PointResult
+
+PRE_EXPOSURE_REASON = "before the exposure, not the baseline"  # as ``timeline.build_timeline``
+_CLASSES = ("I", "II")
+_EMPTY = "[]"
+_PATTERNS_KEPT = 4096
+
+
+def unplain_recipients(batch: Batch, rules: Rules) -> set[int]:
+    """Recipients with a run the bulk path does not cover: QC failed, no value kind the rules
+    accept, raw MFI only (a note per serum), or no HLA class I or II. One numpy pass per panel."""
+    preference = [MFI_KINDS.index(kind) for kind in rules.value_preference]
+    vendor = [MFI_KINDS.index(kind) for kind in ("normalized", "bcm")]
+    found: set[int] = set()
+    for stack in batch.stacks.values():
+        readable = stack.given[:, preference].any(axis=1) & stack.given[:, vendor].any(axis=1)
+        found.update(stack.recipient_ids[stack.excluded | ~readable].tolist())
+    for recipient_id, rows in batch.rows.items():
+        if any(row[7] not in _CLASSES for row in rows):
+            found.add(recipient_id)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Serum:
+    """One draw of a recipient: its runs' names and ids, its classes, as the points show them."""
+
+    key: str
+    date: dt.date
+    name: str
+    sample_ids: tuple[int, ...]
+    classes: frozenset[str]
+
+
+def _sera(rows: list[tuple]) -> list[_Serum]:
+    """A recipient's sera in draw order from its run rows (ordered by draw date, id)."""
+    found: list[_Serum] = []
+    start = 0
+    while start < len(rows):
+        key = rows[start][3]
+        end = start + 1
+        while end < len(rows) and rows[end][3] == key:
+            end += 1
+        runs = rows[start:end]
+        found.append(_Serum(key, dt.date.fromisoformat(key),
+                            " + ".join(dict.fromkeys(run_name(r) for r in runs)),
+                            tuple(r[0] for r in runs), frozenset(r[7] for r in runs)))
+        start = end
+    return found
+
+
+@dataclass
+class Cleared:
+    """One cleared donor's evaluation as rows (``head`` without id, ``points`` without the
+    evaluation id), and what ``DonorEvaluation`` needs beside them."""
+
+    recipient_id: int
+    exposure_id: int
+    donor_id: int
+    donor_code: str
+    exposure_date: dt.date
+    rules: Rules
+    release: str
+    fingerprint: str
+    baseline_serum: str | None
+    points: list[tuple]
+    overdue: list[dict[str, Any]]
+    notes: list[str]
+    inputs: dict[str, Any]
+    as_of: dt.date | None
+    evaluation_id: int | None = None
+    created: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        """``DonorEvaluation.summary`` of an evaluation without DSA."""
+        return {"sera": len(self.points), "excluded": sum(1 for p in self.points if p[6]),
+                "dsa": 0, "preformed": 0, "de_novo": 0, "persistent": 0, "resolved": 0,
+                "rising": 0, "overdue": [o["visit"] for o in self.overdue]}
+
+    def stored_summary(self) -> str:
+        """The ``summary`` column, as ``service`` writes it."""
+        return json.dumps({**self.summary(), "overdue_visits": self.overdue, "notes": self.notes,
+                           "donor_code": self.donor_code, "inputs": self.inputs,
+                           "earlier_sera": {}}, sort_keys=True, default=str)
+
+    def evaluation(self) -> DonorEvaluation:
+        """The ``DonorEvaluation`` ``engine.evaluate_donor`` gives (made when read)."""
+        names = ("position", "serum", "sample_ids", "date", "visit", "day", "excluded_reason",
+                 "immunodominant_mfi", "sum_mfi", "notes", "class_i_immunodominant_dsa",
+                 "class_i_immunodominant_mfi", "class_i_sum_mfi", "class_ii_immunodominant_dsa",
+                 "class_ii_immunodominant_mfi", "class_ii_sum_mfi", "self_beads")
+        points = []
+        for row in self.points:
+            item = dict(zip(names, row, strict=True))
+            for key in ("sample_ids", "notes", "self_beads"):
+                item[key] = json.loads(item[key])
+            points.append(PointResult.from_row(item))
+        return DonorEvaluation(
+            recipient_id=self.recipient_id, exposure_id=self.exposure_id,
+            exposure_date=self.exposure_date, donor_id=self.donor_id,
+            donor_code=self.donor_code, rules=self.rules, reference_release=self.release,
+            fingerprint=self.fingerprint, baseline_serum=self.baseline_serum, points=points,
+            states=[], overdue=self.overdue, notes=self.notes,
+            as_of=self.as_of, evaluation_id=self.evaluation_id, created=self.created,
+            inputs=self.inputs,
+        )
+
+
+@dataclass
+class BulkEvaluator:
+    """The bulk path for one run: caches of visit patterns and notes shared by its batches."""
+
+    reference: SerologyReference
+    as_of: dt.date | None
+    _patterns: dict[tuple, tuple] = field(default_factory=dict)
+    _notes: dict[tuple, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def release(self) -> str:
+        return str(getattr(self.reference, "release", "unknown"))
+
+    def recipient(self, batch: Batch, inputs: RecipientInputs, rules: Rules,
+                  donors: Iterable[tuple[ExposureInput, DonorInput]]) -> list[Cleared]:
+        """The cleared donors of one recipient (``donors``: its typed donors the screen
+        cleared), from its run rows."""
+        rows = batch.rows.get(inputs.recipient_id, [])
+        if not rows:
+            return []
+        sera = _sera(rows)
+        runs = sorted([r[0], bool(r[10])] for r in rows)
+        panels = list(dict.fromkeys(r[12] for r in rows))
+        return [self._donor(inputs, exposure, donor, rules, sera, runs, panels)
+                for exposure, donor in donors]
+
+    def _donor(self, inputs: RecipientInputs, exposure: ExposureInput, donor: DonorInput,
+               rules: Rules, sera: list[_Serum], runs: list, panels: list[int]) -> Cleared:
+        notes: list[str] = []
+        if inputs.hla is None:
+            notes.append("recipient not typed: antigens shared with the donor cannot be told"
+                         " from self")
+        if exposure.until is not None:
+            notes.append(f"follow-up of this exposure ends on {exposure.until.isoformat()}:"
+                         " later sera count for the next exposure")
+        for panel_id in panels:
+            notes.extend(n for n in self._donor_notes(inputs, panel_id, donor) if n not in notes)
+        kept = [s for s in sera if exposure.until is None or s.date <= exposure.until]
+        visits, baseline, overdue = self._visits(exposure, kept, rules)
+        points = []
+        for position, (serum, (visit, day)) in enumerate(zip(kept, visits, strict=True)):
+            ids = json.dumps(list(serum.sample_ids))
+            if visit == PRE_EXPOSURE:
+                points.append((position, serum.name, ids, serum.key, visit, day,
+                               PRE_EXPOSURE_REASON, None, None, _EMPTY,
+                               None, None, None, None, None, None, _EMPTY))
+                continue
+            one = (None, 0.0, 0.0) if "I" in serum.classes else (None, None, None)
+            two = (None, 0.0, 0.0) if "II" in serum.classes else (None, None, None)
+            points.append((position, serum.name, ids, serum.key, visit, day, None, 0.0, 0.0,
+                           _EMPTY, *one, *two, _EMPTY))
+        made_from = evaluation_inputs(inputs, exposure, donor, rules, self.release, overdue,
+                                      runs)
+        return Cleared(
+            inputs.recipient_id, exposure.exposure_id, donor.donor_id, donor.code,
+            exposure.date, rules, self.release, fingerprint(made_from),
+            None if baseline is None else kept[baseline].name, points, overdue, notes,
+            made_from, self.as_of,
+        )
+
+    def _donor_notes(self, inputs: RecipientInputs, panel_id: int,
+                     donor: DonorInput) -> tuple[str, ...]:
+        """``donor_notes``, made once per panel and typed loci for the typings it only says
+        untyped loci of (no null or unknown allele, no unexpanded code)."""
+        assert donor.hla is not None
+        panel = inputs.panels[panel_id]
+        known = panel_serology(panel, self.reference)
+        if donor.hla.notes or known.unknown_chains:
+            return donor_notes(panel, donor.hla, self.reference)
+        unknown, nulls = known.entry_flags(donor.hla)
+        if unknown or nulls:
+            return donor_notes(panel, donor.hla, self.reference)
+        key = (id(known), frozenset(e.locus for e in donor.hla.entries))
+        found = self._notes.get(key)
+        if found is None:
+            found = self._notes[key] = donor_notes(panel, donor.hla, self.reference)
+        return found
+
+    def _visits(self, exposure: ExposureInput, sera: list[_Serum], rules: Rules
+                ) -> tuple[list[tuple[str, int]], int | None, list[dict[str, Any]]]:
+        """(visit, day) per serum, the baseline's position and the overdue visits: made by
+        ``assign_visits`` and ``overdue_visits`` once per pattern of days relative to the
+        exposure (the windows are days from it), then read for every exposure sharing it."""
+        day0 = exposure.date
+        offsets = tuple((s.date - day0).days for s in sera)
+        until = None if exposure.until is None else (exposure.until - day0).days
+        closes = [spec.day + spec.after for spec in rules.visits]
+        since = None if self.as_of is None else int(np.clip(
+            (self.as_of - day0).days, min(closes, default=0) - 1, max(closes, default=0) + 1))
+        key = (rules, offsets, until, since)
+        relative = 10 <= day0.year <= 9000  # far from the calendar's ends, windows just shift
+        found = self._patterns.get(key) if relative else None
+        if found is None:
+            refs = [SampleRef(s.key, s.date, False, None) for s in sera]
+            assigned = assign_visits(day0, refs, rules, until=exposure.until)
+            late = (overdue_visits(day0, assigned, rules, self.as_of, until=exposure.until)
+                    if self.as_of else [])
+            found = (
+                tuple((a.visit, a.day) for a in assigned),
+                next((i for i, a in enumerate(assigned) if a.visit == "baseline"), None),
+                tuple((o.name, (o.window.target - day0).days, (o.window.opens - day0).days,
+                       (o.window.closes - day0).days, o.reason) for o in late),
+            )
+            if relative:
+                if len(self._patterns) >= _PATTERNS_KEPT:
+                    self._patterns.clear()
+                self._patterns[key] = found
+        visits, baseline, late_days = found
+        overdue = [{"visit": name, "target": (day0 + dt.timedelta(days=t)).isoformat(),
+                    "opens": (day0 + dt.timedelta(days=o)).isoformat(),
+                    "closes": (day0 + dt.timedelta(days=c)).isoformat(), "reason": reason}
+                   for name, t, o, c, reason in late_days]
+        return list(visits), baseline, overdue

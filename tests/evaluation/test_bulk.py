@@ -1,0 +1,85 @@
+"""The bulk path stores exactly what the per-recipient path stores, on mixed cohorts.
+
+Two copies of one database: one evaluated donor by donor through ``engine.evaluate_donor``
+(``evaluate_recipients(bulk=False)``), the other by ``evaluate_pending`` (donors the screen clears
+go the bulk path). Every stored evaluation, serum and DSA state must be the same, row for row, and
+so must the evaluations the run returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+import dsa_monitor.alerts  # noqa: F401  (the recorder of change facts)
+from dsa_monitor import store
+from dsa_monitor.demo.seed import store_trial
+from dsa_monitor.demo.trial import build_trial
+from dsa_monitor.evaluation import evaluate_pending, evaluate_recipients
+from dsa_monitor.evaluation.service import Deferred
+from dsa_monitor.reference.service import embedded
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from bench_evaluate import populate  # noqa: E402
+
+REFERENCE = embedded()
+AS_OF = dt.date(2026, 1, 1)
+
+
+def _trial(db):
+    trial = build_trial(qc_failed=frozenset({(1, "M3", "I"), (4, "M6", "II")}))
+    store_trial(db, trial)
+
+
+def _bench(db):
+    populate(db, 120, seed=3)
+
+
+def _stored(db) -> list:
+    """Every stored evaluation, serum and state, each evaluation named by (recipient, exposure,
+    donor) rather than its id (ids are given in the order the rows are written)."""
+    key = {row[0]: row[1:] for row in db.conn.execute(
+        "SELECT id, recipient_id, exposure_id, donor_id FROM evaluations")}
+    heads = db.conn.execute(
+        "SELECT recipient_id, exposure_id, donor_id, exposure_date, as_of, rules_version,"
+        " rules, reference_release, inputs_fingerprint, baseline_serum, summary FROM evaluations"
+        " ORDER BY recipient_id, exposure_id, donor_id").fetchall()
+    points = sorted((key[r[0]], *r[1:]) for r in db.conn.execute(
+        "SELECT * FROM evaluation_points"))
+    states = sorted((key[r[0]], *r[1:]) for r in db.conn.execute("SELECT * FROM dsa_states"))
+    return [heads, points, states]
+
+
+def _without_ids(results) -> list[dict]:
+    found = [r.to_dict() for r in results]
+    for result in found:
+        for evaluation in result["evaluations"]:
+            evaluation.pop("evaluation_id")
+        for change in result["changes"]:
+            change.pop("evaluation_id")
+    return found
+
+
+@pytest.mark.parametrize("cohort", [_trial, _bench])
+def test_the_bulk_path_and_the_per_recipient_path_store_the_same_evaluations(tmp_path, cohort):
+    first = store.open_database(tmp_path / "a.sqlite3")
+    cohort(first)
+    first.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    first.close()
+    shutil.copy(tmp_path / "a.sqlite3", tmp_path / "b.sqlite3")
+    alone, bulk = (store.open_database(tmp_path / name) for name in ("a.sqlite3", "b.sqlite3"))
+    ids = [r[0] for r in alone.conn.execute("SELECT id FROM recipients ORDER BY id")]
+    one_by_one = evaluate_recipients(alone, ids, reference=REFERENCE, as_of=AS_OF, bulk=False)
+    run = evaluate_pending(bulk, reference=REFERENCE, as_of=AS_OF)
+    deferred = sum(isinstance(e, Deferred) for e in run._evaluations)
+    assert 0 < deferred < len(ids)  # both paths were taken
+    assert _stored(alone) == _stored(bulk)
+    assert _without_ids(one_by_one) == _without_ids(run.evaluations)
+    # nothing new to store the second time, by either path
+    again = evaluate_recipients(bulk, ids, reference=REFERENCE, as_of=AS_OF)
+    assert not any(e.created for r in again for e in r.evaluations)
+    assert _stored(alone) == _stored(bulk)
