@@ -1,0 +1,44 @@
+"""A study's sera as its current evaluations placed them: one query for the study grid and the
+study report, however many recipients (the per-recipient reads would be thousands of queries)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlite_utils import Database
+
+# The newest evaluation of each (recipient, exposure, donor) of a study: what is current.
+_CURRENT = (
+    "SELECT max(e.id) FROM evaluations e JOIN recipients r ON r.id = e.recipient_id"
+    " WHERE r.study_id = ? GROUP BY e.recipient_id, e.exposure_id, e.donor_id"
+)
+
+
+def study_sera(db: Database, study_id: int) -> dict[int, list[dict]]:
+    """Per recipient id, every serum of its current evaluations in date order: evaluation id,
+    exposure date, donor code, position, serum key, sample ids, date, visit, day, why excluded,
+    and ``states``: each DSA state at it (target, mfi, positive, strength, status, rising,
+    level), positive or not."""
+    points: dict[tuple[int, int], dict] = {}
+    found: dict[int, list[dict]] = {}
+    for row in db.query(
+        "SELECT e.recipient_id, e.exposure_date, json_extract(e.summary, '$.donor_code')"
+        " AS donor_code, p.evaluation_id, p.position, p.serum, p.sample_ids, p.date, p.visit,"
+        " p.day, p.excluded_reason FROM evaluation_points p JOIN evaluations e"
+        " ON e.id = p.evaluation_id WHERE p.evaluation_id IN (" + _CURRENT + ")"
+        " ORDER BY e.recipient_id, p.date, p.evaluation_id, p.position", [study_id],
+    ):
+        row["sample_ids"] = json.loads(row["sample_ids"] or "[]")
+        row["states"] = []
+        points[(row["evaluation_id"], row["position"])] = row
+        found.setdefault(row["recipient_id"], []).append(row)
+    for state in db.query(
+        "SELECT s.evaluation_id, s.position, s.target, s.mfi, s.positive, s.strength, s.status,"
+        " s.rising, s.level FROM dsa_states s WHERE s.evaluation_id IN (" + _CURRENT + ")"
+        " ORDER BY s.evaluation_id, s.position, s.target", [study_id],
+    ):
+        state["positive"], state["rising"] = bool(state["positive"]), bool(state["rising"])
+        point = points.get((state.pop("evaluation_id"), state.pop("position")))
+        if point is not None:
+            point["states"].append(state)
+    return found
