@@ -169,14 +169,15 @@ def evaluate_pending(
         upto = stored.newest_input_ids(db)
         since = stored.read_watermark(db)
         retry = stored.failed_recipients(db)
-        stale = stored.evaluated_otherwise(db, engine=ENGINE_VERSION,
-                                           release=str(getattr(reference, "release", "unknown")))
+        release = str(getattr(reference, "release", "unknown"))
+        stale = stored.evaluated_otherwise(db, engine=ENGINE_VERSION, release=release)
         ids = sorted(set(stored.touched_recipients(db, since, upto)) | set(retry) | set(stale))
         evaluated = _evaluate(db, ids, reference, rules, as_of, user, record, failures)
         stored.clear_failures(db, set(ids) - {f.recipient_id for f in failures})
         for failure in failures:
             stored.record_failure(db, failure.recipient_id, failure.error)
         stored.write_watermark(db, upto)
+        stored.mark_checked(db, engine=ENGINE_VERSION, release=release)
     log.info("evaluated %d recipient(s) with new inputs", len(evaluated))
     if failures:
         log.error("%d recipient(s) not evaluated, retried on the next run: %s", len(failures),

@@ -361,16 +361,41 @@ def write_watermark(db: Database, ids: dict[str, int]) -> None:
     )
 
 
+STALE_CHECKED = "evaluation_basis"  # ``watermarks`` row: engine, release, last id checked
+
+
 def evaluated_otherwise(db: Database, *, engine: str, release: str) -> list[int]:
     """Recipients whose current evaluation of some donor was made by another engine version or
     under another reference release: an upgrade re-evaluates them, never leaving a call made by
-    superseded rules in place."""
+    superseded rules in place.
+
+    Evaluations are never rewritten, so once a run has checked every evaluation up to some id
+    under this engine and release (``mark_checked``), only newer ones can be stale: the check
+    reads those (a run after one upload reads a handful, not the whole table)."""
+    after = 0
+    row = db.conn.execute("SELECT value FROM watermarks WHERE name = ?",
+                          (STALE_CHECKED,)).fetchone()
+    if row is not None:
+        held = json.loads(row[0])
+        if held.get("engine") == engine and held.get("release") == release:
+            after = int(held.get("id", 0))
     rows = db.conn.execute(
-        "SELECT DISTINCT recipient_id FROM evaluations WHERE id IN (SELECT max(id) FROM"
-        " evaluations GROUP BY recipient_id, exposure_id, donor_id) AND"
-        " (json_extract(summary, '$.inputs.engine') IS NOT ? OR reference_release != ?)"
-        " ORDER BY recipient_id", (engine, release))
+        "SELECT DISTINCT e.recipient_id FROM evaluations e WHERE e.id > ? AND"
+        " (json_extract(e.summary, '$.inputs.engine') IS NOT ? OR e.reference_release != ?)"
+        " AND e.id = (SELECT max(x.id) FROM evaluations x WHERE x.recipient_id = e.recipient_id"
+        " AND x.exposure_id = e.exposure_id AND x.donor_id = e.donor_id)"
+        " ORDER BY e.recipient_id", (after, engine, release))
     return [row[0] for row in rows]
+
+
+def mark_checked(db: Database, *, engine: str, release: str) -> None:
+    """Record, in the caller's transaction, that every evaluation stored so far is current
+    under ``engine`` and ``release`` or was re-evaluated (``evaluated_otherwise`` starts after)."""
+    (top,) = db.conn.execute("SELECT coalesce(max(id), 0) FROM evaluations").fetchone()
+    db.conn.execute(
+        "INSERT INTO watermarks (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name)"
+        " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        (STALE_CHECKED, json.dumps({"engine": engine, "release": release, "id": top}), utc_now()))
 
 
 def touched_recipients(db: Database, since: dict | None, upto: dict[str, int]) -> list[int]:
@@ -382,10 +407,12 @@ def touched_recipients(db: Database, since: dict | None, upto: dict[str, int]) -
               since["typing_id"], upto["typing_id"], since["exposure_id"], upto["exposure_id"]]
     rows = db.conn.execute(
         "SELECT recipient_id FROM samples WHERE id > ? AND id <= ?"
-        " UNION SELECT owner_id FROM typings WHERE owner_kind = 'recipient' AND id > ? AND id <= ?"
-        " UNION SELECT e.recipient_id FROM typings t JOIN exposure_donors d ON d.donor_id = t.owner_id"
-        "   JOIN exposures e ON e.id = d.exposure_id"
-        "   WHERE t.owner_kind = 'donor' AND t.id > ? AND t.id <= ?"
+        # ``+owner_kind``: read the new typings by id range, never every typing of a kind; the
+        # CROSS JOIN reads exposure_donors once per new donor typing, not once per run.
+        " UNION SELECT owner_id FROM typings WHERE +owner_kind = 'recipient' AND id > ? AND id <= ?"
+        " UNION SELECT e.recipient_id FROM typings t CROSS JOIN exposure_donors d"
+        "   ON d.donor_id = t.owner_id JOIN exposures e ON e.id = d.exposure_id"
+        "   WHERE +t.owner_kind = 'donor' AND t.id > ? AND t.id <= ?"
         " UNION SELECT recipient_id FROM exposures WHERE id > ? AND id <= ?",
         window,
     ).fetchall()
