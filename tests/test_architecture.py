@@ -10,7 +10,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dsa_monitor"
-CORE = {"errors", "hla", "sab", "dsa"}
+CORE = {"errors", "hla", "sab", "dsa", "eplets"}
 BELOW_DOORS = CORE | {"config", "store", "ingest", "reference", "evaluation", "readings",
                       "alerts"}
 MAY_IMPORT = {
@@ -19,8 +19,9 @@ MAY_IMPORT = {
     "hla": {"errors"},
     "sab": {"errors", "hla"},
     "dsa": {"errors", "hla", "sab"},
+    "eplets": {"errors", "hla"},
     "store": CORE,
-    "reference": {"errors", "hla"},
+    "reference": {"errors", "hla", "eplets"},
     "ingest": CORE | {"store"},
     "evaluation": CORE | {"store"},
     "readings": CORE | {"store", "evaluation", "config", "reference"},
