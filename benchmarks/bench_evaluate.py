@@ -15,7 +15,12 @@ third-party antibody; rows go in by bulk inserts (it is a benchmark). Then print
    the same database. The plain side builds no timeline and stores nothing, and both share the
    loader, so this ratio is bounded by the Python work both must do per recipient: it is printed
    as measured, with no target claimed for it;
-4. re-evaluating one recipient after one new sample uploaded (HLA Fusion file): milliseconds.
+4. re-evaluating one recipient after one new sample uploaded (HLA Fusion file): milliseconds;
+5. the issue's targets against the bare floor measured in the same process on the same file (one
+   query for every packed vector, ``np.frombuffer``, one threshold per panel): evaluate_pending
+   <= 2 s for 10,000 recipients and <= 5x the floor; one recipient after one sample < 20 ms.
+   Timings on a shared machine are noisy: the ratio to the floor, taken in the same run, is the
+   figure to compare across runs.
 """
 
 from __future__ import annotations
@@ -266,7 +271,32 @@ def end_to_end_ratio(db, reference, ids: list[int], total: float, stage: dict) -
           f"target >= 20x: {verdict}; {len(found)} DSA calls, the same in both")
 
 
-def one_new_sample(db, reference, n: int, panels, rounds: int = 5) -> None:
+def bare_floor(db, rounds: int = 3) -> float:
+    """The machine's floor for this cohort: every packed vector in one query, one
+    ``np.frombuffer`` per panel, one threshold per panel (best of ``rounds``)."""
+    raw = VALUE_KINDS.index("raw")
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        rows = db.conn.execute(
+            "SELECT panel_id, data FROM mfi_vectors ORDER BY panel_id").fetchall()
+        by_panel: dict[int, list[bytes]] = {}
+        for panel_id, data in rows:
+            by_panel.setdefault(panel_id, []).append(data)
+        positive = 0
+        for chunks in by_panel.values():
+            values = np.frombuffer(b"".join(chunks), dtype="<f4").reshape(
+                len(chunks), len(VALUE_KINDS), -1)
+            positive += int((values[:, raw, :] >= 1000.0).sum())
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def one_new_sample(db, reference, n: int, panels, rounds: int = 5) -> float:
     timings, imports = [], []
     rng = np.random.default_rng(5)
     for k in range(rounds):
@@ -282,9 +312,11 @@ def one_new_sample(db, reference, n: int, panels, rounds: int = 5) -> None:
         done = evaluate_pending(db, reference=reference, as_of=dt.date(2026, 1, 1))
         timings.append(time.perf_counter() - started)
         assert list(done) == [r], list(done)
+    median = statistics.median(timings)
     print(f"one new sample: import {statistics.median(imports) * 1000:.1f} ms, re-evaluation "
-          f"of its recipient {statistics.median(timings) * 1000:.1f} ms (median of {rounds}; "
-          f"target < 20 ms)")
+          f"of its recipient {median * 1000:.1f} ms (median of {rounds}; target < 20 ms: "
+          f"{verdict(median < 0.020)})")
+    return median
 
 
 def main() -> None:
@@ -300,9 +332,17 @@ def main() -> None:
     print(f"populated {args.recipients} recipients, {built['samples']} samples "
           f"({len(built['panels']['I'].beads)} + {len(built['panels']['II'].beads)} beads) in "
           f"{time.perf_counter() - started:.1f} s: {path}")
+    floor = bare_floor(db)
     started = time.perf_counter()
     done = evaluate_pending(db, reference=reference, as_of=dt.date(2026, 1, 1))
     total = time.perf_counter() - started
+    floor = min(floor, bare_floor(db))  # before and after: the best the machine gave
+    ratio = total / floor
+    scaled = total * 10_000 / args.recipients
+    print(f"bare floor (one query for {built['samples']} packed vectors, np.frombuffer, one "
+          f"threshold per panel): {floor:.3f} s; evaluate_pending {total:.2f} s = {ratio:.1f}x "
+          f"the floor (target <= 5x: {verdict(ratio <= 5)}); {scaled:.2f} s per 10,000 "
+          f"recipients (target <= 2 s: {verdict(scaled <= 2.0)})")
     dsa = sum(1 for r in done.evaluations if r.summary()["dsa"])
     print(f"evaluate_pending end to end: {len(done)} recipients in {total:.1f} s "
           f"({total / len(done) * 1000:.2f} ms each); {dsa} with DSA, "
