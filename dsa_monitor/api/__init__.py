@@ -27,6 +27,7 @@ from . import (  # noqa: F401  (register the views)
     errors,
     events,
     meta,
+    reports,
     studies,
     subscriptions,
     summary,

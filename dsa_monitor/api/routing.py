@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import marshmallow as ma
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
 from ..errors import NotFound
 from . import auth
@@ -56,7 +56,8 @@ def operation(
 ) -> Callable:
     """Register a view: check the token, load ``body``/``query`` into keyword ``body``/``query``.
 
-    The view returns ``(data, status)``; data is dumped with the schema of that status.
+    The view returns ``(data, status)``; data is dumped with the schema of that status, unless
+    it is a ``Response`` already (a CSV document), answered as it is.
     """
 
     def register(view: Callable) -> Callable:
@@ -72,6 +73,8 @@ def operation(
             if query is not None:
                 kwargs["query"] = query().load(request.args.to_dict())
             data, status = view(**kwargs)
+            if isinstance(data, Response):  # a document not in JSON (CSV): as the view made it
+                return data
             schema = responses.get(status)
             payload = schema().dump(data) if schema is not None else data
             return payload, status

@@ -16,16 +16,17 @@ _CURRENT = (
 
 def study_sera(db: Database, study_id: int) -> dict[int, list[dict]]:
     """Per recipient id, every serum of its current evaluations in date order: evaluation id,
-    exposure date, donor code, position, serum key, sample ids, date, visit, day, why excluded,
-    and ``states``: each DSA state at it (target, mfi, positive, strength, status, rising,
-    level), positive or not."""
+    exposure date, donor code, rules version, reference release, position, serum key, sample
+    ids, date, visit, day, why excluded, and ``states``: each DSA state at it (target, mfi,
+    positive, strength, status, rising, level), positive or not."""
     points: dict[tuple[int, int], dict] = {}
     found: dict[int, list[dict]] = {}
     for row in db.query(
         "SELECT e.recipient_id, e.exposure_date, json_extract(e.summary, '$.donor_code')"
-        " AS donor_code, p.evaluation_id, p.position, p.serum, p.sample_ids, p.date, p.visit,"
-        " p.day, p.excluded_reason FROM evaluation_points p JOIN evaluations e"
-        " ON e.id = p.evaluation_id WHERE p.evaluation_id IN (" + _CURRENT + ")"
+        " AS donor_code, e.rules_version, e.reference_release, p.evaluation_id, p.position,"
+        " p.serum, p.sample_ids, p.date, p.visit, p.day, p.excluded_reason"
+        " FROM evaluation_points p JOIN evaluations e ON e.id = p.evaluation_id"
+        " WHERE p.evaluation_id IN (" + _CURRENT + ")"
         " ORDER BY e.recipient_id, p.date, p.evaluation_id, p.position", [study_id],
     ):
         row["sample_ids"] = json.loads(row["sample_ids"] or "[]")

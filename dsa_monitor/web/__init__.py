@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (register the views)
     alerts,
     enrolment,
     recipients,
+    reports,
     sera,
     sign_in,
     studies,
