@@ -25,6 +25,8 @@ from ..alerts import KINDS, run_once, subscribe
 from ..errors import Conflict
 from ..evaluation import RecipientEvaluation, current_evaluations
 from ..ingest import import_upload
+from ..readings.report import study_report
+from ..readings.serum import serum_beads, third_party
 from ..store import users
 from .seed import store_trial
 from .summary import DemoSummary, summarise
@@ -148,9 +150,25 @@ def stored_results(db: Database) -> tuple[str, list[RecipientEvaluation], dict[s
 
 
 def demo_summary(db: Database) -> tuple[list[RecipientEvaluation], DemoSummary]:
-    """The evaluations and the newcomer's summary of the stored demo."""
-    _, results, failed = stored_results(db)
-    return results, summarise(results, failed, [v["name"] for v in SCHEDULE])
+    """The evaluations and the newcomer's summary of the stored demo, with what the pages show
+    beside them: the preformed DSA alert, the third-party antibody, the report's sentence."""
+    code, results, failed = stored_results(db)
+    summary = summarise(results, failed, [v["name"] for v in SCHEDULE])
+    for event in store.list_events(db, kind="preformed"):
+        summary.cases.append(f"preformed DSA alert: {event['subject_code']} anti-"
+                             f"{event['antigen']} at {event['visit']}")
+    for result in results:
+        baseline = next((p for e in result.evaluations for p in e.points
+                         if p.visit == "baseline" and p.sample_ids), None)
+        if baseline is None:
+            continue
+        for bead in third_party(serum_beads(db, baseline.sample_ids[0])[1]):
+            summary.cases.append(
+                f"third-party antibody: {result.subject_code} anti-{bead.specificity} at"
+                f" baseline, MFI {bead.used_mfi:.0f}: not donor-specific (serum page)")
+    report = study_report(db, store.get_study(db, code))
+    summary.cases.append(f"report: {report['sentence']}")
+    return results, summary
 
 
 def mail_subjects(mail: Path) -> list[tuple[str, str]]:

@@ -56,9 +56,17 @@ def test_the_demo_is_built_fast_in_its_own_folder(built):
     "  preformed DSA, rising: LUP-01 anti-A*03:01 (donor UC-MSC-01), MFI 1402 at baseline,"
     " rising at M6, M9",
     "  QC failure: LUP-05 M6 class I (PC bead raw MFI 375.94 below the minimum 1000)",
+    "  preformed DSA alert: LUP-01 anti-A*03:01 at baseline",
+    "  report: de novo DSA in 1 of 8 recipients, at M3",
 ])
 def test_the_summary_names_each_case(built, line):
     assert line in built[1].splitlines()
+
+
+def test_the_third_party_antibody_is_named(built):
+    [line] = [x for x in built[1].splitlines() if "third-party" in x]
+    assert re.fullmatch(r"  third-party antibody: LUP-06 anti-B\*08:01 at baseline, MFI 3\d{3}:"
+                        r" not donor-specific \(serum page\)", line)
 
 
 def test_the_overdue_visit_is_the_last_recipients_m12(built):
@@ -95,6 +103,7 @@ def test_the_scheduler_wrote_the_alerts_as_eml_files(built):
     assert "[dsa-monitor] De novo DSA: MSC-SLE LUP-03, A*24:02 (M3)" in subjects
     assert "[dsa-monitor] QC failure: MSC-SLE LUP-05 (sample LUP-05-M6)" in subjects
     assert "[dsa-monitor] Overdue visit: MSC-SLE LUP-08 (M12)" in subjects
+    assert "[dsa-monitor] Preformed DSA: MSC-SLE LUP-01, A*03:01 (baseline)" in subjects
     assert {m["To"] for m in messages} == {"clinician@example.org"}
     assert f"e-mails: {len(messages)} .eml file(s) in {folder / 'mail'}" in output
     assert "scheduler run once: evaluate: 8 recipient(s) evaluated" in output
