@@ -1,5 +1,5 @@
 """``dsa-monitor reference``: install IPD-IMGT/HLA releases, list them, choose the active one;
-install the NMDP allele-code table."""
+install the NMDP allele-code table; install eplet tables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import click
 
 from ..errors import DSAMonitorError
-from ..reference import install, nmdp, service
+from ..reference import eplets, install, nmdp, service
 from . import make_app
 
 
@@ -102,3 +102,43 @@ def install_nmdp_command(source: str | None, timeout: float) -> None:
         raise click.ClickException(error.message) from error
     updated = f", updated {table.updated}" if table.updated else ""
     click.echo(f"installed the NMDP code table in {target} ({len(table)} codes{updated})")
+
+
+@command.command("install-eplets")
+@click.option("--source", required=True, type=click.Path(exists=True, file_okay=False),
+              help="Folder holding MHC_I_eplet_<v>.csv, MHC_II_eplet_B_<v>.csv and "
+              "MHC_II_eplet_A_<v>.csv (hlaR's inst/extdata/ref layout) and their licence.")
+@click.option("--version", "version", default=None,
+              help="Table version to install (v2, v3); needed when the folder holds several.")
+@click.option("--activate", "activate_it", is_flag=True,
+              help="Make it the active version (the first one installed always is).")
+@click.option("--force", is_flag=True, help="Replace the version if already installed.")
+def install_eplets_command(source: str, version: str | None, activate_it: bool,
+                           force: bool) -> None:
+    """Install one version of the eplet tables (HLAMatchmaker-derived, from hlaR) beside the
+    others: every eplet load and candidate eplet names the version it was read with."""
+    reference_dir = make_app().config["REFERENCE_DIR"]
+    try:
+        table = eplets.install_tables(reference_dir, source, version, force=force,
+                                      activate_it=activate_it)
+    except DSAMonitorError as error:
+        raise click.ClickException(error.message) from error
+    sizes = ", ".join(f"{g} {d['alleles']} alleles/{d['eplets']} eplets"
+                      for g, d in table.describe()["groups"].items())
+    click.echo(f"installed eplet tables {table.version} ({sizes}); "
+               f"active: {eplets.active_version(reference_dir)}")
+    for note in table.notes:
+        click.echo(f"  note: {note}")
+
+
+@command.command("activate-eplets")
+@click.argument("version")
+def activate_eplets_command(version: str) -> None:
+    """Make an installed VERSION of the eplet tables the active one."""
+    reference_dir = make_app().config["REFERENCE_DIR"]
+    try:
+        eplets.activate(reference_dir, version)
+    except DSAMonitorError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"active eplet tables: {version} "
+               f"(installed: {', '.join(eplets.installed_versions(reference_dir))})")
