@@ -1,7 +1,7 @@
 """The pages in a real browser (headless Chromium from Debian, driven by Playwright), script off.
 
 Served by a real werkzeug server on 127.0.0.1. Skips, saying why, where Chromium or Playwright
-is not installed. ``DSA_MONITOR_SCREENSHOT=1`` also writes docs/recipient-page.png.
+is not installed. The screenshots of docs/ come from test_browser_glance.py (the demo trial).
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ CHROMIUM = os.environ.get("DSA_MONITOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "recipient-page.png"
-# Read now: the ``app`` fixture clears every DSA_MONITOR_* variable for the test's length.
-TAKE_SCREENSHOT = os.environ.get("DSA_MONITOR_SCREENSHOT") == "1"
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')")
@@ -98,8 +95,6 @@ def test_a_lab_user_uploads_a_clinician_reads_the_plot_and_acknowledges_the_de_n
     assert plot.locator("g.exposure title").text_content().startswith("infusion ")
     labels = plot.locator("text.end-label").all_text_contents()
     assert sorted(label.split()[0] for label in labels) == ["A*24:02", "B*57:01", "DRB1*07:01"]
-    if TAKE_SCREENSHOT:
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
 
     open_alerts = page.locator("section:has(h2:has-text('Open alerts')) tr.event")
     before = open_alerts.count()
