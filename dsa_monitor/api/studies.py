@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+
 import marshmallow as ma
+from flask import current_app
 
 from .. import store
+from ..alerts.evaluation import record_changes
+from ..alerts.mailer import MailSettings
+from ..evaluation import evaluate_recipients
+from ..reference import service as reference_service
 from ..store.studies import STUDY_CODE, check_study_code
 from . import auth
 from .routing import operation
@@ -30,13 +37,40 @@ class StudyCreateSchema(ma.Schema):
     visit_schedule = ma.fields.List(ma.fields.Nested(VisitSchema), load_default=list)
 
 
-class StudySchema(ma.Schema):
+def _upload_settings(required: bool = False) -> dict:
+    """The study's upload settings, as read (``required``) or as edited (each optional)."""
+    return {
+        "strict_uploads": ma.fields.Boolean(required=required, metadata={
+            "description": "refuse a lab file holding any sample not enrolled (else listed as"
+                           " not stored)"}),
+        "date_layout": Text(required=required, allow_none=True, metadata={
+            "description": "how the study's lab files write ambiguous dates (DD-MM-YYYY...),"
+                           " remembered from an upload", "example": "DD-MM-YYYY"}),
+        "control_pattern": Text(required=required, allow_none=True,
+                                validate=ma.validate.Length(max=500), metadata={
+            "description": "a regular expression naming the lab's own control sera"}),
+    }
+
+
+class StudySchema(ma.Schema.from_dict(_upload_settings(required=True))):
     id = ma.fields.Integer(required=True)
     code = ma.fields.String(required=True)
     title = ma.fields.String(required=True)
     visit_schedule = ma.fields.List(ma.fields.Nested(VisitSchema), required=True)
     created_at = timestamp()
     created_by = ma.fields.String(required=True)
+
+
+class StudyPatchSchema(ma.Schema.from_dict(_upload_settings())):
+    """A study's edit: only the fields given change."""
+
+    title = Text(validate=ma.validate.Length(max=500))
+    visit_schedule = ma.fields.List(ma.fields.Nested(VisitSchema))
+
+
+class StudyEditedSchema(StudySchema):
+    reevaluated = ma.fields.Integer(required=True, metadata={
+        "description": "recipients evaluated again because the visit schedule changed"})
 
 
 class StudyListSchema(ma.Schema):
@@ -104,6 +138,23 @@ def create_study(body: dict):
     return study, 201
 
 
+@operation("/studies/<code>", "PATCH", summary="Edit a study: title, visit schedule, upload"
+           " settings; a schedule change evaluates its recipients again", permission="study",
+           tag="studies", body=StudyPatchSchema, responses={200: StudyEditedSchema},
+           errors=(404, 422))
+def edit_study(code: str, body: dict):
+    study = visible_study(code)
+    db = store.get_db()
+    edited, schedule_changed = store.studies.update_study(db, study["id"], body, user=auth.current().name)
+    ids = [r["id"] for r in store.list_recipients(db, study["id"])] if schedule_changed else []
+    if ids:
+        evaluate_recipients(db, ids, reference=reference_service.current(current_app),
+                            user=auth.current().name,
+                            record=functools.partial(
+                                record_changes, settings=MailSettings.from_config(current_app.config)))
+    return {**edited, "reevaluated": len(ids)}, 200
+
+
 @operation("/studies", "GET", summary="The studies the token may see", permission="read",
            tag="studies", responses={200: StudyListSchema})
 def list_studies():
@@ -157,7 +208,7 @@ class LabIdSchema(ma.Schema):
 
 
 @operation("/recipients/<int:recipient_id>/lab_ids", "POST",
-           summary="Add a lab ID by which result files name the recipient", permission="enrol",
+           summary="Add a lab ID by which result files name the recipient", permission="lab_id",
            tag="recipients", body=LabIdSchema, responses={201: RecipientSchema},
            errors=(404, 409, 422))
 def add_lab_id(recipient_id: int, body: dict):

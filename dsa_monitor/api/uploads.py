@@ -190,7 +190,8 @@ class UploadSchema(ma.Schema):
 
 @operation("/uploads", "POST", summary="Upload a lab result file", permission="upload",
            tag="uploads", multipart=UploadFormSchema,
-           responses={201: UploadResultSchema, 200: UploadResultSchema}, errors=(409, 413, 422))
+           responses={201: UploadResultSchema, 200: UploadResultSchema},
+           errors=(404, 409, 413, 422))
 def create_upload():
     fields = UploadFieldsSchema().load(request.form.to_dict())
     part = request.files.get("file")

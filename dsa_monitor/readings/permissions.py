@@ -5,14 +5,17 @@ from __future__ import annotations
 
 # "read" covers every GET of the API and every page.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "read": frozenset({"lab", "clinician", "integration", "admin"}),
+    "read": frozenset({"lab", "clinician", "integration", "admin", "coordinator"}),
     "upload": frozenset({"lab", "admin"}),
-    "typing": frozenset({"lab", "admin"}),
-    "enrol": frozenset({"admin"}),  # recipients, donors, exposures
+    "typing": frozenset({"lab", "admin", "coordinator"}),
+    # recipients, donors, exposures: the study coordinator enrols, within its study scope
+    "enrol": frozenset({"admin", "coordinator"}),
     # another lab ID for an enrolled recipient: the lab that finds a sample "not enrolled" in its
     # run file adds the ID its files use, without an administrator
-    "lab_id": frozenset({"lab", "admin"}),
-    "study": frozenset({"admin"}),  # studies (and tokens, from the CLI)
+    "lab_id": frozenset({"lab", "admin", "coordinator"}),
+    # studies: create (a coordinator of every study) and edit (title, visit schedule, upload
+    # settings); tokens stay the administrator's, from the CLI
+    "study": frozenset({"admin", "coordinator"}),
     "acknowledge": frozenset({"clinician", "admin"}),
     "subscribe": frozenset({"clinician", "admin"}),  # a clinician's own subscriptions
     "events": frozenset({"integration", "admin"}),

@@ -510,3 +510,51 @@ ALTER TABLE studies ADD COLUMN control_pattern TEXT;
 def m010_study_upload_settings(db: Database) -> None:
     """Per study: strict uploads, the date layout its lab chose, its own control-serum pattern."""
     db.executescript(STUDY_UPLOAD_SETTINGS_DDL)
+
+
+COORDINATOR_ROLE_DDL = """
+-- The study coordinator: creates and edits studies, enrols recipients, registers donors, enters
+-- typings and exposures. SQLite cannot change a CHECK constraint: both tables are rebuilt.
+CREATE TABLE users_new (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role TEXT NOT NULL CHECK (role IN ('lab', 'clinician', 'integration', 'admin', 'coordinator')),
+    study_id INTEGER REFERENCES studies(id),
+    password_hash TEXT NOT NULL,
+    failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    last_sign_in_at TEXT,
+    disabled_at TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    password_changed_at TEXT
+);
+INSERT INTO users_new (id, email, role, study_id, password_hash, failed_sign_ins, locked_until,
+                       last_sign_in_at, disabled_at, created_at, created_by, password_changed_at)
+    SELECT id, email, role, study_id, password_hash, failed_sign_ins, locked_until,
+           last_sign_in_at, disabled_at, created_at, created_by, password_changed_at FROM users;
+DROP TABLE users;
+ALTER TABLE users_new RENAME TO users;
+CREATE TABLE api_tokens_new (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('lab', 'clinician', 'integration', 'admin', 'coordinator')),
+    study_id INTEGER REFERENCES studies(id),
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at TEXT,
+    revoked_by TEXT
+);
+INSERT INTO api_tokens_new SELECT id, name, role, study_id, token_sha256, created_at, created_by,
+    revoked_at, revoked_by FROM api_tokens;
+DROP TABLE api_tokens;
+ALTER TABLE api_tokens_new RENAME TO api_tokens;
+CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens(name) WHERE revoked_at IS NULL;
+"""
+
+
+@migrations()
+def m011_coordinator_role(db: Database) -> None:
+    """The coordinator role for users and API tokens (the role CHECKs, rebuilt)."""
+    db.executescript(COORDINATOR_ROLE_DDL)

@@ -11,6 +11,8 @@ from sqlite_utils import Database
 from ..dsa.rules import DEFAULT_RULES
 from ..dsa.visits import schedule_rules
 from ..errors import Conflict, DSAMonitorError, NotFound
+from ..sab.controls import control_pattern
+from ..sab.dates import date_format_of
 from . import audit
 from .connection import utc_now, write_transaction
 
@@ -66,17 +68,18 @@ def get_study(db: Database, study: int | str) -> dict:
     rows = list(db.query(f"SELECT * FROM studies WHERE {column} = ?", [study]))
     if not rows:
         raise NotFound(f"no study {study!r}", study=study)
-    row = rows[0]
-    row["visit_schedule"] = json.loads(row["visit_schedule"])
-    return row
+    return _study(rows[0])
 
 
 def list_studies(db: Database) -> list[dict]:
     """All studies, by code."""
-    rows = list(db.query("SELECT * FROM studies ORDER BY code"))
-    for row in rows:
-        row["visit_schedule"] = json.loads(row["visit_schedule"])
-    return rows
+    return [_study(row) for row in db.query("SELECT * FROM studies ORDER BY code")]
+
+
+def _study(row: dict) -> dict:
+    row["visit_schedule"] = json.loads(row["visit_schedule"])
+    row["strict_uploads"] = bool(row.get("strict_uploads"))
+    return row
 
 
 def create_recipient(
@@ -249,3 +252,47 @@ def remember_date_layout(db: Database, studies: list[int | str], layout: str, *,
             audit.record(db, user=user, action="date_layout", entity="study",
                          entity_id=row["id"], details={"date_layout": layout,
                                                        "was": row["date_layout"]})
+
+
+EDITABLE = ("title", "visit_schedule", "strict_uploads", "date_layout", "control_pattern")
+
+
+def update_study(db: Database, study: int | str, changes: dict, *, user: str) -> tuple[dict, bool]:
+    """Edit a study's title, visit schedule and upload settings; returns the study and whether
+    its visit schedule changed (its recipients' visits then need evaluating again). Each value
+    is checked as on creation: a schedule the evaluation can read, a date layout, a pattern."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise DSAMonitorError(f"a study has no editable field {', '.join(unknown)}",
+                              fields=unknown)
+    if "visit_schedule" in changes:
+        schedule_rules(DEFAULT_RULES, changes["visit_schedule"])
+    if changes.get("date_layout"):
+        date_format_of(changes["date_layout"])
+        changes = {**changes, "date_layout": changes["date_layout"].strip().upper()}
+    if changes.get("control_pattern"):
+        control_pattern(changes["control_pattern"])
+    with write_transaction(db):
+        before = get_study(db, study)
+        changed = {key: value for key, value in changes.items() if before[key] != value}
+        if changed:
+            stored = {key: _column_value(key, value) for key, value in changed.items()}
+            assignments = ", ".join(f"{key} = ?" for key in stored)
+            db.conn.execute(f"UPDATE studies SET {assignments} WHERE id = ?",
+                            [*stored.values(), before["id"]])
+            audit.record(db, user=user, action="edit", entity="study", entity_id=before["id"],
+                         details={key: {"was": before[key], "now": value}
+                                  for key, value in changed.items()})
+    return get_study(db, before["id"]), "visit_schedule" in changed
+
+
+def _column_value(key: str, value):
+    """A study field as its column keeps it: the schedule as JSON, a flag as 0/1, an empty
+    setting as NULL."""
+    if key == "visit_schedule":
+        return json.dumps(value)
+    if key == "strict_uploads":
+        return int(bool(value))
+    if key == "title":
+        return value
+    return value or None

@@ -19,7 +19,7 @@ from .connection import utc_now, write_transaction
 from .studies import get_study
 
 # The roles a token may have; what each may do is the API's table (``readings.permissions.PERMISSIONS``).
-TOKEN_ROLES = ("lab", "clinician", "integration", "admin")
+TOKEN_ROLES = ("lab", "clinician", "integration", "admin", "coordinator")
 
 _TOKEN_SQL = """
 SELECT t.id, t.name, t.role, t.study_id, s.code AS study_code, t.created_at, t.created_by,
