@@ -17,6 +17,7 @@ from reference_paths import IMGT_358
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 SMALL = {
     "bench_dsa.py": ["50"],
+    "bench_eplets.py": ["200"],
     "bench_evaluate.py": ["40"],
     "bench_import.py": ["4", "20", "1"],
     "bench_lookup.py": [],

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import DSAMonitorError
 from ..hla.names import AlleleName, parse_allele
-from .load import Eplet, interlocus_self
+from .load import Eplet, interlocus_self, pack, unpack
 from .placement import PersonEplets
 from .tables import LOCUS_GROUP, EpletTable, GroupTable
 
@@ -124,10 +124,10 @@ def explain(dsa_beads: Iterable[str], panel: Sequence[Bead], positive: Collectio
         is_dsa.append(bead.bead_id in wanted)
     carried = np.array(rows, dtype=bool).reshape(len(rows), len(group.eplets))
     pos, dsa = np.array(is_positive, dtype=bool), np.array(is_dsa, dtype=bool)
-    own = recipient.carried[name][None, :]
-    self_eplets = own | interlocus_self(table, {g: v[None, :] for g, v in
-                                                recipient.carried.items()}).get(name, own)
-    candidate = donor.carried[name] & ~self_eplets[0] & carried[dsa].any(axis=0)
+    extra = interlocus_self(table, {g: pack(v) for g, v in recipient.carried.items()})
+    self_eplets = recipient.carried[name] | (unpack(extra[name], group)[0] if name in extra
+                                             else False)
+    candidate = donor.carried[name] & ~self_eplets & carried[dsa].any(axis=0)
     on_positive = carried[pos].sum(axis=0)
     on_negative = carried[~pos].sum(axis=0)
     found = [CandidateEplet(Eplet(group.eplets[i], bool(group.verified[i]), group.chains[i],

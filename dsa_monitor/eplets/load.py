@@ -6,8 +6,9 @@ A, B and C eplets are all self), and class II per DR (DRB1/3/4/5), DQ (DQA1 + DQ
 ``AbInt``/``oth Int``, names prefixed r/q/p) that the recipient carries on any class II group is
 self in every class II group: that is what "interlocus" means in the table.
 
-One function (``mismatch_matrix``) computes the mismatches for any number of pairs as boolean
-arrays; a single pair is the one-row case, so the API, the command and the benchmark share it.
+One function (``mismatch_matrix``) computes the mismatches for any number of pairs on bit sets
+(8 eplets a byte: a gather, OR, AND-NOT and a bit count per pair); a single pair is the one-row
+case, so the API, the command and the benchmark share it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .placement import PersonEplets
 from .tables import GROUP_CLASS, GROUPS, LOCUS_GROUP, EpletTable, GroupTable
 
 Matrix = npt.NDArray[np.bool_]
+Packed = npt.NDArray[np.uint8]  # bit sets: people × ceil(eplets / 8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,38 +95,54 @@ class MismatchLoad:
                 "groups": [g.to_dict() for g in self.groups]}
 
 
-def carried_by_alleles(group: GroupTable, indexes: npt.ArrayLike) -> Matrix:
-    """Eplets carried per row of allele rows (rows × copies; -1: no allele), for many people."""
+def pack(carried: Matrix) -> Packed:
+    """Boolean rows (people × eplets) as bit sets, 8 eplets a byte (``np.packbits`` order)."""
+    return np.packbits(np.atleast_2d(carried), axis=1)
+
+
+def unpack(packed: Packed, group: GroupTable) -> Matrix:
+    return np.unpackbits(packed, axis=1, count=len(group.eplets)).astype(bool)
+
+
+def carried_by_alleles(group: GroupTable, indexes: npt.ArrayLike) -> Packed:
+    """Eplets carried (bit sets) per row of allele rows (people × copies; -1: no allele)."""
     rows = np.asarray(indexes, dtype=np.intp)
-    padded = np.vstack([group.carries, np.zeros((1, len(group.eplets)), dtype=bool)])
-    return padded[np.where(rows < 0, len(group.alleles), rows)].any(axis=1)
+    return np.bitwise_or.reduce(group.packed[np.where(rows < 0, len(group.alleles), rows)],
+                                axis=1)
 
 
-def interlocus_self(table: EpletTable, recipient: Mapping[str, Matrix]) -> dict[str, Matrix]:
-    """Per class II group, the eplets a recipient (rows) carries as interlocus eplets anywhere in
-    class II: self in every class II group whatever group the table lists them under."""
-    names = sorted({e for g in GROUPS if GROUP_CLASS[g] == "II" and g in table.groups
-                    for e, il in zip(table.groups[g].eplets, table.groups[g].interlocus,
-                                     strict=True) if il})
-    column = {name: i for i, name in enumerate(names)}
+def _bits(packed: Packed, columns: npt.NDArray[np.intp]) -> Matrix:
+    """Whether each row carries each of a few eplet columns, read straight from the bit sets."""
+    shifts = (7 - (columns & 7)).astype(np.uint8)
+    return ((packed[:, columns >> 3] >> shifts) & 1).astype(bool)
+
+
+def interlocus_self(table: EpletTable, recipient: Mapping[str, Packed]) -> dict[str, Packed]:
+    """Per class II group, the eplets (bit sets) a recipient carries as interlocus eplets anywhere
+    in class II: self in every class II group whatever group the table lists them under."""
+    groups = [g for g in GROUPS if GROUP_CLASS[g] == "II" and g in table.groups]
+    columns = {g: np.flatnonzero(table.groups[g].interlocus) for g in groups}
+    names = sorted({table.groups[g].eplets[j] for g in groups for j in columns[g]})
+    ids = {g: np.array([names.index(table.groups[g].eplets[j]) for j in columns[g]],
+                       dtype=np.intp) for g in groups}
     n = next(iter(recipient.values())).shape[0] if recipient else 0
     anywhere = np.zeros((n, len(names)), dtype=bool)
-    ids: dict[str, npt.NDArray[np.intp]] = {}
-    for g, group in table.groups.items():
-        if GROUP_CLASS[g] != "II":
-            continue
-        ids[g] = np.array([column[e] if il else -1 for e, il in
-                           zip(group.eplets, group.interlocus, strict=True)], dtype=np.intp)
-        on = ids[g] >= 0
-        if g in recipient and on.any():
-            anywhere[:, ids[g][on]] |= recipient[g][:, on]
-    padded = np.hstack([anywhere, np.zeros((n, 1), dtype=bool)])
-    return {g: padded[:, np.where(i < 0, len(names), i)] for g, i in ids.items()}
+    for g in groups:
+        if g in recipient and len(columns[g]):
+            anywhere[:, ids[g]] |= _bits(recipient[g], columns[g])
+    out = {}
+    for g in groups:
+        extra = np.zeros((n, (len(table.groups[g].eplets) + 7) // 8), dtype=np.uint8)
+        for j, name in zip(columns[g], ids[g], strict=True):
+            extra[:, j >> 3] |= anywhere[:, name].astype(np.uint8) << np.uint8(7 - (j & 7))
+        out[g] = extra
+    return out
 
 
-def mismatch_matrix(table: EpletTable, donor: Mapping[str, Matrix],
-                    recipient: Mapping[str, Matrix]) -> dict[str, Matrix]:
-    """Per group, pairs × eplets: carried by the donor, not by the recipient (interlocus rule)."""
+def mismatch_matrix(table: EpletTable, donor: Mapping[str, Packed],
+                    recipient: Mapping[str, Packed]) -> dict[str, Packed]:
+    """Per group, pairs × eplet bit sets: carried by the donor, not by the recipient, the
+    interlocus rule applied."""
     extra = interlocus_self(table, recipient)
     out = {}
     for g in table.groups:
@@ -133,18 +151,19 @@ def mismatch_matrix(table: EpletTable, donor: Mapping[str, Matrix],
     return out
 
 
-def load_counts(table: EpletTable, mismatched: Mapping[str, Matrix]
+def load_counts(table: EpletTable, mismatched: Mapping[str, Packed]
                 ) -> dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]]:
-    """Per group, (all, antibody-verified) counts for every pair."""
-    return {g: (m.sum(axis=1, dtype=np.int32),
-                (m & table.groups[g].verified).sum(axis=1, dtype=np.int32))
+    """Per group, (all, antibody-verified) counts for every pair (bit counts)."""
+    return {g: (np.bitwise_count(m).sum(axis=1, dtype=np.int32),
+                np.bitwise_count(m & table.groups[g].packed_verified).sum(axis=1,
+                                                                          dtype=np.int32))
             for g, m in mismatched.items()}
 
 
 def mismatch_load(table: EpletTable, donor: PersonEplets, recipient: PersonEplets) -> MismatchLoad:
     """One pair's load with the eplets listed and, per group, what was left uncounted."""
-    one = {g: v[None, :] for g, v in donor.carried.items()}
-    mismatched = mismatch_matrix(table, one, {g: v[None, :] for g, v in recipient.carried.items()})
+    mismatched = mismatch_matrix(table, {g: pack(v) for g, v in donor.carried.items()},
+                                 {g: pack(v) for g, v in recipient.carried.items()})
     groups = []
     for g in GROUPS:
         group = table.groups.get(g)
@@ -152,7 +171,8 @@ def mismatch_load(table: EpletTable, donor: PersonEplets, recipient: PersonEplet
             continue
         eplets = tuple(sorted((Eplet(group.eplets[i], bool(group.verified[i]), group.chains[i],
                                      bool(group.interlocus[i]))
-                               for i in np.flatnonzero(mismatched[g][0])), key=eplet_order))
+                               for i in np.flatnonzero(unpack(mismatched[g], group)[0])),
+                              key=eplet_order))
         notes = _notes(group, donor, recipient)
         if any(e.interlocus for e in eplets):
             notes += _interlocus_notes(table, g, recipient)

@@ -27,7 +27,7 @@ import csv
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
@@ -69,6 +69,14 @@ class GroupTable:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {a: i for i, a in enumerate(self.alleles)})
+        # Bit sets for the bulk path (``load``): 8 eplets a byte, one spare all-zero row that
+        # an absent allele (-1) points at.
+        padded = np.vstack([self.carries, np.zeros((1, len(self.eplets)), dtype=bool)])
+        object.__setattr__(self, "packed", np.packbits(padded, axis=1))
+        object.__setattr__(self, "packed_verified", np.packbits(self.verified))
+
+    packed: npt.NDArray[np.uint8] = field(init=False, repr=False)
+    packed_verified: npt.NDArray[np.uint8] = field(init=False, repr=False)
 
     def allele_index(self, allele: str) -> int | None:
         """Row of an allele (2-field name), None when the table does not list it."""
@@ -130,7 +138,9 @@ def _read_file(text: str, name: str, chain: str, groups: dict[str, _Columns],
         raise ReferenceDataError(f"{name}: the first line must start with index,type")
     header = [c.strip() for c in rows[0]]
     columns = _allele_columns(header, name)
-    cells: dict[int, list[tuple[str, bool, bool]]] = {i: [] for i in columns}
+    group_of = {i: groups.setdefault(LOCUS_GROUP[header[i].split("*")[0]],
+                                     _Columns({}, {}, [], [], [])) for i in columns}
+    cells: dict[int, set[int]] = {i: set() for i in columns}
     for number, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
@@ -148,19 +158,13 @@ def _read_file(text: str, name: str, chain: str, groups: dict[str, _Columns],
                 notes.append(f"{name} line {number}: {header[i]} cell {value!r} is no eplet name,"
                              " skipped")
                 continue
-            cells[i].append((value, verified, interlocus))
-    seen: dict[str, list[tuple[str, bool, bool]]] = {}
+            cells[i].add(_eplet_column(group_of[i], value, verified, interlocus, chain, name,
+                                       notes))
     for i, carried in cells.items():
-        allele = header[i]
-        if allele in seen:
-            if sorted(seen[allele]) != sorted(carried):
-                raise ReferenceDataError(f"{name}: {allele} is listed twice with different eplets")
-            continue
-        seen[allele] = carried
-        group = LOCUS_GROUP[allele.split("*")[0]]
-        columns_of = groups.setdefault(group, _Columns({}, {}, [], [], []))
-        columns_of.alleles[allele] = {_eplet_column(columns_of, e, v, il, chain, name, notes)
-                                      for e, v, il in carried}
+        allele, alleles = header[i], group_of[i].alleles
+        if allele in alleles and alleles[allele] != carried:
+            raise ReferenceDataError(f"{name}: {allele} is listed twice with different eplets")
+        alleles[allele] = carried
 
 
 def _allele_columns(header: list[str], name: str) -> list[int]:
