@@ -145,7 +145,7 @@ def mismatch_matrix(table: EpletTable, donor: Mapping[str, Packed],
     interlocus rule applied."""
     extra = interlocus_self(table, recipient)
     out = {}
-    for g in table.groups:
+    for g in donor:  # the groups given (all of them, or e.g. class I alone)
         self_eplets = recipient[g] | extra[g] if g in extra else recipient[g]
         out[g] = donor[g] & ~self_eplets
     return out

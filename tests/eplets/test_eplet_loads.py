@@ -90,3 +90,17 @@ def test_an_untyped_locus_makes_the_load_incomplete_and_says_which(v3):
     recipient = eplets_of(v3, {"A": ["A*02:01", "A*03:01"], **SAME_B_C})
     notes = mismatch_load(v3, donor, recipient).group("ABC").notes
     assert notes == ("donor B, C not typed: its eplets are not counted",)
+
+
+def test_the_bulk_path_counts_the_worked_examples_pair_by_pair(v3):
+    # Row 0: the class I pair (5 eplets, 4 verified); row 1: the same donor against itself (0).
+    from dsa_monitor.eplets.load import carried_by_alleles, load_counts, mismatch_matrix
+    abc = v3.groups["ABC"]
+    rows = [[abc.allele_index(a) for a in alleles] for alleles in (
+        ["A*01:01", "A*02:01", "B*07:02", "B*44:02", "C*07:02", "C*05:01"],
+        ["A*02:01", "A*03:01", "B*07:02", "B*44:02", "C*07:02", "C*05:01"])]
+    donor = carried_by_alleles(abc, [rows[0], rows[0]])
+    recipient = carried_by_alleles(abc, [rows[1], rows[0]])
+    everything, verified = load_counts(v3, mismatch_matrix(
+        v3, {"ABC": donor}, {"ABC": recipient}))["ABC"]
+    assert (everything.tolist(), verified.tolist()) == ([5, 0], [4, 0])
