@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from sqlite_utils import Database
 
 from ..errors import (
-    Conflict,
     DSAMonitorError,
     FileFormatError,
     UnknownEncoding,
@@ -40,6 +39,7 @@ from .checks import (
 )
 from .corrections import corrected_samples, identities
 from .placement import place_samples
+from .resend import completed_summary, duplicate_answer, now_enrolled, waiting_samples
 from .result import StoredSample, UploadResult
 
 log = logging.getLogger(__name__)
@@ -102,8 +102,8 @@ def import_upload(
         _record_rejection(db, attempt, format, error, keep_bytes=True)
         raise
     first = uploads.find_stored_upload(db, attempt["sha256"])
-    if first is not None:
-        return _duplicate(db, first, attempt, manifest)
+    if first is not None and not waiting_samples(first):
+        return duplicate_answer(db, first, attempt, manifest)
     with _cycle_collection_paused():
         try:
             parsed = parse(db, data, file_name, format=format, options=options)
@@ -146,10 +146,13 @@ def import_parsed(
         with _cycle_collection_paused(), write_transaction(db):
             # Checked under the write lock: the same file may have arrived meanwhile.
             first = uploads.find_stored_upload(db, attempt["sha256"])
-            if first is not None:
-                return _duplicate(db, first, attempt, manifest)
             base = {} if min_bead_count is None else {"min_bead_count": min_bead_count}
             rules = _Placing(study, strict, controls.control_pattern(control_pattern))
+            if first is not None:  # the same file again: its waiting samples may place now
+                completed = None if not waiting_samples(first) else _store(
+                    db, parsed, attempt, manifest or {}, qc_limits or {}, serum_treatment, rules,
+                    base, into=first)
+                return completed or duplicate_answer(db, first, attempt, manifest)
             return _store(
                 db, parsed, attempt, manifest or {}, qc_limits or {}, serum_treatment, rules, base
             )
@@ -208,11 +211,18 @@ def _store(
     serum_treatment: str,
     placing: _Placing,
     base_limits: Mapping[str, float],
-) -> UploadResult:
+    *,
+    into: dict | None = None,
+) -> UploadResult | None:
     """Every refusal (truncated, unplaced, impossible dates, the same serum twice or with another
     recipient) is decided before the first row is written; a stored serum of the same recipient
     drawn the same day is superseded by its correction. Only the samples of enrolled recipients
-    are dated, checked and stored: a control serum's missing draw date refuses nothing."""
+    are dated, checked and stored: a control serum's missing draw date refuses nothing.
+
+    ``into``: the upload that stored these bytes before; only its samples then listed as not
+    enrolled are stored now, into it, if their recipients have been enrolled since (None when
+    none has): a lab that adds a lab ID and sends the file again loses nothing.
+    """
     study = placing.study
     if not parsed.samples:
         raise FileFormatError("the file holds no samples", file=attempt["file_name"])
@@ -224,8 +234,12 @@ def _store(
     check_complete(parsed, registry)
     placement = place_samples(db, parsed, study, warnings, strict=placing.strict,
                               control=placing.control)
+    if into is not None:
+        placement = now_enrolled(placement, parsed, waiting_samples(into))
+        if placement is None:
+            return None
     strict_studies = studies_refusing_strays(db, [r for r in placement.recipients if r])
-    if placement.unplaced and strict_studies:
+    if placement.unplaced and strict_studies and into is None:
         raise UnknownPatient(
             f"{attempt['file_name']}: study {', '.join(strict_studies)} takes strict uploads:"
             " every sample must belong to an enrolled recipient; not enrolled: "
@@ -244,18 +258,25 @@ def _store(
     corrects = corrected_samples(db, parsed, serums, recipients, study)
     unused = sorted(set(manifest) - {s.sample_id for s in parsed.samples}
                     - {e["sample_id"] for e in placement.not_stored})
-    if unused:
+    if unused and into is None:
         warnings.append(f"the manifest names samples not in the file: {', '.join(unused)}")
-    upload_id = uploads.create_upload(
-        db,
-        data=attempt["data"],
-        sha256=attempt["sha256"],
-        file_name=attempt["file_name"],
-        size=attempt["size"],
-        format=parsed.format,
-        user=attempt["user"],
-        outcome="stored",
-    )
+    if into is not None:
+        upload_id = into["id"]
+        warnings.insert(0, (
+            f"the same file was uploaded as upload {upload_id} ({into['file_name']}); its samples"
+            f" {', '.join(s.sample_id for s in parsed.samples)}, not enrolled then, are stored"
+            " now into that upload"))
+    else:
+        upload_id = uploads.create_upload(
+            db,
+            data=attempt["data"],
+            sha256=attempt["sha256"],
+            file_name=attempt["file_name"],
+            size=attempt["size"],
+            format=parsed.format,
+            user=attempt["user"],
+            outcome="stored",
+        )
     result = UploadResult(
         outcome="stored",
         upload_id=upload_id,
@@ -300,11 +321,15 @@ def _store(
                 supersedes=old,
             )
         )
-    uploads.set_upload_summary(db, upload_id, result.to_dict())
+    summary = result.to_dict()
+    if into is not None:
+        result.duplicate_of = upload_id
+        summary = completed_summary(into, summary)
+    uploads.set_upload_summary(db, upload_id, summary)
     audit.record(
         db,
         user=attempt["user"],
-        action="import",
+        action="import" if into is None else "upload_completed",
         entity="upload",
         entity_id=upload_id,
         details={"samples": len(result.samples), "superseded": result.superseded,
@@ -355,63 +380,6 @@ def _qc(sample: SampleResult, registry, qc_limits: Mapping[str, Mapping[str, flo
     if catalogue is not None:
         limits.update(catalogue.qc_limits)
     return evaluate_qc(sample, limits)
-
-
-def _duplicate(db: Database, first: dict, attempt: dict,
-               manifest: Mapping[str, dt.date] | None = None) -> UploadResult:
-    """The same bytes again: nothing is stored twice; the answer names the first upload. A
-    manifest giving other draw dates than the stored ones is refused, never silently dropped."""
-    stored = uploads.list_samples(db, upload_id=first["id"], include_superseded=True)
-    moved = sorted({(s["lab_sample_id"], s["draw_date"], manifest[s["lab_sample_id"]].isoformat())
-                    for s in stored if manifest and s["lab_sample_id"] in manifest
-                    and manifest[s["lab_sample_id"]].isoformat() != s["draw_date"]})
-    if moved:
-        said = "; ".join(f"{sample} drawn {old}, the manifest says {new}"
-                         for sample, old, new in moved)
-        raise Conflict(
-            f"{attempt['file_name']}: these bytes were stored as upload {first['id']}"
-            f" ({first['file_name']}) with other draw dates: {said}. Sending the same file again"
-            " does not change a stored draw date; nothing was stored", upload_id=first["id"])
-    with write_transaction(db):
-        audit.record(
-            db,
-            user=attempt["user"],
-            action="upload_duplicate",
-            entity="upload",
-            entity_id=first["id"],
-            details={"file_name": attempt["file_name"], "sha256": attempt["sha256"]},
-        )
-    samples = [
-        StoredSample(
-            sample_id=s["id"],
-            lab_sample_id=s["lab_sample_id"],
-            patient_id=s["patient_id"],
-            recipient_id=s["recipient_id"],
-            hla_class=s["hla_class"],
-            lot=s["lot"],
-            draw_date=dt.date.fromisoformat(s["draw_date"]),
-            draw_date_source=s["draw_date_source"],
-            qc_status=s["qc_status"],
-            qc_reasons=s["qc_reasons"],
-            excluded=s["excluded"],
-            beads=s["bead_count"],
-        )
-        for s in stored
-    ]
-    return UploadResult(
-        outcome="duplicate",
-        upload_id=first["id"],
-        sha256=attempt["sha256"],
-        file_name=attempt["file_name"],
-        format=first["format"],
-        samples=samples,
-        duplicate_of=first["id"],
-        not_stored=list((first.get("summary") or {}).get("not_stored", [])),
-        warnings=[
-            f"the same file was uploaded as upload {first['id']} ({first['file_name']}, "
-            f"{first['uploaded_at']} by {first['uploaded_by']}); nothing new was stored"
-        ],
-    )
 
 
 def _record_rejection(
