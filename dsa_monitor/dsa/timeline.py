@@ -172,7 +172,8 @@ class _Course:
                 status = self.origin = PREFORMED
                 self.earlier = None  # the baseline itself shows it
             elif self.consecutive:
-                status = PERSISTENT if self.consecutive + 1 >= rules.persistent_min else self.origin
+                status = (PERSISTENT if self.consecutive + 1 >= rules.persistent_min
+                          else self.origin or DE_NOVO)  # set by the first positive serum
             elif self.resolved:
                 status = RECURRENT
             elif self.origin == PREFORMED:  # there before the exposure: back, never de novo
@@ -214,10 +215,13 @@ def build_timeline(
     donor_id: str = "",
     as_of: dt.date | None = None,
     until: dt.date | None = None,
+    assigned: Mapping[str, str] | None = None,
 ) -> Timeline:
-    """Statuses of every DSA at every sample of one exposure (``until``: the next exposure)."""
+    """Statuses of every DSA at every sample of one exposure (``until``: the next exposure;
+    ``assigned``: sample id -> the visit a person counted it at, ``visits.assign_visits``)."""
     by_id = {s.sample.sample_id: s for s in samples}
-    assignments = assign_visits(exposure, [s.sample for s in samples], rules, until=until)
+    assignments = assign_visits(exposure, [s.sample for s in samples], rules, until=until,
+                                assigned=assigned)
     baseline = next((a for a in assignments if a.visit == BASELINE), None)
     baseline_values = by_id[baseline.sample.sample_id].values if baseline else {}
     targets = sorted({t for s in samples for t in s.values})

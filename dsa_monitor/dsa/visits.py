@@ -9,7 +9,7 @@ one of them is preformed (``timeline.earlier_positive``): the window only choose
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -95,6 +95,7 @@ class VisitAssignment:
     sample: SampleRef
     visit: str  # "baseline", a visit name, "unscheduled" or "pre-exposure"
     day: int
+    assigned: bool = False  # counted at its visit by hand (a late serum), not by its date
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +132,16 @@ def assign_visits(
     rules: Rules,
     *,
     until: dt.date | None = None,
+    assigned: Mapping[str, str] | None = None,
 ) -> list[VisitAssignment]:
     """Label every sample of an exposure, in date order; samples after ``until`` are left out.
 
     Baseline: the last QC-passing sample on or before the exposure (rules.baseline_same_day)
-    within ``baseline_window_days``. Each visit takes the QC-passing sample closest to its target
-    day inside its window (one sample, one visit); QC-failed samples take the label of a window
-    they fall in but never stand for it.
+    within ``baseline_window_days``. ``assigned`` (sample id -> visit name, set by a person: a
+    serum drawn late for its visit) comes first: such a sample after the exposure takes its visit
+    whatever its date, and a QC-passing one stands for it. Then each visit takes the QC-passing
+    sample closest to its target day inside its window (one sample, one visit); QC-failed samples
+    take the label of a window they fall in but never stand for it.
     """
     kept = sorted((s for s in samples if until is None or s.date <= until),
                   key=lambda s: (s.date, s.sample_id))
@@ -154,6 +158,13 @@ def assign_visits(
     )
     label: dict[str, str] = {}
     taken: set[int] = set()
+    names = {w.name: i for i, w in enumerate(windows)}
+    by_hand = {s.sample_id for s in after if (assigned or {}).get(s.sample_id) in names}
+    for sample in after:
+        if sample.sample_id in by_hand:
+            label[sample.sample_id] = assigned[sample.sample_id]  # type: ignore[index]
+            if not sample.qc_failed:
+                taken.add(names[label[sample.sample_id]])
     for _, _, i, sample_id in pairs:
         if i not in taken and sample_id not in label:
             label[sample_id] = windows[i].name
@@ -167,8 +178,16 @@ def assign_visits(
         else:
             visit = next((w.name for w in windows if w.contains(sample.date)), UNSCHEDULED)
             visit = visit if sample.qc_failed else UNSCHEDULED
-        assignments.append(VisitAssignment(sample, visit, (sample.date - exposure).days))
+        assignments.append(VisitAssignment(sample, visit, (sample.date - exposure).days,
+                                           sample.sample_id in by_hand))
     return assignments
+
+
+def timing(window: VisitWindow, day: dt.date) -> str | None:
+    """"early" or "late" for a serum counted at a visit outside its window (assigned by hand)."""
+    if day > window.closes:
+        return "late"
+    return "early" if day < window.opens else None
 
 
 def overdue_visits(
