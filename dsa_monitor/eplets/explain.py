@@ -95,22 +95,24 @@ def bead_group(bead: Bead) -> str | None:
 
 def bead_eplets(group: GroupTable, bead: Bead) -> np.ndarray | None:
     """The eplets a bead carries (all its chains), None when the table lacks one of them."""
-    rows = [group.allele_index(a.two_field) for a in _chains(bead)]
-    if not rows or any(r is None for r in rows):
+    found = [group.allele_index(a.two_field) for a in _chains(bead)]
+    rows = [r for r in found if r is not None]
+    if not rows or len(rows) < len(found):
         return None
-    return group.carries[rows].any(axis=0)
+    carried: np.ndarray = np.asarray(group.carries[rows].any(axis=0))
+    return carried
 
 
 def explain(dsa_beads: Iterable[str], panel: Sequence[Bead], positive: Collection[str],
             donor: PersonEplets, recipient: PersonEplets, table: EpletTable) -> DSAEplets:
     """Candidate target eplets of one DSA (its bead ids) read on ``panel`` in one serum."""
     wanted = set(dsa_beads)
-    groups = {bead_group(b) for b in panel if b.bead_id in wanted} - {None}
+    groups = {g for g in (bead_group(b) for b in panel if b.bead_id in wanted) if g is not None}
     if len(groups) != 1:
         raise DSAMonitorError(f"the DSA's beads must be of one locus group, found {sorted(groups)}"
                               if groups else "none of the DSA's beads is on the panel")
     name = groups.pop()
-    group = table.groups[name]  # type: ignore[index]
+    group = table.groups[name]
     rows, is_positive, is_dsa, left_out = [], [], [], []
     for bead in panel:
         if bead_group(bead) != name:

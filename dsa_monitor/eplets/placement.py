@@ -98,8 +98,8 @@ def place_entry(table: EpletTable, locus: str, entry: TypingEntry
         return Placement(locus, text, "not in table",
                          f"not in eplet table {table.version}: its eplets are not counted",
                          missing), None
-    rows = group.carries[[group.allele_index(n) for n in dict.fromkeys(names)]]
-    common = rows.all(axis=0)
+    indexes = [i for i in (group.allele_index(n) for n in dict.fromkeys(names)) if i is not None]
+    common: np.ndarray = np.asarray(group.carries[indexes].all(axis=0))
     if len(alleles) == 1:
         return Placement(locus, text, "placed"), common
     nulls = len(alleles) - len(expressed)

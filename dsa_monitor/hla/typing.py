@@ -119,7 +119,7 @@ class TypingEntry:
 
 
 def _field_resolution(fields: int) -> Resolution:
-    return ("1-field", "2-field", "3-field", "4-field")[min(fields, 4) - 1]  # type: ignore[return-value]
+    return ("1-field", "2-field", "3-field", "4-field")[min(fields, 4) - 1]
 
 
 def _locus_key(key: str) -> str:

@@ -99,8 +99,9 @@ class Table:
                         row = self.rows[joined.count("\n", 0, found.start())]
                         self._comma_seen = (row, index)
                         break
-        assert self._comma_seen is not False
-        return self._comma_seen
+        seen = self._comma_seen
+        assert seen is not True and seen is not False
+        return seen
 
     def find(self, *names: str) -> int | None:
         """Index of the first column named like one of ``names`` (compared by ``column_key``)."""
@@ -158,8 +159,9 @@ class Table:
         if "," in joined:
             cells = joined.replace(",", ".").split("\n")
         try:
-            values = ([float(cell) if cell else None for cell in cells] if "" in cells
-                      else list(map(float, cells)))
+            values: list[float | None] = (
+                [float(cell) if cell else None for cell in cells] if "" in cells
+                else list(map(float, cells)))
         except ValueError:  # e.g. two decimal marks, a lone "-"
             return None
         if math.inf in values or -math.inf in values:
@@ -341,11 +343,10 @@ def _records(
     except csv.Error:
         every = None
     if every is not None and reader.line_num == len(every):  # one line per record: line = rank
-        if _unpadded(text):
-            stripped = list(map(tuple, every))
-        else:
-            stripped = list(map(tuple, map(partial(map, str.strip), every)))
-        return list(compress(zip(count(1), stripped), map(any, stripped))), None
+        rows: list[tuple[str, ...]] = (
+            list(map(tuple, every)) if _unpadded(text)
+            else list(map(tuple, map(partial(map, str.strip), every))))
+        return list(compress(zip(count(1), rows), map(any, rows))), None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, tuple[str, ...]]] = []
     start = 1

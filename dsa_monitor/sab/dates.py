@@ -156,7 +156,7 @@ def date_format_of(layout: str) -> str:
     one upload with ambiguous dates can say its layout without a server-wide setting."""
     found = _LAYOUT.fullmatch(layout.strip().upper())
     parts = [found[1], found[3], found[4]] if found else []
-    if sorted(parts) != ["DD", "MM", "YYYY"]:
+    if found is None or sorted(parts) != ["DD", "MM", "YYYY"]:
         raise DSAMonitorError(
             f"date layout {layout!r}: write it as DD, MM and YYYY joined by '/', '-' or '.'"
             " (e.g. DD/MM/YYYY)", date_format=layout)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 
 from ..errors import FileFormatError, InvalidHLAName
 from .catalogue import Catalogue, CatalogueBead, CatalogueRegistry
@@ -293,7 +294,7 @@ def _class_of(beads: list[CatalogueBead], given: str | None, file_name: str, kit
     return found
 
 
-def _agree(what: str, given: str | None, found: dict[str, int | None],
+def _agree(what: str, given: str | None, found: Mapping[str, int | None],
            file_name: str) -> str | None:
     """One value for kit or lot: the file's single value, which a caller's value must match."""
     if len(found) > 1:

@@ -26,9 +26,9 @@ class _LineTreeBuilder(ET.TreeBuilder):
         self.expat: object | None = None
         self.lines: dict[int, int] = {}
 
-    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:  # type: ignore[override]
+    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
         element = super().start(tag, attrs)
-        self.lines[id(element)] = self.expat.CurrentLineNumber  # type: ignore[attr-defined]
+        self.lines[id(element)] = self.expat.CurrentLineNumber  # type: ignore[union-attr]
         return element
 
 

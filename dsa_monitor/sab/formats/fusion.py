@@ -303,7 +303,7 @@ def _mark_controls(sample: SampleResult, nc_ids: set[str], pc_ids: set[str], fil
                 assumed.append(f"bead {bead.bead_id} as {kind}")
             elif named and bead is None:
                 sample.warnings.append(f"{kind} bead {bead_id} named in the file has no row")
-            elif named:
+            elif named and bead is not None:
                 sample.warnings.append(
                     f"{kind} bead {bead_id} carries {', '.join(bead.specificity)}: not a control"
                 )

@@ -93,7 +93,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
                 file=file_name, line=line, value=",".join(row),
             )
         location, sample_id = row[0], row[1] or row[0]
-        values = _numbers(row, header, line, file_name, export)
+        medians = _numbers(row, header, line, file_name, export)
         sample = SampleResult(
             sample_id=sample_id, run_date=run_date, vendor=catalogue.vendor, kit=catalogue.kit,
             lot=catalogue.lot, hla_class=catalogue.hla_class, qc_limits=dict(limits),
@@ -101,7 +101,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
         )
         low: list[str] = []
         for analyte, bead in zip(analytes, beads, strict=True):
-            result = _bead_result(bead, values.get(analyte), line)
+            result = _bead_result(bead, medians.get(analyte), line)
             if analyte != bead.bead_id:
                 result.extra["analyte"] = analyte
             count_line, by_analyte = counts.get(location, (line, {}))
