@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from .enrolment import EnrolmentResult, enrol_file
+from .enrolment_file import EnrolmentRefused
 from .manifest import read_manifest
 from .result import HIDDEN_DUPLICATE, StoredSample, UploadResult
 from .study_settings import import_study_upload
 from .upload import import_parsed, import_upload
 
-__all__ = ["HIDDEN_DUPLICATE", "StoredSample", "UploadResult", "import_parsed",
-           "import_study_upload", "import_upload", "read_manifest"]
+__all__ = ["HIDDEN_DUPLICATE", "EnrolmentRefused", "EnrolmentResult", "StoredSample",
+           "UploadResult", "enrol_file", "import_parsed", "import_study_upload", "import_upload",
+           "read_manifest"]

@@ -166,6 +166,13 @@ def get_recipient(db: Database, recipient_id: int) -> dict:
     return _recipient(rows[0])
 
 
+def find_recipient(db: Database, study_id: int, subject_code: str) -> dict | None:
+    """The recipient of a study under a subject code, or None when not enrolled."""
+    row = db.conn.execute("SELECT id FROM recipients WHERE study_id = ? AND subject_code = ?",
+                          (study_id, subject_code)).fetchone()
+    return None if row is None else get_recipient(db, int(row[0]))
+
+
 def list_recipients(
     db: Database, study: int | str | None = None, *, limit: int = -1, offset: int = 0
 ) -> list[dict]:
