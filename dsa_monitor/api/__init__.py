@@ -24,6 +24,7 @@ from . import (  # noqa: F401  (register the views)
     docs,
     donors,
     dsa,
+    enrolments,
     eplets,
     errors,
     events,

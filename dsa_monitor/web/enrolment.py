@@ -1,12 +1,17 @@
 """Pages for the people who enrol: another lab ID for an enrolled recipient (the upload page's
-"not enrolled" samples link here, so that the lab fixes the mismatch where it sees it)."""
+"not enrolled" samples link here, so that the lab fixes the mismatch where it sees it), and a
+whole study's enrolment from one CSV (``ingest.enrolment``, as ``dsa-monitor enrol``)."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+import os
+
+from flask import current_app, render_template, request
 
 from .. import store
 from ..errors import DSAMonitorError, NotFound
+from ..ingest import EnrolmentRefused, enrol_file
+from ..reference import service as reference_service
 from . import auth
 from .blueprint import blueprint
 
@@ -54,3 +59,28 @@ def add_lab_id():
     status = 201 if added else 422
     return render_template("lab_id.html", form=form, studies=_visible_studies(), errors=errors,
                            added=added), status
+
+
+@blueprint.route("/enrolments", methods=["GET"])
+@auth.signed_in("enrol")
+def enrolment_page():
+    return render_template("enrolment.html")
+
+
+@blueprint.route("/enrolments", methods=["POST"])
+@auth.signed_in("enrol")
+def enrol_from_file():
+    """Enrol a CSV all or nothing; a refusal lists each problem with its line and column."""
+    part = request.files.get("file")
+    if part is None or not part.filename:
+        return render_template("enrolment.html", failure="choose a CSV file to enrol"), 422
+    user = auth.current_user()
+    file_name = os.path.basename(part.filename.replace("\\", "/")) or "enrolment.csv"
+    try:
+        result = enrol_file(store.get_db(), part.read(), file_name,
+                            reference=reference_service.current(current_app), user=user.email,
+                            study_scope=user.study_id)
+    except EnrolmentRefused as error:
+        return render_template("enrolment.html", failure=f"{file_name}: nothing enrolled",
+                               problems=error.problems), 422
+    return render_template("enrolment.html", result=result), 201 if result.changed else 200
