@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.check(app.config)
     config.resolve_paths(app.config, app.instance_path)
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = config.settings_of(app).max_upload_bytes
 
     reference_service.init_app(app)
     store.init_app(app)

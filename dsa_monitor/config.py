@@ -1,9 +1,17 @@
-"""One settings object: built-in defaults < instance file < ``DSA_MONITOR_*`` environment variables."""
+"""One settings object: built-in defaults < instance file < ``DSA_MONITOR_*`` environment variables.
+
+``check`` types and refuses values when the app is built; ``settings_of(app)`` gives them as one
+typed ``Settings`` that every door reads (never a string key of ``app.config``).
+"""
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from .errors import InvalidSetting
 
@@ -46,6 +54,8 @@ DEFAULTS: dict[str, object] = {
     "SCHEDULER_DELIVER_SECONDS": 30,
     "SCHEDULER_OVERDUE_SECONDS": 3600,
     "SCHEDULER_REMINDER_SECONDS": 900,
+    # Control-bead QC limits by kit or lot, as JSON: {"LS1A04": {"pc_min": 1500, "nc_max": 1000}}.
+    "QC_LIMITS": None,
 }
 
 # Checked when the app is built: a wrong value stops the start with one clear line, never a
@@ -102,6 +112,23 @@ def check(settings: dict) -> None:
         raise refuse("BASE_URL", "the service's address, starting with http:// or https://")
     if "@" not in str(settings.get("MAIL_FROM") or ""):
         raise refuse("MAIL_FROM", "an e-mail address")
+    settings["QC_LIMITS"] = _qc_limits(settings.get("QC_LIMITS"), refuse)
+
+
+def _qc_limits(value: object, refuse) -> dict[str, dict[str, float]] | None:
+    """QC limits by kit or lot: a mapping (or its JSON text) of names to limits in MFI."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise refuse("QC_LIMITS", "a JSON object of kits or lots to their limits") from None
+    if not isinstance(value, Mapping) or not all(
+            isinstance(limits, Mapping) and all(isinstance(v, int | float) for v in limits.values())
+            for limits in value.values()):
+        raise refuse("QC_LIMITS", "kits or lots, each to its limits in MFI (numbers)")
+    return {str(k): {str(n): float(v) for n, v in limits.items()} for k, limits in value.items()}
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
@@ -125,3 +152,55 @@ def resolve_paths(settings: dict, instance_path: str | Path) -> None:
         settings["REFERENCE_DIR"] = str(instance / "reference")
     if not settings.get("MAIL_DIR"):
         settings["MAIL_DIR"] = str(instance / "outbox")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting, typed: what a door, a job or a command reads."""
+
+    database: Path
+    secret_key: str
+    base_url: str
+    reference_dir: Path
+    max_upload_mb: int
+    date_format: str | None
+    smtp_host: str | None
+    smtp_port: int | None
+    smtp_user: str | None
+    smtp_password: str | None
+    smtp_security: str
+    smtp_timeout: float
+    mail_from: str
+    mail_dir: Path
+    mail_retry_seconds: float
+    mail_retry_max_seconds: float
+    mail_max_attempts: int
+    mail_include_patient_names: bool
+    reminder_delay_hours: float
+    overdue_max_age_days: int
+    scheduler_in_web: bool
+    scheduler_lease_seconds: float
+    scheduler_evaluate_seconds: float
+    scheduler_deliver_seconds: float
+    scheduler_overdue_seconds: float
+    scheduler_reminder_seconds: float
+    qc_limits: Mapping[str, Mapping[str, float]] | None
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any]) -> Settings:
+        """From a checked configuration (``check`` and ``resolve_paths`` applied)."""
+        paths = {"database", "reference_dir", "mail_dir"}
+        values = {}
+        for item in fields(cls):
+            value = config.get(item.name.upper())
+            values[item.name] = Path(value) if item.name in paths and value else value
+        return cls(**values)
+
+
+def settings_of(app: Any) -> Settings:
+    """The app's settings, typed (read from its config each time: tests may change it)."""
+    return Settings.from_mapping(app.config)

@@ -10,6 +10,7 @@ import marshmallow as ma
 from flask import current_app
 
 from .. import store
+from ..config import settings_of
 from ..eplets import recipient_reading
 from ..errors import ReferenceDataError
 from ..reference import eplets as installed
@@ -87,7 +88,7 @@ class RecipientEpletsSchema(ma.Schema):
            errors=(404, 422))
 def get_recipient_eplets(recipient_id: int):
     recipient = visible_recipient(recipient_id)
-    table = installed.load_active(current_app.config["REFERENCE_DIR"])
+    table = installed.load_active(settings_of(current_app).reference_dir)
     if table is None:
         raise ReferenceDataError(installed.NOT_INSTALLED)
     db = store.get_db()

@@ -13,6 +13,7 @@ import marshmallow as ma
 from flask import current_app, request
 
 from .. import store
+from ..config import settings_of
 from ..errors import NotFound
 from ..ingest import HIDDEN_DUPLICATE, import_study_upload, read_manifest
 from ..sab.dates import date_format_of
@@ -199,15 +200,14 @@ def create_upload():
         raise ma.ValidationError({"file": ["a file part named 'file' is required"]})
     file_name = os.path.basename((part.filename or "").replace("\\", "/")) or "upload"
     caller = auth.current()
-    config = current_app.config
+    settings = settings_of(current_app)
     study = visible_study(fields["study"])["id"] if "study" in fields else caller.study_id
     result = import_study_upload(
         store.get_db(), part.read(), file_name, user=caller.name, format=fields.get("format"),
         manifest=_manifest(fields), study=study, layout=fields.get("date_format"),
-        strict=fields.get("strict", False), default_format=config.get("DATE_FORMAT"),
+        strict=fields.get("strict", False), default_format=settings.date_format,
         options=ParseOptions(lot=fields.get("lot"), encoding=fields.get("encoding")),
-        max_bytes=int(config["MAX_UPLOAD_MB"]) * 1024 * 1024,
-        qc_limits=config.get("QC_LIMITS"),
+        max_bytes=settings.max_upload_bytes, qc_limits=settings.qc_limits,
         serum_treatment=fields.get("serum_treatment", "neat"),
     )
     answer = result.to_dict()

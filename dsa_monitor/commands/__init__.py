@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 from flask import Flask
+from sqlite_utils import Database
+
+from .. import store
+from ..config import Settings, settings_of
+from ..errors import DSAMonitorError
 
 
 def make_app(**overrides: object) -> Flask:
     """The application the commands work in (same configuration as the web server)."""
-    import click
-
     from ..app import create_app
     from ..config import InvalidSetting
 
@@ -23,11 +29,35 @@ def make_app(**overrides: object) -> Flask:
 def existing_database(app: Flask) -> Flask:
     """The app, when its database file exists: a long-running process started on a mistyped
     ``DSA_MONITOR_DATABASE`` would otherwise work on a new empty database as if data were lost."""
-    import click
-
-    path = Path(app.config["DATABASE"])
+    path = Path(settings_of(app).database)
     if not path.exists():
         raise click.ClickException(
             f"no database at {path}: check DSA_MONITOR_DATABASE, or create it with"
             " `dsa-monitor init`")
     return app
+
+
+def settings(app: Flask | None = None) -> Settings:
+    """The typed settings of the commands' app."""
+    return settings_of(app or make_app())
+
+
+@contextlib.contextmanager
+def domain_errors() -> Iterator[None]:
+    """A domain error becomes one line on stderr and exit status 1, never a traceback."""
+    try:
+        yield
+    except DSAMonitorError as error:
+        raise click.ClickException(error.message) from error
+
+
+@contextlib.contextmanager
+def opened_store(app: Flask | None = None, *, migrate: bool = True) -> Iterator[Database]:
+    """The database of the commands' app, closed after the block, its domain errors as one
+    line: the one way a command opens the store."""
+    db = store.open_database(settings(app).database, migrate=migrate)
+    try:
+        with domain_errors():
+            yield db
+    finally:
+        db.close()

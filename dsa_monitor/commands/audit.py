@@ -7,7 +7,7 @@ import json
 import click
 
 from .. import store
-from . import make_app
+from . import opened_store
 
 
 @click.command("audit")
@@ -21,12 +21,9 @@ from . import make_app
 def command(entity: str | None, entity_id: int | None, user: str | None, since: str | None,
             limit: int, as_json: bool) -> None:
     """List audit entries, newest first: time, actor, action, record and details."""
-    db = store.open_database(make_app().config["DATABASE"])
-    try:
+    with opened_store() as db:
         rows = store.list_audit(db, entity=entity, entity_id=entity_id, user=user,
                                       since=since, limit=limit)
-    finally:
-        db.close()
     for row in rows:
         if as_json:
             click.echo(json.dumps(row, sort_keys=True, default=str))

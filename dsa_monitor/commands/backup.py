@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import DSAMonitorError
 from ..store.backup import backup_database
-from . import make_app
+from . import domain_errors, settings
 
 
 def _size(size: int) -> str:
@@ -26,11 +25,8 @@ def command(path: Path, force: bool) -> None:
     """Copy the database (DSA_MONITOR_DATABASE) to PATH with SQLite's online backup: consistent
     while the service writes, checked with PRAGMA integrity_check, one self-contained file.
     An existing PATH is refused unless --force. Prints the copy's size and schema version."""
-    source = make_app().config["DATABASE"]
-    try:
-        report = backup_database(source, path, force=force)
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
+    with domain_errors():
+        report = backup_database(settings().database, path, force=force)
     click.echo(f"backed up {report.source} to {report.target}: {_size(report.size)}"
                f" ({report.size} bytes), schema {report.schema}"
                f" ({len(report.migrations)} migrations, user_version {report.user_version}),"

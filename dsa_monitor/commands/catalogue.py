@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from .. import store
-from ..errors import DSAMonitorError
-from . import make_app
+from . import opened_store
 
 
 @click.group("catalogue")
@@ -30,15 +29,10 @@ def add_command(file: Path, kit: str | None, lot: str | None, hla_class: str | N
     """Register the lot described by FILE (once per lot; the same file again changes nothing)."""
     from ..sab.lots import read_catalogue
 
-    db = store.open_database(make_app().config["DATABASE"])
-    try:
+    with opened_store() as db:
         catalogue = read_catalogue(file.read_bytes(), file.name, kit=kit, lot=lot,
                                    hla_class=hla_class)
         catalogue_id = store.register_catalogue(db, catalogue, user)
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
-    finally:
-        db.close()
     click.echo(f"catalogue {catalogue_id}: {catalogue.vendor} {catalogue.kit} lot {catalogue.lot}"
                f" class {catalogue.hla_class}, {len(catalogue.beads)} beads")
     for note in catalogue.notes:
@@ -48,11 +42,8 @@ def add_command(file: Path, kit: str | None, lot: str | None, hla_class: str | N
 @command.command("list")
 def list_command() -> None:
     """List the registered lots: kit, lot, class, beads, who registered them and when."""
-    db = store.open_database(make_app().config["DATABASE"])
-    try:
+    with opened_store() as db:
         rows = store.list_catalogues(db)
-    finally:
-        db.close()
     if not rows:
         click.echo("no catalogues registered")
     for row in rows:

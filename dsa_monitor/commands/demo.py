@@ -9,9 +9,8 @@ import click
 
 from .. import store
 from ..demo import build as demo
-from ..errors import DSAMonitorError
 from ..evaluation.report import format_table
-from . import make_app
+from . import domain_errors, make_app
 
 
 def _today() -> dt.date:
@@ -69,10 +68,8 @@ def command(directory: Path, force: bool, no_serve: bool, host: str, port: int) 
     else:
         folder.clear()
         click.echo(f"building the demo in {folder.path} ...")
-        try:
+        with domain_errors():
             account, jobs = demo.build(folder, make_app, today=_today())
-        except DSAMonitorError as error:
-            raise click.ClickException(error.message) from error
         click.echo(f"lab files (HLA Fusion CSV) in {folder.files}, uploaded as a lab would")
         click.echo("scheduler run once: " + "; ".join(f"{job}: {done}" for job, done in jobs.items()))
     click.echo(f"database {folder.database}; as of {account['as_of']}")

@@ -10,7 +10,7 @@ import click
 from .. import store
 from ..eplets import recipient_reading, text_lines
 from ..reference import eplets as installed
-from . import existing_database, make_app
+from . import existing_database, make_app, opened_store, settings
 
 
 def _recipient_id(db, recipient: str, study: str | None) -> int:
@@ -34,19 +34,16 @@ def command(recipient: str, study: str | None, output: str) -> None:
     the eplets listed and, for each typed copy, how the table placed it (an allele the table
     lacks or an ambiguous typing is said). Uses the active eplet tables, named in the output."""
     app = existing_database(make_app())
-    table = installed.load_active(app.config["REFERENCE_DIR"])
+    table = installed.load_active(settings(app).reference_dir)
     if table is None:
         raise click.ClickException(installed.NOT_INSTALLED)
-    db = store.open_database(app.config["DATABASE"])
-    try:
+    with opened_store(app) as db:
         recipient_id = _recipient_id(db, recipient, study)
         own = store.current_typing(db, "recipient", recipient_id)
         donor_ids = dict.fromkeys(d for e in store.list_exposures(db, recipient_id)
                                   for d in e["donor_ids"])
         donors = [(store.get_donor(db, d)["code"],
                    (store.current_typing(db, "donor", d) or {}).get("typing")) for d in donor_ids]
-    finally:
-        db.close()
     reading = recipient_reading(table, own["typing"] if own else None, donors)
     if output == "json":
         click.echo(json.dumps(reading, indent=2))

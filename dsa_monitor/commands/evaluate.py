@@ -22,7 +22,7 @@ from ..evaluation import (
 from ..evaluation.report import format_table
 from ..reference import service
 from ..store import evaluations as stored
-from . import make_app
+from . import make_app, opened_store
 
 
 def _recipient_ids(db, recipient: str | None, study: str | None) -> list[int]:
@@ -96,10 +96,9 @@ def command(recipient: str | None, study: str | None, pending: bool, as_of: dt.d
     changed (a de novo DSA...) is recorded as alert events with it, the same as by the scheduler,
     whose next run sends the e-mails."""
     app = make_app()
-    db = store.open_database(app.config["DATABASE"])
     # Each stored evaluation records its alert events and queues their e-mails (the recorder the
     # alerts installed), with the mail settings of the app in context: the scheduler only sends.
-    with app.app_context():
+    with opened_store(app) as db, app.app_context():
         results, failures = _evaluate(app, db, recipient, study, pending, as_of, rules_file,
                                       release, user)
     document: dict = {"recipients": [r.to_dict() for r in results]}

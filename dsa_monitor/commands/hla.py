@@ -13,7 +13,7 @@ from ..errors import DSAMonitorError
 from ..hla.lookup import lookup
 from ..hla.typing import HLATyping
 from ..reference import service
-from . import make_app
+from . import domain_errors, make_app, opened_store
 
 
 @click.group("hla")
@@ -33,10 +33,8 @@ def lookup_command(names: tuple[str, ...], release: str | None) -> None:
 
     Always exits 0 when the reference data loads: an invalid name gets an "error" message.
     """
-    try:
+    with domain_errors():
         reference = service.get(make_app(), release)
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
     seen: dict[str, str] = {}
     out = sys.stdout
     batch: list[str] = []
@@ -60,15 +58,10 @@ def check_command(release: str | None) -> None:
     """Re-check every current stored typing against a reference release (after installing a new
     one, or when rules for names tighten); list each typing it refuses and exit 1 if any."""
     app = make_app()
-    try:
+    with domain_errors():
         reference = service.get(app, release)
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
-    db = store.open_database(app.config["DATABASE"])
-    try:
+    with opened_store(app) as db:
         typings = store.typings.current_typings(db)
-    finally:
-        db.close()
     refused = 0
     for row in typings:
         try:

@@ -13,7 +13,7 @@ from ..errors import DSAMonitorError
 from ..ingest import import_study_upload, read_manifest
 from ..sab.model import ParseOptions
 from ..store.schema import SERUM_TREATMENTS
-from . import make_app
+from . import settings
 
 
 @click.command("import")
@@ -50,17 +50,17 @@ def command(file: Path, format_: str | None, manifest: Path | None, user: str, s
     is recorded with its reason. The same file twice is recognised; a corrected file supersedes.
     Samples of no enrolled recipient (control sera, other services' patients) are listed as not
     stored, unless --strict."""
-    app = make_app()
-    db = store.open_database(app.config["DATABASE"])
+    config = settings()
+    db = store.open_database(config.database)
     try:
         draw_dates = read_manifest(manifest.read_bytes(), manifest.name) if manifest else None
         result = import_study_upload(
             db, file.read_bytes(), file.name, user=user, format=format_, manifest=draw_dates,
             study=study, layout=date_layout, strict=strict,
-            default_format=app.config.get("DATE_FORMAT"),
+            default_format=config.date_format,
             options=ParseOptions(lot=lot, encoding=encoding),
-            max_bytes=int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024,
-            qc_limits=app.config.get("QC_LIMITS"), serum_treatment=treatment,
+            max_bytes=config.max_upload_bytes, qc_limits=config.qc_limits,
+            serum_treatment=treatment,
         )
     except DSAMonitorError as error:
         raise click.ClickException(error.message + _not_stored_lines(

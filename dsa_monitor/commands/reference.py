@@ -7,9 +7,8 @@ import json
 
 import click
 
-from ..errors import DSAMonitorError
 from ..reference import eplets, install, nmdp, service
-from . import make_app
+from . import domain_errors, make_app, settings
 
 
 @click.group("reference")
@@ -36,20 +35,18 @@ def command() -> None:
 def install_command(release: str, source: str | None, timeout: float, force: bool) -> None:
     """Download (or copy), verify against md5checksum.txt, and install one release."""
     app = make_app()
-    try:
+    with domain_errors():
         target = install.install(
-            app.config["REFERENCE_DIR"], release, source, timeout=timeout, force=force
+            settings(app).reference_dir, release, source, timeout=timeout, force=force
         )
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
-    active = install.active_release(app.config["REFERENCE_DIR"])
+    active = install.active_release(settings(app).reference_dir)
     click.echo(f"installed IPD-IMGT/HLA {release} in {target} (active release: {active})")
 
 
 @command.command("list")
 def list_command() -> None:
     """List the installed releases; the active one is marked with '*'."""
-    reference_dir = make_app().config["REFERENCE_DIR"]
+    reference_dir = settings().reference_dir
     active = install.active_release(reference_dir)
     releases = install.installed_releases(reference_dir)
     if not releases:
@@ -70,11 +67,9 @@ def list_command() -> None:
 def activate_command(release: str) -> None:
     """Make an installed RELEASE the active one (new typings are interpreted with it)."""
     app = make_app()
-    try:
-        install.activate(app.config["REFERENCE_DIR"], release)
+    with domain_errors():
+        install.activate(settings(app).reference_dir, release)
         described = service.current(app).describe()
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
     click.echo(f"active release: {described['release']} ({described['alleles']} alleles)")
 
 
@@ -96,10 +91,8 @@ def install_nmdp_command(source: str | None, timeout: float) -> None:
     """Install (or update) the NMDP allele-code table: without it, typings holding an NMDP code
     (A*02:AB) are refused, since a code cannot be expanded by guess."""
     app = make_app()
-    try:
-        target, table = nmdp.install_table(app.config["REFERENCE_DIR"], source, timeout=timeout)
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
+    with domain_errors():
+        target, table = nmdp.install_table(settings(app).reference_dir, source, timeout=timeout)
     updated = f", updated {table.updated}" if table.updated else ""
     click.echo(f"installed the NMDP code table in {target} ({len(table)} codes{updated})")
 
@@ -117,12 +110,10 @@ def install_eplets_command(source: str, version: str | None, activate_it: bool,
                            force: bool) -> None:
     """Install one version of the eplet tables (HLAMatchmaker-derived, from hlaR) beside the
     others: every eplet load and candidate eplet names the version it was read with."""
-    reference_dir = make_app().config["REFERENCE_DIR"]
-    try:
+    reference_dir = settings().reference_dir
+    with domain_errors():
         table = eplets.install_tables(reference_dir, source, version, force=force,
                                       activate_it=activate_it)
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
     sizes = ", ".join(f"{g} {d['alleles']} alleles/{d['eplets']} eplets"
                       for g, d in table.describe()["groups"].items())
     click.echo(f"installed eplet tables {table.version} ({sizes}); "
@@ -135,10 +126,8 @@ def install_eplets_command(source: str, version: str | None, activate_it: bool,
 @click.argument("version")
 def activate_eplets_command(version: str) -> None:
     """Make an installed VERSION of the eplet tables the active one."""
-    reference_dir = make_app().config["REFERENCE_DIR"]
-    try:
+    reference_dir = settings().reference_dir
+    with domain_errors():
         eplets.activate(reference_dir, version)
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
     click.echo(f"active eplet tables: {version} "
                f"(installed: {', '.join(eplets.installed_versions(reference_dir))})")

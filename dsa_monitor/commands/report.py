@@ -8,9 +8,8 @@ import datetime as dt
 import click
 
 from .. import store
-from ..errors import DSAMonitorError
 from ..readings.report import export_csv, export_rows, report_csv, study_report
-from . import existing_database, make_app
+from . import existing_database, make_app, opened_store
 
 
 def _text(report: dict) -> str:
@@ -40,15 +39,10 @@ def command(study: str, as_csv: bool, export: bool, as_of: dt.datetime | None) -
     """Print a study's report: "de novo DSA in 1 of 8 recipients, at M3", sera per visit
     (expected, received, QC-failed, overdue), recipients by DSA course; or its export."""
     app = existing_database(make_app())
-    db = store.open_database(app.config["DATABASE"])
-    try:
+    with opened_store(app) as db:
         found = store.get_study(db, study)
         if export:
             click.echo(export_csv(export_rows(db, found)), nl=False)
             return
         report = study_report(db, found, today=as_of.date() if as_of else None)
         click.echo(report_csv(report) if as_csv else _text(report), nl=not as_csv)
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
-    finally:
-        db.close()

@@ -6,10 +6,8 @@ import getpass
 
 import click
 
-from .. import store
-from ..errors import DSAMonitorError
 from ..store import tokens
-from . import make_app
+from . import opened_store
 
 
 @click.group("token")
@@ -27,13 +25,8 @@ def command() -> None:
               help="Who creates the token (kept in the audit log).")
 def create_command(name: str, role: str, study: str | None, user: str) -> None:
     """Create a token and print its secret on stdout, once: only its sha256 is stored."""
-    db = store.open_database(make_app().config["DATABASE"])
-    try:
+    with opened_store() as db:
         record, secret = tokens.create_token(db, name, role, study=study, user=user)
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
-    finally:
-        db.close()
     scope = f"study {record['study_code']}" if record["study_code"] else "all studies"
     click.echo(f"token {name!r}: role {role}, {scope}. Its secret is shown only now; send it as "
                f"'Authorization: Bearer <secret>':", err=True)
@@ -46,13 +39,8 @@ def create_command(name: str, role: str, study: str | None, user: str) -> None:
               help="Who revokes the token (kept in the audit log).")
 def revoke_command(name: str, user: str) -> None:
     """Revoke the active token NAME: from now on it is refused (401)."""
-    db = store.open_database(make_app().config["DATABASE"])
-    try:
+    with opened_store() as db:
         tokens.revoke_token(db, name, user=user)
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
-    finally:
-        db.close()
     click.echo(f"token {name!r} revoked")
 
 
@@ -60,11 +48,8 @@ def revoke_command(name: str, user: str) -> None:
 @click.option("--all", "include_revoked", is_flag=True, help="Include revoked tokens.")
 def list_command(include_revoked: bool) -> None:
     """The tokens by name: role, study, who created them and when (never their secrets)."""
-    db = store.open_database(make_app().config["DATABASE"])
-    try:
+    with opened_store() as db:
         rows = tokens.list_tokens(db, include_revoked=include_revoked)
-    finally:
-        db.close()
     for row in rows:
         revoked = f"  revoked {row['revoked_at']} by {row['revoked_by']}" if row["revoked_at"] else ""
         click.echo(f"{row['name']}\t{row['role']}\t{row['study_code'] or '*'}\t"

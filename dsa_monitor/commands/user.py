@@ -7,10 +7,8 @@ import getpass
 
 import click
 
-from .. import store
-from ..errors import DSAMonitorError
 from ..store import users
-from . import make_app
+from . import opened_store
 
 
 @click.group("user")
@@ -30,13 +28,8 @@ def command() -> None:
               help="Who creates the account (kept in the audit log).")
 def create_command(email: str, role: str, study: str | None, password: str, by: str) -> None:
     """Create a web user; the password is kept only as a salted scrypt hash."""
-    db = store.open_database(make_app().config["DATABASE"])
-    try:
+    with opened_store() as db:
         row = users.create_user(db, email, role, password=password, study=study, user=by)
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
-    finally:
-        db.close()
     scope = f"study {row['study_code']}" if row["study_code"] else "every study"
     click.echo(f"user {row['id']}: {row['email']}, role {row['role']}, {scope}")
 
@@ -44,11 +37,8 @@ def create_command(email: str, role: str, study: str | None, password: str, by: 
 @command.command("list")
 def list_command() -> None:
     """List web users: e-mail, role, study scope, last sign-in, lockout."""
-    db = store.open_database(make_app().config["DATABASE"])
-    try:
+    with opened_store() as db:
         rows = users.list_users(db)
-    finally:
-        db.close()
     if not rows:
         click.echo("no users")
     for row in rows:
@@ -65,13 +55,8 @@ def _by_option(function):
 
 
 def _change(change, *args) -> dict:
-    db = store.open_database(make_app().config["DATABASE"])
-    try:
+    with opened_store() as db:
         return change(db, *args)
-    except DSAMonitorError as error:
-        raise click.ClickException(error.message) from error
-    finally:
-        db.close()
 
 
 def _switch(name: str, disabled: bool, help_text: str) -> click.Command:

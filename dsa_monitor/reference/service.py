@@ -9,6 +9,7 @@ from pathlib import Path
 
 import hla_data
 
+from ..config import settings_of
 from ..errors import ReferenceDataError
 from ..hla import wmda
 from ..hla.reference import EMBEDDED, ReferenceData
@@ -68,7 +69,7 @@ def _load(path: str, _stamp: tuple) -> ReferenceData:
 
 def init_app(app) -> None:
     """Record where releases live; warn at start when the service runs on the embedded default."""
-    reference_dir = Path(app.config["REFERENCE_DIR"])
+    reference_dir = settings_of(app).reference_dir
     app.extensions[_KEY] = reference_dir
     active = install.active_release(reference_dir)
     if active is None:

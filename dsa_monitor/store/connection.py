@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from ..config import settings_of
 from .schema import migrate as apply_migrations
 from .transaction import write_transaction  # noqa: F401  (where callers have found it)
 
@@ -50,7 +51,7 @@ def get_db() -> Database:
     from flask import current_app, g
 
     if "dsa_db" not in g:
-        path = current_app.config["DATABASE"]
+        path = str(settings_of(current_app).database)
         state = current_app.extensions["dsa_store"]
         g.dsa_db = open_database(path, migrate=path not in state["migrated"])
         state["migrated"].add(path)
