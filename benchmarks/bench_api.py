@@ -8,7 +8,8 @@ sera × two classes each) and evaluates it once with ``evaluate_pending``, as th
 then starts gunicorn (gthread workers) on 127.0.0.1 and drives it with N threads, each holding one
 keep-alive http.client connection, asking for random recipients for a bounded time. Prints p50,
 p95 and p99 latency and requests per second for the DSA read and for ``GET /health`` (no token,
-no database) in the same run, and their ratio. Needs gunicorn in the virtualenv (not a dependency).
+no database) in the same run, their ratio, and whether the issue-17 target is met (DSA read p95
+<= 25 ms at 16 clients on 10,000 recipients). Needs gunicorn in the virtualenv (not a dependency).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from dsa_monitor import store
 from dsa_monitor.evaluation import evaluate_pending
 from dsa_monitor.reference.service import embedded
 from dsa_monitor.store import tokens
+
+TARGET_P95_MS = 25.0  # GET /recipients/{id}/dsa at 16 clients on 10,000 recipients (issue 17)
 
 
 def free_port() -> int:
@@ -144,6 +147,10 @@ def main() -> None:
     print(f"ratio DSA/health: p50 {dsa['p50'] / health['p50']:.1f}×, "
           f"p95 {dsa['p95'] / health['p95']:.1f}×, throughput {health['rps'] / dsa['rps']:.1f}× "
           f"fewer requests/s")
+    verdict = "met" if dsa["p95"] <= TARGET_P95_MS else "NOT met"
+    print(f"target: DSA read p95 <= {TARGET_P95_MS:g} ms at 16 clients on 10,000 recipients: "
+          f"{dsa['p95']:.1f} ms, {verdict}"
+          + ("" if (args.clients, args.recipients) == (16, 10_000) else " (not the target's size)"))
 
 
 if __name__ == "__main__":
