@@ -168,3 +168,10 @@ class ImplausibleDate(DSAMonitorError):
 
     status = 422
     code = "implausible_date"
+
+
+class InvalidVisit(DSAMonitorError):
+    """A serum assigned to a visit it cannot count for (not in the schedule, before the exposure)."""
+
+    status = 422
+    code = "invalid_visit"

@@ -558,3 +558,46 @@ CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens(name) WHERE revoked_at 
 def m011_coordinator_role(db: Database) -> None:
     """The coordinator role for users and API tokens (the role CHECKs, rebuilt)."""
     db.executescript(COORDINATOR_ROLE_DDL)
+
+
+VISIT_ASSIGNMENTS_DDL = """
+-- A serum drawn outside every window, assigned by a coordinator or the lab to the visit it was
+-- meant for (a late M12): the evaluation then counts it there, and the visit is done, late.
+-- A serum is a draw (its class I and II runs): keyed by its draw date within the recipient.
+CREATE TABLE visit_assignments (
+    id INTEGER PRIMARY KEY,
+    recipient_id INTEGER NOT NULL REFERENCES recipients(id),
+    serum_key TEXT NOT NULL,
+    sample_id INTEGER NOT NULL REFERENCES samples(id),
+    visit TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    assigned_by TEXT NOT NULL,
+    assigned_at TEXT NOT NULL,
+    UNIQUE (recipient_id, serum_key)
+);
+"""
+
+
+@migrations()
+def m012_visit_assignments(db: Database) -> None:
+    """Sera assigned to a visit by hand (a late serum belongs to its visit)."""
+    db.executescript(VISIT_ASSIGNMENTS_DDL)
+
+
+EVALUATION_REQUESTS_DDL = """
+-- Recipients to evaluate again though none of their inputs changed (their study's visit schedule
+-- did): the scheduler's pending run evaluates them and deletes their rows; a request made again
+-- before that run keeps one row.
+CREATE TABLE evaluation_requests (
+    recipient_id INTEGER PRIMARY KEY REFERENCES recipients(id),
+    reason TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    requested_by TEXT NOT NULL
+);
+"""
+
+
+@migrations()
+def m013_evaluation_requests(db: Database) -> None:
+    """Recipients marked for the next evaluation run (a visit schedule changed)."""
+    db.executescript(EVALUATION_REQUESTS_DDL)
