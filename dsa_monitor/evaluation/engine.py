@@ -218,7 +218,8 @@ def evaluate_donor(
     unread = [r for r in runs if r.value_kind is None]
     panels.append([SampleDSAValues(_sample_ref(r), {}) for r in unread])
     timeline = build_timeline(exposure.date, merge_values(*panels), rules,
-                              donor_id=donor.code, as_of=as_of, until=exposure.until)
+                              donor_id=donor.code, as_of=as_of, until=exposure.until,
+                              assigned=inputs.assigned)
     dsa = {s.target for p in timeline.points for s in p.states if s.positive}
     by_serum: dict[str, list[Run]] = {}
     for run in runs:
@@ -329,9 +330,12 @@ def evaluation_inputs(
     release: str, overdue: list[dict], runs: list | None = None,
 ) -> dict:
     """What an evaluation was made from (kept with it: a correction names what changed);
-    ``runs``: ``[sample id, excluded]`` of every run, sorted (default: from ``inputs.runs``)."""
+    ``runs``: ``[sample id, excluded]`` of every run, sorted (default: from ``inputs.runs``).
+    Visit assignments are part of it only when there are some: other fingerprints stay as
+    they were."""
     until = None if exposure.until is None else exposure.until.isoformat()
-    return {
+    assigned = {"assigned": dict(sorted(inputs.assigned.items()))} if inputs.assigned else {}
+    return {**assigned,
         "engine": ENGINE_VERSION, "rules": rules.version, "reference": release,
         "recipient_typing": inputs.typing_id, "donor_typing": donor.typing_id,
         "exposure": [exposure.exposure_id, exposure.date.isoformat(), until],

@@ -23,6 +23,7 @@ from ..dsa.matching import BeadPanel
 from ..dsa.rules import VALUE_KINDS as VALUE_KINDS_OF_RULES
 from ..dsa.visits import shift_days
 from ..store import evaluations as stored
+from ..store.assignments import assigned_visits
 from ..store.mfi import VALUE_KINDS
 
 RAW_MINUS_NC = "raw_minus_nc"
@@ -73,6 +74,7 @@ class RecipientInputs:
     exposures: list[ExposureInput]
     runs: list[Run]
     panels: dict[int, BeadPanel] = field(default_factory=dict)
+    assigned: dict[str, str] = field(default_factory=dict)  # serum key -> visit, set by a person
 
 
 @lru_cache(maxsize=64)
@@ -221,6 +223,7 @@ def load_batch(
     heads = stored.recipient_heads(db, ids)
     exposures = stored.recipient_exposures(db, ids)
     rows = stored.recipient_runs(db, ids)
+    assigned = assigned_visits(db, ids)
     donor_ids = {d[0] for found in exposures.values() for e in found for d in e["donors"]}
     donor_typings = stored.current_typing_rows(db, "donor", donor_ids)
     recipient_typings = stored.current_typing_rows(db, "recipient", ids)
@@ -259,7 +262,7 @@ def load_batch(
             study_code=head["study_code"], visit_schedule=head["visit_schedule"],
             typing_id=typing["id"] if typing else None,
             hla=_hla(head["subject_code"], typing), exposures=exposure_inputs,
-            runs=[], panels=panels,
+            runs=[], panels=panels, assigned=assigned.get(recipient_id, {}),
         ))
     batch = Batch(out, stacks, rows)
     if runs:
