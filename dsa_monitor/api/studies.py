@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-
 import marshmallow as ma
-from flask import current_app
 
 from .. import store
-from ..alerts.evaluation import record_changes
-from ..alerts.mailer import MailSettings
-from ..evaluation import evaluate_recipients
-from ..reference import service as reference_service
 from ..store.studies import STUDY_CODE, check_study_code
 from . import auth
 from .routing import operation
@@ -70,7 +63,8 @@ class StudyPatchSchema(ma.Schema.from_dict(_upload_settings())):
 
 class StudyEditedSchema(StudySchema):
     reevaluated = ma.fields.Integer(required=True, metadata={
-        "description": "recipients evaluated again because the visit schedule changed"})
+        "description": "recipients the scheduler's next evaluation run evaluates again because"
+                       " the visit schedule changed (marked, not evaluated in this request)"})
 
 
 class StudyListSchema(ma.Schema):
@@ -139,20 +133,15 @@ def create_study(body: dict):
 
 
 @operation("/studies/<code>", "PATCH", summary="Edit a study: title, visit schedule, upload"
-           " settings; a schedule change evaluates its recipients again", permission="study",
+           " settings; a schedule change marks its recipients for the next evaluation run",
+           permission="study",
            tag="studies", body=StudyPatchSchema, responses={200: StudyEditedSchema},
            errors=(404, 422))
 def edit_study(code: str, body: dict):
     study = visible_study(code)
-    db = store.get_db()
-    edited, schedule_changed = store.studies.update_study(db, study["id"], body, user=auth.current().name)
-    ids = [r["id"] for r in store.list_recipients(db, study["id"])] if schedule_changed else []
-    if ids:
-        evaluate_recipients(db, ids, reference=reference_service.current(current_app),
-                            user=auth.current().name,
-                            record=functools.partial(
-                                record_changes, settings=MailSettings.from_config(current_app.config)))
-    return {**edited, "reevaluated": len(ids)}, 200
+    edited, marked = store.studies.update_study(store.get_db(), study["id"], body,
+                                                user=auth.current().name)
+    return {**edited, "reevaluated": marked}, 200
 
 
 @operation("/studies", "GET", summary="The studies the token may see", permission="read",

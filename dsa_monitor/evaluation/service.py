@@ -23,6 +23,7 @@ from ..dsa.rules import DEFAULT_RULES, Rules
 from ..dsa.visits import schedule_rules
 from ..errors import NotFound
 from ..store import evaluations as stored
+from ..store import studies as requests
 from ..store.connection import write_transaction
 from .bulk import BulkEvaluator, Cleared, unplain_recipients
 from .changes import ChangeFact, changes, facts_of, withdrawal_cause
@@ -158,7 +159,8 @@ def evaluate_pending(
     record: RecordFacts | None = None,
 ) -> PendingRun:
     """Re-evaluate the recipients touched by a sample, typing or exposure stored since the last
-    run, those a previous run failed on, and those last evaluated by another engine version or
+    run, those marked for it (``store.studies.request_evaluation``: a visit schedule changed),
+    those a previous run failed on, and those last evaluated by another engine version or
     under another reference release (an upgrade), all in one transaction with the watermark (a crash
     repeats the work, never skips). A recipient that fails is logged, reported in the run and
     kept in ``evaluation_failures``: the watermark moves on, the next run retries it."""
@@ -171,9 +173,11 @@ def evaluate_pending(
         retry = stored.failed_recipients(db)
         release = str(getattr(reference, "release", "unknown"))
         stale = stored.evaluated_otherwise(db, engine=ENGINE_VERSION, release=release)
-        ids = sorted(set(stored.touched_recipients(db, since, upto)) | set(retry) | set(stale))
+        ids = sorted(set(stored.touched_recipients(db, since, upto)) | set(retry) | set(stale)
+                     | set(requests.requested_evaluations(db)))
         evaluated = _evaluate(db, ids, reference, rules, as_of, user, record, failures)
         stored.clear_failures(db, set(ids) - {f.recipient_id for f in failures})
+        requests.clear_evaluation_requests(db, set(ids) - {f.recipient_id for f in failures})
         for failure in failures:
             stored.record_failure(db, failure.recipient_id, failure.error)
         stored.write_watermark(db, upto)

@@ -264,10 +264,12 @@ def remember_date_layout(db: Database, studies: list[int | str], layout: str, *,
 EDITABLE = ("title", "visit_schedule", "strict_uploads", "date_layout", "control_pattern")
 
 
-def update_study(db: Database, study: int | str, changes: dict, *, user: str) -> tuple[dict, bool]:
-    """Edit a study's title, visit schedule and upload settings; returns the study and whether
-    its visit schedule changed (its recipients' visits then need evaluating again). Each value
-    is checked as on creation: a schedule the evaluation can read, a date layout, a pattern."""
+def update_study(db: Database, study: int | str, changes: dict, *, user: str) -> tuple[dict, int]:
+    """Edit a study's title, visit schedule and upload settings; returns the study and how many
+    of its recipients a changed visit schedule marked for the next evaluation run (their sera
+    may count as other visits; evaluating a whole study inside one request would hold the write
+    lock for as long). Each value is checked as on creation: a schedule the evaluation can read,
+    a date layout, a pattern."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise DSAMonitorError(f"a study has no editable field {', '.join(unknown)}",
@@ -290,7 +292,31 @@ def update_study(db: Database, study: int | str, changes: dict, *, user: str) ->
             audit.record(db, user=user, action="edit", entity="study", entity_id=before["id"],
                          details={key: {"was": before[key], "now": value}
                                   for key, value in changed.items()})
-    return get_study(db, before["id"]), "visit_schedule" in changed
+        marked = (request_evaluation(db, before["id"], "visit schedule changed", user=user)
+                  if "visit_schedule" in changed else 0)
+    return get_study(db, before["id"]), marked
+
+
+def request_evaluation(db: Database, study_id: int, reason: str, *, user: str) -> int:
+    """Mark every recipient of the study for the scheduler's next evaluation run; how many."""
+    cursor = db.conn.execute(
+        "INSERT INTO evaluation_requests (recipient_id, reason, requested_at, requested_by)"
+        " SELECT id, ?, ?, ? FROM recipients WHERE study_id = ? ON CONFLICT (recipient_id)"
+        " DO UPDATE SET reason = excluded.reason, requested_at = excluded.requested_at,"
+        " requested_by = excluded.requested_by", (reason, utc_now(), user, study_id))
+    return cursor.rowcount
+
+
+def requested_evaluations(db: Database) -> list[int]:
+    """The recipients marked for evaluation (``request_evaluation``), by id."""
+    return [row[0] for row in db.conn.execute(
+        "SELECT recipient_id FROM evaluation_requests ORDER BY recipient_id")]
+
+
+def clear_evaluation_requests(db: Database, recipient_ids) -> None:
+    """Forget the requests of recipients just evaluated."""
+    db.conn.execute("DELETE FROM evaluation_requests WHERE recipient_id IN"
+                    " (SELECT value FROM json_each(?))", (json.dumps(sorted(recipient_ids)),))
 
 
 def _column_value(key: str, value):

@@ -1,11 +1,14 @@
 """The coordinator: creates and edits studies (``PATCH /studies/{code}``; a schedule change
-evaluates the study's recipients again), enrols recipients, registers donors, enters typings and
-exposures, within its study scope; labs add lab IDs."""
+marks the study's recipients for the scheduler's next evaluation run), enrols recipients,
+registers donors, enters typings and exposures, within its study scope; labs add lab IDs."""
 
 import pytest
 
 from dsa_monitor import store
+from dsa_monitor.alerts.evaluation import record_changes
 from dsa_monitor.api import PREFIX as API
+from dsa_monitor.evaluation import evaluate_pending
+from dsa_monitor.reference.service import embedded
 
 SCHEDULE = [{"name": "M1", "day": 30, "window_days": 7}, {"name": "M3", "day": 90,
                                                           "window_days": 14}]
@@ -57,14 +60,20 @@ def test_an_invalid_edit_is_refused_and_changes_nothing(client, coordinator, wor
         "Cord blood", [], None)
 
 
-def test_a_schedule_change_evaluates_the_studys_recipients_again(client, coordinator, world, db):
+def test_a_schedule_change_marks_the_studys_recipients_for_the_next_run(client, coordinator,
+                                                                        world, db):
+    evaluate_pending(db, reference=embedded(), record=record_changes)  # nothing else pending
     response = client.patch(f"{API}/studies/CORD-01", headers=coordinator,
                             json={"visit_schedule": SCHEDULE})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["reevaluated"] == 2
     (exposure,) = store.list_exposures(db, world["R001"])
-    evaluation = store.latest_evaluation(db, world["R001"], exposure["id"], world["CBU-1"])
-    assert evaluation["created_by"] == "coordinator-CORD-01-0"
+    before = store.latest_evaluation(db, world["R001"], exposure["id"], world["CBU-1"])
+    run = evaluate_pending(db, reference=embedded(), record=record_changes, user="scheduler")
+    assert world["R001"] in run and store.studies.requested_evaluations(db) == []
+    after = store.latest_evaluation(db, world["R001"], exposure["id"], world["CBU-1"])
+    assert after["id"] != before["id"] and after["created_by"] == "scheduler"
+    assert evaluate_pending(db, reference=embedded(), record=record_changes) == []
     unchanged = client.patch(f"{API}/studies/CORD-01", headers=coordinator,
                              json={"visit_schedule": SCHEDULE})
     assert unchanged.get_json()["reevaluated"] == 0
