@@ -22,7 +22,7 @@ MAY_IMPORT = {
     "eplets": {"errors", "hla"},
     "store": CORE | {"config"},
     "reference": {"errors", "hla", "eplets", "config"},
-    "ingest": CORE | {"store"},
+    "ingest": CORE | {"store", "config"},
     "evaluation": CORE | {"store"},
     "readings": CORE | {"store", "evaluation", "config", "reference"},
     "alerts": CORE | {"store", "evaluation", "config", "reference"},

@@ -15,10 +15,9 @@ from flask import current_app, request
 from .. import store
 from ..config import settings_of
 from ..errors import NotFound
-from ..ingest import HIDDEN_DUPLICATE, import_study_upload, read_manifest
+from ..ingest import HIDDEN_DUPLICATE, UploadRequest, import_request, read_manifest
 from ..sab.dates import date_format_of
 from ..sab.formats import FORMATS
-from ..sab.model import ParseOptions
 from ..store.schema import SERUM_TREATMENTS
 from . import auth
 from .routing import operation
@@ -200,16 +199,13 @@ def create_upload():
         raise ma.ValidationError({"file": ["a file part named 'file' is required"]})
     file_name = os.path.basename((part.filename or "").replace("\\", "/")) or "upload"
     caller = auth.current()
-    settings = settings_of(current_app)
     study = visible_study(fields["study"])["id"] if "study" in fields else caller.study_id
-    result = import_study_upload(
-        store.get_db(), part.read(), file_name, user=caller.name, format=fields.get("format"),
+    result = import_request(store.get_db(), UploadRequest(
+        part.read(), file_name, caller.name, format=fields.get("format"),
         manifest=_manifest(fields), study=study, layout=fields.get("date_format"),
-        strict=fields.get("strict", False), default_format=settings.date_format,
-        options=ParseOptions(lot=fields.get("lot"), encoding=fields.get("encoding")),
-        max_bytes=settings.max_upload_bytes, qc_limits=settings.qc_limits,
-        serum_treatment=fields.get("serum_treatment", "neat"),
-    )
+        strict=fields.get("strict", False), lot=fields.get("lot"),
+        encoding=fields.get("encoding"), serum_treatment=fields.get("serum_treatment", "neat"),
+    ), settings_of(current_app))
     answer = result.to_dict()
     if result.outcome == "duplicate":
         # The first upload may hold another study's samples: a scoped token sees its own only.

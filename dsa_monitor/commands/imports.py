@@ -10,8 +10,7 @@ import click
 
 from .. import store
 from ..errors import DSAMonitorError
-from ..ingest import import_study_upload, read_manifest
-from ..sab.model import ParseOptions
+from ..ingest import UploadRequest, import_request, read_manifest
 from ..store.schema import SERUM_TREATMENTS
 from . import settings
 
@@ -54,14 +53,11 @@ def command(file: Path, format_: str | None, manifest: Path | None, user: str, s
     db = store.open_database(config.database)
     try:
         draw_dates = read_manifest(manifest.read_bytes(), manifest.name) if manifest else None
-        result = import_study_upload(
-            db, file.read_bytes(), file.name, user=user, format=format_, manifest=draw_dates,
-            study=study, layout=date_layout, strict=strict,
-            default_format=config.date_format,
-            options=ParseOptions(lot=lot, encoding=encoding),
-            max_bytes=config.max_upload_bytes, qc_limits=config.qc_limits,
+        result = import_request(db, UploadRequest(
+            file.read_bytes(), file.name, user, format=format_, manifest=draw_dates,
+            study=study, layout=date_layout, strict=strict, lot=lot, encoding=encoding,
             serum_treatment=treatment,
-        )
+        ), config)
     except DSAMonitorError as error:
         raise click.ClickException(error.message + _not_stored_lines(
             error.details.get("not_stored") or [])) from error

@@ -11,12 +11,12 @@ import os
 from flask import current_app, render_template, request
 
 from .. import store
+from ..config import settings_of
 from ..errors import DSAMonitorError
-from ..ingest import HIDDEN_DUPLICATE, import_study_upload, read_manifest
+from ..ingest import HIDDEN_DUPLICATE, UploadRequest, import_request, read_manifest
 from ..readings.visits import visit_labels
 from ..sab.dates import DATE_LAYOUTS
 from ..sab.formats import FORMATS
-from ..sab.model import ParseOptions
 from ..store.schema import SERUM_TREATMENTS
 from . import auth
 from .blueprint import blueprint
@@ -38,7 +38,6 @@ def upload_file():
         return _page(failure={"message": "choose a result file to upload"}), 422
     file_name = os.path.basename(part.filename.replace("\\", "/")) or "upload"
     chosen = request.form.get("format") or None
-    config = current_app.config
     db = store.get_db()
     try:
         if chosen is not None and chosen not in FORMATS:
@@ -48,19 +47,14 @@ def upload_file():
         if manifest_part is not None and manifest_part.filename:
             manifest = read_manifest(manifest_part.read(),
                                      os.path.basename(manifest_part.filename))
-        result = import_study_upload(
-            db, part.read(), file_name, user=user.email, format=chosen, manifest=manifest,
+        result = import_request(db, UploadRequest(
+            part.read(), file_name, user.email, format=chosen, manifest=manifest,
             study=_chosen_study(), layout=request.form.get("date_format", "").strip() or None,
             strict=request.form.get("strict") == "on",
-            default_format=config.get("DATE_FORMAT"),
-            options=ParseOptions(
-                lot=request.form.get("lot", "").strip() or None,
-                encoding=request.form.get("encoding", "").strip() or None,
-            ),
-            max_bytes=int(config["MAX_UPLOAD_MB"]) * 1024 * 1024,
-            qc_limits=config.get("QC_LIMITS"),
+            lot=request.form.get("lot", "").strip() or None,
+            encoding=request.form.get("encoding", "").strip() or None,
             serum_treatment=request.form.get("serum_treatment") or "neat",
-        )
+        ), settings_of(current_app))
     except DSAMonitorError as error:
         failure = {"message": error.message, **error.details}
         return _page(failure=failure, not_stored=error.details.get("not_stored")), error.status
