@@ -601,21 +601,3 @@ CREATE TABLE evaluation_requests (
 def m013_evaluation_requests(db: Database) -> None:
     """Recipients marked for the next evaluation run (a visit schedule changed)."""
     db.executescript(EVALUATION_REQUESTS_DDL)
-
-EVALUATION_REQUESTS_DDL = """
--- Recipients to evaluate again though none of their inputs changed (their study's visit schedule
--- did): the scheduler's pending run evaluates them and deletes their rows; a request made again
--- before that run keeps one row.
-CREATE TABLE evaluation_requests (
-    recipient_id INTEGER PRIMARY KEY REFERENCES recipients(id),
-    reason TEXT NOT NULL,
-    requested_at TEXT NOT NULL,
-    requested_by TEXT NOT NULL
-);
-"""
-
-
-@migrations()
-def m013_evaluation_requests(db: Database) -> None:
-    """Recipients marked for the next evaluation run (a visit schedule changed)."""
-    db.executescript(EVALUATION_REQUESTS_DDL)
