@@ -11,10 +11,18 @@ from sqlite_utils import Database
 
 from ..errors import Conflict
 from ..sab.model import ParsedFile
-from ..store import audit, uploads
+from ..store import audit, get_recipient, get_study, uploads
 from ..store.connection import write_transaction
 from .placement import NOT_ENROLLED, Placement
 from .result import StoredSample, UploadResult
+
+
+def _sees_every_sample(db: Database, stored: list[dict], study: int | str | None) -> bool:
+    """Whether a sender scoped to ``study`` may see every sample of an upload."""
+    if study is None:
+        return True
+    study_id = study if isinstance(study, int) else get_study(db, study)["id"]
+    return all(get_recipient(db, s["recipient_id"])["study_id"] == study_id for s in stored)
 
 
 def waiting_samples(upload: dict) -> set[str]:
@@ -47,9 +55,12 @@ def completed_summary(first: dict, added: dict) -> dict:
 
 
 def duplicate_answer(db: Database, first: dict, attempt: dict,
-               manifest: Mapping[str, dt.date] | None = None) -> UploadResult:
+                     manifest: Mapping[str, dt.date] | None = None,
+                     study: int | str | None = None) -> UploadResult:
     """The same bytes again: nothing is stored twice; the answer names the first upload. A
-    manifest giving other draw dates than the stored ones is refused, never silently dropped."""
+    manifest giving other draw dates than the stored ones is refused, never silently dropped;
+    the refusal names the first upload only to a sender of its study (``study``: the sender's
+    scope, None for every study)."""
     stored = uploads.list_samples(db, upload_id=first["id"], include_superseded=True)
     moved = sorted({(s["lab_sample_id"], s["draw_date"], manifest[s["lab_sample_id"]].isoformat())
                     for s in stored if manifest and s["lab_sample_id"] in manifest
@@ -57,10 +68,16 @@ def duplicate_answer(db: Database, first: dict, attempt: dict,
     if moved:
         said = "; ".join(f"{sample} drawn {old}, the manifest says {new}"
                          for sample, old, new in moved)
+        if _sees_every_sample(db, stored, study):
+            raise Conflict(
+                f"{attempt['file_name']}: these bytes were stored as upload {first['id']}"
+                f" ({first['file_name']}) with other draw dates: {said}. Sending the same file"
+                " again does not change a stored draw date; nothing was stored",
+                upload_id=first["id"])
         raise Conflict(
-            f"{attempt['file_name']}: these bytes were stored as upload {first['id']}"
-            f" ({first['file_name']}) with other draw dates: {said}. Sending the same file again"
-            " does not change a stored draw date; nothing was stored", upload_id=first["id"])
+            f"{attempt['file_name']}: these bytes were stored before, with results of a study you"
+            " cannot see, and with other draw dates; sending the same file again does not change"
+            " a stored draw date; nothing was stored")
     with write_transaction(db):
         audit.record(
             db,

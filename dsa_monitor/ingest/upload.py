@@ -103,7 +103,7 @@ def import_upload(
         raise
     first = uploads.find_stored_upload(db, attempt["sha256"])
     if first is not None and not waiting_samples(first):
-        return duplicate_answer(db, first, attempt, manifest)
+        return duplicate_answer(db, first, attempt, manifest, study)
     with _cycle_collection_paused():
         try:
             parsed = parse(db, data, file_name, format=format, options=options)
@@ -152,7 +152,7 @@ def import_parsed(
                 completed = None if not waiting_samples(first) else _store(
                     db, parsed, attempt, manifest or {}, qc_limits or {}, serum_treatment, rules,
                     base, into=first)
-                return completed or duplicate_answer(db, first, attempt, manifest)
+                return completed or duplicate_answer(db, first, attempt, manifest, study)
             return _store(
                 db, parsed, attempt, manifest or {}, qc_limits or {}, serum_treatment, rules, base
             )

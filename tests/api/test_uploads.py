@@ -79,6 +79,20 @@ def test_the_same_bytes_from_another_study_tell_nothing_of_the_first_upload(clie
     assert "cord.csv" not in str(answer) and "lab-bench" not in str(answer)
 
 
+def test_the_same_bytes_with_other_draw_dates_from_another_study_name_no_upload(
+        client, lab, token, world):
+    """The 409 for other draw dates names the first upload to its own study only."""
+    upload(client, lab, TWO.read_bytes(), "cord.csv")
+    manifest = b"sample_id,draw_date\nS24-001,2024-03-01\n"
+    own = upload(client, lab, TWO.read_bytes(), manifest=manifest)
+    assert own.status_code == 409 and "cord.csv" in own.get_json()["error"]["message"]
+    other = upload(client, token("lab", study="KIDNEY-02"), TWO.read_bytes(), manifest=manifest)
+    assert other.status_code == 409
+    error = other.get_json()["error"]
+    assert "cord.csv" not in str(error) and "upload_id" not in error["details"]
+    assert "a study you cannot see" in error["message"]
+
+
 @pytest.mark.parametrize("change, code, details", [
     ((b'"18000"', b'"lots"'), "file_format",
      {"file": "run.csv", "line": 3, "column": "RawData", "value": "lots"}),
