@@ -1,7 +1,8 @@
 """Overdue-visit events: a visit's window closed without a usable sample (to the coordinator).
 
 The windows come from the study's visit schedule (the protocol's; DSA_RULES.md §4 defaults when
-the study has none), the samples from the store; ``dsa.visits`` decides, purely, what is overdue.
+the study has none), the sera from the store, grouped by draw as the evaluation does, with the
+visits people assigned late sera to; ``dsa.visits`` decides, purely, what is overdue.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .. import store
 from ..dsa.rules import DEFAULT_RULES
 from ..dsa.visits import SampleRef, assign_visits, overdue_visits, schedule_rules
 from ..errors import DSAMonitorError
+from ..store import assignments
 from ..store import events as stored
 from .events import OVERDUE_VISIT, EventFact
 
@@ -30,6 +32,7 @@ def overdue_visit_facts(db: Database, *, today: dt.date, max_age_days: int) -> l
     exposures = stored.exposures_since(db, horizon.isoformat())
     facts: list[EventFact] = []
     samples_of: dict[int, list[SampleRef]] = {}
+    assigned = assignments.assigned_visits(db, {e["recipient_id"] for e in exposures})
     for index, exposure in enumerate(exposures):
         try:
             rules = schedule_rules(DEFAULT_RULES, exposure["visit_schedule"])
@@ -41,17 +44,15 @@ def overdue_visit_facts(db: Database, *, today: dt.date, max_age_days: int) -> l
         following = exposures[index + 1] if index + 1 < len(exposures) else None
         try:
             if recipient_id not in samples_of:
-                samples_of[recipient_id] = [
-                    SampleRef(str(s["id"]), dt.date.fromisoformat(s["draw_date"]),
-                              qc_failed=s["qc_status"] == "fail" or s["excluded"])
-                    for s in store.list_samples(db, recipient_id=recipient_id)
-                ]
+                samples_of[recipient_id] = assignments.recipient_sera(
+                    store.list_samples(db, recipient_id=recipient_id))[0]
             until = None
             if following is not None and following["recipient_id"] == recipient_id:
                 until = dt.date.fromisoformat(following["date"])
             day = dt.date.fromisoformat(exposure["date"])
-            assignments = assign_visits(day, samples_of[recipient_id], rules, until=until)
-            overdue = overdue_visits(day, assignments, rules, today, until=until)
+            counted = assign_visits(day, samples_of[recipient_id], rules, until=until,
+                                    assigned=assigned.get(recipient_id))
+            overdue = overdue_visits(day, counted, rules, today, until=until)
         except Exception:  # one recipient's bad data must not stop the others' checks
             log.exception("recipient %s, exposure %s: overdue visits not checked", recipient_id,
                           exposure["id"])

@@ -16,6 +16,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # studies: create (a coordinator of every study) and edit (title, visit schedule, upload
     # settings); tokens stay the administrator's, from the CLI
     "study": frozenset({"admin", "coordinator"}),
+    # a late serum counted for its visit: the coordinator, or the lab that ran it
+    "assign_visit": frozenset({"lab", "coordinator", "admin"}),
     "acknowledge": frozenset({"clinician", "admin"}),
     "subscribe": frozenset({"clinician", "admin"}),  # a clinician's own subscriptions
     "events": frozenset({"integration", "admin"}),

@@ -3,7 +3,8 @@
 A serum is a draw, grouped exactly as the evaluation groups it (``evaluation.inputs.serum_of``:
 its class I and II runs and treated runs, whatever their sample IDs); it belongs to the last
 exposure on or before its draw date (or, drawn before any exposure, to the first, whose baseline
-it may be); windows come from the study's visit schedule, read as the evaluation does.
+it may be); windows come from the study's visit schedule, read as the evaluation does, and a
+serum assigned to a visit by hand counts there (``store.assignments``), as in the evaluation.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import datetime as dt
 from sqlite_utils import Database
 
 from .. import store
-from ..dsa.rules import DEFAULT_RULES
-from ..dsa.visits import SampleRef, assign_visits, schedule_rules
+from ..dsa.rules import DEFAULT_RULES, Rules
+from ..dsa.visits import assign_visits, schedule_rules, timing, visit_windows
 from ..errors import DSAMonitorError
-from ..evaluation.inputs import serum_of
+from ..store import assignments
 
 
 def visit_labels(db: Database, recipient_id: int) -> dict[int, str]:
@@ -31,21 +32,30 @@ def visit_labels(db: Database, recipient_id: int) -> dict[int, str]:
         rules = schedule_rules(DEFAULT_RULES, schedule)
     except DSAMonitorError:
         return {s["id"]: "" for s in samples}
-    sera: dict[str, list[dict]] = {}
-    for sample in samples:
-        sera.setdefault(serum_of(sample)[1], []).append(sample)
-    refs = [
-        SampleRef(key, dt.date.fromisoformat(runs[0]["draw_date"]),
-                  qc_failed=all(run["excluded"] for run in runs))
-        for key, runs in sera.items()
-    ]
+    refs, sera = assignments.recipient_sera(samples)
+    assigned = assignments.assigned_visits(db, [recipient_id]).get(recipient_id, {})
     days = [dt.date.fromisoformat(e["date"]) for e in exposures]
     labels: dict[int, str] = {}
     for index, day in enumerate(days):
         until = days[index + 1] if index + 1 < len(days) else None
-        for assignment in assign_visits(day, refs, rules, until=until):
+        for assignment in assign_visits(day, refs, rules, until=until, assigned=assigned):
             before_first = index == 0 and assignment.sample.date <= day
             if assignment.sample.date > day or before_first:
                 for run in sera[assignment.sample.sample_id]:
                     labels[run["id"]] = assignment.visit
     return labels
+
+
+def with_timings(evaluations: list[dict]) -> list[dict]:
+    """The API's evaluation documents, each visit with its ``timing``: "late" (or "early") for
+    a serum counted at a visit outside its window (one a person assigned to its visit: that
+    visit done late, not an unscheduled serum and the visit overdue), else None."""
+    for document in evaluations:
+        rules = Rules.from_dict(document["rules"])
+        day = dt.date.fromisoformat(document["exposure_date"])
+        windows = {w.name: w for w in visit_windows(day, rules)}
+        for visit in document["visits"]:
+            window = windows.get(visit["visit"])
+            visit["timing"] = (timing(window, dt.date.fromisoformat(visit["date"]))
+                               if window else None)
+    return evaluations
