@@ -16,9 +16,9 @@ from typing import Any
 import marshmallow as ma
 
 from .. import store
-from ..evaluation import DonorEvaluation
+from ..evaluation import DonorEvaluation, current_evaluations
 from ..readings.pending import is_pending
-from ..store.evaluations import dsa_reading
+from ..readings.visits import with_timings
 from .mfi import MFI, MFIPayload
 from .routing import operation
 from .studies import visible_recipient
@@ -57,6 +57,9 @@ class VisitResultSchema(ma.Schema):
     serum = ma.fields.String(required=True)
     date = ma.fields.String(required=True, metadata={"format": "date"})
     visit = ma.fields.String(required=True)
+    timing = ma.fields.String(allow_none=True, metadata={
+        "description": "'late' (or 'early'): counted at its visit outside the window, assigned"
+                       " by a person (PUT .../sera/{sample_id}/visit)"})
     day = ma.fields.Integer(required=True, metadata={"description": "days after the exposure"})
     sample_ids = ma.fields.List(ma.fields.Integer(), required=True)
     excluded_reason = ma.fields.String(required=True, allow_none=True)
@@ -178,7 +181,7 @@ def donor_dsa(evaluation: DonorEvaluation) -> dict[str, Any]:
 def get_recipient_dsa(recipient_id: int):
     recipient = visible_recipient(recipient_id)
     db = store.get_db()
-    evaluations = dsa_reading(db, recipient_id)  # as stored: no evaluation rebuilt per request
+    evaluations = [donor_dsa(e) for e in current_evaluations(db, recipient_id)]
     return {"recipient_id": recipient_id, "subject_code": recipient["subject_code"],
             "study": recipient["study_code"], "pending": is_pending(db, recipient_id),
-            "evaluations": evaluations}, 200
+            "evaluations": with_timings(evaluations)}, 200
