@@ -21,6 +21,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (  # noqa: F401  (register the views)
+    assignments,
     docs,
     donors,
     dsa,
