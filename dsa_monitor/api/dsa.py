@@ -16,9 +16,10 @@ from typing import Any
 import marshmallow as ma
 
 from .. import store
-from ..evaluation import DonorEvaluation, current_evaluations
+from ..evaluation import DonorEvaluation
 from ..readings.pending import is_pending
 from ..readings.visits import with_timings
+from ..store.evaluations import dsa_reading
 from .mfi import MFI, MFIPayload
 from .routing import operation
 from .studies import visible_recipient
@@ -181,7 +182,7 @@ def donor_dsa(evaluation: DonorEvaluation) -> dict[str, Any]:
 def get_recipient_dsa(recipient_id: int):
     recipient = visible_recipient(recipient_id)
     db = store.get_db()
-    evaluations = [donor_dsa(e) for e in current_evaluations(db, recipient_id)]
+    evaluations = dsa_reading(db, recipient_id)  # as stored: no evaluation rebuilt per request
     return {"recipient_id": recipient_id, "subject_code": recipient["subject_code"],
             "study": recipient["study_code"], "pending": is_pending(db, recipient_id),
             "evaluations": with_timings(evaluations)}, 200
