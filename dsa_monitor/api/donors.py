@@ -63,11 +63,8 @@ def visible_donor(donor_id: int) -> dict:
     recipients were exposed to, and those registered for its study and not yet linked."""
     db = store.get_db()
     donor = store.get_donor(db, donor_id)
-    caller = auth.current()
-    if caller.study_id is not None:
-        studies = store.donors.donor_study_ids(db, donor_id) or {donor["study_id"]}
-        if caller.study_id not in studies:
-            raise NotFound(f"no donor {donor_id!r}", donor=donor_id)
+    if not store.donors.seen_by_study(db, donor, auth.current().study_id):
+        raise NotFound(f"no donor {donor_id!r}", donor=donor_id)
     return donor
 
 

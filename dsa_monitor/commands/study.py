@@ -9,7 +9,6 @@ import click
 
 from .. import store
 from ..errors import DSAMonitorError
-from ..store.transaction import write_transaction
 from . import existing_database, make_app
 
 
@@ -77,12 +76,9 @@ def create(code: str, user: str, **given) -> None:
     changes = _changes(**given)
     db = _open()
     try:
-        with write_transaction(db):
-            study = store.create_study(db, code, title=changes.pop("title", ""),
-                                       visit_schedule=changes.pop("visit_schedule", []),
-                                       user=user)
-            if changes:
-                study, _ = store.studies.update_study(db, study["id"], changes, user=user)
+        study = store.create_study(db, code, title=changes.pop("title", ""),
+                                   visit_schedule=changes.pop("visit_schedule", []), user=user,
+                                   settings=changes)
     except DSAMonitorError as error:
         raise click.ClickException(error.message) from error
     finally:

@@ -166,7 +166,7 @@ class _Run:
             found = self._attempt(row, "donor_code", code, donors.create_donor, code, kind=kind,
                                   study=study)
             self.result.donors += found is not None
-        elif not self._sees(found):
+        elif not donors.seen_by_study(self.db, found, self.scope):
             self.problems.append(Problem(row.line, "donor_code", "this donor code is already"
                                          " used (by another study's donor)", code))
             found = None
@@ -176,14 +176,6 @@ class _Run:
             found = None
         self.donors[code] = None if found is None else found["id"]
         return self.donors[code]
-
-    def _sees(self, donor: dict) -> bool:
-        """As the API's visible_donor: a scoped caller sees its recipients' donors and those
-        registered for its study and not yet linked."""
-        if self.scope is None:
-            return True
-        linked = donors.donor_study_ids(self.db, donor["id"]) or {donor["study_id"]}
-        return self.scope in linked
 
     def _type(self, row: EnrolmentRow, kind: str, owner: int, typing: HLATyping | None,
               column: str) -> None:

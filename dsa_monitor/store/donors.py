@@ -64,3 +64,11 @@ def donor_study_ids(db: Database, donor_id: int) -> set[int]:
         (donor_id,),
     ).fetchall()
     return {int(row[0]) for row in rows}
+
+
+def seen_by_study(db: Database, donor: dict, study_id: int | None) -> bool:
+    """Whether a caller scoped to ``study_id`` (None: every study) sees the donor: the donors its
+    recipients were exposed to, and those registered for its study and not yet linked."""
+    if study_id is None:
+        return True
+    return study_id in (donor_study_ids(db, donor["id"]) or {donor["study_id"]})

@@ -36,9 +36,12 @@ def create_study(
     title: str = "",
     visit_schedule: list | dict | None = None,
     user: str,
+    settings: dict | None = None,
 ) -> dict:
     """Register a study by its code; the visit schedule is kept as JSON, once the evaluation can
-    read it (unique visit names, none called baseline or unscheduled)."""
+    read it (unique visit names, none called baseline or unscheduled). ``settings``: upload
+    settings (``update_study``'s fields) set in the same transaction, so that a refused setting
+    leaves no study behind."""
     check_study_code(code)
     schedule_rules(DEFAULT_RULES, visit_schedule)
     with write_transaction(db):
@@ -59,6 +62,8 @@ def create_study(
             entity_id=study_id,
             details={"code": code, "title": title},
         )
+        if settings:
+            update_study(db, study_id, settings, user=user)
     return get_study(db, study_id)
 
 
