@@ -7,12 +7,19 @@ of ``sqlite3.executemany`` of the same sample and bead rows into the same schema
 Target: end to end no more than 3× bare (TARGET); the output says whether it is met. Also times
 ``load_mfi_matrix`` against reading the rows. Best of REPEATS runs (default 7), each on a fresh
 file, import and bare runs alternating so that both meet the same machine load. Run by hand.
+
+Memory: one more import in a child process (fork), its peak resident size (``ru_maxrss``) above
+its size just before the import (file already in memory, database open), against the file's
+size: target no more than 5× (MEMORY_TARGET; issue 17 measured 18× on a 48 MB file of 5,152 sera,
+``bench_import.py 5152 80 1``).
 """
 
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -30,6 +37,7 @@ HEADER = ('"PatientID";"SampleIDName";"RunDate";"CatalogID";"BeadID";"Specificit
           '"NormalValue";"CountValue";"NC1BeadID";"PC1BeadID";"Rxn"')
 LOT = "LS1A04NC21_015_00"
 TARGET = 3.0  # end to end / bare, at most
+MEMORY_TARGET = 5.0  # peak memory of an import above its resting size / file size, at most
 
 
 def fusion_export(samples: int, beads: int, seed: int = 1) -> bytes:
@@ -120,6 +128,31 @@ def time_parse(data: bytes) -> float:
         gc.enable()
 
 
+def _resident_bytes() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS"))
+
+
+def _import_peak(folder: Path, data: bytes, samples: int, answer) -> None:
+    db = fresh_database(folder, "memory.sqlite3", samples)
+    gc.collect()
+    resting = _resident_bytes()
+    import_upload(db, data, "bench.csv", user="bench", max_bytes=len(data) + 1)
+    answer.send(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - resting)
+
+
+def import_peak(folder: Path, data: bytes, samples: int) -> int:
+    """Bytes of resident memory one import adds at its peak, measured in a forked child (whose
+    peak is its own, not this process's earlier runs')."""
+    context = multiprocessing.get_context("fork")
+    mine, theirs = context.Pipe(duplex=False)
+    child = context.Process(target=_import_peak, args=(folder, data, samples, theirs))
+    child.start()
+    peak = mine.recv()
+    child.join()
+    return peak
+
+
 def time_matrix(folder: Path, data: bytes, samples: int) -> tuple[float, float]:
     db = fresh_database(folder, "matrix.sqlite3", samples)
     ids = [s.sample_id for s in import_upload(db, data, "bench.csv", user="bench").samples]
@@ -149,6 +182,7 @@ def main(samples: int = 96, beads: int = 100, repeats: int = 7) -> None:
             bares.append(time_bare(root, data, samples, run))
             parses.append(time_parse(data))
         packed, by_rows = time_matrix(root, data, samples)
+        peak = import_peak(root, data, samples)
     best_import, best_bare = min(imports), min(bares)
     print(f"file: {samples} samples × {beads} beads, {len(data) / 1024:.0f} KiB Fusion CSV")
     print(f"import end to end: {best_import:.3f} s (median {statistics.median(imports):.3f} s)")
@@ -159,6 +193,10 @@ def main(samples: int = 96, beads: int = 100, repeats: int = 7) -> None:
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"ratio end to end / bare: {ratio:.2f} (target <= {TARGET:g}: {verdict})")
     print(f"ratio storing only / bare: {(best_import - min(parses)) / best_bare:.2f}")
+    memory = peak / len(data)
+    print(f"peak memory of one import above its resting size: {peak / 1_048_576:.0f} MiB, "
+          f"{memory:.1f}× the file (target <= {MEMORY_TARGET:g}×: "
+          f"{'met' if memory <= MEMORY_TARGET else 'NOT met'})")
     print(f"load_mfi_matrix ({samples} samples, packed): {packed * 1000:.2f} ms;"
           f" same matrix from rows: {by_rows * 1000:.2f} ms")
 

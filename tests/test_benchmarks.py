@@ -21,6 +21,7 @@ SMALL = {
     "bench_evaluate.py": ["40"],
     "bench_import.py": ["4", "20", "1"],
     "bench_lookup.py": [],
+    "bench_scale.py": ["150", "--seconds", "0.5", "--clients", "4"],
     "bench_study.py": ["30"],
 }
 

@@ -1,0 +1,133 @@
+"""One node's ceilings: a national cohort in one SQLite file, measured end to end.
+
+Usage: python benchmarks/bench_scale.py [RECIPIENTS] [--db PATH] [--seconds S] [--clients N]
+       (default 100,000 recipients × 6 sera × 2 classes = 1.2 M samples; takes long: run by hand,
+       in the background; the test suite runs it on a few hundred recipients)
+
+Builds the cohort of ``bench_evaluate.py`` (bulk inserts), then prints, each with how it was taken:
+1. the database file's size (after a WAL checkpoint) and its bytes per sample;
+2. ``evaluate_pending`` over every recipient (a full re-evaluation, as a new release triggers);
+3. one recipient re-evaluated after one new sample uploaded (median of 5);
+4. the import of one day's run: a 96-serum HLA Fusion file of enrolled recipients, then its
+   evaluation;
+5. through gunicorn (``bench_api.start_server``): p50/p95 of ``GET /recipients/{id}/dsa`` at N
+   clients and of ``GET /studies/{code}/dsa`` (every recipient of the study in one answer) at two
+   clients, each for S seconds, with ``/health`` in the same run as the machine's own figure;
+6. the peak resident memory of this process (populate, evaluation, imports) and of the server.
+No target is judged for the whole (issue 17 asks for the figures); the per-part targets are
+``bench_evaluate``'s and ``bench_api``'s, at their sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_api import drive, free_port, show, start_server
+from bench_evaluate import one_new_sample, populate
+
+import dsa_monitor.alerts  # noqa: F401  (installs the recorder of alert events, as every door does)
+from dsa_monitor import store
+from dsa_monitor.demo.fusion_writer import FusionSample, write_fusion_csv
+from dsa_monitor.evaluation import evaluate_pending
+from dsa_monitor.ingest import import_upload
+from dsa_monitor.reference.service import embedded
+from dsa_monitor.store import tokens
+
+DAY_RUN = 96  # sera on one day's run: one plate
+
+
+def file_size(db, path: Path) -> int:
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path.stat().st_size
+
+
+def day_run(db, reference, n: int, panels) -> tuple[float, float]:
+    """One plate of class I sera of enrolled recipients, imported then evaluated: seconds each."""
+    date = dt.date(2025, 9, 1)
+    step = max(1, n // DAY_RUN)
+    raw = [60.0, 18000.0] + [150.0] * (len(panels["I"].beads) - 2)
+    sera = [FusionSample(f"R{r:05d}-DAY", f"R{r:05d}", date, raw)
+            for r in range(1, n + 1, step)][:DAY_RUN]
+    data = write_fusion_csv(panels["I"], sera, run_date=date)
+    started = time.perf_counter()
+    result = import_upload(db, data, "day_run.csv", user="bench")
+    imported = time.perf_counter() - started
+    assert result.outcome == "stored" and len(result.samples) == len(sera), result.outcome
+    started = time.perf_counter()
+    done = evaluate_pending(db, reference=reference, as_of=dt.date(2026, 1, 1))
+    evaluated = time.perf_counter() - started
+    assert len(done) == len(sera), len(done)
+    print(f"one day's run ({len(sera)} sera, {len(data) / 1024:.0f} KiB Fusion CSV): import "
+          f"{imported:.2f} s, then evaluate_pending of its recipients {evaluated:.2f} s")
+    return imported, evaluated
+
+
+def api_figures(path: Path, n: int, clients: int, seconds: float) -> None:
+    if not Path(sys.executable).with_name("gunicorn").exists():
+        print("gunicorn is not installed in this environment: API figures not taken")
+        return
+    db = store.open_database(path)
+    _, secret = tokens.create_token(db, "bench-scale", "clinician", user="bench")
+    db.close()
+    port = free_port()
+    server = start_server(path, port, workers=2, threads=max(1, -(-clients // 2)))
+    auth = {"Authorization": f"Bearer {secret}"}
+    try:
+        dsa_paths = [f"/api/v1/recipients/{i}/dsa" for i in range(1, n + 1)]
+        drive(port, dsa_paths[:50], auth, clients, 1.0)  # warm up
+        dsa = drive(port, dsa_paths, auth, clients, seconds)
+        study = drive(port, ["/api/v1/studies/BENCH/dsa"], auth, 2, seconds)
+        health = drive(port, ["/api/v1/health"], {}, clients, seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    print(f"through gunicorn (2 workers, 127.0.0.1), {seconds:.0f} s each:")
+    show(f"GET /recipients/{{id}}/dsa, {clients} clients", dsa)
+    show("GET /studies/{code}/dsa, 2 clients", study)
+    show(f"GET /health, {clients} clients", health)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("recipients", nargs="?", type=int, default=100_000)
+    parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=16)
+    args = parser.parse_args()
+    n = args.recipients
+    path = args.db or Path(tempfile.mkdtemp()) / "bench_scale.sqlite3"
+    db = store.open_database(path)
+    reference = embedded()
+    started = time.perf_counter()
+    built = populate(db, n)
+    print(f"populated {n} recipients, {built['samples']} samples in "
+          f"{time.perf_counter() - started:.1f} s: {path}")
+    size = file_size(db, path)
+    print(f"database before evaluation: {size / 2**20:.0f} MiB "
+          f"({size / built['samples'] / 1024:.1f} KiB per sample)")
+    started = time.perf_counter()
+    done = evaluate_pending(db, reference=reference, as_of=dt.date(2026, 1, 1))
+    total = time.perf_counter() - started
+    print(f"evaluate_pending, all {len(done)} recipients: {total:.1f} s "
+          f"({total / max(len(done), 1) * 1000:.2f} ms per recipient)")
+    size = file_size(db, path)
+    print(f"database evaluated: {size / 2**20:.0f} MiB "
+          f"({size / built['samples'] / 1024:.1f} KiB per sample)")
+    one_new_sample(db, reference, n, built["panels"])
+    day_run(db, reference, n, built["panels"])
+    db.close()
+    api_figures(path, n, args.clients, args.seconds)
+    mine = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    server = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak resident memory: this process {mine:.0f} MiB (populate, evaluation, imports); "
+          f"largest server process {server:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
