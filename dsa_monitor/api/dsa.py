@@ -159,6 +159,7 @@ def donor_dsa(evaluation: DonorEvaluation) -> dict[str, Any]:
     """One donor evaluation in the API's shape: visits, and each DSA with its states in order."""
     data = evaluation.to_dict()
     data["visits"] = data.pop("points")
+    with_timings([data])  # as the stored reading gives them
     states = sorted(data.pop("states"), key=lambda s: (s["target"], s["position"]))
     data["dsa"] = []
     for target, group in groupby(states, key=lambda s: s["target"]):
@@ -185,4 +186,4 @@ def get_recipient_dsa(recipient_id: int):
     evaluations = dsa_reading(db, recipient_id)  # as stored: no evaluation rebuilt per request
     return {"recipient_id": recipient_id, "subject_code": recipient["subject_code"],
             "study": recipient["study_code"], "pending": is_pending(db, recipient_id),
-            "evaluations": with_timings(evaluations)}, 200
+            "evaluations": evaluations}, 200
