@@ -15,6 +15,7 @@ from flask import Flask
 from .. import config
 from . import (  # noqa: F401  (register the views)
     alerts,
+    coordination,
     enrolment,
     recipients,
     reports,

@@ -64,7 +64,7 @@ def add_lab_id():
 @blueprint.route("/enrolments", methods=["GET"])
 @auth.signed_in("enrol")
 def enrolment_page():
-    return render_template("enrolment.html")
+    return render_template("enrolment.html", studies=_visible_studies())
 
 
 @blueprint.route("/enrolments", methods=["POST"])
@@ -73,7 +73,8 @@ def enrol_from_file():
     """Enrol a CSV all or nothing; a refusal lists each problem with its line and column."""
     part = request.files.get("file")
     if part is None or not part.filename:
-        return render_template("enrolment.html", failure="choose a CSV file to enrol"), 422
+        return render_template("enrolment.html", failure="choose a CSV file to enrol",
+                               studies=_visible_studies()), 422
     user = auth.current_user()
     file_name = os.path.basename(part.filename.replace("\\", "/")) or "enrolment.csv"
     try:
@@ -82,5 +83,6 @@ def enrol_from_file():
                             study_scope=user.study_id)
     except EnrolmentRefused as error:
         return render_template("enrolment.html", failure=f"{file_name}: nothing enrolled",
-                               problems=error.problems), 422
-    return render_template("enrolment.html", result=result), 201 if result.changed else 200
+                               problems=error.problems, studies=_visible_studies()), 422
+    return (render_template("enrolment.html", result=result, studies=_visible_studies()),
+            201 if result.changed else 200)
