@@ -6,12 +6,15 @@ import click
 
 from .. import store
 from . import make_app
+from .serve import data_folders
 
 
 @click.command("init")
 def command() -> None:
-    """Create the database file (DSA_MONITOR_DATABASE) or apply its pending schema migrations."""
-    path = make_app().config["DATABASE"]
+    """Create the database file (DSA_MONITOR_DATABASE) or apply its pending schema migrations;
+    print the database, reference and mail folders the service uses."""
+    app = make_app()
+    path = app.config["DATABASE"]
     db = store.open_database(path, migrate=False)
     try:
         applied = store.migrate(db)
@@ -21,3 +24,4 @@ def command() -> None:
     click.echo(f"database {path}: schema {version[-1]} ({len(version)} migrations)")
     for name in applied:
         click.echo(f"  applied {name}")
+    click.echo(data_folders(app))

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import click
+from flask import Flask
 
 from . import existing_database, make_app
+
+
+def data_folders(app: Flask) -> str:
+    """Where this process keeps its data, said rather than guessed: the database file, the
+    reference folder and where alert e-mails go (an SMTP server, or a folder of .eml files)."""
+    config = app.config
+    mail = (f"SMTP {config['SMTP_HOST']}:{config.get('SMTP_PORT')}" if config.get("SMTP_HOST")
+            else f"{config['MAIL_DIR']} (.eml files; set DSA_MONITOR_SMTP_HOST to send)")
+    return (f"  database:  {config['DATABASE']}\n  reference: {config['REFERENCE_DIR']}\n"
+            f"  mail:      {mail}")
 
 
 @click.command("serve")
@@ -13,5 +24,5 @@ from . import existing_database, make_app
 def command(host: str, port: int) -> None:
     """Serve the web pages and the HTTP API with Flask's built-in server."""
     app = existing_database(make_app())
-    click.echo(f"dsa-monitor on http://{host}:{port}/ (database {app.config['DATABASE']})")
+    click.echo(f"dsa-monitor on http://{host}:{port}/\n{data_folders(app)}")
     app.run(host=host, port=port)
