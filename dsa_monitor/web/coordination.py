@@ -36,8 +36,10 @@ def _studies() -> list[dict]:
     return [s for s in store.list_studies(store.get_db()) if user.sees_study(s["id"])]
 
 
-def _page(template: str, status: int = 200, **values):
-    return render_template(template, studies=_studies(), errors=values.pop("errors", {}),
+def _page(template: str, *, errors: dict, done: object, created: bool = True, **values):
+    """The form again: 422 with its errors, 201 once it stored something new, else 200."""
+    status = 422 if errors else 201 if done and created else 200
+    return render_template(template, studies=_studies(), errors=errors, done=done,
                            **values), status
 
 
@@ -110,7 +112,7 @@ def study_form():
                     user=auth.current_user().email, settings=settings)
             except DSAMonitorError as error:
                 errors["visits" if "visit" in error.message else "code"] = error.message
-    return _page("study_form.html", 201 if done else 422 if errors else 200, form=form,
+    return _page("study_form.html", form=form,
                  errors=errors, done=done, layouts=DATE_LAYOUTS, editing=False)
 
 
@@ -136,8 +138,8 @@ def study_edit_form(code: str):
                 field = ("visits" if "visit" in error.message else "date_layout"
                          if "layout" in error.message else "control_pattern")
                 errors[field] = error.message
-    return _page("study_form.html", 422 if errors else 200, form=form, errors=errors,
-                 done=done, marked=marked, layouts=DATE_LAYOUTS, editing=True)
+    return _page("study_form.html", form=form, errors=errors, done=done, created=False,
+                 marked=marked, layouts=DATE_LAYOUTS, editing=True)
 
 
 # ---- recipients, donors, exposures -----------------------------------------------------------
@@ -160,7 +162,7 @@ def recipient_form():
                 errors["study"] = error.message
             except DSAMonitorError as error:
                 errors["lab_ids" if "lab" in error.message else "subject_code"] = error.message
-    return _page("recipient_form.html", 201 if done else 422 if errors else 200, form=form,
+    return _page("recipient_form.html", form=form,
                  errors=errors, done=done)
 
 
@@ -182,7 +184,7 @@ def donor_form():
                 errors["study"] = error.message
             except DSAMonitorError as error:
                 errors["code"] = error.message
-    return _page("donor_form.html", 201 if done else 422 if errors else 200, form=form,
+    return _page("donor_form.html", form=form,
                  errors=errors, done=done, kinds=DONOR_KINDS)
 
 
@@ -218,7 +220,7 @@ def exposure_form():
                                              form["kind"], user=auth.current_user().email)
             except DSAMonitorError as error:
                 errors["date"] = error.message
-    return _page("exposure_form.html", 201 if done else 422 if errors else 200, form=form,
+    return _page("exposure_form.html", form=form,
                  errors=errors, done=done, kinds=EXPOSURE_KINDS)
 
 
@@ -279,5 +281,5 @@ def typing_form():
             done = store.set_typing(store.get_db(), form["owner"], owner_id,
                                     data["gl_string"] or "", data, typing.reference_release,
                                     "web", auth.current_user().email)
-    return _page("typing_form.html", 201 if done else 422 if errors else 200, form=form,
+    return _page("typing_form.html", form=form,
                  errors=errors, done=done, loci=LOCUS_ORDER, copies=COPIES)
