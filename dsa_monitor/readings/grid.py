@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlite_utils import Database
 
@@ -20,6 +20,7 @@ from ..errors import DSAMonitorError
 from ..evaluation.report import origin_of, origin_words
 from ..store.study_sera import study_sera
 from .study import study_summary
+from .visits import visit_said
 
 PER_PAGE = 100
 SORTS = ("subject", "dsa", "overdue", "alerts")
@@ -96,16 +97,6 @@ def recipient_cells(row: dict, sera: list[dict], columns: list[str], study: dict
     for point in sera:
         by_serum.setdefault(point["serum"], []).append(point)
     origins = _origins(sera)
-    cells: dict[str, Cell] = {}
-    unscheduled = []
-    for points in by_serum.values():
-        cell = _serum_cell(points, origins)
-        visit = points[0]["visit"]
-        if visit == UNSCHEDULED:
-            unscheduled.append(cell)
-        elif visit in columns and (visit not in cells or cells[visit].state == QC_FAILED):
-            cells[visit] = cell
-    overdue = {o["visit"]: o for o in row["overdue"]}
     windows = {}
     if sera:
         exposure = dt.date.fromisoformat(sera[-1]["exposure_date"])
@@ -114,6 +105,19 @@ def recipient_cells(row: dict, sera: list[dict], columns: list[str], study: dict
             windows = {w.name: w for w in visit_windows(exposure, rules)}
         except DSAMonitorError:
             windows = {}
+    cells: dict[str, Cell] = {}
+    unscheduled = []
+    for points in by_serum.values():
+        cell = _serum_cell(points, origins)
+        visit = points[0]["visit"]
+        said = visit_said(visit, cell.date, windows) if cell.date else visit
+        if said != visit:  # a serum assigned to its visit, drawn outside the window
+            cell = replace(cell, text=f"{cell.text} ({said.removeprefix(visit + ', ')})")
+        if visit == UNSCHEDULED:
+            unscheduled.append(cell)
+        elif visit in columns and (visit not in cells or cells[visit].state == QC_FAILED):
+            cells[visit] = cell
+    overdue = {o["visit"]: o for o in row["overdue"]}
     for visit in columns:
         if visit in cells and not (cells[visit].state == QC_FAILED and visit in overdue):
             continue

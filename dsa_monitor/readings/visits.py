@@ -10,13 +10,15 @@ serum assigned to a visit by hand counts there (``store.assignments``), as in th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from sqlite_utils import Database
 
 from .. import store
 from ..dsa.rules import DEFAULT_RULES, Rules
-from ..dsa.visits import assign_visits, schedule_rules, timing, visit_windows
+from ..dsa.visits import VisitWindow, assign_visits, schedule_rules, timing, visit_windows
 from ..errors import DSAMonitorError
+from ..evaluation.model import DonorEvaluation
 from ..store import assignments
 
 
@@ -38,12 +40,27 @@ def visit_labels(db: Database, recipient_id: int) -> dict[int, str]:
     labels: dict[int, str] = {}
     for index, day in enumerate(days):
         until = days[index + 1] if index + 1 < len(days) else None
+        windows = {w.name: w for w in visit_windows(day, rules)}
         for assignment in assign_visits(day, refs, rules, until=until, assigned=assigned):
             before_first = index == 0 and assignment.sample.date <= day
             if assignment.sample.date > day or before_first:
                 for run in sera[assignment.sample.sample_id]:
-                    labels[run["id"]] = assignment.visit
+                    labels[run["id"]] = visit_said(assignment.visit, assignment.sample.date,
+                                                   windows)
     return labels
+
+
+def visit_said(name: str, drawn: dt.date, windows: Mapping[str, VisitWindow]) -> str:
+    """A visit as people read it: "M12", or "M12, done late" for a serum a person assigned to
+    its visit though drawn after its window closed (never "unscheduled" and M12 overdue)."""
+    said = timing(windows[name], drawn) if name in windows else None
+    return f"{name}, done {said}" if said else name
+
+
+def evaluation_visits(evaluation: DonorEvaluation) -> dict[int, str]:
+    """Point position -> its visit as people read it (``visit_said``)."""
+    windows = {w.name: w for w in visit_windows(evaluation.exposure_date, evaluation.rules)}
+    return {p.position: visit_said(p.visit, p.date, windows) for p in evaluation.points}
 
 
 def with_timings(evaluations: list[dict]) -> list[dict]:

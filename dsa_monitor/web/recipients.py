@@ -17,7 +17,7 @@ from ..evaluation import DonorEvaluation, current_evaluations
 from ..evaluation.report import status_text
 from ..readings.alerts import open_alerts
 from ..readings.pending import is_pending
-from ..readings.visits import visit_labels
+from ..readings.visits import evaluation_visits, visit_labels
 from ..reference import service as reference_service
 from ..sab.values import mfi_text
 from ..store import evaluations as stored_evaluations
@@ -67,6 +67,7 @@ def dsa_rows(evaluations: list[DonorEvaluation]) -> list[DSARow]:
     and what shows the recipient monitored; by date, donor and target."""
     rows = []
     for evaluation in evaluations:
+        said = evaluation_visits(evaluation)
         with_dsa = {s.position for s in evaluation.states
                     if s.positive or s.status != "negative"}
         for point in evaluation.points:
@@ -74,7 +75,7 @@ def dsa_rows(evaluations: list[DonorEvaluation]) -> list[DSARow]:
                 continue
             status = "excluded" if point.excluded_reason else "negative"
             rows.append(DSARow(
-                visit=point.visit, date=point.date, donor=evaluation.donor_code, target="",
+                visit=said[point.position], date=point.date, donor=evaluation.donor_code, target="",
                 antigen="", level="", chain="", mfi=0.0, strength="", status=status,
                 status_text=point.excluded_reason or "no DSA: negative serum",
                 assay_changed=False, value_kind="",
@@ -84,7 +85,7 @@ def dsa_rows(evaluations: list[DonorEvaluation]) -> list[DSARow]:
                 continue
             antigens = sorted({b.get("antigen") or "" for b in state.beads} - {""})
             rows.append(DSARow(
-                visit=state.visit, date=state.date, donor=evaluation.donor_code,
+                visit=said.get(state.position, state.visit), date=state.date, donor=evaluation.donor_code,
                 target=state.target, antigen=", ".join(antigens), level=state.level or "",
                 chain=state.chain or "", mfi=state.mfi, strength=state.strength,
                 status=state.status, status_text=status_text(state.status, state.rising),
