@@ -11,8 +11,8 @@ from flask import current_app
 
 from .. import store
 from ..config import settings_of
-from ..eplets import recipient_reading
 from ..errors import ReferenceDataError
+from ..readings.eplets import recipient_eplets
 from ..reference import eplets as installed
 from .routing import operation
 from .studies import visible_recipient
@@ -91,12 +91,6 @@ def get_recipient_eplets(recipient_id: int):
     table = installed.load_active(settings_of(current_app).reference_dir)
     if table is None:
         raise ReferenceDataError(installed.NOT_INSTALLED)
-    db = store.get_db()
-    own = store.current_typing(db, "recipient", recipient_id)
-    donor_ids = dict.fromkeys(d for e in store.list_exposures(db, recipient_id)
-                              for d in e["donor_ids"])
-    donors = [(store.get_donor(db, d)["code"],
-               (store.current_typing(db, "donor", d) or {}).get("typing")) for d in donor_ids]
-    reading = recipient_reading(table, own["typing"] if own else None, donors)
+    reading, _ = recipient_eplets(store.get_db(), table, recipient_id)
     return {"recipient_id": recipient_id, "subject_code": recipient["subject_code"],
             **reading}, 200

@@ -8,7 +8,8 @@ import json
 import click
 
 from .. import store
-from ..eplets import recipient_reading, text_lines
+from ..eplets import text_lines
+from ..readings.eplets import recipient_eplets
 from ..reference import eplets as installed
 from . import existing_database, make_app, opened_store, settings
 
@@ -38,18 +39,12 @@ def command(recipient: str, study: str | None, output: str) -> None:
     if table is None:
         raise click.ClickException(installed.NOT_INSTALLED)
     with opened_store(app) as db:
-        recipient_id = _recipient_id(db, recipient, study)
-        own = store.current_typing(db, "recipient", recipient_id)
-        donor_ids = dict.fromkeys(d for e in store.list_exposures(db, recipient_id)
-                                  for d in e["donor_ids"])
-        donors = [(store.get_donor(db, d)["code"],
-                   (store.current_typing(db, "donor", d) or {}).get("typing")) for d in donor_ids]
-    reading = recipient_reading(table, own["typing"] if own else None, donors)
+        reading, typed = recipient_eplets(db, table, _recipient_id(db, recipient, study))
     if output == "json":
         click.echo(json.dumps(reading, indent=2))
         return
     click.echo(f"recipient {recipient}")
-    if own is None:
+    if not typed:
         click.echo("  not typed")
     for line in text_lines(reading):
         click.echo(line)
