@@ -25,7 +25,7 @@ MAY_IMPORT = {
     "ingest": CORE | {"store", "config"},
     "evaluation": CORE | {"store"},
     "readings": CORE | {"store", "evaluation", "config", "reference"},
-    "alerts": CORE | {"store", "evaluation", "config", "reference"},
+    "alerts": CORE | {"store", "evaluation", "config", "reference", "readings"},
     "demo": BELOW_DOORS,
     "api": BELOW_DOORS,
     "web": BELOW_DOORS,

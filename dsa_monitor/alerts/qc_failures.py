@@ -28,9 +28,9 @@ def qc_failure_facts(db: Database, *, after_sample_id: int) -> tuple[list[EventF
                 "draw_date": row["draw_date"],
                 "hla_class": row["hla_class"],
                 "lot": row["lot"],
+                "serum_treatment": row["serum_treatment"],
                 "qc_reasons": row["qc_reasons"],
-                "reason": f"file {row['file_name']}",
-                "visit_name": f"sample {row['lab_sample_id']}",
+                "upload_id": row["upload_id"],  # not its file name: a name may be a person's
             },
         )
         for row in stored.failed_samples_between(db, after_sample_id, watermark)
@@ -49,9 +49,8 @@ def qc_correction_facts(db: Database) -> list[EventFact]:
             sample_id=row["sample_id"],
             payload={
                 "lab_sample_id": row["lab_sample_id"],
-                "visit_name": f"sample {row['lab_sample_id']}",
-                "reason": (f"corrected file {row['file_name']} replaces the sample; it passes QC"
-                           f" ({row['qc_status']})"),
+                "reason": (f"a corrected upload ({row['upload_id']}) replaces the run; it"
+                           f" passes QC ({row['qc_status']})"),
             },
         )
         for row in stored.corrected_qc_failures(db)

@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ..readings.labels import about_a_run, visit_label
 from ..sab.values import mfi_text
 from .mailer import MailSettings, header_text
 
@@ -104,7 +105,7 @@ def _correction(event: Mapping[str, Any], original: Mapping[str, Any] | None) ->
     if not cause:  # a QC failure withdrawn by a corrected file (qc_failures.py)
         return (f"A corrected upload withdraws the {withdrawn} alert of {first} (event"
                 f" {number}) for {who}: please disregard that alert.")
-    what = f" ({event['antigen']}" + (f" at visit {event['visit']})" if event["visit"] else ")")
+    what = f" ({event['antigen']}" + (f" at visit {visit_label(event)})" if event["visit"] else ")")
     said = (f"{cause[0].upper()}{cause[1:]}: this withdraws the {withdrawn} alert of {first}"
             f" (event {number}) for {who}{what if event['antigen'] else ''}: please disregard"
             " that alert.")
@@ -114,7 +115,7 @@ def _correction(event: Mapping[str, Any], original: Mapping[str, Any] | None) ->
 def _what_happened(event: Mapping[str, Any], original: Mapping[str, Any] | None) -> str:
     kind, who, antigen = event["kind"], _who(event), event["antigen"] or "a donor antigen"
     donor = f" (donor {event['donor_code']})" if event.get("donor_code") else ""
-    visit = f" at visit {event['visit']}" if event["visit"] else ""
+    visit = f" at visit {visit_label(event)}" if event["visit"] else ""
     payload = event["payload"]
     if payload.get("origin") and kind in ("recurrent", "rising", "persistent", "resolved"):
         donor += f", {payload['origin']},"  # origin beside the status: never just "persistent"
@@ -141,7 +142,7 @@ def _what_happened(event: Mapping[str, Any], original: Mapping[str, Any] | None)
         return (f"Sample {payload.get('lab_sample_id', '?')} of {who} failed quality control: no"
                 f" DSA call is made from it. Please check the run and retest the serum.")
     if kind == "overdue_visit":
-        return (f"Visit {payload.get('visit_name', event['visit'])} of {who}: its window closed"
+        return (f"Visit {visit_label(event)} of {who}: its window closed"
                 f" without a usable sample.")
     return _correction(event, original)
 
@@ -152,15 +153,18 @@ def _rows(event: Mapping[str, Any], settings: MailSettings) -> list[tuple[str, s
     if settings.include_patient_names:
         rows += [(label, _shown(payload[key])) for key, label in PATIENT_ROWS if payload.get(key)]
     if event["visit"]:
-        rows.append(("Visit", payload.get("visit_name") or event["visit"]))
+        rows.append(("Run" if about_a_run(event) else "Visit", visit_label(event)))
     if event.get("donor_code"):
         rows.append(("Donor", event["donor_code"]))
     antigens = payload.get("antigens") or ([event["antigen"]] if event["antigen"] else [])
     if antigens:
         rows.append(("Antigen" if len(antigens) == 1 else "Antigens", _shown(antigens)))
     labels = WITHDRAWN_LABELS if event["kind"] == "correction" else {}
+    # a run's QC failure says why in its QC reasons; its "reason" named the file (a name a
+    # person may have given it): never in an e-mail
+    hidden = {"reason", "lab_sample_id", "draw_date", "hla_class"} if about_a_run(event) else set()
     rows += [(labels.get(key, label), _shown(payload[key])) for key, label in PAYLOAD_ROWS
-             if payload.get(key) not in (None, "", [])]
+             if payload.get(key) not in (None, "", []) and key not in hidden]
     rows = [(label, value.replace("_", " ") if label.endswith("tatus") else value)
             for label, value in rows]
     if payload.get("rules_version") or payload.get("rules_name"):
@@ -196,7 +200,7 @@ def render_event(
     if event["antigen"]:
         subject += f", {event['antigen']}"
     if event["visit"]:
-        subject += f" ({event['payload'].get('visit_name') or event['visit']})"
+        subject += f" ({visit_label(event)})"
     if purpose == "reminder":
         subject = "Reminder: " + subject
     return RenderedMessage(

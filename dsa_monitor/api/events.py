@@ -12,6 +12,7 @@ import marshmallow as ma
 
 from .. import store
 from ..alerts.events import KINDS, acknowledge
+from ..readings.labels import visit_label
 from ..store import events as stored
 from . import auth
 from .mfi import MFIPayload
@@ -41,7 +42,10 @@ class EventSchema(ma.Schema):
     donor_id = ma.fields.Integer(required=True, allow_none=True)
     donor_code = ma.fields.String(required=True, allow_none=True)
     antigen = ma.fields.String(required=True)
-    visit = ma.fields.String(required=True)
+    visit = ma.fields.String(required=True, metadata={
+        "description": "the visit's key, part of the event's idempotency key (M12@exposure8)"})
+    visit_label = ma.fields.Function(visit_label, required=True, metadata={
+        "description": "the visit as people read it (M12; LUP-05-M6, class I run, drawn ...)"})
     sample_id = ma.fields.Integer(required=True, allow_none=True)
     payload = MFIPayload(required=True, metadata={
         "description": "what the alert shows: mfi, strength, status, rules..."})

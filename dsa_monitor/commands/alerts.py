@@ -10,6 +10,7 @@ import click
 from .. import store
 from ..alerts import KINDS, acknowledge, list_subscriptions, subscribe, unsubscribe
 from ..errors import DSAMonitorError
+from ..readings.labels import with_labels
 from ..store import events as stored_events
 from ..store import outbox as stored_outbox
 from ..store.outbox import OUTBOX_STATES
@@ -83,9 +84,9 @@ def subscriptions_command(email: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def list_command(study, recipient_id, kind, unacknowledged, as_json) -> None:
     """List recorded events, newest first."""
-    rows = _run(lambda db: stored_events.list_events(
+    rows = with_labels(_run(lambda db: stored_events.list_events(
         db, study=study, recipient_id=recipient_id, kind=kind,
-        state="open" if unacknowledged else "all"))
+        state="open" if unacknowledged else "all")))
     for row in rows:
         if as_json:
             click.echo(json.dumps(row, default=str))
@@ -93,7 +94,7 @@ def list_command(study, recipient_id, kind, unacknowledged, as_json) -> None:
         ack = f"acknowledged by {row['acknowledged_by']}" if row["acknowledged_at"] else "open"
         withdrawn = f", withdrawn by event {row['withdrawn_by']}" if row["withdrawn_by"] else ""
         click.echo(f"{row['id']}\t{row['created_at'][:19]}\t{row['kind']}\t{row['study_code']}"
-                   f" {row['subject_code']}\t{row['antigen'] or '-'}\t{row['visit'] or '-'}"
+                   f" {row['subject_code']}\t{row['antigen'] or '-'}\t{row['visit_label'] or '-'}"
                    f"\t{ack}{withdrawn}")
 
 

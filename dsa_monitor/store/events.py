@@ -253,7 +253,7 @@ def failed_samples_between(db: Database, after: int, up_to: int) -> list[dict]:
     """Current samples that failed QC with ids in (after, up_to], oldest first."""
     rows = list(db.query(
         "SELECT s.id, s.recipient_id, s.lab_sample_id, s.draw_date, s.hla_class, s.lot,"
-        " s.serum_treatment, s.qc_reasons, s.vendor, s.kit, u.file_name"
+        " s.serum_treatment, s.qc_reasons, s.vendor, s.kit, u.file_name, s.upload_id"
         " FROM samples s JOIN uploads u ON u.id = s.upload_id"
         " WHERE s.id > ? AND s.id <= ? AND s.qc_status = 'fail' AND s.superseded_by IS NULL"
         " ORDER BY s.id",
@@ -296,7 +296,7 @@ def corrected_qc_failures(db: Database) -> list[dict]:
         " UNION ALL SELECT c.event_id, s.superseded_by FROM chain c"
         " JOIN samples s ON s.id = c.sample_id WHERE s.superseded_by IS NOT NULL)"
         " SELECT e.id AS event_id, e.recipient_id, e.visit, n.id AS sample_id,"
-        " n.lab_sample_id, n.qc_status, u.file_name"
+        " n.lab_sample_id, n.qc_status, u.file_name, n.upload_id"
         " FROM chain c JOIN events e ON e.id = c.event_id JOIN samples n ON n.id = c.sample_id"
         " JOIN uploads u ON u.id = n.upload_id"
         " WHERE n.superseded_by IS NULL AND n.id <> e.sample_id AND n.qc_status <> 'fail'"

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import CONTENT_SECURITY_POLICY
 from ..errors import DSAMonitorError
+from ..readings.labels import visit_label
 from ..sab.values import mfi_text
 from ..store.connection import storage_fault
 from . import auth
@@ -20,6 +21,8 @@ blueprint = Blueprint("web", __name__, template_folder="templates", static_folde
 
 # MFI as the file gave it, never rounded across a cutoff: ``{{ row.mfi | mfi }}`` -> 2,999.99.
 blueprint.add_app_template_filter(mfi_text, "mfi")
+# An event's visit as people read it ("M12"), never its key ("M12@exposure8"): ``{{ e | visit_label }}``.
+blueprint.add_app_template_filter(visit_label, "visit_label")
 
 
 @blueprint.before_request

@@ -30,13 +30,18 @@ def test_a_qc_failed_sample_is_told_to_the_laboratory_once(world, cli):
     assert cli("scheduler", "--once").returncode == 0
     [event] = stored_events.list_events(world.db, kind="qc_failure")
     assert (event["recipient_id"], event["sample_id"]) == (world.recipient["id"], sample.sample_id)
+    # the key stays (it makes the event unique); people read the label (issue 14)
     assert event["visit"] == "sample S24-003 (class II, lot LS2A01NC21_013_00, neat)"
     [email] = world.server.messages
     assert email["To"] == world.to.lab
-    assert email["Subject"] == "[dsa-monitor] QC failure: CORD-01 R001 (sample S24-003)"
+    assert email["Subject"] == (
+        "[dsa-monitor] QC failure: CORD-01 R001 (S24-003, class II run, drawn 2024-04-02)")
     text = email.get_body(("plain",)).get_content()
     assert "Sample S24-003 of CORD-01 R001 failed quality control" in text
-    assert "QC reasons:" in text and "fusion_pc_failed.csv" in text
+    assert "Run:" in text and "S24-003, class II run, drawn 2024-04-02" in text
+    assert "QC reasons:" in text
+    # the file's name is not the reason, and may hold a person's name: never in an e-mail
+    assert "fusion_pc_failed.csv" not in text and "lot LS2A01NC21_013_00, neat" not in text
 
 
 def test_samples_that_pass_qc_make_no_event_and_move_the_watermark(world):
@@ -128,6 +133,6 @@ def test_a_corrected_upload_that_passes_qc_withdraws_the_qc_alert(world):
     assert failure["withdrawn_by"] == correction["id"]
     first, second = world.server.messages
     assert [first["To"], second["To"]] == [world.to.lab, world.to.lab]
-    assert second["Subject"] == "[dsa-monitor] Correction: CORD-01 R001 (sample S24-003)"
+    assert second["Subject"] == "[dsa-monitor] Correction: CORD-01 R001 (S24-003)"
     text = second.get_body(("plain",)).get_content()
-    assert "withdraws the QC failure alert of" in text and "fixed.csv" in text
+    assert "withdraws the QC failure alert of" in text and "fixed.csv" not in text

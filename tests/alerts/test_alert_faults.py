@@ -103,7 +103,7 @@ def test_a_sample_id_with_a_line_break_makes_a_one_line_subject(world):
     """A QC failure names the sample in its subject; a quoted Fusion field may hold a newline."""
     fact = EventFact(kind="qc_failure", recipient_id=world.recipient["id"],
                      visit="sample S24\r\n-003 (class II)",
-                     payload={"lab_sample_id": "S24\r\n-003",
+                     payload={"lab_sample_id": "S24\r\nBcc: x@example.org",
                               "visit_name": "sample S24\r\nBcc: x@example.org"})
     record_events(world.db, [fact], settings=world.mail)
     report = deliver_due(world.db, world.mail, "test")
