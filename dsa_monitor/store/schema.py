@@ -601,3 +601,25 @@ CREATE TABLE evaluation_requests (
 def m013_evaluation_requests(db: Database) -> None:
     """Recipients marked for the next evaluation run (a visit schedule changed)."""
     db.executescript(EVALUATION_REQUESTS_DDL)
+
+
+ALERT_NOTES_AND_SESSIONS_DDL = """
+-- What was done about an alert, written by the person who acknowledges it.
+ALTER TABLE events ADD COLUMN acknowledged_note TEXT;
+-- A signed-in page session, held on the server: signing out ends it here, so a copied cookie
+-- no longer works. The cookie carries the id; only its SHA-256 is kept.
+CREATE TABLE web_sessions (
+    id INTEGER PRIMARY KEY,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    ended_at TEXT
+);
+CREATE INDEX web_sessions_user ON web_sessions(user_id) WHERE ended_at IS NULL;
+"""
+
+
+@migrations()
+def m014_alert_notes_and_sessions(db: Database) -> None:
+    """A note with each acknowledgement; page sessions held on the server."""
+    db.executescript(ALERT_NOTES_AND_SESSIONS_DDL)
