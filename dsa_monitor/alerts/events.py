@@ -180,6 +180,7 @@ def queue_reminders(
     return reminded
 
 
-def acknowledge(db: Database, event_id: int, *, user: str) -> dict:
-    """Record that someone has seen an event: no reminder will follow."""
-    return stored.acknowledge_event(db, event_id, user=user)
+def acknowledge(db: Database, event_id: int, *, user: str, note: str | None = None) -> dict:
+    """Record that someone has seen an event, and what was done (``note``): no reminder will
+    follow."""
+    return stored.acknowledge_event(db, event_id, user=user, note=note)

@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ..readings.labels import about_a_run, visit_label
+from ..readings.labels import HEADINGS, about_a_run, visit_label
 from ..sab.values import mfi_text
 from .mailer import MailSettings, header_text
 
@@ -27,17 +27,6 @@ _environment = Environment(
     lstrip_blocks=True,
 )
 
-HEADINGS = {
-    "de_novo": "De novo DSA",
-    "preformed": "Preformed DSA",
-    "recurrent": "Recurrent DSA",
-    "rising": "Rising DSA",
-    "persistent": "Persistent DSA",
-    "resolved": "Resolved DSA",
-    "qc_failure": "QC failure",
-    "overdue_visit": "Overdue visit",
-    "correction": "Correction",
-}
 # Payload fields shown as rows, in this order, with their labels.
 PAYLOAD_ROWS = (
     ("level", "Level"),

@@ -9,6 +9,7 @@ answered twice, whatever the filters.
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import request
 
 from .. import store
 from ..alerts.events import KINDS, acknowledge
@@ -56,6 +57,14 @@ class EventSchema(ma.Schema):
     acknowledged_at = ma.fields.String(required=True, allow_none=True,
                                        metadata={"format": "date-time"})
     acknowledged_by = ma.fields.String(required=True, allow_none=True)
+    acknowledged_note = ma.fields.String(allow_none=True, metadata={
+        "description": "what was done, as the person who acknowledged it wrote"})
+
+
+class AcknowledgeBodySchema(ma.Schema):
+    note = ma.fields.String(load_default=None, allow_none=True,
+                            validate=ma.validate.Length(0, 500),
+                            metadata={"description": "what was done (optional)"})
 
 
 class EventPageSchema(ma.Schema):
@@ -90,5 +99,7 @@ def list_events(query: dict):
            summary="Acknowledge an event (no reminder follows)", permission="acknowledge",
            tag="events", responses={200: EventSchema}, errors=(404,))
 def acknowledge_event(event_id: int):
+    """The body is optional (``{"note": "..."}``): clients that send none keep working."""
     visible_event(event_id)
-    return acknowledge(store.get_db(), event_id, user=auth.current().name), 200
+    body = AcknowledgeBodySchema().load(request.get_json(silent=True) or {})
+    return acknowledge(store.get_db(), event_id, user=auth.current().name, note=body["note"]), 200

@@ -14,6 +14,18 @@ from collections.abc import Mapping
 from typing import Any
 
 QC_KINDS = ("qc_failure",)
+# What each kind of event is called, in e-mail headings and on buttons.
+HEADINGS = {
+    "de_novo": "De novo DSA",
+    "preformed": "Preformed DSA",
+    "recurrent": "Recurrent DSA",
+    "rising": "Rising DSA",
+    "persistent": "Persistent DSA",
+    "resolved": "Resolved DSA",
+    "qc_failure": "QC failure",
+    "overdue_visit": "Overdue visit",
+    "correction": "Correction",
+}
 
 
 def _run_words(payload: Mapping[str, Any]) -> str:
@@ -49,3 +61,13 @@ def with_labels(events: list[dict]) -> list[dict]:
     for event in events:
         event["visit_label"] = visit_label(event)
     return events
+
+
+def event_title(event: Mapping[str, Any]) -> str:
+    """An event named in a few words, for a button a screen reader announces: "de novo DSA
+    LUP-03 M3" (what, whose, when), never its key."""
+    heading = HEADINGS.get(event.get("kind") or "", str(event.get("kind") or "event"))
+    words = [heading[0].lower() + heading[1:] if heading[1:2].islower() else heading,
+             str(event.get("subject_code") or ""), str(event.get("antigen") or ""),
+             visit_label(event)]
+    return " ".join(w for w in words if w)

@@ -77,6 +77,26 @@ OPEN_SQL = "e.acknowledged_at IS NULL AND e.withdrawn_by IS NULL"
 EVENT_STATES = ("open", "acknowledged", "all")
 
 
+def _where(recipient_id: int | None, study: str | None, kind: str | None, state: str,
+           subject: str | None, since: str | None, until: str | None) -> tuple[str, list]:
+    """The WHERE clause of the events' filters (``since``/``until``: ISO dates, inclusive)."""
+    if state not in EVENT_STATES:
+        raise ValueError(f"state {state!r} is not one of {EVENT_STATES}")
+    where, params = [], []
+    for clause, value in (("e.recipient_id = ?", recipient_id), ("s.code = ?", study),
+                          ("e.kind = ?", kind), ("r.subject_code = ? COLLATE NOCASE", subject),
+                          ("e.created_at >= ?", since),
+                          ("e.created_at < date(?, '+1 day')", until)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    if state == "open":
+        where.append(OPEN_SQL)
+    elif state == "acknowledged":
+        where.append("e.acknowledged_at IS NOT NULL")
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
 def list_events(
     db: Database,
     *,
@@ -85,25 +105,28 @@ def list_events(
     kind: str | None = None,
     state: str = "all",
     limit: int | None = 100,
+    offset: int = 0,
+    subject: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> list[dict]:
-    """Events, newest first, filtered by recipient, study code, kind and state (``open``,
-    ``acknowledged`` or ``all``); ``limit=None`` for every one."""
-    if state not in EVENT_STATES:
-        raise ValueError(f"state {state!r} is not one of {EVENT_STATES}")
-    where, params = [], []
-    for clause, value in (("e.recipient_id = ?", recipient_id), ("s.code = ?", study),
-                          ("e.kind = ?", kind)):
-        if value is not None:
-            where.append(clause)
-            params.append(value)
-    if state == "open":
-        where.append(OPEN_SQL)
-    elif state == "acknowledged":
-        where.append("e.acknowledged_at IS NOT NULL")
-    sql = _EVENT_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY e.id DESC"
+    """Events, newest first, filtered by recipient (id or subject code), study code, kind, state
+    (``open``, ``acknowledged`` or ``all``) and the days they were raised; ``limit=None`` for
+    every one, ``offset`` to page."""
+    where, params = _where(recipient_id, study, kind, state, subject, since, until)
+    sql = _EVENT_SQL + where + " ORDER BY e.id DESC"
     if limit is not None:
-        sql, params = sql + " LIMIT ?", [*params, limit]
+        sql, params = sql + " LIMIT ? OFFSET ?", [*params, limit, offset]
     return [_event(r) for r in db.query(sql, params)]
+
+
+def count_events(db: Database, *, study: str | None = None, kind: str | None = None,
+                 state: str = "all", subject: str | None = None, since: str | None = None,
+                 until: str | None = None) -> int:
+    """How many events ``list_events`` would give with no limit (the inbox's page count)."""
+    where, params = _where(None, study, kind, state, subject, since, until)
+    sql = "SELECT count(*) FROM (" + _EVENT_SQL + where + ")"
+    return int(db.conn.execute(sql, params).fetchone()[0])
 
 
 def count_open(db: Database, study_id: int) -> dict[int, int]:
@@ -133,16 +156,19 @@ def events_after(
     return [_event(r) for r in db.query(sql, [*params, limit])]
 
 
-def acknowledge_event(db: Database, event_id: int, *, user: str) -> dict:
-    """Record who acknowledged an event and when; a second acknowledgement keeps the first."""
+def acknowledge_event(db: Database, event_id: int, *, user: str, note: str | None = None) -> dict:
+    """Record who acknowledged an event, when, and what was done (``note``); a second
+    acknowledgement keeps the first."""
     with write_transaction(db):
         event = get_event(db, event_id)
         if event["acknowledged_at"] is None:
             db.conn.execute(
-                "UPDATE events SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?",
-                (utc_now(), user, event_id),
+                "UPDATE events SET acknowledged_at = ?, acknowledged_by = ?,"
+                " acknowledged_note = ? WHERE id = ?",
+                (utc_now(), user, (note or "").strip() or None, event_id),
             )
-            audit.record(db, user=user, action="acknowledge", entity="event", entity_id=event_id)
+            audit.record(db, user=user, action="acknowledge", entity="event", entity_id=event_id,
+                         details={"note": note} if note else None)
     return get_event(db, event_id)
 
 

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import CONTENT_SECURITY_POLICY
 from ..errors import DSAMonitorError
-from ..readings.labels import visit_label
+from ..readings.labels import event_title, visit_label
 from ..sab.values import mfi_text
 from ..store.connection import storage_fault
 from . import auth
@@ -23,6 +23,7 @@ blueprint = Blueprint("web", __name__, template_folder="templates", static_folde
 blueprint.add_app_template_filter(mfi_text, "mfi")
 # An event's visit as people read it ("M12"), never its key ("M12@exposure8"): ``{{ e | visit_label }}``.
 blueprint.add_app_template_filter(visit_label, "visit_label")
+blueprint.add_app_template_filter(event_title, "event_title")  # buttons' names for screen readers
 
 
 @blueprint.before_request

@@ -318,7 +318,7 @@ def test_a_recipient_without_evaluation_says_so(signed_in, world):
 def test_acknowledging_an_alert_records_who_and_leaves_the_inbox(signed_in, world, db, csrf_of):
     client = signed_in("clinician")
     inbox = client.get("/alerts").text
-    event_id = int(re.search(r'name="acknowledge" value="(\d+)"', inbox).group(1))
+    event_id = int(re.search(r'name="event_id" value="(\d+)"', inbox).group(1))
     response = client.post(f"/alerts/{event_id}/acknowledge",
                            data={"csrf_token": csrf_of(inbox), "next": "/alerts"})
     assert (response.status_code, response.location) == (303, "/alerts")
