@@ -19,7 +19,7 @@ from .. import store
 from ..evaluation import DonorEvaluation
 from ..readings.pending import is_pending
 from ..readings.visits import with_timings
-from ..store.evaluations import dsa_reading
+from ..store.dsa_reading import dsa_reading
 from .mfi import MFI, MFIPayload
 from .routing import operation
 from .studies import visible_recipient

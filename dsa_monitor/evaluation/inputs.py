@@ -22,7 +22,7 @@ from ..dsa.donor import DonorHLA
 from ..dsa.matching import BeadPanel
 from ..dsa.rules import VALUE_KINDS as VALUE_KINDS_OF_RULES
 from ..dsa.visits import shift_days
-from ..store import evaluations as stored
+from ..store import evaluation_inputs as bulk
 from ..store.assignments import assigned_visits
 from ..store.mfi import VALUE_KINDS
 
@@ -159,7 +159,7 @@ class PanelStack:
 @dataclass
 class Batch:
     """A batch's recipients, its runs stacked per panel, and each recipient's run rows
-    (``store.evaluations.RUN_COLUMNS``): ``Run`` objects are made only for the recipients that
+    (``store.evaluation_inputs.RUN_COLUMNS``): ``Run`` objects are made only for the recipients that
     need per-sample calls (``complete``), never for the many whose donors the screen clears."""
 
     inputs: list[RecipientInputs]
@@ -200,7 +200,7 @@ def _stacks(
     rows_at = [VALUE_KINDS.index(kind) for kind in STORED_KINDS]
     raw_at = VALUE_KINDS.index("raw")
     stacks = {}
-    for panel_id, (ids, packed) in stored.stacked_values(db, sample_ids.tolist()).items():
+    for panel_id, (ids, packed) in bulk.stacked_values(db, sample_ids.tolist()).items():
         at = np.searchsorted(sample_ids, ids)
         position = np.array([nc_positions.get(i, -1) for i in ids.tolist()], dtype=np.intp)
         nc = np.full(len(ids), np.nan, dtype=np.float32)
@@ -220,18 +220,18 @@ def load_batch(
     ``panels`` caches the bead panels across batches. ``runs=False``: each recipient's ``Run``
     objects are left for ``Batch.complete`` (the bulk path reads the rows)."""
     ids = list(dict.fromkeys(int(i) for i in recipient_ids))
-    heads = stored.recipient_heads(db, ids)
-    exposures = stored.recipient_exposures(db, ids)
-    rows = stored.recipient_runs(db, ids)
+    heads = bulk.recipient_heads(db, ids)
+    exposures = bulk.recipient_exposures(db, ids)
+    rows = bulk.recipient_runs(db, ids)
     assigned = assigned_visits(db, ids)
     donor_ids = {d[0] for found in exposures.values() for e in found for d in e["donors"]}
-    donor_typings = stored.current_typing_rows(db, "donor", donor_ids)
-    recipient_typings = stored.current_typing_rows(db, "recipient", ids)
+    donor_typings = bulk.current_typing_rows(db, "donor", donor_ids)
+    recipient_typings = bulk.current_typing_rows(db, "recipient", ids)
     sample_ids = [r[0] for found in rows.values() for r in found]
-    stacks = _stacks(db, rows, stored.nc_bead_positions(db, sample_ids))
+    stacks = _stacks(db, rows, bulk.nc_bead_positions(db, sample_ids))
     panels = {} if panels is None else panels
     wanted = {r[12] for found in rows.values() for r in found} - set(panels)
-    for panel_id, beads in stored.bead_panels(db, wanted).items():
+    for panel_id, beads in bulk.bead_panels(db, wanted).items():
         panels[panel_id] = panel_of(beads)
     donors: dict[int, DonorInput] = {}
     out = []

@@ -22,6 +22,7 @@ from ..dsa.matching import DonorMatch, SerologyReference
 from ..dsa.rules import DEFAULT_RULES, Rules
 from ..dsa.visits import schedule_rules
 from ..errors import NotFound
+from ..store import evaluation_inputs as bulk
 from ..store import evaluations as stored
 from ..store import studies as requests
 from ..store.connection import write_transaction
@@ -412,7 +413,7 @@ def current_evaluations(
     """Per exposure and donor, the latest evaluation under ``rules`` (else the latest made)."""
     version = None
     if rules is not None:
-        head = stored.recipient_heads(db, [recipient_id]).get(recipient_id)
+        head = bulk.recipient_heads(db, [recipient_id]).get(recipient_id)
         schedule = head["visit_schedule"] if head else None
         version = schedule_rules(rules, schedule).version
     return [stored_evaluation(db, head["id"])

@@ -1,29 +1,20 @@
 """DSA evaluations as stored: never overwritten, each with the rules and reference it was made under.
 
-Also the reads the evaluation service needs in bulk (a recipient's sera with their packed bead
-values and panels) and the watermark of ``evaluate_pending``: the ids of the last sample, typing
-and exposure it has seen, so that only the recipients new rows touch are evaluated again.
+Also the watermark of ``evaluate_pending``: the ids of the last sample, typing and exposure it has
+seen, so that only the recipients new rows touch are evaluated again. The bulk reads of an
+evaluation's inputs are in ``evaluation_inputs``, the API's reading in ``dsa_reading``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from sqlite_utils import Database
 
-from ..dsa.rules import Rules
-from ..dsa.visits import VisitWindow, timing, visit_windows
 from ..errors import NotFound
 from .connection import utc_now
-from .mfi import VALUE_KINDS
 
 HEAD_COLUMNS = (
     "recipient_id", "exposure_id", "donor_id", "exposure_date", "as_of", "rules_version", "rules",
@@ -244,227 +235,6 @@ def study_overview(db: Database, study_id: int) -> dict[int, list[dict]]:
     return found
 
 
-# ---- the reading the API serves -------------------------------------------------------------
-
-_CURRENT = (
-    "WITH cur AS (SELECT max(id) AS id, min(exposure_date) AS first_date FROM evaluations"
-    " WHERE recipient_id = ? GROUP BY exposure_id, donor_id)"
-)
-_READING_HEAD = ("id", "recipient_id", "exposure_id", "exposure_date", "donor_id", "rules",
-                 "reference_release", "inputs_fingerprint", "baseline_serum", "as_of", "summary")
-_SUMMARY_KEYS = ("sera", "excluded", "dsa", "preformed", "de_novo", "persistent", "resolved",
-                 "rising", "overdue")  # ``DonorEvaluation.summary``, as stored with it
-_STATE_FIELDS = ("position", "serum", "date", "visit", "target", "sample_id", "hla_class",
-                 "level", "chain", "mfi", "value_kind", "positive", "strength", "status",
-                 "origin", "rising", "consecutive", "previous_mfi", "assay_changed", "beads",
-                 "warnings", "assay", "previous_assay")  # ``StateResult`` order
-
-
-def dsa_reading(db: Database, recipient_id: int) -> list[dict[str, Any]]:
-    """A recipient's current evaluations (newest per exposure and donor) as ``GET
-    /recipients/{id}/dsa`` serves them: sera under ``visits``, and each DSA with its states.
-
-    Why not through ``evaluation.current_evaluations``: that rebuilds each evaluation as objects
-    (three queries each) and turns them back into documents on every request. This is two
-    queries for the whole recipient (heads with their sera, then every DSA state) and only
-    regroups what evaluating stored (plus each serum's ``timing`` at its visit, from the stored
-    rules' windows, made once per rules and exposure date); ``tests/store/test_dsa_reading.py``
-    holds it equal to the object path as the API dumps it."""
-    documents: dict[int, dict[str, Any]] = {}
-    columns = ", ".join(f"e.{c}" for c in _READING_HEAD)
-    for row in db.conn.execute(
-        f"{_CURRENT} SELECT {columns}, p.position, p.serum, p.sample_ids, p.date, p.visit,"
-        " p.day, p.excluded_reason, p.immunodominant_mfi, p.sum_mfi, p.notes,"
-        " p.class_i_immunodominant_dsa, p.class_i_immunodominant_mfi, p.class_i_sum_mfi,"
-        " p.class_ii_immunodominant_dsa, p.class_ii_immunodominant_mfi, p.class_ii_sum_mfi,"
-        " p.self_beads FROM cur JOIN evaluations e ON e.id = cur.id LEFT JOIN evaluation_points p"
-        " ON p.evaluation_id = e.id"
-        " ORDER BY cur.first_date, e.exposure_id, e.donor_id, p.position", (recipient_id,),
-    ):
-        document = documents.get(row[0])
-        if document is None:
-            document = documents[row[0]] = _reading_head(row)
-        if row[11] is not None:
-            point = _reading_point(row[11:])
-            window = _windows(row[5], row[3]).get(point["visit"])
-            point["timing"] = None if window is None else timing(
-                window, dt.date.fromisoformat(point["date"]))
-            document["visits"].append(point)
-    if not documents:
-        return []
-    states: dict[int, list[dict]] = {}
-    for row in db.conn.execute(
-        f"{_CURRENT} SELECT s.evaluation_id, s.position, p.serum, p.date, s.visit, s.target,"
-        " s.sample_id, s.hla_class, s.level, s.chain, s.mfi, s.value_kind, s.positive,"
-        " s.strength, s.status, s.origin, s.rising, s.consecutive, s.previous_mfi,"
-        " s.assay_changed, s.beads, s.warnings, s.assay, s.previous_assay"
-        " FROM cur JOIN dsa_states s ON s.evaluation_id = cur.id JOIN evaluation_points p"
-        " ON p.evaluation_id = s.evaluation_id AND p.position = s.position"
-        " ORDER BY s.evaluation_id, s.target, s.position", (recipient_id,),
-    ):
-        state = dict(zip(_STATE_FIELDS, row[1:], strict=True))
-        for key in ("positive", "rising", "assay_changed"):
-            state[key] = bool(state[key])
-        state["beads"], state["warnings"] = json.loads(state["beads"]), json.loads(state["warnings"])
-        states.setdefault(row[0], []).append(state)
-    for evaluation_id, document in documents.items():
-        earlier_sera = document.pop("earlier_sera")
-        for state in states.get(evaluation_id, ()):
-            state["earlier_serum_date"] = earlier_sera.get(state["target"]) or None
-        document["dsa"] = [_reading_dsa(target, list(history)) for target, history in groupby(
-            states.get(evaluation_id, ()), key=itemgetter("target"))]
-    return list(documents.values())
-
-
-@lru_cache(maxsize=16)
-def _rules_of(text: str) -> tuple[Rules, str]:
-    """Stored rules as ``Rules``, and as ``Rules.to_dict`` gives them (defaults of rules added
-    since, the version): made once per distinct stored text rather than once per request."""
-    rules = Rules.from_dict(json.loads(text))
-    return rules, json.dumps(rules.to_dict())
-
-
-@lru_cache(maxsize=256)
-def _windows(text: str, exposure_date: str) -> dict[str, VisitWindow]:
-    """The visit windows of an exposure under stored rules (a cohort's infusions share days)."""
-    windows = visit_windows(dt.date.fromisoformat(exposure_date), _rules_of(text)[0])
-    return {window.name: window for window in windows}
-
-
-def _reading_head(row: tuple) -> dict[str, Any]:
-    head = dict(zip(_READING_HEAD, row, strict=False))
-    stored_summary = json.loads(head.pop("summary"))
-    return {
-        "evaluation_id": head.pop("id"), **head,
-        "donor_code": stored_summary.get("donor_code", str(head["donor_id"])),
-        "rules": json.loads(_rules_of(head["rules"])[1]),
-        "summary": {key: stored_summary[key] for key in _SUMMARY_KEYS if key in stored_summary},
-        "notes": stored_summary.get("notes", []), "overdue": stored_summary.get("overdue_visits", []),
-        "earlier_sera": stored_summary.get("earlier_sera") or {}, "visits": [],
-    }
-
-
-def _reading_point(row: tuple) -> dict[str, Any]:
-    """A serum as ``PointResult`` gives it: the classes with a usable run under ``by_class``."""
-    (position, serum, sample_ids, date, visit, day, excluded, top_mfi, sum_mfi, notes,
-     *by_class, self_beads) = row
-    return {
-        "position": position, "serum": serum, "sample_ids": json.loads(sample_ids), "date": date,
-        "visit": visit, "day": day, "excluded_reason": excluded, "immunodominant_mfi": top_mfi,
-        "sum_mfi": sum_mfi, "notes": json.loads(notes or "[]"),
-        "by_class": [{"hla_class": hla_class, "immunodominant_dsa": by_class[i],
-                      "immunodominant_mfi": by_class[i + 1], "sum_mfi": by_class[i + 2]}
-                     for hla_class, i in (("I", 0), ("II", 3)) if by_class[i + 2] is not None],
-        "self_beads": json.loads(self_beads or "[]"),
-    }
-
-
-def _reading_dsa(target: str, history: list[dict]) -> dict[str, Any]:
-    """One DSA over its states (serum order): what the last says, the first origin and earlier
-    serum given, every warning once."""
-    last = history[-1]
-    return {
-        "antigen": target, "hla_class": last["hla_class"], "level": last["level"],
-        "chain": last["chain"],
-        "origin": next((s["origin"] for s in history if s["origin"]), None),
-        "earlier_serum_date": next((s["earlier_serum_date"] for s in history
-                                    if s["earlier_serum_date"]), None),
-        "warnings": list(dict.fromkeys(w for s in history for w in s["warnings"])),
-        "states": history,
-    }
-
-
-# ---- inputs of an evaluation, read in bulk --------------------------------------------------
-
-
-RUN_COLUMNS = (
-    "id", "recipient_id", "lab_sample_id", "draw_date", "vendor", "kit", "lot", "hla_class",
-    "qc_status", "qc_reasons", "excluded", "serum_treatment", "panel_id",
-)  # fmt: skip
-
-
-def recipient_runs(db: Database, recipient_ids: Iterable[int]) -> dict[int, list[tuple]]:
-    """The current (not superseded) stored samples of recipients with their bead panel id, as
-    tuples in ``RUN_COLUMNS`` order (``qc_reasons`` left as JSON text, ``excluded`` 0/1): a
-    national cohort has millions of runs, and most never need more than their columns."""
-    found: dict[int, list[tuple]] = {}
-    for row in db.conn.execute(
-        "SELECT s.id, s.recipient_id, s.lab_sample_id, s.draw_date, s.vendor, s.kit, s.lot,"
-        " s.hla_class, s.qc_status, s.qc_reasons, s.excluded, s.serum_treatment, v.panel_id"
-        " FROM samples s JOIN mfi_vectors v ON v.sample_id = s.id"
-        " WHERE s.superseded_by IS NULL AND s.recipient_id IN (SELECT value FROM json_each(?))"
-        " ORDER BY s.recipient_id, s.draw_date, s.id",
-        [json.dumps(sorted(set(recipient_ids)))],
-    ):
-        found.setdefault(row[1], []).append(row)
-    return found
-
-
-def sample_values(
-    db: Database, sample_ids: Sequence[int]
-) -> dict[int, npt.NDArray[np.float32]]:
-    """Each sample's packed values as a (VALUE_KINDS × beads) float32 array (NaN: not given)."""
-    rows = db.conn.execute(
-        "SELECT sample_id, data FROM mfi_vectors WHERE sample_id IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(set(int(i) for i in sample_ids))),),
-    ).fetchall()
-    return {
-        sample_id: np.frombuffer(data, dtype="<f4").reshape(len(VALUE_KINDS), -1)
-        for sample_id, data in rows
-    }
-
-
-def stacked_values(
-    db: Database, sample_ids: Sequence[int]
-) -> dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]:
-    """Per bead panel, its samples' ids (ascending) and their packed values as one
-    (samples × VALUE_KINDS × beads) float32 array: one query and one ``np.frombuffer`` per panel,
-    whatever the number of samples (no array per sample)."""
-    rows = db.conn.execute(
-        "SELECT panel_id, sample_id, data FROM mfi_vectors"
-        " WHERE sample_id IN (SELECT value FROM json_each(?)) ORDER BY panel_id, sample_id",
-        (json.dumps(sorted(set(int(i) for i in sample_ids))),),
-    ).fetchall()
-    found = {}
-    for panel_id, group in groupby(rows, key=itemgetter(0)):
-        chunk = list(group)
-        ids = np.fromiter((r[1] for r in chunk), dtype=np.int64, count=len(chunk))
-        data = np.frombuffer(b"".join(r[2] for r in chunk), dtype="<f4")
-        found[panel_id] = (ids, data.reshape(len(chunk), len(VALUE_KINDS), -1))
-    return found
-
-
-def nc_bead_positions(db: Database, sample_ids: Sequence[int]) -> dict[int, int]:
-    """The position (in the packed vector) of each sample's NC control bead, the first when a
-    file names several; samples without one are absent (index ``bead_results_nc``)."""
-    return dict(db.conn.execute(
-        "SELECT sample_id, min(position) FROM bead_results WHERE control = 'NC'"
-        " AND sample_id IN (SELECT value FROM json_each(?)) GROUP BY sample_id",
-        (json.dumps(sorted(set(int(i) for i in sample_ids))),),
-    ).fetchall())
-
-
-def bead_panels(db: Database, panel_ids: Iterable[int]) -> dict[int, str]:
-    """Bead orders by panel id as stored: JSON ``[[bead ID, specificity joined by ','], ...]``
-    in catalogue order (the text itself, so that callers may cache what they build from it)."""
-    return dict(db.conn.execute(
-        "SELECT id, beads FROM bead_panels WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(set(panel_ids))),),
-    ).fetchall())
-
-
-def current_typing_rows(db: Database, owner_kind: str, owner_ids: Iterable[int]) -> dict[int, dict]:
-    """The current typing row of each owner that has one (``typing_json`` left as text)."""
-    found: dict[int, dict] = {}
-    for row in db.query(
-        "SELECT * FROM typings WHERE owner_kind = ? AND owner_id IN (SELECT value FROM json_each(?))"
-        " ORDER BY owner_id, version",
-        [owner_kind, json.dumps(sorted(set(owner_ids)))],
-    ):
-        found[row["owner_id"]] = row  # the highest version wins
-    return found
-
-
 # ---- the watermark of incremental evaluation ------------------------------------------------
 
 
@@ -587,35 +357,6 @@ def clear_failures(db: Database, recipient_ids: Iterable[int]) -> None:
         "DELETE FROM evaluation_failures WHERE recipient_id IN (SELECT value FROM json_each(?))",
         (json.dumps(sorted(set(recipient_ids))),),
     )
-
-
-def recipient_heads(db: Database, recipient_ids: Iterable[int]) -> dict[int, dict]:
-    """Recipients with their subject code, study code and the study's visit schedule."""
-    found = {}
-    for row in db.query(
-        "SELECT r.id, r.subject_code, s.code AS study_code, s.visit_schedule FROM recipients r"
-        " JOIN studies s ON s.id = r.study_id WHERE r.id IN (SELECT value FROM json_each(?))",
-        [json.dumps(sorted(set(recipient_ids)))],
-    ):
-        row["visit_schedule"] = json.loads(row["visit_schedule"])
-        found[row["id"]] = row
-    return found
-
-
-def recipient_exposures(db: Database, recipient_ids: Iterable[int]) -> dict[int, list[dict]]:
-    """Each recipient's exposures by date, with their donors as (id, code) pairs."""
-    found: dict[int, list[dict]] = {}
-    for row in db.query(
-        "SELECT e.id, e.recipient_id, e.date, e.kind,"
-        " (SELECT json_group_array(json_array(d.id, d.code)) FROM exposure_donors x"
-        "  JOIN donors d ON d.id = x.donor_id WHERE x.exposure_id = e.id) AS donors"
-        " FROM exposures e WHERE e.recipient_id IN (SELECT value FROM json_each(?))"
-        " ORDER BY e.recipient_id, e.date, e.id",
-        [json.dumps(sorted(set(recipient_ids)))],
-    ):
-        row["donors"] = sorted(tuple(d) for d in json.loads(row["donors"]))
-        found.setdefault(row["recipient_id"], []).append(row)
-    return found
 
 
 def recipients_of_study(db: Database, study_code: str) -> list[int]:

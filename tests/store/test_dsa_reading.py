@@ -1,4 +1,4 @@
-"""``store.evaluations.dsa_reading`` serves what the object path served, document for document.
+"""``store.dsa_reading.dsa_reading`` serves what the object path served, document for document.
 
 The API's DSA read used to rebuild every current evaluation as objects (``current_evaluations``)
 and turn them back into documents (``api.dsa.donor_dsa``); the store's two-query reading must give
@@ -24,7 +24,7 @@ from dsa_monitor.demo.trial import build_trial
 from dsa_monitor.dsa.rules import DEFAULT_RULES
 from dsa_monitor.evaluation import current_evaluations, evaluate_pending, evaluate_recipients
 from dsa_monitor.reference.service import embedded
-from dsa_monitor.store.evaluations import dsa_reading
+from dsa_monitor.store.dsa_reading import dsa_reading
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from bench_evaluate import populate  # noqa: E402

@@ -1,0 +1,132 @@
+"""What an evaluation is made from, read in bulk for a batch of recipients: their heads and
+exposures, their runs with packed bead values and panels, the typings in force."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from itertools import groupby
+from operator import itemgetter
+
+import numpy as np
+import numpy.typing as npt
+from sqlite_utils import Database
+
+from .mfi import VALUE_KINDS
+
+RUN_COLUMNS = (
+    "id", "recipient_id", "lab_sample_id", "draw_date", "vendor", "kit", "lot", "hla_class",
+    "qc_status", "qc_reasons", "excluded", "serum_treatment", "panel_id",
+)  # fmt: skip
+
+
+def recipient_runs(db: Database, recipient_ids: Iterable[int]) -> dict[int, list[tuple]]:
+    """The current (not superseded) stored samples of recipients with their bead panel id, as
+    tuples in ``RUN_COLUMNS`` order (``qc_reasons`` left as JSON text, ``excluded`` 0/1): a
+    national cohort has millions of runs, and most never need more than their columns."""
+    found: dict[int, list[tuple]] = {}
+    for row in db.conn.execute(
+        "SELECT s.id, s.recipient_id, s.lab_sample_id, s.draw_date, s.vendor, s.kit, s.lot,"
+        " s.hla_class, s.qc_status, s.qc_reasons, s.excluded, s.serum_treatment, v.panel_id"
+        " FROM samples s JOIN mfi_vectors v ON v.sample_id = s.id"
+        " WHERE s.superseded_by IS NULL AND s.recipient_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY s.recipient_id, s.draw_date, s.id",
+        [json.dumps(sorted(set(recipient_ids)))],
+    ):
+        found.setdefault(row[1], []).append(row)
+    return found
+
+
+def sample_values(
+    db: Database, sample_ids: Sequence[int]
+) -> dict[int, npt.NDArray[np.float32]]:
+    """Each sample's packed values as a (VALUE_KINDS × beads) float32 array (NaN: not given)."""
+    rows = db.conn.execute(
+        "SELECT sample_id, data FROM mfi_vectors WHERE sample_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(int(i) for i in sample_ids))),),
+    ).fetchall()
+    return {
+        sample_id: np.frombuffer(data, dtype="<f4").reshape(len(VALUE_KINDS), -1)
+        for sample_id, data in rows
+    }
+
+
+def stacked_values(
+    db: Database, sample_ids: Sequence[int]
+) -> dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]:
+    """Per bead panel, its samples' ids (ascending) and their packed values as one
+    (samples × VALUE_KINDS × beads) float32 array: one query and one ``np.frombuffer`` per panel,
+    whatever the number of samples (no array per sample)."""
+    rows = db.conn.execute(
+        "SELECT panel_id, sample_id, data FROM mfi_vectors"
+        " WHERE sample_id IN (SELECT value FROM json_each(?)) ORDER BY panel_id, sample_id",
+        (json.dumps(sorted(set(int(i) for i in sample_ids))),),
+    ).fetchall()
+    found = {}
+    for panel_id, group in groupby(rows, key=itemgetter(0)):
+        chunk = list(group)
+        ids = np.fromiter((r[1] for r in chunk), dtype=np.int64, count=len(chunk))
+        data = np.frombuffer(b"".join(r[2] for r in chunk), dtype="<f4")
+        found[panel_id] = (ids, data.reshape(len(chunk), len(VALUE_KINDS), -1))
+    return found
+
+
+def nc_bead_positions(db: Database, sample_ids: Sequence[int]) -> dict[int, int]:
+    """The position (in the packed vector) of each sample's NC control bead, the first when a
+    file names several; samples without one are absent (index ``bead_results_nc``)."""
+    return dict(db.conn.execute(
+        "SELECT sample_id, min(position) FROM bead_results WHERE control = 'NC'"
+        " AND sample_id IN (SELECT value FROM json_each(?)) GROUP BY sample_id",
+        (json.dumps(sorted(set(int(i) for i in sample_ids))),),
+    ).fetchall())
+
+
+def bead_panels(db: Database, panel_ids: Iterable[int]) -> dict[int, str]:
+    """Bead orders by panel id as stored: JSON ``[[bead ID, specificity joined by ','], ...]``
+    in catalogue order (the text itself, so that callers may cache what they build from it)."""
+    return dict(db.conn.execute(
+        "SELECT id, beads FROM bead_panels WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(panel_ids))),),
+    ).fetchall())
+
+
+def current_typing_rows(db: Database, owner_kind: str, owner_ids: Iterable[int]) -> dict[int, dict]:
+    """The current typing row of each owner that has one (``typing_json`` left as text)."""
+    found: dict[int, dict] = {}
+    for row in db.query(
+        "SELECT * FROM typings WHERE owner_kind = ? AND owner_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY owner_id, version",
+        [owner_kind, json.dumps(sorted(set(owner_ids)))],
+    ):
+        found[row["owner_id"]] = row  # the highest version wins
+    return found
+
+
+
+def recipient_heads(db: Database, recipient_ids: Iterable[int]) -> dict[int, dict]:
+    """Recipients with their subject code, study code and the study's visit schedule."""
+    found = {}
+    for row in db.query(
+        "SELECT r.id, r.subject_code, s.code AS study_code, s.visit_schedule FROM recipients r"
+        " JOIN studies s ON s.id = r.study_id WHERE r.id IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(set(recipient_ids)))],
+    ):
+        row["visit_schedule"] = json.loads(row["visit_schedule"])
+        found[row["id"]] = row
+    return found
+
+
+def recipient_exposures(db: Database, recipient_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """Each recipient's exposures by date, with their donors as (id, code) pairs."""
+    found: dict[int, list[dict]] = {}
+    for row in db.query(
+        "SELECT e.id, e.recipient_id, e.date, e.kind,"
+        " (SELECT json_group_array(json_array(d.id, d.code)) FROM exposure_donors x"
+        "  JOIN donors d ON d.id = x.donor_id WHERE x.exposure_id = e.id) AS donors"
+        " FROM exposures e WHERE e.recipient_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY e.recipient_id, e.date, e.id",
+        [json.dumps(sorted(set(recipient_ids)))],
+    ):
+        row["donors"] = sorted(tuple(d) for d in json.loads(row["donors"]))
+        found.setdefault(row["recipient_id"], []).append(row)
+    return found
