@@ -13,11 +13,14 @@ from flask import current_app, render_template
 from sqlite_utils import Database
 
 from .. import store
+from ..config import settings_of
 from ..evaluation import DonorEvaluation, current_evaluations
 from ..evaluation.report import status_text
 from ..readings.alerts import open_alerts
+from ..readings.eplets import recipient_eplets
 from ..readings.pending import is_pending
 from ..readings.visits import evaluation_visits, visit_labels
+from ..reference import eplets as installed_eplets
 from ..reference import service as reference_service
 from ..sab.values import mfi_text
 from ..store import evaluations as stored_evaluations
@@ -181,7 +184,14 @@ def recipient_page(recipient_id: int):
         failure=stored_evaluations.failed_recipients(db).get(recipient_id),
         evaluated_as_of=max((e.as_of for e in evaluations if e.as_of), default=None),
         open_events=open_alerts(db, recipient_id=recipient_id),
+        eplets=_eplets(db, recipient_id),
     )
+
+
+def _eplets(db: Database, recipient_id: int) -> dict | None:
+    """The donors' eplet mismatch loads beside the typings, when eplet tables are installed."""
+    table = installed_eplets.load_active(settings_of(current_app).reference_dir)
+    return None if table is None else recipient_eplets(db, table, recipient_id)[0]
 
 
 def _donors(db: Database, exposures: list[dict]) -> list[dict]:

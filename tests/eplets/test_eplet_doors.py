@@ -120,3 +120,27 @@ def test_the_api_answers_with_the_loads_and_the_table_version(app, client, sourc
     assert sorted(e["name"] for e in dq["eplets"] if e["chain"] == "alpha") == [
         "40GR", "75S", "76L"]
     assert (d3["load"], d3["note"]) == (None, "donor not typed: no eplet load")
+
+
+def test_the_recipient_page_shows_each_donors_load_beside_the_typings(app, source):
+    from dsa_monitor.store import users
+
+    db = store.open_database(app.config["DATABASE"])
+    recipient = _world(db)
+    users.create_user(db, "md@example.org", "clinician", password="correct horse battery staple",
+                      user="setup")
+    db.close()
+    client = app.test_client()
+    page = client.get("/sign-in").text
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/sign-in", data={"csrf_token": token, "email": "md@example.org",
+                                  "password": "correct horse battery staple"})
+    assert 'id="eplets"' not in client.get(f"/recipients/{recipient}").text  # none installed
+    installed.install_tables(app.config["REFERENCE_DIR"], source, "v3")
+    page = client.get(f"/recipients/{recipient}").text
+    section = page[page.index('id="eplets"'):]
+    assert "eplet table v3" in section
+    d1 = section[section.index(">D1<"):section.index(">D2<")]
+    assert "5 <span" in d1 and "(4 verified)" in d1
+    assert "44KM*, 76ANT*, 77NGT, 163RG*, 166DG*" in d1
+    assert "donor not typed: no eplet load" in section
