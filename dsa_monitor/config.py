@@ -102,12 +102,12 @@ def check(settings: dict) -> None:
     if str(settings.get("SMTP_SECURITY") or "none").lower() not in SECURITY_MODES:
         raise refuse("SMTP_SECURITY", "one of " + ", ".join(SECURITY_MODES))
     for key in _FLAGS:
-        value = settings.get(key)
-        if isinstance(value, str):
-            if value.strip().lower() not in _FLAG_WORDS:
+        flag = settings.get(key)
+        if isinstance(flag, str):
+            if flag.strip().lower() not in _FLAG_WORDS:
                 raise refuse(key, "true or false")
-            value = value.strip().lower() in _TRUE_WORDS
-        settings[key] = bool(value)
+            flag = flag.strip().lower() in _TRUE_WORDS
+        settings[key] = bool(flag)
     if not str(settings.get("BASE_URL") or "").startswith(("http://", "https://")):
         raise refuse("BASE_URL", "the service's address, starting with http:// or https://")
     if "@" not in str(settings.get("MAIL_FROM") or ""):
@@ -131,12 +131,12 @@ def _qc_limits(value: object, refuse) -> dict[str, dict[str, float]] | None:
     return {str(k): {str(n): float(v) for n, v in limits.items()} for k, limits in value.items()}
 
 
-def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, object]:
     """The settings given as DSA_MONITOR_* variables, typed like their defaults."""
-    environ = os.environ if environ is None else environ
+    given: Mapping[str, str] = os.environ if environ is None else environ
     found: dict[str, object] = {}
     for key in DEFAULTS:
-        raw = environ.get(ENV_PREFIX + key)
+        raw = given.get(ENV_PREFIX + key)
         if raw is None or raw == "":
             continue
         found[key] = raw  # typed by ``check`` when the app is built
@@ -194,7 +194,7 @@ class Settings:
     def from_mapping(cls, config: Mapping[str, Any]) -> Settings:
         """From a checked configuration (``check`` and ``resolve_paths`` applied)."""
         paths = {"database", "reference_dir", "mail_dir"}
-        values = {}
+        values: dict[str, Any] = {}
         for item in fields(cls):
             value = config.get(item.name.upper())
             values[item.name] = Path(value) if item.name in paths and value else value

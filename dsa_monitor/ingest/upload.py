@@ -153,9 +153,11 @@ def import_parsed(
                     db, parsed, attempt, manifest or {}, qc_limits or {}, serum_treatment, rules,
                     base, into=first)
                 return completed or duplicate_answer(db, first, attempt, manifest, study)
-            return _store(
+            stored = _store(
                 db, parsed, attempt, manifest or {}, qc_limits or {}, serum_treatment, rules, base
             )
+            assert stored is not None  # only a re-sent file (``into``) may store nothing
+            return stored
     except Exception as error:
         _record_rejection(db, attempt, parsed.format, error, keep_bytes=True)
         raise
@@ -235,9 +237,10 @@ def _store(
     placement = place_samples(db, parsed, study, warnings, strict=placing.strict,
                               control=placing.control)
     if into is not None:
-        placement = now_enrolled(placement, parsed, waiting_samples(into))
-        if placement is None:
+        waited = now_enrolled(placement, parsed, waiting_samples(into))
+        if waited is None:
             return None
+        placement = waited
     strict_studies = studies_refusing_strays(db, [r for r in placement.recipients if r])
     if placement.unplaced and strict_studies and into is None:
         raise UnknownPatient(
