@@ -183,7 +183,14 @@ WRONG_PASSWORD = (f"wrong e-mail address or password ({MAX_FAILED_SIGN_INS} wron
 
 
 def _locked(until: str) -> AccountLocked:
-    return AccountLocked(WRONG_PASSWORD, locked_until=until)
+    """A locked account is told so, and until when: the person waits, or asks an administrator,
+    rather than trying passwords that cannot work. (Only an account that exists can be locked:
+    five wrong passwords tell that the address has an account; the lock itself still holds.)"""
+    when = dt.datetime.fromisoformat(until).astimezone(dt.UTC)
+    return AccountLocked(
+        f"this account is locked after {MAX_FAILED_SIGN_INS} wrong passwords in a row, until"
+        f" {when:%Y-%m-%d %H:%M} UTC: try again then, or ask an administrator to unlock it",
+        locked_until=until)
 
 
 @functools.cache

@@ -24,7 +24,7 @@ from flask import g, redirect, request, session, url_for
 
 from ..errors import DSAMonitorError, Forbidden, NotFound
 from ..readings.permissions import PERMISSIONS
-from ..store import get_db, users
+from ..store import get_db, users, web_sessions
 from ..store.connection import utc_now
 
 __all__ = ["PERMISSIONS", "WebUser", "check_study", "current_user", "signed_in"]
@@ -55,15 +55,18 @@ class WebUser:
 
 
 def start_session(row: dict) -> None:
-    """Sign a user in: a fresh session (no fixation), a fresh CSRF token."""
+    """Sign a user in: a fresh session (no fixation), held on the server, a fresh CSRF token."""
     session.clear()
     session.permanent = True
     session["user_id"] = row["id"]
+    session["sid"] = web_sessions.start(get_db(), row["id"])
     session["signed_in_at"] = utc_now()
     session["csrf"] = secrets.token_urlsafe(32)
 
 
 def end_session() -> None:
+    """Sign out: the session ends on the server too (a copied cookie no longer works)."""
+    web_sessions.end(get_db(), session.get("sid"))
     session.clear()
 
 
@@ -74,6 +77,9 @@ def current_user() -> WebUser | None:
         return g.web_user
     user = None
     user_id = session.get("user_id")
+    if user_id is not None and web_sessions.user_of(get_db(), session.get("sid")) != user_id:
+        user_id = None  # signed out (here or wherever the cookie was copied from), or forged
+        session.clear()
     if user_id is not None:
         try:
             row = users.get_user(get_db(), int(user_id))

@@ -31,7 +31,7 @@ def _check_csrf() -> None:
     auth.check_csrf()
 
 
-@blueprint.after_request
+@blueprint.after_app_request  # every response of the app: a 404 of no route too
 def _headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -24,7 +24,7 @@ def home():
 def sign_in():
     """The sign-in form; a wrong password says so without saying whether the address exists."""
     next_page = request.values.get("next", "")
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (a link checker): never a sign-in attempt
         return render_template("sign_in.html", next_page=next_page, email="", message=None)
     email = request.form.get("email", "").strip()
     try:
@@ -38,5 +38,6 @@ def sign_in():
 
 @blueprint.route("/sign-out", methods=["POST"])
 def sign_out():
+    """Sign out, ending the session on the server."""
     auth.end_session()
     return redirect(url_for("web.sign_in"))

@@ -85,7 +85,9 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password_until_it
             attempt == users.MAX_FAILED_SIGN_INS)
     with pytest.raises(users.AccountLocked) as locked:
         users.sign_in(db, "lab@example.org", PASSWORD, now=T0 + dt.timedelta(minutes=14))
-    assert locked.value.message == users.WRONG_PASSWORD  # says no more than to a stranger
+    # issue 15: the locked account is told so, and until when
+    assert locked.value.message.startswith("this account is locked after 5 wrong passwords")
+    assert "until 2026-01-01 09:15 UTC" in locked.value.message
     assert locked.value.details["locked_until"].startswith("2026-01-01T09:15")
     row = users.sign_in(db, "lab@example.org", PASSWORD, now=T0 + users.LOCKOUT)
     assert row["locked_until"] is None
