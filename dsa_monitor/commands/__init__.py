@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import click
@@ -61,3 +61,16 @@ def opened_store(app: Flask | None = None, *, migrate: bool = True) -> Iterator[
             yield db
     finally:
         db.close()
+
+
+def echo_table(header: Sequence[str], rows: Iterable[Sequence[object]], *, empty: str) -> None:
+    """A table on standard output: a header row, then one tab-separated line per row; with no
+    row, one line that says so (``empty``) instead of nothing, so that a reader knows the
+    command ran and found nothing."""
+    lines = ["\t".join("" if cell is None else str(cell) for cell in row) for row in rows]
+    if not lines:
+        click.echo(empty)
+        return
+    click.echo("\t".join(header))
+    for line in lines:
+        click.echo(line)

@@ -14,7 +14,7 @@ from ..readings.labels import with_labels
 from ..store import events as stored_events
 from ..store import outbox as stored_outbox
 from ..store.outbox import OUTBOX_STATES
-from . import make_app
+from . import echo_table, make_app
 
 _user = click.option("--user", default=getpass.getuser, show_default="the login name",
                      help="Who does it (kept in the audit log).")
@@ -69,10 +69,12 @@ def unsubscribe_command(subscription_id: int, user: str) -> None:
 @click.option("--email", default=None, help="Only this address's subscriptions.")
 def subscriptions_command(email: str | None) -> None:
     """List the subscriptions: id, address, study or recipient, kinds."""
-    for row in _run(lambda db: list_subscriptions(db, email=email)):
-        scope = (f"study {row['study_code']}" if row["study_id"]
-                 else f"recipient {row['recipient_id']} ({row['subject_code']})")
-        click.echo(f"{row['id']}\t{row['email']}\t{scope}\t{','.join(row['kinds'])}")
+    rows = _run(lambda db: list_subscriptions(db, email=email))
+    echo_table(("id", "address", "scope", "kinds"), (
+        (row["id"], row["email"],
+         f"study {row['study_code']}" if row["study_id"]
+         else f"recipient {row['recipient_id']} ({row['subject_code']})", ",".join(row["kinds"]))
+        for row in rows), empty="no subscriptions")
 
 
 @command.command("list")
@@ -87,15 +89,17 @@ def list_command(study, recipient_id, kind, unacknowledged, as_json) -> None:
     rows = with_labels(_run(lambda db: stored_events.list_events(
         db, study=study, recipient_id=recipient_id, kind=kind,
         state="open" if unacknowledged else "all")))
-    for row in rows:
-        if as_json:
+    if as_json:
+        for row in rows:
             click.echo(json.dumps(row, default=str))
-            continue
-        ack = f"acknowledged by {row['acknowledged_by']}" if row["acknowledged_at"] else "open"
-        withdrawn = f", withdrawn by event {row['withdrawn_by']}" if row["withdrawn_by"] else ""
-        click.echo(f"{row['id']}\t{row['created_at'][:19]}\t{row['kind']}\t{row['study_code']}"
-                   f" {row['subject_code']}\t{row['antigen'] or '-'}\t{row['visit_label'] or '-'}"
-                   f"\t{ack}{withdrawn}")
+        return
+    echo_table(("id", "raised", "kind", "recipient", "antigen", "visit", "state"), (
+        (row["id"], row["created_at"][:19], row["kind"],
+         f"{row['study_code']} {row['subject_code']}", row["antigen"] or "-",
+         row["visit_label"] or "-",
+         (f"acknowledged by {row['acknowledged_by']}" if row["acknowledged_at"] else "open")
+         + (f", withdrawn by event {row['withdrawn_by']}" if row["withdrawn_by"] else ""))
+        for row in rows), empty="no events match")
 
 
 @command.command("ack")
@@ -121,10 +125,10 @@ def outbox_command(state: str | None, limit: int | None, offset: int) -> None:
     rows, total = _run(lambda db: (
         stored_outbox.list_messages(db, state=state, limit=limit, offset=offset),
         stored_outbox.count_messages(db, state=state)))
-    for row in rows:
-        duplicate = " (possible duplicate)" if row["possible_duplicate"] else ""
-        click.echo(f"{row['id']}\t{row['state']}{duplicate}\t{row['attempts']}"
-                   f"\t{row['to_address']}\t{row['subject']}\t{row['last_error'] or ''}")
+    echo_table(("id", "state", "attempts", "to", "subject", "last error"), (
+        (row["id"], row["state"] + (" (possible duplicate)" if row["possible_duplicate"] else ""),
+         row["attempts"], row["to_address"], row["subject"], row["last_error"] or "")
+        for row in rows), empty="no messages shown")
     what = f"{total} message(s)" + (f" in state {state}" if state else "")
     if len(rows) == total:
         click.echo(f"{what}, all shown", err=True)

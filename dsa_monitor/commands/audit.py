@@ -7,7 +7,7 @@ import json
 import click
 
 from .. import store
-from . import opened_store
+from . import echo_table, opened_store
 
 
 @click.command("audit")
@@ -24,12 +24,12 @@ def command(entity: str | None, entity_id: int | None, user: str | None, since: 
     with opened_store() as db:
         rows = store.list_audit(db, entity=entity, entity_id=entity_id, user=user,
                                       since=since, limit=limit)
-    for row in rows:
-        if as_json:
+    if as_json:
+        for row in rows:
             click.echo(json.dumps(row, sort_keys=True, default=str))
-        else:
-            record = f"{row['entity']} {row['entity_id']}" if row["entity_id"] else row["entity"]
-            click.echo(f"{row['at'][:19]}Z\t{row['user']}\t{row['action']}\t{record}\t"
-                       f"{json.dumps(row['details'], sort_keys=True)}")
-    if not rows:
-        click.echo("no audit entries")
+        return
+    echo_table(("at", "actor", "action", "record", "details"), (
+        (f"{row['at'][:19]}Z", row["user"], row["action"],
+         f"{row['entity']} {row['entity_id']}" if row["entity_id"] else row["entity"],
+         json.dumps(row["details"], sort_keys=True))
+        for row in rows), empty="no audit entries")

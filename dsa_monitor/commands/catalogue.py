@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .. import store
-from . import opened_store
+from . import echo_table, opened_store
 
 
 @click.group("catalogue")
@@ -44,8 +44,6 @@ def list_command() -> None:
     """List the registered lots: kit, lot, class, beads, who registered them and when."""
     with opened_store() as db:
         rows = store.list_catalogues(db)
-    if not rows:
-        click.echo("no catalogues registered")
-    for row in rows:
-        click.echo(f"{row['kit']}\t{row['lot']}\tclass {row['hla_class']}\t{row['beads']} beads"
-                   f"\t{row['registered_at']}\t{row['registered_by']}")
+    echo_table(("kit", "lot", "class", "beads", "registered", "by"), (
+        (row["kit"], row["lot"], row["hla_class"], row["beads"], row["registered_at"],
+         row["registered_by"]) for row in rows), empty="no catalogues registered")

@@ -7,7 +7,7 @@ import getpass
 import click
 
 from ..store import tokens
-from . import opened_store
+from . import echo_table, opened_store
 
 
 @click.group("token")
@@ -50,7 +50,7 @@ def list_command(include_revoked: bool) -> None:
     """The tokens by name: role, study, who created them and when (never their secrets)."""
     with opened_store() as db:
         rows = tokens.list_tokens(db, include_revoked=include_revoked)
-    for row in rows:
-        revoked = f"  revoked {row['revoked_at']} by {row['revoked_by']}" if row["revoked_at"] else ""
-        click.echo(f"{row['name']}\t{row['role']}\t{row['study_code'] or '*'}\t"
-                   f"created {row['created_at']} by {row['created_by']}{revoked}")
+    echo_table(("name", "role", "study", "created", "by", "revoked"), (
+        (row["name"], row["role"], row["study_code"] or "*", row["created_at"], row["created_by"],
+         f"{row['revoked_at']} by {row['revoked_by']}" if row["revoked_at"] else "")
+        for row in rows), empty="no tokens" + ("" if include_revoked else " (active; --all for revoked)"))

@@ -8,7 +8,7 @@ import getpass
 import click
 
 from ..store import users
-from . import opened_store
+from . import echo_table, opened_store
 
 
 @click.group("user")
@@ -39,14 +39,13 @@ def list_command() -> None:
     """List web users: e-mail, role, study scope, last sign-in, lockout."""
     with opened_store() as db:
         rows = users.list_users(db)
-    if not rows:
-        click.echo("no users")
-    for row in rows:
-        until = row["locked_until"]
-        now = dt.datetime.now(dt.UTC)
-        locked = f"\tlocked until {until}" if until and dt.datetime.fromisoformat(until) > now else ""
-        click.echo(f"{row['email']}\t{row['role']}\t{row['study_code'] or '*'}"
-                   f"\t{row['last_sign_in_at'] or 'never signed in'}{locked}")
+    now = dt.datetime.now(dt.UTC)
+    echo_table(("email", "role", "study", "last sign-in", "locked until"), (
+        (row["email"], row["role"], row["study_code"] or "*",
+         row["last_sign_in_at"] or "never signed in",
+         row["locked_until"] if row["locked_until"]
+         and dt.datetime.fromisoformat(row["locked_until"]) > now else "")
+        for row in rows), empty="no users")
 
 
 def _by_option(function):

@@ -24,19 +24,23 @@ def test_subscriptions_events_and_acknowledgement_from_the_command_line(world, c
     assert done.stdout.startswith("subscription 5: nurse@hospital.example to study CORD-01:"
                                   " de_novo, overdue_visit")
     listed = cli("alerts", "subscriptions", "--email", "nurse@hospital.example").stdout
-    assert listed == "5\tnurse@hospital.example\tstudy CORD-01\tde_novo,overdue_visit\n"
+    assert listed == ("id\taddress\tscope\tkinds\n"  # a header row (issue 15)
+                      "5\tnurse@hospital.example\tstudy CORD-01\tde_novo,overdue_visit\n")
     assert cli("alerts", "unsubscribe", "5").stdout == "subscription 5 ended\n"
-    assert cli("alerts", "subscriptions", "--email", "nurse@hospital.example").stdout == ""
+    assert cli("alerts", "subscriptions", "--email", "nurse@hospital.example").stdout == (
+        "no subscriptions\n")  # an empty answer says so
 
     fact = EventFact(kind="de_novo", recipient_id=world.recipient["id"],
                      donor_id=world.donor["id"], antigen="DR4", visit="M3")
     [event_id] = record_events(world.db, [fact], settings=world.mail)
-    listed = cli("alerts", "list", "--unacknowledged").stdout.split("\t")
+    header, line = cli("alerts", "list", "--unacknowledged").stdout.splitlines()
+    assert header == "id\traised\tkind\trecipient\tantigen\tvisit\tstate"
+    listed = line.split("\t")
     assert listed[0] == str(event_id) and listed[2:6] == ["de_novo", "CORD-01 R001", "DR4", "M3"]
     acked = cli("alerts", "ack", str(event_id), "--user", "dr.grey")
     assert acked.stdout.startswith(f"event {event_id} acknowledged by dr.grey at ")
-    assert cli("alerts", "list", "--unacknowledged").stdout == ""
-    outbox = cli("alerts", "outbox").stdout.splitlines()
+    assert cli("alerts", "list", "--unacknowledged").stdout == "no events match\n"
+    outbox = cli("alerts", "outbox").stdout.splitlines()[1:]
     assert len(outbox) == 2 and all("\tpending\t0\t" in line for line in outbox)
 
 

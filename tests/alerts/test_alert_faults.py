@@ -134,10 +134,10 @@ def test_the_outbox_command_shows_every_message_and_says_how_many(world, cli):
         world.db.conn.execute("UPDATE outbox SET state = 'dead'")
     listed = cli("alerts", "outbox", "--state", "dead")
     assert listed.returncode == 0, listed.stderr
-    assert len(listed.stdout.splitlines()) == 135
+    assert len(listed.stdout.splitlines()) == 1 + 135  # the header row, then every message
     assert "135 message(s) in state dead, all shown" in listed.stderr
     page = cli("alerts", "outbox", "--limit", "100", "--offset", "100")
-    assert len(page.stdout.splitlines()) == 35
+    assert len(page.stdout.splitlines()) == 1 + 35
     assert "135 message(s), shown 101 to 135" in page.stderr
     first = cli("alerts", "outbox", "--limit", "100")
     assert "shown 1 to 100; next page: --offset 100" in first.stderr

@@ -47,12 +47,12 @@ def test_a_created_token_is_printed_once_stored_hashed_and_works_until_revoked(d
     headers = {"Authorization": f"Bearer {secret}"}
     assert client.get(f"{API}/studies", headers=headers).status_code == 200
     listed = run("list")
-    assert listed.output.startswith("lab-bench\tlab\tCORD-01\tcreated ")
+    assert listed.output.startswith("name\trole\tstudy\tcreated\tby\trevoked\nlab-bench\tlab\tCORD-01\t")
     assert secret not in listed.output
     revoked = run("revoke", "lab-bench")
     assert (revoked.exit_code, revoked.output) == (0, "token 'lab-bench' revoked\n")
     assert client.get(f"{API}/studies", headers=headers).status_code == 401
-    assert run("list").output == ""
+    assert run("list").output == "no tokens (active; --all for revoked)\n"
     assert "revoked" in run("list", "--all").output
 
 

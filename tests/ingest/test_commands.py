@@ -64,7 +64,8 @@ def test_catalogue_add_and_list(database):
     assert added.exit_code == 0, added.output
     assert "LS2A01 lot LS2A01NC21_013_00 class II, 4 beads" in added.output
     listed = runner.invoke(main, ["catalogue", "list"])
-    assert "LS2A01\tLS2A01NC21_013_00\tclass II\t4 beads" in listed.output
+    assert listed.output.startswith("kit\tlot\tclass\tbeads\tregistered\tby\n")
+    assert "LS2A01\tLS2A01NC21_013_00\tII\t4\t" in listed.output
 
 
 def _recipients(database):

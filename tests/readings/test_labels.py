@@ -61,7 +61,7 @@ def test_the_inbox_and_alerts_list_show_the_label_never_the_key(app, db, events)
     client.post("/sign-in", data={"csrf_token": token, "email": "md@example.org",
                                   "password": PASSWORD})
     inbox = client.get("/alerts").text
-    cells = re.findall(r'<tr class="event kind-(\w+)">(?:.*?<td>){5}(.*?)</td>', inbox, re.S)
+    cells = re.findall(r'<tr class="event kind-(\w+)">(?:.*?<td>){6}(.*?)</td>', inbox, re.S)
     assert dict(cells)["overdue_visit"] == "M12"
     assert dict(cells)["qc_failure"].startswith("WX-1-BL, class I run")
     assert "@exposure" not in inbox and "(class I, lot" not in inbox

@@ -111,7 +111,8 @@ def test_the_user_command_creates_and_lists_users(cli_db):
                             input="short\nshort\n")
     assert refused.exit_code == 1 and "at least 12 characters" in refused.output
     listed = runner.invoke(main, ["user", "list"])
-    assert listed.output.splitlines() == ["doc@example.org\tclinician\tCORD-01\tnever signed in"]
+    assert listed.output.splitlines() == ["email\trole\tstudy\tlast sign-in\tlocked until",
+                                          "doc@example.org\tclinician\tCORD-01\tnever signed in\t"]
     assert users.sign_in(db, "doc@example.org", PASSWORD)["role"] == "clinician"
     db.close()
 
