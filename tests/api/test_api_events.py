@@ -114,6 +114,20 @@ def test_an_acknowledgement_is_kept_once_and_audited_with_the_token(client, toke
         ("acknowledge", "dr-house")]
 
 
+def test_an_acknowledgement_keeps_a_note_of_what_was_done(client, token, db, events):
+    """Issue 15: a note when acknowledging; the body stays optional for older clients."""
+    response = client.post(f"{API}/events/{events[0]}/acknowledge", headers=token("clinician"),
+                           json={"note": "phoned the transplant team"})
+    assert response.status_code == 200
+    DOCUMENT["/events/{event_id}/acknowledge"]["POST"].validate_response(response)
+    assert response.get_json()["acknowledged_note"] == "phoned the transplant team"
+    audit = store.list_audit(db, entity="event", entity_id=events[0])
+    assert audit[0]["details"] == {"note": "phoned the transplant team"}
+    too_long = client.post(f"{API}/events/{events[1]}/acknowledge", headers=token("clinician"),
+                           json={"note": "x" * 501})
+    assert too_long.status_code == 422
+
+
 @pytest.mark.parametrize("role, study, which, status", [
     ("clinician", "CORD-01", 0, 200),
     ("clinician", "KIDNEY-02", 0, 404),  # R001's event, outside the token's study
