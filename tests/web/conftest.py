@@ -125,3 +125,16 @@ def signed_in(app, make_user):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def plain_page():
+    """A Chromium page with scripts off (the pages need none); skipped without Playwright."""
+    from web.test_browser import CHROMIUM, CHROMIUM_ARGS, sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(java_script_enabled=False)
+        context.set_default_timeout(10_000)
+        yield context.new_page()
+        browser.close()

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from demo_built import built_demo, copy_to
-from web.test_browser import CHROMIUM, CHROMIUM_ARGS, sign_in, sync_api
+from web.test_browser import sign_in
 
 from dsa_monitor import store
 from dsa_monitor.alerts.events import OVERDUE_VISIT, EventFact, record_events
@@ -65,18 +65,9 @@ def test_every_alert_is_on_a_page_and_the_filters_narrow_them(app, db, clinician
     assert _rows(client.get("/alerts?to=2000-01-01").text) == []
 
 
-@pytest.fixture
-def page():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(java_script_enabled=False)
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        browser.close()
-
-
 def test_buttons_are_named_and_several_alerts_are_acknowledged_with_a_note(
-        live_server, db, clinician, page):
+        live_server, db, clinician, plain_page):
+    page = plain_page
     page.goto(f"{live_server}/sign-in")
     sign_in(page, clinician, PASSWORD)
     page.goto(f"{live_server}/alerts?recipient=LUP-03")

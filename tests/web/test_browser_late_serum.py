@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 from evaluation.worked_sera import make_world, upload_serum
-from web.test_browser import CHROMIUM, CHROMIUM_ARGS, sign_in, sync_api
+from web.test_browser import sign_in
 
 from dsa_monitor import store
 from dsa_monitor.alerts.evaluation import record_changes
@@ -32,22 +32,13 @@ def late(db):
     return ids["WX-1"], store.list_samples(db, recipient_id=ids["WX-1"])[-1]["id"]
 
 
-@pytest.fixture
-def page():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(java_script_enabled=False)
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        browser.close()
-
-
 def _m12_cell(page, server):
     page.goto(f"{server}/studies/WX")
     return page.locator("tr[data-subject='WX-1'] td[data-visit='M12']")
 
 
-def test_a_coordinator_assigns_a_late_serum_to_m12_on_its_page(live_server, late, page):
+def test_a_coordinator_assigns_a_late_serum_to_m12_on_its_page(live_server, late, plain_page):
+    page = plain_page
     recipient_id, sample_id = late
     page.goto(f"{live_server}/sign-in")
     sign_in(page, "coord@example.org", PASSWORD)
@@ -77,7 +68,8 @@ def test_a_coordinator_assigns_a_late_serum_to_m12_on_its_page(live_server, late
     assert "cell-overdue" in _m12_cell(page, live_server).get_attribute("class")
 
 
-def test_a_clinician_sees_the_visit_but_no_form(live_server, late, page, db):
+def test_a_clinician_sees_the_visit_but_no_form(live_server, late, plain_page, db):
+    page = plain_page
     recipient_id, sample_id = late
     users.create_user(db, "md@example.org", "clinician", password=PASSWORD, user="setup")
     page.goto(f"{live_server}/sign-in")
