@@ -7,6 +7,7 @@ import json
 from sqlite_utils import Database
 
 from .connection import utc_now
+from .transaction import inserted_id
 
 
 def record(
@@ -24,7 +25,7 @@ def record(
         " VALUES (?, ?, ?, ?, ?, ?)",
         (utc_now(), user, action, entity, entity_id, json.dumps(details or {}, default=str)),
     )
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
 
 
 def list_audit(

@@ -11,6 +11,7 @@ from ..errors import Conflict, NotFound
 from ..sab.catalogue import Catalogue, CatalogueBead, CatalogueRegistry
 from . import audit
 from .connection import utc_now, write_transaction
+from .transaction import inserted_id
 
 _BEAD_COLUMNS = (
     "bead_id",
@@ -53,7 +54,7 @@ def register_catalogue(db: Database, catalogue: Catalogue, user: str) -> int:
                 user,
             ),
         )
-        catalogue_id = int(cursor.lastrowid)
+        catalogue_id = inserted_id(cursor)
         db.conn.executemany(
             f"INSERT INTO catalogue_beads (catalogue_id, position, {', '.join(_BEAD_COLUMNS)})"
             f" VALUES (?, ?, {', '.join('?' for _ in _BEAD_COLUMNS)})",

@@ -11,6 +11,7 @@ from . import audit
 from .connection import utc_now, write_transaction
 from .schema import DONOR_KINDS
 from .studies import get_study
+from .transaction import inserted_id
 
 
 def create_donor(db: Database, code: str, *, kind: str, user: str,
@@ -29,7 +30,7 @@ def create_donor(db: Database, code: str, *, kind: str, user: str,
             )
         except sqlite3.IntegrityError as error:
             raise Conflict(f"donor {code!r} already exists", donor=code) from error
-        donor_id = int(cursor.lastrowid)
+        donor_id = inserted_id(cursor)
         audit.record(
             db,
             user=user,

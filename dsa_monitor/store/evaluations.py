@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from ..errors import NotFound
 from .connection import utc_now
+from .transaction import inserted_id
 
 HEAD_COLUMNS = (
     "recipient_id", "exposure_id", "donor_id", "exposure_date", "as_of", "rules_version", "rules",
@@ -58,7 +59,7 @@ def insert_evaluation(
             json.dumps(head.get("summary") or {}, sort_keys=True, default=str), utc_now(), user,
         ),
     )  # fmt: skip
-    evaluation_id = int(cursor.lastrowid)
+    evaluation_id = inserted_id(cursor)
     db.conn.executemany(
         f"INSERT INTO evaluation_points ({', '.join(POINT_COLUMNS)})"
         f" VALUES ({', '.join('?' for _ in POINT_COLUMNS)})", _rows(evaluation_id, points,

@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from ..errors import NotFound
 from . import audit
 from .connection import utc_now, write_transaction
+from .transaction import inserted_id
 
 _EVENT_SQL = """
 SELECT e.*, r.subject_code, r.study_id, s.code AS study_code, d.code AS donor_code
@@ -49,7 +50,7 @@ def insert_event(
     )  # fmt: skip
     if cursor.rowcount == 0:
         return None
-    event_id = int(cursor.lastrowid)
+    event_id = inserted_id(cursor)
     if corrects is not None:
         db.conn.execute("UPDATE events SET withdrawn_by = ? WHERE id = ?", (event_id, corrects))
     audit.record(db, user=user, action="create", entity="event", entity_id=event_id,
@@ -147,7 +148,8 @@ def events_after(
     limit: int = 100,
 ) -> list[dict]:
     """Events with an id above ``after``, oldest first: a poller's stable, resumable order."""
-    where, params = ["e.id > ?"], [after]
+    where: list[str] = ["e.id > ?"]
+    params: list[object] = [after]
     for clause, value in (("r.study_id = ?", study_id), ("e.kind = ?", kind)):
         if value is not None:
             where.append(clause)

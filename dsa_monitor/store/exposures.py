@@ -11,6 +11,7 @@ from ..errors import Conflict, DSAMonitorError, ImplausibleDate, NotFound
 from . import audit
 from .connection import utc_now, write_transaction
 from .schema import EXPOSURE_KINDS
+from .transaction import inserted_id
 
 _EXPOSURE_SQL = """
 SELECT e.*, (SELECT json_group_array(donor_id) FROM
@@ -60,7 +61,7 @@ def create_exposure(
             " VALUES (?, ?, ?, ?, ?)",
             (recipient_id, date.isoformat(), kind, utc_now(), user),
         )
-        exposure_id = int(cursor.lastrowid)
+        exposure_id = inserted_id(cursor)
         db.conn.executemany(
             "INSERT INTO exposure_donors (exposure_id, donor_id) VALUES (?, ?)",
             [(exposure_id, donor_id) for donor_id in sorted(set(donor_ids))],

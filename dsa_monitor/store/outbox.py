@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from ..errors import Conflict, NotFound
 from . import audit
 from .connection import utc_now, write_transaction
+from .transaction import inserted_id
 
 OUTBOX_STATES = ("pending", "sending", "sent", "retry", "dead")
 
@@ -36,7 +37,7 @@ def insert_message(
         " ON CONFLICT (event_id, to_address, purpose) DO NOTHING",
         (event_id, purpose, to_address, subject, body_text, body_html, message_id, now, now),
     )
-    return int(cursor.lastrowid) if cursor.rowcount else None
+    return inserted_id(cursor) if cursor.rowcount else None
 
 
 def addresses_sent_for(db: Database, event_id: int) -> list[str]:
@@ -57,7 +58,8 @@ def get_message(db: Database, message_id: int) -> dict:
 
 
 def _where(state: str | None, event_id: int | None) -> tuple[str, list]:
-    where, params = [], []
+    where: list[str] = []
+    params: list[object] = []
     if state is not None:
         where.append("state = ?")
         params.append(state)

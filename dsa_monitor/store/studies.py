@@ -15,6 +15,7 @@ from ..sab.controls import control_pattern
 from ..sab.dates import date_format_of
 from . import audit
 from .connection import utc_now, write_transaction
+from .transaction import inserted_id
 
 # A study code stands in page and API addresses (/studies/<code>): letters, digits, ".", "_", "-".
 STUDY_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
@@ -53,7 +54,7 @@ def create_study(
             )
         except sqlite3.IntegrityError as error:
             raise Conflict(f"study {code!r} already exists", study=code) from error
-        study_id = int(cursor.lastrowid)
+        study_id = inserted_id(cursor)
         audit.record(
             db,
             user=user,
@@ -110,7 +111,7 @@ def create_recipient(
                 study=study_row["code"],
                 subject_code=subject_code,
             ) from error
-        recipient_id = int(cursor.lastrowid)
+        recipient_id = inserted_id(cursor)
         audit.record(
             db,
             user=user,

@@ -17,6 +17,7 @@ from ..errors import Conflict, DSAMonitorError, NotFound
 from . import audit
 from .connection import utc_now, write_transaction
 from .studies import get_study
+from .transaction import inserted_id
 
 # The roles a token may have; what each may do is the API's table (``readings.permissions.PERMISSIONS``).
 TOKEN_ROLES = ("lab", "clinician", "integration", "admin", "coordinator")
@@ -52,7 +53,7 @@ def create_token(
             )
         except sqlite3.IntegrityError as error:
             raise Conflict(f"an active token is already named {name!r}", name=name) from error
-        token_id = int(cursor.lastrowid)
+        token_id = inserted_id(cursor)
         audit.record(
             db, user=user, action="create", entity="token", entity_id=token_id,
             details={"name": name, "role": role, "study_id": study_id},

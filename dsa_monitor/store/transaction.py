@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 
 from sqlite_utils import Database
@@ -32,3 +33,11 @@ def write_transaction(db: Database) -> Iterator[Database]:
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")
             raise
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just made (``lastrowid``, never None after an insert)."""
+    row_id = cursor.lastrowid
+    if row_id is None:
+        raise RuntimeError("no row was inserted")
+    return row_id

@@ -10,6 +10,7 @@ from ..errors import DSAMonitorError, NotFound
 from ..hla.typing import loci_form
 from . import audit
 from .connection import utc_now, write_transaction
+from .transaction import inserted_id
 
 OWNER_TABLES = {"recipient": "recipients", "donor": "donors"}
 
@@ -76,7 +77,7 @@ def set_typing(
             entity=owner_kind,
             entity_id=owner_id,
             details={
-                "typing_id": int(cursor.lastrowid),
+                "typing_id": inserted_id(cursor),
                 "version": version,
                 "gl_string": gl_string,
                 "previous_gl_string": None if current is None else current["gl_string"],

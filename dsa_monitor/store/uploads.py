@@ -14,6 +14,7 @@ from ..sab.model import SampleResult
 from . import audit
 from .connection import utc_now
 from .mfi import VALUE_KINDS, pack_columns
+from .transaction import inserted_id
 
 BEAD_COLUMNS = (
     "sample_id", "position", "bead_id", "specificity", "serology",
@@ -81,7 +82,7 @@ def create_upload(
             None if summary is None else json.dumps(summary, default=str),
         ),
     )
-    upload_id = int(cursor.lastrowid)
+    upload_id = inserted_id(cursor)
     audit.record(
         db,
         user=user,
@@ -145,8 +146,8 @@ def current_samples(
     )
     for sample_id, recipient_id, *identity in rows:
         key = tuple(identity)
-        if key in wanted and sample_id > found.get(key, (0, 0))[0]:  # type: ignore[call-overload]
-            found[key] = (sample_id, recipient_id)  # type: ignore[index]
+        if key in wanted and sample_id > found.get(key, (0, 0))[0]:
+            found[key] = (sample_id, recipient_id)
     return found
 
 
@@ -174,7 +175,7 @@ def insert_sample(
         qc_status, json.dumps(qc_reasons), int(qc_status == "fail"), serum_treatment,
         len(sample.beads), json.dumps(sample.warnings), getattr(sample, "well", None), utc_now(),
     ))  # fmt: skip
-    sample_id = int(cursor.lastrowid)
+    sample_id = inserted_id(cursor)
     if not sample.beads:
         pack_columns(db, sample_id, (), (), [() for _ in VALUE_KINDS], panels)
         return sample_id

@@ -19,6 +19,7 @@ from . import audit
 from .connection import utc_now, write_transaction
 from .studies import get_study
 from .tokens import TOKEN_ROLES
+from .transaction import inserted_id
 
 USER_ROLES = TOKEN_ROLES
 MIN_PASSWORD_LENGTH = 12
@@ -75,7 +76,7 @@ def create_user(
             )
         except sqlite3.IntegrityError as error:
             raise Conflict(f"a user {email!r} already exists", email=email) from error
-        user_id = int(cursor.lastrowid)
+        user_id = inserted_id(cursor)
         audit.record(db, user=user, action="create", entity="user", entity_id=user_id,
                      details={"email": email, "role": role, "study_id": study_id})
     return get_user(db, user_id)
@@ -151,10 +152,11 @@ def sign_in(db: Database, email: str, password: str, *, now: dt.datetime | None 
             # Spend the time of a real check, so that timing does not tell who exists.
             check_password_hash(password_hash or _dummy_hash(), password)
             reason = "unknown address" if row is None else "disabled" if disabled else "locked"
-            refusal = _locked(locked_until) if reason == "locked" else SignInRefused(WRONG_PASSWORD)
+            refusal = (_locked(str(locked_until)) if reason == "locked"
+                       else SignInRefused(WRONG_PASSWORD))
             audit.record(db, user=email.strip()[:200], action="sign_in_failed", entity="user",
                          entity_id=user_id, details={"reason": reason})
-        elif check_password_hash(password_hash, password):
+        elif check_password_hash(str(password_hash), password):
             db.conn.execute(
                 "UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = ?"
                 " WHERE id = ?",
@@ -174,6 +176,7 @@ def sign_in(db: Database, email: str, password: str, *, now: dt.datetime | None 
             refusal = _locked(lock) if lock else SignInRefused(WRONG_PASSWORD)
     if refusal is not None:
         raise refusal
+    assert user_id is not None  # a refusal was raised for an unknown address
     return get_user(db, user_id)
 
 
