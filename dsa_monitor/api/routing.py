@@ -61,6 +61,13 @@ def operation(
     """
 
     def register(view: Callable) -> Callable:
+        # One schema object per operation, made once: building marshmallow schemas (their
+        # nested fields) cost more than the reading a DSA request serves. They hold no state
+        # between calls, so every request and thread may share them.
+        loader = body() if body is not None else None
+        reader = query() if query is not None else None
+        dumpers = {code: schema() for code, schema in responses.items() if schema is not None}
+
         @functools.wraps(view)
         def endpoint(**path: object):
             if permission is not None:
@@ -68,16 +75,15 @@ def operation(
             if any(isinstance(v, int) and v > SQLITE_MAX_INT for v in path.values()):
                 raise NotFound("no such resource", path=request.path)
             kwargs = dict(path)
-            if body is not None:
-                kwargs["body"] = body().load(_json_body())
-            if query is not None:
-                kwargs["query"] = query().load(request.args.to_dict())
+            if loader is not None:
+                kwargs["body"] = loader.load(_json_body())
+            if reader is not None:
+                kwargs["query"] = reader.load(request.args.to_dict())
             data, status = view(**kwargs)
             if isinstance(data, Response):  # a document not in JSON (CSV): as the view made it
                 return data
-            schema = responses.get(status)
-            payload = schema().dump(data) if schema is not None else data
-            return payload, status
+            dumper = dumpers.get(status)
+            return (dumper.dump(data) if dumper is not None else data), status
 
         OPERATIONS.append(
             Operation(
