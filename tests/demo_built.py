@@ -12,6 +12,8 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pytest
+
 from dsa_monitor import store
 from dsa_monitor.alerts import KINDS, subscribe
 from dsa_monitor.alerts.evaluation import record_changes
@@ -41,3 +43,16 @@ def built_demo(folder: Path) -> tuple[Path, Trial, StoredTrial]:
 def copy_to(built: Path, target: Path) -> Path:
     shutil.copyfile(built, target)
     return target
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory):
+    """The demo database, built once per test module that imports this fixture."""
+    return built_demo(tmp_path_factory.mktemp("demo"))[0]
+
+
+@pytest.fixture(name="app")
+def demo_app(app, demo_file):
+    """The test's app on its own copy of the demo database (import it as ``demo_app``)."""
+    copy_to(demo_file, app.config["DATABASE"])
+    return app

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 import pytest
-from demo_built import CLINICIAN, built_demo, copy_to
+from demo_built import CLINICIAN, demo_app, demo_file  # noqa: F401  (fixtures)
 from evaluation.worked_sera import BASELINE, M1, STUDY, make_world, upload_serum
 
 from dsa_monitor import store
@@ -22,17 +22,6 @@ from dsa_monitor.reference.service import embedded
 from dsa_monitor.store import tokens, users
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    return built_demo(tmp_path_factory.mktemp("demo"))[0]
-
-
-@pytest.fixture
-def app(app, demo_file):
-    copy_to(demo_file, app.config["DATABASE"])
-    return app
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from demo_built import TODAY, built_demo, copy_to
+from demo_built import TODAY, demo_app, demo_file  # noqa: F401  (fixtures)
 
 from dsa_monitor import store
 from dsa_monitor.cli import main
@@ -17,17 +17,6 @@ from dsa_monitor.readings.report import EXPORT_COLUMNS, study_report
 from dsa_monitor.store import tokens, users
 
 SENTENCE = "de novo DSA in 1 of 8 recipients, at M3"
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    return built_demo(tmp_path_factory.mktemp("demo"))[0]
-
-
-@pytest.fixture
-def app(app, demo_file):
-    copy_to(demo_file, app.config["DATABASE"])
-    return app
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from demo_built import built_demo, copy_to
+from demo_built import demo_app, demo_file  # noqa: F401  (fixtures)
 from web.test_browser import sign_in
 
 from dsa_monitor import store
@@ -15,17 +15,6 @@ from dsa_monitor.alerts.events import OVERDUE_VISIT, EventFact, record_events
 from dsa_monitor.store import users
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    return built_demo(tmp_path_factory.mktemp("demo"))[0]
-
-
-@pytest.fixture
-def app(app, demo_file):
-    copy_to(demo_file, app.config["DATABASE"])
-    return app
 
 
 @pytest.fixture
