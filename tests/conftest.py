@@ -15,6 +15,7 @@ from reference_paths import (  # noqa: F401  (re-exported for older imports)
 )
 from werkzeug.serving import make_server
 
+from dsa_monitor import store
 from dsa_monitor.app import create_app
 
 
@@ -30,6 +31,14 @@ def app(tmp_path, monkeypatch):
             "REFERENCE_DIR": str(tmp_path / "reference"),
         }
     )
+
+
+@pytest.fixture
+def db(app):
+    """A connection of the test's own to the app's database file (the app opens its own)."""
+    database = store.open_database(app.config["DATABASE"])
+    yield database
+    database.close()
 
 
 @pytest.fixture

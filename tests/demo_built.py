@@ -46,9 +46,14 @@ def copy_to(built: Path, target: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    """The demo database, built once per test module that imports this fixture."""
-    return built_demo(tmp_path_factory.mktemp("demo"))[0]
+def demo(tmp_path_factory):
+    """``built_demo``'s (file, trial, stored ids), built once per test module that imports it."""
+    return built_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="module")
+def demo_file(demo):
+    return demo[0]
 
 
 @pytest.fixture(name="app")

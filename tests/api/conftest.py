@@ -11,14 +11,6 @@ from dsa_monitor.store import tokens
 
 
 @pytest.fixture
-def db(app):
-    """A connection of the test's own to the app's database file (the app opens its own)."""
-    database = store.open_database(app.config["DATABASE"])
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def token(db):
     """``token(role, study=None)`` -> request headers carrying a new token of that role."""
     made = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from evaluation.worked_sera import AS_OF, BASELINE, M3, STUDY, make_world, upload_serum
 
 from dsa_monitor import store
@@ -24,13 +23,6 @@ from dsa_monitor.store import tokens
 
 EARLIER = dt.date(2025, 6, 24)
 DOCTOR = "transplant-md@hospital.example"
-
-
-@pytest.fixture
-def db(app):
-    database = store.open_database(app.config["DATABASE"])
-    yield database
-    database.close()
 
 
 def sera(db, *, earlier: bool) -> dict[str, int]:

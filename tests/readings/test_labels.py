@@ -25,13 +25,6 @@ EXPOSURE = TODAY - dt.timedelta(days=400)  # M12 closed 21 days ago, nothing dra
 
 
 @pytest.fixture
-def db(app):
-    database = store.open_database(app.config["DATABASE"])
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def events(db):
     """WX-1: an overdue M12 and a QC-failed run (NC bead far too high), recorded as events."""
     make_world(db, exposure=EXPOSURE)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
-from demo_built import CLINICIAN, demo_app, demo_file  # noqa: F401  (fixtures)
+from demo_built import CLINICIAN, demo, demo_app, demo_file  # noqa: F401  (fixtures)
 from evaluation.worked_sera import BASELINE, M1, STUDY, make_world, upload_serum
 
 from dsa_monitor import store
@@ -22,13 +21,6 @@ from dsa_monitor.reference.service import embedded
 from dsa_monitor.store import tokens, users
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def db(app):
-    database = store.open_database(app.config["DATABASE"])
-    yield database
-    database.close()
 
 
 def page_client(app, db, role="clinician"):

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from demo_built import TODAY, demo_app, demo_file  # noqa: F401  (fixtures)
+from demo_built import TODAY, demo, demo_app, demo_file  # noqa: F401  (fixtures)
 
 from dsa_monitor import store
 from dsa_monitor.cli import main
@@ -17,13 +17,6 @@ from dsa_monitor.readings.report import EXPORT_COLUMNS, study_report
 from dsa_monitor.store import tokens, users
 
 SENTENCE = "de novo DSA in 1 of 8 recipients, at M3"
-
-
-@pytest.fixture
-def db(app):
-    database = store.open_database(app.config["DATABASE"])
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -60,14 +60,6 @@ def evaluate_fixture():
     return evaluate
 
 
-@pytest.fixture
-def db(app):
-    """A connection of the test's own to the app's database file."""
-    database = store.open_database(app.config["DATABASE"])
-    yield database
-    database.close()
-
-
 def kidney_study(db) -> int:
     """KIDNEY-02 with K001 and a de novo DR7 alert: another study's data, for scope tests."""
     store.create_study(db, "KIDNEY-02", title="Kidney", user="setup")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from demo_built import demo_app, demo_file  # noqa: F401  (fixtures)
+from demo_built import demo, demo_app, demo_file  # noqa: F401  (fixtures)
 from web.test_browser import sign_in
 
 from dsa_monitor import store

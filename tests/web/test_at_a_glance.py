@@ -7,26 +7,15 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from demo_built import built_demo, copy_to
+from demo_built import demo, demo_app, demo_file  # noqa: F401  (fixtures)
 
 from dsa_monitor import store
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return built_demo(tmp_path_factory.mktemp("demo"))
-
-
 @pytest.fixture
-def app(app, demo):
-    copy_to(demo[0], app.config["DATABASE"])
-    return app
-
-
-@pytest.fixture
-def ids(demo):
+def ids(demo):  # noqa: F811  (the imported fixture)
     return demo[2].recipients
 
 

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from demo_built import built_demo, copy_to
+from demo_built import demo, demo_app, demo_file  # noqa: F401  (fixtures)
 from web.test_browser import CHROMIUM, CHROMIUM_ARGS, sign_in, sync_api
 
 from dsa_monitor.store import users
@@ -18,17 +18,6 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 # Read now: the ``app`` fixture clears every DSA_MONITOR_* variable for the test's length.
 TAKE_SCREENSHOT = os.environ.get("DSA_MONITOR_SCREENSHOT") == "1"
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return built_demo(tmp_path_factory.mktemp("demo"))
-
-
-@pytest.fixture
-def app(app, demo):
-    copy_to(demo[0], app.config["DATABASE"])
-    return app
 
 
 @pytest.fixture
@@ -55,7 +44,7 @@ def overflow(page) -> int:
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_study_grid_serum_report_and_plot_fit_the_screen(live_server, browser, db, demo,
+def test_the_study_grid_serum_report_and_plot_fit_the_screen(live_server, browser, db, demo,  # noqa: F811
                                                             width):
     users.create_user(db, "md@example.org", "clinician", password=PASSWORD, user="setup")
     page = signed_in_page(browser, live_server, "md@example.org", width)
