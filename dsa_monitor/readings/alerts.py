@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,11 +13,6 @@ from ..store import events as stored_events
 from .labels import with_labels
 
 PER_PAGE = 50
-
-
-def is_open(event: Mapping[str, Any]) -> bool:
-    """An alert is open until someone acknowledges it or a correction withdraws it."""
-    return event["acknowledged_at"] is None and event["withdrawn_by"] is None
 
 
 def open_alerts(db: Database, *, study: str | None = None, recipient_id: int | None = None,

@@ -161,8 +161,3 @@ def date_format_of(layout: str) -> str:
             f"date layout {layout!r}: write it as DD, MM and YYYY joined by '/', '-' or '.'"
             " (e.g. DD/MM/YYYY)", date_format=layout)
     return found[2].join(_PARTS[part] for part in parts)
-
-
-def date_format_for(layout: str | None, default: str | None) -> str | None:
-    """The layout given with an upload, else the server's ``DSA_MONITOR_DATE_FORMAT``."""
-    return date_format_of(layout) if layout else default
