@@ -56,7 +56,7 @@ def corrected_samples(
     clashes: list[tuple[SampleResult, uploads.SampleIdentity, int, int, int]] = []
     for sample, serum, recipient_id in zip(parsed.samples, serums, recipients, strict=True):
         old_id, old_recipient = stored.get(serum, (None, recipient_id))
-        if old_recipient != recipient_id:
+        if old_id is not None and old_recipient != recipient_id:
             clashes.append((sample, serum, old_id, old_recipient, recipient_id))
         corrects.append(old_id)
     if clashes:

@@ -200,7 +200,7 @@ class _Run:
             donor_ids = [self.donors.get(row.donor_code) for row in named]
             if recipient is None or None in donor_ids:
                 continue  # already a problem of its row
-            wanted = sorted(set(donor_ids))
+            wanted = sorted({donor for donor in donor_ids if donor is not None})
             first = named[0]
             existing = [e for e in exposures.list_exposures(self.db, recipient)
                         if e["date"] == date.isoformat() and set(e["donor_ids"]) & set(wanted)]
