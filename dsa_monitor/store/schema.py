@@ -623,3 +623,16 @@ CREATE INDEX web_sessions_user ON web_sessions(user_id) WHERE ended_at IS NULL;
 def m014_alert_notes_and_sessions(db: Database) -> None:
     """A note with each acknowledgement; page sessions held on the server."""
     db.executescript(ALERT_NOTES_AND_SESSIONS_DDL)
+
+
+EXPOSURE_DONORS_BY_DONOR_DDL = """
+-- The exposures of a donor: a new donor typing finds the recipients it touches by index
+-- (``evaluations.touched_recipients``), not by reading every exposure's donors once per typing.
+CREATE INDEX exposure_donors_donor ON exposure_donors(donor_id, exposure_id);
+"""
+
+
+@migrations()
+def m016_exposure_donors_by_donor(db: Database) -> None:
+    """An index of exposures by donor (a cohort's first evaluation ran 4 s in one join)."""
+    db.executescript(EXPOSURE_DONORS_BY_DONOR_DDL)
