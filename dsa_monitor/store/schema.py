@@ -625,6 +625,60 @@ def m014_alert_notes_and_sessions(db: Database) -> None:
     db.executescript(ALERT_NOTES_AND_SESSIONS_DDL)
 
 
+PASSWORD_RESETS_DDL = """
+-- A forgotten password: each request, for an address with an account or not (the rate limit
+-- counts both, and the answer is the same). The link's token is kept only as its SHA-256; it
+-- expires, is used once, and ends when a later request or a password change supersedes it.
+CREATE TABLE password_resets (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL COLLATE NOCASE,
+    user_id INTEGER REFERENCES users(id),  -- NULL: no account has this address, nothing was sent
+    token_sha256 TEXT UNIQUE,
+    requested_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT,
+    ended_at TEXT,
+    CHECK ((user_id IS NULL) = (token_sha256 IS NULL))
+);
+CREATE INDEX password_resets_email ON password_resets(email, requested_at);
+-- The outbox also carries the reset e-mails, which belong to no event: event_id may be NULL for
+-- them (and only for them). SQLite cannot change a CHECK or NOT NULL: the table is rebuilt.
+CREATE TABLE outbox_new (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER REFERENCES events(id),
+    purpose TEXT NOT NULL CHECK (purpose IN ('alert', 'reminder', 'password_reset')),
+    to_address TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body_text TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    message_id TEXT NOT NULL UNIQUE,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'retry', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    possible_duplicate INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    claimed_at TEXT,
+    sent_at TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (event_id, to_address, purpose),
+    CHECK ((event_id IS NULL) = (purpose = 'password_reset'))
+);
+INSERT INTO outbox_new SELECT id, event_id, purpose, to_address, subject, body_text, body_html,
+    message_id, state, attempts, next_attempt_at, last_error, possible_duplicate, claimed_by,
+    claimed_at, sent_at, created_at FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+"""
+
+
+@migrations()
+def m015_password_resets(db: Database) -> None:
+    """Password resets by e-mailed link; the outbox carries their e-mails (no event)."""
+    db.executescript(PASSWORD_RESETS_DDL)
+
+
 EXPOSURE_DONORS_BY_DONOR_DDL = """
 -- The exposures of a donor: a new donor typing finds the recipients it touches by index
 -- (``evaluations.touched_recipients``), not by reading every exposure's donors once per typing.
