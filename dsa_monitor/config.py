@@ -47,6 +47,9 @@ DEFAULTS: dict[str, object] = {
     "MAIL_INCLUDE_PATIENT_NAMES": False,
     "REMINDER_DELAY_HOURS": 48,  # an unacknowledged de novo DSA alert is re-sent once after this
     "OVERDUE_MAX_AGE_DAYS": 30,  # overdue visits whose window closed longer ago are not alerted
+    # Forgotten passwords: how long an e-mailed reset link works; requests an address may make an hour.
+    "PASSWORD_RESET_MINUTES": 60,
+    "PASSWORD_RESETS_PER_HOUR": 3,
     # The scheduler (`dsa-monitor scheduler`): job intervals in seconds, one process at a time.
     "SCHEDULER_IN_WEB": False,  # run the jobs inside the web server process too
     "SCHEDULER_LEASE_SECONDS": 60,
@@ -60,9 +63,11 @@ DEFAULTS: dict[str, object] = {
 
 # Checked when the app is built: a wrong value stops the start with one clear line, never a
 # traceback in a job hours later. Whole numbers with their minimum; the rest (seconds, hours) > 0.
-_WHOLE = {"MAX_UPLOAD_MB": 1, "MAIL_MAX_ATTEMPTS": 1, "OVERDUE_MAX_AGE_DAYS": 0}
+_WHOLE = {"MAX_UPLOAD_MB": 1, "MAIL_MAX_ATTEMPTS": 1, "OVERDUE_MAX_AGE_DAYS": 0,
+          "PASSWORD_RESETS_PER_HOUR": 1}
 _POSITIVE = ("SMTP_TIMEOUT", "MAIL_RETRY_SECONDS", "MAIL_RETRY_MAX_SECONDS", "REMINDER_DELAY_HOURS",
-             "SCHEDULER_LEASE_SECONDS", "SCHEDULER_EVALUATE_SECONDS", "SCHEDULER_DELIVER_SECONDS",
+             "PASSWORD_RESET_MINUTES", "SCHEDULER_LEASE_SECONDS", "SCHEDULER_EVALUATE_SECONDS",
+             "SCHEDULER_DELIVER_SECONDS",
              "SCHEDULER_OVERDUE_SECONDS", "SCHEDULER_REMINDER_SECONDS")
 _FLAGS = ("MAIL_INCLUDE_PATIENT_NAMES", "SCHEDULER_IN_WEB")
 _TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -178,6 +183,8 @@ class Settings:
     mail_include_patient_names: bool
     reminder_delay_hours: float
     overdue_max_age_days: int
+    password_reset_minutes: float
+    password_resets_per_hour: int
     scheduler_in_web: bool
     scheduler_lease_seconds: float
     scheduler_evaluate_seconds: float
