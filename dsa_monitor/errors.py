@@ -1,9 +1,17 @@
 """One error hierarchy: domain errors carry a message fit for a lab user, and their HTTP status.
 
 Domain code raises these without knowing HTTP; the API maps ``status`` to a response in one place.
+Every error a user can be shown lives here, so its code and status are read in one file. A module's
+private signal that never reaches a user (the mailer's ``DeliveryFailure``, a job's ``JobFailed``, a
+date reader's ``DateError`` turned into a ``FileFormatError`` with its line) stays in its module.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+# A file wrong in every row says so without a page of thousands of lines.
+MAX_PROBLEMS = 100
 
 
 class DSAMonitorError(Exception):
@@ -175,3 +183,61 @@ class InvalidVisit(DSAMonitorError):
 
     status = 422
     code = "invalid_visit"
+
+
+class Unauthenticated(DSAMonitorError):
+    """No valid bearer token: missing, malformed, unknown or revoked."""
+
+    status = 401
+    code = "unauthenticated"
+
+
+class InvalidSubscription(DSAMonitorError):
+    """A subscription that cannot be kept (bad address, unknown kind, no or two scopes)."""
+
+    status = 422
+    code = "invalid_subscription"
+
+
+class InvalidEvent(DSAMonitorError):
+    """An event fact the alerts cannot record (unknown kind, a correction of nothing)."""
+
+    status = 422
+    code = "invalid_event"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One wrong cell (or row, or header): where it is and why."""
+
+    line: int
+    column: str | None
+    message: str
+    value: str | None = None
+
+    def text(self, file_name: str) -> str:
+        where = ", ".join(p for p in (file_name, f"line {self.line}",
+                                      self.column and f"column {self.column}") if p)
+        found = f" (found {self.value!r})" if self.value else ""
+        return f"{where}: {self.message}{found}"
+
+    def to_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "message": self.message,
+                "value": self.value}
+
+
+class EnrolmentRefused(DSAMonitorError):
+    """An enrolment file refused whole: its problems, each with line and column."""
+
+    status = 422
+    code = "enrolment_refused"
+
+    def __init__(self, file_name: str, problems: list[Problem]) -> None:
+        shown = problems[:MAX_PROBLEMS]
+        more = len(problems) - len(shown)
+        lines = "\n".join(p.text(file_name) for p in shown)
+        tail = f"\n... and {more} more" if more > 0 else ""
+        super().__init__(
+            f"{file_name}: nothing enrolled, {len(problems)} problem(s):\n{lines}{tail}",
+            file=file_name, problems=[p.to_dict() for p in shown])
+        self.file_name, self.problems = file_name, problems

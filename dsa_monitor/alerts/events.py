@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..errors import DSAMonitorError
+from ..errors import InvalidEvent
 from ..store import events as stored
 from ..store import outbox as stored_outbox
 from ..store.connection import write_transaction
@@ -40,13 +40,6 @@ KINDS = (*DSA_KINDS, QC_FAILURE, OVERDUE_VISIT, CORRECTION)
 # What a subscription receives when it names no kinds: the clinician's events. The laboratory
 # subscribes to qc_failure, the study coordinator to overdue_visit.
 DEFAULT_SUBSCRIPTION_KINDS = (*DSA_KINDS, CORRECTION)
-
-
-class InvalidEvent(DSAMonitorError):
-    """An event fact the alerts cannot record (unknown kind, a correction of nothing)."""
-
-    status = 422
-    code = "invalid_event"
 
 
 @dataclass(frozen=True, slots=True)

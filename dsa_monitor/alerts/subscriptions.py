@@ -8,19 +8,12 @@ from collections.abc import Iterable
 from sqlite_utils import Database
 
 from .. import store
-from ..errors import DSAMonitorError
+from ..errors import InvalidSubscription
 from ..store import events as stored
 from .events import DEFAULT_SUBSCRIPTION_KINDS, KINDS
 
 # One address, no display name: what is stored is what is put in the To header.
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
-
-
-class InvalidSubscription(DSAMonitorError):
-    """A subscription that cannot be kept (bad address, unknown kind, no or two scopes)."""
-
-    status = 422
-    code = "invalid_subscription"
 
 
 def subscribe(

@@ -11,16 +11,9 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from ..errors import DSAMonitorError, Forbidden, NotFound
+from ..errors import Forbidden, NotFound, Unauthenticated
 from ..readings.permissions import PERMISSIONS
 from ..store import get_db, tokens
-
-
-class Unauthenticated(DSAMonitorError):
-    """No valid bearer token: missing, malformed, unknown or revoked."""
-
-    status = 401
-    code = "unauthenticated"
 
 
 @dataclass(frozen=True, slots=True)

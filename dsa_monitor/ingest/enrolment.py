@@ -17,12 +17,12 @@ from dataclasses import asdict, dataclass
 
 from sqlite_utils import Database
 
-from ..errors import DSAMonitorError, NotFound
+from ..errors import DSAMonitorError, EnrolmentRefused, NotFound, Problem
 from ..hla.reference import ReferenceData
 from ..hla.typing import HLATyping
 from ..store import audit, donors, exposures, studies, typings
 from ..store.transaction import write_transaction
-from .enrolment_file import EnrolmentRefused, EnrolmentRow, Problem, read_rows
+from .enrolment_file import EnrolmentRow, read_rows
 
 COUNTED = ("recipients", "lab_ids", "donors", "typings", "exposures")
 

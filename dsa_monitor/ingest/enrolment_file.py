@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..errors import DSAMonitorError
+from ..errors import DSAMonitorError, EnrolmentRefused, Problem
 from ..hla.reference import ReferenceData
 from ..hla.typing import HLATyping
 from ..store.exposures import check_exposure_date
@@ -23,45 +23,7 @@ from ..store.schema import DONOR_KINDS, EXPOSURE_KINDS
 COLUMNS = ("study", "subject_code", "lab_ids", "recipient_typing", "donor_code", "donor_kind",
            "donor_typing", "exposure_date", "exposure_kind")
 REQUIRED = ("study", "subject_code")
-MAX_PROBLEMS = 100  # a file wrong in every row says so without a page of thousands of lines
 MAX_CODE = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One wrong cell (or row, or header): where it is and why."""
-
-    line: int
-    column: str | None
-    message: str
-    value: str | None = None
-
-    def text(self, file_name: str) -> str:
-        where = ", ".join(p for p in (file_name, f"line {self.line}",
-                                      self.column and f"column {self.column}") if p)
-        found = f" (found {self.value!r})" if self.value else ""
-        return f"{where}: {self.message}{found}"
-
-    def to_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "message": self.message,
-                "value": self.value}
-
-
-class EnrolmentRefused(DSAMonitorError):
-    """An enrolment file refused whole: its problems, each with line and column."""
-
-    status = 422
-    code = "enrolment_refused"
-
-    def __init__(self, file_name: str, problems: list[Problem]) -> None:
-        shown = problems[:MAX_PROBLEMS]
-        more = len(problems) - len(shown)
-        lines = "\n".join(p.text(file_name) for p in shown)
-        tail = f"\n... and {more} more" if more > 0 else ""
-        super().__init__(
-            f"{file_name}: nothing enrolled, {len(problems)} problem(s):\n{lines}{tail}",
-            file=file_name, problems=[p.to_dict() for p in shown])
-        self.file_name, self.problems = file_name, problems
 
 
 @dataclass(frozen=True, slots=True)
