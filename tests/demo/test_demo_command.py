@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import json
+import os
 import re
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -25,13 +27,16 @@ from dsa_monitor.sab.formats import parse_file
 from dsa_monitor.sab.qc import evaluate_qc
 from dsa_monitor.store import users
 
+PORT = 5123  # the demo is built for it (never bound by --no-serve)
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """One demo built through the command (the slow part, shared by the tests below)."""
     folder = tmp_path_factory.mktemp("demo") / "tour"
     started = time.monotonic()
-    result = CliRunner().invoke(main, ["demo", "--no-serve", "--dir", str(folder)],
+    result = CliRunner().invoke(main, ["demo", "--no-serve", "--dir", str(folder), "--port",
+                                       str(PORT)],
                                 env={"DSA_MONITOR_DATABASE": str(folder.parent / "prod.sqlite3")})
     seconds = time.monotonic() - started
     assert result.exit_code == 0, result.output + repr(result.exception)
@@ -115,13 +120,18 @@ def test_the_scheduler_wrote_the_alerts_as_eml_files(built):
 def test_the_printed_sign_in_works(built):
     folder, output, _ = built
     account = json.loads((folder / "demo.json").read_text())
-    assert (f"sign in as demo@example.org with password {account['password']}"
-            in output.splitlines()[-1])
+    assert (f"web: open http://127.0.0.1:{PORT}/studies/MSC-SLE and sign in as demo@example.org"
+            f" with password {account['password']}") in output.splitlines()
     db = store.open_database(folder / "demo.sqlite3")
     try:
         assert users.sign_in(db, "demo@example.org", account["password"])["role"] == "admin"
     finally:
         db.close()
+
+
+def _sign_in(output: str) -> str:
+    [line] = [x for x in output.splitlines() if x.startswith("web: open")]
+    return line.split(" sign in as ")[1]
 
 
 def _contents(database):
@@ -144,7 +154,7 @@ def test_a_second_run_without_force_does_not_rebuild(built):
     assert _contents(database) == before and len(before[0]) == 12
     assert sorted(p.name for p in (folder / "mail").iterdir()) == mails
     assert "  de novo DSA: LUP-03 anti-A*24:02 (donor UC-MSC-03) at M3, MFI 2590" in again.output
-    assert again.output.splitlines()[-1] == first.splitlines()[-1]  # the same sign-in
+    assert _sign_in(again.output) == _sign_in(first)
 
 
 def test_force_rebuilds_with_a_new_password(tmp_path):
@@ -240,3 +250,88 @@ def test_the_demo_is_served_and_its_sign_in_opens_the_study(built):
         server.terminate()
         output = server.communicate(timeout=10)[0]
     assert f"sign in as demo@example.org with password {account['password']}" in output
+
+
+# ---- the port in the e-mail links, and the folder's next steps --------------------------------
+
+
+def test_the_e_mail_links_open_the_port_the_demo_serves(built):
+    folder, output, _ = built
+    texts = [p.read_text() for p in (folder / "mail").glob("*.eml")]
+    links = {link for text in texts for link in re.findall(r"https?://[^\s/\"<>]+", text)}
+    assert links == {f"http://127.0.0.1:{PORT}"}
+    assert "their links open" not in output  # built for this port: nothing to warn about
+
+
+def _line(folder, command: str) -> str:
+    """The line of the folder's next-steps.txt that runs ``dsa-monitor COMMAND``."""
+    lines = (folder / "next-steps.txt").read_text().splitlines()
+    [line] = [x.strip() for x in lines if x.rstrip().endswith(f"dsa-monitor {command}")]
+    return line
+
+
+def _run(line: str, configured) -> subprocess.CompletedProcess:
+    """A line of next-steps.txt in a shell whose own settings name another database."""
+    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "HOME": os.environ.get("HOME", "/tmp"), "DSA_MONITOR_DATABASE": str(configured),
+           "DSA_MONITOR_SMTP_HOST": "smtp.invalid"}
+    return subprocess.run(["sh", "-c", line], env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def _again(folder, port: int) -> str:
+    """``demo --no-serve`` on the built demo for that port: its output (next-steps.txt rewritten)."""
+    again = CliRunner().invoke(main, ["demo", "--no-serve", "--dir", str(folder), "--port",
+                                      str(port)])
+    assert again.exit_code == 0, again.output
+    return again.output
+
+
+def test_the_next_steps_run_the_scheduler_audit_and_ack_on_the_demo(built, tmp_path):
+    folder = built[0]
+    output = _again(folder, PORT)
+    steps = (folder / "next-steps.txt").read_text()
+    assert f"next: {folder / 'next-steps.txt'} says how to run other commands" in output
+    assert f"  dsa-monitor demo --dir {folder} --host 127.0.0.1 --port {PORT}" in steps
+    assert f"then open http://127.0.0.1:{PORT}/studies/MSC-SLE" in steps
+    configured = tmp_path / "configured.sqlite3"
+    database = folder / "demo.sqlite3"
+    db = store.open_database(database)
+    try:
+        event = store.list_events(db, kind="de_novo")[0]["id"]
+    finally:
+        db.close()
+
+    ack = _run(_line(folder, "alerts ack N").replace(" N", f" {event} --user coordinator"),
+               configured)
+    assert ack.returncode == 0, ack.stderr
+    once = _run(_line(folder, "scheduler --once"), configured)
+    assert once.returncode == 0, once.stderr
+    assert "evaluate: 0 recipient(s) evaluated" in once.stdout
+    audit = _run(_line(folder, "audit"), configured)
+    assert audit.returncode == 0, audit.stderr
+    assert "acknowledge" in audit.stdout and "coordinator" in audit.stdout
+    assert not configured.exists()  # the configured database never touched (nor its SMTP)
+    db = store.open_database(database)
+    try:
+        assert store.get_event(db, event)["acknowledged_by"] == "coordinator"
+    finally:
+        db.close()
+
+
+def test_served_on_another_port_the_next_steps_follow_and_the_old_links_are_said(built):
+    folder, _, _ = built
+    other = PORT + 1
+    output = _again(folder, other)
+    assert (f"  (their links open http://127.0.0.1:{PORT}, where the demo was built to be"
+            f" served; --force rebuilds it for http://127.0.0.1:{other})") in output
+    steps = (folder / "next-steps.txt").read_text()
+    assert f"--port {other}" in steps and f"DSA_MONITOR_BASE_URL=http://127.0.0.1:{other} " \
+        in steps and f":{PORT}" not in steps
+
+
+def test_a_next_steps_file_of_someone_else_is_never_overwritten(tmp_path):
+    (tmp_path / "next-steps.txt").write_text("my own plans\n")
+    result = CliRunner().invoke(main, ["demo", "--no-serve", "--dir", str(tmp_path)])
+    assert result.exit_code == 1 and "holds files no demo wrote (next-steps.txt)" in result.output
+    assert (tmp_path / "next-steps.txt").read_text() == "my own plans\n"
