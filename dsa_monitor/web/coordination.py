@@ -84,8 +84,13 @@ def _schedule_text(study: dict) -> str:
                      for v in study["visit_schedule"])
 
 
+def _study_form() -> dict:
+    """The study form as sent, the strict box included (kept when the form comes back)."""
+    return {**_form(*STUDY_FIELDS), "strict": request.form.get("strict") == "on"}
+
+
 def _study_settings(form: dict, errors: dict) -> dict:
-    settings = {"title": form["title"], "strict_uploads": request.form.get("strict") == "on",
+    settings = {"title": form["title"], "strict_uploads": form["strict"],
                 "date_layout": form["date_layout"] or None,
                 "control_pattern": form["control_pattern"] or None}
     try:
@@ -95,11 +100,22 @@ def _study_settings(form: dict, errors: dict) -> dict:
     return settings
 
 
+def _study_field(message: str, *, default: str) -> str:
+    """The field a refusal of the store is about, to show it beside that field (the store's
+    messages start with what they refuse: a visit, a date layout, a control serum pattern; the
+    rest of a message may quote what the user typed)."""
+    for start, field in (("visit", "visits"), ("date layout", "date_layout"),
+                         ("control serum pattern", "control_pattern")):
+        if message.startswith(start):
+            return field
+    return default
+
+
 @blueprint.route("/enrol/study", methods=["GET", "POST"])
 @auth.signed_in("study")
 def study_form():
     """Create a study with its schedule and upload settings."""
-    form, errors, done = _form(*STUDY_FIELDS), {}, None
+    form, errors, done = _study_form(), {}, None
     if request.method == "POST":
         if auth.current_user().study_id is not None:
             errors["code"] = "a user of one study cannot create studies"
@@ -111,7 +127,7 @@ def study_form():
                     visit_schedule=settings.pop("visit_schedule"),
                     user=auth.current_user().email, settings=settings)
             except DSAMonitorError as error:
-                errors["visits" if "visit" in error.message else "code"] = error.message
+                errors[_study_field(error.message, default="code")] = error.message
     return _page("study_form.html", form=form,
                  errors=errors, done=done, layouts=DATE_LAYOUTS, editing=False)
 
@@ -127,17 +143,14 @@ def study_edit_form(code: str):
             "strict": study["strict_uploads"]}
     errors, done, marked = {}, None, 0
     if request.method == "POST":
-        form = {**_form(*STUDY_FIELDS), "code": study["code"],
-                "strict": request.form.get("strict") == "on"}
+        form = {**_study_form(), "code": study["code"]}
         settings = _study_settings(form, errors)
         if not errors:
             try:
                 done, marked = store.studies.update_study(
                     store.get_db(), study["id"], settings, user=auth.current_user().email)
             except DSAMonitorError as error:
-                field = ("visits" if "visit" in error.message else "date_layout"
-                         if "layout" in error.message else "control_pattern")
-                errors[field] = error.message
+                errors[_study_field(error.message, default="title")] = error.message
     return _page("study_form.html", form=form, errors=errors, done=done, created=False,
                  marked=marked, layouts=DATE_LAYOUTS, editing=True)
 

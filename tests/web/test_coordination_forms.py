@@ -50,6 +50,8 @@ def test_create_then_edit_a_study_with_its_schedule(db, coordinator, csrf_of):
     ({"code": "X1", "visits": "M3 ninety 14"}, "visits", "line 1"),
     ({"code": "X1", "visits": "baseline 0 3"}, "visits", "baseline"),
     ({"code": "CORD-01"}, "code", "already exists"),
+    ({"code": "X1", "control_pattern": "QC-(["}, "control_pattern", "not a regular expression"),
+    ({"code": "X1", "date_layout": "YYYY/DD"}, "date_layout", "write it as DD, MM and YYYY"),
 ])
 def test_a_wrong_study_field_is_shown_beside_it(db, coordinator, csrf_of, fields, field, reason):
     refused = post(coordinator, csrf_of, "/enrol/study", **fields)
@@ -120,4 +122,6 @@ def test_a_scoped_coordinator_cannot_reach_another_study(db, signed_in, csrf_of)
     refused = post(kidney, csrf_of, "/enrol/recipient", study="CORD-01", subject_code="R9")
     assert refused.status_code == 422 and store.list_recipients(db) == []
     assert post(kidney, csrf_of, "/enrol/study", code="NEW").status_code == 422
+    assert 'href="/enrol/study"' not in kidney.get("/enrolments").text  # nor offered it
+    assert 'href="/enrol/study/KIDNEY-02"' in kidney.get("/enrolments").text
     assert signed_in("lab").get("/enrol/recipient").status_code == 403
