@@ -128,7 +128,8 @@ def build_email(message: Mapping[str, Any], settings: MailSettings) -> EmailMess
     email["Date"] = formatdate(localtime=False, usegmt=True)
     email["Message-ID"] = message["message_id"]
     email["Auto-Submitted"] = "auto-generated"
-    email["X-DSA-Monitor-Event"] = str(message["event_id"])
+    if message["event_id"] is not None:  # a password reset e-mail belongs to no event
+        email["X-DSA-Monitor-Event"] = str(message["event_id"])
     email.set_content(message["body_text"])
     email.add_alternative(message["body_html"], subtype="html")
     return email

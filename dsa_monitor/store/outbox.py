@@ -15,12 +15,20 @@ from .connection import utc_now, write_transaction
 from .transaction import inserted_id
 
 OUTBOX_STATES = ("pending", "sending", "sent", "retry", "dead")
+# A password reset e-mail carries a working link: its bodies are blanked once it is sent or dead,
+# so the outbox holds the link only while it waits (the link itself is kept only as a hash).
+LINK_REMOVED = "(a password reset link: removed from the outbox once sent)"
+
+
+def _forget_link(db: Database, message_id: int) -> None:
+    db.conn.execute("UPDATE outbox SET body_text = ?, body_html = ? WHERE id = ? AND"
+                    " purpose = 'password_reset'", (LINK_REMOVED, LINK_REMOVED, message_id))
 
 
 def insert_message(
     db: Database,
     *,
-    event_id: int,
+    event_id: int | None,
     purpose: str,
     to_address: str,
     subject: str,
@@ -28,7 +36,8 @@ def insert_message(
     body_html: str,
     message_id: str,
 ) -> int | None:
-    """Queue one message in the caller's transaction; None if this event already has it queued."""
+    """Queue one message in the caller's transaction; None if this event already has it queued.
+    A password reset e-mail has no event (``event_id`` None)."""
     now = utc_now()
     cursor = db.conn.execute(
         "INSERT INTO outbox (event_id, purpose, to_address, subject, body_text, body_html,"
@@ -117,6 +126,7 @@ def mark_sent(db: Database, message_id: int) -> None:
             "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
             (utc_now(), message_id),
         )
+        _forget_link(db, message_id)
 
 
 def mark_retry(
@@ -139,6 +149,7 @@ def mark_dead(db: Database, message_id: int, error: str, *, in_doubt: bool = Fal
         db.conn.execute(
             "UPDATE outbox SET state = 'dead', last_error = ? WHERE id = ?", (error, message_id)
         )
+        _forget_link(db, message_id)
         if in_doubt:
             _mark_in_doubt(db, message_id, cause="reply lost after the message was sent")
         audit.record(db, user="scheduler", action="mail_dead", entity="outbox",

@@ -43,6 +43,12 @@ class SignInRefused(DSAMonitorError):
     code = "sign_in_refused"
 
 
+class WeakPassword(DSAMonitorError):
+    """A new password the strength rule refuses: the message says what the rule asks."""
+
+    code = "weak_password"
+
+
 class AccountLocked(SignInRefused):
     """Too many wrong passwords in a row: sign-in is refused until ``locked_until``."""
 
@@ -64,7 +70,7 @@ def create_user(
         raise DSAMonitorError(f"role {role!r} is not one of {', '.join(USER_ROLES)}", role=role)
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         raise DSAMonitorError(f"{email!r} is not an e-mail address", email=email)
-    _check_password(password)
+    check_password_strength(password)
     password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     with write_transaction(db):
         study_id = None if study is None else get_study(db, study)["id"]
@@ -117,23 +123,35 @@ def set_disabled(db: Database, email: str, disabled: bool, *, user: str) -> dict
 
 
 def set_password(db: Database, email: str, password: str, *, user: str) -> dict:
-    """A new password (an administrator's reset): lifts a lockout and ends every session the
-    user had signed in with the old one."""
-    _check_password(password)
+    """A new password (an administrator's reset, or the user's own change)."""
+    check_password_strength(password)
     password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     with write_transaction(db):
         found = find_user(db, email)
-        db.conn.execute(
-            "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_sign_ins = 0,"
-            " locked_until = NULL WHERE id = ?", (password_hash, utc_now(), found["id"]))
+        replace_password_hash(db, found["id"], password_hash)
         audit.record(db, user=user, action="set_password", entity="user", entity_id=found["id"],
                      details={"email": found["email"]})
     return get_user(db, found["id"])
 
 
-def _check_password(password: str) -> None:
+def replace_password_hash(db: Database, user_id: int, password_hash: str) -> None:
+    """The one way a password changes (in the caller's transaction): lifts a lockout, ends every
+    session signed in with the old password and every reset link not yet used, so that whoever
+    held either loses it with the old password."""
+    now = utc_now()
+    db.conn.execute(
+        "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_sign_ins = 0,"
+        " locked_until = NULL WHERE id = ?", (password_hash, now, user_id))
+    db.conn.execute("UPDATE web_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
+                    (now, user_id))
+    db.conn.execute("UPDATE password_resets SET ended_at = ? WHERE user_id = ? AND used_at IS NULL"
+                    " AND ended_at IS NULL", (now, user_id))
+
+
+def check_password_strength(password: str) -> None:
+    """The one strength rule, wherever a password is chosen (CLI, reset link, account page)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DSAMonitorError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise WeakPassword(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def sign_in(db: Database, email: str, password: str, *, now: dt.datetime | None = None) -> dict:

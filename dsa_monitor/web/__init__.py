@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (register the views)
     alerts,
     coordination,
     enrolment,
+    password_reset,
     recipients,
     reports,
     sera,

@@ -20,12 +20,17 @@ def home():
     return redirect(url_for("web.alerts_inbox"))
 
 
+PASSWORD_RESET_DONE = "Your new password is set and every earlier session has ended: sign in with it."
+
+
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     """The sign-in form; a wrong password says so without saying whether the address exists."""
     next_page = request.values.get("next", "")
     if request.method != "POST":  # GET, and HEAD (a link checker): never a sign-in attempt
-        return render_template("sign_in.html", next_page=next_page, email="", message=None)
+        notice = (PASSWORD_RESET_DONE if request.args.get("reset") == "done" else None)
+        return render_template("sign_in.html", next_page=next_page, email="", message=None,
+                               notice=notice)
     email = request.form.get("email", "").strip()
     try:
         row = users.sign_in(get_db(), email, request.form.get("password", ""))
