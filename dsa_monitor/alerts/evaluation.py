@@ -17,9 +17,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from ..config import settings_of
+from ..eplets import EpletTable
 from ..errors import NotFound
 from ..evaluation import recording
 from ..evaluation.report import origin_of, origin_words
+from ..readings.dsa_eplets import alert_line
+from ..reference import eplets as installed_eplets
 from ..sab.values import mfi_text
 from ..store import get_sample
 from .events import (
@@ -62,6 +66,7 @@ class _Evaluations:
         self.db = db
         self._heads: dict[int, dict] = {}
         self._states: dict[int, list[dict]] = {}
+        self.eplets = _active_eplets()
 
     def details(self, change: Any) -> dict[str, Any]:
         if change.evaluation_id is None:
@@ -86,6 +91,9 @@ class _Evaluations:
                 found["beads"] = "; ".join(
                     f"{b.get('specificity')} (bead {b.get('bead_id')}) {mfi_text(b.get('mfi') or 0)}"
                     for b in state["beads"][:6])
+            eplet = alert_line(self.db, self.eplets, head, state)
+            if eplet:  # the eplet table in force names itself in the line
+                found["eplet"] = eplet
             if state.get("warnings"):  # what limits the call: an untyped alpha, an ambiguous typing
                 found["warnings"] = "; ".join(state["warnings"])
             if state.get("earlier_serum_date"):
@@ -108,6 +116,15 @@ class _Evaluations:
         earlier = ((head.get("summary") or {}).get("earlier_sera") or {}).get(change.antigen)
         return origin_words(origin, visit, dt.date.fromisoformat(earlier) if earlier else None
                             ) or None
+
+
+def _active_eplets() -> EpletTable | None:
+    """The active eplet table of the app in context (none outside one): the e-mail's line."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return None
+    return installed_eplets.load_active(settings_of(current_app).reference_dir)
 
 
 def assay_change(before: str | None, after: str | None) -> str:

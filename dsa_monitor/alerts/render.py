@@ -36,6 +36,7 @@ PAYLOAD_ROWS = (
     ("origin", "Origin"),
     ("mfi", "MFI"),
     ("beads", "Positive beads"),
+    ("eplet", "Candidate eplet"),
     ("previous_mfi", "Previous MFI"),
     ("strength", "Strength"),
     ("status", "Status"),

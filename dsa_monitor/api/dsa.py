@@ -14,12 +14,17 @@ from itertools import groupby
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 
 from .. import store
+from ..config import settings_of
 from ..evaluation import DonorEvaluation
+from ..readings.dsa_eplets import with_candidate_eplets
 from ..readings.pending import is_pending
 from ..readings.visits import with_timings
+from ..reference import eplets as installed_eplets
 from ..store.dsa_reading import dsa_reading
+from .eplets import DSAEpletsSchema
 from .mfi import MFI, MFIPayload
 from .routing import operation
 from .studies import visible_recipient
@@ -121,6 +126,9 @@ class DSASchema(ma.Schema):
         "description": "what limits the call, from every serum where it was positive (an untyped"
                        " alpha chain, an ambiguous donor typing, an allele-specific antibody...)"})
     states = ma.fields.List(ma.fields.Nested(DSAStateSchema), required=True)
+    eplets = ma.fields.Nested(DSAEpletsSchema, required=True, allow_none=True, metadata={
+        "description": "candidate target eplets at the DSA's latest positive serum, with the"
+                       " active eplet table; null when no eplet table is installed"})
 
 
 class DonorDSASchema(ma.Schema):
@@ -140,6 +148,9 @@ class DonorDSASchema(ma.Schema):
     notes = ma.fields.List(ma.fields.String(), required=True)
     visits = ma.fields.List(ma.fields.Nested(VisitResultSchema), required=True)
     dsa = ma.fields.List(ma.fields.Nested(DSASchema), required=True)
+    eplet_table = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "the active eplet table version the DSA's eplets were read with; null"
+                       " when none is installed (`dsa-monitor reference install-eplets`)"})
 
 
 class RecipientDSASchema(ma.Schema):
@@ -184,6 +195,8 @@ def get_recipient_dsa(recipient_id: int):
     recipient = visible_recipient(recipient_id)
     db = store.get_db()
     evaluations = dsa_reading(db, recipient_id)  # as stored: no evaluation rebuilt per request
+    table = installed_eplets.load_active(settings_of(current_app).reference_dir)
+    with_candidate_eplets(db, table, recipient_id, evaluations)  # read time, cached
     return {"recipient_id": recipient_id, "subject_code": recipient["subject_code"],
             "study": recipient["study_code"], "pending": is_pending(db, recipient_id),
             "evaluations": evaluations}, 200

@@ -67,6 +67,38 @@ class DonorEpletsSchema(ma.Schema):
     note = ma.fields.String(required=True, allow_none=True)
 
 
+class CandidateEpletSchema(EpletSchema):
+    positive = ma.fields.Integer(required=True, metadata={
+        "description": "positive beads of the DSA's locus group that carry it"})
+    negative = ma.fields.Integer(required=True, metadata={
+        "description": "negative beads of the same group and panel that carry it"})
+    positive_beads = ma.fields.Integer(required=True)
+    negative_beads = ma.fields.Integer(required=True)
+    text = ma.fields.String(required=True, metadata={
+        "description": '"explains 3 of 3 positive beads, 0 of 40 negative"'})
+
+
+class DSAEpletsSchema(ma.Schema):
+    """Candidate target eplets of one DSA at its latest positive serum, with the active eplet
+    table (``docs/eplets.md``): computed when read, never stored."""
+
+    eplet_table = ma.fields.String(required=True, metadata={
+        "description": "the version of the eplet tables the answer used"})
+    group = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "ABC, DR, DQ or DP; null when no candidate could be looked for"})
+    line = ma.fields.String(required=True, metadata={
+        "description": "the best candidate in words, as the page and the e-mail show it"})
+    positive_beads = ma.fields.Integer(required=True)
+    negative_beads = ma.fields.Integer(required=True)
+    not_in_table = ma.fields.List(ma.fields.String(), required=True, metadata={
+        "description": "beads of the group whose chains the eplet table does not list"})
+    notes = ma.fields.List(ma.fields.String(), required=True, metadata={
+        "description": "what limits the answer: an untyped locus, an allele absent from the"
+                       " table, an ambiguous typing (placed with the eplets all candidates carry)"})
+    candidates = ma.fields.List(ma.fields.Nested(CandidateEpletSchema), required=True, metadata={
+        "description": "ranked: most positive beads, fewest negative, antibody-verified first"})
+
+
 class PersonPlacementsSchema(ma.Schema):
     placements = ma.fields.List(ma.fields.Nested(PlacementSchema), required=True)
 

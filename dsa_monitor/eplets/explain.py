@@ -10,6 +10,10 @@ Ranking: most positive beads explained first, then fewest negative beads carryin
 antibody-verified before other, then by name. An eplet on many negative beads explains nothing;
 it stays in the list with its counts so the reader can see why it ranks low.
 
+What limits the answer is said with it (``notes``): a locus of the group untyped, a copy the
+table does not list or cannot place, an ambiguous typing (placed with the eplets every candidate
+carries). An eplet the donor may carry on an unplaced copy is never guessed.
+
 Pure: the DSA reading calls ``explain`` with the bead ids of one DSA call, the panel it was read
 on, that serum's positive bead ids, and the two typings' eplets (``placement.person_eplets``).
 """
@@ -24,7 +28,7 @@ import numpy as np
 
 from ..errors import DSAMonitorError
 from ..hla.names import AlleleName, parse_allele
-from .load import Eplet, interlocus_self, pack, unpack
+from .load import Eplet, group_notes, interlocus_self, pack, unpack
 from .placement import PersonEplets
 from .tables import LOCUS_GROUP, EpletTable, GroupTable
 
@@ -32,8 +36,11 @@ from .tables import LOCUS_GROUP, EpletTable, GroupTable
 class Bead(Protocol):
     """What a bead of a panel must give (``dsa.panel.PanelBead``, ``sab.catalogue`` beads)."""
 
-    bead_id: str
-    specificity: Sequence[str]
+    @property
+    def bead_id(self) -> str: ...
+
+    @property
+    def specificity(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,25 +69,50 @@ class DSAEplets:
     """The candidates of one DSA, ranked, with the beads left out and why."""
 
     version: str
-    group: str
+    group: str | None  # None when no bead of the DSA could be read against the table
     candidates: tuple[CandidateEplet, ...]
     positive_beads: int
     negative_beads: int
     not_in_table: tuple[str, ...] = ()  # bead labels whose chains the table does not list
+    notes: tuple[str, ...] = ()  # untyped loci, copies not placed or ambiguous, in the group
+
+    @property
+    def best(self) -> CandidateEplet | None:
+        return self.candidates[0] if self.candidates else None
 
     def line(self) -> str:
-        """One line for an e-mail or a table cell: the best candidate, or why there is none."""
-        if not self.candidates:
-            return f"no candidate eplet (eplet table {self.version})"
-        best = self.candidates[0]
-        kind = "antibody-verified" if best.eplet.verified else "other"
-        return f"eplet {best.eplet.name} ({kind}): {best.text}"
+        """One line after "Candidate eplet:" in an e-mail, a page or a CSV cell: the best
+        candidate with its counts, or why there is none, the table version and the notes."""
+        best = self.best
+        if best is None:
+            said = f"none (eplet table {self.version})"
+        else:
+            kind = "antibody-verified" if best.eplet.verified else "other"
+            said = f"{best.eplet.name} ({kind}), {best.text} (eplet table {self.version})"
+        return "; ".join((said, *self.notes))
 
     def to_dict(self) -> dict[str, Any]:
         return {"eplet_table": self.version, "group": self.group, "line": self.line(),
                 "positive_beads": self.positive_beads, "negative_beads": self.negative_beads,
-                "not_in_table": list(self.not_in_table),
+                "not_in_table": list(self.not_in_table), "notes": list(self.notes),
                 "candidates": [c.to_dict() for c in self.candidates]}
+
+
+def unexplained(version: str, reason: str) -> DSAEplets:
+    """The answer when no candidate can be looked for (an untyped donor, a bead the tables do not
+    cover), with the reason."""
+    return DSAEplets(version, None, (), 0, 0, (), (reason,))
+
+
+def _placement_notes(group: GroupTable, donor: PersonEplets, recipient: PersonEplets
+                     ) -> tuple[str, ...]:
+    """What limits a group's candidates: untyped loci and unplaced copies (``load``), and the
+    ambiguous copies, placed with the eplets every candidate carries."""
+    ambiguous = tuple(f"{who} {p.entry}: {p.note}" for who, person in (("donor", donor),
+                                                                       ("recipient", recipient))
+                      for p in person.placements
+                      if p.status == "ambiguous" and LOCUS_GROUP.get(p.locus) == group.group)
+    return group_notes(group, donor, recipient) + ambiguous
 
 
 def _chains(bead: Bead) -> list[AlleleName]:
@@ -139,4 +171,4 @@ def explain(dsa_beads: Iterable[str], panel: Sequence[Bead], positive: Collectio
              for i in np.flatnonzero(candidate)]
     found.sort(key=lambda c: (-c.positive, c.negative, not c.eplet.verified, c.eplet.name))
     return DSAEplets(table.version, name, tuple(found), int(pos.sum()), int((~pos).sum()),
-                     tuple(left_out))
+                     tuple(left_out), _placement_notes(group, donor, recipient))

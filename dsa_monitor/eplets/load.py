@@ -173,7 +173,7 @@ def mismatch_load(table: EpletTable, donor: PersonEplets, recipient: PersonEplet
                                      bool(group.interlocus[i]))
                                for i in np.flatnonzero(unpack(mismatched[g], group)[0])),
                               key=eplet_order))
-        notes = _notes(group, donor, recipient)
+        notes = group_notes(group, donor, recipient)
         if any(e.interlocus for e in eplets):
             notes += _interlocus_notes(table, g, recipient)
         groups.append(GroupLoad(g, GROUP_CLASS[g], eplets, notes))
@@ -200,7 +200,7 @@ def group_loci(group: GroupTable) -> tuple[str, ...]:
     return tuple(locus for locus in LOCUS_ORDER if locus in found)
 
 
-def _notes(group: GroupTable, donor: PersonEplets, recipient: PersonEplets) -> tuple[str, ...]:
+def group_notes(group: GroupTable, donor: PersonEplets, recipient: PersonEplets) -> tuple[str, ...]:
     """What makes a group's count uncertain: untyped loci and copies the table could not place."""
     notes = []
     for who, person, effect in (("donor", donor, "its eplets are not counted"),

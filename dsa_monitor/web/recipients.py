@@ -17,6 +17,7 @@ from ..config import settings_of
 from ..evaluation import DonorEvaluation, current_evaluations
 from ..evaluation.report import status_text
 from ..readings.alerts import open_alerts
+from ..readings.dsa_eplets import evaluation_rows
 from ..readings.eplets import recipient_eplets
 from ..readings.pending import is_pending
 from ..readings.visits import evaluation_visits, visit_labels
@@ -184,14 +185,19 @@ def recipient_page(recipient_id: int):
         failure=stored_evaluations.failed_recipients(db).get(recipient_id),
         evaluated_as_of=max((e.as_of for e in evaluations if e.as_of), default=None),
         open_events=open_alerts(db, recipient_id=recipient_id),
-        eplets=_eplets(db, recipient_id),
+        **_eplets(db, recipient_id, evaluations),
     )
 
 
-def _eplets(db: Database, recipient_id: int) -> dict | None:
-    """The donors' eplet mismatch loads beside the typings, when eplet tables are installed."""
+def _eplets(db: Database, recipient_id: int, evaluations: list[DonorEvaluation]) -> dict:
+    """The donors' eplet mismatch loads beside the typings and each DSA's candidate eplets,
+    when eplet tables are installed."""
     table = installed_eplets.load_active(settings_of(current_app).reference_dir)
-    return None if table is None else recipient_eplets(db, table, recipient_id)[0]
+    if table is None:
+        return {"eplets": None, "dsa_eplets": None}
+    return {"eplets": recipient_eplets(db, table, recipient_id)[0],
+            "dsa_eplets": {"version": table.version,
+                           "rows": evaluation_rows(db, table, recipient_id, evaluations)}}
 
 
 def _donors(db: Database, exposures: list[dict]) -> list[dict]:

@@ -42,7 +42,8 @@ def test_candidates_are_ranked_by_positive_then_negative_beads_then_verified(v3)
                       ("77R", 2, 1), ("66D", 2, 1), ("67I", 2, 1), ("76L", 2, 1),
                       ("qp77RV", 2, 1), ("75V", 2, 2), ("40GR", 1, 1), ("75S", 1, 1)]
     assert (found.group, found.positive_beads, found.negative_beads) == ("DQ", 2, 5)
-    assert found.line() == "eplet 52LL (antibody-verified): explains 2 of 2 positive beads, 0 of 5 negative"
+    assert found.line() == ("52LL (antibody-verified), explains 2 of 2 positive beads, 0 of 5"
+                            " negative (eplet table v3)")
     assert found.candidates[0].to_dict()["text"] == "explains 2 of 2 positive beads, 0 of 5 negative"
 
 
