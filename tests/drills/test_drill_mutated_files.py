@@ -3,7 +3,8 @@
 Each mutation is one a real file can suffer or an attacker can try: a number made huge, negative,
 NaN or infinite; a line break, NUL, C1 control, quote or delimiter inserted; a slice deleted, a
 line repeated, the file cut; an encoding field holding a NUL. Every answer must be a located 4xx
-or a success: a 500 is a defect, counted and printed.
+or a success: a 500 is a defect, counted and printed. A refusal about one cell (it quotes a value
+standing whole among the cells of the line it names) names that cell's column too.
 """
 
 import io
@@ -32,6 +33,8 @@ NUMBERS = ("12345678901234567890", "-1", "nan", "inf", "-inf", "1e999", "", "1,5
            "99999999999999999999999999999.5", "0x1F", "+7")
 INSERTS = ("\n", "\r", "\x00", "\x85", '"', ";", ",", "\ufeff", "\u2028", "\t", "&#10;", "<")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# What separates cells: CSV delimiters, and the angle brackets around an XML element's text.
+_CELL_EDGES = re.compile(r"[,;\t<>]")
 
 
 def mutate(text: str, rng: random.Random) -> str:
@@ -59,6 +62,17 @@ def mutate(text: str, rng: random.Random) -> str:
     return "".join(lines)
 
 
+def about_one_cell(text: str, details: dict) -> bool:
+    """True for a refusal quoting a value that stands whole among the cells of its line: an
+    error in one cell. A header or a row as a whole quoted is not one cell."""
+    value, line = details.get("value"), details.get("line")
+    lines = text.split("\n")
+    if value is None or not isinstance(line, int) or not 0 < line <= len(lines):
+        return False
+    cells = {cell.strip().strip('"').strip() for cell in _CELL_EDGES.split(lines[line - 1])}
+    return str(value).strip() in cells
+
+
 @pytest.fixture
 def lab(app):
     db = store.open_database(app.config["DATABASE"])
@@ -74,6 +88,8 @@ def test_drill_mutated_vendor_files_never_get_a_server_error(client, lab, capsys
     rng = random.Random(SEED)
     statuses: Counter[int] = Counter()
     errors: list[str] = []
+    cells: Counter[bool] = Counter()  # cell-level refusals: named their column or not
+    unnamed: list[dict] = []
     for n in range(MUTANTS):
         name = rng.choice(sorted(SOURCES))
         text = mutate(mutate(SOURCES[name], rng), rng) if n >= len(SOURCES) else SOURCES[name]
@@ -85,8 +101,16 @@ def test_drill_mutated_vendor_files_never_get_a_server_error(client, lab, capsys
         statuses[response.status_code] += 1
         if response.status_code >= 500:
             errors.append(f"mutant {n} of {name}: {response.get_json()}")
+        details = (response.get_json() or {}).get("error", {}).get("details", {})
+        if response.status_code == 422 and about_one_cell(text, details):
+            cells["column" in details] += 1
+            if "column" not in details:
+                unnamed.append(response.get_json()["error"])
     server_errors = sum(count for status, count in statuses.items() if status >= 500)
     with capsys.disabled():
         print(f"\ndrill mutated files (seed {SEED}): {MUTANTS} uploads, statuses"
-              f" {dict(sorted(statuses.items()))}, 5xx = {server_errors}")
+              f" {dict(sorted(statuses.items()))}, 5xx = {server_errors}; cell-level refusals"
+              f" {cells.total()}, without their column = {cells[False]}")
     assert server_errors == 0, errors[:5]
+    assert cells[True] >= 10  # the mutants do reach cells
+    assert cells[False] == 0, unnamed[:5]

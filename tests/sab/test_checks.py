@@ -79,7 +79,7 @@ def test_haml_values_pass_the_same_check_as_the_csv_readers(old, new, column, pr
     (FUSION, '"P-17"', '"P-\x8517"', 2, "PatientID"),
     (FUSION, '"LS2A01NC21_013_00"', '"LS2A01NC21\t013_00"', 2, "CatalogID"),
     (GENERIC, "LOT1,3", "\"LOT\r1\",3", 2, "lot"),
-    (HAML, "<h:sample-id>S-2025-117<", "<h:sample-id>S-2025-117&#x9b;x<", 15, "sample-id"),  # the panel
+    (HAML, "<h:sample-id>S-2025-117<", "<h:sample-id>S-2025-117&#x9b;x<", 9, "sample-id"),  # its element
 ])
 def test_identifiers_with_line_breaks_or_control_characters_are_refused_where_they_are(
         text, old, new, line, column):

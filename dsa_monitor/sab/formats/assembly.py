@@ -101,11 +101,22 @@ def read_specificity(table: Table, row: Row, index: int) -> tuple[str, ...]:
         ) from None
 
 
-class SampleAssembler:
-    """Collects beads into ``SampleResult``s in file order; checks duplicates and consistency."""
+def headers(table: Table, **indexes: int | None) -> dict[str, str]:
+    """Field -> the file's header of the column holding it, for the fields the file has."""
+    return {field: table.columns[index] for field, index in indexes.items() if index is not None}
 
-    def __init__(self, file_name: str) -> None:
+
+class SampleAssembler:
+    """Collects beads into ``SampleResult``s in file order; checks duplicates and consistency.
+
+    ``columns`` names the file's header of the sample-level fields (``patient_id``,
+    ``run_date``, ``draw_date``: see ``headers``), so that a sample whose field changes between
+    rows is refused at its cell, the column named like every other cell refusal.
+    """
+
+    def __init__(self, file_name: str, columns: dict[str, str] | None = None) -> None:
         self.file_name = file_name
+        self.columns = columns or {}
         self._samples: dict[tuple[str, str | None], SampleResult] = {}
         self._bead_lines: dict[tuple[str, str | None], dict[str, int]] = {}
 
@@ -131,16 +142,16 @@ class SampleAssembler:
             self._samples[key] = sample
             self._bead_lines[key] = {}
             return sample
-        for name, first, value in (
-            ("patient", sample.patient_id, patient_id),
-            ("run date", sample.run_date, run_date),
-            ("draw date", sample.draw_date, draw_date),
+        for field, name, first, value in (
+            ("patient_id", "patient", sample.patient_id, patient_id),
+            ("run_date", "run date", sample.run_date, run_date),
+            ("draw_date", "draw date", sample.draw_date, draw_date),
         ):
             if value is not None and first is not None and value != first:
                 raise FileFormatError(
                     f"sample {sample_id!r} changes {name} from {first} (line {sample.line})",
-                    file=self.file_name, line=line, value=str(value),
-                    expected=f"one {name} per sample",
+                    file=self.file_name, line=line, column=self.columns.get(field),
+                    value=str(value), expected=f"one {name} per sample",
                 )
         return sample
 

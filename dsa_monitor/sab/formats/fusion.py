@@ -22,7 +22,7 @@ from ..csvtable import Row, Table, column_key, header_keys, read_table
 from ..dates import read_dates
 from ..model import BeadResult, ParsedFile, ParseOptions, SampleResult
 from ..specificity import parse_specificity
-from .assembly import SampleAssembler, parsed_file, phi_columns, read_specificity
+from .assembly import SampleAssembler, headers, parsed_file, phi_columns, read_specificity
 
 NAME = "fusion"
 
@@ -95,7 +95,10 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     used = {*at.values(), raw, normal, *optional.values(), *nc_columns, *pc_columns, *phi}
     extra = [(i, column) for i, column in enumerate(table.columns) if i not in used]
     rows = _Rows(
-        table, SampleAssembler(file_name), at["SampleIDName"], at["BeadID"], nc_columns,
+        table, SampleAssembler(file_name, headers(table, patient_id=optional["patient"],
+                                                  run_date=optional["run"],
+                                                  draw_date=optional["draw"])),
+        at["SampleIDName"], at["BeadID"], nc_columns,
         pc_columns, extra, optional, _dates(table, optional["run"], options),
         _dates(table, optional["draw"], options),
     )

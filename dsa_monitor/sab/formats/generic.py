@@ -13,6 +13,7 @@ from ..dates import read_dates
 from ..model import BeadResult, ParsedFile, ParseOptions
 from .assembly import (
     SampleAssembler,
+    headers,
     optional_number,
     optional_text,
     parsed_file,
@@ -70,7 +71,8 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     extra = [(i, column) for i, column in enumerate(table.columns) if i not in used]
     dates = {name: _dates(table, col[name]) for name in ("draw_date", "run_date")}
 
-    assembler = SampleAssembler(file_name)
+    assembler = SampleAssembler(file_name, headers(
+        table, patient_id=col["patient_id"], run_date=col["run_date"], draw_date=col["draw_date"]))
     for row in table.rows:
         cells = row.cells
         sample_id, bead_id = cells[at["sample_id"]], cells[at["bead_id"]]

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from ...errors import InvalidHLAName
+from ..checks import expected_value, identifier_problem, value_problem
 from ..dates import read_dates
 from ..lots import kit_from_lot
 from ..model import BeadResult, ParsedFile, ParseOptions, SampleResult
@@ -63,7 +64,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     parsed.columns.update(ELEMENTS)
     dates = _Dates()
     for patient in children(doc.root, "patient"):
-        patient_id = _identifier(child_text(patient, "patient-id"))
+        patient_id = _identifier(_id_text(doc, patient, "patient-id"))
         for sample in children(patient, "sample"):
             _read_sample(doc, sample, patient_id, parsed, dates)
     for assessment in children(doc.root, "patient-antibody-assessment"):
@@ -80,13 +81,13 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
 
 def _read_sample(doc: XMLDocument, sample: ET.Element, patient_id: str | None,
                  parsed: ParsedFile, dates: _Dates) -> None:
-    sample_id = child_text(sample, "sample-id")
+    sample_id = _id_text(doc, sample, "sample-id")
     for assay in children(sample, "assay"):
         results: list[SampleResult] = []
         for working in children(assay, "working-sample"):
             for panel in children(working, "solid-phase-panel"):
                 result = SampleResult(
-                    sample_id=sample_id or child_text(working, "working-sample-id") or "",
+                    sample_id=sample_id or _id_text(doc, working, "working-sample-id") or "",
                     patient_id=patient_id, line=doc.line(panel),
                 )
                 if not result.sample_id:
@@ -95,7 +96,7 @@ def _read_sample(doc: XMLDocument, sample: ET.Element, patient_id: str | None,
                           result)
                 dates.add("assay-date", doc.line(assay), child_text(assay, "assay-date"), result)
                 _panel(result, child_text(panel, "kit-manufacturer"),
-                       child_text(panel, "lot-number"), child_text(panel, "catalog-number"))
+                       _id_text(doc, panel, "lot-number"), _id_text(doc, panel, "catalog-number"))
                 beads = [_bead(doc, bead) for bead in children(panel, "bead")]
                 _finish(doc, panel, result, beads)
                 results.append(result)
@@ -116,20 +117,20 @@ def _read_assessment(doc: XMLDocument, assessment: ET.Element, parsed: ParsedFil
                      dates: _Dates) -> None:
     """The IHIW converters' attribute layout (one panel per assessment, no bead numbers)."""
     for panel in children(assessment, "solid-phase-panel"):
-        result = SampleResult(sample_id=assessment.get("sampleID") or "",
-                              patient_id=_identifier(assessment.get("patientID")),
+        result = SampleResult(sample_id=_id_attribute(doc, assessment, "sampleID") or "",
+                              patient_id=_identifier(_id_attribute(doc, assessment, "patientID")),
                               line=doc.line(panel))
         if not result.sample_id:
             raise doc.error("assessment without a sampleID", assessment, column="sampleID")
         dates.add("sample-test-date", doc.line(assessment), assessment.get("sample-test-date"),
                   result)
-        _panel(result, panel.get("kit-manufacturer"), panel.get("lot"), None)
+        _panel(result, panel.get("kit-manufacturer"), _id_attribute(doc, panel, "lot"), None)
         beads = []
         for element in children(panel, "bead"):
             specificity = _alleles(doc, element, element.get("HLA-allele-specificity"))
             bead = BeadResult(
                 bead_id="", specificity=specificity,
-                raw_mfi=_mfi(doc, element, "raw-MFI", element.get("raw-MFI")),
+                raw_mfi=_mfi(doc, element, "raw-MFI", element.get("raw-MFI"), "raw_mfi"),
                 line=doc.line(element),
             )
             ranking = element.get("Ranking")
@@ -155,17 +156,16 @@ def _bead(doc: XMLDocument, element: ET.Element) -> BeadResult:
     )
     raw = child(element, "raw-data")
     if raw is not None:
-        bead.raw_mfi = _mfi(doc, raw, "sample-raw-MFI", child_text(raw, "sample-raw-MFI"))
-        count = _mfi(doc, raw, "bead-count", child_text(raw, "bead-count"))
-        # Not whole or not finite: kept as read, for ``sab.checks`` to refuse with its place.
-        bead.count = int(count) if count is not None and count.is_integer() else count  # type: ignore[assignment]
+        bead.raw_mfi = _child_number(doc, raw, "sample-raw-MFI", "raw_mfi")
+        count = _child_number(doc, raw, "bead-count", "count")
+        bead.count = None if count is None else int(count)
         for name in ("negative-control-serum-raw-MFI", "positive-control-serum-raw-MFI"):
             if child_text(raw, name):
                 bead.extra[name] = child_text(raw, name) or ""
     converted = child(element, "converted-data")
     if converted is not None:
-        bead.normalized_mfi = _mfi(doc, converted, "sample-adjusted-MFI",
-                                   child_text(converted, "sample-adjusted-MFI"))
+        bead.normalized_mfi = _child_number(doc, converted, "sample-adjusted-MFI",
+                                            "normalized_mfi")
         _interpretations(converted, bead)
     return bead
 
@@ -288,15 +288,50 @@ def _alleles(doc: XMLDocument, element: ET.Element, text: str | None) -> tuple[s
                         column="HLA-target-type", value=text) from None
 
 
-def _mfi(doc: XMLDocument, element: ET.Element, column: str, text: str | None) -> float | None:
-    """The number an element holds; its range (no negative, infinite or NaN MFI) is checked
-    with every other reader's by ``sab.checks.check_parsed``."""
+def _child_number(doc: XMLDocument, parent: ET.Element, name: str, field: str) -> float | None:
+    """The number ``parent``'s child ``name`` holds, located at that child's own line."""
+    element = child(parent, name)
+    return _mfi(doc, parent if element is None else element, name, child_text(parent, name),
+                field)
+
+
+def _mfi(doc: XMLDocument, element: ET.Element, column: str, text: str | None,
+         field: str) -> float | None:
+    """The number an element holds, in the range every reader keeps for ``field``
+    (``sab.checks.VALUE_RANGES``: no negative, infinite or NaN MFI, whole counts), refused at
+    the element's line: the bead's line, where ``check_parsed`` would place it, is another."""
     if text is None or text == "":
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise doc.error("not a number", element, column=column, value=text) from None
+    problem = value_problem(field, value)
+    if problem:
+        raise doc.error(problem, element, column=column, value=text,
+                        expected=expected_value(field))
+    return value
+
+
+def _id_text(doc: XMLDocument, parent: ET.Element, name: str) -> str | None:
+    """The text of ``parent``'s child ``name``, an identifier: refused at that element's own line
+    (not the panel's, where ``sab.checks`` would place it) when it holds a control character."""
+    element = child(parent, name)
+    return _checked_id(doc, parent if element is None else element, name, child_text(parent, name))
+
+
+def _id_attribute(doc: XMLDocument, element: ET.Element, name: str) -> str | None:
+    """An identifier attribute (the IHIW layout), checked like ``_id_text`` at its element."""
+    return _checked_id(doc, element, name, element.get(name))
+
+
+def _checked_id(doc: XMLDocument, element: ET.Element, column: str,
+                text: str | None) -> str | None:
+    problem = None if text is None else identifier_problem(text)
+    if problem:
+        raise doc.error(f"the {column} {problem}", element, column=column, value=text,
+                        expected="text on one line without control characters")
+    return text
 
 
 def _identifier(text: str | None) -> str | None:

@@ -18,6 +18,7 @@ from ..dates import read_dates
 from ..model import BeadResult, ParsedFile, ParseOptions
 from .assembly import (
     SampleAssembler,
+    headers,
     optional_number,
     optional_text,
     parsed_file,
@@ -85,7 +86,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
         file=file_name, column=table.columns[run], date_format=options.date_format,
     )
 
-    assembler = SampleAssembler(file_name)
+    assembler = SampleAssembler(file_name, headers(table, run_date=run))
     rows = table.rows
     index = 0
     while index < len(rows):

@@ -58,9 +58,9 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     if median is None or not median.rows:
         raise FileFormatError('no Median block ("DataType:","Median"): file truncated or not '
                               "an xPONENT results export", file=file_name)
-    # Each bead's values are in its analyte's column of a block; the block names the field.
-    parsed = ParsedFile(format="xponent", file_name=file_name,
-                        columns={"sample_id": "Sample", "raw_mfi": "Median", "count": "Count"})
+    # Each bead's values are in its analyte's column of a block: they are checked where read
+    # (``_in_range``), naming that column; the sample ID is the blocks' Sample column.
+    parsed = ParsedFile(format="xponent", file_name=file_name, columns={"sample_id": "Sample"})
     line, values = export.header.get("ProtocolName", (None, []))
     catalogue = run_catalogue(values[0] if values else "", line, file_name, options,
                               parsed.warnings)
@@ -101,16 +101,14 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
         )
         low: list[str] = []
         for analyte, bead in zip(analytes, beads, strict=True):
-            result = _bead_result(bead, medians.get(analyte), line)
+            raw = _in_range("raw_mfi", medians.get(analyte), line, analyte, bead, file_name)
+            result = _bead_result(bead, raw, line)
             if analyte != bead.bead_id:
                 result.extra["analyte"] = analyte
             count_line, by_analyte = counts.get(location, (line, {}))
-            count = by_analyte.get(analyte)
+            count = _in_range("count", by_analyte.get(analyte), count_line, analyte, bead,
+                              file_name)
             if count is not None:
-                refused = value_refusal("count", count, file=file_name, line=count_line,
-                                        column=analyte, bead_id=bead.bead_id)
-                if refused is not None:
-                    raise refused
                 result.count = int(count)
                 if result.count < min_count:
                     low.append(f"{bead.bead_id} ({result.count})")
@@ -260,6 +258,18 @@ def _by_location(block: _Block | None, median_header: list[str], file_name: str,
             )
         result[row[0]] = (line, _numbers(row, header, line, file_name, export))
     return result
+
+
+def _in_range(field: str, value: float | None, line: int, analyte: str, bead: CatalogueBead,
+              file_name: str) -> float | None:
+    """A block's value for ``field``, refused at its cell (the analyte's column of its block's
+    line) when out of range: ``sab.checks`` would know only the block, not the column."""
+    if value is not None:
+        refused = value_refusal(field, value, file=file_name, line=line, column=analyte,
+                                bead_id=bead.bead_id)
+        if refused is not None:
+            raise refused
+    return value
 
 
 def _bead_result(bead: CatalogueBead, median: float | None, line: int) -> BeadResult:
