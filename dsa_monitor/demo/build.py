@@ -27,6 +27,7 @@ from ..evaluation import RecipientEvaluation, current_evaluations
 from ..ingest import import_upload
 from ..readings.report import study_report
 from ..readings.serum import serum_beads, third_party
+from ..reference import eplets as installed_eplets
 from ..store import users
 from .seed import store_trial
 from .summary import DemoSummary, summarise
@@ -40,6 +41,8 @@ MARKER = "demo.json"  # written last: a folder with it holds a finished demo
 KNOWN = {DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm", FILES, MAIL, REFERENCE, MARKER}
 SIGN_IN_EMAIL = "demo@example.org"  # example.org: reserved for documentation (RFC 2606)
 CLINICIAN_EMAIL = "clinician@example.org"
+# hlaR's v3 eplet tables cut to the demo's alleles, with their licence (eplets/README.md)
+EPLETS, EPLET_VERSION = Path(__file__).resolve().parent / "eplets", "v3-demo"
 USER = "demo"
 
 
@@ -128,6 +131,9 @@ def build(folder: DemoFolder, make_app: Callable[..., Flask], *,
         users.create_user(db, SIGN_IN_EMAIL, "admin", password=account["password"], user=USER)
     finally:
         db.close()
+    # before the scheduler runs: its e-mails carry the candidate eplet of each DSA
+    installed_eplets.install_tables(folder.path / REFERENCE, EPLETS, EPLET_VERSION,
+                                    activate_it=True)
     jobs = run_once(app, wait=0)
     if jobs is None:
         raise Conflict(f"another scheduler holds the lease on {folder.database}")
