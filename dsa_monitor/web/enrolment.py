@@ -62,8 +62,10 @@ def add_lab_id():
 
 
 @blueprint.route("/enrolments", methods=["GET"])
-@auth.signed_in("enrol")
+@auth.signed_in("lab_id")
 def enrolment_page():
+    """The way to every enrolment form the user may use: a lab user finds the typing and lab ID
+    forms here, a coordinator all of them and the CSV upload."""
     return render_template("enrolment.html", studies=_visible_studies())
 
 

@@ -4,7 +4,8 @@
 A coordinator creates a study with its visit schedule (a wrong line shown beside the schedule,
 nothing stored), edits it, enrols a recipient with lab IDs, registers a donor, enters typings per
 locus (an invalid name shown beside its field, nothing stored) and as a GL String, records an
-exposure and enrols the rest of the study from docs/enrolment-example.csv. A lab user then uploads
+exposure and enrols the rest of the study from docs/enrolment-example.csv. A lab user, who finds
+the typing and lab ID forms (no others) under Enrol, enters a typing, then uploads
 the day's run: the not-enrolled sample links to adding a lab ID, and the file sent again stores it.
 """
 
@@ -125,6 +126,11 @@ def enrol_register_type_and_expose(page, db) -> None:
     open_from_enrol(page, "enter a typing")
     page.check("input[name=owner][value=donor]")
     page.fill("input[name=donor_code]", "CBU-9")
+    page.fill("input[name=gl_string]", "HLA-A*01:01+HLA-A*99:01^HLA-B*08:01+HLA-B*44:02")
+    page.click("button:has-text('Store typing')")
+    assert "A*99:01" in beside(page, "gl_string")
+    assert page.is_checked("input[name=owner][value=donor]")  # the form as it was sent
+    assert store.current_typing(db, "donor", store.get_donor(db, "CBU-9")["id"]) is None
     page.fill("input[name=gl_string]", "HLA-A*01:01+HLA-A*02:01^HLA-B*08:01+HLA-B*44:02")
     page.click("button:has-text('Store typing')")
     assert stored(page).startswith("Typing version 1 stored for CBU-9: HLA-A*01:01+HLA-A*02:01")
@@ -173,7 +179,14 @@ def test_a_coordinator_enrols_the_study_and_the_lab_uploads_its_day(served, plai
     day.write_bytes(run_file(("P-17", "S1"), ("X-4410", "S2"), ("", "LS-NC 026"), ("", "QC-7")))
     page.goto(f"{url}/sign-in")
     sign_in(page, LAB, PASSWORD)
-    assert page.get_by_role("link", name="Enrol", exact=True).count() == 0
+    page.get_by_role("link", name="Enrol", exact=True).click()  # the lab's forms, no more
+    assert page.get_by_role("link", name="enrol a recipient").count() == 0
+    page.get_by_role("link", name="enter a typing", exact=True).click()
+    page.fill("input[name=subject_code]", "R010")
+    page.fill("input[name=A_1]", "A*02:01")
+    page.fill("input[name=A_2]", "A*24:02")  # the lab's high-resolution typing
+    page.click("button:has-text('Store typing')")
+    assert stored(page).startswith("Typing version 2 stored for R010")
     page.get_by_role("link", name="Upload", exact=True).click()
     page.set_input_files("input[name=file]", str(day))
     page.click("form.upload button[type=submit]")

@@ -35,5 +35,13 @@ def test_a_refused_file_shows_each_problem_with_line_and_column(db, signed_in, c
     assert store.list_recipients(db) == []
 
 
-def test_a_lab_may_not_enrol(signed_in):
-    assert signed_in("lab").get("/enrolments").status_code == 403
+def test_a_lab_finds_the_typing_and_lab_id_forms_but_may_not_enrol(db, signed_in, csrf_of):
+    lab = signed_in("lab")
+    page = lab.get("/enrolments").text
+    assert 'href="/enrol/typing"' in page and 'href="/lab-ids/new"' in page
+    assert 'href="/enrol/recipient"' not in page and 'name="file"' not in page
+    refused = lab.post("/enrolments", data={"csrf_token": csrf_of(page),
+                                            "file": (io.BytesIO(EXAMPLE.read_bytes()), "e.csv")},
+                       content_type="multipart/form-data")
+    assert refused.status_code == 403 and store.list_recipients(db) == []
+    assert signed_in("clinician").get("/enrolments").status_code == 403
