@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .matching import NONE, POSSIBLE, DonorMatch
+from .matching import NONE, POSSIBLE, BeadPanel, DonorMatch
 
 # Which chain a positive bead's reactivity is attributed to, per (sample, bead).
 # CHAIN_BETA_ALPHA_UNTYPED: the donor's typed beta chain, its alpha locus untyped (a DSA).
@@ -62,6 +62,21 @@ def _chain_groups(index: npt.NDArray[np.int32]) -> ChainGroups:
     return ChainGroups(order.astype(np.intp), starts.astype(np.intp), slot, several)
 
 
+_GROUPS: dict[tuple[int, str], tuple[object, ChainGroups]] = {}
+
+
+def _panel_groups(panel: BeadPanel, chain: str) -> ChainGroups:
+    """``_chain_groups`` of a panel's primary or alpha chains, made once per panel (a panel's
+    beads never change; every donor evaluated on it shares them)."""
+    key = (id(panel), chain)
+    held = _GROUPS.get(key)
+    if held is None or held[0] is not panel:  # the panel kept beside: an id is never reused
+        if len(_GROUPS) >= 256:
+            _GROUPS.clear()
+        held = _GROUPS[key] = (panel, _chain_groups(getattr(panel, f"{chain}_index")))
+    return held[1]
+
+
 def _all_positive(
     positive: npt.NDArray[np.bool_], groups: ChainGroups, index: npt.NDArray[np.int32],
 ) -> npt.NDArray[np.bool_]:
@@ -84,7 +99,7 @@ class BeadChains(NamedTuple):
     alpha_untyped: bool  # the donor's alpha locus is untyped
 
 
-def _bead_codes(bead: BeadChains) -> list[int]:
+def _bead_codes(bead: BeadChains) -> tuple[int, ...]:
     """Chain code of a positive bead for each panel state (docs/dsa-rules.md, "DQ and DP").
 
     States: 0 both chains mixed, 1 only the alpha allele positive on all its beads, 2 only the
@@ -96,22 +111,28 @@ def _bead_codes(bead: BeadChains) -> list[int]:
     undecidable (shown, never a DSA).
     """
     if not bead.heterodimer:
-        return [CHAIN_PRIMARY if bead.beta else CHAIN_NONE] * 4
+        return (CHAIN_PRIMARY if bead.beta else CHAIN_NONE,) * 4
     if bead.beta and bead.alpha:
-        return [CHAIN_BOTH, CHAIN_ALPHA, CHAIN_PRIMARY, CHAIN_PRIMARY]
+        return (CHAIN_BOTH, CHAIN_ALPHA, CHAIN_PRIMARY, CHAIN_PRIMARY)
     if bead.beta:
         if bead.alpha_untyped:
-            return [CHAIN_BETA_ALPHA_UNTYPED] * 4
+            return (CHAIN_BETA_ALPHA_UNTYPED,) * 4
         if bead.alpha_shared:
-            return [CHAIN_PRIMARY] * 4
-        return [CHAIN_PARTIAL, CHAIN_NONE, CHAIN_PRIMARY, CHAIN_PRIMARY]
+            return (CHAIN_PRIMARY,) * 4
+        return (CHAIN_PARTIAL, CHAIN_NONE, CHAIN_PRIMARY, CHAIN_PRIMARY)
     if bead.alpha:
         if bead.beta_shared:
-            return [CHAIN_ALPHA] * 4
-        return [CHAIN_PARTIAL, CHAIN_ALPHA, CHAIN_NONE, CHAIN_ALPHA]
+            return (CHAIN_ALPHA,) * 4
+        return (CHAIN_PARTIAL, CHAIN_ALPHA, CHAIN_NONE, CHAIN_ALPHA)
     if bead.alpha_untyped:
-        return [CHAIN_NONE, CHAIN_UNDECIDABLE, CHAIN_NONE, CHAIN_UNDECIDABLE]
-    return [CHAIN_NONE] * 4
+        return (CHAIN_NONE, CHAIN_UNDECIDABLE, CHAIN_NONE, CHAIN_UNDECIDABLE)
+    return (CHAIN_NONE,) * 4
+
+
+# ``_bead_codes`` of every bead state, by the state's six flags as bits (in ``BeadChains``
+# order, the first the lowest): (64 × 4), so that a plan gathers its codes in one numpy step.
+_CODE_TABLE = np.array([_bead_codes(BeadChains(*(bool(k >> bit & 1) for bit in range(6))))
+                        for k in range(64)], dtype=np.int8)
 
 
 def _own_heterodimers(match: DonorMatch) -> npt.NDArray[np.float32] | None:
@@ -134,53 +155,53 @@ def _own_heterodimers(match: DonorMatch) -> npt.NDArray[np.float32] | None:
 
 
 def plan_of(match: DonorMatch) -> Plan:
-    """The per-bead tables, built in Python lists and converted once (runs once per donor)."""
+    """The per-bead tables (runs once per donor): chain codes and levels as numpy lookups over
+    every bead; target numbers in Python only for the beads that name a target (a donor's
+    antigens are a few beads of the panel), in bead order so that the numbering is stable."""
     panel = match.panel
     n = len(panel)
+    het = match.heterodimer
+    untyped = match.alpha_untyped & het
+    chains = (het, match.primary_mask, match.alpha_mask,
+              (match.primary_level > NONE) & match.primary_self,
+              (match.alpha_level > NONE) & match.alpha_self, untyped)
+    key = sum(flag.astype(np.intp) << bit for bit, flag in enumerate(chains))
+    codes = np.ascontiguousarray(_CODE_TABLE[key].T)
+    p_level, a_level = match.primary_level, match.alpha_level
+    levels = np.ascontiguousarray(np.stack([
+        np.full(n, NONE), p_level, a_level, np.minimum(p_level, a_level), np.full(n, POSSIBLE),
+        np.full(n, POSSIBLE), p_level]).astype(np.int8))
     labels: dict[str, int] = {}
 
     def number(label: str | None) -> int:
         return -1 if label is None else labels.setdefault(label, len(labels))
 
-    pt, at = match.primary_mask.tolist(), match.alpha_mask.tolist()
-    p_shared = ((match.primary_level > NONE) & match.primary_self).tolist()
-    a_shared = ((match.alpha_level > NONE) & match.alpha_self).tolist()
-    untyped = match.alpha_untyped.tolist()
-    p_levels, a_levels = match.primary_level.tolist(), match.alpha_level.tolist()
-    code_rows: list[list[int]] = []
-    table_rows: list[list[int]] = []
-    level_rows: list[tuple[int, ...]] = []
-    for b, bead in enumerate(panel.beads):
+    table = np.full((N_CODES, n), -1, dtype=np.int32)
+    named = [b for b, (p, a) in enumerate(zip(match.primary_target, match.alpha_target,
+                                              strict=True)) if p or a]
+    candidates: dict[int, list[int]] = {}
+    decidable: set[int] = set()
+    for b in sorted(set(named) | set(np.flatnonzero(untyped).tolist())):
         p, a = match.primary_target[b], match.alpha_target[b]
-        het = bead.alpha is not None
-        code_rows.append(_bead_codes(BeadChains(het, pt[b], at[b], p_shared[b], a_shared[b],
-                                                het and untyped[b])))
         # numbered in this order (primary, alpha, both, partial, undecidable): target order
         row = [-1, number(p), number(a), number(f"{a}+{p}" if a and p else None),
                number(p or a), -1, number(p)]
-        alpha = bead.alpha
+        alpha = panel.beads[b].alpha
         if alpha is not None and untyped[b]:
             row[CHAIN_UNDECIDABLE] = number(f"{alpha.two_field} ({alpha.locus} untyped)")
-        table_rows.append(row)
-        p_level, a_level = p_levels[b], a_levels[b]
-        level_rows.append((NONE, p_level, a_level, min(p_level, a_level), POSSIBLE, POSSIBLE,
-                           p_level))
-    codes = np.ascontiguousarray(np.array(code_rows, dtype=np.int8).reshape(n, 4).T)
-    table = np.ascontiguousarray(np.array(table_rows, dtype=np.int32).reshape(n, N_CODES).T)
-    levels = np.ascontiguousarray(np.array(level_rows, dtype=np.int8).reshape(n, N_CODES).T)
-    candidates: list[list[int]] = [[] for _ in labels]
-    decidable: set[int] = set()
-    for b, row in enumerate(table_rows):
+        table[:, b] = row
         for t in sorted(set(row) - {-1}):
-            candidates[t].append(b)
-        decidable.update(t for code, t in enumerate(row) if code != CHAIN_UNDECIDABLE)
+            candidates.setdefault(t, []).append(b)
+        decidable.update(row[:CHAIN_UNDECIDABLE], row[CHAIN_UNDECIDABLE + 1:])  # -1: no label
+    counts = [len(candidates.get(t, ())) for t in range(len(labels))]
     return Plan(
         codes=codes, levels=levels, table=table, targets=tuple(labels),
-        columns=np.array([b for c in candidates for b in c], dtype=np.intp),
-        starts=np.cumsum([0] + [len(c) for c in candidates[:-1]]).astype(np.intp),
+        columns=np.array([b for t in range(len(labels)) for b in candidates.get(t, ())],
+                         dtype=np.intp),
+        starts=np.cumsum([0] + counts[:-1]).astype(np.intp),
         undecidable=frozenset(label for label, t in labels.items() if t not in decidable),
-        primary_groups=_chain_groups(panel.primary_index),
-        alpha_groups=_chain_groups(panel.alpha_index),
+        primary_groups=_panel_groups(panel, "primary"),
+        alpha_groups=_panel_groups(panel, "alpha"),
         own=_own_heterodimers(match),
     )
 

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,7 @@ from ..dsa.self_beads import self_bead_calls
 from ..dsa.timeline import (
     DSAValue,
     SampleDSAValues,
+    Timeline,
     build_timeline,
     merge_values,
     strongest,
@@ -168,99 +169,28 @@ def evaluate_donor(
     match: MatchFn,
     flagged: bool | None = None,
 ) -> DonorEvaluation:
-    """Calls and timeline of one donor of one exposure over all the recipient's sera.
+    """Calls and timeline of one donor of one exposure over all the recipient's sera, in four
+    steps: notes on what cannot be called, per-panel calls (only for a donor the screen flags),
+    the timeline of every DSA, and the rows to store.
 
     ``flagged``: what ``screen_batch`` found for this donor (None: screen here).
     """
-    runs = list(inputs.runs)
     prepare(inputs, rules)
-    groups = _groups(runs)
-    notes: list[str] = []
-    if donor.hla is None:
-        notes.append(f"donor {donor.code} is not typed: no DSA can be called")
-    if inputs.hla is None:
-        notes.append("recipient not typed: antigens shared with the donor cannot be told from self")
-    if exposure.until is not None:
-        notes.append(f"follow-up of this exposure ends on {exposure.until.isoformat()}: later sera"
-                     " count for the next exposure")
+    groups = _groups(inputs.runs)
+    notes = _notes(inputs, exposure, donor, groups, reference)
     if flagged is None and donor.hla is not None:
         flagged = any(screen_positive(g, match(g.panel_id, donor, False), rules) for g in groups)
     full = donor.hla is not None and bool(groups) and bool(flagged)
-    matches = {g.panel_id: match(g.panel_id, donor) for g in groups} if full else {}
-    if donor.hla is not None:  # what the donor's typing says on each panel (no masks needed)
-        for panel_id in dict.fromkeys(g.panel_id for g in groups):
-            said = donor_notes(inputs.panels[panel_id], donor.hla, reference)
-            notes.extend(n for n in said if n not in notes)
-    # (serum key, target) -> (group, row, value) whose value the timeline used (``strongest``)
-    origin: dict[tuple[str, str], tuple[_Group, int, DSAValue]] = {}
-    self_beads: dict[str, list[dict]] = {}  # serum key -> its self beads
-    panels: list[list[SampleDSAValues]] = []
-    for group in groups:
-        refs = [_sample_ref(r) for r in group.runs]
-        if full:
-            group.evaluation = evaluate(group.matrix, matches[group.panel_id], rules,
-                                        value_kind=group.kind, excluded=group.excluded)
-            rows = values_from_evaluation(group.evaluation, refs)
-            for row, item in enumerate(rows):
-                for target, value in item.values.items():
-                    key = (item.sample.sample_id, target)
-                    held = origin.get(key)
-                    if held is None or strongest(held[2], value) is value:
-                        origin[key] = (group, row, value)
-            for row in np.flatnonzero(group.evaluation.self_flag.any(axis=1)).tolist():
-                run = group.runs[row]
-                self_beads.setdefault(run.serum_key, []).extend(
-                    {**asdict(bead), "sample_id": run.sample_id, "hla_class": run.hla_class}
-                    for bead in self_bead_calls(group.evaluation, row))
-        else:
-            rows = [SampleDSAValues(ref, {}) for ref in refs]
-        panels.append(rows)
-    unread = [r for r in runs if r.value_kind is None]
-    panels.append([SampleDSAValues(_sample_ref(r), {}) for r in unread])
-    timeline = build_timeline(exposure.date, merge_values(*panels), rules,
+    called = _called(groups, donor, rules, match) if full else _Called.none(groups)
+    unread = [SampleDSAValues(_sample_ref(r), {}) for r in inputs.runs if r.value_kind is None]
+    timeline = build_timeline(exposure.date, merge_values(*called.values, unread), rules,
                               donor_id=donor.code, as_of=as_of, until=exposure.until,
                               assigned=inputs.assigned)
-    dsa = {s.target for p in timeline.points for s in p.states if s.positive}
     by_serum: dict[str, list[Run]] = {}
-    for run in runs:
+    for run in inputs.runs:
         by_serum.setdefault(run.serum_key, []).append(run)
-    points, states = [], []
-    for position, point in enumerate(timeline.points):
-        serum_runs = by_serum[point.sample_id]
-        dominant = total = None
-        by_class: tuple[ClassDSAMFI, ...] = ()
-        point_notes: tuple[str, ...] = ()
-        if point.excluded_reason is None:
-            point_notes = _run_notes(serum_runs)
-            by_class = class_dsa_mfi(groups, serum_runs)
-            dominant = max((c.immunodominant_mfi for c in by_class), default=0.0)
-            total = reported(sum(c.sum_mfi for c in by_class))
-        first = serum_runs[0]
-        points.append(PointResult(
-            position, first.serum, tuple(r.sample_id for r in serum_runs), point.date,
-            point.visit, point.day, point.excluded_reason, dominant, total, point_notes,
-            by_class, tuple(self_beads.get(point.sample_id, ())),
-        ))
-        for state in point.states:
-            if state.target not in dsa:
-                continue
-            group, row, _ = origin[(point.sample_id, state.target)]
-            run = group.runs[row]
-            call = group.calls(row).get(state.target) if state.positive else None
-            states.append(StateResult(
-                position=position, serum=first.serum, date=point.date, visit=point.visit,
-                target=state.target, sample_id=run.sample_id, hla_class=run.hla_class,
-                level=call.level if call else None, chain=call.chain if call else None,
-                mfi=reported(state.mfi), value_kind=group.kind, positive=state.positive,
-                strength=state.category, status=state.status, origin=state.origin,
-                rising=state.rising, consecutive=state.consecutive,
-                previous_mfi=None if state.previous_mfi is None else reported(state.previous_mfi),
-                assay_changed=state.assay_changed,
-                beads=tuple(asdict(b) for b in call.beads) if call else (),
-                warnings=call.warnings if call else (),
-                assay=state.assay, previous_assay=state.previous_assay,
-                earlier_serum_date=state.earlier_serum_date,
-            ))
+    points = _points(timeline, groups, by_serum, called.self_beads)
+    states = _states(timeline, by_serum, called.origin)
     overdue = [{"visit": o.name, "target": o.window.target.isoformat(),
                 "opens": o.window.opens.isoformat(), "closes": o.window.closes.isoformat(),
                 "reason": o.reason} for o in timeline.overdue]
@@ -274,6 +204,120 @@ def evaluate_donor(
         baseline_serum=_serum_of(by_serum, timeline.baseline_sample), points=points,
         states=states, overdue=overdue, notes=notes, as_of=as_of,
     )
+
+
+def _notes(inputs: RecipientInputs, exposure: ExposureInput, donor: DonorInput,
+           groups: list[_Group], reference: SerologyReference) -> list[str]:
+    """What a reader must know before the calls: an untyped donor or recipient, a follow-up
+    cut short by the next exposure, what the donor's typing says on each panel."""
+    notes: list[str] = []
+    if donor.hla is None:
+        notes.append(f"donor {donor.code} is not typed: no DSA can be called")
+    if inputs.hla is None:
+        notes.append("recipient not typed: antigens shared with the donor cannot be told from self")
+    if exposure.until is not None:
+        notes.append(f"follow-up of this exposure ends on {exposure.until.isoformat()}: later sera"
+                     " count for the next exposure")
+    if donor.hla is not None:  # what the donor's typing says on each panel (no masks needed)
+        for panel_id in dict.fromkeys(g.panel_id for g in groups):
+            said = donor_notes(inputs.panels[panel_id], donor.hla, reference)
+            notes.extend(n for n in said if n not in notes)
+    return notes
+
+
+# (serum key, target) -> (group, row, value) whose value the timeline used (``strongest``)
+Origin = dict[tuple[str, str], tuple[_Group, int, DSAValue]]
+
+
+@dataclass
+class _Called:
+    """The calls of one donor on a recipient's panels: each panel's values per sample, where
+    each (serum, target) value came from, and each serum's self beads."""
+
+    values: list[list[SampleDSAValues]]
+    origin: Origin = field(default_factory=dict)
+    self_beads: dict[str, list[dict]] = field(default_factory=dict)  # serum key -> beads
+
+    @classmethod
+    def none(cls, groups: list[_Group]) -> _Called:
+        """No calls (a donor the screen clears, or untyped): every serum without values."""
+        return cls([[SampleDSAValues(_sample_ref(r), {}) for r in g.runs] for g in groups])
+
+
+def _called(groups: list[_Group], donor: DonorInput, rules: Rules, match: MatchFn) -> _Called:
+    """Per panel, the numpy calls (``dsa.calls.evaluate``) and the values the timeline reads."""
+    called = _Called([])
+    for group in groups:
+        refs = [_sample_ref(r) for r in group.runs]
+        group.evaluation = evaluate(group.matrix, match(group.panel_id, donor), rules,
+                                    value_kind=group.kind, excluded=group.excluded)
+        rows = values_from_evaluation(group.evaluation, refs)
+        for row, item in enumerate(rows):
+            for target, value in item.values.items():
+                key = (item.sample.sample_id, target)
+                held = called.origin.get(key)
+                if held is None or strongest(held[2], value) is value:
+                    called.origin[key] = (group, row, value)
+        for row in np.flatnonzero(group.evaluation.self_flag.any(axis=1)).tolist():
+            run = group.runs[row]
+            called.self_beads.setdefault(run.serum_key, []).extend(
+                {**asdict(bead), "sample_id": run.sample_id, "hla_class": run.hla_class}
+                for bead in self_bead_calls(group.evaluation, row))
+        called.values.append(rows)
+    return called
+
+
+def _points(timeline: Timeline, groups: list[_Group], by_serum: dict[str, list[Run]],
+            self_beads: dict[str, list[dict]]) -> list[PointResult]:
+    """One row per serum of the timeline: its visit, what was left out, its DSA MFI by class."""
+    points = []
+    for position, point in enumerate(timeline.points):
+        serum_runs = by_serum[point.sample_id]
+        dominant = total = None
+        by_class: tuple[ClassDSAMFI, ...] = ()
+        point_notes: tuple[str, ...] = ()
+        if point.excluded_reason is None:
+            point_notes = _run_notes(serum_runs)
+            by_class = class_dsa_mfi(groups, serum_runs)
+            dominant = max((c.immunodominant_mfi for c in by_class), default=0.0)
+            total = reported(sum(c.sum_mfi for c in by_class))
+        points.append(PointResult(
+            position, serum_runs[0].serum, tuple(r.sample_id for r in serum_runs), point.date,
+            point.visit, point.day, point.excluded_reason, dominant, total, point_notes,
+            by_class, tuple(self_beads.get(point.sample_id, ())),
+        ))
+    return points
+
+
+def _states(timeline: Timeline, by_serum: dict[str, list[Run]],
+            origin: Origin) -> list[StateResult]:
+    """One row per DSA (a target positive at some serum) per usable serum, with the call that
+    made it: the run its value came from, its chain, level and beads."""
+    dsa = {s.target for p in timeline.points for s in p.states if s.positive}
+    states = []
+    for position, point in enumerate(timeline.points):
+        serum = by_serum[point.sample_id][0].serum
+        for state in point.states:
+            if state.target not in dsa:
+                continue
+            group, row, _ = origin[(point.sample_id, state.target)]
+            run = group.runs[row]
+            call = group.calls(row).get(state.target) if state.positive else None
+            states.append(StateResult(
+                position=position, serum=serum, date=point.date, visit=point.visit,
+                target=state.target, sample_id=run.sample_id, hla_class=run.hla_class,
+                level=call.level if call else None, chain=call.chain if call else None,
+                mfi=reported(state.mfi), value_kind=group.kind, positive=state.positive,
+                strength=state.category, status=state.status, origin=state.origin,
+                rising=state.rising, consecutive=state.consecutive,
+                previous_mfi=None if state.previous_mfi is None else reported(state.previous_mfi),
+                assay_changed=state.assay_changed,
+                beads=tuple(asdict(b) for b in call.beads) if call else (),
+                warnings=call.warnings if call else (),
+                assay=state.assay, previous_assay=state.previous_assay,
+                earlier_serum_date=state.earlier_serum_date,
+            ))
+    return states
 
 
 def _serum_of(by_serum: dict[str, list[Run]], key: str | None) -> str | None:

@@ -115,11 +115,10 @@ class StateResult:
     earlier_serum_date: dt.date | None = None
 
     def to_row(self) -> dict[str, Any]:
-        row = asdict(self)
-        row.pop("serum")
-        row.pop("date")
-        row.pop("earlier_serum_date")
-        return row
+        """As stored in ``dsa_states``: the fields as they are (the store writes the lists as
+        JSON; no deep copy of the beads), less the serum's name and date and the earlier serum."""
+        return {name: getattr(self, name) for name in StateResult.__dataclass_fields__
+                if name not in _NOT_IN_STATE_ROW}
 
     @classmethod
     def from_row(cls, row: dict[str, Any], earlier_sera: dict[str, str] | None = None
@@ -134,6 +133,9 @@ class StateResult:
         values["beads"] = tuple(row.get("beads") or ())
         values["warnings"] = tuple(row.get("warnings") or ())
         return cls(**values)
+
+
+_NOT_IN_STATE_ROW = frozenset({"serum", "date", "earlier_serum_date"})
 
 
 @dataclass
