@@ -14,19 +14,24 @@ is left to the cell-by-cell reading, which names what is wrong with it.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import compress, count
+from itertools import compress, count, islice
 from operator import itemgetter
 from typing import NamedTuple
 
 from ..errors import FileFormatError
 
 DELIMITERS = (";", ",", "\t")
+_CHUNK = 8192  # records read at once: the transient lists stay small whatever the file's size
+_BLOCK = 1 << 20  # characters split into lines at once
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _QUOTED = re.compile(r'"[^"]*"')
 _DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab"}
 
@@ -337,18 +342,12 @@ def _records(
 ) -> tuple[list[tuple[int, tuple[str, ...]]], FileFormatError | None]:
     """(first line, stripped cells) of each non-blank record up to the first one csv cannot
     read, and the error located to that one's line (``None`` when all were read)."""
+    with _collector_paused():
+        records = _one_line_records(text, delimiter)
+    if records is not None:
+        return records, None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        every = list(reader)
-    except csv.Error:
-        every = None
-    if every is not None and reader.line_num == len(every):  # one line per record: line = rank
-        rows: list[tuple[str, ...]] = (
-            list(map(tuple, every)) if _unpadded(text)
-            else list(map(tuple, map(partial(map, str.strip), every))))
-        return list(compress(zip(count(1), rows), map(any, rows))), None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records: list[tuple[int, tuple[str, ...]]] = []
+    records = []
     start = 1
     try:
         for cells in reader:
@@ -362,6 +361,83 @@ def _records(
             file=file_name, line=start,
         )
     return records, None
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the cells are read: the reader makes a tuple per row
+    and no cycle, and the collector's passes over the growing table would triple the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _one_line_records(text: str, delimiter: str) -> list[tuple[int, tuple[str, ...]]] | None:
+    """``_records`` at C speed for a file whose every record is one line (its line is its rank);
+    ``None`` for any other file (a quoted line break, a row csv cannot read).
+
+    Read a bounded number of records at a time, and equal cells kept as one string: a run file
+    repeats its sample IDs, lots, bead IDs and specificities on every row, so the table holds about
+    one string per distinct cell instead of one per cell (a 48 MB export no longer needs ten times
+    its size while it is read).
+    """
+    plain = _unpadded(text)
+    reader = csv.reader(_lines(text, plain), delimiter=delimiter, strict=True)
+    cells = _SharedCells(strip=not plain)
+    records: list[tuple[int, tuple[str, ...]]] = []
+    read = 0
+    try:
+        while chunk := list(islice(reader, _CHUNK)):
+            rows = cells.rows(chunk)
+            records.extend(compress(zip(count(read + 1), rows), map(any, rows)))
+            read += len(chunk)
+    except csv.Error:
+        return None
+    return records if reader.line_num == read else None
+
+
+def _lines(text: str, plain: bool) -> Iterator[str]:
+    """``text``'s lines with their ends, as ``newline=""`` reading gives them, a block at a time:
+    ``io.StringIO`` would first copy the whole text at four bytes a character (``plain``: the
+    text is known to hold no blank but the space, ``_unpadded``)."""
+    if not plain and _OTHER_BREAKS.search(text):  # a break str.splitlines knows, csv does not
+        yield from io.StringIO(text, newline="")
+        return
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + _BLOCK)
+        end = len(text) if end < 0 else end + 1
+        yield from text[start:end].splitlines(keepends=True)
+        start = end
+
+
+class _SharedCells:
+    """Rows made tuples in which equal cells of a column that repeats (sample IDs, lots, bead
+    IDs, specificities) are one string; columns of mostly distinct cells (MFI) are left as read."""
+
+    def __init__(self, strip: bool) -> None:
+        self.strip = strip
+        self.same: dict[str, str] = {}
+        self.repeats: list[bool] = []  # per column, decided on the first chunk
+
+    def rows(self, chunk: list[list[str]]) -> list[tuple[str, ...]]:
+        keep = self.same.setdefault
+        width = len(chunk[0])
+        if not width or not all(map(width.__eq__, map(len, chunk))):  # ragged: row by row
+            if self.strip:
+                chunk = [list(map(str.strip, row)) for row in chunk]
+            return [tuple(map(keep, row, row)) for row in chunk]
+        columns = [tuple(map(str.strip, column)) if self.strip else column
+                   for column in zip(*chunk, strict=True)]
+        if len(self.repeats) != width:
+            self.repeats = [len(set(column)) * 2 <= len(column) for column in columns]
+        return list(zip(*(tuple(map(keep, column, column)) if repeats else column
+                          for column, repeats in zip(columns, self.repeats, strict=True)),
+                        strict=True))
 
 
 def _unpadded(text: str) -> bool:

@@ -249,3 +249,32 @@ def test_points_are_decimal_points_without_decimal_commas(text):
     index = table.find("Raw")
     assert table.numbers(index) == [70.96, 4.362]
     assert table.number(table.rows[1], index) == 4.362
+
+
+@pytest.mark.parametrize("brk", ["\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029"])
+def test_a_break_that_splitlines_knows_stays_inside_its_cell(brk):
+    # str.splitlines ends a line at these; csv (and the file's lines) do not.
+    table = read_table(f"a;b\n1;x{brk}y\n2;z\n", "f.csv")
+    assert [(row.line, row.cells) for row in table.rows] == [
+        (2, ("1", f"x{brk}y".strip())), (3, ("2", "z"))]
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_rows_read_in_chunks_keep_their_lines_across_chunk_and_block_bounds(end):
+    rows = 20_000  # more than one chunk of records and one block of characters
+    text = end.join(["sample;lot;mfi", *(f"S{n % 7};LOT1;{n},5" for n in range(rows))]) + end
+    table = read_table(text, "f.csv")
+    assert len(table.rows) == rows
+    assert [row.line for row in table.rows] == list(range(2, rows + 2))
+    assert table.rows[-1].cells == (f"S{(rows - 1) % 7}", "LOT1", f"{rows - 1},5")
+
+
+def test_equal_cells_of_a_repeating_column_are_one_string():
+    # A run file repeats sample IDs and lots on every bead row: held once, not once per row,
+    # so that a 48 MB export is read within a few times its size.
+    text = "sample;lot;mfi\n" + "".join(f"S-{n // 100};LOT-{n // 1000};{n}\n" for n in range(3000))
+    table = read_table(text, "f.csv")
+    first, later = table.rows[0].cells, table.rows[99].cells
+    assert first[0] == later[0] and first[0] is later[0]
+    assert first[1] is table.rows[999].cells[1]
+    assert table.numbers(2) == [float(n) for n in range(3000)]
