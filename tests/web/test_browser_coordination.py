@@ -48,6 +48,20 @@ def stored(page) -> str:
     return page.locator("section.outcome.stored").inner_text()
 
 
+def send(page, button: str, **fields) -> None:
+    """Fill a form by field name (True/False ticks a box, a select is chosen from) and press
+    its button, as a person does."""
+    for name, value in fields.items():
+        field = page.locator(f"[name={name}]")
+        if isinstance(value, bool):
+            field.set_checked(value)
+        elif field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    page.get_by_role("button", name=button, exact=True).click()
+
+
 def open_from_enrol(page, link: str) -> None:
     page.get_by_role("link", name="Enrol", exact=True).click()
     page.get_by_role("link", name=link, exact=True).click()
@@ -55,12 +69,8 @@ def open_from_enrol(page, link: str) -> None:
 
 def create_and_edit_the_study(page, db) -> None:
     open_from_enrol(page, "create a study")
-    page.fill("input[name=code]", "CORD-01")
-    page.fill("input[name=title]", "Cord blood after HSCT")
-    page.fill("textarea[name=visits]", "M1 30 7\nM3 ninety 14")
-    page.check("input[name=strict]")
-    page.select_option("select[name=date_layout]", "DD-MM-YYYY")
-    page.click("button:has-text('Create study')")
+    send(page, "Create study", code="CORD-01", title="Cord blood after HSCT",
+         visits="M1 30 7\nM3 ninety 14", strict=True, date_layout="DD-MM-YYYY")
     assert "line 2 ('M3 ninety 14'): write NAME DAY WINDOW" in beside(page, "visits")
     assert page.locator("section.outcome.rejected").is_visible()
     assert store.list_studies(db) == []
@@ -68,8 +78,7 @@ def create_and_edit_the_study(page, db) -> None:
     assert page.input_value("input[name=title]") == "Cord blood after HSCT"
     assert page.is_checked("input[name=strict]")
     assert page.input_value("select[name=date_layout]") == "DD-MM-YYYY"
-    page.fill("textarea[name=visits]", "M1 30 7\nM3 90 14")
-    page.click("button:has-text('Create study')")
+    send(page, "Create study", visits="M1 30 7\nM3 90 14")
     assert stored(page) == "Study CORD-01 created."
     study = store.get_study(db, "CORD-01")
     assert [v["name"] for v in study["visit_schedule"]] == ["M1", "M3"]
@@ -78,14 +87,12 @@ def create_and_edit_the_study(page, db) -> None:
     page.get_by_role("link", name="Enrol", exact=True).click()
     page.get_by_role("link", name="CORD-01", exact=True).click()
     assert page.input_value("textarea[name=visits]") == "M1 30 7\nM3 90 14"
-    page.fill("textarea[name=visits]", "M1 30 7\nM3 90 14\nM6 180 21")
-    page.uncheck("input[name=strict]")  # the lab's day holds other services' patients
-    page.fill("input[name=control_pattern]", "^QC-([")
-    page.click("button:has-text('Save')")
+    # not strict: the lab's day holds other services' patients
+    send(page, "Save", visits="M1 30 7\nM3 90 14\nM6 180 21", strict=False,
+         control_pattern="^QC-([")
     assert "is not a regular expression" in beside(page, "control_pattern")
     assert [v["name"] for v in store.get_study(db, "CORD-01")["visit_schedule"]] == ["M1", "M3"]
-    page.fill("input[name=control_pattern]", "^QC-[0-9]+$")  # the lab's own control sera
-    page.click("button:has-text('Save')")
+    send(page, "Save", control_pattern="^QC-[0-9]+$")  # the lab's own control sera
     assert stored(page).startswith("Study CORD-01 saved.")
     study = store.get_study(db, "CORD-01")
     assert study["visit_schedule"][-1] == {"name": "M6", "day": 180, "window_days": 21}
@@ -94,53 +101,38 @@ def create_and_edit_the_study(page, db) -> None:
 
 def enrol_register_type_and_expose(page, db) -> None:
     open_from_enrol(page, "enrol a recipient")
-    page.select_option("select[name=study]", "CORD-01")
-    page.fill("input[name=subject_code]", "R010")
-    page.fill("input[name=lab_ids]", "P-30; LAB-0030")
-    page.click("button:has-text('Enrol')")
+    send(page, "Enrol", study="CORD-01", subject_code="R010", lab_ids="P-30; LAB-0030")
     assert stored(page) == "Enrolled CORD-01 R010 with lab IDs P-30, LAB-0030."
 
     open_from_enrol(page, "register a donor")
-    page.fill("input[name=code]", "CBU-9")
-    page.select_option("select[name=kind]", "cord")
-    page.click("button:has-text('Register donor')")
+    send(page, "Register donor", code="CBU-9", kind="cord")
     assert stored(page) == "Donor CBU-9 (cord) registered."
 
     open_from_enrol(page, "enter a typing")
-    page.fill("input[name=subject_code]", "R010")
-    page.fill("input[name=A_1]", "A*02:01")
-    page.fill("input[name=A_2]", "A24")
-    page.fill("input[name=B_2]", "B*99:99")
-    page.click("button:has-text('Store typing')")
+    send(page, "Store typing", subject_code="R010", A_1="A*02:01", A_2="A24", B_2="B*99:99")
     assert beside(page, "B_2").startswith('"B*99:99": no allele group B*99')
     assert beside(page, "A_1") == ""
     assert page.input_value("input[name=A_1]") == "A*02:01"  # what was typed is kept
     recipient = store.list_recipients(db, "CORD-01")[0]
     assert store.current_typing(db, "recipient", recipient["id"]) is None  # nothing stored
-    page.fill("input[name=B_2]", "B*44:02")
-    page.click("button:has-text('Store typing')")
+    send(page, "Store typing", B_2="B*44:02")
     assert stored(page).startswith("Typing version 1 stored for R010")
     assert set(store.current_typing(db, "recipient", recipient["id"])["typing"]["loci"]) == {
         "A", "B"}
 
     open_from_enrol(page, "enter a typing")
     page.check("input[name=owner][value=donor]")
-    page.fill("input[name=donor_code]", "CBU-9")
-    page.fill("input[name=gl_string]", "HLA-A*01:01+HLA-A*99:01^HLA-B*08:01+HLA-B*44:02")
-    page.click("button:has-text('Store typing')")
+    send(page, "Store typing", donor_code="CBU-9",
+         gl_string="HLA-A*01:01+HLA-A*99:01^HLA-B*08:01+HLA-B*44:02")
     assert "A*99:01" in beside(page, "gl_string")
     assert page.is_checked("input[name=owner][value=donor]")  # the form as it was sent
     assert store.current_typing(db, "donor", store.get_donor(db, "CBU-9")["id"]) is None
-    page.fill("input[name=gl_string]", "HLA-A*01:01+HLA-A*02:01^HLA-B*08:01+HLA-B*44:02")
-    page.click("button:has-text('Store typing')")
+    send(page, "Store typing", gl_string="HLA-A*01:01+HLA-A*02:01^HLA-B*08:01+HLA-B*44:02")
     assert stored(page).startswith("Typing version 1 stored for CBU-9: HLA-A*01:01+HLA-A*02:01")
 
     open_from_enrol(page, "record an exposure")
-    page.fill("input[name=subject_code]", "R010")
-    page.fill("input[name=donors]", "CBU-9")
-    page.fill("input[name=date]", "2024-01-05")
-    page.select_option("select[name=kind]", "infusion")
-    page.click("button:has-text('Record exposure')")
+    send(page, "Record exposure", subject_code="R010", donors="CBU-9", date="2024-01-05",
+         kind="infusion")
     assert stored(page) == "Exposure recorded: R010, infusion on 2024-01-05, donors CBU-9."
     assert store.list_exposures(db, recipient["id"])[0]["donor_ids"] == [
         store.get_donor(db, "CBU-9")["id"]]
@@ -182,10 +174,8 @@ def test_a_coordinator_enrols_the_study_and_the_lab_uploads_its_day(served, plai
     page.get_by_role("link", name="Enrol", exact=True).click()  # the lab's forms, no more
     assert page.get_by_role("link", name="enrol a recipient").count() == 0
     page.get_by_role("link", name="enter a typing", exact=True).click()
-    page.fill("input[name=subject_code]", "R010")
-    page.fill("input[name=A_1]", "A*02:01")
-    page.fill("input[name=A_2]", "A*24:02")  # the lab's high-resolution typing
-    page.click("button:has-text('Store typing')")
+    # the lab's high-resolution typing
+    send(page, "Store typing", subject_code="R010", A_1="A*02:01", A_2="A*24:02")
     assert stored(page).startswith("Typing version 2 stored for R010")
     page.get_by_role("link", name="Upload", exact=True).click()
     page.set_input_files("input[name=file]", str(day))
@@ -197,9 +187,7 @@ def test_a_coordinator_enrols_the_study_and_the_lab_uploads_its_day(served, plai
                           ["QC-7", "control serum"]]
     page.click("table.not-stored a.add-lab-id")
     assert page.input_value("input[name=lab_id]") == "X-4410"
-    page.select_option("select[name=study]", "CORD-01")
-    page.fill("input[name=subject_code]", "R010")
-    page.click("form.lab-id button[type=submit]")
+    send(page, "Add lab ID", study="CORD-01", subject_code="R010")
     assert "Lab ID X-4410 added to CORD-01 R010" in stored(page)
 
     page.get_by_role("link", name="Upload", exact=True).click()  # the same file again
