@@ -23,7 +23,7 @@ from ..errors import NotFound
 from ..evaluation import recording
 from ..evaluation.report import origin_of, origin_words
 from ..readings.dsa_eplets import alert_line
-from ..reference import eplets as installed_eplets
+from ..readings.eplet_table import active_table
 from ..sab.values import mfi_text
 from ..store import get_sample
 from .events import (
@@ -124,7 +124,7 @@ def _active_eplets() -> EpletTable | None:
 
     if not has_app_context():
         return None
-    return installed_eplets.load_active(settings_of(current_app).reference_dir)
+    return active_table(settings_of(current_app).reference_dir)
 
 
 def assay_change(before: str | None, after: str | None) -> str:

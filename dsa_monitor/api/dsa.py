@@ -20,9 +20,9 @@ from .. import store
 from ..config import settings_of
 from ..evaluation import DonorEvaluation
 from ..readings.dsa_eplets import with_candidate_eplets
+from ..readings.eplet_table import active_table
 from ..readings.pending import is_pending
 from ..readings.visits import with_timings
-from ..reference import eplets as installed_eplets
 from ..store.dsa_reading import dsa_reading
 from .eplets import DSAEpletsSchema
 from .mfi import MFI, MFIPayload
@@ -195,7 +195,7 @@ def get_recipient_dsa(recipient_id: int):
     recipient = visible_recipient(recipient_id)
     db = store.get_db()
     evaluations = dsa_reading(db, recipient_id)  # as stored: no evaluation rebuilt per request
-    table = installed_eplets.load_active(settings_of(current_app).reference_dir)
+    table = active_table(settings_of(current_app).reference_dir)
     with_candidate_eplets(db, table, recipient_id, evaluations)  # read time, cached
     return {"recipient_id": recipient_id, "subject_code": recipient["subject_code"],
             "study": recipient["study_code"], "pending": is_pending(db, recipient_id),

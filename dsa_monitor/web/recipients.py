@@ -18,10 +18,10 @@ from ..evaluation import DonorEvaluation, current_evaluations
 from ..evaluation.report import status_text
 from ..readings.alerts import open_alerts
 from ..readings.dsa_eplets import evaluation_rows
+from ..readings.eplet_table import active_table
 from ..readings.eplets import recipient_eplets
 from ..readings.pending import is_pending
 from ..readings.visits import evaluation_visits, visit_labels
-from ..reference import eplets as installed_eplets
 from ..reference import service as reference_service
 from ..sab.values import mfi_text
 from ..store import evaluations as stored_evaluations
@@ -192,7 +192,7 @@ def recipient_page(recipient_id: int):
 def _eplets(db: Database, recipient_id: int, evaluations: list[DonorEvaluation]) -> dict:
     """The donors' eplet mismatch loads beside the typings and each DSA's candidate eplets,
     when eplet tables are installed."""
-    table = installed_eplets.load_active(settings_of(current_app).reference_dir)
+    table = active_table(settings_of(current_app).reference_dir)
     if table is None:
         return {"eplets": None, "dsa_eplets": None}
     return {"eplets": recipient_eplets(db, table, recipient_id)[0],

@@ -144,3 +144,19 @@ def test_the_recipient_page_shows_each_donors_load_beside_the_typings(app, sourc
     assert "5 <span" in d1 and "(4 verified)" in d1
     assert "44KM*, 76ANT*, 77NGT, 163RG*, 166DG*" in d1
     assert "donor not typed: no eplet load" in section
+
+
+def test_the_active_table_is_reread_when_activated_or_installed_again(tmp_path, source):
+    from dsa_monitor.readings.eplet_table import active_table
+
+    assert active_table(tmp_path) is None  # none installed
+    installed.install_tables(tmp_path, source, "v3")
+    installed.install_tables(tmp_path, source, "v2")
+    first = active_table(tmp_path)
+    assert first.version == "v3" and active_table(tmp_path) is first  # kept while unchanged
+    installed.activate(tmp_path, "v2")
+    assert active_table(tmp_path).version == "v2"
+    again = active_table(tmp_path)
+    installed.install_tables(tmp_path, source, "v2", force=True)  # the folder replaced
+    assert active_table(tmp_path) is not again
+    assert active_table(tmp_path).version == "v2"
