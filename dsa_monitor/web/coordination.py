@@ -36,11 +36,17 @@ def _studies() -> list[dict]:
     return [s for s in store.list_studies(store.get_db()) if user.sees_study(s["id"])]
 
 
-def _page(template: str, *, errors: dict, done: object, created: bool = True, **values):
-    """The form again: 422 with its errors, 201 once it stored something new, else 200."""
+def _page(template: str, *, form: dict, errors: dict, done: object, created: bool = True,
+          keep: tuple[str, ...] = (), **values):
+    """The form again: 422 with its errors, 200 once saved, 201 once it stored something new;
+    then the form comes back empty for the next one but for the fields in ``keep`` (the study,
+    the kind), and ``sent`` holds what was stored for the page to say so."""
     status = 422 if errors else 201 if done and created else 200
-    return render_template(template, studies=_studies(), errors=errors, done=done,
-                           **values), status
+    shown = form
+    if status == 201:
+        shown = {name: value if name in keep else "" for name, value in form.items()}
+    return render_template(template, studies=_studies(), form=shown, sent=form, errors=errors,
+                           done=done, **values), status
 
 
 def _visible_study(code: str) -> dict:
@@ -175,8 +181,7 @@ def recipient_form():
                 errors["study"] = error.message
             except DSAMonitorError as error:
                 errors["lab_ids" if "lab" in error.message else "subject_code"] = error.message
-    return _page("recipient_form.html", form=form,
-                 errors=errors, done=done)
+    return _page("recipient_form.html", form=form, errors=errors, done=done, keep=("study",))
 
 
 @blueprint.route("/enrol/donor", methods=["GET", "POST"])
@@ -197,8 +202,8 @@ def donor_form():
                 errors["study"] = error.message
             except DSAMonitorError as error:
                 errors["code"] = error.message
-    return _page("donor_form.html", form=form,
-                 errors=errors, done=done, kinds=DONOR_KINDS)
+    return _page("donor_form.html", form=form, errors=errors, done=done, keep=("study", "kind"),
+                 kinds=DONOR_KINDS)
 
 
 @blueprint.route("/enrol/exposure", methods=["GET", "POST"])
@@ -233,8 +238,8 @@ def exposure_form():
                                              form["kind"], user=auth.current_user().email)
             except DSAMonitorError as error:
                 errors["date"] = error.message
-    return _page("exposure_form.html", form=form,
-                 errors=errors, done=done, kinds=EXPOSURE_KINDS)
+    return _page("exposure_form.html", form=form, errors=errors, done=done,
+                 keep=("study", "kind"), kinds=EXPOSURE_KINDS)
 
 
 # ---- typings ---------------------------------------------------------------------------------
@@ -294,5 +299,5 @@ def typing_form():
             done = store.set_typing(store.get_db(), form["owner"], owner_id,
                                     data["gl_string"] or "", data, typing.reference_release,
                                     "web", auth.current_user().email)
-    return _page("typing_form.html", form=form,
-                 errors=errors, done=done, loci=LOCUS_ORDER, copies=COPIES)
+    return _page("typing_form.html", form=form, errors=errors, done=done,
+                 keep=("owner", "study"), loci=LOCUS_ORDER, copies=COPIES)

@@ -103,6 +103,9 @@ def enrol_register_type_and_expose(page, db) -> None:
     open_from_enrol(page, "enrol a recipient")
     send(page, "Enrol", study="CORD-01", subject_code="R010", lab_ids="P-30; LAB-0030")
     assert stored(page) == "Enrolled CORD-01 R010 with lab IDs P-30, LAB-0030."
+    # ready for the next recipient of the same study
+    assert page.input_value("input[name=subject_code]") == ""
+    assert page.input_value("select[name=study]") == "CORD-01"
 
     open_from_enrol(page, "register a donor")
     send(page, "Register donor", code="CBU-9", kind="cord")
@@ -190,7 +193,7 @@ def test_a_coordinator_enrols_the_study_and_the_lab_uploads_its_day(served, plai
     send(page, "Add lab ID", study="CORD-01", subject_code="R010")
     assert "Lab ID X-4410 added to CORD-01 R010" in stored(page)
 
-    page.get_by_role("link", name="Upload", exact=True).click()  # the same file again
+    page.get_by_role("link", name="Upload the file again").click()
     page.set_input_files("input[name=file]", str(day))
     page.click("form.upload button[type=submit]")
     assert "S2" in page.locator("section.outcome table.samples").inner_text()
