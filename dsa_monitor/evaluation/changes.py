@@ -76,7 +76,7 @@ def facts_of(
     states: Sequence[StateResult], *, recipient_id: int, donor_id: int, exposure_id: int
 ) -> list[ChangeFact]:
     """The alertable facts one evaluation's states support, in serum order."""
-    facts = []
+    facts: list[ChangeFact] = []
     previous_status: dict[str, str] = {}
     preformed: set[str] = set()
     for state in sorted(states, key=lambda s: (s.position, s.target)):

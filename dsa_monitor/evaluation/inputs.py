@@ -207,8 +207,9 @@ def _stacks(
         has_nc = position >= 0
         nc[has_nc] = packed[np.flatnonzero(has_nc), raw_at, position[has_nc]]
         stack = with_raw_minus_nc(packed[:, rows_at, :], nc)
-        stacks[panel_id] = PanelStack(panel_id, ids, recipients[at], stack,
-                                      ~np.isnan(stack).all(axis=2), excluded[at], nc)
+        given = np.asarray(~np.isnan(stack).all(axis=2), dtype=np.bool_)
+        stacks[panel_id] = PanelStack(panel_id, ids, recipients[at], stack, given, excluded[at],
+                                      nc)
     return stacks
 
 
