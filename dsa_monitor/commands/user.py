@@ -20,7 +20,7 @@ def command() -> None:
 @command.command("create")
 @click.option("--email", required=True, help="The address the user signs in with.")
 @click.option("--role", required=True, type=click.Choice(users.USER_ROLES),
-              help="lab (uploads), clinician, integration (read), admin.")
+              help="lab (uploads), clinician, integration (read), coordinator (enrols), admin.")
 @click.option("--study", default=None, help="Study code: the user sees this study only.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help=f"At least {users.MIN_PASSWORD_LENGTH} characters; asked for when not given.")
