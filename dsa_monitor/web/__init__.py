@@ -14,6 +14,7 @@ from flask import Flask
 
 from .. import config
 from . import (  # noqa: F401  (register the views)
+    account,
     alerts,
     coordination,
     enrolment,

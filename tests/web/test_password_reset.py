@@ -179,3 +179,29 @@ def test_a_link_that_does_not_work_gets_a_page_saying_why(app, db, account, case
     refused = [row for row in store.list_audit(db, entity="user")
                if row["action"] == "password_reset_refused"]
     assert len(refused) == 2  # the page's visit and the form's post
+
+
+def test_a_password_changed_on_the_account_page_ends_the_links_and_the_other_sessions(app, db,
+                                                                                    account):
+    token = made(db)
+    elsewhere, here = app.test_client(), app.test_client()
+    for client in (elsewhere, here):
+        assert sign_in(client, USER, OLD).status_code == 302
+    page = here.get("/account")
+    assert page.status_code == 200 and USER in page.text and "clinician" in page.text
+
+    def change(current, new, repeat=None):
+        return here.post("/account", data={"csrf_token": csrf(here, "/account"), "current": current,
+                                           "password": new, "repeat": new if repeat is None else repeat})
+
+    wrong = change("not my password", NEW)
+    assert wrong.status_code == 401 and "the current password is wrong" in wrong.text
+    assert change(OLD, NEW, NEW + "!").status_code == 400
+    assert change(OLD, "short").status_code == 400
+    done = change(OLD, NEW)
+    assert done.status_code == 200 and "Your new password is set" in done.text
+    assert here.get("/account").status_code == 200  # this browser goes on
+    assert elsewhere.get("/account").status_code == 302  # the other session has ended
+    refused = app.test_client().get(f"/reset-password/{token}")
+    assert refused.status_code == 410 and "replaced by a later request or a password change" in refused.text
+    assert users.sign_in(db, USER, NEW)["email"] == USER

@@ -17,7 +17,7 @@ SIGNED_IN_PAGES = (
     "/studies", "/studies/MSC-SLE", "/studies/MSC-SLE/report", "/recipients/{LUP-03}",
     "/recipients/{LUP-05}", "/recipients/{LUP-06}/sera/{LUP-06 baseline}", "/alerts", "/uploads",
     "/enrolments", "/lab-ids/new", "/enrol/study", "/enrol/study/MSC-SLE", "/enrol/recipient",
-    "/enrol/donor", "/enrol/exposure", "/enrol/typing",
+    "/enrol/donor", "/enrol/exposure", "/enrol/typing", "/account",
 )
 # What a page shows a phone: how much wider than the screen it is, the tap targets under 44 px,
 # the text under 12 px, and the buttons whose right edge is past the screen's.
