@@ -213,6 +213,20 @@ def _stacks(
     return stacks
 
 
+def _with_panels(samples: dict[int, list[tuple]], stacks: dict[int, PanelStack]
+                 ) -> dict[int, list[tuple]]:
+    """Each recipient's run rows (``RUN_COLUMNS``: the sample's, then its panel), only the
+    samples with stored values (a sample without them has nothing to read)."""
+    panel_of = {sample_id: panel_id for panel_id, stack in stacks.items()
+                for sample_id in stack.sample_ids.tolist()}
+    rows = {}
+    for recipient_id, found in samples.items():
+        kept = [(*row, panel_of[row[0]]) for row in found if row[0] in panel_of]
+        if kept:
+            rows[recipient_id] = kept
+    return rows
+
+
 def load_batch(
     db: Database, recipient_ids: Sequence[int], *, panels: dict[int, BeadPanel] | None = None,
     runs: bool = True,
@@ -223,13 +237,14 @@ def load_batch(
     ids = list(dict.fromkeys(int(i) for i in recipient_ids))
     heads = bulk.recipient_heads(db, ids)
     exposures = bulk.recipient_exposures(db, ids)
-    rows = bulk.recipient_runs(db, ids)
+    samples = bulk.recipient_runs(db, ids)
     assigned = assigned_visits(db, ids)
     donor_ids = {d[0] for found in exposures.values() for e in found for d in e["donors"]}
     donor_typings = bulk.current_typing_rows(db, "donor", donor_ids)
     recipient_typings = bulk.current_typing_rows(db, "recipient", ids)
-    sample_ids = [r[0] for found in rows.values() for r in found]
-    stacks = _stacks(db, rows, bulk.nc_bead_positions(db, sample_ids))
+    sample_ids = [r[0] for found in samples.values() for r in found]
+    stacks = _stacks(db, samples, bulk.nc_bead_positions(db, sample_ids))
+    rows = _with_panels(samples, stacks)
     panels = {} if panels is None else panels
     wanted = {r[12] for found in rows.values() for r in found} - set(panels)
     for panel_id, beads in bulk.bead_panels(db, wanted).items():

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from itertools import groupby
-from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -21,14 +19,14 @@ RUN_COLUMNS = (
 
 
 def recipient_runs(db: Database, recipient_ids: Iterable[int]) -> dict[int, list[tuple]]:
-    """The current (not superseded) stored samples of recipients with their bead panel id, as
-    tuples in ``RUN_COLUMNS`` order (``qc_reasons`` left as JSON text, ``excluded`` 0/1): a
-    national cohort has millions of runs, and most never need more than their columns."""
+    """The current (not superseded) stored samples of recipients as tuples in ``RUN_COLUMNS``
+    order less the last (``panel_id``: ``stacked_values`` reads it with the values, and a join
+    here would read every vector's page twice), ``qc_reasons`` left as JSON text, ``excluded``
+    0/1: a national cohort has millions of runs, and most never need more than their columns."""
     found: dict[int, list[tuple]] = {}
     for row in db.conn.execute(
         "SELECT s.id, s.recipient_id, s.lab_sample_id, s.draw_date, s.vendor, s.kit, s.lot,"
-        " s.hla_class, s.qc_status, s.qc_reasons, s.excluded, s.serum_treatment, v.panel_id"
-        " FROM samples s JOIN mfi_vectors v ON v.sample_id = s.id"
+        " s.hla_class, s.qc_status, s.qc_reasons, s.excluded, s.serum_treatment FROM samples s"
         " WHERE s.superseded_by IS NULL AND s.recipient_id IN (SELECT value FROM json_each(?))"
         " ORDER BY s.recipient_id, s.draw_date, s.id",
         [json.dumps(sorted(set(recipient_ids)))],
@@ -57,17 +55,26 @@ def stacked_values(
     """Per bead panel, its samples' ids (ascending) and their packed values as one
     (samples × VALUE_KINDS × beads) float32 array: one query and one ``np.frombuffer`` per panel,
     whatever the number of samples (no array per sample)."""
-    rows = db.conn.execute(
-        "SELECT panel_id, sample_id, data FROM mfi_vectors"
-        " WHERE sample_id IN (SELECT value FROM json_each(?)) ORDER BY panel_id, sample_id",
+    by_panel: dict[int, tuple[list[int], list[bytes]]] = {}
+    for sample_id, panel_id, data in db.conn.execute(
+        # in sample order as asked (no ORDER BY: sorting the blobs cost as much as reading them)
+        "SELECT sample_id, panel_id, data FROM mfi_vectors"
+        " WHERE sample_id IN (SELECT value FROM json_each(?))",
         (json.dumps(sorted(set(int(i) for i in sample_ids))),),
-    ).fetchall()
+    ):
+        held = by_panel.get(panel_id)
+        if held is None:
+            held = by_panel[panel_id] = ([], [])
+        held[0].append(sample_id)
+        held[1].append(data)
     found = {}
-    for panel_id, group in groupby(rows, key=itemgetter(0)):
-        chunk = list(group)
-        ids = np.fromiter((r[1] for r in chunk), dtype=np.int64, count=len(chunk))
-        data = np.frombuffer(b"".join(r[2] for r in chunk), dtype="<f4")
-        found[panel_id] = (ids, data.reshape(len(chunk), len(VALUE_KINDS), -1))
+    for panel_id in sorted(by_panel):
+        ids, chunks = by_panel[panel_id]
+        order = np.argsort(np.array(ids, dtype=np.int64), kind="stable")
+        data = np.frombuffer(b"".join(chunks), dtype="<f4").reshape(len(ids), len(VALUE_KINDS), -1)
+        if (np.diff(order) < 0).any():  # SQLite gave them out of order: put them in order
+            data = data[order]
+        found[panel_id] = (np.array(ids, dtype=np.int64)[order], data)
     return found
 
 
