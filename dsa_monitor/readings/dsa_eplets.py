@@ -154,8 +154,8 @@ def _explained(table: EpletTable, item: DSAAsked, own: Mapping[str, Any] | None,
     rules = item.rules if isinstance(item.rules, Rules) else _rules(json.dumps(item.rules))
     positive = serum.positive(rules, item.value_kind) | set(item.beads)
     try:
-        return explain(item.beads, serum.panel.beads, positive, _person(table, donor),
-                       _person(table, own), table)
+        return explain(item.beads, serum.panel.beads, positive, person_of(table, donor),
+                       person_of(table, own), table)
     except DSAMonitorError as error:  # e.g. the DSA's beads are of no group the table covers
         return unexplained_dsa(table.version, f"no candidate eplet: {error.message}")
 
@@ -218,7 +218,9 @@ def _person_of(table: EpletTable, typing_id: int, typing_json: str) -> PersonEpl
     return person_eplets(table, stored_loci(json.loads(typing_json)))
 
 
-def _person(table: EpletTable, row: Mapping[str, Any]) -> PersonEplets:
+def person_of(table: EpletTable, row: Mapping[str, Any]) -> PersonEplets:
+    """The eplets of a stored typing row (``store.evaluation_inputs.current_typing_rows``),
+    read once per table and typing version."""
     return _person_of(table, row["id"], row["typing_json"])
 
 
@@ -247,4 +249,4 @@ class _Answers:
 _CACHE = _Answers(4096)
 
 __all__ = ["LABEL", "DSAAsked", "alert_line", "asked_of", "candidate_eplets", "evaluation_rows",
-           "with_candidate_eplets"]
+           "person_of", "with_candidate_eplets"]

@@ -17,16 +17,19 @@ from collections import Counter
 from sqlite_utils import Database
 
 from ..dsa.timeline import DE_NOVO, DE_NOVO_BASELINE_MISSING, PREFORMED
+from ..eplets import EpletTable
 from ..evaluation.report import origin_of, origin_words
 from ..sab.values import reported
 from ..store.study_sera import study_sera
+from .eplet_export import COLUMNS as EPLET_COLUMNS
+from .eplet_export import export_eplets
 from .grid import DSA, EXCLUDED, NEGATIVE, OVERDUE, QC_FAILED, _visit_names, recipient_cells
 from .study import study_summary
 
 VISIT_COLUMNS = ("visit", "expected", "received", "qc_failed", "overdue", "with_dsa")
 EXPORT_COLUMNS = ("study", "subject", "donor", "exposure_date", "visit", "day", "draw_date",
                   "antigen", "level", "mfi", "positive", "strength", "origin", "status",
-                  "rules_version", "reference_release")
+                  "rules_version", "reference_release", *EPLET_COLUMNS)
 
 
 def _first_positive(sera: list[dict]) -> dict[tuple[str, str], tuple[str | None, str | None]]:
@@ -114,20 +117,24 @@ def report_csv(report: dict) -> str:
     return out.getvalue()
 
 
-def export_rows(db: Database, study: dict) -> list[dict]:
+def export_rows(db: Database, study: dict, eplets: EpletTable | None = None) -> list[dict]:
     """One row per recipient × serum × DSA (every DSA state, negative ones too; a serum with no
-    DSA state is one row with no antigen), in subject and date order: the long format."""
+    DSA state is one row with no antigen), in subject and date order: the long format. With an
+    eplet table, each row carries its pair's eplet loads and a DSA's rows its best candidate
+    eplet (``readings.eplet_export``)."""
     subjects = {r["recipient_id"]: r["subject_code"] for r in study_summary(db, study)}
+    sera = study_sera(db, study["id"])
+    loads, candidates = export_eplets(db, eplets, sera)
     rows = []
-    for recipient_id, points in sorted(study_sera(db, study["id"]).items(),
-                                       key=lambda item: subjects.get(item[0], "")):
+    for recipient_id, points in sorted(sera.items(), key=lambda item: subjects.get(item[0], "")):
         history: dict[tuple[str, str], list[dict]] = {}
         for point in points:
             base = {"study": study["code"], "subject": subjects.get(recipient_id, ""),
                     "donor": point["donor_code"], "exposure_date": point["exposure_date"],
                     "visit": point["visit"], "day": point["day"], "draw_date": point["date"],
                     "rules_version": point["rules_version"],
-                    "reference_release": point["reference_release"]}
+                    "reference_release": point["reference_release"],
+                    **loads.get((recipient_id, point["donor_code"]), {})}
             if not point["states"]:
                 rows.append({**base, "antigen": "", "level": "", "mfi": None, "positive": None,
                              "strength": "", "origin": "",
@@ -139,7 +146,8 @@ def export_rows(db: Database, study: dict) -> list[dict]:
                 rows.append({**base, "antigen": state["target"], "level": state["level"] or "",
                              "mfi": reported(state["mfi"]), "positive": state["positive"],
                              "strength": state["strength"], "origin": origin_words(origin, at),
-                             "status": state["status"]})
+                             "status": state["status"], "candidate_eplet": candidates.get(
+                                 (point["evaluation_id"], state["target"]), "")})
     return rows
 
 

@@ -80,3 +80,32 @@ def test_the_api_gives_the_eplet_with_the_table_version(built):
     ranked = [(c["name"], c["positive"], c["negative"]) for c in dsa["eplets"]["candidates"]]
     assert ranked[:4] == [("65GK", 1, 1), ("62EE", 1, 2), ("156QA", 1, 2), ("166DG", 1, 4)]
     assert len(ranked) == 7
+
+
+def test_the_study_export_has_a_column_per_load_and_the_dsa_candidate(built):
+    import csv
+    import io
+
+    from eplet_examples import cells_v3
+
+    _, _, app, _ = built
+    db = store.open_database(app.config["DATABASE"])
+    from dsa_monitor.store import tokens
+
+    _, secret = tokens.create_token(db, "exporter", "clinician", user="test")
+    db.close()
+    text = app.test_client().get("/api/v1/studies/MSC-SLE/export",
+                                 headers={"Authorization": f"Bearer {secret}"}).text
+    rows = [r for r in csv.DictReader(io.StringIO(text)) if r["subject"] == "LUP-03"]
+    # class I by hand: the donor's A, B, C columns' eplets that none of LUP-03's carries
+    cells = cells_v3()
+    donor = ("A*24:02", "A*03:01", "B*07:02", "B*57:01", "C*06:02", "C*07:02")
+    own = ("A*03:01", "A*32:01", "B*07:02", "B*40:01", "C*03:04", "C*07:02")
+    class_i = set().union(*(cells[a] for a in donor)) - set().union(*(cells[a] for a in own))
+    assert {r["eplets_class_I"] for r in rows} == {str(len(class_i))}
+    assert {r["eplet_table"] for r in rows} == {"v3-demo"}
+    # the demo types DRB1 and DQB1 only: DRB3/4/5, DQA1, DPA1 and DPB1 are untyped
+    assert {r["eplets_incomplete"] for r in rows} == {"DR DQ DP"}
+    dsa = [r for r in rows if r["antigen"] == "A*24:02"]
+    assert dsa and {r["candidate_eplet"] for r in dsa} == {LINE}
+    assert all(r["candidate_eplet"] == "" for r in rows if r["antigen"] != "A*24:02")
