@@ -8,9 +8,11 @@ CSV is asked for with ``Accept: text/csv`` or ``?format=csv`` (a browser link or
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response, request
+from flask import Response, current_app, request
 
 from .. import store
+from ..config import settings_of
+from ..readings.eplet_table import active_table
 from ..readings.report import export_csv, export_rows, report_csv, study_report
 from .routing import operation
 from .studies import visible_study
@@ -88,5 +90,6 @@ def get_study_report(code: str, query: dict):
            permission="read", tag="dsa", responses={200: None}, errors=(404,))
 def get_study_export(code: str):
     study = visible_study(code)
-    rows = export_rows(store.get_db(), study)
+    rows = export_rows(store.get_db(), study,
+                       active_table(settings_of(current_app).reference_dir))
     return csv_response(export_csv(rows), f"{study['code']}-export.csv"), 200

@@ -8,8 +8,9 @@ import datetime as dt
 import click
 
 from .. import store
+from ..readings.eplet_table import active_table
 from ..readings.report import export_csv, export_rows, report_csv, study_report
-from . import existing_database, make_app, opened_store
+from . import existing_database, make_app, opened_store, settings
 
 
 def _text(report: dict) -> str:
@@ -42,7 +43,8 @@ def command(study: str, as_csv: bool, export: bool, as_of: dt.datetime | None) -
     with opened_store(app) as db:
         found = store.get_study(db, study)
         if export:
-            click.echo(export_csv(export_rows(db, found)), nl=False)
+            click.echo(export_csv(export_rows(db, found, active_table(
+                settings(app).reference_dir))), nl=False)
             return
         report = study_report(db, found, today=as_of.date() if as_of else None)
         click.echo(report_csv(report) if as_csv else _text(report), nl=not as_csv)

@@ -3,9 +3,11 @@ the same as ``GET /api/v1/studies/{code}/report`` and ``dsa-monitor report``."""
 
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import Response, current_app, render_template
 
 from .. import store
+from ..config import settings_of
+from ..readings.eplet_table import active_table
 from ..readings.report import export_csv, export_rows, report_csv, study_report
 from . import auth
 from .blueprint import blueprint
@@ -43,4 +45,5 @@ def study_report_csv(code: str):
 def study_export_csv(code: str):
     """One row per recipient × serum × DSA, for analysis."""
     study = _study(code)
-    return _csv(export_csv(export_rows(store.get_db(), study)), f"{study['code']}-export.csv")
+    return _csv(export_csv(export_rows(store.get_db(), study, active_table(
+        settings_of(current_app).reference_dir))), f"{study['code']}-export.csv")
