@@ -194,6 +194,9 @@ def requeue(db: Database, message_id: int, *, user: str) -> dict:
         if message["state"] != "dead":
             raise Conflict(f"outbox message {message_id} is {message['state']}, not dead",
                            outbox_id=message_id)
+        if message["purpose"] == "password_reset":
+            raise Conflict(f"outbox message {message_id} is a password reset e-mail whose link was"
+                           " removed: the user asks for a new link instead", outbox_id=message_id)
         db.conn.execute(
             "UPDATE outbox SET state = 'retry', attempts = 0, next_attempt_at = ? WHERE id = ?",
             (utc_now(), message_id),

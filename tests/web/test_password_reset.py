@@ -13,7 +13,8 @@ from alerts.conftest import MailServer
 from dsa_monitor import store
 from dsa_monitor.alerts import MailSettings, deliver_due
 from dsa_monitor.app import create_app
-from dsa_monitor.store import password_resets, users
+from dsa_monitor.errors import Conflict
+from dsa_monitor.store import outbox, password_resets, users
 
 BASE_URL = "https://dsa.example.org"
 OLD, NEW = "correct horse battery staple", "a new and longer passphrase"
@@ -205,3 +206,15 @@ def test_a_password_changed_on_the_account_page_ends_the_links_and_the_other_ses
     refused = app.test_client().get(f"/reset-password/{token}")
     assert refused.status_code == 410 and "replaced by a later request or a password change" in refused.text
     assert users.sign_in(db, USER, NEW)["email"] == USER
+
+
+def test_a_reset_e_mail_the_server_refuses_is_dead_without_its_link_and_not_sent_again(
+        app, db, account, mail_server):
+    mail_server.refuse[USER] = "550 no such mailbox"
+    assert ask(app.test_client(), USER).status_code == 200
+    deliver(app, db)
+    [message] = outbox.list_messages(db)
+    assert message["state"] == "dead" and message["purpose"] == "password_reset"
+    assert message["body_text"] == message["body_html"] == outbox.LINK_REMOVED
+    with pytest.raises(Conflict, match="the user asks for a new link"):
+        outbox.requeue(db, message["id"], user="admin@hospital.example")
