@@ -36,6 +36,16 @@ def built(tmp_path_factory):
     return folder, account, app, recipient
 
 
+def _signed_in(app, account):
+    """A test client signed in as the demo's user, through the sign-in form."""
+    client = app.test_client()
+    page = client.get("/sign-in").text
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/sign-in", data={"csrf_token": token, "email": account["email"],
+                                  "password": account["password"]})
+    return client
+
+
 def test_the_de_novo_e_mail_names_the_candidate_eplet(built):
     folder = built[0]
     bodies = []
@@ -49,11 +59,7 @@ def test_the_de_novo_e_mail_names_the_candidate_eplet(built):
 
 def test_the_recipient_page_shows_the_load_and_the_explaining_eplet(built):
     _, account, app, recipient = built
-    client = app.test_client()
-    page = client.get("/sign-in").text
-    token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/sign-in", data={"csrf_token": token, "email": account["email"],
-                                  "password": account["password"]})
+    client = _signed_in(app, account)
     page = client.get(f"/recipients/{recipient}").text
     explained = page[page.index('id="dsa-eplets"'):]
     assert "eplet table v3-demo" in explained[:300]
@@ -109,3 +115,19 @@ def test_the_study_export_has_a_column_per_load_and_the_dsa_candidate(built):
     dsa = [r for r in rows if r["antigen"] == "A*24:02"]
     assert dsa and {r["candidate_eplet"] for r in dsa} == {LINE}
     assert all(r["candidate_eplet"] == "" for r in rows if r["antigen"] != "A*24:02")
+
+
+def test_the_export_command_and_page_carry_the_eplet_columns_too(built, monkeypatch):
+    from click.testing import CliRunner
+
+    from dsa_monitor.cli import main
+
+    folder, account, app, _ = built
+    monkeypatch.setenv("DSA_MONITOR_DATABASE", str(folder.database))
+    monkeypatch.setenv("DSA_MONITOR_REFERENCE_DIR", str(app.config["REFERENCE_DIR"]))
+    monkeypatch.setenv("DSA_MONITOR_SECRET_KEY", account["secret_key"])
+    printed = CliRunner().invoke(main, ["report", "--study", "MSC-SLE", "--export"])
+    assert printed.exit_code == 0, printed.output
+    assert LINE in printed.output and ",v3-demo," in printed.output
+    client = _signed_in(app, account)
+    assert LINE in client.get("/studies/MSC-SLE/export.csv").text
