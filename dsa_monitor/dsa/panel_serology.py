@@ -198,6 +198,8 @@ class PanelSerology:
         self.alpha_masks = {locus: np.array([a == locus for a in self.alpha_loci], dtype=np.bool_)
                             for locus in dict.fromkeys(self.alpha_loci) if locus}
         self._entries: dict[tuple[str, tuple[Candidate, ...]], EntryLevels] = {}
+        # the same, by entry object: hashing a key of candidates costs more than the levels
+        self._by_object: dict[int, tuple[TypingEntry, EntryLevels]] = {}
         self._none = np.zeros(len(self.chains) + 1, dtype=np.int8)
         self._none.flags.writeable = False
 
@@ -205,6 +207,9 @@ class PanelSerology:
         """Level of one typed entry on every chain (+ the "none" slot), the level at which it
         may carry each chain's very allele (``carried``), whether one of its alleles is unknown
         to the reference, and whether it names a null allele."""
+        held = self._by_object.get(id(entry))
+        if held is not None and held[0] is entry:  # the same entry object (typings are cached)
+            return held[1]
         key = (entry.locus, entry.candidates)
         found = self._entries.get(key)
         if found is None:
@@ -224,6 +229,9 @@ class PanelSerology:
             if len(self._entries) >= self.MAX_ENTRIES:
                 self._entries.clear()
             self._entries[key] = found
+        if len(self._by_object) >= self.MAX_ENTRIES:
+            self._by_object.clear()
+        self._by_object[id(entry)] = (entry, found)  # the entry kept: its id is not reused
         return found
 
     def best(self, person: DonorHLA | None, typed: set[str]) -> PersonLevels:
@@ -264,17 +272,19 @@ class PanelSerology:
         """(people × beads): beads with a chain a person's typing matches at any level, DRB3/4/5
         implied by DRB1 included: ``best`` for many donors at once (the screen's question), as
         matrix products over their distinct typed entries."""
-        columns: dict[tuple[str, tuple[Candidate, ...]], int] = {}
+        # one column per entry object (people share the cached entries of their typings; an
+        # equal entry in another object only adds an equal column)
+        columns: dict[int, int] = {}
         typed_entries: list[TypingEntry] = []
         rows, cols = [], []
         for row, person in enumerate(people):
             for entry in person.entries:
-                key = (entry.locus, entry.candidates)
-                if key not in columns:
-                    columns[key] = len(typed_entries)
+                column = columns.get(id(entry))
+                if column is None:
+                    column = columns[id(entry)] = len(typed_entries)
                     typed_entries.append(entry)
                 rows.append(row)
-                cols.append(columns[key])
+                cols.append(column)
         best = np.zeros((len(people), len(self._none)), dtype=np.bool_)
         if typed_entries:
             incidence = np.zeros((len(people), len(typed_entries)), dtype=np.float32)

@@ -17,6 +17,8 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -59,22 +61,18 @@ class _Serum:
     name: str
     sample_ids: tuple[int, ...]
     classes: frozenset[str]
+    ids_json: str  # ``sample_ids`` as the points store them (``json.dumps`` of the list)
 
 
 def _sera(rows: list[tuple]) -> list[_Serum]:
     """A recipient's sera in draw order from its run rows (ordered by draw date, id)."""
     found: list[_Serum] = []
-    start = 0
-    while start < len(rows):
-        key = rows[start][3]
-        end = start + 1
-        while end < len(rows) and rows[end][3] == key:
-            end += 1
-        runs = rows[start:end]
+    for key, group in groupby(rows, key=itemgetter(3)):
+        runs = list(group)
+        ids = tuple(r[0] for r in runs)
         found.append(_Serum(key, dt.date.fromisoformat(key),
-                            " + ".join(dict.fromkeys(run_name(r) for r in runs)),
-                            tuple(r[0] for r in runs), frozenset(r[7] for r in runs)))
-        start = end
+                            " + ".join(dict.fromkeys(run_name(r) for r in runs)), ids,
+                            frozenset(r[7] for r in runs), f"[{', '.join(map(str, ids))}]"))
     return found
 
 
@@ -176,7 +174,7 @@ class BulkEvaluator:
         visits, baseline, overdue = self._visits(exposure, kept, rules)
         points = []
         for position, (serum, (visit, day)) in enumerate(zip(kept, visits, strict=True)):
-            ids = json.dumps(list(serum.sample_ids))
+            ids = serum.ids_json
             if visit == PRE_EXPOSURE:
                 points.append((position, serum.name, ids, serum.key, visit, day,
                                PRE_EXPOSURE_REASON, None, None, _EMPTY,
