@@ -23,8 +23,11 @@ _pages = Environment(
     autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
     trim_blocks=True, lstrip_blocks=True,
 )
-_RULES = ("format", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum",
-          "minItems", "maxItems", "default", "example")
+_RULES = ("format", "enum", "not", "pattern", "minLength", "maxLength", "minimum", "maximum",
+          "minItems", "maxItems", "minProperties", "maxProperties", "default", "example")
+# A pattern longer than this (a class of every control and format character) is no reading for
+# a person: the page points at the document, and the field's description says the rule in words.
+_PATTERN_SHOWN = 80
 
 
 def _schema_name(schema: dict | None) -> str | None:
@@ -47,8 +50,19 @@ def _properties(schema: dict) -> list[dict[str, Any]]:
     return [{"name": name, "type": _type_of(body), "required": name in required,
              "nullable": bool(body.get("nullable")),
              "description": body.get("description", ""),
-             "rules": {k: body[k] for k in _RULES if k in body}}
+             "rules": {k: _rule(k, body[k]) for k in _RULES if k in body}}
             for name, body in schema.get("properties", {}).items()]
+
+
+def _rule(key: str, value: Any) -> Any:
+    if key == "pattern" and len(value) > _PATTERN_SHOWN:
+        return f"{value[:40]}... ({len(value)} characters: see openapi.json)"
+    return value
+
+
+def _one_of(schema: dict) -> list[str]:
+    """The fields of which a body takes exactly one (``oneOf`` of their ``required``)."""
+    return [name for branch in schema.get("oneOf", ()) for name in branch.get("required", ())]
 
 
 def _operations(document: dict) -> list[dict[str, Any]]:
@@ -85,7 +99,7 @@ def docs():
     schemas = document.get("components", {}).get("schemas", {})
     page = _pages.get_template("docs.html").render(
         info=document["info"], prefix=PREFIX, operations=_operations(document),
-        schemas=[{"name": name, "properties": _properties(body),
+        schemas=[{"name": name, "properties": _properties(body), "one_of": _one_of(body),
                   "description": body.get("description", "")}
                  for name, body in sorted(schemas.items())])
     response = Response(page, mimetype="text/html")

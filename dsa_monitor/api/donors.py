@@ -14,7 +14,7 @@ from ..errors import NotFound
 from ..store.schema import DONOR_KINDS, EXPOSURE_KINDS
 from . import auth
 from .routing import operation
-from .schemas import code, day, identifier, timestamp
+from .schemas import IsoDate, code, day, identifier, timestamp
 from .studies import visible_recipient, visible_study
 
 # ---- schemas ---------------------------------------------------------------------------------
@@ -41,7 +41,10 @@ class ExposureCreateSchema(ma.Schema):
     donor_ids = ma.fields.List(
         identifier(), required=True, validate=ma.validate.Length(min=1, max=100)
     )
-    date = ma.fields.Date(required=True, metadata={"description": "YYYY-MM-DD"})
+    date = IsoDate(required=True, metadata={
+        "description": "YYYY-MM-DD, from 1900-01-01 to a year after today (the end moves with"
+                       " the calendar, so the document cannot state it: a later date is a 422"
+                       " implausible_date)"})
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(EXPOSURE_KINDS))
 
 

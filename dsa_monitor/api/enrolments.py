@@ -25,7 +25,10 @@ class EnrolmentFormSchema(ma.Schema):
     file = ma.fields.Raw(required=True, metadata={
         "type": "string", "format": "binary",
         "description": "CSV with the columns study, subject_code, lab_ids, recipient_typing,"
-                       " donor_code, donor_kind, donor_typing, exposure_date, exposure_kind"})
+                       " donor_code, donor_kind, donor_typing, exposure_date, exposure_kind"
+                       " (docs/enrolment.md): UTF-8 text whose rows name existing studies and"
+                       " names of the HLA release, checked on reading (422 enrolment_refused,"
+                       " each problem by line and column), not by the document"})
 
 
 class EnrolmentResultSchema(ma.Schema):

@@ -6,12 +6,15 @@ Input fields check what the store cannot accept (text that is not UTF-8, integer
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import unicodedata
 from collections.abc import Callable
 
 import marshmallow as ma
 
 from ..errors import DSAMonitorError
+from .openapi_patterns import DATE_FROM_1900, VISIBLE_TEXT, VISIBLE_TEXT_RULE
 
 SQLITE_MAX_INT = 2**63 - 1
 
@@ -55,9 +58,45 @@ def domain_check(check: Callable[[str], object]) -> Callable[[str], None]:
     return validate
 
 
-def code(**kwargs) -> Text:
-    """A short identifier typed by people (study code, subject code, donor code, lab ID)."""
-    return Text(validate=[ma.validate.Length(min=1, max=100), _no_blank_ends, _visible], **kwargs)
+def code(*, metadata: dict | None = None, **kwargs) -> Text:
+    """A short identifier typed by people (study code, subject code, donor code, lab ID).
+
+    The document gives the validators' rule as a pattern, so that a schema-valid code is
+    accepted; the description says it in words."""
+    metadata = dict(metadata or {})
+    metadata["description"] = "; ".join(
+        filter(None, (metadata.get("description"), VISIBLE_TEXT_RULE)))
+    return Text(validate=[ma.validate.Length(min=1, max=100), _no_blank_ends, _visible],
+                metadata={**metadata, "pattern": VISIBLE_TEXT}, **kwargs)
+
+
+class ExactlyOneSchema(ma.Schema):
+    """A body that takes exactly one of ``one_of``: checked on load, and said in the document
+    (``spec`` adds ``oneOf: [{required: [a]}, {required: [b]}]``)."""
+
+    one_of: tuple[str, ...] = ()
+    one_of_message = "give exactly one of them"
+
+    @ma.validates_schema
+    def _exactly_one(self, data: dict, **kwargs) -> None:
+        if sum(name in data for name in self.one_of) != 1:
+            raise ma.ValidationError(self.one_of_message, "_schema")
+
+
+class IsoDate(ma.fields.Date):
+    """A date written ``YYYY-MM-DD`` exactly, from 1900 on: ``date.fromisoformat`` alone would
+    take ``20240105`` and ``2024-W01-1`` too, which the document's ``format: date`` does not."""
+
+    _ISO = re.compile(DATE_FROM_1900)
+
+    def __init__(self, **kwargs) -> None:
+        metadata = {"pattern": DATE_FROM_1900, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dt.date:
+        if not isinstance(value, str) or not self._ISO.fullmatch(value):
+            raise ma.ValidationError("not a date written YYYY-MM-DD from 1900 on")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def identifier(**kwargs) -> ma.fields.Integer:

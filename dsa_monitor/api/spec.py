@@ -6,11 +6,11 @@ import http
 import re
 
 from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow import MarshmallowPlugin, resolver
 
 from .. import __version__
 from .routing import OPERATIONS, PREFIX, Operation
-from .schemas import SQLITE_MAX_INT, ErrorSchema
+from .schemas import SQLITE_MAX_INT, ErrorSchema, ExactlyOneSchema
 
 OPENAPI_VERSION = "3.0.3"
 _PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
@@ -46,7 +46,19 @@ def build_spec() -> dict:
         paths.setdefault(path, {})[op.method.lower()] = _operation(op, parameters)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    document = spec.to_dict()
+    _exactly_one(document)
+    return document
+
+
+def _exactly_one(document: dict) -> None:
+    """A body that takes exactly one of two fields says so (``oneOf`` of their ``required``):
+    apispec writes a schema's fields, not the rule its ``validates_schema`` applies."""
+    components = document["components"]["schemas"]
+    for op in OPERATIONS:
+        if op.body is not None and issubclass(op.body, ExactlyOneSchema):
+            components[resolver(op.body)]["oneOf"] = [
+                {"required": [name]} for name in op.body.one_of]
 
 
 def _openapi_path(rule: str) -> tuple[str, list[dict]]:

@@ -10,13 +10,20 @@ from . import auth
 from .routing import operation
 from .schemas import Text, code, domain_check, timestamp
 
+# The visit names ``dsa.rules`` keeps for sera outside a schedule; a schedule may not use them.
+RESERVED_VISITS = ("baseline", "unscheduled")
+
 # ---- schemas ---------------------------------------------------------------------------------
 
 
 class VisitSchema(ma.Schema):
     """A protocol visit: its name, its day after the exposure, and the window around that day."""
 
-    name = code(required=True)
+    name = code(required=True, metadata={
+        "not": {"enum": list(RESERVED_VISITS)},
+        "description": "unique within the schedule (a rule the document cannot state: JSON"
+                       " Schema's uniqueItems compares whole visits); not 'baseline' or"
+                       " 'unscheduled', the names the service gives sera outside the schedule"})
     day = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(-36500, 36500))
     window_days = ma.fields.Integer(
         strict=True, required=True, validate=ma.validate.Range(0, 36500)

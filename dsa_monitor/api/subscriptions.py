@@ -15,15 +15,22 @@ from ..alerts.subscriptions import subscribe
 from ..errors import Conflict, NotFound
 from ..store import events as stored
 from . import auth
+from .openapi_patterns import EMAIL
 from .routing import operation
-from .schemas import Text, code, identifier, timestamp
+from .schemas import ExactlyOneSchema, Text, code, identifier, timestamp
 from .studies import visible_recipient, visible_study
 
 # ---- schemas ---------------------------------------------------------------------------------
 
 
-class SubscriptionCreateSchema(ma.Schema):
-    email = Text(required=True, validate=ma.validate.Length(min=3, max=320))
+class SubscriptionCreateSchema(ExactlyOneSchema):
+    one_of = ("study", "recipient_id")
+    one_of_message = "give a study or a recipient_id (one of them)"
+
+    email = Text(required=True, validate=ma.validate.Length(min=3, max=320), metadata={
+        "pattern": EMAIL, "description": "one address (name@domain.tld), no display name: no blank,"
+                          " @, <, >, comma or semicolon within its parts; blanks at the ends are"
+                          " ignored"})
     study = code(metadata={"description": "the study's code (or give recipient_id)"})
     recipient_id = identifier(metadata={"description": "one recipient (or give study)"})
     kinds = ma.fields.List(
@@ -31,11 +38,6 @@ class SubscriptionCreateSchema(ma.Schema):
         validate=ma.validate.Length(min=1, max=len(KINDS)),
         metadata={"description": f"default: {', '.join(DEFAULT_SUBSCRIPTION_KINDS)}"},
     )
-
-    @ma.validates_schema
-    def _one_scope(self, data: dict, **kwargs) -> None:
-        if ("study" in data) == ("recipient_id" in data):
-            raise ma.ValidationError("give a study or a recipient_id (one of them)", "_schema")
 
 
 class SubscriptionSchema(ma.Schema):

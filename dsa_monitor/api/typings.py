@@ -18,7 +18,7 @@ from ..reference import service as reference_service
 from . import auth
 from .donors import visible_donor
 from .routing import operation
-from .schemas import Text, timestamp
+from .schemas import ExactlyOneSchema, Text, timestamp
 from .studies import visible_recipient
 
 # ---- schemas ---------------------------------------------------------------------------------
@@ -30,12 +30,20 @@ def _loci(**kwargs) -> ma.fields.Dict:
         values=ma.fields.List(Text(validate=ma.validate.Length(max=2_000)),
                               validate=ma.validate.Length(max=10)),
         validate=ma.validate.Length(min=1, max=20),
-        metadata={"example": {"A": ["A*02:01", "A*24:02"], "B": ["B44", "B7"]}}, **kwargs,
+        metadata={"example": {"A": ["A*02:01", "A*24:02"], "B": ["B44", "B7"]},
+                  "minProperties": 1, "maxProperties": 20,
+                  "description": "locus -> its copies' names. Each locus (a key of 1 to 10"
+                                 " characters) and name must be one the HLA reference knows:"
+                                 " rules the document cannot state (OpenAPI 3.0 has no"
+                                 " propertyNames)"}, **kwargs,
     )
 
 
-class TypingInputSchema(ma.Schema):
+class TypingInputSchema(ExactlyOneSchema):
     """Exactly one of ``gl_string`` or ``loci``: the whole typing."""
+
+    one_of = ("gl_string", "loci")
+    one_of_message = "give either gl_string or loci"
 
     gl_string = Text(
         validate=ma.validate.Length(min=1, max=20_000),
@@ -47,11 +55,6 @@ class TypingInputSchema(ma.Schema):
         metadata={"description": "loci of the current version this typing leaves out on purpose;"
                                  " without it, leaving a typed locus out is a 409"},
     )
-
-    @ma.validates_schema
-    def _one_form(self, data: dict, **kwargs) -> None:
-        if ("gl_string" in data) == ("loci" in data):
-            raise ma.ValidationError("give either gl_string or loci", "_schema")
 
 
 class TypingPatchSchema(ma.Schema):

@@ -20,6 +20,7 @@ from ..sab.dates import date_format_of
 from ..sab.formats import FORMATS
 from ..store.schema import SERUM_TREATMENTS
 from . import auth
+from .openapi_patterns import DATE_LAYOUT
 from .routing import operation
 from .schemas import ErrorBodySchema, day, domain_check, timestamp
 from .studies import visible_study
@@ -27,9 +28,10 @@ from .studies import visible_study
 
 def date_layout_field() -> ma.fields.String:
     return ma.fields.String(validate=domain_check(date_format_of), metadata={
-        "description": "the layout of the file's dates when they are ambiguous (e.g. DD/MM/YYYY);"
-                       " default: the server's setting, else read from the file's own dates",
-        "example": "DD/MM/YYYY"})
+        "description": "the layout of the file's dates when they are ambiguous (e.g. DD/MM/YYYY):"
+                       " DD, MM and YYYY in any order joined by '/', '-' or '.'; default: the"
+                       " server's setting, else read from the file's own dates",
+        "example": "DD/MM/YYYY", "pattern": DATE_LAYOUT})
 
 
 def strict_field() -> ma.fields.Boolean:
@@ -63,7 +65,9 @@ def _binary(description: str, **kwargs) -> ma.fields.Raw:
 class UploadFormSchema(ma.Schema):
     """The multipart form of ``POST /uploads``."""
 
-    file = _binary("the lab's result file", required=True)
+    file = _binary("the lab's result file: a CSV or XML export in a layout this service reads"
+                   " (format); whether its bytes are one is known on reading, not from the"
+                   " document (422 file_format, naming file, line and column)", required=True)
     format = ma.fields.String(
         validate=ma.validate.OneOf(sorted(FORMATS)),
         metadata={"description": "the file's layout; detected when not given"},
@@ -71,11 +75,14 @@ class UploadFormSchema(ma.Schema):
     manifest = _binary("CSV sample_id,draw_date (YYYY-MM-DD) for files without draw dates")
     lot = ma.fields.String(
         validate=ma.validate.Length(1, 100),
-        metadata={"description": "the bead lot, for xPONENT runs whose ProtocolName names none"},
+        metadata={"description": "the bead lot, for xPONENT runs whose ProtocolName names none;"
+                                 " its catalogue must be registered (422 unknown_lot)"},
     )
     encoding = ma.fields.String(
         validate=ma.validate.Length(1, 40),
-        metadata={"description": "text encoding of a file that is not UTF-8, e.g. cp1252"},
+        metadata={"description": "text encoding of a file that is not UTF-8, e.g. cp1252: a"
+                                 " codec name the server's Python knows, a list the document"
+                                 " does not hold (422 unknown_encoding)"},
     )
     date_format = date_layout_field()
     serum_treatment = treatment_field()
