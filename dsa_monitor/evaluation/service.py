@@ -12,6 +12,7 @@ Each stored evaluation yields the change facts (``changes.py``) alerts are made 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -241,6 +242,7 @@ class _Run:
                     self.batch([recipient_id])
             return
         cleared: list[Deferred] = []
+        made: list[RecipientEvaluation] = []
         for inputs, study_rules, match in batch:
             if self.bulk is not None and inputs.recipient_id not in unplain:
                 found = self._cleared(loaded, inputs, study_rules, flagged)
@@ -250,14 +252,34 @@ class _Run:
                     continue
             try:
                 loaded.complete(inputs)
-                with self.db.atomic():  # a savepoint: a failure undoes this recipient only
-                    self.results.append(_evaluate_and_store(
-                        self.db, inputs, self.reference, study_rules, match, flagged,
-                        self.as_of, self.user, self.record))
+                made.append(_evaluated(inputs, self.reference, study_rules, match, flagged,
+                                       self.as_of))
+                self.results.append(made[-1])  # in order; stored below, with the batch
             except Exception as error:
                 self._failed(inputs.recipient_id, error)
+        if made:
+            self._store_made(made)
         if cleared:
             self._store_cleared(cleared)
+
+    def _store_made(self, made: list[RecipientEvaluation]) -> None:
+        """Store the batch's evaluations made by ``evaluate_donor`` with their facts, all at
+        once in a savepoint; if that fails, each recipient in its own savepoint (a failure
+        undoes that recipient only, and it is reported, not returned)."""
+        try:
+            with self.db.atomic():
+                _store_recipients(self.db, made, user=self.user, record=self.record)
+            return
+        except Exception:
+            if len(made) == 1 and self.failures is None:
+                raise
+        for result in made:
+            try:
+                with self.db.atomic():
+                    _store_recipients(self.db, [result], user=self.user, record=self.record)
+            except Exception as error:
+                self.results = [r for r in self.results if r is not result]
+                self._failed(result.recipient_id, error)
 
     def _cleared(self, loaded: Batch, inputs: RecipientInputs, rules: Rules,
                  flagged: set[tuple[int, int, int]]) -> Deferred | None:
@@ -315,72 +337,109 @@ class _Run:
             item.evaluation_id, item.created = evaluation_id, True
 
 
-def _evaluate_and_store(
-    db: Database, inputs: RecipientInputs, reference: SerologyReference, rules: Rules,
-    match: MatchFn, flagged: set[tuple[int, int, int]], as_of: dt.date, user: str,
-    record: RecordFacts,
+def _evaluated(
+    inputs: RecipientInputs, reference: SerologyReference, rules: Rules, match: MatchFn,
+    flagged: set[tuple[int, int, int]], as_of: dt.date,
 ) -> RecipientEvaluation:
+    """Every donor of every exposure of one recipient through ``engine.evaluate_donor``
+    (nothing stored yet: ``_store_recipients``)."""
     result = RecipientEvaluation(inputs.recipient_id, inputs.subject_code, inputs.study_code, [])
     for exposure in inputs.exposures:
         for donor in exposure.donors:
             key = (inputs.recipient_id, exposure.exposure_id, donor.donor_id)
-            evaluation = evaluate_donor(inputs, exposure, donor, reference, rules,
-                                        as_of=as_of, match=match, flagged=key in flagged)
-            result.evaluations.append(evaluation)
-            result.changes.extend(store_evaluation(db, evaluation, user=user, record=record))
+            result.evaluations.append(evaluate_donor(
+                inputs, exposure, donor, reference, rules, as_of=as_of, match=match,
+                flagged=key in flagged))
     return result
+
+
+def _store_recipients(db: Database, results: list[RecipientEvaluation], *, user: str,
+                      record: RecordFacts) -> None:
+    """``store_evaluations`` for recipients' evaluations; each recipient's facts kept with it."""
+    for result in results:
+        result.changes = []
+    evaluations = [e for result in results for e in result.evaluations]
+    by_id = {id(e): result for result in results for e in result.evaluations}
+    for evaluation, facts in zip(
+            evaluations, store_evaluations(db, evaluations, user=user, record=record),
+            strict=True):
+        by_id[id(evaluation)].changes.extend(facts)
 
 
 def store_evaluation(
     db: Database, evaluation: DonorEvaluation, *, user: str, record: RecordFacts
 ) -> list[ChangeFact]:
     """Keep a new evaluation (unless an equal one is stored) and record what it changed, in the
-    caller's transaction; return those facts. The one place an evaluation is stored."""
+    caller's transaction; return those facts."""
+    return store_evaluations(db, [evaluation], user=user, record=record)[0]
+
+
+def store_evaluations(
+    db: Database, evaluations: Sequence[DonorEvaluation], *, user: str, record: RecordFacts
+) -> list[list[ChangeFact]]:
+    """Keep each new evaluation (unless an equal one is stored) and record what it changed, in
+    the caller's transaction; return the facts of each. The one place an evaluation with DSA
+    states is stored: one query for what is stored already, one ``executemany`` per table, then
+    each evaluation's facts to ``record``, in order, in the same transaction (alerts exactly
+    once: an evaluation never lands without its facts, nor facts without it)."""
+    found: list[list[ChangeFact]] = [[] for _ in evaluations]
     with write_transaction(db):
-        facts = _insert(db, evaluation, user)
-        if facts:
-            record(db, facts)
-    return facts
+        known = stored.latest_heads(db, {e.recipient_id for e in evaluations})
+        fresh: list[tuple[int, list[ChangeFact]]] = []
+        for position, evaluation in enumerate(evaluations):
+            held = known.get((evaluation.recipient_id, evaluation.exposure_id,
+                              evaluation.donor_id))
+            same = None if held is None else held["by_rules"].get(evaluation.rules.version)
+            if same is not None and same[1] == evaluation.fingerprint:
+                evaluation.evaluation_id = same[0]
+                continue
+            fresh.append((position, _changes_since(db, evaluation, held)))
+        rows = [_rows_of(evaluations[position]) for position, _ in fresh]
+        ids = stored.insert_evaluations(db, [r[0] for r in rows], [r[1] for r in rows],
+                                        states=[r[2] for r in rows], user=user)
+        for (position, facts), evaluation_id in zip(fresh, ids, strict=True):
+            evaluation = evaluations[position]
+            evaluation.evaluation_id, evaluation.created = evaluation_id, True
+            found[position] = [_with_id(f, evaluation_id) for f in facts]
+            if found[position]:
+                record(db, found[position])
+    return found
 
 
-def _insert(db: Database, evaluation: DonorEvaluation, user: str) -> list[ChangeFact]:
-    keys = (evaluation.recipient_id, evaluation.exposure_id, evaluation.donor_id)
-    same_rules = stored.latest_evaluation(db, *keys, evaluation.rules.version)
-    if same_rules is not None and same_rules["inputs_fingerprint"] == evaluation.fingerprint:
-        evaluation.evaluation_id = same_rules["id"]
-        return []
-    latest = stored.latest_evaluation(db, *keys)
-    previous = [] if latest is None else [
-        StateResult.from_row(row, latest["summary"].get("earlier_sera"))
-        for row in stored.evaluation_states(db, latest["id"])
-    ]
+def _changes_since(db: Database, evaluation: DonorEvaluation, held: dict | None
+                   ) -> list[ChangeFact]:
+    """What ``evaluation`` changes against the latest stored one of its donor (``held``: from
+    ``stored.latest_heads``): its new facts, and withdrawals of facts it no longer holds (read
+    only when that evaluation had DSA states: without, there is nothing to withdraw)."""
+    previous: list[StateResult] = []
+    made_from = None
+    if held is not None and held["latest"][1]:
+        latest = stored.get_evaluation(db, held["latest"][0])
+        previous = [StateResult.from_row(row, latest["summary"].get("earlier_sera"))
+                    for row in stored.evaluation_states(db, latest["id"])]
+        made_from = latest["summary"].get("inputs")
     identity = {"recipient_id": evaluation.recipient_id, "donor_id": evaluation.donor_id,
                 "exposure_id": evaluation.exposure_id}
-    made_from = None if latest is None else latest["summary"].get("inputs")
-    found = changes(facts_of(previous, **identity), facts_of(evaluation.states, **identity),
-                    now=evaluation.states,
-                    cause=withdrawal_cause(made_from, evaluation.inputs))
-    evaluation.evaluation_id = stored.insert_evaluation(
-        db,
-        {
-            "recipient_id": evaluation.recipient_id, "exposure_id": evaluation.exposure_id,
-            "donor_id": evaluation.donor_id,
-            "exposure_date": evaluation.exposure_date.isoformat(),
-            "as_of": None if evaluation.as_of is None else evaluation.as_of.isoformat(),
-            "rules_version": evaluation.rules.version, "rules": evaluation.rules.to_json(),
-            "reference_release": evaluation.reference_release,
-            "inputs_fingerprint": evaluation.fingerprint,
-            "baseline_serum": evaluation.baseline_serum,
-            "summary": {**evaluation.summary(), "overdue_visits": evaluation.overdue,
-                        "notes": evaluation.notes, "donor_code": evaluation.donor_code,
-                        "inputs": evaluation.inputs, "earlier_sera": evaluation.earlier_sera()},
-        },
-        [p.to_row() for p in evaluation.points],
-        [s.to_row() for s in evaluation.states],
-        user=user,
+    return changes(facts_of(previous, **identity), facts_of(evaluation.states, **identity),
+                   now=evaluation.states, cause=withdrawal_cause(made_from, evaluation.inputs))
+
+
+def _rows_of(evaluation: DonorEvaluation) -> tuple[tuple, list[tuple], list[tuple]]:
+    """An evaluation as ``store.evaluations.insert_evaluations`` takes it: head, points, states."""
+    summary = {**evaluation.summary(), "overdue_visits": evaluation.overdue,
+               "notes": evaluation.notes, "donor_code": evaluation.donor_code,
+               "inputs": evaluation.inputs, "earlier_sera": evaluation.earlier_sera()}
+    head = (
+        evaluation.recipient_id, evaluation.exposure_id, evaluation.donor_id,
+        evaluation.exposure_date.isoformat(),
+        None if evaluation.as_of is None else evaluation.as_of.isoformat(),
+        evaluation.rules.version, evaluation.rules.to_json(), evaluation.reference_release,
+        evaluation.fingerprint, evaluation.baseline_serum,
+        json.dumps(summary, sort_keys=True, default=str),
     )
-    evaluation.created = True
-    return [_with_id(f, evaluation.evaluation_id) for f in found]
+    return (head, stored.column_values([p.to_row() for p in evaluation.points],
+                                       stored.POINT_COLUMNS),
+            stored.column_values([s.to_row() for s in evaluation.states], stored.STATE_COLUMNS))
 
 
 def _with_id(fact: ChangeFact, evaluation_id: int) -> ChangeFact:

@@ -15,7 +15,6 @@ from sqlite_utils import Database
 
 from ..errors import NotFound
 from .connection import utc_now
-from .transaction import inserted_id
 
 HEAD_COLUMNS = (
     "recipient_id", "exposure_id", "donor_id", "exposure_date", "as_of", "rules_version", "rules",
@@ -37,50 +36,16 @@ STATE_COLUMNS = (
 _JSON = ("rules", "summary")
 
 
-def insert_evaluation(
-    db: Database,
-    head: dict[str, Any],
-    points: Sequence[dict[str, Any]],
-    states: Sequence[dict[str, Any]],
-    *,
-    user: str,
-) -> int:
-    """Store one evaluation with its sera and DSA states, in the caller's transaction;
-    ``head["rules"]`` is the rules document or its JSON text (``Rules.to_json``)."""
-    rules = head["rules"]
-    cursor = db.conn.execute(
-        f"INSERT INTO evaluations ({', '.join(HEAD_COLUMNS)}) VALUES"
-        f" ({', '.join('?' for _ in HEAD_COLUMNS)})",
-        (
-            head["recipient_id"], head["exposure_id"], head["donor_id"], head["exposure_date"],
-            head.get("as_of"), head["rules_version"],
-            rules if isinstance(rules, str) else json.dumps(rules, sort_keys=True),
-            head["reference_release"], head["inputs_fingerprint"], head.get("baseline_serum"),
-            json.dumps(head.get("summary") or {}, sort_keys=True, default=str), utc_now(), user,
-        ),
-    )  # fmt: skip
-    evaluation_id = inserted_id(cursor)
-    db.conn.executemany(
-        f"INSERT INTO evaluation_points ({', '.join(POINT_COLUMNS)})"
-        f" VALUES ({', '.join('?' for _ in POINT_COLUMNS)})", _rows(evaluation_id, points,
-                                                                  POINT_COLUMNS),
-    )
-    db.conn.executemany(
-        f"INSERT INTO dsa_states ({', '.join(STATE_COLUMNS)})"
-        f" VALUES ({', '.join('?' for _ in STATE_COLUMNS)})", _rows(evaluation_id, states,
-                                                                  STATE_COLUMNS),
-    )
-    return evaluation_id
-
-
 def insert_evaluations(
-    db: Database, heads: Sequence[tuple], points: Sequence[Sequence[tuple]], *, user: str
+    db: Database, heads: Sequence[tuple], points: Sequence[Sequence[tuple]], *, user: str,
+    states: Sequence[Sequence[tuple]] = (),
 ) -> list[int]:
-    """Store many evaluations without DSA states in the caller's (write) transaction: ``heads``
-    in ``HEAD_COLUMNS`` order up to ``summary`` (texts, as ``insert_evaluation`` writes them),
-    ``points`` per head in ``POINT_COLUMNS`` order after ``evaluation_id`` (lists as JSON text).
-    Two ``executemany`` for a whole batch; ids follow the highest stored, as SQLite's own would
-    (the transaction holds the write lock). Returns the ids, in order."""
+    """Store many evaluations in the caller's (write) transaction: ``heads`` in ``HEAD_COLUMNS``
+    order up to ``summary`` (``rules`` and ``summary`` as JSON text), per head its ``points`` in
+    ``POINT_COLUMNS`` order and its DSA ``states`` (none when not given) in ``STATE_COLUMNS``
+    order, each after ``evaluation_id`` (lists as JSON text: ``column_values``). One
+    ``executemany`` per table for a whole batch; ids follow the highest stored, as SQLite's own
+    would (the transaction holds the write lock). Returns the ids, in order."""
     (top,) = db.conn.execute("SELECT coalesce(max(id), 0) FROM evaluations").fetchone()
     ids = list(range(top + 1, top + 1 + len(heads)))
     now = utc_now()
@@ -89,12 +54,14 @@ def insert_evaluations(
         f" VALUES (?, {', '.join('?' for _ in HEAD_COLUMNS)})",
         [(evaluation_id, *head, now, user) for evaluation_id, head in zip(ids, heads, strict=True)],
     )
-    db.conn.executemany(
-        f"INSERT INTO evaluation_points ({', '.join(POINT_COLUMNS)})"
-        f" VALUES ({', '.join('?' for _ in POINT_COLUMNS)})",
-        [(evaluation_id, *row) for evaluation_id, rows in zip(ids, points, strict=True)
-         for row in rows],
-    )
+    for table, columns, rows in (("evaluation_points", POINT_COLUMNS, points),
+                                 ("dsa_states", STATE_COLUMNS, states or [()] * len(heads))):
+        db.conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)})"
+            f" VALUES ({', '.join('?' for _ in columns)})",
+            [(evaluation_id, *row) for evaluation_id, held in zip(ids, rows, strict=True)
+             for row in held],
+        )
     return ids
 
 
@@ -119,13 +86,15 @@ def latest_heads(db: Database, recipient_ids: Iterable[int]) -> dict[tuple[int, 
 _LISTS = frozenset({"sample_ids", "beads", "warnings", "notes", "self_beads"})  # JSON arrays
 
 
-def _rows(evaluation_id: int, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list:
-    """Parameter tuples in column order (booleans go in as 0/1, as sqlite3 stores them)."""
+def column_values(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[tuple]:
+    """Rows of ``evaluation_points`` or ``dsa_states`` (``POINT_COLUMNS`` or ``STATE_COLUMNS``)
+    as the tuples ``insert_evaluations`` takes: the columns after ``evaluation_id`` in order, the
+    lists as JSON text (booleans go in as 0/1, as sqlite3 stores them)."""
     named = columns[1:]
     lists = [column in _LISTS for column in named]
     return [
-        (evaluation_id, *(json.dumps(list(row.get(c) or ()), default=str) if is_list
-                          else row.get(c) for c, is_list in zip(named, lists, strict=True)))
+        tuple(json.dumps(list(row.get(c) or ()), default=str) if is_list else row.get(c)
+              for c, is_list in zip(named, lists, strict=True))
         for row in rows
     ]
 
