@@ -86,8 +86,8 @@ def panel_of(beads_json: str) -> BeadPanel:
     )
 
 
-def _hla(owner: str, row: dict | None) -> DonorHLA | None:
-    return None if row is None else _hla_of(owner, row["typing_json"])
+def _hla(owner: str, typing: tuple[int, str] | None) -> DonorHLA | None:
+    return None if typing is None else _hla_of(owner, typing[1])
 
 
 # A stored typing's entries are JSON objects with no object inside (``HLATyping.to_dict``).
@@ -240,8 +240,8 @@ def load_batch(
     samples = bulk.recipient_runs(db, ids)
     assigned = assigned_visits(db, ids)
     donor_ids = {d[0] for found in exposures.values() for e in found for d in e["donors"]}
-    donor_typings = bulk.current_typing_rows(db, "donor", donor_ids)
-    recipient_typings = bulk.current_typing_rows(db, "recipient", ids)
+    donor_typings = bulk.current_typings(db, "donor", donor_ids)
+    recipient_typings = bulk.current_typings(db, "recipient", ids)
     sample_ids = [r[0] for found in samples.values() for r in found]
     stacks = _stacks(db, samples, bulk.nc_bead_positions(db, sample_ids))
     rows = _with_panels(samples, stacks)
@@ -264,7 +264,7 @@ def load_batch(
             for donor_id, code in row["donors"]:
                 if donor_id not in donors:
                     typed = donor_typings.get(donor_id)
-                    donors[donor_id] = DonorInput(donor_id, code, typed["id"] if typed else None,
+                    donors[donor_id] = DonorInput(donor_id, code, typed[0] if typed else None,
                                                   _hla(code, typed))
                 donor_inputs.append(donors[donor_id])
             exposure_inputs.append(ExposureInput(
@@ -276,7 +276,7 @@ def load_batch(
         out.append(RecipientInputs(
             recipient_id=recipient_id, subject_code=head["subject_code"],
             study_code=head["study_code"], visit_schedule=head["visit_schedule"],
-            typing_id=typing["id"] if typing else None,
+            typing_id=typing[0] if typing else None,
             hla=_hla(head["subject_code"], typing), exposures=exposure_inputs,
             runs=[], panels=panels, assigned=assigned.get(recipient_id, {}),
         ))
