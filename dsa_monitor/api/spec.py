@@ -24,6 +24,44 @@ _ERROR_TEXT = {
     422: "Invalid input: the details name each field (or file, line, column).",
 }
 
+# OpenAPI links: what a client (or a fuzzer following them) may read once an operation has
+# answered. Each target answers 200 right after its source succeeds (tests/api/test_links.py
+# walks them all), so none promises what is not there yet: a recipient's or donor's typing is
+# linked from the PUT/PATCH that makes it, never from the create (404 until one is PUT).
+# (source operationId, status) -> {link name: (target operationId, {parameter: expression})}.
+_BY_ID = {"recipient_id": "$response.body#/id"}
+_TYPED_RECIPIENT = {"recipient_id": "$request.path.recipient_id"}
+_TYPED_DONOR = {"donor_id": "$request.path.donor_id"}
+_RECIPIENT_TYPING = {"typing": ("get_recipient_typing", _TYPED_RECIPIENT),
+                     "typing_history": ("recipient_typing_history", _TYPED_RECIPIENT)}
+_DONOR_TYPING = {"typing": ("get_donor_typing", _TYPED_DONOR),
+                 "typing_history": ("donor_typing_history", _TYPED_DONOR)}
+LINKS: dict[tuple[str, int], dict[str, tuple[str, dict[str, str]]]] = {
+    ("create_study", 201): {
+        "study": ("get_study", {"code": "$response.body#/code"}),
+        "study_dsa": ("get_study_dsa", {"code": "$response.body#/code"}),
+        "study_report": ("get_study_report", {"code": "$response.body#/code"}),
+    },
+    ("create_recipient", 201): {
+        "recipient": ("get_recipient", _BY_ID),
+        "recipient_dsa": ("get_recipient_dsa", _BY_ID),
+        "typing_history": ("recipient_typing_history", _BY_ID),
+    },
+    ("add_lab_id", 201): {"recipient": ("get_recipient", _BY_ID)},
+    ("create_donor", 201): {
+        "donor": ("get_donor", {"donor_id": "$response.body#/id"}),
+        "typing_history": ("donor_typing_history", {"donor_id": "$response.body#/id"}),
+    },
+    ("create_exposure", 201): {
+        "recipient": ("get_recipient", {"recipient_id": "$response.body#/recipient_id"}),
+    },
+    ("put_recipient_typing", 200): _RECIPIENT_TYPING,
+    ("patch_recipient_typing", 200): _RECIPIENT_TYPING,
+    ("put_donor_typing", 200): _DONOR_TYPING,
+    ("patch_donor_typing", 200): _DONOR_TYPING,
+    ("create_upload", 201): {"upload": ("get_upload", {"upload_id": "$response.body#/upload_id"})},
+}
+
 
 def build_spec() -> dict:
     """The API's OpenAPI document as a JSON-ready dict."""
@@ -103,6 +141,10 @@ def _operation(op: Operation, parameters: list[dict]) -> dict:
         response: dict = {"description": http.HTTPStatus(status).phrase}
         if schema is not None:
             response["content"] = {"application/json": {"schema": schema}}
+        links = LINKS.get((op.view.__name__, status))
+        if links:
+            response["links"] = {name: {"operationId": target, "parameters": parameters}
+                                 for name, (target, parameters) in links.items()}
         document["responses"][str(status)] = response
     for status in sorted(_error_statuses(op, parameters)):
         document["responses"][str(status)] = {
