@@ -23,6 +23,16 @@ _ERROR_TEXT = {
     413: "Over the upload size limit.",
     422: "Invalid input: the details name each field (or file, line, column).",
 }
+# The longest request line (method, path, query, version; its CRLF not counted) each way of
+# serving accepts: gunicorn's default --limit-request-line, and Python's http.server under
+# ``dsa-monitor serve`` (65,536 bytes with the CRLF). Longer is a
+# 414 from the server itself, before the API reads it (so not the JSON error body). No operation
+# needs a long line: the longest query (a study code, percent-encoded) stays under 1,300 bytes.
+REQUEST_LINE_LIMITS = {"gunicorn": 4094, "dsa-monitor serve": 65534}
+_TOO_LONG = ("The request line (method, path and query) is over the server's limit: "
+             + ", ".join(f"{size:,} bytes under {server}"
+                         for server, size in REQUEST_LINE_LIMITS.items())
+             + ". Answered by the server before the API, so not in the JSON error shape.")
 
 # OpenAPI links: what a client (or a fuzzer following them) may read once an operation has
 # answered. Each target answers 200 right after its source succeeds (tests/api/test_links.py
@@ -151,6 +161,7 @@ def _operation(op: Operation, parameters: list[dict]) -> dict:
             "description": _ERROR_TEXT[status],
             "content": {"application/json": {"schema": "Error"}},
         }
+    document["responses"]["414"] = {"description": _TOO_LONG}
     return document
 
 
