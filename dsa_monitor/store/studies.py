@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from ..dsa.rules import DEFAULT_RULES
 from ..dsa.visits import schedule_rules
-from ..errors import Conflict, DSAMonitorError, NotFound
+from ..errors import Conflict, DSAMonitorError, InvalidRules, NotFound
 from ..sab.controls import control_pattern
 from ..sab.dates import date_format_of
 from . import audit
@@ -30,6 +30,34 @@ def check_study_code(code: str) -> str:
     return code
 
 
+# How far from the exposure a visit may lie, and how wide its window may be, in days: about a
+# century, beyond any protocol. A larger number is a slip of the keyboard, and the dates of its
+# window would overflow in every later evaluation of the study. The API schema says the same range.
+MAX_VISIT_DAYS = 36500
+
+
+def check_visit_schedule(schedule: list | dict | None) -> None:
+    """Refuse a schedule the evaluation cannot read or whose days lie beyond ``MAX_VISIT_DAYS``:
+    the one check before a schedule is stored, whichever door sent it (page, command, API)."""
+    rules = schedule_rules(DEFAULT_RULES, schedule)
+    if not schedule:
+        return
+    if isinstance(schedule, dict) and rules.baseline_window_days > MAX_VISIT_DAYS:
+        raise InvalidRules(f"visit schedule: a baseline window of {rules.baseline_window_days}"
+                           f" days is over {MAX_VISIT_DAYS} days", field="baseline_window_days")
+    for visit in rules.visits:
+        if abs(visit.day) > MAX_VISIT_DAYS:
+            raise InvalidRules(
+                f"visit {visit.name}: day {visit.day} is beyond {MAX_VISIT_DAYS} days from the"
+                f" exposure (days run from -{MAX_VISIT_DAYS} to {MAX_VISIT_DAYS})",
+                visit=visit.name, field="day")
+        widest = max(visit.before, visit.after)
+        if widest > MAX_VISIT_DAYS:
+            raise InvalidRules(
+                f"visit {visit.name}: a window of {widest} days is over {MAX_VISIT_DAYS} days",
+                visit=visit.name, field="window_days")
+
+
 def create_study(
     db: Database,
     code: str,
@@ -44,7 +72,7 @@ def create_study(
     settings (``update_study``'s fields) set in the same transaction, so that a refused setting
     leaves no study behind."""
     check_study_code(code)
-    schedule_rules(DEFAULT_RULES, visit_schedule)
+    check_visit_schedule(visit_schedule)
     with write_transaction(db):
         try:
             cursor = db.conn.execute(
@@ -281,7 +309,7 @@ def update_study(db: Database, study: int | str, changes: dict, *, user: str) ->
         raise DSAMonitorError(f"a study has no editable field {', '.join(unknown)}",
                               fields=unknown)
     if "visit_schedule" in changes:
-        schedule_rules(DEFAULT_RULES, changes["visit_schedule"])
+        check_visit_schedule(changes["visit_schedule"])
     if changes.get("date_layout"):
         date_format_of(changes["date_layout"])
         changes = {**changes, "date_layout": changes["date_layout"].strip().upper()}
