@@ -33,7 +33,7 @@ DEFAULTS: dict[str, object] = {
     "MAX_UPLOAD_MB": 50,
     "DATE_FORMAT": None,  # the lab's date format for ambiguous dates, e.g. "%d-%m-%Y"
     # E-mail alerts (dsa_monitor/alerts): without SMTP_HOST, messages become .eml files in MAIL_DIR.
-    "SMTP_HOST": None,
+    "SMTP_HOST": None,  # "none": no server whatever the instance file says (NO_SMTP_HOST)
     "SMTP_PORT": None,  # default 25, or 465 with SMTP_SECURITY=ssl
     "SMTP_USER": None,
     "SMTP_PASSWORD": None,
@@ -73,6 +73,10 @@ _FLAGS = ("MAIL_INCLUDE_PATIENT_NAMES", "SCHEDULER_IN_WEB")
 _TRUE_WORDS = {"1", "true", "yes", "on"}
 _FLAG_WORDS = _TRUE_WORDS | {"0", "false", "no", "off", ""}
 SECURITY_MODES = ("none", "starttls", "ssl")
+# SMTP_HOST=none sends no mail to any server: messages become .eml files in MAIL_DIR. An empty
+# variable counts as not given, so only a word can override a host set in the instance file (the
+# demo's commands use it: their mail stays in the demo's folder); an unlikely name for a server.
+NO_SMTP_HOST = "none"
 
 
 def check(settings: dict) -> None:
@@ -104,6 +108,8 @@ def check(settings: dict) -> None:
         if not str(port).isdigit() or not 1 <= int(port) <= 65535:
             raise refuse("SMTP_PORT", "a port number from 1 to 65535")
         settings["SMTP_PORT"] = int(port)
+    if str(settings.get("SMTP_HOST") or "").strip().lower() == NO_SMTP_HOST:
+        settings["SMTP_HOST"] = None
     if str(settings.get("SMTP_SECURITY") or "none").lower() not in SECURITY_MODES:
         raise refuse("SMTP_SECURITY", "one of " + ", ".join(SECURITY_MODES))
     for key in _FLAGS:

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from .. import store
+from ..config import ENV_PREFIX, NO_SMTP_HOST
 from ..demo import build as demo
 from ..evaluation.report import format_table
 from . import domain_errors, make_app
@@ -43,13 +44,16 @@ def _stray(folder: demo.DemoFolder) -> list[str]:
 
 def on_the_demo(folder: demo.DemoFolder, base: str, command: str) -> str:
     """A shell line running ``dsa-monitor COMMAND`` on the demo's database, mail and reference
-    folders, its e-mail links to ``base``: the configured database (and SMTP server) untouched,
-    whatever the shell or the instance file sets."""
+    folders, its e-mail links to ``base``: the configured database and SMTP server untouched,
+    whatever the shell or the instance file sets. Each is given explicitly, the SMTP host as
+    ``none`` (its e-mails go to the demo's mail folder): an unset variable would let the instance
+    file's host through."""
     settings = {"DATABASE": folder.database, "MAIL_DIR": folder.mail,
-                "REFERENCE_DIR": folder.path / demo.REFERENCE, "BASE_URL": base}
-    assignments = " ".join(f"DSA_MONITOR_{key}={shlex.quote(str(value))}"
+                "REFERENCE_DIR": folder.path / demo.REFERENCE, "BASE_URL": base,
+                "SMTP_HOST": NO_SMTP_HOST}
+    assignments = " ".join(f"{ENV_PREFIX}{key}={shlex.quote(str(value))}"
                            for key, value in settings.items())
-    return f"env -u DSA_MONITOR_SMTP_HOST {assignments} dsa-monitor {command}"
+    return f"env {assignments} dsa-monitor {command}"
 
 
 def next_steps(folder: demo.DemoFolder, host: str, port: int, study: str) -> str:
