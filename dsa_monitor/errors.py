@@ -206,6 +206,46 @@ class InvalidEvent(DSAMonitorError):
     code = "invalid_event"
 
 
+class SignInRefused(DSAMonitorError):
+    """A sign-in that did not succeed: the message never says whether the e-mail exists."""
+
+    status = 401
+    code = "sign_in_refused"
+
+
+class AccountLocked(SignInRefused):
+    """Too many wrong passwords in a row: sign-in is refused until ``locked_until``."""
+
+    code = "account_locked"
+
+
+class WeakPassword(DSAMonitorError):
+    """A new password the strength rule refuses: the message says what the rule asks."""
+
+    code = "weak_password"
+
+
+class TooManyResetRequests(DSAMonitorError):
+    """More reset requests for one address than the hour allows (whether or not it has an account)."""
+
+    status = 429
+    code = "too_many_reset_requests"
+
+
+class ResetLinkRefused(DSAMonitorError):
+    """A reset link that does not work (any more): the message says why and what to do."""
+
+    status = 410
+    code = "reset_link_refused"
+
+
+class CSRFFailure(DSAMonitorError):
+    """A form sent without this session's token: from another site, or from an old page."""
+
+    status = 400
+    code = "csrf"
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One wrong cell (or row, or header): where it is and why."""

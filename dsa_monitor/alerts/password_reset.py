@@ -12,6 +12,7 @@ import uuid
 
 from sqlite_utils import Database
 
+from ..errors import TooManyResetRequests
 from ..store import outbox, password_resets
 from ..store.transaction import write_transaction
 from .mailer import MailSettings, header_text
@@ -40,7 +41,7 @@ def queue_password_reset(db: Database, email: str, settings: MailSettings, *,
                 subject=header_text(SUBJECT), body_text=text, body_html=body_html,
                 message_id=f"<{uuid.uuid4().hex}.password-reset@{settings.domain}>")
     if made.limited_until is not None:
-        raise password_resets.TooManyResetRequests(
+        raise TooManyResetRequests(
             f"too many password reset requests for this address ({per_hour} an hour): try again"
             f" after {made.limited_until:%H:%M} UTC, or ask an administrator")
 

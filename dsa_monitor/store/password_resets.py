@@ -16,25 +16,11 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 from werkzeug.security import generate_password_hash
 
-from ..errors import DSAMonitorError
+from ..errors import ResetLinkRefused
 from . import audit, users
 from .transaction import write_transaction
 
 RATE_WINDOW = dt.timedelta(hours=1)  # PASSWORD_RESETS_PER_HOUR counts requests in this window
-
-
-class TooManyResetRequests(DSAMonitorError):
-    """More reset requests for one address than the hour allows (whether or not it has an account)."""
-
-    status = 429
-    code = "too_many_reset_requests"
-
-
-class ResetLinkRefused(DSAMonitorError):
-    """A reset link that does not work (any more): the message says why and what to do."""
-
-    status = 410
-    code = "reset_link_refused"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,14 @@ import sqlite3
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..errors import Conflict, DSAMonitorError, NotFound
+from ..errors import (
+    AccountLocked,
+    Conflict,
+    DSAMonitorError,
+    NotFound,
+    SignInRefused,
+    WeakPassword,
+)
 from . import audit
 from .connection import utc_now, write_transaction
 from .studies import get_study
@@ -34,25 +41,6 @@ SELECT u.id, u.email, u.role, u.study_id, s.code AS study_code, u.failed_sign_in
        u.created_by
 FROM users u LEFT JOIN studies s ON s.id = u.study_id
 """
-
-
-class SignInRefused(DSAMonitorError):
-    """A sign-in that did not succeed: the message never says whether the e-mail exists."""
-
-    status = 401
-    code = "sign_in_refused"
-
-
-class WeakPassword(DSAMonitorError):
-    """A new password the strength rule refuses: the message says what the rule asks."""
-
-    code = "weak_password"
-
-
-class AccountLocked(SignInRefused):
-    """Too many wrong passwords in a row: sign-in is refused until ``locked_until``."""
-
-    code = "account_locked"
 
 
 def create_user(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from ..errors import AccountLocked, SignInRefused, WeakPassword
 from ..store import get_db, users
 from . import auth
 from .blueprint import blueprint
@@ -29,11 +30,11 @@ def account_page():
         users.check_password_strength(new)
         users.sign_in(get_db(), user.email, request.form.get("current", ""))
         row = users.set_password(get_db(), user.email, new, user=user.email)
-    except users.SignInRefused as refusal:
-        message = ("the current password is wrong" if not isinstance(refusal, users.AccountLocked)
+    except SignInRefused as refusal:
+        message = ("the current password is wrong" if not isinstance(refusal, AccountLocked)
                    else refusal.message)
         return _page(user, message), refusal.status
-    except users.WeakPassword as weak:
+    except WeakPassword as weak:
         return _page(user, weak.message), weak.status
     auth.start_session(row)  # every session has ended with the old password; this one goes on
     return _page(user, changed=True)

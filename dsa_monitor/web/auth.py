@@ -22,19 +22,12 @@ from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for
 
-from ..errors import DSAMonitorError, Forbidden, NotFound
+from ..errors import CSRFFailure, Forbidden, NotFound
 from ..readings.permissions import PERMISSIONS
 from ..store import get_db, users, web_sessions
 from ..store.connection import utc_now
 
 __all__ = ["PERMISSIONS", "WebUser", "check_study", "current_user", "signed_in"]
-
-
-class CSRFFailure(DSAMonitorError):
-    """A form sent without this session's token: from another site, or from an old page."""
-
-    status = 400
-    code = "csrf"
 
 
 @dataclass(frozen=True, slots=True)

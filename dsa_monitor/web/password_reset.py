@@ -15,6 +15,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from ..alerts.mailer import MailSettings
 from ..alerts.password_reset import queue_password_reset
 from ..config import settings_of
+from ..errors import ResetLinkRefused, TooManyResetRequests, WeakPassword
 from ..store import get_db, password_resets, users
 from .blueprint import blueprint
 
@@ -34,7 +35,7 @@ def forgot_password():
         queue_password_reset(get_db(), email, MailSettings.from_config(current_app.config),
                              lifetime=dt.timedelta(minutes=settings.password_reset_minutes),
                              per_hour=settings.password_resets_per_hour)
-    except password_resets.TooManyResetRequests as refusal:
+    except TooManyResetRequests as refusal:
         return render_template("forgot_password.html", email=email, sent=False, minutes=minutes,
                                message=refusal.message), refusal.status
     return render_template("forgot_password.html", email=email, sent=True, minutes=minutes)
@@ -46,7 +47,7 @@ def reset_password(token: str):
     db = get_db()
     try:
         user = password_resets.open_link(db, token)
-    except password_resets.ResetLinkRefused as refusal:
+    except ResetLinkRefused as refusal:
         return render_template("reset_refused.html", message=refusal.message), refusal.status
     if request.method != "POST":
         return _new_password_form(token, user["email"])
@@ -57,9 +58,9 @@ def reset_password(token: str):
     else:
         try:
             password_resets.reset_password(db, token, password)
-        except users.WeakPassword as weak:
+        except WeakPassword as weak:
             message = weak.message
-        except password_resets.ResetLinkRefused as refusal:  # used up meanwhile
+        except ResetLinkRefused as refusal:  # used up meanwhile
             return render_template("reset_refused.html", message=refusal.message), refusal.status
     if message is not None:
         return _new_password_form(token, user["email"], message), 400
