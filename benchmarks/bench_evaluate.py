@@ -107,6 +107,14 @@ def populate(db, n: int, seed: int = 11) -> dict:
                          (number, f"bench-{hla_class}", json.dumps(beads)))
             panel_ids[hla_class] = number
         recipients, donors, typings, exposures, links, samples, vectors = ([] for _ in range(7))
+
+        def flush() -> None:
+            """Insert the rows made so far (every ``CHUNK`` recipients: 1.2 M vectors of a
+            100,000-recipient cohort are 3 GB as Python bytes)."""
+            insert_rows(conn, recipients, donors, typings, exposures, links, samples, vectors)
+            for rows in (recipients, donors, typings, exposures, links, samples, vectors):
+                rows.clear()
+
         sample_id = 0
         start = dt.date(2024, 1, 1)
         kinds = len(VALUE_KINDS)
@@ -141,25 +149,35 @@ def populate(db, n: int, seed: int = 11) -> dict:
                     packed[VALUE_KINDS.index("raw")] = raw
                     packed[VALUE_KINDS.index("normalized")] = np.maximum(raw - raw[0], 0.0)
                     vectors.append((sample_id, panel_ids[hla_class], packed.tobytes()))
-        conn.executemany("INSERT INTO recipients (id, study_id, subject_code, created_at,"
-                         " created_by) VALUES (?, ?, ?, ?, ?)", recipients)
-        conn.executemany("INSERT INTO donors (id, code, kind, created_at, created_by)"
-                         " VALUES (?, ?, ?, ?, ?)", donors)
-        conn.executemany("INSERT INTO typings (owner_kind, owner_id, version, gl_string,"
-                         " typing_json, reference_release, source, created_at, created_by)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", typings)
-        conn.executemany("INSERT INTO exposures (id, recipient_id, date, kind, created_at,"
-                         " created_by) VALUES (?, ?, ?, ?, ?, ?)", exposures)
-        conn.executemany("INSERT INTO exposure_donors (exposure_id, donor_id) VALUES (?, ?)",
-                         links)
-        conn.executemany(
-            "INSERT INTO samples (id, recipient_id, upload_id, lab_sample_id, patient_id,"
-            " draw_date, draw_date_source, run_date, vendor, kit, lot, hla_class, qc_status,"
-            " qc_reasons, excluded, serum_treatment, bead_count, warnings, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", samples)
-        conn.executemany("INSERT INTO mfi_vectors (sample_id, panel_id, data) VALUES (?, ?, ?)",
-                         vectors)
+            if r % CHUNK == 0:
+                flush()
+        flush()
     return {"panels": panels, "samples": sample_id}
+
+
+CHUNK = 5000  # recipients whose rows ``populate`` holds before inserting them
+
+
+def insert_rows(conn, recipients, donors, typings, exposures, links, samples, vectors) -> None:
+    """The cohort's rows, by bulk inserts (in the caller's transaction)."""
+    conn.executemany("INSERT INTO recipients (id, study_id, subject_code, created_at,"
+                     " created_by) VALUES (?, ?, ?, ?, ?)", recipients)
+    conn.executemany("INSERT INTO donors (id, code, kind, created_at, created_by)"
+                     " VALUES (?, ?, ?, ?, ?)", donors)
+    conn.executemany("INSERT INTO typings (owner_kind, owner_id, version, gl_string,"
+                     " typing_json, reference_release, source, created_at, created_by)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", typings)
+    conn.executemany("INSERT INTO exposures (id, recipient_id, date, kind, created_at,"
+                     " created_by) VALUES (?, ?, ?, ?, ?, ?)", exposures)
+    conn.executemany("INSERT INTO exposure_donors (exposure_id, donor_id) VALUES (?, ?)",
+                     links)
+    conn.executemany(
+        "INSERT INTO samples (id, recipient_id, upload_id, lab_sample_id, patient_id,"
+        " draw_date, draw_date_source, run_date, vendor, kit, lot, hla_class, qc_status,"
+        " qc_reasons, excluded, serum_treatment, bead_count, warnings, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", samples)
+    conn.executemany("INSERT INTO mfi_vectors (sample_id, panel_id, data) VALUES (?, ?, ?)",
+                     vectors)
 
 
 def plain_calls(plain_batch) -> set[tuple[int, int, str]]:

@@ -4,7 +4,8 @@ Usage: python benchmarks/bench_scale.py [RECIPIENTS] [--db PATH] [--seconds S] [
        (default 100,000 recipients × 6 sera × 2 classes = 1.2 M samples; takes long: run by hand,
        in the background; the test suite runs it on a few hundred recipients)
 
-Builds the cohort of ``bench_evaluate.py`` (bulk inserts), then prints, each with how it was taken:
+Builds the cohort of ``bench_evaluate.py`` (bulk inserts, 5,000 recipients at a time; ``--cohort
+PATH`` keeps it for the next run), then prints, each with how it was taken:
 1. the database file's size (after a WAL checkpoint) and its bytes per sample;
 2. ``evaluate_pending`` over every recipient (a full re-evaluation, as a new release triggers);
 3. one recipient re-evaluated after one new sample uploaded (median of 5);
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 
 from bench_api import drive, free_port, show, start_server
-from bench_evaluate import one_new_sample, populate
+from bench_evaluate import cohort, one_new_sample
 
 import dsa_monitor.alerts  # noqa: F401  (installs the recorder of alert events, as every door does)
 from dsa_monitor import store
@@ -97,17 +98,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("recipients", nargs="?", type=int, default=100_000)
     parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--cohort", type=Path, default=None,
+                        help="a cohort file kept between runs: built there once (never "
+                             "evaluated), copied for each run")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
     n = args.recipients
     path = args.db or Path(tempfile.mkdtemp()) / "bench_scale.sqlite3"
-    db = store.open_database(path)
     reference = embedded()
-    started = time.perf_counter()
-    built = populate(db, n)
-    print(f"populated {n} recipients, {built['samples']} samples in "
-          f"{time.perf_counter() - started:.1f} s: {path}")
+    built = cohort(path, n, args.cohort)
+    db = store.open_database(path)
     size = file_size(db, path)
     print(f"database before evaluation: {size / 2**20:.0f} MiB "
           f"({size / built['samples'] / 1024:.1f} KiB per sample)")
