@@ -34,6 +34,14 @@ _TOO_LONG = ("The request line (method, path and query) is over the server's lim
                          for server, size in REQUEST_LINE_LIMITS.items())
              + ". Answered by the server before the API, so not in the JSON error shape.")
 
+# Answers that are a document rather than JSON (the view returns a ``Response``), by operationId:
+# media type -> what it holds. The 200 of each lists them beside its JSON, when it has one.
+OTHER_MEDIA = {
+    "get_study_report": {"text/csv": "the same report as CSV (?format=csv or Accept: text/csv)"},
+    "get_study_export": {"text/csv": "one row per recipient, serum and DSA"},
+    "docs": {"text/html": "this reference as a page"},
+}
+
 # OpenAPI links: what a client (or a fuzzer following them) may read once an operation has
 # answered. Each target answers 200 right after its source succeeds (tests/api/test_links.py
 # walks them all), so none promises what is not there yet: a recipient's or donor's typing is
@@ -151,6 +159,10 @@ def _operation(op: Operation, parameters: list[dict]) -> dict:
         response: dict = {"description": http.HTTPStatus(status).phrase}
         if schema is not None:
             response["content"] = {"application/json": {"schema": schema}}
+        if status == 200 and op.view.__name__ in OTHER_MEDIA:
+            response.setdefault("content", {}).update({
+                media: {"schema": {"type": "string", "description": holds}}
+                for media, holds in OTHER_MEDIA[op.view.__name__].items()})
         links = LINKS.get((op.view.__name__, status))
         if links:
             response["links"] = {name: {"operationId": target, "parameters": parameters}

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import marshmallow as ma
 
 from .. import store
+from ..sab.controls import control_pattern
+from ..sab.dates import date_format_of
 from ..store.studies import STUDY_CODE, check_study_code
 from . import auth
+from .openapi_patterns import DATE_LAYOUT, END
 from .routing import operation
 from .schemas import Text, code, domain_check, timestamp
 
@@ -37,18 +42,29 @@ class StudyCreateSchema(ma.Schema):
     visit_schedule = ma.fields.List(ma.fields.Nested(VisitSchema), load_default=list)
 
 
+def _unless_empty(check: Callable[[str], object]) -> Callable[[str], object]:
+    """A setting's check that lets an empty value through: it clears the setting."""
+    return lambda value: check(value) if value else None
+
+
 def _upload_settings(required: bool = False) -> dict:
     """The study's upload settings, as read (``required``) or as edited (each optional)."""
     return {
         "strict_uploads": ma.fields.Boolean(required=required, metadata={
             "description": "refuse a lab file holding any sample not enrolled (else listed as"
                            " not stored)"}),
-        "date_layout": Text(required=required, allow_none=True, metadata={
-            "description": "how the study's lab files write ambiguous dates (DD-MM-YYYY...),"
-                           " remembered from an upload", "example": "DD-MM-YYYY"}),
+        "date_layout": Text(required=required, allow_none=True,
+                            validate=domain_check(_unless_empty(date_format_of)), metadata={
+            "description": "how the study's lab files write ambiguous dates (DD-MM-YYYY...):"
+                           " DD, MM and YYYY in any order joined by '/', '-' or '.'; remembered"
+                           " from an upload; empty or null: none",
+            "example": "DD-MM-YYYY", "pattern": f"^{END}|{DATE_LAYOUT}"}),
         "control_pattern": Text(required=required, allow_none=True,
-                                validate=ma.validate.Length(max=500), metadata={
-            "description": "a regular expression naming the lab's own control sera"}),
+                                validate=[ma.validate.Length(max=500),
+                                          domain_check(control_pattern)], metadata={
+            "description": "a regular expression (Python's syntax, searched ignoring case)"
+                           " naming the lab's own control sera; that it compiles is checked"
+                           " on receipt, a rule the document cannot state"}),
     }
 
 

@@ -43,6 +43,8 @@ UNEXPRESSED: dict[tuple[str, str, str | None], str] = {
     **{(op, "invalid_rules", None): "visit names unique within a schedule: JSON Schema's"
                                      " uniqueItems compares whole visits, not their names"
        for op in ("POST /studies", "PATCH /studies/{code}")},
+    ("PATCH /studies/{code}", "validation_error", "control_pattern"): "that a regular expression"
+                                                                     " compiles",
     ("POST /exposures", "implausible_date", None): "a date at most a year after today: the end"
                                                    " moves with the calendar",
     **{(f"{method} /{owner}/{{{owner[:-1]}_id}}/typing", code, field): why
