@@ -1,9 +1,11 @@
 """How an upload is read for the study it is for: the date layout the lab chose once (remembered
-per study), strict uploads. The three doors (page, API, command) resolve them here alike."""
+per study; for an upload naming no study, its recipients' studies' when they agree), strict
+uploads. The three doors (page, API, command) resolve them here alike."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +14,7 @@ from sqlite_utils import Database
 from ..sab.dates import date_format_of
 from ..sab.model import ParseOptions
 from ..store.studies import get_recipient, get_study, list_studies, remember_date_layout
+from .remembered_layout import layout_of_recipients
 from .result import UploadResult
 from .upload import import_upload
 
@@ -28,18 +31,21 @@ class UploadSettings:
 
 
 def upload_settings(db: Database, study: int | str | None, *, layout: str | None,
-                    strict: bool, default_format: str | None) -> UploadSettings:
-    """The chosen layout, else the study's remembered one, else the server's date format; strict
-    when asked or when the study takes strict uploads only."""
+                    strict: bool, default_format: str | None,
+                    recipients_layout: Callable[[], str | None] | None = None) -> UploadSettings:
+    """The chosen layout, else the study's remembered one (for an upload naming no study, the one
+    ``recipients_layout`` finds remembered by the studies of the file's recipients), else the
+    server's date format; strict when asked or when the study takes strict uploads only."""
     row = None if study is None else get_study(db, study)
     strict = strict or bool(row and row["strict_uploads"])
     controls = _control_patterns(db, row)
     if layout:
         layout = layout.strip().upper()
         return UploadSettings(date_format_of(layout), layout, False, strict, controls)
-    if row is not None and row["date_layout"]:
-        return UploadSettings(date_format_of(row["date_layout"]), row["date_layout"], True,
-                              strict, controls)
+    remembered = row["date_layout"] if row is not None else (
+        recipients_layout() if recipients_layout is not None else None)
+    if remembered:
+        return UploadSettings(date_format_of(remembered), remembered, True, strict, controls)
     return UploadSettings(default_format, None, False, strict, controls)
 
 
@@ -59,8 +65,9 @@ def remember_layout(db: Database, result: UploadResult, study: int | str | None,
     if settings.date_layout is None or result.outcome != "stored":
         return
     if settings.remembered:
+        whose = "the study" if study is not None else "the studies of its recipients"
         result.warnings.append(f"dates read as {settings.date_layout}, the date layout"
-                               " remembered for the study")
+                               f" remembered for {whose}")
         return
     studies: list[int | str] = [study] if study is not None else sorted(
         {get_recipient(db, s.recipient_id)["study_id"] for s in result.samples})
@@ -72,8 +79,11 @@ def import_study_upload(db: Database, data: bytes, file_name: str, *, user: str,
                         default_format: str | None, options: ParseOptions,
                         **kwargs: Any) -> UploadResult:
     """``import_upload`` with the study's settings: the one call of the page, API and command."""
-    settings = upload_settings(db, study, layout=layout, strict=strict,
-                               default_format=default_format)
+    settings = upload_settings(
+        db, study, layout=layout, strict=strict, default_format=default_format,
+        recipients_layout=lambda: layout_of_recipients(
+            db, data, file_name, format=kwargs.get("format"), options=options,
+            max_bytes=kwargs.get("max_bytes")))
     result = import_upload(
         db, data, file_name, user=user, study=study, strict=settings.strict,
         control_pattern=settings.control_pattern,

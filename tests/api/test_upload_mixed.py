@@ -73,3 +73,59 @@ def test_the_study_named_places_within_it_and_remembers_the_date_layout(client, 
 def test_a_scoped_token_may_not_name_another_study(client, token, world):
     kidney = token("lab", study="KIDNEY-02")
     assert upload(client, kidney, DAY, study="CORD-01").status_code == 404
+
+
+# ---- an upload naming no study: the layout its recipients' studies remember, when they agree ----
+
+# 04-03-2024: the 4th of March day-first, the 3rd of April month-first.
+CORD_ONLY = run_file(("P-17", "S1"), ("P-99", "S2")).replace(b"2024-03-25", b"04-03-2024")
+BOTH = run_file(("P-17", "S1"), ("K001", "S5")).replace(b"2024-03-25", b"04-03-2024")
+
+
+def remember(db, **layouts):
+    for code, layout in layouts.items():
+        store.studies.update_study(db, code.replace("_", "-"), {"date_layout": layout},
+                                   user="setup")
+
+
+def dates(answer) -> dict[str, str]:
+    return {s["lab_sample_id"]: s["draw_date"] for s in answer["samples"]}
+
+
+def ambiguous(response) -> bool:
+    return (response.status_code == 422
+            and "ambiguous date" in response.get_json()["error"]["message"])
+
+
+def test_no_study_named_reads_with_the_layout_of_the_recipients_study(client, lab, world, db):
+    remember(db, CORD_01="MM-DD-YYYY", KIDNEY_02="DD-MM-YYYY")  # KIDNEY-02's is not asked
+    response = upload(client, lab, CORD_ONLY)
+    assert response.status_code == 201, response.get_json()
+    answer = response.get_json()
+    assert dates(answer) == {"S1": "2024-04-03"}
+    assert ("dates read as MM-DD-YYYY, the date layout remembered for the studies of its"
+            " recipients") in answer["warnings"]
+    assert store.get_study(db, "CORD-01")["date_layout"] == "MM-DD-YYYY"  # unchanged
+
+
+def test_no_study_named_studies_that_agree_read_the_file_together(client, lab, world, db):
+    remember(db, CORD_01="DD-MM-YYYY", KIDNEY_02="DD-MM-YYYY")
+    response = upload(client, lab, BOTH)
+    assert response.status_code == 201, response.get_json()
+    assert dates(response.get_json()) == {"S1": "2024-03-04", "S5": "2024-03-04"}
+
+
+@pytest.mark.parametrize("kidney", ["MM-DD-YYYY", None])
+def test_no_study_named_studies_that_disagree_or_remember_none_ask(client, lab, world, db,
+                                                                    kidney):
+    remember(db, CORD_01="DD-MM-YYYY", KIDNEY_02=kidney)
+    assert ambiguous(upload(client, lab, BOTH))
+    assert store.list_samples(db) == []
+    chosen = upload(client, lab, BOTH, date_format="MM-DD-YYYY")  # the choice still decides
+    assert chosen.status_code == 201, chosen.get_json()
+    assert dates(chosen.get_json()) == {"S1": "2024-04-03", "S5": "2024-04-03"}
+
+
+def test_no_study_named_and_nothing_remembered_asks_as_before(client, lab, world, db):
+    assert ambiguous(upload(client, lab, CORD_ONLY))
+    assert store.list_samples(db) == []

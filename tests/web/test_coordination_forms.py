@@ -125,3 +125,31 @@ def test_a_scoped_coordinator_cannot_reach_another_study(db, signed_in, csrf_of)
     assert 'href="/enrol/study"' not in kidney.get("/enrolments").text  # nor offered it
     assert 'href="/enrol/study/KIDNEY-02"' in kidney.get("/enrolments").text
     assert signed_in("lab").get("/enrol/recipient").status_code == 403
+
+
+# ---- a visit's day and window: ±36500 days, the store's one rule and message ------------------
+
+
+@pytest.mark.parametrize(("visits", "message"), [
+    ("M3 36501 14", "visit M3: day 36501 is beyond 36500 days from the exposure"),
+    ("PRE -99999999999999999999 14", "visit PRE: day -99999999999999999999 is beyond 36500"),
+    ("M3 90 36501", "visit M3: a window of 36501 days is over 36500 days"),
+])
+def test_the_study_form_refuses_visit_days_beyond_the_limit(db, coordinator, csrf_of, visits,
+                                                             message):
+    made = post(coordinator, csrf_of, "/enrol/study", code="FAR-01", visits=visits)
+    assert made.status_code == 422
+    assert beside(made.text, "visits").startswith(message)
+    assert [s["code"] for s in store.list_studies(db)] == ["CORD-01"]
+
+
+def test_the_edit_form_refuses_them_too_and_keeps_the_schedule(db, coordinator, csrf_of):
+    assert post(coordinator, csrf_of, "/enrol/study/CORD-01", visits="M1 30 7").status_code == 200
+    edited = post(coordinator, csrf_of, "/enrol/study/CORD-01", visits="M1 30 7\nM9 40000 7")
+    assert edited.status_code == 422
+    assert beside(edited.text, "visits").startswith("visit M9: day 40000 is beyond 36500 days")
+    assert store.get_study(db, "CORD-01")["visit_schedule"] == [
+        {"name": "M1", "day": 30, "window_days": 7}]
+    edge = post(coordinator, csrf_of, "/enrol/study/CORD-01", visits="PRE -36500 0\nL 36500 36500")
+    assert edge.status_code == 200, beside(edge.text, "visits")
+    assert [v["day"] for v in store.get_study(db, "CORD-01")["visit_schedule"]] == [-36500, 36500]
