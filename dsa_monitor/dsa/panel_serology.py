@@ -272,19 +272,13 @@ class PanelSerology:
         """(people × beads): beads with a chain a person's typing matches at any level, DRB3/4/5
         implied by DRB1 included: ``best`` for many donors at once (the screen's question), as
         matrix products over their distinct typed entries."""
-        # one column per entry object (people share the cached entries of their typings; an
-        # equal entry in another object only adds an equal column)
+        # one column per entry object, numbered as first met (people share the cached entries
+        # of their typings; an equal entry in another object only adds an equal column)
+        flat = [entry for person in people for entry in person.entries]
         columns: dict[int, int] = {}
-        typed_entries: list[TypingEntry] = []
-        rows, cols = [], []
-        for row, person in enumerate(people):
-            for entry in person.entries:
-                column = columns.get(id(entry))
-                if column is None:
-                    column = columns[id(entry)] = len(typed_entries)
-                    typed_entries.append(entry)
-                rows.append(row)
-                cols.append(column)
+        cols = [columns.setdefault(id(entry), len(columns)) for entry in flat]
+        typed_entries = list({id(entry): entry for entry in flat}.values())
+        rows = np.repeat(np.arange(len(people)), [len(person.entries) for person in people])
         best = np.zeros((len(people), len(self._none)), dtype=np.bool_)
         if typed_entries:
             incidence = np.zeros((len(people), len(typed_entries)), dtype=np.float32)
