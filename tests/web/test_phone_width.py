@@ -1,6 +1,8 @@
 """Every page at a 390 px phone width in Chromium, on the demo trial (issue 15): no page wider
 than the screen (wide tables and the grid scroll inside their own box), every tap target at
-least 44 x 44 px (WCAG 2.5.5), no text under 12 px, and Acknowledge on screen, not past its edge."""
+least 44 x 44 px (WCAG 2.5.5), no text under 12 px, and Acknowledge on screen, not past its edge.
+At 1280 px, no page wider than the screen either. (The MFI plot's own SVG text is not measured:
+it scales with the plot, see the recipient page's figure.)"""
 
 from __future__ import annotations
 
@@ -45,13 +47,13 @@ MEASURE = """() => {
 }"""
 
 
-@pytest.fixture
-def phone():
-    """A Chromium page 390 px wide, script off (the pages need none)."""
+@pytest.fixture(params=[PHONE, 1280])
+def phone(request):
+    """A Chromium page 390 (or 1280) px wide, script off (the pages need none)."""
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(java_script_enabled=False,
-                                      viewport={"width": PHONE, "height": 844})
+                                      viewport={"width": request.param, "height": 844})
         context.set_default_timeout(10_000)
         yield context.new_page()
         browser.close()
@@ -61,10 +63,12 @@ def problems_of(phone, url: str, status: int = 200) -> dict:
     response = phone.goto(url)
     assert response.status == status and phone.url == url, (url, phone.url)
     found = phone.evaluate(MEASURE)
+    if phone.viewport_size["width"] > PHONE:  # a desktop: only the width is asked of it
+        found = {"overflow": found["overflow"]}
     return {key: value for key, value in found.items() if value}
 
 
-def test_every_page_fits_a_phone_with_44_px_targets_and_readable_text(live_server, db, demo,  # noqa: F811
+def test_every_page_fits_its_screen_and_on_a_phone_has_44_px_targets_and_readable_text(live_server, db, demo,  # noqa: F811
                                                                       phone):
     users.create_user(db, ADMIN, "admin", password=PASSWORD, user="setup")
     recipients = demo[2].recipients
