@@ -141,3 +141,20 @@ def test_no_module_imports_itself_through_others():
         if name not in state:
             visit(name, [name])
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_every_error_a_user_is_shown_is_declared_in_errors_py():
+    """A class deriving from an error of errors.py (what the doors show a user, with its code and
+    status) is declared there, so that the codes and statuses are read in one file."""
+    shown = {node.name for node in ast.walk(ast.parse((PACKAGE / "errors.py").read_text()))
+             if isinstance(node, ast.ClassDef)}
+    elsewhere = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "errors.py" and path.parent == PACKAGE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(
+                    (base.id if isinstance(base, ast.Name) else getattr(base, "attr", None))
+                    in shown for base in node.bases):
+                elsewhere.append(f"{path.relative_to(PACKAGE.parent)}: {node.name}")
+    assert not elsewhere, "declare these in dsa_monitor/errors.py:\n" + "\n".join(elsewhere)
