@@ -144,6 +144,21 @@ def check_password_strength(password: str) -> None:
 
 def sign_in(db: Database, email: str, password: str, *, now: dt.datetime | None = None) -> dict:
     """The user whose password this is; counts failures and locks after too many in a row."""
+    return _prove_password(db, email, password, action="sign_in", now=now)
+
+
+def check_password(db: Database, email: str, password: str, *,
+                   now: dt.datetime | None = None) -> dict:
+    """A signed-in user proving the current password (the account page, before a change): the
+    same failure count and lockout as a sign-in, so an open session cannot be used to try
+    passwords, but audited as what it is ("password_check", "password_check_failed"), not as a
+    sign-in, and the last sign-in is left as it was."""
+    return _prove_password(db, email, password, action="password_check", now=now)
+
+
+def _prove_password(db: Database, email: str, password: str, *, action: str,
+                    now: dt.datetime | None) -> dict:
+    """The one password check: ``action`` names its audit rows (``action``, ``action_failed``)."""
     now = now or dt.datetime.now(dt.UTC)
     refusal: SignInRefused | None = None
     with write_transaction(db):
@@ -160,15 +175,15 @@ def sign_in(db: Database, email: str, password: str, *, now: dt.datetime | None 
             reason = "unknown address" if row is None else "disabled" if disabled else "locked"
             refusal = (_locked(str(locked_until)) if reason == "locked"
                        else SignInRefused(WRONG_PASSWORD))
-            audit.record(db, user=email.strip()[:200], action="sign_in_failed", entity="user",
+            audit.record(db, user=email.strip()[:200], action=f"{action}_failed", entity="user",
                          entity_id=user_id, details={"reason": reason})
         elif check_password_hash(str(password_hash), password):
-            db.conn.execute(
-                "UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = ?"
-                " WHERE id = ?",
-                (now.isoformat(), user_id),
-            )
-            audit.record(db, user=email, action="sign_in", entity="user", entity_id=user_id)
+            db.conn.execute("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?",
+                            (user_id,))
+            if action == "sign_in":
+                db.conn.execute("UPDATE users SET last_sign_in_at = ? WHERE id = ?",
+                                (now.isoformat(), user_id))
+            audit.record(db, user=email, action=action, entity="user", entity_id=user_id)
         else:
             # The count is committed before the refusal is raised (raising inside would roll back).
             failures += 1
@@ -177,7 +192,7 @@ def sign_in(db: Database, email: str, password: str, *, now: dt.datetime | None 
                 "UPDATE users SET failed_sign_ins = ?, locked_until = ? WHERE id = ?",
                 (0 if lock else failures, lock, user_id),
             )
-            audit.record(db, user=email, action="sign_in_failed", entity="user",
+            audit.record(db, user=email, action=f"{action}_failed", entity="user",
                          entity_id=user_id, details={"locked_until": lock})
             refusal = _locked(lock) if lock else SignInRefused(WRONG_PASSWORD)
     if refusal is not None:

@@ -1,8 +1,9 @@
 """The signed-in user's own account: who they are, and a new password.
 
-Changing it proves the current password first (``users.sign_in``: the same lockout after too many
-wrong ones, so a session left open cannot be used to try passwords), then ``users.set_password``
-ends every other session and reset link; this browser signs in again with a fresh session.
+Changing it proves the current password first (``users.check_password``: the same lockout as a
+sign-in after too many wrong ones, so a session left open cannot be used to try passwords, audited
+as a password check, not as a sign-in), then ``users.set_password`` ends every other session and
+reset link; this browser signs in again with a fresh session.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def account_page():
         if new != request.form.get("repeat", ""):
             return _page(user, "the two new passwords differ: type the same one twice"), 400
         users.check_password_strength(new)
-        users.sign_in(get_db(), user.email, request.form.get("current", ""))
+        users.check_password(get_db(), user.email, request.form.get("current", ""))
         row = users.set_password(get_db(), user.email, new, user=user.email)
     except SignInRefused as refusal:
         message = ("the current password is wrong" if not isinstance(refusal, AccountLocked)
