@@ -14,6 +14,10 @@ vertical line; de novo points are ringed, preformed ones squared, rising ones ca
 head, each with a <title> (a tooltip on screen). Every serum is marked on a row above the x axis
 (a QC-failed run as a red cross) and the x axis spans every serum and scheduled visit, so a
 recipient monitored negative shows a year of negative sera, not an empty plot (``plot_marks``).
+
+No text is smaller than ``svg.SMALL_TEXT`` (11) units and the page never draws the plot narrower
+than ``WIDTH`` px (pages.css), so every label reads at 11 px or more: on a 390 px phone the plot
+scrolls sideways inside its frame rather than shrinking its type to 4 px (issue 15).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from xml.sax.saxutils import escape
 
 from ..sab.values import mfi_text
 from .plot_marks import SerumMark, key_marks, point_kinds, rings, serum_row
+from .svg import SMALL_TEXT
 from .svg import el as _el
 from .svg import fmt as _fmt
 
@@ -201,10 +206,10 @@ def _bands(timeline: MFITimeline, scale: _Scale) -> list[str]:
                        data_band=band.name))
         range_text = (f"{mfi_text(band.low)}–{mfi_text(band.high)}" if band.high is not None
                       else f"≥ {mfi_text(band.low)}")
-        out.append(_el("text", escape(band.name), x=scale.edge + 6, y=_fmt(min(top + 12, bottom - 3)),
-                       font_size=10, fill="#444444", class_="band-label"))
+        out.append(_el("text", escape(band.name), x=scale.edge + 6, y=_fmt(min(top + 13, bottom - 3)),
+                       font_size=SMALL_TEXT, fill="#444444", class_="band-label"))
         out.append(_el("text", escape(range_text), x=scale.edge + 6,
-                       y=_fmt(min(top + 24, bottom - 3)), font_size=9, fill="#666666"))
+                       y=_fmt(min(top + 26, bottom - 3)), font_size=SMALL_TEXT, fill="#666666"))
     return out
 
 
@@ -242,11 +247,11 @@ def _x_axis(timeline: MFITimeline, scale: _Scale) -> list[str]:
         out.append(_el("text", escape(name), x=x, y=scale.y0 + 16, text_anchor="middle",
                        font_weight="bold", fill="#333333", class_="visit-label"))
         out.append(_el("text", day.strftime("%d %b %Y"), x=x, y=scale.y0 + 30,
-                       text_anchor="middle", font_size=9, fill="#555555"))
+                       text_anchor="middle", font_size=SMALL_TEXT, fill="#555555"))
     said = ("visit names at their target dates; points and serum marks at draw dates"
             if timeline.visits else "months; points and serum marks at draw dates")
     out.append(_el("text", said, x=_fmt((scale.x0 + scale.x1) / 2), y=scale.y0 + 46,
-                   text_anchor="middle", font_size=10, fill="#555555", class_="x-caption"))
+                   text_anchor="middle", font_size=SMALL_TEXT, fill="#555555", class_="x-caption"))
     return out
 
 
@@ -256,7 +261,7 @@ def _cutoff(timeline: MFITimeline, scale: _Scale) -> list[str]:
         _el("line", x1=scale.x0, y1=y, x2=scale.edge, y2=y, stroke="#222222", stroke_width=1.5,
             stroke_dasharray="7 4", class_="cutoff"),
         _el("text", f"cutoff {mfi_text(timeline.cutoff)}", x=scale.x0 + 4,
-            y=_fmt(scale.y(timeline.cutoff) - 4), font_size=10, fill="#222222", stroke="#ffffff",
+            y=_fmt(scale.y(timeline.cutoff) - 4), font_size=SMALL_TEXT, fill="#222222", stroke="#ffffff",
             stroke_width=3, paint_order="stroke"),
     ]
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from .svg import el, fmt
+from .svg import SMALL_TEXT, el, fmt
 
 DE_NOVO_STATUSES = frozenset({"de_novo", "de_novo_baseline_missing"})
 SERUM_ROW = 12  # px above the x axis: the row of serum marks
@@ -70,7 +70,7 @@ def serum_row(sera: tuple[SerumMark, ...], x_of: Callable[[dt.date], float],
         label = ""
         if mark.visit == "baseline" and mark.kind == "usable":
             label = el("text", "baseline", x=x, y=fmt(y - 9), text_anchor="middle",
-                       font_size=10, fill="#333333", class_="baseline-label")
+                       font_size=SMALL_TEXT, fill="#333333", class_="baseline-label")
         out.append(el("g", el("title", escape(mark.text)) + shape + label,
                       class_=f"serum serum-{mark.kind.replace('_', '-')}",
                       data_visit=mark.visit, data_date=mark.date.isoformat()))

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
+# The smallest type on the plot, in SVG units. The page never draws the plot narrower than its
+# viewBox (pages.css: .plot-frame scrolls sideways on a phone instead), so one unit is at least one
+# CSS px and this renders at 11 px or more at any screen width (tests/web/test_plot_text_size.py).
+SMALL_TEXT = 11
+
 
 def el(tag: str, text: str | None = None, **attrs: object) -> str:
     """``<tag attr="...">text</tag>``; ``class_`` -> class, ``data_x`` -> data-x; None or "" drops

@@ -1,8 +1,8 @@
 """Every page at a 390 px phone width in Chromium, on the demo trial (issue 15): no page wider
 than the screen (wide tables and the grid scroll inside their own box), every tap target at
 least 44 x 44 px (WCAG 2.5.5), no text under 12 px, and Acknowledge on screen, not past its edge.
-At 1280 px, no page wider than the screen either. (The MFI plot's own SVG text is not measured:
-it scales with the plot, see the recipient page's figure.)"""
+At 1280 px, no page wider than the screen either. (The MFI plot's own SVG text, at 11 px or more
+on a phone and at 1280 px: tests/web/test_plot_text_size.py.)"""
 
 from __future__ import annotations
 
