@@ -11,7 +11,6 @@ from flask import current_app
 
 from .. import store
 from ..config import settings_of
-from ..errors import ReferenceDataError
 from ..readings.eplets import recipient_eplets
 from ..reference import eplets as installed
 from .routing import operation
@@ -106,23 +105,31 @@ class PersonPlacementsSchema(ma.Schema):
 class RecipientEpletsSchema(ma.Schema):
     recipient_id = ma.fields.Integer(required=True)
     subject_code = ma.fields.String(required=True)
-    eplet_table = ma.fields.String(required=True, metadata={
-        "description": "the version of the eplet tables the reading used"})
-    source = ma.fields.String(required=True)
+    eplet_table = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "the version of the eplet tables the reading used; null when none is"
+                       " installed (then ``donors`` is empty and ``message`` says how to install"
+                       " them)"})
+    source = ma.fields.String(required=True, allow_none=True)
     recipient = ma.fields.Nested(PersonPlacementsSchema, required=True, allow_none=True)
     donors = ma.fields.List(ma.fields.Nested(DonorEpletsSchema), required=True)
+    message = ma.fields.String(allow_none=True, metadata={
+        "description": "why there is no reading: no eplet tables installed"})
 
 
 @operation("/recipients/<int:recipient_id>/eplets", "GET",
            summary="Eplet mismatch load of each donor against the recipient, from the stored"
                    " typings and the active eplet tables",
            permission="read", tag="eplets", responses={200: RecipientEpletsSchema},
-           errors=(404, 422))
+           errors=(404,))
 def get_recipient_eplets(recipient_id: int):
+    """Without installed tables the answer says so (200, no reading) rather than refusing: the
+    request is right, the service lacks data, as the DSA reading's ``eplet_table: null`` says."""
     recipient = visible_recipient(recipient_id)
     table = installed.load_active(settings_of(current_app).reference_dir)
     if table is None:
-        raise ReferenceDataError(installed.NOT_INSTALLED)
-    reading, _ = recipient_eplets(store.get_db(), table, recipient_id)
+        reading = {"eplet_table": None, "source": None, "recipient": None, "donors": [],
+                   "message": installed.NOT_INSTALLED}
+    else:
+        reading, _ = recipient_eplets(store.get_db(), table, recipient_id)
     return {"recipient_id": recipient_id, "subject_code": recipient["subject_code"],
             **reading}, 200

@@ -50,8 +50,6 @@ UNEXPRESSED: dict[tuple[str, str, str | None], str] = {
     **{(f"{method} /{owner}/{{{owner[:-1]}_id}}/typing", code, field): why
        for method in ("PUT", "PATCH") for owner in ("recipients", "donors")
        for (code, field), why in _TYPING.items()},
-    ("GET /recipients/{recipient_id}/eplets", "reference_data", None):
-        "a state of the service (no eplet tables installed), not of the request",
 }
 
 
