@@ -56,6 +56,12 @@ class DeliveryFailure(Exception):
         self.in_doubt = in_doubt
 
 
+# The defaults of a field are kept apart: a slotted dataclass's class attribute is its slot.
+DEFAULT_MAIL_FROM = "dsa-monitor@localhost"
+DEFAULT_MAIL_DIR = "outbox"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
 @dataclass(frozen=True, slots=True)
 class MailSettings:
     """Where and how messages go, read from the app's configuration (DSA_MONITOR_* variables)."""
@@ -65,9 +71,9 @@ class MailSettings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     security: str = "none"
-    mail_from: str = "dsa-monitor@localhost"
-    mail_dir: str = "outbox"
-    base_url: str = "http://127.0.0.1:5000"
+    mail_from: str = DEFAULT_MAIL_FROM
+    mail_dir: str = DEFAULT_MAIL_DIR
+    base_url: str = DEFAULT_BASE_URL
     timeout: float = 30.0
     retry_seconds: float = 60.0
     retry_max_seconds: float = 3600.0
@@ -86,9 +92,9 @@ class MailSettings:
             smtp_user=settings.get("SMTP_USER") or None,
             smtp_password=settings.get("SMTP_PASSWORD") or None,
             security=security,
-            mail_from=str(settings.get("MAIL_FROM") or cls.mail_from),
-            mail_dir=str(settings.get("MAIL_DIR") or cls.mail_dir),
-            base_url=str(settings.get("BASE_URL") or cls.base_url).rstrip("/"),
+            mail_from=str(settings.get("MAIL_FROM") or DEFAULT_MAIL_FROM),
+            mail_dir=str(settings.get("MAIL_DIR") or DEFAULT_MAIL_DIR),
+            base_url=str(settings.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
             timeout=settings["SMTP_TIMEOUT"],
             retry_seconds=settings["MAIL_RETRY_SECONDS"],
             retry_max_seconds=settings["MAIL_RETRY_MAX_SECONDS"],
@@ -163,7 +169,7 @@ class _HandOverTracking:
     handed_over = False
 
     def send(self, s):  # smtplib.SMTP.send, through which DATA's end goes as one bytes object
-        super().send(s)  # type: ignore[misc]
+        super().send(s)
         if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
             self.handed_over = True
 
@@ -185,6 +191,7 @@ class SMTPTransport:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
+        assert s.smtp_host is not None  # a transport is made only for a configured server
         if s.security == "ssl":
             smtp: smtplib.SMTP = _SMTPSSL(
                 s.smtp_host, s.smtp_port, timeout=s.timeout, context=ssl.create_default_context()

@@ -44,9 +44,14 @@ class PersonLevels(NamedTuple):
 
 
 class SerologyAssignmentLike(Protocol):
-    antigen: Antigen | None
-    possible: tuple[Antigen, ...]
-    expressed: bool
+    """Read-only, as ``hla.serology.SerologyAssignment`` (a frozen dataclass) gives them."""
+
+    @property
+    def antigen(self) -> Antigen | None: ...
+    @property
+    def possible(self) -> tuple[Antigen, ...]: ...
+    @property
+    def expressed(self) -> bool: ...
 
 
 class SerologyReference(Protocol):

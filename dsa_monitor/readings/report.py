@@ -63,23 +63,23 @@ def study_report(db: Database, study: dict, *, today: dt.date | None = None) -> 
     columns = _visit_names(study)
     summary = study_summary(db, study)
     sera = study_sera(db, study["id"])
-    per_visit = {v: Counter() for v in columns}
+    per_visit: dict[str, Counter[str]] = {v: Counter() for v in columns}
 
     def order(visit: str | None) -> int:
         return columns.index(visit) if visit in columns else len(columns)
 
-    de_novo: dict[str, str] = {}  # subject -> visit of its first de novo DSA
+    de_novo: dict[str, str | None] = {}  # subject -> visit of its first de novo DSA
     preformed: set[str] = set()
     for row in summary:
         points = sera.get(row["recipient_id"], [])
         cells, _ = recipient_cells(row, points, columns, study, today)
         for visit, cell in cells.items():
             per_visit[visit][cell.state] += 1
-        for origin, visit in _first_positive(points).values():
+        for origin, at in _first_positive(points).values():
             if origin in (DE_NOVO, DE_NOVO_BASELINE_MISSING):
                 first = de_novo.get(row["subject_code"])
-                if first is None or order(visit) < order(first):
-                    de_novo[row["subject_code"]] = visit
+                if first is None or order(at) < order(first):
+                    de_novo[row["subject_code"]] = at
             elif origin == PREFORMED:
                 preformed.add(row["subject_code"])
     persistent = sorted(r["subject_code"] for r in summary
