@@ -17,6 +17,16 @@ PATH`` keeps it for the next run), then prints, each with how it was taken:
 6. the peak resident memory of this process (populate, evaluation, imports) and of the server.
 No target is judged for the whole (issue 17 asks for the figures); the per-part targets are
 ``bench_evaluate``'s and ``bench_api``'s, at their sizes.
+
+Measured 2026-12-04 with ``--cohort`` (2 cores, 24 GB, shared with other work: load average 4-6),
+100,000 recipients, 1.2 M samples: populating 498 s (once; a copy of the kept file per run);
+database 5,251 MiB before evaluation (4.5 KiB per sample), 5,518 MiB after; ``evaluate_pending``
+of all 100,000: 54.0 s, 0.54 ms per recipient (150.6 s in a run beside the full test suite);
+one recipient after one new sample: 2.5 ms (import 6.8 ms); one day's run of 96 sera: import
+0.13 s, its evaluation 0.12 s; through gunicorn, 10 s each: ``GET /recipients/{id}/dsa`` at 16
+clients p50 31.6 ms, p95 86.0 ms (``/health`` p95 26.4 ms in the same run), ``GET
+/studies/{code}/dsa`` of the one 100,000-recipient study 26-28 s per answer; peak resident
+memory 748 MiB in this process, 1,008 MiB in the largest server process.
 """
 
 from __future__ import annotations
