@@ -10,14 +10,15 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dsa_monitor"
-CORE = {"errors", "hla", "sab", "dsa", "eplets"}
+CORE = {"errors", "collector", "hla", "sab", "dsa", "eplets"}
 BELOW_DOORS = CORE | {"config", "store", "ingest", "reference", "evaluation", "readings",
                       "alerts"}
 MAY_IMPORT = {
     "errors": set(),
+    "collector": set(),
     "config": {"errors"},
     "hla": {"errors"},
-    "sab": {"errors", "hla"},
+    "sab": {"errors", "collector", "hla"},
     "dsa": {"errors", "hla", "sab"},
     "eplets": {"errors", "hla"},
     "store": CORE | {"config"},

@@ -12,15 +12,14 @@ Each stored evaluation yields the change facts (``changes.py``) alerts are made 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from sqlite_utils import Database
 
+from ..collector import collector_paused
 from ..dsa.matching import DonorMatch, SerologyReference
 from ..dsa.rules import DEFAULT_RULES, Rules
 from ..dsa.visits import schedule_rules
@@ -147,26 +146,11 @@ def _evaluate(
 ) -> list[RecipientEvaluation | Deferred]:
     run = _Run(db, reference, rules, as_of or _today(), user, recorder(record), failures, bulk)
     ids = list(recipient_ids)
-    with _cycles_collected_after():
+    with collector_paused():
         for start in range(0, len(ids), BATCH):
             with write_transaction(db):
                 run.batch(ids[start:start + BATCH])
     return run.results
-
-
-@contextmanager
-def _cycles_collected_after() -> Iterator[None]:
-    """No cyclic garbage collection during a run, as it was after it. A run over a cohort makes
-    millions of small objects that live to its end (rows, evaluations), and makes no cycles
-    worth freeing before then: the collector would only walk them, and the process's reference
-    data, again and again (a fifth of a 10,000-recipient run's CPU time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def evaluate_pending(

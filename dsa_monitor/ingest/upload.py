@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 import hashlib
 import logging
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 from sqlite_utils import Database
 
+from ..collector import collector_paused
 from ..errors import (
     DSAMonitorError,
     FileFormatError,
@@ -104,7 +103,7 @@ def import_upload(
     first = uploads.find_stored_upload(db, attempt["sha256"])
     if first is not None and not waiting_samples(first):
         return duplicate_answer(db, first, attempt, manifest, study)
-    with _cycle_collection_paused():
+    with collector_paused():
         try:
             parsed = parse(db, data, file_name, format=format, options=options)
         except Exception as error:
@@ -143,7 +142,7 @@ def import_parsed(
             raise DSAMonitorError(
                 f"serum treatment {serum_treatment!r} is not one of {', '.join(SERUM_TREATMENTS)}"
             )
-        with _cycle_collection_paused(), write_transaction(db):
+        with collector_paused(), write_transaction(db):
             # Checked under the write lock: the same file may have arrived meanwhile.
             first = uploads.find_stored_upload(db, attempt["sha256"])
             base = {} if min_bead_count is None else {"min_bead_count": min_bead_count}
@@ -161,19 +160,6 @@ def import_parsed(
     except Exception as error:
         _record_rejection(db, attempt, parsed.format, error, keep_bytes=True)
         raise
-
-
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a file's ~10^5 short-lived objects are made: its passes
-    took a fifth of an import. They form no cycles; reference counting frees them as before."""
-    enabled = gc.isenabled()  # left alone when paused already (a nested or concurrent import)
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _own_transactions(db: Database) -> None:

@@ -14,18 +14,17 @@ is left to the cell-by-cell reading, which names what is wrong with it.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import math
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, count, islice
 from operator import itemgetter
 from typing import NamedTuple
 
+from ..collector import collector_paused
 from ..errors import FileFormatError
 
 DELIMITERS = (";", ",", "\t")
@@ -342,7 +341,7 @@ def _records(
 ) -> tuple[list[tuple[int, tuple[str, ...]]], FileFormatError | None]:
     """(first line, stripped cells) of each non-blank record up to the first one csv cannot
     read, and the error located to that one's line (``None`` when all were read)."""
-    with _collector_paused():
+    with collector_paused():
         records = _one_line_records(text, delimiter)
     if records is not None:
         return records, None
@@ -361,19 +360,6 @@ def _records(
             file=file_name, line=start,
         )
     return records, None
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while the cells are read: the reader makes a tuple per row
-    and no cycle, and the collector's passes over the growing table would triple the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _one_line_records(text: str, delimiter: str) -> list[tuple[int, tuple[str, ...]]] | None:
