@@ -20,8 +20,7 @@ from .blueprint import blueprint
 @auth.signed_in("read")
 def account_page():
     """Who is signed in, and the form to change the password."""
-    user = auth.current_user()
-    assert user is not None  # signed_in let the request through
+    user = auth.signed_in_user()
     if request.method != "POST":
         return _page(user)
     new = request.form.get("password", "")

@@ -30,7 +30,7 @@ def _day(name: str) -> dt.date | None:
 
 def _filters(codes: set[str]) -> InboxFilters:
     """The inbox's filters from plain GET parameters (bookmarkable); unknown values ignored."""
-    user = auth.current_user()
+    user = auth.signed_in_user()
     study = request.args.get("study") or None
     study = user.study_code if user.study_code is not None else (
         study if study in codes else None)
@@ -50,7 +50,7 @@ def _filters(codes: set[str]) -> InboxFilters:
 @auth.signed_in("read")
 def alerts_inbox():
     """Open alerts first by default, 50 a page; the filters are plain GET parameters."""
-    user = auth.current_user()
+    user = auth.signed_in_user()
     db = store.get_db()
     studies = [s for s in store.list_studies(db) if user.sees_study(s["id"])]
     inbox = inbox_page(db, _filters({s["code"] for s in studies}))
@@ -69,7 +69,7 @@ def _acknowledge(event_ids: list[int], note: str) -> None:
             raise NotFound(f"no alert {event_id}") from None
         auth.check_study(event["study_id"], f"alert {event_id}")
     for event_id in event_ids:
-        acknowledge(db, event_id, user=auth.current_user().email, note=note)
+        acknowledge(db, event_id, user=auth.signed_in_user().email, note=note)
 
 
 def _back():

@@ -27,7 +27,7 @@ from ..readings.permissions import PERMISSIONS
 from ..store import get_db, users, web_sessions
 from ..store.connection import utc_now
 
-__all__ = ["PERMISSIONS", "WebUser", "check_study", "current_user", "signed_in"]
+__all__ = ["PERMISSIONS", "WebUser", "check_study", "current_user", "signed_in", "signed_in_user"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +105,15 @@ def signed_in(permission: str = "read") -> Callable:
         return page
 
     return wrap
+
+
+def signed_in_user() -> WebUser:
+    """The signed-in user of a page that requires one (``signed_in``), which therefore never
+    meets the refusal (403) given when there is none."""
+    user = current_user()
+    if user is None:
+        raise Forbidden("this page is for signed-in users")
+    return user
 
 
 def check_study(study_id: int, what: str) -> None:

@@ -32,7 +32,7 @@ def _form(*names: str) -> dict[str, str]:
 
 
 def _studies() -> list[dict]:
-    user = auth.current_user()
+    user = auth.signed_in_user()
     return [s for s in store.list_studies(store.get_db()) if user.sees_study(s["id"])]
 
 
@@ -58,7 +58,7 @@ def _visible_study(code: str) -> dict:
 def _visible_donor(code: str) -> dict:
     db = store.get_db()
     donor = store.get_donor(db, code)
-    if not store.donors.seen_by_study(db, donor, auth.current_user().study_id):
+    if not store.donors.seen_by_study(db, donor, auth.signed_in_user().study_id):
         raise NotFound(f"no donor {code!r}")
     return donor
 
@@ -123,7 +123,7 @@ def study_form():
     """Create a study with its schedule and upload settings."""
     form, errors, done = _study_form(), {}, None
     if request.method == "POST":
-        if auth.current_user().study_id is not None:
+        if auth.signed_in_user().study_id is not None:
             errors["code"] = "a user of one study cannot create studies"
         settings = _study_settings(form, errors)
         if not errors:
@@ -131,7 +131,7 @@ def study_form():
                 done = store.create_study(
                     store.get_db(), form["code"], title=settings.pop("title"),
                     visit_schedule=settings.pop("visit_schedule"),
-                    user=auth.current_user().email, settings=settings)
+                    user=auth.signed_in_user().email, settings=settings)
             except DSAMonitorError as error:
                 errors[_study_field(error.message, default="code")] = error.message
     return _page("study_form.html", form=form,
@@ -147,14 +147,15 @@ def study_edit_form(code: str):
             "date_layout": study["date_layout"] or "",
             "control_pattern": study["control_pattern"] or "",
             "strict": study["strict_uploads"]}
-    errors, done, marked = {}, None, 0
+    errors: dict[str, str] = {}
+    done, marked = None, 0
     if request.method == "POST":
         form = {**_study_form(), "code": study["code"]}
         settings = _study_settings(form, errors)
         if not errors:
             try:
                 done, marked = store.studies.update_study(
-                    store.get_db(), study["id"], settings, user=auth.current_user().email)
+                    store.get_db(), study["id"], settings, user=auth.signed_in_user().email)
             except DSAMonitorError as error:
                 errors[_study_field(error.message, default="title")] = error.message
     return _page("study_form.html", form=form, errors=errors, done=done, created=False,
@@ -176,7 +177,7 @@ def recipient_form():
             try:
                 study = _visible_study(form["study"])
                 done = store.create_recipient(store.get_db(), study["id"], form["subject_code"],
-                                              lab_ids=lab_ids, user=auth.current_user().email)
+                                              lab_ids=lab_ids, user=auth.signed_in_user().email)
             except NotFound as error:
                 errors["study"] = error.message
             except DSAMonitorError as error:
@@ -197,7 +198,7 @@ def donor_form():
             try:
                 study = _visible_study(form["study"])
                 done = store.create_donor(store.get_db(), form["code"], kind=form["kind"],
-                                          user=auth.current_user().email, study=study["id"])
+                                          user=auth.signed_in_user().email, study=study["id"])
             except NotFound as error:
                 errors["study"] = error.message
             except DSAMonitorError as error:
@@ -235,7 +236,7 @@ def exposure_form():
         if not errors:
             try:
                 done = store.create_exposure(store.get_db(), recipient["id"], donors, date,
-                                             form["kind"], user=auth.current_user().email)
+                                             form["kind"], user=auth.signed_in_user().email)
             except DSAMonitorError as error:
                 errors["date"] = error.message
     return _page("exposure_form.html", form=form, errors=errors, done=done,
@@ -298,6 +299,6 @@ def typing_form():
             data = typing.to_dict()
             done = store.set_typing(store.get_db(), form["owner"], owner_id,
                                     data["gl_string"] or "", data, typing.reference_release,
-                                    "web", auth.current_user().email)
+                                    "web", auth.signed_in_user().email)
     return _page("typing_form.html", form=form, errors=errors, done=done,
                  keep=("owner", "study"), loci=LOCUS_ORDER, copies=COPIES)

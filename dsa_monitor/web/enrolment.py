@@ -17,7 +17,7 @@ from .blueprint import blueprint
 
 
 def _visible_studies() -> list[dict]:
-    user = auth.current_user()
+    user = auth.signed_in_user()
     return [s for s in store.list_studies(store.get_db()) if user.sees_study(s["id"])]
 
 
@@ -50,7 +50,7 @@ def add_lab_id():
         try:
             recipient = find_visible_recipient(form["study"], form["subject_code"])
             store.add_lab_id(store.get_db(), recipient["id"], form["lab_id"],
-                             user=auth.current_user().email)
+                             user=auth.signed_in_user().email)
             added = store.get_recipient(store.get_db(), recipient["id"])
         except NotFound as error:
             errors["subject_code"] = error.message
@@ -77,7 +77,7 @@ def enrol_from_file():
     if part is None or not part.filename:
         return render_template("enrolment.html", failure="choose a CSV file to enrol",
                                studies=_visible_studies()), 422
-    user = auth.current_user()
+    user = auth.signed_in_user()
     file_name = os.path.basename(part.filename.replace("\\", "/")) or "enrolment.csv"
     try:
         result = enrol_file(store.get_db(), part.read(), file_name,

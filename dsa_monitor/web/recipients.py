@@ -7,6 +7,7 @@ exposure, made under the rules they state), so the page shows what the alerts we
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app, render_template
@@ -125,7 +126,7 @@ def serum_marks(group: list[DonorEvaluation], failed_runs: list[dict]) -> tuple[
 
 
 def timeline_plots(evaluations: list[DonorEvaluation], exposures: list[dict],
-                   samples: list[dict] = ()) -> list[MFITimeline]:
+                   samples: Sequence[dict] = ()) -> list[MFITimeline]:
     """One plot per exposure: a line per DSA (named with its donor when the exposure had several),
     drawn with the cutoff, bands and visits of the rules the evaluation was made under, over
     every serum of the exposure (``samples``: the QC-failed runs are drawn too)."""

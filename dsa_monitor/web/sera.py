@@ -28,7 +28,8 @@ def serum_page(recipient_id: int, sample_id: int):
     the lab and the coordinator) a form to assign it to the visit it was drawn for."""
     db = store.get_db()
     recipient = _recipient_of(recipient_id, sample_id)
-    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "run"
+    sort = request.args.get("sort", "")
+    sort = sort if sort in SORTS else "run"
     serum, rows = serum_beads(db, sample_id, sort)
     return render_template("serum.html", recipient=recipient, serum=serum, rows=rows,
                            others=third_party(rows), sort=sort, sorts=SORTS,
@@ -54,7 +55,7 @@ def assign_serum_visit_form(recipient_id: int, sample_id: int):
     recipient = _recipient_of(recipient_id, sample_id)
     assign_serum_visit(
         store.get_db(), recipient, sample_id, request.form.get("visit") or None,
-        request.form.get("reason", ""), user=auth.current_user().email,
+        request.form.get("reason", ""), user=auth.signed_in_user().email,
         reference=reference_service.current(current_app),
         record=functools.partial(record_changes,
                                  settings=MailSettings.from_config(current_app.config)))

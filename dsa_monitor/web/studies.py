@@ -15,7 +15,7 @@ from .blueprint import blueprint
 @blueprint.route("/studies")
 @auth.signed_in("read")
 def studies_page():
-    user = auth.current_user()
+    user = auth.signed_in_user()
     db = store.get_db()
     studies = [s for s in store.list_studies(db) if user.sees_study(s["id"])]
     return render_template("studies.html", studies=studies)

@@ -32,7 +32,7 @@ def upload_page():
 @auth.signed_in("upload")
 def upload_file():
     """Import the file all or nothing; a refusal is shown with its line and column."""
-    user = auth.current_user()
+    user = auth.signed_in_user()
     part = request.files.get("file")
     if part is None or not part.filename:
         return _page(failure={"message": "choose a result file to upload"}), 422
@@ -68,7 +68,7 @@ def upload_file():
 
 def _chosen_study() -> int | None:
     """The study the upload is for: the user's own, else the one chosen on the form (if any)."""
-    user = auth.current_user()
+    user = auth.signed_in_user()
     if user.study_id is not None:
         return user.study_id
     code = request.form.get("study", "").strip()
@@ -78,7 +78,7 @@ def _chosen_study() -> int | None:
 def _sample_rows(samples) -> list[dict]:
     """Each stored sample with its recipient's codes and the visit its draw date falls in."""
     db = store.get_db()
-    user = auth.current_user()
+    user = auth.signed_in_user()
     recipients: dict[int, dict] = {}
     labels: dict[int, dict[int, str]] = {}
     rows = []
@@ -98,7 +98,7 @@ def _sample_rows(samples) -> list[dict]:
 def _visible_uploads() -> list[dict]:
     """Past uploads; a study-scoped user sees those of its study and its own attempts."""
     db = store.get_db()
-    user = auth.current_user()
+    user = auth.signed_in_user()
     shown = []
     for upload in store.list_uploads(db, limit=50):
         if user.study_id is not None and upload["uploaded_by"] != user.email:
@@ -114,7 +114,7 @@ def _page(*, result=None, rows=None, failure: dict | None = None,
           not_stored: list[dict] | None = None) -> str:
     """The form (the user's study's remembered date layout chosen), the outcome, past uploads."""
     db = store.get_db()
-    user = auth.current_user()
+    user = auth.signed_in_user()
     studies = [s for s in store.list_studies(db) if user.sees_study(s["id"])]
     own = next((s for s in studies if s["id"] == user.study_id), None)
     return render_template(
