@@ -275,28 +275,37 @@ class PanelSerology:
 
     def carried(self, people: Sequence[DonorHLA]) -> npt.NDArray[np.bool_]:
         """(people × beads): beads with a chain a person's typing matches at any level, DRB3/4/5
-        implied by DRB1 included: ``best`` for many donors at once (the screen's question), as
-        matrix products over their distinct typed entries."""
-        # one column per entry object, numbered as first met (people share the cached entries
-        # of their typings; an equal entry in another object only adds an equal column)
+        implied by DRB1 included: ``best`` for many donors at once (the screen's question), from
+        the levels of their distinct typed entries."""
+        # Each person ORs the rows of its own entries: a segmented ``logical_or.reduceat`` over
+        # the entries in person order. (A float matrix product did the same through BLAS, whose
+        # threads spun on both cores for these small matrices: CPU without progress on a shared
+        # machine.) The rows are looked up once per distinct entry object (cached typings).
         flat = [entry for person in people for entry in person.entries]
         columns: dict[int, int] = {}
-        cols = [columns.setdefault(id(entry), len(columns)) for entry in flat]
+        cols = np.array([columns.setdefault(id(entry), len(columns)) for entry in flat],
+                        dtype=np.intp)
         typed_entries = list({id(entry): entry for entry in flat}.values())
-        rows = np.repeat(np.arange(len(people)), [len(person.entries) for person in people])
+        counts = np.array([len(person.entries) for person in people], dtype=np.intp)
         best = np.zeros((len(people), len(self._none)), dtype=np.bool_)
         if typed_entries:
-            incidence = np.zeros((len(people), len(typed_entries)), dtype=np.float32)
-            incidence[rows, cols] = 1.0
+            someone = np.flatnonzero(counts)  # a person without entries carries nothing
+            starts = (np.cumsum(counts) - counts)[someone]
+
+            def each_person(per_entry: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+                out = np.zeros((len(people), per_entry.shape[1]), dtype=np.bool_)
+                out[someone] = np.logical_or.reduceat(per_entry[cols], starts, axis=0)
+                return out
+
             levels = np.stack([self.entry_levels(e).levels for e in typed_entries]) > NONE
-            best = incidence @ levels.astype(np.float32) > 0
+            best = each_person(levels)
             if self.supertypic:
                 loci = sorted(DR_SUPERTYPIC)
                 is_locus = np.array([[e.locus == locus for locus in loci] for e in typed_entries],
-                                    dtype=np.float32)
+                                    dtype=np.bool_)
                 implies = np.array([[locus in _implied_by(e) for locus in loci]
-                                    for e in typed_entries], dtype=np.float32)
-                implied = (incidence @ implies > 0) & ~(incidence @ is_locus > 0)
+                                    for e in typed_entries], dtype=np.bool_)
+                implied = each_person(implies) & ~each_person(is_locus)
                 for c, locus in self.supertypic:
                     best[:, c] |= implied[:, loci.index(locus)]
         best[:, -1] = False  # the "no chain" slot
