@@ -19,12 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
-import numpy as np
-
-from ..dsa.matching import SerologyReference, donor_notes
-from ..dsa.panel_serology import panel_serology
+from ..dsa.donor import DonorHLA, TypingEntry
+from ..dsa.matching import BeadPanel, SerologyReference, donor_notes
+from ..dsa.panel_serology import PanelSerology, panel_serology
 from ..dsa.rules import Rules
 from ..dsa.visits import PRE_EXPOSURE, SampleRef, assign_visits, overdue_visits
 from .engine import evaluation_inputs, fingerprint
@@ -52,27 +51,42 @@ def unplain_recipients(batch: Batch, rules: Rules) -> set[int]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class _Serum:
-    """One draw of a recipient: its runs' names and ids, its classes, as the points show them."""
+class _Serum(NamedTuple):
+    """One draw of a recipient: its runs' names and ids, as the points show them, and the tail of
+    its point row once past the exposure (no DSA: zero MFI for each class it was run on). A
+    tuple, not a frozen dataclass: a cohort has hundreds of thousands of sera."""
 
     key: str
     date: dt.date
     name: str
-    sample_ids: tuple[int, ...]
-    classes: frozenset[str]
-    ids_json: str  # ``sample_ids`` as the points store them (``json.dumps`` of the list)
+    ids_json: str  # the sample ids as the points store them (``json.dumps`` of the list)
+    tail: tuple  # the point row after (position, serum, sample ids, date, visit, day)
+
+
+_NO_CLASS = (None, None, None)
+_ZERO = (None, 0.0, 0.0)
+_PRE_TAIL = (PRE_EXPOSURE_REASON, None, None, _EMPTY, *_NO_CLASS, *_NO_CLASS, _EMPTY)
+_TAILS = {(one, two): (None, 0.0, 0.0, _EMPTY, *(_ZERO if one else _NO_CLASS),
+                       *(_ZERO if two else _NO_CLASS), _EMPTY)
+          for one in (False, True) for two in (False, True)}
+_DRAW = itemgetter(3)
 
 
 def _sera(rows: list[tuple]) -> list[_Serum]:
     """A recipient's sera in draw order from its run rows (ordered by draw date, id)."""
     found: list[_Serum] = []
-    for key, group in groupby(rows, key=itemgetter(3)):
+    fromisoformat = dt.date.fromisoformat
+    for key, group in groupby(rows, key=_DRAW):
         runs = list(group)
-        ids = tuple(r[0] for r in runs)
-        found.append(_Serum(key, dt.date.fromisoformat(key),
-                            " + ".join(dict.fromkeys(run_name(r) for r in runs)), ids,
-                            frozenset(r[7] for r in runs), f"[{', '.join(map(str, ids))}]"))
+        if len(runs) == 1:
+            (run,) = runs
+            name, ids, classes = run_name(run), f"[{run[0]}]", (run[7],)
+        else:
+            name = " + ".join(dict.fromkeys([run_name(r) for r in runs]))
+            ids = f"[{', '.join([str(r[0]) for r in runs])}]"
+            classes = tuple([r[7] for r in runs])
+        found.append(_Serum(key, fromisoformat(key), name, ids,
+                            _TAILS["I" in classes, "II" in classes]))
     return found
 
 
@@ -141,6 +155,10 @@ class BulkEvaluator:
     as_of: dt.date | None
     _patterns: dict[tuple, tuple] = field(default_factory=dict)
     _notes: dict[tuple, tuple[str, ...]] = field(default_factory=dict)
+    _knowns: dict[tuple, tuple[tuple[BeadPanel, PanelSerology], ...]] = field(
+        default_factory=dict)
+    _plain_entries: dict[int, dict[int, tuple[TypingEntry, bool]]] = field(
+        default_factory=dict)
 
     @property
     def release(self) -> str:
@@ -168,22 +186,12 @@ class BulkEvaluator:
         if exposure.until is not None:
             notes.append(f"follow-up of this exposure ends on {exposure.until.isoformat()}:"
                          " later sera count for the next exposure")
-        for panel_id in panels:
-            notes.extend(n for n in self._donor_notes(inputs, panel_id, donor) if n not in notes)
+        notes.extend(n for n in self._donor_notes(inputs, panels, donor) if n not in notes)
         kept = [s for s in sera if exposure.until is None or s.date <= exposure.until]
         visits, baseline, overdue = self._visits(exposure, kept, rules)
-        points = []
-        for position, (serum, (visit, day)) in enumerate(zip(kept, visits, strict=True)):
-            ids = serum.ids_json
-            if visit == PRE_EXPOSURE:
-                points.append((position, serum.name, ids, serum.key, visit, day,
-                               PRE_EXPOSURE_REASON, None, None, _EMPTY,
-                               None, None, None, None, None, None, _EMPTY))
-                continue
-            one = (None, 0.0, 0.0) if "I" in serum.classes else (None, None, None)
-            two = (None, 0.0, 0.0) if "II" in serum.classes else (None, None, None)
-            points.append((position, serum.name, ids, serum.key, visit, day, None, 0.0, 0.0,
-                           _EMPTY, *one, *two, _EMPTY))
+        points = [(position, serum.name, serum.ids_json, serum.key, visit, day,
+                   *(_PRE_TAIL if visit == PRE_EXPOSURE else serum.tail))
+                  for position, (serum, (visit, day)) in enumerate(zip(kept, visits, strict=True))]
         made_from = evaluation_inputs(inputs, exposure, donor, rules, self.release, overdue,
                                       runs)
         return Cleared(
@@ -193,23 +201,44 @@ class BulkEvaluator:
             made_from, self.as_of,
         )
 
-    def _donor_notes(self, inputs: RecipientInputs, panel_id: int,
+    def _donor_notes(self, inputs: RecipientInputs, panels: list[int],
                      donor: DonorInput) -> tuple[str, ...]:
-        """``donor_notes``, made once per panel and typed loci for the typings it only says
-        untyped loci of (no null or unknown allele, no unexpanded code)."""
-        assert donor.hla is not None
-        panel = inputs.panels[panel_id]
-        known = panel_serology(panel, self.reference)
-        if donor.hla.notes or known.unknown_chains:
-            return donor_notes(panel, donor.hla, self.reference)
-        unknown, nulls = known.entry_flags(donor.hla)
-        if unknown or nulls:
-            return donor_notes(panel, donor.hla, self.reference)
-        key = (id(known), frozenset(e.locus for e in donor.hla.entries))
-        found = self._notes.get(key)
-        if found is None:
-            found = self._notes[key] = donor_notes(panel, donor.hla, self.reference)
-        return found
+        """``donor_notes`` of each panel in turn, each note once; made once per set of panels and
+        typed loci for the typings they only say untyped loci of (no null or unknown allele, no
+        unexpanded code, no chain the reference does not know)."""
+        hla = donor.hla
+        assert hla is not None
+        knowns = self._knowns.get(tuple(panels))
+        if knowns is None:
+            knowns = self._knowns[tuple(panels)] = tuple(
+                (inputs.panels[p], panel_serology(inputs.panels[p], self.reference))
+                for p in panels)
+        key = None
+        if not hla.notes and all(not known.unknown_chains and self._plain(known, hla)
+                                 for _, known in knowns):
+            key = (tuple(panels), frozenset([e.locus for e in hla.entries]))
+            found = self._notes.get(key)
+            if found is not None:
+                return found
+        merged: list[str] = []
+        for panel, _ in knowns:
+            merged.extend(n for n in donor_notes(panel, hla, self.reference) if n not in merged)
+        if key is not None:
+            self._notes[key] = tuple(merged)
+        return tuple(merged)
+
+    def _plain(self, known: PanelSerology, hla: DonorHLA) -> bool:
+        """No entry of the typing names an allele unknown to the reference or a null allele
+        (``entry_flags`` without its lists; per entry object, the typings' entries are shared)."""
+        plain = self._plain_entries.setdefault(id(known), {})
+        for entry in hla.entries:
+            held = plain.get(id(entry))
+            if held is None or held[0] is not entry:
+                levels = known.entry_levels(entry)
+                held = plain[id(entry)] = (entry, not levels.unknown and not levels.null)
+            if not held[1]:
+                return False
+        return True
 
     def _visits(self, exposure: ExposureInput, sera: list[_Serum], rules: Rules
                 ) -> tuple[list[tuple[str, int]], int | None, list[dict[str, Any]]]:
@@ -220,8 +249,8 @@ class BulkEvaluator:
         offsets = tuple((s.date - day0).days for s in sera)
         until = None if exposure.until is None else (exposure.until - day0).days
         closes = [spec.day + spec.after for spec in rules.visits]
-        since = None if self.as_of is None else int(np.clip(
-            (self.as_of - day0).days, min(closes, default=0) - 1, max(closes, default=0) + 1))
+        since = None if self.as_of is None else min(max(
+            (self.as_of - day0).days, min(closes, default=0) - 1), max(closes, default=0) + 1)
         key = (rules, offsets, until, since)
         relative = 10 <= day0.year <= 9000  # far from the calendar's ends, windows just shift
         found = self._patterns.get(key) if relative else None
