@@ -106,6 +106,19 @@ class Rules:
         if len(set(names)) != len(names) or "baseline" in names or "unscheduled" in names:
             raise InvalidRules("visit names must be unique and not 'baseline' or 'unscheduled'")
 
+    def __hash__(self) -> int:
+        # The hash of every field, nested visits included, made once per rules object: rules
+        # key the caches of a run (versions, bands, visit patterns), asked tens of thousands of
+        # times by an evaluation over a cohort. Equal rules still hash equal (all fields).
+        held = _HASHES.get(id(self))
+        if held is not None and held[0] is self:
+            return held[1]
+        value = hash(tuple(getattr(self, item.name) for item in fields(self)))
+        if len(_HASHES) >= _HASHES_KEPT:
+            _HASHES.clear()
+        _HASHES[id(self)] = (self, value)  # the rules kept: their id is not reused
+        return value
+
     def cutoff_for(self, locus: str, hla_class: str) -> float:
         """The positivity cutoff of a bead: per locus, else per class, else the default."""
         by_locus = dict(self.cutoff_by_locus)
@@ -168,6 +181,10 @@ class Rules:
             if isinstance(changes.get(key), dict):
                 changes[key] = tuple(sorted(changes[key].items()))
         return replace(self, **changes)
+
+
+_HASHES: dict[int, tuple[Rules, int]] = {}
+_HASHES_KEPT = 256  # rules objects whose hash is kept (a run makes one per study schedule)
 
 
 @lru_cache(maxsize=256)
