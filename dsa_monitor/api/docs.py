@@ -69,8 +69,9 @@ def _operations(document: dict) -> list[dict[str, Any]]:
     found = []
     for path, methods in document["paths"].items():
         for method, op in methods.items():
-            body = (op.get("requestBody") or {}).get("content", {})
-            media, content = next(iter(body.items()), (None, {}))
+            body: dict[str, Any] = (op.get("requestBody") or {}).get("content", {})
+            media = next(iter(body), None)  # a body's one media type
+            content: dict[str, Any] = body[media] if media is not None else {}
             found.append({
                 "id": op["operationId"], "method": method.upper(), "path": PREFIX + path,
                 "summary": op.get("summary", ""), "description": op.get("description", ""),

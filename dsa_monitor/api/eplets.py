@@ -62,7 +62,10 @@ class LoadSchema(ma.Schema):
 class DonorEpletsSchema(ma.Schema):
     donor = ma.fields.String(required=True, metadata={"description": "the donor's code"})
     placements = ma.fields.List(ma.fields.Nested(PlacementSchema), required=True)
-    load = ma.fields.Nested(LoadSchema, required=True, allow_none=True)
+    # "load" in the answer; not the attribute's name, which would hide Schema.load from a reader
+    # (the schema's metaclass takes declared fields out of the class, but mypy cannot know)
+    mismatch_load = ma.fields.Nested(LoadSchema, required=True, allow_none=True,
+                                     attribute="load", data_key="load")
     note = ma.fields.String(required=True, allow_none=True)
 
 
@@ -126,6 +129,7 @@ def get_recipient_eplets(recipient_id: int):
     request is right, the service lacks data, as the DSA reading's ``eplet_table: null`` says."""
     recipient = visible_recipient(recipient_id)
     table = installed.load_active(settings_of(current_app).reference_dir)
+    reading: dict
     if table is None:
         reading = {"eplet_table": None, "source": None, "recipient": None, "donors": [],
                    "message": installed.NOT_INSTALLED}

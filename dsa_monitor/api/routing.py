@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Required, TypedDict
 
 import marshmallow as ma
 from flask import Blueprint, Response, request
@@ -39,6 +40,19 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+
+
+class OperationOptions(TypedDict, total=False):
+    """``operation``'s keywords but the summary, for a set of views that share them
+    (``operation(rule, method, summary=..., **options)``)."""
+
+    permission: Required[str | None]
+    responses: Required[Mapping[int, type[ma.Schema] | None]]
+    body: type[ma.Schema] | None
+    query: type[ma.Schema] | None
+    multipart: type[ma.Schema] | None
+    errors: tuple[int, ...]
+    tag: str
 
 
 def operation(
@@ -106,8 +120,9 @@ def operation(
     return register
 
 
-def _json_body() -> object:
-    """The request's JSON document; anything else is refused as a validation error (422)."""
+def _json_body() -> Any:
+    """The request's JSON document; anything else is refused as a validation error (422). Any
+    JSON value: the body schema refuses one that is not an object."""
     data = request.get_json(silent=True)
     if data is None:
         raise ma.ValidationError(

@@ -47,28 +47,40 @@ def _unless_empty(check: Callable[[str], object]) -> Callable[[str], object]:
     return lambda value: check(value) if value else None
 
 
-def _upload_settings(required: bool = False) -> dict:
-    """The study's upload settings, as read (``required``) or as edited (each optional)."""
-    return {
-        "strict_uploads": ma.fields.Boolean(required=required, metadata={
+def _upload_settings(required: bool = False) -> tuple[ma.fields.Boolean, Text, Text]:
+    """The study's upload settings, as read (``required``) or as edited (each optional):
+    ``strict_uploads``, ``date_layout``, ``control_pattern``."""
+    return (
+        ma.fields.Boolean(required=required, metadata={
             "description": "refuse a lab file holding any sample not enrolled (else listed as"
                            " not stored)"}),
-        "date_layout": Text(required=required, allow_none=True,
-                            validate=domain_check(_unless_empty(date_format_of)), metadata={
+        Text(required=required, allow_none=True,
+             validate=domain_check(_unless_empty(date_format_of)), metadata={
             "description": "how the study's lab files write ambiguous dates (DD-MM-YYYY...):"
                            " DD, MM and YYYY in any order joined by '/', '-' or '.'; remembered"
                            " from an upload; empty or null: none",
             "example": "DD-MM-YYYY", "pattern": f"^{END}|{DATE_LAYOUT}"}),
-        "control_pattern": Text(required=required, allow_none=True,
-                                validate=[ma.validate.Length(max=500),
-                                          domain_check(control_pattern)], metadata={
+        Text(required=required, allow_none=True,
+             validate=[ma.validate.Length(max=500), domain_check(control_pattern)], metadata={
             "description": "a regular expression (Python's syntax, searched ignoring case)"
                            " naming the lab's own control sera; that it compiles is checked"
                            " on receipt, a rule the document cannot state"}),
-    }
+    )
 
 
-class StudySchema(ma.Schema.from_dict(_upload_settings(required=True))):
+class UploadSettingsSchema(ma.Schema):
+    """A study's upload settings as read: each one answered."""
+
+    strict_uploads, date_layout, control_pattern = _upload_settings(required=True)
+
+
+class UploadSettingsPatchSchema(ma.Schema):
+    """A study's upload settings as edited: only those given change."""
+
+    strict_uploads, date_layout, control_pattern = _upload_settings()
+
+
+class StudySchema(UploadSettingsSchema):
     id = ma.fields.Integer(required=True)
     code = ma.fields.String(required=True)
     title = ma.fields.String(required=True)
@@ -77,7 +89,7 @@ class StudySchema(ma.Schema.from_dict(_upload_settings(required=True))):
     created_by = ma.fields.String(required=True)
 
 
-class StudyPatchSchema(ma.Schema.from_dict(_upload_settings())):
+class StudyPatchSchema(UploadSettingsPatchSchema):
     """A study's edit: only the fields given change."""
 
     title = Text(validate=ma.validate.Length(max=500))

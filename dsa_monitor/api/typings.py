@@ -17,7 +17,7 @@ from ..hla.typing import HLATyping, loci_form
 from ..reference import service as reference_service
 from . import auth
 from .donors import visible_donor
-from .routing import operation
+from .routing import OperationOptions, operation
 from .schemas import ExactlyOneSchema, Text, timestamp
 from .studies import visible_recipient
 
@@ -153,6 +153,7 @@ def _put(owner_kind: str, owner_id: int, body: dict):
     dropped = [locus for locus in typed if locus not in typing.loci]
     unsaid = [locus for locus in dropped if locus not in set(body.get("remove_loci", []))]
     if unsaid:
+        assert current is not None  # only a current version has typed loci to leave out
         raise Conflict(
             f"this typing leaves out {', '.join(unsaid)}, typed in version {current['version']}:"
             " send the whole typing, PATCH only the loci that change, or list the loci to drop in"
@@ -206,12 +207,13 @@ def _history(owner_kind: str, owner_id: int):
 
 _RECIPIENT = "/recipients/<int:recipient_id>/typing"
 _DONOR = "/donors/<int:donor_id>/typing"
-_PUT = {"permission": "typing", "tag": "typings", "body": TypingInputSchema,
-        "responses": {200: TypingSchema}, "errors": (404, 409, 422)}
-_PATCH = {**_PUT, "body": TypingPatchSchema, "errors": (404, 422)}
-_GET = {"permission": "read", "tag": "typings", "responses": {200: TypingSchema}, "errors": (404,)}
-_HISTORY = {"permission": "read", "tag": "typings", "responses": {200: TypingHistorySchema},
-            "errors": (404,)}
+_PUT: OperationOptions = {"permission": "typing", "tag": "typings", "body": TypingInputSchema,
+                          "responses": {200: TypingSchema}, "errors": (404, 409, 422)}
+_PATCH: OperationOptions = {**_PUT, "body": TypingPatchSchema, "errors": (404, 422)}
+_GET: OperationOptions = {"permission": "read", "tag": "typings",
+                          "responses": {200: TypingSchema}, "errors": (404,)}
+_HISTORY: OperationOptions = {"permission": "read", "tag": "typings",
+                              "responses": {200: TypingHistorySchema}, "errors": (404,)}
 
 
 @operation(_RECIPIENT, "PUT", summary="Set a recipient's typing (a new version)", **_PUT)
