@@ -11,12 +11,13 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ..dsa.calls import DSACall, PanelEvaluation, evaluate
+from ..dsa.calls import BeadCall, DSACall, PanelEvaluation, evaluate
 from ..dsa.donor import DonorHLA
 from ..dsa.matching import DonorMatch, SerologyReference, donor_notes, match_donor
 from ..dsa.panel_serology import panel_serology
@@ -183,7 +184,8 @@ def evaluate_donor(
     full = donor.hla is not None and bool(groups) and bool(flagged)
     called = _called(groups, donor, rules, match) if full else _Called.none(groups)
     unread = [SampleDSAValues(_sample_ref(r), {}) for r in inputs.runs if r.value_kind is None]
-    timeline = build_timeline(exposure.date, merge_values(*called.values, unread), rules,
+    merged = _ever_positive(merge_values(*called.values, unread))
+    timeline = build_timeline(exposure.date, merged, rules,
                               donor_id=donor.code, as_of=as_of, until=exposure.until,
                               assigned=inputs.assigned)
     by_serum: dict[str, list[Run]] = {}
@@ -204,6 +206,18 @@ def evaluate_donor(
         baseline_serum=_serum_of(by_serum, timeline.baseline_sample), points=points,
         states=states, overdue=overdue, notes=notes, as_of=as_of,
     )
+
+
+def _ever_positive(samples: list[SampleDSAValues]) -> list[SampleDSAValues]:
+    """The sera with only the values of targets positive in some serum (any serum, before the
+    exposure or QC-failed too): each target's course along the timeline is its own, and a target
+    never positive has only negative states, of which ``_states`` keeps none. A flagged donor has
+    a DSA or two among a dozen targets: the timeline walks those, not every target."""
+    positive = {t for s in samples for t, v in s.values.items() if v.positive}
+    if all(positive.issuperset(s.values) for s in samples):
+        return samples
+    return [SampleDSAValues(s.sample, {t: v for t, v in s.values.items() if t in positive})
+            for s in samples]
 
 
 def _notes(inputs: RecipientInputs, exposure: ExposureInput, donor: DonorInput,
@@ -312,12 +326,21 @@ def _states(timeline: Timeline, by_serum: dict[str, list[Run]],
                 rising=state.rising, consecutive=state.consecutive,
                 previous_mfi=None if state.previous_mfi is None else reported(state.previous_mfi),
                 assay_changed=state.assay_changed,
-                beads=tuple(asdict(b) for b in call.beads) if call else (),
+                beads=tuple(_bead_dict(b) for b in call.beads) if call else (),
                 warnings=call.warnings if call else (),
                 assay=state.assay, previous_assay=state.previous_assay,
                 earlier_serum_date=state.earlier_serum_date,
             ))
     return states
+
+
+_BEAD_FIELDS = tuple(f.name for f in fields(BeadCall))
+
+
+def _bead_dict(bead: BeadCall) -> dict[str, Any]:
+    """``asdict`` of a bead call, whose fields are text, numbers or None: the same dict without
+    ``asdict``'s recursive deep copy (a flagged donor has dozens of beads per serum)."""
+    return {name: getattr(bead, name) for name in _BEAD_FIELDS}
 
 
 def _serum_of(by_serum: dict[str, list[Run]], key: str | None) -> str | None:
