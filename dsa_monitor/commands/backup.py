@@ -11,10 +11,11 @@ from . import domain_errors, settings
 
 
 def _size(size: int) -> str:
+    amount: float = size  # the int of bytes, then a float of larger units
     for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
+        if amount < 1024 or unit == "GB":
+            return f"{amount} bytes" if unit == "bytes" else f"{amount:.1f} {unit}"
+        amount /= 1024
     raise AssertionError("unreachable")
 
 

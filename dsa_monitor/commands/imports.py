@@ -59,8 +59,9 @@ def command(file: Path, format_: str | None, manifest: Path | None, user: str, s
             serum_treatment=treatment,
         ), config)
     except DSAMonitorError as error:
+        not_stored = error.details.get("not_stored")  # the placement's list, when it says one
         raise click.ClickException(error.message + _not_stored_lines(
-            error.details.get("not_stored") or [])) from error
+            not_stored if isinstance(not_stored, list) else [])) from error
     finally:
         db.close()
     if as_json:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,9 @@ def demo_panel(hla_class: str, lot: str = "001") -> FusionPanel:
 
 
 VISITS = (("baseline", -7), ("M1", 30), ("M3", 91), ("M6", 182), ("M9", 273), ("M12", 365))
-SCHEDULE = [{"name": name, "day": day, "window_days": 14} for name, day in VISITS[1:]]
+# The study's visit schedule as the store takes it: {"name": str, "day": int, "window_days": int}
+SCHEDULE: list[dict[str, Any]] = [{"name": name, "day": day, "window_days": 14}
+                                  for name, day in VISITS[1:]]
 
 # (recipient typing, donor typing): common alleles; each donor differs from its recipient.
 TYPINGS = (
