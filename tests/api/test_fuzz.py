@@ -10,15 +10,20 @@ description. Any other 422 of a schema-valid request fails: the rule belongs in 
 ``DSA_FUZZ_EXAMPLES=500 pytest tests/api/test_fuzz.py`` runs a longer search by hand.
 """
 
+import itertools
 import os
 
 import schemathesis
+from api_world import make_world
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from dsa_monitor import store
 from dsa_monitor.api.spec import build_spec
+from dsa_monitor.app import create_app
+from dsa_monitor.store import tokens
 
 # The document the app serves at /api/v1/openapi.json (test_openapi checks they are the same);
 # each operation then runs against a fresh app (fixtures) through WSGI, no network.
@@ -94,3 +99,52 @@ def test_every_operation_conforms_to_the_document(case, app, world, admin):
           suppress_health_check=list(HealthCheck))
 def test_a_lab_token_of_one_study_meets_the_document_too(case, app, world, token):
     call(case, app, token("lab", study="KIDNEY-02"))
+
+
+# ---- sequences -------------------------------------------------------------------------------
+# The stateful phase chains operations by the document's links and the links schemathesis infers
+# (from response schemas, parameter names and Location headers), with every check, as the
+# auditors' default run does. Each scenario starts on a fresh database so that one scenario's
+# data never makes another's answers differ (hypothesis would call that flaky).
+
+STATEFUL_SCENARIOS = int(os.environ.get("DSA_FUZZ_SCENARIOS", "12"))
+
+
+def test_sequences_of_operations_meet_the_document(tmp_path_factory, monkeypatch):
+    for key in list(os.environ):
+        if key.startswith("DSA_MONITOR_"):
+            monkeypatch.delenv(key)
+    counter = itertools.count()
+    answered: list[tuple[str, int]] = []
+
+    class Scenario(schema.as_state_machine()):
+        def setup(self):
+            folder = tmp_path_factory.mktemp(f"scenario{next(counter)}")
+            self.app = create_app({"TESTING": True, "DATABASE": str(folder / "db.sqlite3"),
+                                   "REFERENCE_DIR": str(folder / "reference")})
+            db = store.open_database(self.app.config["DATABASE"])
+            try:
+                make_world(db)
+                _, secret = tokens.create_token(db, "fuzz-admin", "admin", user="test")
+            finally:
+                db.close()
+            self.headers = {"Authorization": f"Bearer {secret}"}
+
+        def before_call(self, case):
+            case.operation.schema.app = case.operation.app = self.app
+
+        def get_call_kwargs(self, case):
+            return {"headers": self.headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            answered.append((case.operation.label, response.status_code))
+            case.validate_response(response, checks=CHECKED, headers=self.headers,
+                                   additional_checks=[schema_valid_input_is_accepted],
+                                   transport_kwargs=kwargs or None)
+
+    Scenario.run(settings=settings(max_examples=STATEFUL_SCENARIOS, stateful_step_count=6,
+                                   deadline=None, suppress_health_check=list(HealthCheck)))
+    chained = {label for label, status in answered if "{" in label and status < 300}
+    print(f"stateful: {len(answered)} calls, {len(chained)} operations reached on a created or"
+          f" linked resource: {sorted(chained)}")
+    assert chained, "no sequence reached an operation on a resource another step gave"
