@@ -17,6 +17,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -26,7 +27,7 @@ from ..dsa.matching import BeadPanel, SerologyReference, donor_notes
 from ..dsa.panel_serology import PanelSerology, panel_serology
 from ..dsa.rules import Rules
 from ..dsa.visits import PRE_EXPOSURE, SampleRef, assign_visits, overdue_visits
-from .engine import evaluation_inputs, fingerprint
+from .engine import evaluation_inputs, fingerprint_of
 from .inputs import MFI_KINDS, Batch, DonorInput, ExposureInput, RecipientInputs, run_name
 from .model import DonorEvaluation, PointResult
 
@@ -90,6 +91,53 @@ def _sera(rows: list[tuple]) -> list[_Serum]:
     return found
 
 
+_INPUT_KEYS = ("donor_typing", "engine", "exposure", "overdue", "recipient_typing", "reference",
+               "rules", "runs")  # ``evaluation_inputs`` without visit assignments, sorted
+
+
+def _inputs_json(made_from: dict[str, Any], runs: tuple[list, str]) -> tuple[str, str]:
+    """``evaluation_inputs`` as the fingerprint hashes it (compact) and as the summary keeps it
+    (``json.dumps`` defaults), both sorted by key, written from their parts: ``runs`` (the
+    longest part) once per recipient as compact text, shared by its donors. Any other shape
+    of inputs is written by ``json.dumps`` itself."""
+    if tuple(sorted(made_from)) != _INPUT_KEYS:
+        return (json.dumps(made_from, sort_keys=True, separators=(",", ":")),
+                json.dumps(made_from, sort_keys=True, default=str))
+    exposure_id, day, until = made_from["exposure"]
+    constant = _constant_json(made_from["engine"], made_from["reference"], made_from["rules"])
+    exposure = (str(int(exposure_id)), json.dumps(day), json.dumps(until))
+    donor, recipient = (json.dumps(made_from[k]) for k in ("donor_typing", "recipient_typing"))
+    compact = (f'{{"donor_typing":{donor},"engine":{constant[0]},"exposure":[{",".join(exposure)}],'
+               f'"overdue":{_names_json(made_from["overdue"], ",")},'
+               f'"recipient_typing":{recipient},"reference":{constant[1]},'
+               f'"rules":{constant[2]},"runs":[{runs[1]}]}}')
+    spaced = (f'{{"donor_typing": {donor}, "engine": {constant[0]}, "exposure":'
+              f' [{", ".join(exposure)}], "overdue":'
+              f' {_names_json(made_from["overdue"], ", ")}, "recipient_typing": {recipient},'
+              f' "reference": {constant[1]}, "rules": {constant[2]},'
+              f' "runs": [{runs[1].replace(",", ", ")}]}}')
+    return compact, spaced
+
+
+@lru_cache(maxsize=64)
+def _constant_json(engine: str, reference: str, rules: str) -> tuple[str, str, str]:
+    return json.dumps(engine), json.dumps(reference), json.dumps(rules)
+
+
+def _names_json(names: list[str], separator: str) -> str:
+    return "[]" if not names else json.dumps(names, separators=(separator, ":"))
+
+
+@lru_cache(maxsize=1024)
+def _notes_tuple_json(notes: tuple[str, ...]) -> str:
+    return json.dumps(list(notes))
+
+
+def _notes_json(notes: list[str]) -> str:
+    """A donor's notes as JSON, written once per distinct list (most donors share a few)."""
+    return _notes_tuple_json(tuple(notes))
+
+
 @dataclass
 class Cleared:
     """One cleared donor's evaluation as rows (``head`` without id, ``points`` without the
@@ -109,6 +157,7 @@ class Cleared:
     notes: list[str]
     inputs: dict[str, Any]
     as_of: dt.date | None
+    inputs_json: str  # ``inputs`` as ``stored_summary`` writes it (``json.dumps``, sorted keys)
     evaluation_id: int | None = None
     created: bool = False
 
@@ -119,10 +168,16 @@ class Cleared:
                 "rising": 0, "overdue": [o["visit"] for o in self.overdue]}
 
     def stored_summary(self) -> str:
-        """The ``summary`` column, as ``service`` writes it."""
-        return json.dumps({**self.summary(), "overdue_visits": self.overdue, "notes": self.notes,
-                           "donor_code": self.donor_code, "inputs": self.inputs,
-                           "earlier_sera": {}}, sort_keys=True, default=str)
+        """The ``summary`` column, as ``service`` writes it (``json.dumps`` of the summary with
+        sorted keys): the text written from its parts, the constant ones as written."""
+        overdue = ("[]" if not self.overdue
+                   else json.dumps(self.overdue, sort_keys=True, default=str))
+        return (f'{{"de_novo": 0, "donor_code": {json.dumps(self.donor_code)}, "dsa": 0,'
+                f' "earlier_sera": {{}}, "excluded": {sum(1 for p in self.points if p[6])},'
+                f' "inputs": {self.inputs_json}, "notes": {_notes_json(self.notes)},'
+                f' "overdue": {_names_json([o["visit"] for o in self.overdue], ", ")},'
+                f' "overdue_visits": {overdue}, "persistent": 0, "preformed": 0, "resolved": 0,'
+                f' "rising": 0, "sera": {len(self.points)}}}')
 
     def evaluation(self) -> DonorEvaluation:
         """The ``DonorEvaluation`` ``engine.evaluate_donor`` gives (made when read)."""
@@ -172,13 +227,15 @@ class BulkEvaluator:
         if not rows:
             return []
         sera = _sera(rows)
-        runs = sorted([r[0], bool(r[10])] for r in rows)
+        listed = sorted([r[0], bool(r[10])] for r in rows)
+        runs = (listed, ",".join([f"[{i},{'true' if e else 'false'}]" for i, e in listed]))
         panels = list(dict.fromkeys(r[12] for r in rows))
         return [self._donor(inputs, exposure, donor, rules, sera, runs, panels)
                 for exposure, donor in donors]
 
     def _donor(self, inputs: RecipientInputs, exposure: ExposureInput, donor: DonorInput,
-               rules: Rules, sera: list[_Serum], runs: list, panels: list[int]) -> Cleared:
+               rules: Rules, sera: list[_Serum], runs: tuple[list, str],
+               panels: list[int]) -> Cleared:
         notes: list[str] = []
         if inputs.hla is None:
             notes.append("recipient not typed: antigens shared with the donor cannot be told"
@@ -193,12 +250,13 @@ class BulkEvaluator:
                    *(_PRE_TAIL if visit == PRE_EXPOSURE else serum.tail))
                   for position, (serum, (visit, day)) in enumerate(zip(kept, visits, strict=True))]
         made_from = evaluation_inputs(inputs, exposure, donor, rules, self.release, overdue,
-                                      runs)
+                                      runs[0])
+        compact, spaced = _inputs_json(made_from, runs)
         return Cleared(
             inputs.recipient_id, exposure.exposure_id, donor.donor_id, donor.code,
-            exposure.date, rules, self.release, fingerprint(made_from),
+            exposure.date, rules, self.release, fingerprint_of(compact),
             None if baseline is None else kept[baseline].name, points, overdue, notes,
-            made_from, self.as_of,
+            made_from, self.as_of, spaced,
         )
 
     def _donor_notes(self, inputs: RecipientInputs, panels: list[int],

@@ -413,7 +413,11 @@ def evaluation_inputs(
 
 def fingerprint(body: dict) -> str:
     """The hash of ``evaluation_inputs``: equal fingerprints, nothing new to store."""
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return fingerprint_of(json.dumps(body, sort_keys=True, separators=(",", ":")))
+
+
+def fingerprint_of(text: str) -> str:
+    """``fingerprint`` of the compact, key-sorted JSON text of ``evaluation_inputs``."""
     return "f1-" + hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

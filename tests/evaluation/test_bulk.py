@@ -9,6 +9,7 @@ so must the evaluations the run returns.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -128,3 +129,38 @@ def test_one_recipient_at_a_time_and_the_bulk_run_store_the_same_on_a_mixed_coho
     excluded = bulk.conn.execute("SELECT count(*) FROM evaluation_points"
                                  " WHERE excluded_reason LIKE '%QC%'").fetchone()[0]
     assert excluded == 1
+
+
+@pytest.mark.parametrize("until, overdue, typed, release", [
+    (None, [], 7, "embedded"),
+    (dt.date(2025, 2, 1), [{"visit": "M3", "target": "2024-04-01", "opens": "2024-03-18",
+                            "closes": "2024-04-15", "reason": "no serum in its window"}],
+     None, 'IMGT "3.55", é'),
+])
+def test_the_bulk_path_writes_its_json_as_json_dumps_would(until, overdue, typed, release):
+    """The bulk path writes the summary and the fingerprinted inputs from their parts: the
+    texts are those ``json.dumps`` gives (sorted keys; compact for the fingerprint), whatever
+    the follow-up end, overdue visits, untyped recipient or release name."""
+    from dsa_monitor.dsa.rules import DEFAULT_RULES
+    from dsa_monitor.evaluation.bulk import Cleared, _inputs_json
+    from dsa_monitor.evaluation.engine import fingerprint, fingerprint_of
+
+    listed = [[11, False], [12, True], [13, False]]
+    made_from = {"engine": "e4", "rules": DEFAULT_RULES.version, "reference": release,
+                 "recipient_typing": typed, "donor_typing": 9,
+                 "exposure": [5, "2024-01-02", None if until is None else until.isoformat()],
+                 "runs": listed, "overdue": [o["visit"] for o in overdue]}
+    runs_text = ",".join(f"[{i},{'true' if e else 'false'}]" for i, e in listed)
+    compact, spaced = _inputs_json(made_from, (listed, runs_text))
+    assert fingerprint_of(compact) == fingerprint(made_from)
+    assert spaced == json.dumps(made_from, sort_keys=True, default=str)
+    points = [(0, "S1", "[11]", "2024-01-01", "baseline", -1, None),
+              (1, "S2", "[12, 13]", "2024-04-01", "M3", 90, "QC failed")]
+    item = Cleared(1, 5, 9, 'D"9', dt.date(2024, 1, 2), DEFAULT_RULES, release,
+                   fingerprint_of(compact), "S1", points, overdue,
+                   ["recipient not typed: antigens shared with the donor cannot be told"],
+                   made_from, AS_OF, spaced)
+    assert item.stored_summary() == json.dumps(
+        {**item.summary(), "overdue_visits": overdue, "notes": item.notes,
+         "donor_code": item.donor_code, "inputs": made_from, "earlier_sera": {}},
+        sort_keys=True, default=str)
