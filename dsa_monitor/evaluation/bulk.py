@@ -74,16 +74,21 @@ _DRAW = itemgetter(3)
 
 
 def _sera(rows: list[tuple]) -> list[_Serum]:
-    """A recipient's sera in draw order from its run rows (ordered by draw date, id)."""
+    """A recipient's sera in draw order from its run rows (ordered by draw date, id). Written
+    out for the common shapes (one run, or runs of one lab sample ID, neat): a cohort has
+    hundreds of thousands of sera, and each call and generator here is paid per serum."""
     found: list[_Serum] = []
     fromisoformat = dt.date.fromisoformat
     for key, group in groupby(rows, key=_DRAW):
         runs = list(group)
+        first = runs[0]
         if len(runs) == 1:
-            (run,) = runs
-            name, ids, classes = run_name(run), f"[{run[0]}]", (run[7],)
+            name, ids, classes = run_name(first), f"[{first[0]}]", (first[7],)
         else:
-            name = " + ".join(dict.fromkeys([run_name(r) for r in runs]))
+            if first[11] == "neat" and all(r[2] == first[2] and r[11] == "neat" for r in runs):
+                name = first[2]
+            else:
+                name = " + ".join(dict.fromkeys([run_name(r) for r in runs]))
             ids = f"[{', '.join([str(r[0]) for r in runs])}]"
             classes = tuple([r[7] for r in runs])
         found.append(_Serum(key, fromisoformat(key), name, ids,
@@ -237,7 +242,7 @@ class BulkEvaluator:
                rules: Rules, sera: list[_Serum], runs: tuple[list, str],
                panels: list[int]) -> Cleared:
         notes: list[str] = []
-        if inputs.hla is None:
+        if not inputs.typed:
             notes.append("recipient not typed: antigens shared with the donor cannot be told"
                          " from self")
         if exposure.until is not None:

@@ -63,6 +63,9 @@ class ExposureInput:
     donors: tuple[DonorInput, ...]
 
 
+_UNREAD: Any = object()  # a recipient typing not read yet
+
+
 @dataclass
 class RecipientInputs:
     recipient_id: int
@@ -70,11 +73,27 @@ class RecipientInputs:
     study_code: str
     visit_schedule: Any
     typing_id: int | None
-    hla: DonorHLA | None
+    typing_json: str | None  # the stored typing; ``hla`` reads it when first asked
     exposures: list[ExposureInput]
     runs: list[Run]
     panels: dict[int, BeadPanel] = field(default_factory=dict)
     assigned: dict[str, str] = field(default_factory=dict)  # serum key -> visit, set by a person
+    _hla: DonorHLA | None = field(default=_UNREAD, repr=False, compare=False)
+
+    @property
+    def typed(self) -> bool:
+        """Whether the recipient has a typing (without reading it)."""
+        return self.typing_json is not None
+
+    @property
+    def hla(self) -> DonorHLA | None:
+        """The recipient's typing, read from its stored text when first asked: the many
+        recipients whose donors the screen clears never need it (the screen reads donors, their
+        notes only whether the recipient is typed)."""
+        if self._hla is _UNREAD:
+            self._hla = (None if self.typing_json is None
+                         else _hla_of(self.subject_code, self.typing_json))
+        return self._hla
 
 
 @lru_cache(maxsize=64)
@@ -277,7 +296,7 @@ def load_batch(
             recipient_id=recipient_id, subject_code=head["subject_code"],
             study_code=head["study_code"], visit_schedule=head["visit_schedule"],
             typing_id=typing[0] if typing else None,
-            hla=_hla(head["subject_code"], typing), exposures=exposure_inputs,
+            typing_json=typing[1] if typing else None, exposures=exposure_inputs,
             runs=[], panels=panels, assigned=assigned.get(recipient_id, {}),
         ))
     batch = Batch(out, stacks, rows)
