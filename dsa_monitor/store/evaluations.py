@@ -93,10 +93,15 @@ def column_values(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> lis
     named = columns[1:]
     lists = [column in _LISTS for column in named]
     return [
-        tuple(json.dumps(list(row.get(c) or ()), default=str) if is_list else row.get(c)
+        tuple(_list_json(row.get(c)) if is_list else row.get(c)
               for c, is_list in zip(named, lists, strict=True))
         for row in rows
     ]
+
+
+def _list_json(value: Any) -> str:
+    """A list column as JSON text; an empty one (most notes, self beads) without ``json``."""
+    return json.dumps(list(value), default=str) if value else "[]"
 
 
 def _head(row: dict) -> dict:
