@@ -22,15 +22,18 @@ third-party antibody; rows go in by bulk inserts (it is a benchmark). Then print
    Timings on a shared machine are noisy: the ratio to the floor, taken in the same run, is the
    figure to compare across runs.
 
-Measured 2026-12-04 (2 cores, 24 GB, shared with other work: load average 4-6), 10,000 recipients:
-evaluate_pending 5.1 s wall, 5.5 s CPU (10.1-11.0 s before the issue-17 work of that day, 14.6 s
-in a run beside heavier load); the floor 0.45 s (read without ORDER BY: 0.8-0.9 s with the sort
-the first version of this benchmark did), so 11.4x the floor: the targets (<= 2 s, <= 5x) are
-NOT met. Computing stages 26.7x a plain loop (target >= 20x: met); one recipient after one new
-sample 2.3 ms (at 100,000 recipients: 4.7-12 ms wall, 3.3 ms CPU; target < 20 ms: met). What is
-left (cProfile, same cohort): reading the vectors and run rows (near the floor), the bulk path's
-Python per cleared donor (sera, visits, notes, the fingerprint's and summary's JSON), the screen's
-donor masks, evaluate_donor for the ~5 % flagged (~2 ms each), and the inserts of ~60,000 points.
+Measured 2026-12-04 (2 cores, 24 GB, shared with other work), 10,000 recipients, after the
+third issue-17 pass: evaluate_pending 3.59 s wall, 3.56 s CPU against a floor of 0.42 s: 8.6x
+(8.5x in CPU); in other runs of that hour 3.8-4.1 s, 9.0-9.6x. Alternated in one session with
+the code before that pass: 4.6-5.1 s wall, 6.5-6.9 s CPU (OpenBLAS threads spinning beside the
+screen's matrix products) -> 3.8-4.1 s wall, 3.8-4.0 s CPU, the same stored rows. Earlier: 5.1 s
+wall / 5.5 s CPU (11.4x) after the second pass, 10.1-11.0 s before it. The targets (<= 2 s,
+<= 5x) are NOT met. Computing stages 28.2x a plain loop (target >= 20x: met); one recipient
+after one new sample 2.4 ms (at 100,000 recipients, second pass: 4.7-12 ms wall, 3.3 ms CPU;
+target < 20 ms: met). What is left, CPU seconds of one run: loading 1.27 (its vector and run
+row queries ~0.75, near the floor), evaluate_donor for the 520 flagged recipients 0.86 (~1.6 ms
+each), storing 0.75 (inserts 0.38, alert events ~0.2), the bulk path 0.48 (~50 us a cleared
+recipient), the screen 0.15 (docs/scaling.md).
 """
 
 from __future__ import annotations
