@@ -219,7 +219,9 @@ def _stacks(
     rows_at = [VALUE_KINDS.index(kind) for kind in STORED_KINDS]
     raw_at = VALUE_KINDS.index("raw")
     stacks = {}
-    for panel_id, (ids, packed) in bulk.stacked_values(db, sample_ids.tolist()).items():
+    kinds = 1 + max(rows_at)  # the leading kinds of each vector the rules may read
+    for panel_id, (ids, packed) in bulk.stacked_values(db, sample_ids.tolist(),
+                                                       kinds=kinds).items():
         at = np.searchsorted(sample_ids, ids)
         position = np.array([nc_positions.get(i, -1) for i in ids.tolist()], dtype=np.intp)
         nc = np.full(len(ids), np.nan, dtype=np.float32)

@@ -50,17 +50,19 @@ def sample_values(
 
 
 def stacked_values(
-    db: Database, sample_ids: Sequence[int]
+    db: Database, sample_ids: Sequence[int], *, kinds: int = len(VALUE_KINDS)
 ) -> dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]:
     """Per bead panel, its samples' ids (ascending) and their packed values as one
-    (samples × VALUE_KINDS × beads) float32 array: one query and one ``np.frombuffer`` per panel,
-    whatever the number of samples (no array per sample)."""
+    (samples × kinds × beads) float32 array: one query and one ``np.frombuffer`` per panel,
+    whatever the number of samples (no array per sample). ``kinds``: the first kinds of
+    ``VALUE_KINDS`` only, read as the leading bytes of each vector (a vector is kind by kind:
+    an evaluation reads raw, normalized and BCM, three of seven, and copies less)."""
     by_panel: dict[int, tuple[list[int], list[bytes]]] = {}
     for sample_id, panel_id, data in db.conn.execute(
         # in sample order as asked (no ORDER BY: sorting the blobs cost as much as reading them)
-        "SELECT sample_id, panel_id, data FROM mfi_vectors"
+        "SELECT sample_id, panel_id, substr(data, 1, length(data) / ? * ?) FROM mfi_vectors"
         " WHERE sample_id IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(set(int(i) for i in sample_ids))),),
+        (len(VALUE_KINDS), kinds, json.dumps(sorted(set(int(i) for i in sample_ids)))),
     ):
         held = by_panel.get(panel_id)
         if held is None:
@@ -71,7 +73,7 @@ def stacked_values(
     for panel_id in sorted(by_panel):
         ids, chunks = by_panel[panel_id]
         order = np.argsort(np.array(ids, dtype=np.int64), kind="stable")
-        data = np.frombuffer(b"".join(chunks), dtype="<f4").reshape(len(ids), len(VALUE_KINDS), -1)
+        data = np.frombuffer(b"".join(chunks), dtype="<f4").reshape(len(ids), kinds, -1)
         if (np.diff(order) < 0).any():  # SQLite gave them out of order: put them in order
             data = data[order]
         found[panel_id] = (np.array(ids, dtype=np.int64)[order], data)
