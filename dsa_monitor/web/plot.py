@@ -15,21 +15,26 @@ head, each with a <title> (a tooltip on screen). Every serum is marked on a row 
 (a QC-failed run as a red cross) and the x axis spans every serum and scheduled visit, so a
 recipient monitored negative shows a year of negative sera, not an empty plot (``plot_marks``).
 
-No text is smaller than ``svg.SMALL_TEXT`` (11) units and the page never draws the plot narrower
-than ``WIDTH`` px (pages.css), so every label reads at 11 px or more: on a 390 px phone the plot
-scrolls sideways inside its frame rather than shrinking its type to 4 px (issue 15).
+No text is smaller than ``svg.SMALL_TEXT`` (11) units and the page never draws a plot narrower
+than its viewBox (pages.css), so every label reads at 11 px or more. The same drawing has two
+``Layout``s, both served in the page: ``WIDE`` (920 units, for desktops and print) and ``NARROW``
+(360 units, shown instead below 960 px by CSS, no script): fewer visit labels, spaced so that
+they do not collide, band names inside the plot and the DSA names in a key under it rather than
+at the lines' ends. On a 390 px phone the whole narrow plot, its y axis and its key included, is
+on screen at 11 px type; the wide one would scroll its axis and names out of view (issue 15).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from ..sab.values import mfi_text
-from .plot_marks import SerumMark, key_marks, point_kinds, rings, serum_row
+from .plot_marks import KeyEntry, SerumMark, key_rows, point_kinds, rings, serum_row
 from .svg import SMALL_TEXT
 from .svg import el as _el
 from .svg import fmt as _fmt
@@ -39,10 +44,42 @@ FLOOR = 100.0
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "12 4", "4 2 1 2", "1 2")
 BAND_FILLS = ("#f6f6f6", "#ececec", "#e0e0e0", "#d2d2d2")  # light to dark with strength
-WIDTH, HEIGHT = 920, 410
-LEFT, RIGHT, TOP, BOTTOM = 64, 132, 30, 104
-END_ROOM = 138  # px kept free right of the last sample, for the names of the lines
 LABEL_GAP = 13  # px between two line-end labels
+KEY_ROW = 22  # px from one key row to the next
+# Estimated text widths, per character and font px: "05 Mar" measured 0.52 em a character in the
+# tests' Chromium (Liberation Sans), DejaVu Sans's glyph widths give about 0.55; the visit labels
+# keep a 4-unit gap on top, so that labels judged apart are apart in either.
+CHAR_EM, BOLD_EM = 0.55, 0.62
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where the plot's parts go for one screen width, in SVG units.
+
+    ``axis_y`` is the x axis; ``end_room`` is kept free right of the last sample for the names of
+    the lines. ``legend_below``: the DSA names go into the key under the plot (not at the lines'
+    ends), the key flows into as many rows as the width needs and the band names sit inside the
+    plot, for a width with no room right of the plot. ``height`` None: as tall as the key needs."""
+
+    width: int
+    axis_y: int
+    left: int
+    right: int
+    top: int
+    end_room: int
+    date_format: str  # the visit dates under the visit names: str.format of the date
+    caption_chars: int  # the x caption wraps at this many characters
+    legend_below: bool
+    height: int | None = None
+
+
+WIDE = Layout(width=920, axis_y=306, left=64, right=132, top=30, end_room=138,
+              date_format="{0:%d %b %Y}", caption_chars=120, legend_below=False, height=410)
+# 360 units: at 390 px a phone page's content box is about 370 px wide, so one unit is at least
+# one px and 11-unit text stays at 11 px or more (pages.css shows it below 960 px).
+NARROW = Layout(width=360, axis_y=250, left=60, right=8, top=36, end_room=10,
+                date_format="{0.day} {0:%b}", caption_chars=40, legend_below=True)
+WIDTH = WIDE.width
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +140,13 @@ def strength_bands(
 class _Scale:
     """Data to pixels: dates on x, log10 MFI on y."""
 
-    def __init__(self, start: dt.date, end: dt.date, top_mfi: float) -> None:
+    def __init__(self, start: dt.date, end: dt.date, top_mfi: float, layout: Layout) -> None:
         self.start, self.days = start, max((end - start).days, 1)
         self.log_low, self.log_high = math.log10(FLOOR), math.log10(top_mfi)
-        self.x0, self.x1, self.edge = LEFT, WIDTH - RIGHT - END_ROOM, WIDTH - RIGHT
-        self.y0, self.y1 = HEIGHT - BOTTOM, TOP
+        self.layout = layout
+        self.x0, self.edge = layout.left, layout.width - layout.right
+        self.x1 = self.edge - layout.end_room
+        self.y0, self.y1 = layout.axis_y, layout.top
 
     def x(self, day: dt.date) -> float:
         return self.x0 + (day - self.start).days / self.days * (self.x1 - self.x0)
@@ -149,19 +188,25 @@ def _status_text(status: str) -> str:
     return status.replace("_", " ")
 
 
-def render_svg(timeline: MFITimeline) -> str:
-    """The plot as one self-contained SVG element (presentation attributes only: no CSS needed)."""
+def _text_width(text: str, size: float = 12, bold: bool = False) -> float:
+    return len(text) * size * (BOLD_EM if bold else CHAR_EM)
+
+
+def render_svg(timeline: MFITimeline, layout: Layout = WIDE) -> str:
+    """The plot as one self-contained SVG element (presentation attributes only: no CSS needed),
+    laid out for ``layout``: the same marks, lines and key at either width."""
     start, end = _date_range(timeline)
-    scale = _Scale(start, end, _top_mfi(timeline))
+    scale = _Scale(start, end, _top_mfi(timeline), layout)
+    x_axis, caption_end = _x_axis(timeline, scale)
     body = [
         _el("title", escape(timeline.title)),
         _el("desc", escape(_description(timeline))),
         *_bands(timeline, scale),
         *_y_axis(scale),
-        *_x_axis(timeline, scale),
+        *x_axis,
         *_cutoff(timeline, scale),
         *_exposure(timeline, scale),
-        *serum_row(timeline.sera, scale.x, scale.y0),
+        *serum_row(timeline.sera, scale.x, scale.y0, scale.x0),
     ]
     ends: list[tuple[float, str, str]] = []
     for index, series in enumerate(timeline.series):
@@ -169,8 +214,10 @@ def render_svg(timeline: MFITimeline) -> str:
         body += drawn
         if end_label is not None:
             ends.append(end_label)
-    body += _end_labels(ends, scale)
-    body += _key(timeline)
+    if not layout.legend_below:
+        body += _end_labels(ends, scale)
+    key, height = _key(timeline, scale, caption_end + KEY_ROW)
+    body += key
     if not any(s.points for s in timeline.series):
         usable = sum(1 for m in timeline.sera if m.kind == "usable")
         said = f"No DSA in the {usable} sera tested so far" if usable else "No serum tested yet"
@@ -178,9 +225,10 @@ def render_svg(timeline: MFITimeline) -> str:
                         y=_fmt((scale.y0 + scale.y1) / 2), text_anchor="middle", font_size=14,
                         fill="#333333", class_="empty"))
     return _el(
-        "svg", "".join(body), xmlns="http://www.w3.org/2000/svg", viewBox=f"0 0 {WIDTH} {HEIGHT}",
-        width=WIDTH, height=HEIGHT, role="img", font_family="sans-serif", font_size=12,
-        class_="mfi-timeline",
+        "svg", "".join(body), xmlns="http://www.w3.org/2000/svg",
+        viewBox=f"0 0 {layout.width} {height}", width=layout.width, height=height, role="img",
+        font_family="sans-serif", font_size=12,
+        class_="mfi-timeline-narrow" if layout.legend_below else "mfi-timeline",
     )
 
 
@@ -206,6 +254,12 @@ def _bands(timeline: MFITimeline, scale: _Scale) -> list[str]:
                        data_band=band.name))
         range_text = (f"{mfi_text(band.low)}–{mfi_text(band.high)}" if band.high is not None
                       else f"≥ {mfi_text(band.low)}")
+        if scale.layout.legend_below:  # no room on the right: the name inside, the range on the axis
+            out.append(_el("text", escape(band.name), x=scale.edge - 4,
+                           y=_fmt(min(top + 13, bottom - 3)), text_anchor="end",
+                           font_size=SMALL_TEXT, fill="#444444", stroke=fill, stroke_width=3,
+                           paint_order="stroke", class_="band-label"))
+            continue
         out.append(_el("text", escape(band.name), x=scale.edge + 6, y=_fmt(min(top + 13, bottom - 3)),
                        font_size=SMALL_TEXT, fill="#444444", class_="band-label"))
         out.append(_el("text", escape(range_text), x=scale.edge + 6,
@@ -229,7 +283,11 @@ def _y_axis(scale: _Scale) -> list[str]:
     return out
 
 
-def _x_axis(timeline: MFITimeline, scale: _Scale) -> list[str]:
+def _x_axis(timeline: MFITimeline, scale: _Scale) -> tuple[list[str], float]:
+    """The x axis with a grid line at each visit, the visits labelled where their labels do not
+    collide (a narrow plot has room for fewer), and a caption saying what the labels are. Also
+    gives the caption's last baseline, under which the key goes."""
+    layout = scale.layout
     out = [_el("line", x1=scale.x0, y1=scale.y0, x2=scale.edge, y2=scale.y0, stroke="#333333")]
     marks = [(name, day) for name, day in timeline.visits
              if scale.start <= day <= scale.start + dt.timedelta(days=scale.days)]
@@ -240,26 +298,43 @@ def _x_axis(timeline: MFITimeline, scale: _Scale) -> list[str]:
                 months.append((day.strftime("%b"), day))
             day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
         marks = months[:: max(1, math.ceil(len(months) / 8))]
+    taken = -math.inf  # the right end of the last label drawn
     for name, day in marks:
         x = _fmt(scale.x(day))
         out.append(_el("line", x1=x, y1=scale.y0, x2=x, y2=scale.y1, stroke="#999999",
                        stroke_dasharray="1 3", class_="visit-grid"))
-        out.append(_el("text", escape(name), x=x, y=scale.y0 + 16, text_anchor="middle",
-                       font_weight="bold", fill="#333333", class_="visit-label"))
-        out.append(_el("text", day.strftime("%d %b %Y"), x=x, y=scale.y0 + 30,
-                       text_anchor="middle", font_size=SMALL_TEXT, fill="#555555"))
+        when = layout.date_format.format(day)
+        half = max(_text_width(name, bold=True), _text_width(when, SMALL_TEXT)) / 2
+        centre = min(max(scale.x(day), half), layout.width - half)
+        if centre - half < taken + 4:
+            continue  # would collide with the label before: the grid line alone marks it
+        taken = centre + half
+        out.append(_el("text", escape(name), x=_fmt(centre), y=scale.y0 + 16,
+                       text_anchor="middle", font_weight="bold", fill="#333333",
+                       class_="visit-label"))
+        out.append(_el("text", when, x=_fmt(centre), y=scale.y0 + 30, text_anchor="middle",
+                       font_size=SMALL_TEXT, fill="#555555"))
     said = ("visit names at their target dates; points and serum marks at draw dates"
             if timeline.visits else "months; points and serum marks at draw dates")
-    out.append(_el("text", said, x=_fmt((scale.x0 + scale.x1) / 2), y=scale.y0 + 46,
-                   text_anchor="middle", font_size=SMALL_TEXT, fill="#555555", class_="x-caption"))
-    return out
+    y = scale.y0 + 46
+    for index, line in enumerate(textwrap.wrap(said, layout.caption_chars)):
+        y = scale.y0 + 46 + 14 * index
+        out.append(_el("text", line, x=_fmt((scale.x0 + scale.x1) / 2), y=y,
+                       text_anchor="middle", font_size=SMALL_TEXT, fill="#555555",
+                       class_="x-caption"))
+    return out, y
 
 
 def _cutoff(timeline: MFITimeline, scale: _Scale) -> list[str]:
+    """The cutoff line, labelled at its left end; a narrow plot has its baseline points there
+    (they would cover the label), so it gives the cutoff's value in its key instead."""
     y = _fmt(scale.y(timeline.cutoff))
+    line = _el("line", x1=scale.x0, y1=y, x2=scale.edge, y2=y, stroke="#222222", stroke_width=1.5,
+               stroke_dasharray="7 4", class_="cutoff")
+    if scale.layout.legend_below:
+        return [line]
     return [
-        _el("line", x1=scale.x0, y1=y, x2=scale.edge, y2=y, stroke="#222222", stroke_width=1.5,
-            stroke_dasharray="7 4", class_="cutoff"),
+        line,
         _el("text", f"cutoff {mfi_text(timeline.cutoff)}", x=scale.x0 + 4,
             y=_fmt(scale.y(timeline.cutoff) - 4), font_size=SMALL_TEXT, fill="#222222", stroke="#ffffff",
             stroke_width=3, paint_order="stroke"),
@@ -331,21 +406,59 @@ def _end_labels(ends: Sequence[tuple[float, str, str]], scale: _Scale) -> list[s
             for y, text, colour in placed]
 
 
-def _key(timeline: MFITimeline) -> list[str]:
-    y = HEIGHT - 36
-    out = [
-        _el("circle", cx=LEFT + 6, cy=y - 4, r=9, fill="none", stroke="#000000", stroke_width=2),
-        _el("circle", cx=LEFT + 6, cy=y - 4, r=4.5, fill="#555555"),
-        _el("text", "de novo DSA", x=LEFT + 22, y=y, fill="#333333"),
-        _el("line", x1=LEFT + 120, y1=y - 4, x2=LEFT + 150, y2=y - 4, stroke="#222222",
-            stroke_width=1.5, stroke_dasharray="7 4"),
-        _el("text", "positivity cutoff", x=LEFT + 156, y=y, fill="#333333"),
-        _el("text", "grey bands: strength (weak, moderate, strong)", x=LEFT + 270, y=y,
-            fill="#333333"),
-    ]
-    if any(p.mfi < FLOOR for s in timeline.series for p in s.points):
-        out.append(_el("text", f"hollow: below {mfi_text(FLOOR)} MFI", x=LEFT + 560, y=y,
-                       fill="#333333"))
-    out += key_marks(LEFT + 4, y + 22, timeline.sera,
-                     any(s.points for s in timeline.series))
-    return [_el("g", "".join(out), class_="key")]
+def _key(timeline: MFITimeline, scale: _Scale, y: float) -> tuple[list[str], float]:
+    """The key from baseline ``y`` down, and the plot's height. Wide: two rows at their hand-set
+    spacing. Narrow: the DSA lines first (their names are not at the lines' ends), then the
+    marks, each group flowed into rows as wide as the plot; the plot is as tall as its key."""
+    layout = scale.layout
+    has_points = any(s.points for s in timeline.series)
+    hollow = any(p.mfi < FLOOR for s in timeline.series for p in s.points)
+    cutoff = ("positivity cutoff" if not layout.legend_below
+              else f"positivity cutoff {mfi_text(timeline.cutoff)} MFI")
+    rows = key_rows(timeline.sera, has_points, cutoff,
+                    f"hollow: below {mfi_text(FLOOR)} MFI" if hollow else None)
+    placed: list[tuple[float, float, KeyEntry]] = []
+    if not layout.legend_below:
+        for row, start in zip(rows, (layout.left, layout.left + 4), strict=True):
+            at = float(start)
+            for entry in row:
+                placed.append((at, y, entry))
+                at += entry.advance
+            y += KEY_ROW
+        height = layout.height or y
+    else:
+        for group in (_line_entries(timeline), [*rows[0], *rows[1]]):
+            at = 10.0
+            for entry in group:
+                width = entry.text_at + _text_width(entry.text, bold=entry.bold)
+                if at > 10 and at + width > layout.width - 10:
+                    at, y = 10.0, y + KEY_ROW
+                placed.append((at, y, entry))
+                at += width + 16
+            if group:
+                y += KEY_ROW
+        height = round(y - KEY_ROW + 14)
+    out = [entry.swatch(x, row_y) + _el("text", escape(entry.text), x=_fmt(x + entry.text_at),
+                                        y=_fmt(row_y), fill="#333333",
+                                        font_weight="bold" if entry.bold else None,
+                                        class_=entry.kind)
+           for x, row_y, entry in placed]
+    return [_el("g", "".join(out), class_="key")], height
+
+
+def _line_entries(timeline: MFITimeline) -> list[KeyEntry]:
+    """A key entry per drawn DSA line: its colour, dash and marker, its name and latest MFI."""
+    entries = []
+    for index, series in enumerate(timeline.series):
+        if not series.points:
+            continue
+        colour, dash = PALETTE[index % len(PALETTE)], DASHES[index % len(DASHES)]
+        last = sorted(series.points, key=lambda p: p.date)[-1]
+
+        def swatch(x: float, y: float, colour: str = colour, dash: str = dash) -> str:
+            return (_el("line", x1=_fmt(x), y1=_fmt(y - 4), x2=_fmt(x + 28), y2=_fmt(y - 4),
+                        stroke=colour, stroke_width=2.5, stroke_dasharray=dash or None)
+                    + _el("circle", cx=_fmt(x + 14), cy=_fmt(y - 4), r=4.5, fill=colour))
+        entries.append(KeyEntry(swatch, f"{series.label} {mfi_text(last.mfi)}", 36, bold=True,
+                                kind="key-dsa"))
+    return entries

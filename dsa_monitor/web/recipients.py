@@ -28,7 +28,7 @@ from ..sab.values import mfi_text
 from ..store import evaluations as stored_evaluations
 from . import auth, typings
 from .blueprint import blueprint
-from .plot import DSASeries, MFITimeline, PlotPoint, SerumMark, render_svg, strength_bands
+from .plot import NARROW, DSASeries, MFITimeline, PlotPoint, SerumMark, render_svg, strength_bands
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +180,8 @@ def recipient_page(recipient_id: int):
     return render_template(
         "recipient.html", recipient=recipient, study=study, exposures=exposures, donors=donors,
         typing_rows=_typing_rows(db, recipient_id, donors), rows=dsa_rows(evaluations),
-        plots=[(plot, render_svg(plot)) for plot in plots], evaluations=evaluations,
+        plots=[(plot, render_svg(plot), render_svg(plot, NARROW)) for plot in plots],
+        evaluations=evaluations,
         overdue=[{**o, "donor": e.donor_code} for e in evaluations for o in e.overdue],
         samples=samples, pending=is_pending(db, recipient_id), sera=serum_rows(evaluations),
         failure=stored_evaluations.failed_recipients(db).get(recipient_id),

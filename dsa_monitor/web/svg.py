@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-# The smallest type on the plot, in SVG units. The page never draws the plot narrower than its
-# viewBox (pages.css: .plot-frame scrolls sideways on a phone instead), so one unit is at least one
-# CSS px and this renders at 11 px or more at any screen width (tests/web/test_plot_text_size.py).
+# The smallest type on the plot, in SVG units. The page never draws a plot narrower than its
+# viewBox (pages.css: a phone gets the 360-unit narrow plot; a screen narrower still scrolls it
+# inside its frame), so one unit is at least one CSS px and this renders at 11 px or more at any
+# screen width (tests/web/test_plot_text_size.py).
 SMALL_TEXT = 11
 
 

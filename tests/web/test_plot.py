@@ -9,6 +9,7 @@ import pytest
 
 from dsa_monitor.web.plot import (
     FLOOR,
+    NARROW,
     PALETTE,
     DSASeries,
     MFITimeline,
@@ -36,14 +37,14 @@ DR4 = series("DR4", ((2024, 1, 2), 1800, "preformed", "baseline"),
 B44 = series("B44", ((2024, 7, 4), 1500, "de_novo_baseline_missing", "M6"))
 
 
-def draw(*items, **changes):
+def draw(*items, layout=None, **changes):
     timeline = MFITimeline(series=items, cutoff=1000,
                            bands=strength_bands(1000, 3000, 10000, 500), exposure=EXPOSURE,
                            exposure_label="infusion", visits=VISITS)
     for key, value in changes.items():
         timeline = MFITimeline(**{**{f: getattr(timeline, f) for f in timeline.__slots__},
                                   key: value})
-    return ET.fromstring(render_svg(timeline))
+    return ET.fromstring(render_svg(timeline) if layout is None else render_svg(timeline, layout))
 
 
 def by_class(root, tag, name):
@@ -187,3 +188,59 @@ def test_the_svg_has_a_title_and_a_text_description_for_screen_readers():
     assert root.get("role") == "img"
     assert root.find(SVG + "title").text == "MFI of each DSA by sample"
     assert "DQ2: baseline 300 (negative), M3 4,200 (de novo)" in root.find(SVG + "desc").text
+
+
+def marks(root):
+    """What a plot says, whatever its layout: its points, lines, serum marks and bands."""
+    return ([(g.get("class"), g.get("data-dsa"), g.find(SVG + "title").text)
+             for g in by_class(root, "g", "point")],
+            [p.get("data-dsa") for p in by_class(root, "path", "dsa-line")],
+            [(g.get("class"), g.get("data-visit")) for g in by_class(root, "g", "serum")],
+            [r.get("data-band") for r in by_class(root, "rect", "band")])
+
+
+def test_the_narrow_plot_draws_the_same_marks_and_names_its_lines_in_its_key():
+    """A phone's plot (issue 15): 360 units wide, no names at the lines' ends (no room right of
+    the plot), each DSA named with its latest MFI in the key under the plot instead."""
+    wide, narrow = draw(DQ2, DR4, B44, sera=NEGATIVE_YEAR), draw(DQ2, DR4, B44,
+                                                                   sera=NEGATIVE_YEAR, layout=NARROW)
+    assert marks(narrow) == marks(wide)
+    assert narrow.get("viewBox").split()[:3] == ["0", "0", "360"]
+    assert narrow.get("class") == "mfi-timeline-narrow" and wide.get("class") == "mfi-timeline"
+    assert not by_class(narrow, "text", "end-label")
+    assert [e.text for e in by_class(narrow, "text", "key-dsa")] == [
+        "DQ2 12,500", "DR4 60", "B44 1,500"]
+    axis_y = float(by_class(narrow, "line", "visit-grid")[0].get("y1"))
+    assert all(float(e.get("y")) > axis_y for e in by_class(narrow, "text", "key-dsa"))
+    key = [e.text for e in by_class(narrow, "g", "key")[0].iter(SVG + "text")]
+    assert "positivity cutoff 1,000 MFI" in key and "QC-failed run (no call)" in key
+
+
+def test_every_narrow_text_is_at_least_11_units_and_inside_the_plot():
+    """One unit is one px or more on screen (pages.css), so this is 11 px; estimated widths."""
+    root = draw(DQ2, DR4, B44, sera=NEGATIVE_YEAR, layout=NARROW)
+    width, height = (float(v) for v in root.get("viewBox").split()[2:])
+    for text in root.iter(SVG + "text"):
+        assert float(text.get("font-size") or root.get("font-size")) >= 11, text.text
+        y = float(text.get("y"))
+        assert 0 < y <= height, text.text
+        if text.get("transform"):  # the rotated axis title
+            continue
+        half = len(text.text) * 12 * 0.62 / 2
+        x, anchor = float(text.get("x")), text.get("text-anchor") or "start"
+        left = {"start": x, "middle": x - half, "end": x - 2 * half}[anchor]
+        assert 0 <= left and left + 2 * half <= width, text.text
+
+
+def test_narrow_visit_labels_that_would_collide_are_left_out_their_grid_lines_kept():
+    crowded = VISITS + (("M2", D(2024, 3, 5)), ("W6", D(2024, 2, 16)))
+    crowded = tuple(sorted(crowded, key=lambda v: v[1]))
+    root = draw(DQ2, visits=crowded, layout=NARROW)
+    assert len(by_class(root, "line", "visit-grid")) == 5
+    labels = by_class(root, "text", "visit-label")
+    assert [e.text for e in labels][0] == "M1" and len(labels) < 5
+    xs = [float(e.get("x")) for e in labels]
+    assert all(b - a >= 40 for a, b in zip(xs, xs[1:], strict=False))  # "4 Feb"-wide apart
+    # the wide plot has room for more; W6, 12 days after M1, would overprint it at any width
+    assert [e.text for e in by_class(draw(DQ2, visits=crowded), "text", "visit-label")] == [
+        "M1", "M2", "M3", "M6"]
