@@ -24,9 +24,10 @@ third-party antibody; rows go in by bulk inserts (it is a benchmark). Then print
 
 Measured 2026-12-04 (2 cores, 24 GB, shared with other work), 10,000 recipients, after the
 third issue-17 pass: evaluate_pending 3.59 s wall, 3.56 s CPU against a floor of 0.42 s: 8.6x
-(8.5x in CPU); in other runs of that hour 3.8-4.1 s, 9.0-9.6x. Alternated in one session with
-the code before that pass: 4.6-5.1 s wall, 6.5-6.9 s CPU (OpenBLAS threads spinning beside the
-screen's matrix products) -> 3.8-4.1 s wall, 3.8-4.0 s CPU, the same stored rows. Earlier: 5.1 s
+(8.5x in CPU); in other runs of that hour 3.7-4.1 s, 8.6-9.6x (5.6 s wall, 3.8 s CPU, 9.1x in
+CPU beside a load average of 3.7). Alternated in one session with the code before that pass:
+4.6-6.7 s wall, 5.9-6.9 s CPU (OpenBLAS threads spinning beside the screen's matrix products)
+-> 3.7-4.1 s wall, 3.6-4.0 s CPU, the same stored rows and alert events. Earlier: 5.1 s
 wall / 5.5 s CPU (11.4x) after the second pass, 10.1-11.0 s before it. The targets (<= 2 s,
 <= 5x) are NOT met. Computing stages 28.2x a plain loop (target >= 20x: met); one recipient
 after one new sample 2.4 ms (at 100,000 recipients, second pass: 4.7-12 ms wall, 3.3 ms CPU;
