@@ -307,9 +307,12 @@ def test_the_recipient_page_shows_typings_the_dsa_table_and_the_plot(signed_in, 
     assert [re.fullmatch(r"\d,\d{3}\.\d{1,2}", r[6]) is not None for r in rows] == [True, True]
     assert [r[6][:5] for r in rows] == ["2,607", "5,568"]
     plot = page.split('<section class="plot">')[1].split("</section>")[0]
-    assert sorted(re.findall(r'class="dsa-line" data-dsa="([^"]+)"', plot)) == [
-        "A*24:02", "B*57:01", "DRB1*07:01"]
-    assert plot.count('class="point de-novo"') == 2
+    wide, narrow = (plot.split(f'<div class="plot-frame plot-{kind}')[1].split("</svg>")[0]
+                    for kind in ("wide", "narrow"))
+    for drawing in (wide, narrow):  # the same plot, drawn for a desktop and for a phone
+        assert sorted(re.findall(r'class="dsa-line" data-dsa="([^"]+)"', drawing)) == [
+            "A*24:02", "B*57:01", "DRB1*07:01"]
+        assert drawing.count('class="point de-novo"') == 2
     assert "Evaluated under rules <strong>default</strong>" in page
 
 
