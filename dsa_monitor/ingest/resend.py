@@ -13,6 +13,7 @@ from ..errors import Conflict
 from ..sab.model import ParsedFile
 from ..store import audit, get_recipient, get_study, uploads
 from ..store.connection import write_transaction
+from .attempt import Attempt
 from .placement import NOT_ENROLLED, Placement
 from .result import StoredSample, UploadResult
 
@@ -54,7 +55,7 @@ def completed_summary(first: dict, added: dict) -> dict:
     return summary
 
 
-def duplicate_answer(db: Database, first: dict, attempt: dict,
+def duplicate_answer(db: Database, first: dict, attempt: Attempt,
                      manifest: Mapping[str, dt.date] | None = None,
                      study: int | str | None = None) -> UploadResult:
     """The same bytes again: nothing is stored twice; the answer names the first upload. A
@@ -70,22 +71,22 @@ def duplicate_answer(db: Database, first: dict, attempt: dict,
                          for sample, old, new in moved)
         if _sees_every_sample(db, stored, study):
             raise Conflict(
-                f"{attempt['file_name']}: these bytes were stored as upload {first['id']}"
+                f"{attempt.file_name}: these bytes were stored as upload {first['id']}"
                 f" ({first['file_name']}) with other draw dates: {said}. Sending the same file"
                 " again does not change a stored draw date; nothing was stored",
                 upload_id=first["id"])
         raise Conflict(
-            f"{attempt['file_name']}: these bytes were stored before, with results of a study you"
+            f"{attempt.file_name}: these bytes were stored before, with results of a study you"
             " cannot see, and with other draw dates; sending the same file again does not change"
             " a stored draw date; nothing was stored")
     with write_transaction(db):
         audit.record(
             db,
-            user=attempt["user"],
+            user=attempt.user,
             action="upload_duplicate",
             entity="upload",
             entity_id=first["id"],
-            details={"file_name": attempt["file_name"], "sha256": attempt["sha256"]},
+            details={"file_name": attempt.file_name, "sha256": attempt.sha256},
         )
     samples = [
         StoredSample(
@@ -107,8 +108,8 @@ def duplicate_answer(db: Database, first: dict, attempt: dict,
     return UploadResult(
         outcome="duplicate",
         upload_id=first["id"],
-        sha256=attempt["sha256"],
-        file_name=attempt["file_name"],
+        sha256=attempt.sha256,
+        file_name=attempt.file_name,
         format=first["format"],
         samples=samples,
         duplicate_of=first["id"],

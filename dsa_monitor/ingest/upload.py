@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import logging
 import re
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from ..store.catalogues import catalogue_registry
 from ..store.connection import write_transaction
 from ..store.schema import SERUM_TREATMENTS
 from ..store.studies import studies_refusing_strays
+from .attempt import Attempt
 from .checks import (
     check_complete,
     check_encoding,
@@ -84,7 +84,7 @@ def import_upload(
     rejection is kept.
     """
     _own_transactions(db)
-    attempt = _attempt(data, file_name, user)
+    attempt = Attempt.of(data, file_name, user)
     if max_bytes is not None and len(data) > max_bytes:
         error = UploadTooLarge(
             f"{file_name}: {len(data) / 1_048_576:.1f} MB is over the upload limit of "
@@ -100,7 +100,7 @@ def import_upload(
     except UnknownEncoding as error:
         _record_rejection(db, attempt, format, error, keep_bytes=True)
         raise
-    first = uploads.find_stored_upload(db, attempt["sha256"])
+    first = uploads.find_stored_upload(db, attempt.sha256)
     if first is not None and not waiting_samples(first):
         return duplicate_answer(db, first, attempt, manifest, study)
     with collector_paused():
@@ -136,7 +136,7 @@ def import_parsed(
     """The storing half of ``import_upload``, for a file already parsed from ``data``;
     ``min_bead_count`` is the QC bead-count limit that kit, lot and lot-file limits override."""
     _own_transactions(db)
-    attempt = _attempt(data, parsed.file_name, user)
+    attempt = Attempt.of(data, parsed.file_name, user)
     try:
         if serum_treatment not in SERUM_TREATMENTS:
             raise DSAMonitorError(
@@ -144,7 +144,7 @@ def import_parsed(
             )
         with collector_paused(), write_transaction(db):
             # Checked under the write lock: the same file may have arrived meanwhile.
-            first = uploads.find_stored_upload(db, attempt["sha256"])
+            first = uploads.find_stored_upload(db, attempt.sha256)
             base = {} if min_bead_count is None else {"min_bead_count": min_bead_count}
             rules = _Placing(study, strict, controls.control_pattern(control_pattern))
             if first is not None:  # the same file again: its waiting samples may place now
@@ -168,16 +168,6 @@ def _own_transactions(db: Database) -> None:
         raise RuntimeError("import_upload must not be called inside an open transaction")
 
 
-def _attempt(data: bytes, file_name: str, user: str) -> dict:
-    return {
-        "data": data,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "file_name": file_name,
-        "size": len(data),
-        "user": user,
-    }
-
-
 def parse(
     db: Database, data: bytes, file_name: str, *, format: str | None, options: ParseOptions | None
 ) -> ParsedFile:
@@ -193,7 +183,7 @@ def parse(
 def _store(
     db: Database,
     parsed: ParsedFile,
-    attempt: dict,
+    attempt: Attempt,
     manifest: Mapping[str, dt.date],
     qc_limits: Mapping[str, Mapping[str, float]],
     serum_treatment: str,
@@ -213,9 +203,9 @@ def _store(
     """
     study = placing.study
     if not parsed.samples:
-        raise FileFormatError("the file holds no samples", file=attempt["file_name"])
+        raise FileFormatError("the file holds no samples", file=attempt.file_name)
     warnings = list(parsed.warnings)
-    unterminated = unterminated_warning(attempt["data"], parsed.format)
+    unterminated = unterminated_warning(attempt.data, parsed.format)
     if unterminated:
         warnings.append(unterminated)
     registry = catalogue_registry(db)
@@ -230,10 +220,10 @@ def _store(
     strict_studies = studies_refusing_strays(db, [r for r in placement.recipients if r])
     if placement.unplaced and strict_studies and into is None:
         raise UnknownPatient(
-            f"{attempt['file_name']}: study {', '.join(strict_studies)} takes strict uploads:"
+            f"{attempt.file_name}: study {', '.join(strict_studies)} takes strict uploads:"
             " every sample must belong to an enrolled recipient; not enrolled: "
             + ", ".join(e["sample_id"] for e in placement.unplaced),
-            file=attempt["file_name"], not_stored=placement.not_stored)
+            file=attempt.file_name, not_stored=placement.not_stored)
     recipients = [r for r in placement.recipients if r is not None]
     parsed = dataclasses.replace(parsed, samples=[
         s for s, r in zip(parsed.samples, placement.recipients, strict=True) if r is not None])
@@ -241,8 +231,8 @@ def _store(
     dated: list[tuple[dt.date, str]] = []
     for sample in parsed.samples:
         warnings.extend(f"sample {sample.sample_id}: {warning}" for warning in sample.warnings)
-        dated.append(_draw_date(sample, manifest, attempt["file_name"], warnings))
-        check_sample_dates(sample, *dated[-1], attempt["file_name"], today)
+        dated.append(_draw_date(sample, manifest, attempt.file_name, warnings))
+        check_sample_dates(sample, *dated[-1], attempt.file_name, today)
     serums = identities(parsed, [draw_date for draw_date, _ in dated], serum_treatment)
     corrects = corrected_samples(db, parsed, serums, recipients, study)
     unused = sorted(set(manifest) - {s.sample_id for s in parsed.samples}
@@ -258,19 +248,19 @@ def _store(
     else:
         upload_id = uploads.create_upload(
             db,
-            data=attempt["data"],
-            sha256=attempt["sha256"],
-            file_name=attempt["file_name"],
-            size=attempt["size"],
+            data=attempt.data,
+            sha256=attempt.sha256,
+            file_name=attempt.file_name,
+            size=attempt.size,
             format=parsed.format,
-            user=attempt["user"],
+            user=attempt.user,
             outcome="stored",
         )
     result = UploadResult(
         outcome="stored",
         upload_id=upload_id,
-        sha256=attempt["sha256"],
-        file_name=attempt["file_name"],
+        sha256=attempt.sha256,
+        file_name=attempt.file_name,
         format=parsed.format,
         warnings=warnings,
         not_stored=placement.not_stored,
@@ -292,7 +282,7 @@ def _store(
             panels=panels,
         )
         if old is not None:
-            uploads.supersede(db, old, sample_id, user=attempt["user"], upload_id=upload_id)
+            uploads.supersede(db, old, sample_id, user=attempt.user, upload_id=upload_id)
         result.samples.append(
             StoredSample(
                 sample_id=sample_id,
@@ -317,7 +307,7 @@ def _store(
     uploads.set_upload_summary(db, upload_id, summary)
     audit.record(
         db,
-        user=attempt["user"],
+        user=attempt.user,
         action="import" if into is None else "upload_completed",
         entity="upload",
         entity_id=upload_id,
@@ -372,7 +362,7 @@ def _qc(sample: SampleResult, registry, qc_limits: Mapping[str, Mapping[str, flo
 
 
 def _record_rejection(
-    db: Database, attempt: dict, format: str | None, error: Exception, *, keep_bytes: bool
+    db: Database, attempt: Attempt, format: str | None, error: Exception, *, keep_bytes: bool
 ) -> None:
     """Keep a rejected upload and its reason in a transaction of its own, so the lab can see why."""
     details = (
@@ -388,14 +378,14 @@ def _record_rejection(
         with write_transaction(db):
             uploads.create_upload(
                 db,
-                data=attempt["data"] if keep_bytes else None,
-                sha256=attempt["sha256"],
-                file_name=attempt["file_name"],
-                size=attempt["size"],
+                data=attempt.data if keep_bytes else None,
+                sha256=attempt.sha256,
+                file_name=attempt.file_name,
+                size=attempt.size,
                 format=format,
-                user=attempt["user"],
+                user=attempt.user,
                 outcome="rejected",
                 error=details,
             )
     except Exception:  # the original error matters more than the record of it
-        log.exception("could not record the rejected upload %s", attempt["file_name"])
+        log.exception("could not record the rejected upload %s", attempt.file_name)
