@@ -256,21 +256,47 @@ def load_batch(
     ``panels`` caches the bead panels across batches. ``runs=False``: each recipient's ``Run``
     objects are left for ``Batch.complete`` (the bulk path reads the rows)."""
     ids = list(dict.fromkeys(int(i) for i in recipient_ids))
+    samples = bulk.recipient_runs(db, ids)
+    sample_ids = [r[0] for found in samples.values() for r in found]
+    stacks = _stacks(db, samples, bulk.nc_bead_positions(db, sample_ids))
+    rows = _with_panels(samples, stacks)
+    panels = _panels_of(db, rows, {} if panels is None else panels)
+    out = _recipient_inputs(db, ids, panels)
+    batch = Batch(out, stacks, rows)
+    if runs:
+        for inputs in out:
+            batch.complete(inputs)
+    return batch
+
+
+def _panels_of(db: Database, rows: dict[int, list[tuple]],
+               panels: dict[int, BeadPanel]) -> dict[int, BeadPanel]:
+    """``panels`` with every panel the rows were read on (those not cached read in one query)."""
+    wanted = {r[12] for found in rows.values() for r in found} - set(panels)
+    for panel_id, beads in bulk.bead_panels(db, wanted).items():
+        panels[panel_id] = panel_of(beads)
+    return panels
+
+
+def _recipient_inputs(db: Database, ids: list[int],
+                      panels: dict[int, BeadPanel]) -> list[RecipientInputs]:
+    """Each recipient's study, schedule, typing, exposures with their donors (a donor met twice
+    is one ``DonorInput``) and assigned visits, a few queries for the batch; runs left empty."""
     heads = bulk.recipient_heads(db, ids)
     exposures = bulk.recipient_exposures(db, ids)
-    samples = bulk.recipient_runs(db, ids)
     assigned = assigned_visits(db, ids)
     donor_ids = {d[0] for found in exposures.values() for e in found for d in e["donors"]}
     donor_typings = bulk.current_typings(db, "donor", donor_ids)
     recipient_typings = bulk.current_typings(db, "recipient", ids)
-    sample_ids = [r[0] for found in samples.values() for r in found]
-    stacks = _stacks(db, samples, bulk.nc_bead_positions(db, sample_ids))
-    rows = _with_panels(samples, stacks)
-    panels = {} if panels is None else panels
-    wanted = {r[12] for found in rows.values() for r in found} - set(panels)
-    for panel_id, beads in bulk.bead_panels(db, wanted).items():
-        panels[panel_id] = panel_of(beads)
     donors: dict[int, DonorInput] = {}
+
+    def donor(donor_id: int, code: str) -> DonorInput:
+        if donor_id not in donors:
+            typed = donor_typings.get(donor_id)
+            donors[donor_id] = DonorInput(donor_id, code, typed[0] if typed else None,
+                                          _hla(code, typed))
+        return donors[donor_id]
+
     out = []
     for recipient_id in ids:
         head = heads.get(recipient_id)
@@ -281,18 +307,11 @@ def load_batch(
         exposure_inputs = []
         for index, row in enumerate(found):
             following = found[index + 1]["date"] if index + 1 < len(found) else None
-            donor_inputs = []
-            for donor_id, code in row["donors"]:
-                if donor_id not in donors:
-                    typed = donor_typings.get(donor_id)
-                    donors[donor_id] = DonorInput(donor_id, code, typed[0] if typed else None,
-                                                  _hla(code, typed))
-                donor_inputs.append(donors[donor_id])
             exposure_inputs.append(ExposureInput(
                 row["id"], dt.date.fromisoformat(row["date"]),
                 None if following is None
                 else shift_days(dt.date.fromisoformat(following), -1),
-                tuple(donor_inputs),
+                tuple(donor(donor_id, code) for donor_id, code in row["donors"]),
             ))
         out.append(RecipientInputs(
             recipient_id=recipient_id, subject_code=head["subject_code"],
@@ -301,11 +320,7 @@ def load_batch(
             typing_json=typing[1] if typing else None, exposures=exposure_inputs,
             runs=[], panels=panels, assigned=assigned.get(recipient_id, {}),
         ))
-    batch = Batch(out, stacks, rows)
-    if runs:
-        for inputs in out:
-            batch.complete(inputs)
-    return batch
+    return out
 
 
 def run_name(row: tuple) -> str:
