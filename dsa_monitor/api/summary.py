@@ -5,10 +5,13 @@ from __future__ import annotations
 import marshmallow as ma
 
 from .. import store
-from ..readings.study import study_summary
+from ..readings.study import study_page
 from .mfi import MFI
 from .routing import operation
+from .schemas import code
 from .studies import visible_study
+
+MAX_LIMIT = 1000
 
 # ---- schemas ---------------------------------------------------------------------------------
 
@@ -65,6 +68,18 @@ class RecipientSummarySchema(ma.Schema):
 class StudySummarySchema(ma.Schema):
     study = ma.fields.String(required=True)
     recipients = ma.fields.List(ma.fields.Nested(RecipientSummarySchema), required=True)
+    next = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "the subject code to send as `after` for the next page; null on the last"})
+    total = ma.fields.Integer(required=True, metadata={
+        "description": "the study's recipients, in all pages"})
+
+
+class StudySummaryQueryArgsSchema(ma.Schema):
+    limit = ma.fields.Integer(load_default=MAX_LIMIT, validate=ma.validate.Range(1, MAX_LIMIT),
+                              metadata={"description": f"recipients per page (at most {MAX_LIMIT})"})
+    after = code(metadata={
+        "description": "the `next` of the page before: recipients whose subject code sorts after"
+                       " it (absent: from the first)"})
 
 
 # ---- views -----------------------------------------------------------------------------------
@@ -72,8 +87,15 @@ class StudySummarySchema(ma.Schema):
 
 @operation("/studies/<code>/dsa", "GET",
            summary="Each recipient of a study: DSA at the last serum, sera, alerts, overdue visits",
-           permission="read", tag="dsa", responses={200: StudySummarySchema}, errors=(404,))
-def get_study_dsa(code: str):
+           permission="read", tag="dsa", query=StudySummaryQueryArgsSchema,
+           responses={200: StudySummarySchema}, errors=(404, 422))
+def get_study_dsa(code: str, query: dict):
+    """Recipients by subject code, a page at a time: at most `limit` (1 to 1000, default 1000)
+    of them, those after the subject code `after` (absent: from the first). `next` is the
+    `after` of the next page, null on the last; `total` counts the study's recipients. A page
+    costs the same however large the study. A recipient enrolled between two pages is answered
+    in a later page if its subject code sorts after the cursor."""
     study = visible_study(code)
-    db = store.get_db()
-    return {"study": study["code"], "recipients": study_summary(db, study)}, 200
+    page = study_page(store.get_db(), study, after=query.get("after"), limit=query["limit"])
+    return {"study": study["code"], "recipients": page.rows, "next": page.next,
+            "total": page.total}, 200

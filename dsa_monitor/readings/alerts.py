@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +23,11 @@ def open_alerts(db: Database, *, study: str | None = None, recipient_id: int | N
                                      state="open", limit=None)
 
 
-def open_alert_counts(db: Database, study_id: int) -> dict[int, int]:
-    """Recipient id -> its open alerts, for a whole study in one query."""
-    return stored_events.count_open(db, study_id)
+def open_alert_counts(db: Database, study_id: int,
+                      recipient_ids: Collection[int] | None = None) -> dict[int, int]:
+    """Recipient id -> its open alerts, for a whole study (or the page ``recipient_ids``) in one
+    query."""
+    return stored_events.count_open(db, study_id, recipient_ids)
 
 
 @dataclass

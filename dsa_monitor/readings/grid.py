@@ -14,12 +14,13 @@ from dataclasses import dataclass, field, replace
 
 from sqlite_utils import Database
 
+from .. import store
 from ..dsa.rules import DEFAULT_RULES
 from ..dsa.visits import BASELINE, UNSCHEDULED, schedule_rules, visit_windows
 from ..errors import DSAMonitorError
 from ..evaluation.report import origin_of, origin_words
 from ..store.study_sera import study_sera
-from .study import study_summary
+from .study import study_summary, summary_rows
 from .visits import visit_said
 
 PER_PAGE = 100
@@ -146,22 +147,42 @@ def _sort_key(sort: str):
     return lambda r: r["subject_code"]
 
 
+def _page_of(total: int, page: int, per_page: int) -> tuple[int, int]:
+    pages = max(1, math.ceil(total / per_page))
+    return min(max(page, 1), pages), pages
+
+
 def study_grid(db: Database, study: dict, *, query: str = "", sort: str = "subject",
                page: int = 1, per_page: int = PER_PAGE, today: dt.date | None = None) -> GridPage:
     """One page of the grid: recipients whose subject code contains ``query`` (any case), in
-    ``sort`` order, ``per_page`` at a time."""
+    ``sort`` order, ``per_page`` at a time. By subject code (the default) only the page's
+    recipients are read; another order needs every recipient's reading to sort by."""
     today = today or dt.date.today()
     columns = _visit_names(study)
-    summary = study_summary(db, study)
-    found = [r for r in summary if query.strip().lower() in r["subject_code"].lower()]
-    found.sort(key=_sort_key(sort if sort in SORTS else "subject"))
-    pages = max(1, math.ceil(len(found) / per_page))
-    page = min(max(page, 1), pages)
-    shown = found[(page - 1) * per_page: page * per_page]
-    sera = study_sera(db, study["id"])
+    sort = sort if sort in SORTS else "subject"
+    needle = query.strip().lower()
+    every = store.studies.count_recipients(db, study["id"])
+    if sort != "subject":
+        found = [r for r in study_summary(db, study) if needle in r["subject_code"].lower()]
+        found.sort(key=_sort_key(sort))
+        total = len(found)
+        page, pages = _page_of(total, page, per_page)
+        shown = found[(page - 1) * per_page: page * per_page]
+    elif not needle:
+        total = every
+        page, pages = _page_of(total, page, per_page)
+        shown = summary_rows(db, study, store.list_recipients(
+            db, study["id"], limit=per_page, offset=(page - 1) * per_page))
+    else:
+        matching = [r for r in store.list_recipients(db, study["id"])
+                    if needle in r["subject_code"].lower()]
+        total = len(matching)
+        page, pages = _page_of(total, page, per_page)
+        shown = summary_rows(db, study, matching[(page - 1) * per_page: page * per_page])
+    sera = study_sera(db, study["id"], [row["recipient_id"] for row in shown])
     rows = []
     for row in shown:
         cells, unscheduled = recipient_cells(row, sera.get(row["recipient_id"], []), columns,
                                              study, today)
         rows.append({**row, "cells": [cells[c] for c in columns], "unscheduled": unscheduled})
-    return GridPage(columns, rows, len(found), page, pages, query, sort, len(summary))
+    return GridPage(columns, rows, total, page, pages, query, sort, every)

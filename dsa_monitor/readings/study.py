@@ -7,6 +7,7 @@ the study page shows it. A handful of queries, however many recipients.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
@@ -50,14 +51,31 @@ def latest_dsa(evaluations: list[dict]) -> list[dict]:
     return sorted(shown, key=lambda s: (not s["positive"], -s["mfi"]))
 
 
-def study_summary(db: Database, study: dict) -> list[dict]:
-    """Per recipient of the study (by subject code): its DSA, sera, open alerts, overdue visits."""
-    open_alerts = open_alert_counts(db, study["id"])
-    overview = stored_evaluations.study_overview(db, study["id"])
-    samples = stored_uploads.last_samples(db, study["id"])
-    failures = stored_evaluations.failed_recipients(db)
+@dataclass(frozen=True, slots=True)
+class StudyPage:
+    """One page of a study's recipients by subject code: their rows (as ``study_summary``),
+    ``next`` (the subject code to read on from; None on the last page) and ``total`` (the
+    study's recipients, every page)."""
+
+    rows: list[dict]
+    next: str | None
+    total: int
+
+
+def summary_rows(db: Database, study: dict, recipients: list[dict], *,
+                 whole: bool = False) -> list[dict]:
+    """The rows of ``recipients`` (of ``study``, in the order given): a query per part of the
+    reading, each limited to these recipients (``whole``: every recipient of the study, read
+    with no filter)."""
+    ids = None if whole else [r["id"] for r in recipients]
+    if ids == []:
+        return []
+    open_alerts = open_alert_counts(db, study["id"], ids)
+    overview = stored_evaluations.study_overview(db, study["id"], ids)
+    samples = stored_uploads.last_samples(db, study["id"], ids)
+    failures = stored_evaluations.failed_recipients(db, ids)
     rows = []
-    for recipient in store.list_recipients(db, study["id"]):
+    for recipient in recipients:
         evaluations = overview.get(recipient["id"], [])
         count, last = samples.get(recipient["id"], (0, None))
         rows.append({
@@ -70,3 +88,27 @@ def study_summary(db: Database, study: dict) -> list[dict]:
                         for e in evaluations for o in e["summary"].get("overdue_visits", [])],
         })
     return rows
+
+
+def study_page(db: Database, study: dict, *, after: str | None = None,
+               limit: int) -> StudyPage:
+    """Up to ``limit`` recipients of the study by subject code, those after ``after`` (a
+    subject code; None: from the first): the same queries whatever the study's size, each
+    limited to the page's recipients."""
+    found = store.list_recipients(db, study["id"], limit=limit + 1, after=after)
+    shown = found[:limit]
+    more = len(found) > limit
+    return StudyPage(summary_rows(db, study, shown),
+                     shown[-1]["subject_code"] if more else None,
+                     store.studies.count_recipients(db, study["id"]))
+
+
+def study_summary(db: Database, study: dict, *, after: str | None = None,
+                  limit: int | None = None) -> list[dict]:
+    """Per recipient of the study (by subject code): its DSA, sera, open alerts, overdue visits;
+    every recipient (``limit`` None), or ``limit`` of them after the subject code ``after``."""
+    if limit is None and after is None:
+        return summary_rows(db, study, store.list_recipients(db, study["id"]), whole=True)
+    if limit is None:
+        return summary_rows(db, study, store.list_recipients(db, study["id"], after=after))
+    return study_page(db, study, after=after, limit=limit).rows

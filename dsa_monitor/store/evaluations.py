@@ -8,13 +8,14 @@ evaluation's inputs are in ``evaluation_inputs``, the API's reading in ``dsa_rea
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlite_utils import Database
 
 from ..errors import NotFound
 from .connection import utc_now
+from .pages import among
 
 HEAD_COLUMNS = (
     "recipient_id", "exposure_id", "donor_id", "exposure_date", "as_of", "rules_version", "rules",
@@ -183,17 +184,20 @@ def evaluation_states(db: Database, evaluation_id: int) -> list[dict]:
     return rows
 
 
-def study_overview(db: Database, study_id: int) -> dict[int, list[dict]]:
+def study_overview(db: Database, study_id: int,
+                   recipient_ids: Collection[int] | None = None) -> dict[int, list[dict]]:
     """Per recipient of a study, the newest evaluation of each (exposure, donor) as
     ``current_evaluations`` gives with no rules named: its head (summary parsed) and, under
-    ``states``, its DSA states in serum order (date, visit, target, MFI, status): three queries
-    for the whole study page, not three per recipient."""
+    ``states``, its DSA states in serum order (date, visit, target, MFI, status): two queries
+    for the whole study page, not three per recipient; only ``recipient_ids`` when given (a
+    page)."""
+    page, page_params = among("e.recipient_id", recipient_ids)
     heads = list(db.query(
         "SELECT id, recipient_id, exposure_id, donor_id, exposure_date, as_of, rules_version,"
         " summary FROM evaluations WHERE id IN (SELECT max(e.id) FROM evaluations e"
-        " JOIN recipients r ON r.id = e.recipient_id WHERE r.study_id = ?"
-        " GROUP BY e.recipient_id, e.exposure_id, e.donor_id)"
-        " ORDER BY recipient_id, exposure_date, exposure_id, donor_id", [study_id]))
+        " JOIN recipients r ON r.id = e.recipient_id WHERE r.study_id = ?" + page
+        + " GROUP BY e.recipient_id, e.exposure_id, e.donor_id)"
+        " ORDER BY recipient_id, exposure_date, exposure_id, donor_id", [study_id, *page_params]))
     by_id = {head["id"]: {**head, "summary": json.loads(head["summary"]), "states": []}
              for head in heads}
     for row in db.query(
@@ -311,10 +315,13 @@ def touched_recipients(db: Database, since: dict | None, upto: dict[str, int]) -
 # ---- recipients whose evaluation failed: retried by the next run -----------------------------
 
 
-def failed_recipients(db: Database) -> dict[int, dict]:
-    """Recipients the last runs could not evaluate, with the error, by recipient id."""
+def failed_recipients(db: Database,
+                      recipient_ids: Collection[int] | None = None) -> dict[int, dict]:
+    """Recipients the last runs could not evaluate, with the error, by recipient id (only
+    ``recipient_ids`` when given)."""
+    page, params = among("recipient_id", recipient_ids)
     return {row["recipient_id"]: row for row in db.query(
-        "SELECT * FROM evaluation_failures ORDER BY recipient_id")}
+        "SELECT * FROM evaluation_failures WHERE 1" + page + " ORDER BY recipient_id", params)}
 
 
 def record_failure(db: Database, recipient_id: int, error: str) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Collection
 
 from sqlite_utils import Database
 
 from ..errors import NotFound
 from . import audit
 from .connection import utc_now, write_transaction
+from .pages import among
 from .transaction import inserted_id
 
 _EVENT_SQL = """
@@ -130,12 +132,16 @@ def count_events(db: Database, *, study: str | None = None, kind: str | None = N
     return int(db.conn.execute(sql, params).fetchone()[0])
 
 
-def count_open(db: Database, study_id: int) -> dict[int, int]:
-    """Open alerts of a study's recipients: recipient id -> count (one query, no limit)."""
+def count_open(db: Database, study_id: int,
+               recipient_ids: Collection[int] | None = None) -> dict[int, int]:
+    """Open alerts of a study's recipients: recipient id -> count (one query, no limit; only
+    ``recipient_ids`` when given)."""
+    page, params = among("e.recipient_id", recipient_ids)
     rows = db.query(
         "SELECT e.recipient_id AS recipient_id, count(*) AS n FROM events e"
         " JOIN recipients r ON r.id = e.recipient_id"
-        f" WHERE r.study_id = ? AND {OPEN_SQL} GROUP BY e.recipient_id", [study_id])
+        f" WHERE r.study_id = ? AND {OPEN_SQL}{page} GROUP BY e.recipient_id",
+        [study_id, *params])
     return {row["recipient_id"]: row["n"] for row in rows}
 
 

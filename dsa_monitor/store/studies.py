@@ -208,13 +208,17 @@ def find_recipient(db: Database, study_id: int, subject_code: str) -> dict | Non
 
 
 def list_recipients(
-    db: Database, study: int | str | None = None, *, limit: int = -1, offset: int = 0
+    db: Database, study: int | str | None = None, *, limit: int = -1, offset: int = 0,
+    after: str | None = None,
 ) -> list[dict]:
     """Recipients, optionally of one study, by study and subject code; ``limit`` and ``offset``
-    give one page (all by default)."""
+    give one page (all by default); ``after``, a subject code, starts one study's page past it
+    (a cursor)."""
     where, params = "", []
     if study is not None:
         where, params = " WHERE r.study_id = ?", [get_study(db, study)["id"]]
+        if after is not None:
+            where, params = where + " AND r.subject_code > ?", [*params, after]
     rows = db.query(_RECIPIENT_SQL + where + " ORDER BY s.code, r.subject_code LIMIT ? OFFSET ?",
                     [*params, limit, offset])
     return [_recipient(row) for row in rows]

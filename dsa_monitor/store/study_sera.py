@@ -4,21 +4,28 @@ study report, however many recipients (the per-recipient reads would be thousand
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 
 from sqlite_utils import Database
 
+from .pages import among
+
+
 # The newest evaluation of each (recipient, exposure, donor) of a study: what is current.
-_CURRENT = (
-    "SELECT max(e.id) FROM evaluations e JOIN recipients r ON r.id = e.recipient_id"
-    " WHERE r.study_id = ? GROUP BY e.recipient_id, e.exposure_id, e.donor_id"
-)
+def _current(page: str) -> str:
+    return ("SELECT max(e.id) FROM evaluations e JOIN recipients r ON r.id = e.recipient_id"
+            " WHERE r.study_id = ?" + page + " GROUP BY e.recipient_id, e.exposure_id, e.donor_id")
 
 
-def study_sera(db: Database, study_id: int) -> dict[int, list[dict]]:
+def study_sera(db: Database, study_id: int,
+               recipient_ids: Collection[int] | None = None) -> dict[int, list[dict]]:
     """Per recipient id, every serum of its current evaluations in date order: evaluation id,
     exposure date, donor code, rules version, reference release, position, serum key, sample
     ids, date, visit, day, why excluded, and ``states``: each DSA state at it (target, mfi,
-    positive, strength, status, rising, level), positive or not."""
+    positive, strength, status, rising, level), positive or not.
+    Only ``recipient_ids`` when given (a page of the grid)."""
+    page, page_params = among("e.recipient_id", recipient_ids)
+    current = _current(page)
     points: dict[tuple[int, int], dict] = {}
     found: dict[int, list[dict]] = {}
     for row in db.query(
@@ -26,8 +33,9 @@ def study_sera(db: Database, study_id: int) -> dict[int, list[dict]]:
         " AS donor_code, e.rules_version, e.reference_release, p.evaluation_id, p.position,"
         " p.serum, p.sample_ids, p.date, p.visit, p.day, p.excluded_reason"
         " FROM evaluation_points p JOIN evaluations e ON e.id = p.evaluation_id"
-        " WHERE p.evaluation_id IN (" + _CURRENT + ")"
-        " ORDER BY e.recipient_id, p.date, p.evaluation_id, p.position", [study_id],
+        " WHERE p.evaluation_id IN (" + current + ")"
+        " ORDER BY e.recipient_id, p.date, p.evaluation_id, p.position",
+        [study_id, *page_params],
     ):
         row["sample_ids"] = json.loads(row["sample_ids"] or "[]")
         row["states"] = []
@@ -35,8 +43,8 @@ def study_sera(db: Database, study_id: int) -> dict[int, list[dict]]:
         found.setdefault(row["recipient_id"], []).append(row)
     for state in db.query(
         "SELECT s.evaluation_id, s.position, s.target, s.mfi, s.positive, s.strength, s.status,"
-        " s.rising, s.level FROM dsa_states s WHERE s.evaluation_id IN (" + _CURRENT + ")"
-        " ORDER BY s.evaluation_id, s.position, s.target", [study_id],
+        " s.rising, s.level FROM dsa_states s WHERE s.evaluation_id IN (" + current + ")"
+        " ORDER BY s.evaluation_id, s.position, s.target", [study_id, *page_params],
     ):
         state["positive"], state["rising"] = bool(state["positive"]), bool(state["rising"])
         point = points.get((state.pop("evaluation_id"), state.pop("position")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from functools import lru_cache
 from operator import attrgetter
 
@@ -14,6 +15,7 @@ from ..sab.model import SampleResult
 from . import audit
 from .connection import utc_now
 from .mfi import VALUE_KINDS, pack_columns
+from .pages import among
 from .transaction import inserted_id
 
 BEAD_COLUMNS = (
@@ -257,13 +259,17 @@ def list_samples(
     return [_sample(r) for r in db.query(sql + " ORDER BY draw_date, id", params)]
 
 
-def last_samples(db: Database, study_id: int) -> dict[int, tuple[int, dict]]:
-    """Per recipient of a study: how many current samples it has and the last drawn (one query)."""
+def last_samples(db: Database, study_id: int,
+                 recipient_ids: Collection[int] | None = None) -> dict[int, tuple[int, dict]]:
+    """Per recipient of a study: how many current samples it has and the last drawn (one query;
+    only ``recipient_ids`` when given)."""
+    page, params = among("s.recipient_id", recipient_ids)
     rows = db.query(
         "SELECT * FROM (SELECT s.*, count(*) OVER (PARTITION BY s.recipient_id) AS sample_count,"
         " row_number() OVER (PARTITION BY s.recipient_id ORDER BY s.draw_date DESC, s.id DESC)"
         " AS newest FROM samples s JOIN recipients r ON r.id = s.recipient_id"
-        " WHERE r.study_id = ? AND s.superseded_by IS NULL) WHERE newest = 1", [study_id],
+        " WHERE r.study_id = ? AND s.superseded_by IS NULL" + page + ") WHERE newest = 1",
+        [study_id, *params],
     )
     found = {}
     for row in rows:
