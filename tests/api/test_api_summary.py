@@ -62,3 +62,32 @@ def test_a_recipient_whose_evaluation_failed_says_so(client, token, demo, db):
     errors = {r["subject_code"]: r["evaluation_error"] for r in answer["recipients"]}
     assert errors["LUP-02"] == "OverflowError: date value out of range"
     assert {code for code, error in errors.items() if error} == {"LUP-02"}
+
+
+def test_a_study_read_a_page_at_a_time_answers_next_and_total(client, token, demo):
+    headers = token("clinician")
+    whole = client.get(f"{API}/studies/MSC-SLE/dsa", headers=headers).get_json()
+    assert (whole["next"], whole["total"], len(whole["recipients"])) == (None, 8, 8)
+    read, after, answers = [], None, 0
+    while True:
+        response = client.get(f"{API}/studies/MSC-SLE/dsa", headers=headers,
+                              query_string={"limit": 3, **({"after": after} if after else {})})
+        assert response.status_code == 200
+        DOCUMENT["/studies/{code}/dsa"]["GET"].validate_response(response)
+        page = response.get_json()
+        answers += 1
+        assert page["total"] == 8 and len(page["recipients"]) <= 3
+        read += page["recipients"]
+        if page["next"] is None:
+            break
+        assert page["next"] == page["recipients"][-1]["subject_code"]
+        after = page["next"]
+    assert answers == 3 and read == whole["recipients"]
+
+
+@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 1001}, {"limit": "ten"},
+                                   {"after": ""}, {"after": " LUP-01"}])
+def test_a_page_out_of_range_is_refused(client, token, demo, query):
+    response = client.get(f"{API}/studies/MSC-SLE/dsa", headers=token("clinician"),
+                          query_string=query)
+    assert response.status_code == 422
