@@ -9,7 +9,7 @@ then starts gunicorn (gthread workers) on 127.0.0.1 and drives it with N threads
 keep-alive http.client connection, asking for random recipients for a bounded time. Prints p50,
 p95 and p99 latency and requests per second for the DSA read and for ``GET /health`` (no token,
 no database) in the same run, their ratio, and whether the issue-17 target is met (DSA read p95
-<= 25 ms at 16 clients on 10,000 recipients). Needs gunicorn in the virtualenv (not a dependency).
+<= 25 ms at 16 clients on 10,000 recipients). gunicorn comes with the [test] extra (the deployment README installs it beside the project).
 """
 
 from __future__ import annotations

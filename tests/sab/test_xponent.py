@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import time
+import timeit
 from pathlib import Path
 
 import pytest
@@ -312,9 +312,10 @@ def test_plate_of_96_wells_and_100_regions_parses_fast():
                             '"9999"']) for i, w in enumerate(wells, start=1)]
         lines.append("")
     text = "\n".join(lines)
-    start = time.perf_counter()
     parsed = xponent.parse(text, "big.csv", options(big))
-    elapsed = time.perf_counter() - start
+    # best of three: a loaded CI machine slows one run, not the reader
+    elapsed = min(timeit.repeat(lambda: xponent.parse(text, "big.csv", options(big)),
+                                number=1, repeat=3))
     assert len(parsed.samples) == 96 and all(len(s.beads) == 100 for s in parsed.samples)
     assert parsed.samples[95].beads[99].raw_mfi == 100 + 96 + 99 + 0.5
     assert elapsed < 0.5, f"96 x 100 took {elapsed:.3f} s"
