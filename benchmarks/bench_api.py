@@ -9,7 +9,8 @@ then starts gunicorn (gthread workers) on 127.0.0.1 and drives it with N threads
 keep-alive http.client connection, asking for random recipients for a bounded time. Prints p50,
 p95 and p99 latency and requests per second for the DSA read and for ``GET /health`` (no token,
 no database) in the same run, their ratio, and whether the issue-17 target is met (DSA read p95
-<= 25 ms at 16 clients on 10,000 recipients). gunicorn comes with the [test] extra (the deployment README installs it beside the project).
+<= 25 ms at 16 clients on 10,000 recipients). gunicorn comes with the [test] extra (the
+deployment README installs it beside the project).
 """
 
 from __future__ import annotations
@@ -48,13 +49,28 @@ def free_port() -> int:
 def start_server(database: Path, port: int, workers: int, threads: int) -> subprocess.Popen:
     """gunicorn on 127.0.0.1 with the app factory, configured by DSA_MONITOR_* variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSA_MONITOR_")}
-    env.update({"DSA_MONITOR_DATABASE": str(database),
-                "DSA_MONITOR_REFERENCE_DIR": str(database.parent / "reference")})
+    env.update(
+        {
+            "DSA_MONITOR_DATABASE": str(database),
+            "DSA_MONITOR_REFERENCE_DIR": str(database.parent / "reference"),
+        }
+    )
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
-        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
-         "dsa_monitor.app:create_app()"],
+        [
+            str(gunicorn),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+            "dsa_monitor.app:create_app()",
+        ],
         env=env,
     )
     deadline = time.monotonic() + 30
@@ -101,14 +117,22 @@ def drive(port: int, paths: list[str], headers: dict, clients: int, seconds: flo
     elapsed = time.perf_counter() - started
     every = sorted(x for per_client in latencies for x in per_client)
     quantiles = statistics.quantiles(every, n=100)
-    return {"requests": len(every), "failures": len(failures), "rps": len(every) / elapsed,
-            "p50": quantiles[49], "p95": quantiles[94], "p99": quantiles[98]}
+    return {
+        "requests": len(every),
+        "failures": len(failures),
+        "rps": len(every) / elapsed,
+        "p50": quantiles[49],
+        "p95": quantiles[94],
+        "p99": quantiles[98],
+    }
 
 
 def show(name: str, result: dict) -> None:
-    print(f"{name:<28} {result['requests']:>7} requests, {result['failures']} failed; "
-          f"p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms, p99 {result['p99']:.1f} ms; "
-          f"{result['rps']:.0f} requests/s")
+    print(
+        f"{name:<28} {result['requests']:>7} requests, {result['failures']} failed; "
+        f"p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms, p99 {result['p99']:.1f} ms; "
+        f"{result['rps']:.0f} requests/s"
+    )
 
 
 def main() -> None:
@@ -125,8 +149,10 @@ def main() -> None:
     run = evaluate_pending(db, reference=embedded(), as_of=dt.date(2026, 1, 1))
     _, secret = tokens.create_token(db, "bench", "clinician", user="bench")
     db.close()
-    print(f"{args.recipients} recipients populated and evaluated ({len(run)} evaluated) in "
-          f"{time.perf_counter() - started:.1f} s: {path}")
+    print(
+        f"{args.recipients} recipients populated and evaluated ({len(run)} evaluated) in "
+        f"{time.perf_counter() - started:.1f} s: {path}"
+    )
     port = free_port()
     threads = max(1, -(-args.clients // args.workers))
     server = start_server(path, port, args.workers, threads)
@@ -140,17 +166,23 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(f"gunicorn {args.workers} worker(s) × {threads} thread(s), {args.clients} clients, "
-          f"{args.seconds:.0f} s each, 127.0.0.1, {os.cpu_count()} CPU(s)")
+    print(
+        f"gunicorn {args.workers} worker(s) × {threads} thread(s), {args.clients} clients, "
+        f"{args.seconds:.0f} s each, 127.0.0.1, {os.cpu_count()} CPU(s)"
+    )
     show("GET /recipients/{id}/dsa", dsa)
     show("GET /health", health)
-    print(f"ratio DSA/health: p50 {dsa['p50'] / health['p50']:.1f}×, "
-          f"p95 {dsa['p95'] / health['p95']:.1f}×, throughput {health['rps'] / dsa['rps']:.1f}× "
-          f"fewer requests/s")
+    print(
+        f"ratio DSA/health: p50 {dsa['p50'] / health['p50']:.1f}×, "
+        f"p95 {dsa['p95'] / health['p95']:.1f}×, throughput {health['rps'] / dsa['rps']:.1f}× "
+        f"fewer requests/s"
+    )
     verdict = "met" if dsa["p95"] <= TARGET_P95_MS else "NOT met"
-    print(f"target: DSA read p95 <= {TARGET_P95_MS:g} ms at 16 clients on 10,000 recipients: "
-          f"{dsa['p95']:.1f} ms, {verdict}"
-          + ("" if (args.clients, args.recipients) == (16, 10_000) else " (not the target's size)"))
+    print(
+        f"target: DSA read p95 <= {TARGET_P95_MS:g} ms at 16 clients on 10,000 recipients: "
+        f"{dsa['p95']:.1f} ms, {verdict}"
+        + ("" if (args.clients, args.recipients) == (16, 10_000) else " (not the target's size)")
+    )
 
 
 if __name__ == "__main__":

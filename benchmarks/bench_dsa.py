@@ -25,10 +25,25 @@ from dsa_monitor.dsa.positivity import cutoff_vector
 from dsa_monitor.dsa.rules import DEFAULT_RULES
 from dsa_monitor.reference.service import embedded
 
-CATALOGUE = (Path(__file__).resolve().parents[2] / "shared" / "hla_reference" / "bead_catalogues"
-             / "OneLambda_LS2A01_lot013_beads.csv")
-DONOR = ["DRB1*15:01", "DRB1*04:01", "DRB5*01:01", "DRB4*01:01", "DQA1*01:02", "DQB1*06:02",
-         "DQB1*03:02", "DPA1*01:03", "DPB1*04:01", "DPB1*02:01"]
+CATALOGUE = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "hla_reference"
+    / "bead_catalogues"
+    / "OneLambda_LS2A01_lot013_beads.csv"
+)
+DONOR = [
+    "DRB1*15:01",
+    "DRB1*04:01",
+    "DRB5*01:01",
+    "DRB4*01:01",
+    "DQA1*01:02",
+    "DQB1*06:02",
+    "DQB1*03:02",
+    "DPA1*01:03",
+    "DPB1*04:01",
+    "DPB1*02:01",
+]
 
 
 def panel() -> BeadPanel:

@@ -29,18 +29,29 @@ DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "hla_reference" / "ep
 
 def _table(folder: Path) -> tuple[EpletTable, str]:
     if (folder / "MHC_I_eplet_v3.csv").exists():
-        texts = {p.format(version="v3"): (folder / p.format(version="v3")).read_text("utf-8")
-                 for p, _ in FILES}
+        texts = {
+            p.format(version="v3"): (folder / p.format(version="v3")).read_text("utf-8") for p, _ in FILES
+        }
         return read_tables(texts, "v3"), f"hlaR v3 tables from {folder}"
     rng = np.random.default_rng(7)
     groups = {}
-    shape = {"ABC": (("A", "B", "C"), 1890, 141), "DR": (("DRB1",), 380, 102),
-             "DQ": (("DQA1", "DQB1"), 146, 90), "DP": (("DPA1", "DPB1"), 170, 44)}
+    shape = {
+        "ABC": (("A", "B", "C"), 1890, 141),
+        "DR": (("DRB1",), 380, 102),
+        "DQ": (("DQA1", "DQB1"), 146, 90),
+        "DP": (("DPA1", "DPB1"), 170, 44),
+    }
     for g, (loci, alleles, eplets) in shape.items():
         names = tuple(f"{loci[i % len(loci)]}*{i // len(loci) + 1:02d}:01" for i in range(alleles))
-        groups[g] = GroupTable(g, names, tuple(f"{i}{g}" for i in range(eplets)), ("beta",) * eplets,
-                               rng.random(eplets) < 0.4, rng.random(eplets) < 0.1,
-                               rng.random((alleles, eplets)) < 0.15)
+        groups[g] = GroupTable(
+            g,
+            names,
+            tuple(f"{i}{g}" for i in range(eplets)),
+            ("beta",) * eplets,
+            rng.random(eplets) < 0.4,
+            rng.random(eplets) < 0.1,
+            rng.random((alleles, eplets)) < 0.15,
+        )
     return EpletTable("random", groups), f"a random table ({folder} not found)"
 
 
@@ -48,8 +59,10 @@ def _typings(table: EpletTable, pairs: int, rng) -> dict[str, tuple[np.ndarray, 
     """Per group, allele rows of donors and recipients (pairs × 2 copies per locus)."""
     out = {}
     for g, group in table.groups.items():
-        by_locus = [np.array([i for i, a in enumerate(group.alleles) if a.startswith(f"{locus}*")])
-                    for locus in group_loci(group)]
+        by_locus = [
+            np.array([i for i, a in enumerate(group.alleles) if a.startswith(f"{locus}*")])
+            for locus in group_loci(group)
+        ]
         people = [np.hstack([rng.choice(rows, (pairs, 2)) for rows in by_locus]) for _ in "dr"]
         out[g] = (people[0], people[1])
     return out
@@ -63,12 +76,20 @@ def vectorised(table: EpletTable, typings) -> dict[str, tuple[np.ndarray, np.nda
 
 def set_loop(table: EpletTable, typings) -> dict[str, tuple[list[int], list[int]]]:
     """The same rule in plain Python: sets of eplet names per allele, unions, differences."""
-    sets = {g: [frozenset(e for e, on in zip(t.eplets, row, strict=True) if on)
-                for row in t.carries.tolist()] for g, t in table.groups.items()}
-    verified = {g: {e for e, v in zip(t.eplets, t.verified, strict=True) if v}
-                for g, t in table.groups.items()}
-    interlocus = {e for g, t in table.groups.items() if GROUP_CLASS[g] == "II"
-                  for e, il in zip(t.eplets, t.interlocus, strict=True) if il}
+    sets = {
+        g: [frozenset(e for e, on in zip(t.eplets, row, strict=True) if on) for row in t.carries.tolist()]
+        for g, t in table.groups.items()
+    }
+    verified = {
+        g: {e for e, v in zip(t.eplets, t.verified, strict=True) if v} for g, t in table.groups.items()
+    }
+    interlocus = {
+        e
+        for g, t in table.groups.items()
+        if GROUP_CLASS[g] == "II"
+        for e, il in zip(t.eplets, t.interlocus, strict=True)
+        if il
+    }
     pairs = len(next(iter(typings.values()))[0])
     out = {g: ([0] * pairs, [0] * pairs) for g in typings}
     rows = {g: (d.tolist(), r.tolist()) for g, (d, r) in typings.items()}

@@ -73,10 +73,13 @@ from dsa_monitor.store.mfi import VALUE_KINDS
 
 VISITS = (("baseline", -7), ("M1", 30), ("M3", 91), ("M6", 182), ("M9", 273), ("M12", 365))
 NOW = "2026-01-01T00:00:00+00:00"
-LOCI = {locus: sorted({a for a in CLASS_I_ALLELES if a.startswith(locus + "*")})
-        for locus in ("A", "B", "C")}
-LOCI.update({locus: sorted({a for bead in CLASS_II_BEADS for a in bead
-                            if a.startswith(locus + "*")}) for locus in ("DRB1", "DQB1")})
+LOCI = {locus: sorted({a for a in CLASS_I_ALLELES if a.startswith(locus + "*")}) for locus in ("A", "B", "C")}
+LOCI.update(
+    {
+        locus: sorted({a for bead in CLASS_II_BEADS for a in bead if a.startswith(locus + "*")})
+        for locus in ("DRB1", "DQB1")
+    }
+)
 
 
 def typing_of(rng: np.random.Generator, like: dict[str, list[str]] | None = None) -> dict:
@@ -109,16 +112,24 @@ def populate(db, n: int, seed: int = 11) -> dict:
         return typings_cache[text]
 
     with store.write_transaction(db):
-        conn.execute("INSERT INTO studies (id, code, title, visit_schedule, created_at,"
-                     " created_by) VALUES (1, 'BENCH', 'benchmark', '[]', ?, 'bench')", (NOW,))
-        conn.execute("INSERT INTO uploads (id, sha256, file_name, size, format, uploaded_by,"
-                     " uploaded_at, outcome) VALUES (1, 'x', 'bench', 0, 'fusion', 'bench', ?,"
-                     " 'stored')", (NOW,))
+        conn.execute(
+            "INSERT INTO studies (id, code, title, visit_schedule, created_at,"
+            " created_by) VALUES (1, 'BENCH', 'benchmark', '[]', ?, 'bench')",
+            (NOW,),
+        )
+        conn.execute(
+            "INSERT INTO uploads (id, sha256, file_name, size, format, uploaded_by,"
+            " uploaded_at, outcome) VALUES (1, 'x', 'bench', 0, 'fusion', 'bench', ?,"
+            " 'stored')",
+            (NOW,),
+        )
         panel_ids = {}
         for number, (hla_class, panel) in enumerate(panels.items(), start=1):
             beads = [[b.bead_id, ",".join(b.alleles)] for b in panel.beads]
-            conn.execute("INSERT INTO bead_panels (id, digest, beads) VALUES (?, ?, ?)",
-                         (number, f"bench-{hla_class}", json.dumps(beads)))
+            conn.execute(
+                "INSERT INTO bead_panels (id, digest, beads) VALUES (?, ?, ?)",
+                (number, f"bench-{hla_class}", json.dumps(beads)),
+            )
             panel_ids[hla_class] = number
         recipients, donors, typings, exposures, links, samples, vectors = ([] for _ in range(7))
 
@@ -150,10 +161,29 @@ def populate(db, n: int, seed: int = 11) -> dict:
                 date = (infusion + dt.timedelta(days=day)).isoformat()
                 for hla_class, panel in panels.items():
                     sample_id += 1
-                    samples.append((sample_id, r, 1, f"R{r:05d}-{visit}", f"R{r:05d}", date,
-                                    "file", date, "onelambda", panel.catalog_id[:6],
-                                    panel.catalog_id, hla_class, "pass", "[]", 0, "neat",
-                                    len(panel.beads), "[]", NOW))
+                    samples.append(
+                        (
+                            sample_id,
+                            r,
+                            1,
+                            f"R{r:05d}-{visit}",
+                            f"R{r:05d}",
+                            date,
+                            "file",
+                            date,
+                            "onelambda",
+                            panel.catalog_id[:6],
+                            panel.catalog_id,
+                            hla_class,
+                            "pass",
+                            "[]",
+                            0,
+                            "neat",
+                            len(panel.beads),
+                            "[]",
+                            NOW,
+                        )
+                    )
                     raw = np.minimum(rng.lognormal(np.log(120.0), 0.6, len(panel.beads)), 650.0)
                     raw[0], raw[1] = 60.0, 18000.0
                     for allele, level in ((dsa, 3000.0 * (1 + day / 180)), (third, 4000.0)):
@@ -174,24 +204,33 @@ CHUNK = 5000  # recipients whose rows ``populate`` holds before inserting them
 
 def insert_rows(conn, recipients, donors, typings, exposures, links, samples, vectors) -> None:
     """The cohort's rows, by bulk inserts (in the caller's transaction)."""
-    conn.executemany("INSERT INTO recipients (id, study_id, subject_code, created_at,"
-                     " created_by) VALUES (?, ?, ?, ?, ?)", recipients)
-    conn.executemany("INSERT INTO donors (id, code, kind, created_at, created_by)"
-                     " VALUES (?, ?, ?, ?, ?)", donors)
-    conn.executemany("INSERT INTO typings (owner_kind, owner_id, version, gl_string,"
-                     " typing_json, reference_release, source, created_at, created_by)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", typings)
-    conn.executemany("INSERT INTO exposures (id, recipient_id, date, kind, created_at,"
-                     " created_by) VALUES (?, ?, ?, ?, ?, ?)", exposures)
-    conn.executemany("INSERT INTO exposure_donors (exposure_id, donor_id) VALUES (?, ?)",
-                     links)
+    conn.executemany(
+        "INSERT INTO recipients (id, study_id, subject_code, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+        recipients,
+    )
+    conn.executemany(
+        "INSERT INTO donors (id, code, kind, created_at, created_by) VALUES (?, ?, ?, ?, ?)", donors
+    )
+    conn.executemany(
+        "INSERT INTO typings (owner_kind, owner_id, version, gl_string,"
+        " typing_json, reference_release, source, created_at, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        typings,
+    )
+    conn.executemany(
+        "INSERT INTO exposures (id, recipient_id, date, kind, created_at,"
+        " created_by) VALUES (?, ?, ?, ?, ?, ?)",
+        exposures,
+    )
+    conn.executemany("INSERT INTO exposure_donors (exposure_id, donor_id) VALUES (?, ?)", links)
     conn.executemany(
         "INSERT INTO samples (id, recipient_id, upload_id, lab_sample_id, patient_id,"
         " draw_date, draw_date_source, run_date, vendor, kit, lot, hla_class, qc_status,"
         " qc_reasons, excluded, serum_treatment, bead_count, warnings, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", samples)
-    conn.executemany("INSERT INTO mfi_vectors (sample_id, panel_id, data) VALUES (?, ?, ?)",
-                     vectors)
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        samples,
+    )
+    conn.executemany("INSERT INTO mfi_vectors (sample_id, panel_id, data) VALUES (?, ?, ?)", vectors)
 
 
 def plain_calls(plain_batch) -> set[tuple[int, int, str]]:
@@ -226,14 +265,18 @@ def numpy_calls(batch, stacks, reference) -> set[tuple[int, int, str]]:
                     if run.value_kind is not None:
                         groups.setdefault((run.panel_id, run.value_kind), []).append(run)
                 for (panel_id, kind), runs in groups.items():
-                    result = evaluate(np.vstack([r.values[kind] for r in runs]),
-                                      match(panel_id, donor), rules, value_kind=kind,
-                                      excluded=np.array([r.excluded for r in runs]))
-                    rows, cols = np.nonzero((result.target_index >= 0)
-                                            & (result.chain != CHAIN_UNDECIDABLE))
-                    found.update((runs[r].sample_id, donor.donor_id,
-                                  result.targets[result.target_index[r, c]])
-                                 for r, c in zip(rows.tolist(), cols.tolist(), strict=True))
+                    result = evaluate(
+                        np.vstack([r.values[kind] for r in runs]),
+                        match(panel_id, donor),
+                        rules,
+                        value_kind=kind,
+                        excluded=np.array([r.excluded for r in runs]),
+                    )
+                    rows, cols = np.nonzero((result.target_index >= 0) & (result.chain != CHAIN_UNDECIDABLE))
+                    found.update(
+                        (runs[r].sample_id, donor.donor_id, result.targets[result.target_index[r, c]])
+                        for r, c in zip(rows.tolist(), cols.tolist(), strict=True)
+                    )
     return found
 
 
@@ -244,7 +287,7 @@ def plain_end_to_end(db, reference, ids: list[int]) -> tuple[float, float, float
     found: set[tuple[int, int, str]] = set()
     for start in range(0, len(ids), BATCH):
         started = time.perf_counter()
-        loaded = load_batch(db, ids[start:start + BATCH])
+        loaded = load_batch(db, ids[start : start + BATCH])
         load_s += time.perf_counter() - started
         started = time.perf_counter()
         plain_batch = []
@@ -257,10 +300,12 @@ def plain_end_to_end(db, reference, ids: list[int]) -> tuple[float, float, float
                     for panel_id, panel in item.panels.items():
                         masks = plain_masks(panel, donor.hla, reference, item.hla)
                         info[(panel_id, donor.donor_id)] = (
-                            panel.beads, masks, carriers_of(panel.beads),
-                            cutoff_vector(panel.loci, panel.hla_classes, rules).tolist())
-            lists = [None if r.value_kind is None else r.values[r.value_kind].tolist()
-                     for r in item.runs]
+                            panel.beads,
+                            masks,
+                            carriers_of(panel.beads),
+                            cutoff_vector(panel.loci, panel.hla_classes, rules).tolist(),
+                        )
+            lists = [None if r.value_kind is None else r.values[r.value_kind].tolist() for r in item.runs]
             plain_batch.append((item, rules, info, lists))
         masks_s += time.perf_counter() - started
         started = time.perf_counter()
@@ -274,9 +319,11 @@ def computing_stages(db, reference, ids: list[int]) -> dict:
     donor's masks in one matrix product per panel), full masks for the donors it flags, calls."""
     elapsed, found = 0.0, set()
     for start in range(0, len(ids), BATCH):
-        loaded = load_batch(db, ids[start:start + BATCH])
-        batch = [(i, schedule_rules(DEFAULT_RULES, i.visit_schedule),
-                  match_with_cache(i, reference)) for i in loaded.inputs]
+        loaded = load_batch(db, ids[start : start + BATCH])
+        batch = [
+            (i, schedule_rules(DEFAULT_RULES, i.visit_schedule), match_with_cache(i, reference))
+            for i in loaded.inputs
+        ]
         for item, rules, _ in batch:
             prepare(item, rules)
         started = time.perf_counter()
@@ -291,17 +338,21 @@ def end_to_end_ratio(db, reference, ids: list[int], total: float, stage: dict) -
     load_s, masks_s, calls_s, found = plain_end_to_end(db, reference, ids)
     assert found == stage["found"], f"plain loop and service disagree on {len(found ^ stage['found'])}"
     plain = load_s + masks_s + calls_s
-    print(f"end to end, {len(ids)} recipients from the database: evaluate_pending {total:.1f} s "
-          f"(load, donor masks, screen, calls, timelines, storing evaluations and change facts) "
-          f"vs plain Python loop {plain:.1f} s (same loader {load_s:.1f} s + donor masks bead by "
-          f"bead {masks_s:.1f} s + calls bead by bead {calls_s:.1f} s; no timeline, nothing "
-          f"stored): {plain / total:.1f}x faster")
+    print(
+        f"end to end, {len(ids)} recipients from the database: evaluate_pending {total:.1f} s "
+        f"(load, donor masks, screen, calls, timelines, storing evaluations and change facts) "
+        f"vs plain Python loop {plain:.1f} s (same loader {load_s:.1f} s + donor masks bead by "
+        f"bead {masks_s:.1f} s + calls bead by bead {calls_s:.1f} s; no timeline, nothing "
+        f"stored): {plain / total:.1f}x faster"
+    )
     fast = stage["computing"]
     slow = masks_s + calls_s
     verdict = "met" if slow / fast >= 20 else "NOT met"
-    print(f"computing stages only (no loading, no storing): donor masks + screen + calls "
-          f"{fast:.2f} s vs plain masks + calls {slow:.1f} s: {slow / fast:.1f}x faster; "
-          f"target >= 20x: {verdict}; {len(found)} DSA calls, the same in both")
+    print(
+        f"computing stages only (no loading, no storing): donor masks + screen + calls "
+        f"{fast:.2f} s vs plain masks + calls {slow:.1f} s: {slow / fast:.1f}x faster; "
+        f"target >= 20x: {verdict}; {len(found)} DSA calls, the same in both"
+    )
 
 
 def bare_floor(db, rounds: int = 3, clock=time.perf_counter) -> float:
@@ -316,8 +367,7 @@ def bare_floor(db, rounds: int = 3, clock=time.perf_counter) -> float:
             by_panel.setdefault(panel_id, []).append(data)  # no ORDER BY: sorting blobs is work
         positive = 0
         for chunks in by_panel.values():
-            values = np.frombuffer(b"".join(chunks), dtype="<f4").reshape(
-                len(chunks), len(VALUE_KINDS), -1)
+            values = np.frombuffer(b"".join(chunks), dtype="<f4").reshape(len(chunks), len(VALUE_KINDS), -1)
             positive += int((values[:, raw, :] >= 1000.0).sum())
         best = min(best, clock() - started)
     return best
@@ -334,8 +384,9 @@ def one_new_sample(db, reference, n: int, panels, rounds: int = 5) -> float:
         r = int(rng.integers(1, n + 1))
         date = dt.date(2025, 6, 1) + dt.timedelta(days=k)
         raw = [60.0, 18000.0] + [150.0] * (len(panels["I"].beads) - 2)
-        data = write_fusion_csv(panels["I"], [FusionSample(f"R{r:05d}-U{k}", f"R{r:05d}", date,
-                                                           raw)], run_date=date)
+        data = write_fusion_csv(
+            panels["I"], [FusionSample(f"R{r:05d}-U{k}", f"R{r:05d}", date, raw)], run_date=date
+        )
         started = time.perf_counter()
         import_upload(db, data, f"new_{k}.csv", user="bench")
         imports.append(time.perf_counter() - started)
@@ -344,9 +395,11 @@ def one_new_sample(db, reference, n: int, panels, rounds: int = 5) -> float:
         timings.append(time.perf_counter() - started)
         assert list(done) == [r], list(done)
     median = statistics.median(timings)
-    print(f"one new sample: import {statistics.median(imports) * 1000:.1f} ms, re-evaluation "
-          f"of its recipient {median * 1000:.1f} ms (median of {rounds}; target < 20 ms: "
-          f"{verdict(median < 0.020)})")
+    print(
+        f"one new sample: import {statistics.median(imports) * 1000:.1f} ms, re-evaluation "
+        f"of its recipient {median * 1000:.1f} ms (median of {rounds}; target < 20 ms: "
+        f"{verdict(median < 0.020)})"
+    )
     return median
 
 
@@ -360,8 +413,10 @@ def cohort(path: Path, n: int, kept: Path | None) -> dict:
         built = populate(db, n)
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
-        print(f"populated {n} recipients, {built['samples']} samples in "
-              f"{time.perf_counter() - started:.1f} s: {source}")
+        print(
+            f"populated {n} recipients, {built['samples']} samples in "
+            f"{time.perf_counter() - started:.1f} s: {source}"
+        )
     if kept is not None:
         shutil.copy(kept, path)
     db = store.open_database(path)
@@ -377,9 +432,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("recipients", nargs="?", type=int, default=10_000)
     parser.add_argument("--db", type=Path, default=None)
-    parser.add_argument("--cohort", type=Path, default=None,
-                        help="a cohort file kept between runs: built there once (never "
-                             "evaluated), copied for each run")
+    parser.add_argument(
+        "--cohort",
+        type=Path,
+        default=None,
+        help="a cohort file kept between runs: built there once (never evaluated), copied for each run",
+    )
     args = parser.parse_args()
     path = args.db or Path(tempfile.mkdtemp()) / "bench_evaluate.sqlite3"
     reference = embedded()
@@ -393,18 +451,23 @@ def main() -> None:
     floor_cpu = min(floor_cpu, bare_floor(db, clock=time.process_time))
     ratio = total / floor
     scaled = total * 10_000 / args.recipients
-    print(f"bare floor (one query for {built['samples']} packed vectors, np.frombuffer, one "
-          f"threshold per panel): {floor:.3f} s; evaluate_pending {total:.2f} s = {ratio:.1f}x "
-          f"the floor (target <= 5x: {verdict(ratio <= 5)}); {scaled:.2f} s per 10,000 "
-          f"recipients (target <= 2 s: {verdict(scaled <= 2.0)})")
+    print(
+        f"bare floor (one query for {built['samples']} packed vectors, np.frombuffer, one "
+        f"threshold per panel): {floor:.3f} s; evaluate_pending {total:.2f} s = {ratio:.1f}x "
+        f"the floor (target <= 5x: {verdict(ratio <= 5)}); {scaled:.2f} s per 10,000 "
+        f"recipients (target <= 2 s: {verdict(scaled <= 2.0)})"
+    )
     # On a shared machine other processes stretch the wall clock of CPU-bound work more than
     # the floor's reading: the CPU seconds of both, from the same run, are the steadier ratio.
-    print(f"CPU time: evaluate_pending {cpu:.2f} s, floor {floor_cpu:.3f} s: "
-          f"{cpu / max(floor_cpu, 1e-9):.1f}x")
+    print(
+        f"CPU time: evaluate_pending {cpu:.2f} s, floor {floor_cpu:.3f} s: {cpu / max(floor_cpu, 1e-9):.1f}x"
+    )
     dsa = sum(1 for r in done.evaluations if r.summary()["dsa"])
-    print(f"evaluate_pending end to end: {len(done)} recipients in {total:.1f} s "
-          f"({total / len(done) * 1000:.2f} ms each); {dsa} with DSA, "
-          f"{len(done.changes)} change facts")
+    print(
+        f"evaluate_pending end to end: {len(done)} recipients in {total:.1f} s "
+        f"({total / len(done) * 1000:.2f} ms each); {dsa} with DSA, "
+        f"{len(done.changes)} change facts"
+    )
     stage = computing_stages(db, reference, list(done))
     end_to_end_ratio(db, reference, list(done), total, stage)
     one_new_sample(db, reference, args.recipients, built["panels"])

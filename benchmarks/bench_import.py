@@ -33,8 +33,10 @@ from dsa_monitor.ingest import import_upload
 from dsa_monitor.sab.formats import parse_file
 from dsa_monitor.store.uploads import INSERT_BEADS_SQL, INSERT_SAMPLE_SQL
 
-HEADER = ('"PatientID";"SampleIDName";"RunDate";"CatalogID";"BeadID";"Specificity";"RawData";'
-          '"NormalValue";"CountValue";"NC1BeadID";"PC1BeadID";"Rxn"')
+HEADER = (
+    '"PatientID";"SampleIDName";"RunDate";"CatalogID";"BeadID";"Specificity";"RawData";'
+    '"NormalValue";"CountValue";"NC1BeadID";"PC1BeadID";"Rxn"'
+)
 LOT = "LS1A04NC21_015_00"
 TARGET = 3.0  # end to end / bare, at most
 MEMORY_TARGET = 5.0  # peak memory of an import above its resting size / file size, at most
@@ -54,8 +56,11 @@ def fusion_export(samples: int, beads: int, seed: int = 1) -> bytes:
     lines = [HEADER]
     for s in range(samples):
         for bead_id, specificity in panel:
-            raw = 40 + rng.random() * 60 if bead_id == "001" else (
-                15000 + rng.random() * 5000 if bead_id == "002" else rng.random() * 12000)
+            raw = (
+                40 + rng.random() * 60
+                if bead_id == "001"
+                else (15000 + rng.random() * 5000 if bead_id == "002" else rng.random() * 12000)
+            )
             normal = 0.0 if bead_id in ("001", "002") else max(raw - 50, 0)
             raw_text, normal_text = (f"{v:.2f}".replace(".", ",") for v in (raw, normal))
             lines.append(
@@ -79,8 +84,7 @@ def time_import(folder: Path, data: bytes, samples: int, run: int) -> float:
     options = store.catalogue_registry(db)  # warm: same work the import does, outside the clock
     del options
     start = time.perf_counter()
-    result = import_upload(db, data, "bench.csv", user="bench", max_bytes=50 * 1024 * 1024,
-                           options=None)
+    result = import_upload(db, data, "bench.csv", user="bench", max_bytes=50 * 1024 * 1024, options=None)
     elapsed = time.perf_counter() - start
     assert result.outcome == "stored" and len(result.samples) == samples
     db.close()
@@ -96,15 +100,49 @@ def time_bare(folder: Path, data: bytes, samples: int, run: int) -> float:
         " VALUES ('x', 'bench.csv', 1, 'bench', 'now', 'stored')"
     )
     sample_rows = [
-        (s + 1, 1, sample.sample_id, sample.patient_id, "2024-03-25", "run_date", "2024-03-25",
-         sample.vendor, sample.kit, sample.lot, sample.hla_class, "pass", "[]", 0, "neat",
-         len(sample.beads), "[]", None, "now")
+        (
+            s + 1,
+            1,
+            sample.sample_id,
+            sample.patient_id,
+            "2024-03-25",
+            "run_date",
+            "2024-03-25",
+            sample.vendor,
+            sample.kit,
+            sample.lot,
+            sample.hla_class,
+            "pass",
+            "[]",
+            0,
+            "neat",
+            len(sample.beads),
+            "[]",
+            None,
+            "now",
+        )
         for s, sample in enumerate(parsed.samples)
     ]
     bead_rows = [
-        (s + 1, p, b.bead_id, ",".join(b.specificity), b.serology, b.raw_mfi, b.normalized_mfi,
-         b.bcm, b.bcr, b.ad_bcr, b.ad_bcm, b.count, b.vendor_assignment, b.control, None)
-        for s, sample in enumerate(parsed.samples) for p, b in enumerate(sample.beads)
+        (
+            s + 1,
+            p,
+            b.bead_id,
+            ",".join(b.specificity),
+            b.serology,
+            b.raw_mfi,
+            b.normalized_mfi,
+            b.bcm,
+            b.bcr,
+            b.ad_bcr,
+            b.ad_bcm,
+            b.count,
+            b.vendor_assignment,
+            b.control,
+            None,
+        )
+        for s, sample in enumerate(parsed.samples)
+        for p, b in enumerate(sample.beads)
     ]
     conn = db.conn
     start = time.perf_counter()
@@ -162,7 +200,9 @@ def time_matrix(folder: Path, data: bytes, samples: int) -> tuple[float, float]:
     start = time.perf_counter()
     rows = db.conn.execute(
         "SELECT raw_mfi FROM bead_results WHERE sample_id IN (SELECT value FROM json_each(?))"
-        " ORDER BY sample_id, position", (str(ids),)).fetchall()
+        " ORDER BY sample_id, position",
+        (str(ids),),
+    ).fetchall()
     from_rows = np.array(rows, dtype=np.float32).reshape(len(ids), -1)
     by_rows = time.perf_counter() - start
     assert np.array_equal(matrix, from_rows)
@@ -187,18 +227,24 @@ def main(samples: int = 96, beads: int = 100, repeats: int = 7) -> None:
     print(f"file: {samples} samples × {beads} beads, {len(data) / 1024:.0f} KiB Fusion CSV")
     print(f"import end to end: {best_import:.3f} s (median {statistics.median(imports):.3f} s)")
     print(f"  of which parsing: {min(parses):.3f} s; storing: {best_import - min(parses):.3f} s")
-    print(f"bare executemany of the same {samples + samples * beads} rows: {best_bare:.3f} s"
-          f" (median {statistics.median(bares):.3f} s)")
+    print(
+        f"bare executemany of the same {samples + samples * beads} rows: {best_bare:.3f} s"
+        f" (median {statistics.median(bares):.3f} s)"
+    )
     ratio = best_import / best_bare
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"ratio end to end / bare: {ratio:.2f} (target <= {TARGET:g}: {verdict})")
     print(f"ratio storing only / bare: {(best_import - min(parses)) / best_bare:.2f}")
     memory = peak / len(data)
-    print(f"peak memory of one import above its resting size: {peak / 1_048_576:.0f} MiB, "
-          f"{memory:.1f}× the file (target <= {MEMORY_TARGET:g}×: "
-          f"{'met' if memory <= MEMORY_TARGET else 'NOT met'})")
-    print(f"load_mfi_matrix ({samples} samples, packed): {packed * 1000:.2f} ms;"
-          f" same matrix from rows: {by_rows * 1000:.2f} ms")
+    print(
+        f"peak memory of one import above its resting size: {peak / 1_048_576:.0f} MiB, "
+        f"{memory:.1f}× the file (target <= {MEMORY_TARGET:g}×: "
+        f"{'met' if memory <= MEMORY_TARGET else 'NOT met'})"
+    )
+    print(
+        f"load_mfi_matrix ({samples} samples, packed): {packed * 1000:.2f} ms;"
+        f" same matrix from rows: {by_rows * 1000:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -58,8 +58,10 @@ def main() -> None:
     ):
         print(f"{label:29}{rate:12,.0f} names/s  (dict/this = {bare / rate:.1f})")
     met = "met" if warm_serology >= TARGET else "NOT met"
-    print(f"target: serology of parsed names >= {TARGET:,.0f} names/s in process: {met} "
-          f"(timings on a shared machine vary; the dict ratio is taken in the same run)")
+    print(
+        f"target: serology of parsed names >= {TARGET:,.0f} names/s in process: {met} "
+        f"(timings on a shared machine vary; the dict ratio is taken in the same run)"
+    )
 
 
 if __name__ == "__main__":

@@ -64,8 +64,7 @@ def day_run(db, reference, n: int, panels) -> tuple[float, float]:
     date = dt.date(2025, 9, 1)
     step = max(1, n // DAY_RUN)
     raw = [60.0, 18000.0] + [150.0] * (len(panels["I"].beads) - 2)
-    sera = [FusionSample(f"R{r:05d}-DAY", f"R{r:05d}", date, raw)
-            for r in range(1, n + 1, step)][:DAY_RUN]
+    sera = [FusionSample(f"R{r:05d}-DAY", f"R{r:05d}", date, raw) for r in range(1, n + 1, step)][:DAY_RUN]
     data = write_fusion_csv(panels["I"], sera, run_date=date)
     started = time.perf_counter()
     result = import_upload(db, data, "day_run.csv", user="bench")
@@ -75,8 +74,10 @@ def day_run(db, reference, n: int, panels) -> tuple[float, float]:
     done = evaluate_pending(db, reference=reference, as_of=dt.date(2026, 1, 1))
     evaluated = time.perf_counter() - started
     assert len(done) == len(sera), len(done)
-    print(f"one day's run ({len(sera)} sera, {len(data) / 1024:.0f} KiB Fusion CSV): import "
-          f"{imported:.2f} s, then evaluate_pending of its recipients {evaluated:.2f} s")
+    print(
+        f"one day's run ({len(sera)} sera, {len(data) / 1024:.0f} KiB Fusion CSV): import "
+        f"{imported:.2f} s, then evaluate_pending of its recipients {evaluated:.2f} s"
+    )
     return imported, evaluated
 
 
@@ -95,14 +96,17 @@ def api_figures(path: Path, n: int, clients: int, seconds: float) -> None:
         drive(port, dsa_paths[:50], auth, clients, 1.0)  # warm up
         print(f"through gunicorn (2 workers, 127.0.0.1), {seconds:.0f} s each:")
         for name, paths, headers, count in (
-                (f"GET /recipients/{{id}}/dsa, {clients} clients", dsa_paths, auth, clients),
-                ("GET /studies/{code}/dsa, 2 clients", ["/api/v1/studies/BENCH/dsa"], auth, 2),
-                (f"GET /health, {clients} clients", ["/api/v1/health"], {}, clients)):
+            (f"GET /recipients/{{id}}/dsa, {clients} clients", dsa_paths, auth, clients),
+            ("GET /studies/{code}/dsa, 2 clients", ["/api/v1/studies/BENCH/dsa"], auth, 2),
+            (f"GET /health, {clients} clients", ["/api/v1/health"], {}, clients),
+        ):
             try:
                 show(name, drive(port, paths, headers, count, seconds))
             except (statistics.StatisticsError, OSError) as error:  # fewer than two answers
-                print(f"{name}: fewer than two answers within the clients' 30 s timeout"
-                      f" ({type(error).__name__}): not measured at this size")
+                print(
+                    f"{name}: fewer than two answers within the clients' 30 s timeout"
+                    f" ({type(error).__name__}): not measured at this size"
+                )
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -112,9 +116,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("recipients", nargs="?", type=int, default=100_000)
     parser.add_argument("--db", type=Path, default=None)
-    parser.add_argument("--cohort", type=Path, default=None,
-                        help="a cohort file kept between runs: built there once (never "
-                             "evaluated), copied for each run")
+    parser.add_argument(
+        "--cohort",
+        type=Path,
+        default=None,
+        help="a cohort file kept between runs: built there once (never evaluated), copied for each run",
+    )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
@@ -124,24 +131,29 @@ def main() -> None:
     built = cohort(path, n, args.cohort)
     db = store.open_database(path)
     size = file_size(db, path)
-    print(f"database before evaluation: {size / 2**20:.0f} MiB "
-          f"({size / built['samples'] / 1024:.1f} KiB per sample)")
+    print(
+        f"database before evaluation: {size / 2**20:.0f} MiB "
+        f"({size / built['samples'] / 1024:.1f} KiB per sample)"
+    )
     started = time.perf_counter()
     done = evaluate_pending(db, reference=reference, as_of=dt.date(2026, 1, 1))
     total = time.perf_counter() - started
-    print(f"evaluate_pending, all {len(done)} recipients: {total:.1f} s "
-          f"({total / max(len(done), 1) * 1000:.2f} ms per recipient)")
+    print(
+        f"evaluate_pending, all {len(done)} recipients: {total:.1f} s "
+        f"({total / max(len(done), 1) * 1000:.2f} ms per recipient)"
+    )
     size = file_size(db, path)
-    print(f"database evaluated: {size / 2**20:.0f} MiB "
-          f"({size / built['samples'] / 1024:.1f} KiB per sample)")
+    print(f"database evaluated: {size / 2**20:.0f} MiB ({size / built['samples'] / 1024:.1f} KiB per sample)")
     one_new_sample(db, reference, n, built["panels"])
     day_run(db, reference, n, built["panels"])
     db.close()
     api_figures(path, n, args.clients, args.seconds)
     mine = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     server = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak resident memory: this process {mine:.0f} MiB (populate, evaluation, imports); "
-          f"largest server process {server:.0f} MiB")
+    print(
+        f"peak resident memory: this process {mine:.0f} MiB (populate, evaluation, imports); "
+        f"largest server process {server:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

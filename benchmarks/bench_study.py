@@ -39,8 +39,7 @@ def one_by_one(db, study: dict) -> dict[int, tuple[int, int]]:
     for recipient in store.list_recipients(db, study["id"]):
         evaluations = current_evaluations(db, recipient["id"])
         samples = store.list_samples(db, recipient_id=recipient["id"])
-        found[recipient["id"]] = (sum(s.positive for e in evaluations for s in e.states),
-                                  len(samples))
+        found[recipient["id"]] = (sum(s.positive for e in evaluations for s in e.states), len(samples))
     return found
 
 
@@ -51,7 +50,8 @@ def in_bulk(db, study: dict) -> dict[int, tuple[int, int]]:
     return {
         recipient["id"]: (
             sum(s["positive"] for e in overview.get(recipient["id"], []) for s in e["states"]),
-            samples.get(recipient["id"], (0, None))[0])
+            samples.get(recipient["id"], (0, None))[0],
+        )
         for recipient in store.list_recipients(db, study["id"])
     }
 
@@ -77,20 +77,25 @@ def main() -> None:
     fast_s, fast = timed(in_bulk, db, study)
     assert fast == slow, "the bulk reads and the per-recipient reads disagree"
     whole_s, rows = timed(study_summary, db, study)
-    print(f"study of {args.recipients} recipients: bulk reads {fast_s * 1000:.0f} ms vs one "
-          f"recipient at a time {slow_s * 1000:.0f} ms: {slow_s / fast_s:.1f}x faster (same "
-          f"counts); the whole summary (with each DSA's last state) {whole_s * 1000:.0f} ms for "
-          f"{len(rows)} recipients")
+    print(
+        f"study of {args.recipients} recipients: bulk reads {fast_s * 1000:.0f} ms vs one "
+        f"recipient at a time {slow_s * 1000:.0f} ms: {slow_s / fast_s:.1f}x faster (same "
+        f"counts); the whole summary (with each DSA's last state) {whole_s * 1000:.0f} ms for "
+        f"{len(rows)} recipients"
+    )
     middle = len(rows) // 2
     after = rows[middle - 1]["subject_code"] if middle else None
     first_s, first = timed(lambda: study_page(db, study, limit=PAGE), rounds=5)
     page_s, page = timed(lambda: study_page(db, study, after=after, limit=PAGE), rounds=5)
-    assert first.rows == rows[:PAGE] and page.rows == rows[middle:middle + PAGE], \
+    assert first.rows == rows[:PAGE] and page.rows == rows[middle : middle + PAGE], (
         "a page disagrees with the whole reading"
+    )
     assert page.total == first.total == len(rows)
-    print(f"a page of {PAGE} (GET /studies/{{code}}/dsa?limit={PAGE}): {page_s * 1000:.1f} ms in the "
-          f"middle of the study, {first_s * 1000:.1f} ms the first, against {whole_s * 1000:.0f} ms "
-          f"for the whole study ({whole_s / page_s:.0f}x; the same rows as the whole reading)")
+    print(
+        f"a page of {PAGE} (GET /studies/{{code}}/dsa?limit={PAGE}): {page_s * 1000:.1f} ms in the "
+        f"middle of the study, {first_s * 1000:.1f} ms the first, against {whole_s * 1000:.0f} ms "
+        f"for the whole study ({whole_s / page_s:.0f}x; the same rows as the whole reading)"
+    )
     db.close()
 
 

@@ -38,10 +38,17 @@ class Masks(NamedTuple):
 def masks_of(match) -> Masks:
     """The lists of a ``DonorMatch`` (the benchmarks' plain calls on the service's masks)."""
     p_has, a_has = (match.primary_level > 0), (match.alpha_level > 0)
-    return Masks(match.primary_mask.tolist(), match.alpha_mask.tolist(),
-                 match.alpha_untyped.tolist(), (p_has & match.primary_self).tolist(),
-                 (a_has & match.alpha_self).tolist(), p_has.tolist(), a_has.tolist(),
-                 list(match.primary_target), list(match.alpha_target))
+    return Masks(
+        match.primary_mask.tolist(),
+        match.alpha_mask.tolist(),
+        match.alpha_untyped.tolist(),
+        (p_has & match.primary_self).tolist(),
+        (a_has & match.alpha_self).tolist(),
+        p_has.tolist(),
+        a_has.tolist(),
+        list(match.primary_target),
+        list(match.alpha_target),
+    )
 
 
 def _code(b, bead, m: Masks, positive, carriers) -> int:
@@ -92,8 +99,13 @@ def positive_targets(values, beads, masks: Masks, carriers, cutoffs):
             continue
         code = _code(b, bead, masks, positive, carriers)
         p, a = masks.p_target[b], masks.a_target[b]
-        target = {CHAIN_PRIMARY: p, CHAIN_ALPHA: a, CHAIN_BOTH: f"{a}+{p}",
-                  CHAIN_PARTIAL: p or a, CHAIN_BETA_ALPHA_UNTYPED: p}.get(code)
+        target = {
+            CHAIN_PRIMARY: p,
+            CHAIN_ALPHA: a,
+            CHAIN_BOTH: f"{a}+{p}",
+            CHAIN_PARTIAL: p or a,
+            CHAIN_BETA_ALPHA_UNTYPED: p,
+        }.get(code)
         if target is not None:
             found.append((b, target))
     return found
@@ -117,15 +129,15 @@ def plain_masks(panel, donor, reference, recipient=None) -> Masks:
         if best_level == 0 and chain.locus in DR_SUPERTYPIC and not person.typed(chain.locus):
             implied = implied_supertypic(person, chain.locus)
             if implied is not None:
-                return 1, (f"DR{DR_SUPERTYPIC[chain.locus]} (implied by {implied}; "
-                           f"{chain.locus} untyped)")
+                return 1, (f"DR{DR_SUPERTYPIC[chain.locus]} (implied by {implied}; {chain.locus} untyped)")
         return best_level, text
 
     def is_self(chain, level):
         if level == 0:
             return False
         return best(chain, recipient, True)[0] >= level or (
-            best(chain, recipient)[0] >= level and best(chain, donor, True)[0] == 0)
+            best(chain, recipient)[0] >= level and best(chain, donor, True)[0] == 0
+        )
 
     masks = Masks([], [], [], [], [], [], [], [], [])
     for bead in panel.beads:

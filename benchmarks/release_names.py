@@ -17,8 +17,11 @@ from dsa_monitor.hla.names import parse_allele
 def release_alleles(directory: Path, loci) -> list[str]:
     """Every allele of the release's ``rel_dna_ser.txt`` at these loci, as written there."""
     lines = (directory / "rel_dna_ser.txt").read_text().splitlines()
-    return [line.replace(";", "", 1).split(";")[0] for line in lines
-            if not line.startswith("#") and line.split("*")[0] in loci]
+    return [
+        line.replace(";", "", 1).split(";")[0]
+        for line in lines
+        if not line.startswith("#") and line.split("*")[0] in loci
+    ]
 
 
 def two_field_names(reference, names) -> list[str]:

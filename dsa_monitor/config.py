@@ -63,12 +63,24 @@ DEFAULTS: dict[str, object] = {
 
 # Checked when the app is built: a wrong value stops the start with one clear line, never a
 # traceback in a job hours later. Whole numbers with their minimum; the rest (seconds, hours) > 0.
-_WHOLE = {"MAX_UPLOAD_MB": 1, "MAIL_MAX_ATTEMPTS": 1, "OVERDUE_MAX_AGE_DAYS": 0,
-          "PASSWORD_RESETS_PER_HOUR": 1}
-_POSITIVE = ("SMTP_TIMEOUT", "MAIL_RETRY_SECONDS", "MAIL_RETRY_MAX_SECONDS", "REMINDER_DELAY_HOURS",
-             "PASSWORD_RESET_MINUTES", "SCHEDULER_LEASE_SECONDS", "SCHEDULER_EVALUATE_SECONDS",
-             "SCHEDULER_DELIVER_SECONDS",
-             "SCHEDULER_OVERDUE_SECONDS", "SCHEDULER_REMINDER_SECONDS")
+_WHOLE = {
+    "MAX_UPLOAD_MB": 1,
+    "MAIL_MAX_ATTEMPTS": 1,
+    "OVERDUE_MAX_AGE_DAYS": 0,
+    "PASSWORD_RESETS_PER_HOUR": 1,
+}
+_POSITIVE = (
+    "SMTP_TIMEOUT",
+    "MAIL_RETRY_SECONDS",
+    "MAIL_RETRY_MAX_SECONDS",
+    "REMINDER_DELAY_HOURS",
+    "PASSWORD_RESET_MINUTES",
+    "SCHEDULER_LEASE_SECONDS",
+    "SCHEDULER_EVALUATE_SECONDS",
+    "SCHEDULER_DELIVER_SECONDS",
+    "SCHEDULER_OVERDUE_SECONDS",
+    "SCHEDULER_REMINDER_SECONDS",
+)
 _FLAGS = ("MAIL_INCLUDE_PATIENT_NAMES", "SCHEDULER_IN_WEB")
 _TRUE_WORDS = {"1", "true", "yes", "on"}
 _FLAG_WORDS = _TRUE_WORDS | {"0", "false", "no", "off", ""}
@@ -82,9 +94,11 @@ NO_SMTP_HOST = "none"
 def check(settings: dict) -> None:
     """Type the settings in place (numbers, port, true/false) and refuse any value the service
     cannot run with: the one check of every setting, for the app and for the mail settings."""
+
     def refuse(key: str, expected: str) -> InvalidSetting:
-        return InvalidSetting(f"{ENV_PREFIX}{key}={settings[key]!r}: expected {expected}",
-                              setting=ENV_PREFIX + key)
+        return InvalidSetting(
+            f"{ENV_PREFIX}{key}={settings[key]!r}: expected {expected}", setting=ENV_PREFIX + key
+        )
 
     def number(key: str) -> float:
         try:
@@ -136,8 +150,9 @@ def _qc_limits(value: object, refuse) -> dict[str, dict[str, float]] | None:
         except ValueError:
             raise refuse("QC_LIMITS", "a JSON object of kits or lots to their limits") from None
     if not isinstance(value, Mapping) or not all(
-            isinstance(limits, Mapping) and all(isinstance(v, int | float) for v in limits.values())
-            for limits in value.values()):
+        isinstance(limits, Mapping) and all(isinstance(v, int | float) for v in limits.values())
+        for limits in value.values()
+    ):
         raise refuse("QC_LIMITS", "kits or lots, each to its limits in MFI (numbers)")
     return {str(k): {str(n): float(v) for n, v in limits.items()} for k, limits in value.items()}
 

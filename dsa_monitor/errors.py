@@ -84,11 +84,19 @@ class FileFormatError(DSAMonitorError):
         elif expected:
             text += f" (expected {expected})"
         super().__init__(
-            text, file=file, line=line, column=column,
-            value=None if value is None else str(value), expected=expected,
+            text,
+            file=file,
+            line=line,
+            column=column,
+            value=None if value is None else str(value),
+            expected=expected,
         )
         self.file, self.line, self.column, self.value, self.expected = (
-            file, line, column, value, expected,
+            file,
+            line,
+            column,
+            value,
+            expected,
         )
 
 
@@ -256,14 +264,14 @@ class Problem:
     value: str | None = None
 
     def text(self, file_name: str) -> str:
-        where = ", ".join(p for p in (file_name, f"line {self.line}",
-                                      self.column and f"column {self.column}") if p)
+        where = ", ".join(
+            p for p in (file_name, f"line {self.line}", self.column and f"column {self.column}") if p
+        )
         found = f" (found {self.value!r})" if self.value else ""
         return f"{where}: {self.message}{found}"
 
     def to_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "message": self.message,
-                "value": self.value}
+        return {"line": self.line, "column": self.column, "message": self.message, "value": self.value}
 
 
 class EnrolmentRefused(DSAMonitorError):
@@ -279,5 +287,7 @@ class EnrolmentRefused(DSAMonitorError):
         tail = f"\n... and {more} more" if more > 0 else ""
         super().__init__(
             f"{file_name}: nothing enrolled, {len(problems)} problem(s):\n{lines}{tail}",
-            file=file_name, problems=[p.to_dict() for p in shown])
+            file=file_name,
+            problems=[p.to_dict() for p in shown],
+        )
         self.file_name, self.problems = file_name, problems

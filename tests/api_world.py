@@ -18,10 +18,13 @@ def make_world(db) -> dict:
     cord = store.create_donor(db, "CBU-1", kind="cord", user="setup")
     kidney = store.create_donor(db, "DD-9", kind="deceased", user="setup")
     free = store.create_donor(db, "LD-3", kind="living", user="setup")
-    store.create_exposure(db, r001["id"], [cord["id"]], dt.date(2024, 1, 5), "infusion",
-                          user="setup")
-    store.create_exposure(db, k001["id"], [kidney["id"]], dt.date(2024, 2, 1), "transplant",
-                          user="setup")
-    return {"R001": r001["id"], "R002": r002["id"], "K001": k001["id"],
-            "CBU-1": cord["id"], "DD-9": kidney["id"], "LD-3": free["id"]}
-
+    store.create_exposure(db, r001["id"], [cord["id"]], dt.date(2024, 1, 5), "infusion", user="setup")
+    store.create_exposure(db, k001["id"], [kidney["id"]], dt.date(2024, 2, 1), "transplant", user="setup")
+    return {
+        "R001": r001["id"],
+        "R002": r002["id"],
+        "K001": k001["id"],
+        "CBU-1": cord["id"],
+        "DD-9": kidney["id"],
+        "LD-3": free["id"],
+    }

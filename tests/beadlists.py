@@ -27,16 +27,26 @@ def real_panel(name: str) -> BeadPanel:
     return _PANELS[name]
 
 
-def serum(panel: BeadPanel, reference, donor: list[str], positive: dict[str, float],
-          recipient: list[str] | None = None, background: float = 120.0) -> SampleDSA:
+def serum(
+    panel: BeadPanel,
+    reference,
+    donor: list[str],
+    positive: dict[str, float],
+    recipient: list[str] | None = None,
+    background: float = 120.0,
+) -> SampleDSA:
     """One serum: the given beads (by specificity, ``&`` between chains) at their MFI, every
     other bead at ``background``."""
     labels = [b.label for b in panel.beads]
     mfi = np.full(len(panel), background, dtype=np.float32)
     for specificity, value in positive.items():
         mfi[labels.index(specificity.replace("&", "/"))] = value
-    match = match_donor(panel, DonorHLA.from_names("D", donor), reference,
-                        DonorHLA.from_names("R", recipient) if recipient else None)
+    match = match_donor(
+        panel,
+        DonorHLA.from_names("D", donor),
+        reference,
+        DonorHLA.from_names("R", recipient) if recipient else None,
+    )
     return evaluate(mfi, match).sample(0)
 
 

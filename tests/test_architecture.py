@@ -11,8 +11,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dsa_monitor"
 CORE = {"errors", "collector", "hla", "sab", "dsa", "eplets"}
-BELOW_DOORS = CORE | {"config", "store", "ingest", "reference", "evaluation", "readings",
-                      "alerts"}
+BELOW_DOORS = CORE | {"config", "store", "ingest", "reference", "evaluation", "readings", "alerts"}
 MAY_IMPORT = {
     "errors": set(),
     "collector": set(),
@@ -52,8 +51,7 @@ def imported_packages(source: str, parts: tuple[str, ...]) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dsa_monitor."):
             found.add(node.module.split(".")[1])
         elif isinstance(node, ast.Import):
-            found.update(a.name.split(".")[1] for a in node.names
-                         if a.name.startswith("dsa_monitor."))
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("dsa_monitor."))
     return found
 
 
@@ -71,19 +69,19 @@ def test_every_module_imports_only_what_its_package_may():
         package = package_of(path)
         assert package in MAY_IMPORT, f"{package} is not in the table: add it (and ARCHITECTURE.md)"
         source = path.read_text(encoding="utf-8")
-        for target in imported_packages(source, path.relative_to(PACKAGE).parts) - {
-                package, "__version__"}:
+        for target in imported_packages(source, path.relative_to(PACKAGE).parts) - {package, "__version__"}:
             if target in known and target not in MAY_IMPORT[package]:
                 wrong.append(f"{path.relative_to(PACKAGE.parent)} imports {target}")
     assert not wrong, "forbidden imports:\n" + "\n".join(wrong)
 
 
 def test_the_checker_sees_relative_absolute_and_root_imports():
-    source = ("from ..api.dsa import donor_dsa\nfrom .plot import render_svg\n"
-              "from .. import store\nimport dsa_monitor.alerts\n"
-              "from dsa_monitor.evaluation import evaluate_pending\n")
-    assert imported_packages(source, ("web", "pages.py")) == {
-        "api", "web", "store", "alerts", "evaluation"}
+    source = (
+        "from ..api.dsa import donor_dsa\nfrom .plot import render_svg\n"
+        "from .. import store\nimport dsa_monitor.alerts\n"
+        "from dsa_monitor.evaluation import evaluate_pending\n"
+    )
+    assert imported_packages(source, ("web", "pages.py")) == {"api", "web", "store", "alerts", "evaluation"}
     assert imported_packages("from . import names\n", ("hla", "typing.py")) == {"hla"}
 
 
@@ -121,19 +119,19 @@ def test_no_module_imports_itself_through_others():
     """Import cycles between modules (review finding: dsa.matching <-> dsa.panel_serology,
     store.connection <-> store.schema): each module loads after what it needs."""
     modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
-    graph = {name: {t for t in _top_level_imports(path) if t in modules and t != name}
-             for name, path in modules.items()}
+    graph = {
+        name: {t for t in _top_level_imports(path) if t in modules and t != name}
+        for name, path in modules.items()
+    }
     # a package's __init__ importing its own modules is how packages are built, not a cycle
-    graph = {name: {t for t in targets if not t.startswith(name + ".")}
-             for name, targets in graph.items()}
+    graph = {name: {t for t in targets if not t.startswith(name + ".")} for name, targets in graph.items()}
     cycles, state = [], {}
 
     def visit(name: str, trail: list[str]) -> None:
         state[name] = "open"
         for target in sorted(graph[name]):
             if state.get(target) == "open":
-                cycles.append(trail[trail.index(target):] + [target] if target in trail
-                              else [name, target])
+                cycles.append(trail[trail.index(target) :] + [target] if target in trail else [name, target])
             elif target not in state:
                 visit(target, trail + [target])
         state[name] = "done"
@@ -147,15 +145,19 @@ def test_no_module_imports_itself_through_others():
 def test_every_error_a_user_is_shown_is_declared_in_errors_py():
     """A class deriving from an error of errors.py (what the doors show a user, with its code and
     status) is declared there, so that the codes and statuses are read in one file."""
-    shown = {node.name for node in ast.walk(ast.parse((PACKAGE / "errors.py").read_text()))
-             if isinstance(node, ast.ClassDef)}
+    shown = {
+        node.name
+        for node in ast.walk(ast.parse((PACKAGE / "errors.py").read_text()))
+        if isinstance(node, ast.ClassDef)
+    }
     elsewhere = []
     for path in sorted(PACKAGE.rglob("*.py")):
         if path.name == "errors.py" and path.parent == PACKAGE:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ClassDef) and any(
-                    (base.id if isinstance(base, ast.Name) else getattr(base, "attr", None))
-                    in shown for base in node.bases):
+                (base.id if isinstance(base, ast.Name) else getattr(base, "attr", None)) in shown
+                for base in node.bases
+            ):
                 elsewhere.append(f"{path.relative_to(PACKAGE.parent)}: {node.name}")
     assert not elsewhere, "declare these in dsa_monitor/errors.py:\n" + "\n".join(elsewhere)

@@ -48,7 +48,8 @@ def test_a_copy_has_the_same_rows_and_schema(live, tmp_path):
     finally:
         db.close()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("copy", ".copy"))) == [
-        "copy.sqlite3"]  # one self-contained file, no journal or partial left beside it
+        "copy.sqlite3"
+    ]  # one self-contained file, no journal or partial left beside it
 
 
 def test_a_copy_taken_while_another_connection_writes(live, tmp_path):
@@ -60,8 +61,7 @@ def test_a_copy_taken_while_another_connection_writes(live, tmp_path):
             n = 0
             while not stop.is_set() or n < 20:
                 with write_transaction(db):
-                    store.create_study(db, f"W-{n}", title="written during the backup",
-                                       user="writer")
+                    store.create_study(db, f"W-{n}", title="written during the backup", user="writer")
                 written.append(n)
                 n += 1
         except Exception as error:  # reported below: a writer must never be blocked out
@@ -84,7 +84,7 @@ def test_a_copy_taken_while_another_connection_writes(live, tmp_path):
         copied = _rows(report.target)
         assert report.integrity == "ok"
         assert 3 + 10 <= len(copied) <= len(final)
-        assert copied == final[:len(copied)]  # a prefix of the history: no torn transaction
+        assert copied == final[: len(copied)]  # a prefix of the history: no torn transaction
         codes = [row[1] for row in copied]
         assert codes[:3] == ["S-0", "S-1", "S-2"]
 

@@ -34,8 +34,13 @@ def test_every_benchmark_has_a_small_mode():
 
 @pytest.mark.parametrize("name", sorted(SMALL))
 def test_benchmark_runs_in_its_small_mode(name, tmp_path):
-    done = subprocess.run([sys.executable, str(BENCHMARKS / name), *SMALL[name]],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=240)
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / name), *SMALL[name]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip()
 
@@ -43,7 +48,11 @@ def test_benchmark_runs_in_its_small_mode(name, tmp_path):
 def test_embedded_agreement_runs_on_the_release():
     if not IMGT_358.exists():
         pytest.skip("../shared/hla_reference/imgthla_3.58.0 not present: nothing to agree with")
-    done = subprocess.run([sys.executable, str(BENCHMARKS / "embedded_agreement.py"),
-                           str(IMGT_358)], capture_output=True, text=True, timeout=240)
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "embedded_agreement.py"), str(IMGT_358)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "embedded default vs IPD-IMGT/HLA" in done.stdout

@@ -19,8 +19,9 @@ def test_enrol_the_example_then_again(cli_db):
     db.close()
     first = CliRunner().invoke(main, ["enrol", str(EXAMPLE), "--user", "ana"])
     assert first.exit_code == 0, first.output
-    assert "4 row(s) enrolled: added 3 recipients, 4 lab ids, 3 donors, 6 typings, 2 exposures" \
-        in first.output
+    assert (
+        "4 row(s) enrolled: added 3 recipients, 4 lab ids, 3 donors, 6 typings, 2 exposures" in first.output
+    )
     again = CliRunner().invoke(main, ["enrol", str(EXAMPLE)])
     assert again.exit_code == 0 and "nothing changed" in again.output
 
@@ -32,5 +33,4 @@ def test_a_refused_file_exits_1_naming_line_and_column(cli_db, tmp_path):
     refused = CliRunner().invoke(main, ["enrol", str(sheet)])
     assert refused.exit_code == 1
     assert "sheet.csv, line 2, column study: no such study" in refused.output
-    assert "sheet.csv, line 5, column exposure_date: not a date written YYYY-MM-DD" \
-        in refused.output
+    assert "sheet.csv, line 5, column exposure_date: not a date written YYYY-MM-DD" in refused.output

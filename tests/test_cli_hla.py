@@ -161,11 +161,17 @@ def test_check_lists_stored_typings_the_reference_now_refuses(env, tmp_path):
     good = store.create_recipient(db, "S1", "R-GOOD", user="t")
     bad = store.create_donor(db, "D-OLD", kind="cord", user="t")
     typing = HLATyping.from_loci({"A": ["A*02:01", "A*24:02"]})
-    store.set_typing(db, "recipient", good["id"], typing.to_gl_string(), typing.to_dict(), None,
-                     "lab", "t")
-    stored_before_the_rule = {"source": "loci", "public_epitopes": [], "loci": {"B": [
-        {"kind": "allele", "names": ["B*07:02N"], "resolution": "2-field"},
-        {"kind": "allele", "names": ["B*44:02"], "resolution": "2-field"}]}}
+    store.set_typing(db, "recipient", good["id"], typing.to_gl_string(), typing.to_dict(), None, "lab", "t")
+    stored_before_the_rule = {
+        "source": "loci",
+        "public_epitopes": [],
+        "loci": {
+            "B": [
+                {"kind": "allele", "names": ["B*07:02N"], "resolution": "2-field"},
+                {"kind": "allele", "names": ["B*44:02"], "resolution": "2-field"},
+            ]
+        },
+    }
     store.set_typing(db, "donor", bad["id"], "", stored_before_the_rule, None, "lab", "t")
     db.close()
     result = CliRunner().invoke(main, ["hla", "check"])

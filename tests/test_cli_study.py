@@ -16,8 +16,22 @@ def run(*args: str):
 
 def test_create_edit_show(cli_db):
     assert run("init").exit_code == 0
-    created = run("study", "create", "CORD-01", "--title", "Cord blood", "--visit", "M1:30:7",
-                  "--visit", "M3:90:14", "--strict", "--date-layout", "dd-mm-yyyy", "--user", "ana")
+    created = run(
+        "study",
+        "create",
+        "CORD-01",
+        "--title",
+        "Cord blood",
+        "--visit",
+        "M1:30:7",
+        "--visit",
+        "M3:90:14",
+        "--strict",
+        "--date-layout",
+        "dd-mm-yyyy",
+        "--user",
+        "ana",
+    )
     assert created.exit_code == 0, created.output
     assert "visits: M1 day 30 ±7, M3 day 90 ±14" in created.output
     assert "uploads: strict, date layout DD-MM-YYYY" in created.output
@@ -29,7 +43,10 @@ def test_create_edit_show(cli_db):
     assert store.studies.requested_evaluations(db) == [recipient["id"]]
     shown = json.loads(run("study", "show", "CORD-01", "--json").output)
     assert (shown["visit_schedule"], shown["strict_uploads"], shown["recipients"]) == (
-        [{"name": "M1", "day": 30, "window_days": 10}], False, 1)
+        [{"name": "M1", "day": 30, "window_days": 10}],
+        False,
+        1,
+    )
     title_only = run("study", "edit", "CORD-01", "--title", "Cord blood II")
     assert "marked" not in title_only.output
     trail = store.list_audit(db, entity="study")

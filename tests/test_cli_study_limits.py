@@ -33,8 +33,7 @@ def test_edit_refuses_it_and_keeps_the_schedule(cli_db):
     assert early.exit_code == 1
     assert "visit PRE: day -36501 is beyond 36500 days from the exposure" in early.output
     db = store.open_database(cli_db)
-    assert store.get_study(db, "CORD-01")["visit_schedule"] == [
-        {"name": "M1", "day": 30, "window_days": 7}]
+    assert store.get_study(db, "CORD-01")["visit_schedule"] == [{"name": "M1", "day": 30, "window_days": 7}]
     db.close()
     edge = run("study", "edit", "CORD-01", "--visit", "PRE:-36500:36500")
     assert edge.exit_code == 0, edge.output

@@ -27,7 +27,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def tour_lines() -> list[str]:
     """The commands of the block under "### The API with curl", continuation lines joined."""
-    section = README[README.index("### The API with curl"):]
+    section = README[README.index("### The API with curl") :]
     block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
     lines, pending = [], ""
     for line in block.splitlines():
@@ -51,15 +51,20 @@ def free_port() -> int:
 def service(tmp_path):
     """A fresh database, initialised, and ``dsa-monitor serve`` on it (killed at the end)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSA_MONITOR_")}
-    env.update({"DSA_MONITOR_DATABASE": str(tmp_path / "tour.sqlite3"),
-                "DSA_MONITOR_REFERENCE_DIR": str(tmp_path / "reference"),
-                "DSA_MONITOR_MAIL_DIR": str(tmp_path / "mail"),
-                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"})
+    env.update(
+        {
+            "DSA_MONITOR_DATABASE": str(tmp_path / "tour.sqlite3"),
+            "DSA_MONITOR_REFERENCE_DIR": str(tmp_path / "reference"),
+            "DSA_MONITOR_MAIL_DIR": str(tmp_path / "mail"),
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        }
+    )
     subprocess.run(["dsa-monitor", "init"], env=env, check=True, capture_output=True, timeout=60)
     port = free_port()
     log = open(tmp_path / "serve.log", "wb")
-    server = subprocess.Popen(["dsa-monitor", "serve", "--port", str(port)], env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        ["dsa-monitor", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -84,14 +89,29 @@ def test_the_readme_tour_ends_with_a_de_novo_dsa(service):
     env, url, folder = service
     lines = tour_lines()
     assert lines[0].startswith("dsa-monitor token create") and lines[1].startswith("export TOKEN")
-    made = subprocess.run(lines[0], shell=True, executable="/bin/bash", cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    made = subprocess.run(
+        lines[0],
+        shell=True,
+        executable="/bin/bash",
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     env = {**env, "TOKEN": made.stdout.strip()}
     answers = []
     for line in lines[2:]:
-        done = subprocess.run(line.replace("http://127.0.0.1:5000", url), shell=True,
-                              executable="/bin/bash", cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=120)
+        done = subprocess.run(
+            line.replace("http://127.0.0.1:5000", url),
+            shell=True,
+            executable="/bin/bash",
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, (line, done.stdout, done.stderr)
         answers.append((line, done.stdout))
     for line, output in answers:

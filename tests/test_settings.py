@@ -13,8 +13,13 @@ from dsa_monitor.config import InvalidSetting, Settings, settings_of
 def test_the_settings_are_typed_and_qc_limits_are_declared(tmp_path, monkeypatch):
     monkeypatch.setenv("DSA_MONITOR_QC_LIMITS", '{"LS1A04": {"pc_min": 1500, "nc_max": 800}}')
     monkeypatch.setenv("DSA_MONITOR_MAX_UPLOAD_MB", "7")
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "s.sqlite3"),
-                      "REFERENCE_DIR": str(tmp_path / "reference")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "s.sqlite3"),
+            "REFERENCE_DIR": str(tmp_path / "reference"),
+        }
+    )
     settings = settings_of(app)
     assert isinstance(settings, Settings)
     assert settings.qc_limits == {"LS1A04": {"pc_min": 1500.0, "nc_max": 800.0}}
@@ -44,18 +49,31 @@ def test_an_upload_uses_the_configured_qc_limits(tmp_path):
 
     panel = demo_panel("I")
     limits = {key: {"pc_min": 50000} for key in ("LS1A90DM_001_00", "LS1A90DM", "LS1A90")}
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "s.sqlite3"),
-                      "REFERENCE_DIR": str(tmp_path / "reference"), "QC_LIMITS": limits})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "s.sqlite3"),
+            "REFERENCE_DIR": str(tmp_path / "reference"),
+            "QC_LIMITS": limits,
+        }
+    )
     db = store.open_database(settings_of(app).database)
     make_world(db)
     _, secret = tokens.create_token(db, "lab", "lab", user="test")
     raw = [60.0, 18000.0] + [210.0] * (len(panel.beads) - 2)
-    data = write_fusion_csv(panel, [FusionSample("S-1", "P1", dt.date(2026, 4, 11), raw)],
-                            run_date=dt.date(2026, 4, 12))
-    answer = app.test_client().post(
-        "/api/v1/uploads", data={"file": (io.BytesIO(data), "run.csv")},
-        headers={"Authorization": f"Bearer {secret}"}, content_type="multipart/form-data",
-    ).get_json()
+    data = write_fusion_csv(
+        panel, [FusionSample("S-1", "P1", dt.date(2026, 4, 11), raw)], run_date=dt.date(2026, 4, 12)
+    )
+    answer = (
+        app.test_client()
+        .post(
+            "/api/v1/uploads",
+            data={"file": (io.BytesIO(data), "run.csv")},
+            headers={"Authorization": f"Bearer {secret}"},
+            content_type="multipart/form-data",
+        )
+        .get_json()
+    )
     db.close()
     [sample] = answer["samples"]
     assert sample["qc_status"] == "fail" and any("PC" in r for r in sample["qc_reasons"])

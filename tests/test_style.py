@@ -19,7 +19,10 @@ def test_ruff_finds_nothing():
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
     result = subprocess.run(
         [ruff, "check", "--no-cache", "dsa_monitor", "tests", "benchmarks", "hla_data", "wsgi.py"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -33,6 +36,9 @@ def test_mypy_finds_nothing_in_the_typed_packages():
     pytest.importorskip("mypy", reason="mypy is not installed (it comes with the [test] extra)")
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--no-incremental", *TYPED],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -54,8 +54,10 @@ WITHDRAWN = "withdrawn"
 
 def _alert_kind(kind: str) -> str:
     if kind not in CHANGE_KINDS:
-        raise InvalidEvent(f"the evaluation reported a change of kind {kind!r}, which the alerts"
-                           f" do not know (known: {', '.join(CHANGE_KINDS)}, {WITHDRAWN})")
+        raise InvalidEvent(
+            f"the evaluation reported a change of kind {kind!r}, which the alerts"
+            f" do not know (known: {', '.join(CHANGE_KINDS)}, {WITHDRAWN})"
+        )
     return CHANGE_KINDS[kind]
 
 
@@ -78,19 +80,27 @@ class _Evaluations:
             self._heads[evaluation_id] = get_evaluation(self.db, evaluation_id)
             self._states[evaluation_id] = evaluation_states(self.db, evaluation_id)
         head = self._heads[evaluation_id]
-        found: dict[str, Any] = {"rules_name": (head.get("rules") or {}).get("name"),
-                                 "rules_version": head.get("rules_version")}
+        found: dict[str, Any] = {
+            "rules_name": (head.get("rules") or {}).get("name"),
+            "rules_version": head.get("rules_version"),
+        }
         if change.kind == WITHDRAWN:
             return found | withdrawal(change)
-        state = next((s for s in self._states[evaluation_id]
-                      if s["target"] == change.antigen and s["date"] == change.date.isoformat()),
-                     None)
+        state = next(
+            (
+                s
+                for s in self._states[evaluation_id]
+                if s["target"] == change.antigen and s["date"] == change.date.isoformat()
+            ),
+            None,
+        )
         if state is not None:
             found.update({key: state.get(key) for key in ("level", "previous_mfi", "hla_class")})
             if state.get("beads"):  # which beads, so a broad or split call can be checked
                 found["beads"] = "; ".join(
                     f"{b.get('specificity')} (bead {b.get('bead_id')}) {mfi_text(b.get('mfi') or 0)}"
-                    for b in state["beads"][:6])
+                    for b in state["beads"][:6]
+                )
             eplet = alert_line(self.db, self.eplets, head, state)
             if eplet:  # the eplet table in force names itself in the line
                 found["eplet"] = eplet
@@ -102,20 +112,20 @@ class _Evaluations:
             if state.get("hla_class") == "II":  # DQ/DP: which chain the reactivity is given to
                 found["chain"] = state.get("chain")
             if state.get("assay_changed"):  # DSA_RULES.md §7: vendors' MFI are not comparable
-                found["assay_change"] = assay_change(state.get("previous_assay"),
-                                                     state.get("assay"))
+                found["assay_change"] = assay_change(state.get("previous_assay"), state.get("assay"))
         return found
-
 
     def origin(self, evaluation_id: int, change: Any, head: dict) -> str | None:
         """The DSA's origin up to the changed serum ("de novo at M3", "preformed (baseline)"),
         told beside its status in every message."""
-        history = [s for s in self._states[evaluation_id] if s["target"] == change.antigen
-                   and s["date"] <= change.date.isoformat()]
+        history = [
+            s
+            for s in self._states[evaluation_id]
+            if s["target"] == change.antigen and s["date"] <= change.date.isoformat()
+        ]
         origin, visit = origin_of(history)
         earlier = ((head.get("summary") or {}).get("earlier_sera") or {}).get(change.antigen)
-        return origin_words(origin, visit, dt.date.fromisoformat(earlier) if earlier else None
-                            ) or None
+        return origin_words(origin, visit, dt.date.fromisoformat(earlier) if earlier else None) or None
 
 
 def _active_eplets() -> EpletTable | None:
@@ -129,8 +139,7 @@ def _active_eplets() -> EpletTable | None:
 
 def assay_change(before: str | None, after: str | None) -> str:
     """What an alert says of a change computed across an assay change (vendor, kit or lot)."""
-    return (f"assay changed from {before or 'unknown'} to {after or 'unknown'}:"
-            " compare with care")
+    return f"assay changed from {before or 'unknown'} to {after or 'unknown'}: compare with care"
 
 
 def withdrawal(change: Any) -> dict[str, Any]:
@@ -138,8 +147,7 @@ def withdrawal(change: Any) -> dict[str, Any]:
     if change.now_status is None:
         now = "not called a DSA in any serum of this exposure"
     else:
-        now = (f"{change.now_status.replace('_', ' ')}, MFI {mfi_text(change.now_mfi)}"
-               f" ({change.now_strength})")
+        now = f"{change.now_status.replace('_', ' ')}, MFI {mfi_text(change.now_mfi)} ({change.now_strength})"
     return {"cause": change.cause or "the evaluation was made again", "now": now}
 
 

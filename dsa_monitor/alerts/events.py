@@ -81,8 +81,7 @@ class EventFact:
         """For a correction, the key of the event it withdraws."""
         if self.withdraws is None:
             return None
-        return event_key(self.withdraws, self.recipient_id, self.donor_id, self.antigen,
-                         self.visit)
+        return event_key(self.withdraws, self.recipient_id, self.donor_id, self.antigen, self.visit)
 
 
 def event_key(kind: str, recipient_id: int, donor_id: int | None, antigen: str, visit: str) -> str:
@@ -126,7 +125,7 @@ def record_events(
                 original, _ = _newest(db, fact.withdrawn_key)
                 if original is None or original["withdrawn_by"] is not None:
                     continue
-                key = fact.key + original["key"][len(fact.withdrawn_key):]
+                key = fact.key + original["key"][len(fact.withdrawn_key) :]
             else:
                 newest, key = _newest(db, fact.key)
                 if newest is not None and newest["withdrawn_by"] is None:
@@ -145,27 +144,24 @@ def record_events(
                 addresses = stored_outbox.addresses_sent_for(db, original["id"])
             else:
                 addresses = stored.subscribed_addresses(
-                    db, study_id=event["study_id"], recipient_id=event["recipient_id"],
+                    db,
+                    study_id=event["study_id"],
+                    recipient_id=event["recipient_id"],
                     kind=event["kind"],
                 )
             for address in addresses:
                 queue_message(db, event, address, "alert", settings, original=original)
-            log.info("event %s (%s) recorded; %d message(s) queued", event_id, fact.key,
-                     len(addresses))
+            log.info("event %s (%s) recorded; %d message(s) queued", event_id, fact.key, len(addresses))
     return created
 
 
-def queue_reminders(
-    db: Database, *, delay_hours: float, settings: MailSettings | None = None
-) -> list[int]:
+def queue_reminders(db: Database, *, delay_hours: float, settings: MailSettings | None = None) -> list[int]:
     """Re-send, once, each de novo alert still unacknowledged after the delay; return event ids."""
     settings = settings or MailSettings.current()
     moment = dt.datetime.now(dt.UTC) - dt.timedelta(hours=delay_hours)
     reminded = []
     with write_transaction(db):
-        for event in stored.events_due_for_reminder(
-            db, DE_NOVO, moment.isoformat(timespec="microseconds")
-        ):
+        for event in stored.events_due_for_reminder(db, DE_NOVO, moment.isoformat(timespec="microseconds")):
             for address in stored_outbox.addresses_sent_for(db, event["id"]):
                 queue_message(db, event, address, "reminder", settings)
             stored.mark_reminded(db, event["id"])

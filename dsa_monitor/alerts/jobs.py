@@ -53,9 +53,10 @@ def evaluate(db: Database, config: Mapping[str, Any], lease: HoldsLease) -> str:
     run = evaluate_pending(db, reference=service.current(current_app), record=record)
     done = f"{len(run)} recipient(s) evaluated, {len(run.changes)} change(s)"
     if run.failures:  # the others are stored; these are retried by the next run
-        raise JobFailed(f"{done}; {len(run.failures)} recipient(s) not evaluated, retried on the"
-                        " next run: " + "; ".join(f"recipient {f.recipient_id}: {f.error}"
-                                                  for f in run.failures))
+        raise JobFailed(
+            f"{done}; {len(run.failures)} recipient(s) not evaluated, retried on the"
+            " next run: " + "; ".join(f"recipient {f.recipient_id}: {f.error}" for f in run.failures)
+        )
     return done
 
 
@@ -68,8 +69,11 @@ def check_qc(db: Database, config: Mapping[str, Any], lease: HoldsLease) -> str:
         created = record_events(db, facts, settings=settings)
         corrections = record_events(db, qc_correction_facts(db), settings=settings)
         leases.set_watermark(db, "qc_failure", str(watermark))
-    summary = (f"samples {after + 1}..{watermark}: {len(created)} QC-failure event(s)"
-               if watermark > after else "no new samples")
+    summary = (
+        f"samples {after + 1}..{watermark}: {len(created)} QC-failure event(s)"
+        if watermark > after
+        else "no new samples"
+    )
     return summary + (f", {len(corrections)} withdrawn by a corrected upload" if corrections else "")
 
 
@@ -85,7 +89,8 @@ def check_overdue(db: Database, config: Mapping[str, Any], lease: HoldsLease) ->
 def send_reminders(db: Database, config: Mapping[str, Any], lease: HoldsLease) -> str:
     """Re-send once each de novo alert nobody acknowledged within REMINDER_DELAY_HOURS."""
     reminded = queue_reminders(
-        db, delay_hours=float(config["REMINDER_DELAY_HOURS"]),
+        db,
+        delay_hours=float(config["REMINDER_DELAY_HOURS"]),
         settings=MailSettings.from_config(config),
     )
     return f"{len(reminded)} reminder(s) queued"
@@ -93,8 +98,9 @@ def send_reminders(db: Database, config: Mapping[str, Any], lease: HoldsLease) -
 
 def deliver(db: Database, config: Mapping[str, Any], lease: HoldsLease) -> str:
     """Hand due outbox messages to the mail server (or the .eml folder)."""
-    report = deliver_due(db, MailSettings.from_config(config), lease.holder,
-                         still_holding=lambda: lease.hold(db))
+    report = deliver_due(
+        db, MailSettings.from_config(config), lease.holder, still_holding=lambda: lease.hold(db)
+    )
     return str(report)
 
 

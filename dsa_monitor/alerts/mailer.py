@@ -145,21 +145,25 @@ def _classify(error: Exception, *, handed_over: bool) -> DeliveryFailure:
     """The failure as SMTP sorts it; ``handed_over``: the final dot of DATA had been sent."""
     if handed_over and not isinstance(error, smtplib.SMTPResponseException):
         return DeliveryFailure(
-            f"{type(error).__name__}: {error} after the whole message was sent: the server may"
-            " have kept it", permanent=False, in_doubt=True)
+            f"{type(error).__name__}: {error} after the whole message was sent: the server may have kept it",
+            permanent=False,
+            in_doubt=True,
+        )
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
-        text = "; ".join(f"{addr}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
-                         for addr, (code, msg) in error.recipients.items())
+        text = "; ".join(
+            f"{addr}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+            for addr, (code, msg) in error.recipients.items()
+        )
         return DeliveryFailure(f"recipient refused: {text}", permanent=all(c >= 500 for c in codes))
     if isinstance(error, smtplib.SMTPAuthenticationError):
-        return DeliveryFailure(f"login refused: {error.smtp_code} {error.smtp_error!r}",
-                               permanent=False)
+        return DeliveryFailure(f"login refused: {error.smtp_code} {error.smtp_error!r}", permanent=False)
     if isinstance(error, smtplib.SMTPResponseException):
         reply = error.smtp_error
         reply = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
-        return DeliveryFailure(f"server answered {error.smtp_code} {reply}",
-                               permanent=500 <= error.smtp_code < 600)
+        return DeliveryFailure(
+            f"server answered {error.smtp_code} {reply}", permanent=500 <= error.smtp_code < 600
+        )
     return DeliveryFailure(f"{type(error).__name__}: {error}", permanent=False)
 
 

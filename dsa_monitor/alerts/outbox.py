@@ -63,8 +63,10 @@ class DeliveryReport:
     recovered: list[int] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (f"{len(self.sent)} sent, {len(self.retry)} to retry, {len(self.dead)} dead,"
-                f" {len(self.recovered)} interrupted send(s) recovered")
+        return (
+            f"{len(self.sent)} sent, {len(self.retry)} to retry, {len(self.dead)} dead,"
+            f" {len(self.recovered)} interrupted send(s) recovered"
+        )
 
 
 def backoff_seconds(attempts: int, settings: MailSettings) -> float:
@@ -86,8 +88,11 @@ def deliver_due(
     again marked as a possible duplicate, never the rest of a batch the server never saw."""
     report = DeliveryReport(recovered=stored.recover_interrupted(db, holder))
     for message_id in report.recovered:
-        log.warning("outbox message %s was left in 'sending' by a stopped process: it is sent"
-                    " again with the same Message-ID, marked as a possible duplicate", message_id)
+        log.warning(
+            "outbox message %s was left in 'sending' by a stopped process: it is sent"
+            " again with the same Message-ID, marked as a possible duplicate",
+            message_id,
+        )
     transport = transport_for(settings)
     try:
         while True:
@@ -107,8 +112,13 @@ def deliver_due(
 
 def _deliver_one(db, transport, message: dict, settings: MailSettings, report) -> None:
     if message["attempts"] > settings.max_attempts:  # earlier attempts ended by crashes
-        _failed(db, message, DeliveryFailure("delivery interrupted on every attempt",
-                                             permanent=False), settings, report)
+        _failed(
+            db,
+            message,
+            DeliveryFailure("delivery interrupted on every attempt", permanent=False),
+            settings,
+            report,
+        )
         return
     try:
         transport.send(build_email(message, settings))
@@ -118,9 +128,15 @@ def _deliver_one(db, transport, message: dict, settings: MailSettings, report) -
     except Exception as error:  # a poison message: its own failure, never the others'
         log.exception("outbox message %s cannot be built or sent", message["id"])
         transport.close()  # the connection may be mid-transaction
-        _failed(db, message, DeliveryFailure(f"cannot build or send the message:"
-                                             f" {type(error).__name__}: {error}",
-                                             permanent=False), settings, report)
+        _failed(
+            db,
+            message,
+            DeliveryFailure(
+                f"cannot build or send the message: {type(error).__name__}: {error}", permanent=False
+            ),
+            settings,
+            report,
+        )
         return
     stored.mark_sent(db, message["id"])
     report.sent.append(message["id"])
@@ -136,15 +152,18 @@ def _failed(db, message: dict, failure: DeliveryFailure, settings: MailSettings,
             error += f" (gave up after {message['attempts']} attempts)"
         stored.mark_dead(db, message["id"], error, in_doubt=doubt)
         report.dead.append(message["id"])
-        log.error("outbox message %s to %s is dead: %s", message["id"],
-                  message["to_address"], error)
+        log.error("outbox message %s to %s is dead: %s", message["id"], message["to_address"], error)
         return
     wait = backoff_seconds(message["attempts"], settings)
     moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=wait)
-    stored.mark_retry(db, message["id"], error, moment.isoformat(timespec="microseconds"),
-                      in_doubt=doubt)
+    stored.mark_retry(db, message["id"], error, moment.isoformat(timespec="microseconds"), in_doubt=doubt)
     report.retry.append(message["id"])
-    log.warning("outbox message %s to %s: %s; attempt %d failed, next in %.1f s%s",
-                message["id"], message["to_address"], error, message["attempts"], wait,
-                "; it is sent again with the same Message-ID, marked as a possible duplicate"
-                if doubt else "")
+    log.warning(
+        "outbox message %s to %s: %s; attempt %d failed, next in %.1f s%s",
+        message["id"],
+        message["to_address"],
+        error,
+        message["attempts"],
+        wait,
+        "; it is sent again with the same Message-ID, marked as a possible duplicate" if doubt else "",
+    )

@@ -37,25 +37,31 @@ def overdue_visit_facts(db: Database, *, today: dt.date, max_age_days: int) -> l
         try:
             rules = schedule_rules(DEFAULT_RULES, exposure["visit_schedule"])
         except DSAMonitorError as error:
-            log.warning("study %s: visit schedule not usable (%s); overdue visits not checked",
-                        exposure["study_id"], error)
+            log.warning(
+                "study %s: visit schedule not usable (%s); overdue visits not checked",
+                exposure["study_id"],
+                error,
+            )
             continue
         recipient_id = exposure["recipient_id"]
         following = exposures[index + 1] if index + 1 < len(exposures) else None
         try:
             if recipient_id not in samples_of:
                 samples_of[recipient_id] = assignments.recipient_sera(
-                    store.list_samples(db, recipient_id=recipient_id))[0]
+                    store.list_samples(db, recipient_id=recipient_id)
+                )[0]
             until = None
             if following is not None and following["recipient_id"] == recipient_id:
                 until = dt.date.fromisoformat(following["date"])
             day = dt.date.fromisoformat(exposure["date"])
-            counted = assign_visits(day, samples_of[recipient_id], rules, until=until,
-                                    assigned=assigned.get(recipient_id))
+            counted = assign_visits(
+                day, samples_of[recipient_id], rules, until=until, assigned=assigned.get(recipient_id)
+            )
             overdue = overdue_visits(day, counted, rules, today, until=until)
         except Exception:  # one recipient's bad data must not stop the others' checks
-            log.exception("recipient %s, exposure %s: overdue visits not checked", recipient_id,
-                          exposure["id"])
+            log.exception(
+                "recipient %s, exposure %s: overdue visits not checked", recipient_id, exposure["id"]
+            )
             continue
         for visit in overdue:
             if (today - visit.window.closes).days > max_age_days:

@@ -25,25 +25,37 @@ def reset_link(settings: MailSettings, token: str) -> str:
     return f"{settings.base_url}/reset-password/{token}"
 
 
-def queue_password_reset(db: Database, email: str, settings: MailSettings, *,
-                         lifetime: dt.timedelta, per_hour: int,
-                         now: dt.datetime | None = None) -> None:
+def queue_password_reset(
+    db: Database,
+    email: str,
+    settings: MailSettings,
+    *,
+    lifetime: dt.timedelta,
+    per_hour: int,
+    now: dt.datetime | None = None,
+) -> None:
     """Record a reset request and, when the address has an enabled account, queue its e-mail;
     nothing tells the caller which (no account enumeration). Over the hourly limit of the
     address: TooManyResetRequests, after the refusal's audit row is committed."""
     with write_transaction(db):
-        made = password_resets.request_reset(db, email, lifetime=lifetime, per_hour=per_hour,
-                                             now=now)
+        made = password_resets.request_reset(db, email, lifetime=lifetime, per_hour=per_hour, now=now)
         if made.token is not None:
             text, body_html = _bodies(reset_link(settings, made.token), made.expires_at, lifetime)
             outbox.insert_message(
-                db, event_id=None, purpose="password_reset", to_address=made.email,
-                subject=header_text(SUBJECT), body_text=text, body_html=body_html,
-                message_id=f"<{uuid.uuid4().hex}.password-reset@{settings.domain}>")
+                db,
+                event_id=None,
+                purpose="password_reset",
+                to_address=made.email,
+                subject=header_text(SUBJECT),
+                body_text=text,
+                body_html=body_html,
+                message_id=f"<{uuid.uuid4().hex}.password-reset@{settings.domain}>",
+            )
     if made.limited_until is not None:
         raise TooManyResetRequests(
             f"too many password reset requests for this address ({per_hour} an hour): try again"
-            f" after {made.limited_until:%H:%M} UTC, or ask an administrator")
+            f" after {made.limited_until:%H:%M} UTC, or ask an administrator"
+        )
 
 
 def _bodies(link: str, expires_at: dt.datetime, lifetime: dt.timedelta) -> tuple[str, str]:
@@ -52,8 +64,7 @@ def _bodies(link: str, expires_at: dt.datetime, lifetime: dt.timedelta) -> tuple
     until = f"{expires_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
     lines = [
         "Someone, we hope you, asked to reset the password of your DSA monitor account.",
-        f"To choose a new password, open this link within {minutes} minutes (until {until});"
-        " it works once:",
+        f"To choose a new password, open this link within {minutes} minutes (until {until}); it works once:",
         link,
         "If you did not ask, ignore this e-mail: your password stays as it is.",
     ]

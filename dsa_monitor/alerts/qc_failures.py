@@ -20,8 +20,10 @@ def qc_failure_facts(db: Database, *, after_sample_id: int) -> tuple[list[EventF
         EventFact(
             kind=QC_FAILURE,
             recipient_id=row["recipient_id"],
-            visit=(f"sample {row['lab_sample_id']} (class {row['hla_class'] or '?'},"
-                   f" lot {row['lot'] or '?'}, {row['serum_treatment']})"),
+            visit=(
+                f"sample {row['lab_sample_id']} (class {row['hla_class'] or '?'},"
+                f" lot {row['lot'] or '?'}, {row['serum_treatment']})"
+            ),
             sample_id=row["id"],
             payload={
                 "lab_sample_id": row["lab_sample_id"],
@@ -49,8 +51,10 @@ def qc_correction_facts(db: Database) -> list[EventFact]:
             sample_id=row["sample_id"],
             payload={
                 "lab_sample_id": row["lab_sample_id"],
-                "reason": (f"a corrected upload ({row['upload_id']}) replaces the run; it"
-                           f" passes QC ({row['qc_status']})"),
+                "reason": (
+                    f"a corrected upload ({row['upload_id']}) replaces the run; it"
+                    f" passes QC ({row['qc_status']})"
+                ),
             },
         )
         for row in stored.corrected_qc_failures(db)

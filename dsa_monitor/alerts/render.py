@@ -53,8 +53,7 @@ PAYLOAD_ROWS = (
     ("now", "Now"),
 )
 # A correction shows the values of the alert it withdraws under these labels.
-WITHDRAWN_LABELS = {"mfi": "Withdrawn MFI", "strength": "Withdrawn strength",
-                    "status": "Withdrawn status"}
+WITHDRAWN_LABELS = {"mfi": "Withdrawn MFI", "strength": "Withdrawn strength", "status": "Withdrawn status"}
 PATIENT_ROWS = (("patient_name", "Patient name"), ("birth_date", "Birth date"))
 
 
@@ -93,12 +92,16 @@ def _correction(event: Mapping[str, Any], original: Mapping[str, Any] | None) ->
     number = original["id"] if original else "?"
     cause = payload.get("cause")
     if not cause:  # a QC failure withdrawn by a corrected file (qc_failures.py)
-        return (f"A corrected upload withdraws the {withdrawn} alert of {first} (event"
-                f" {number}) for {who}: please disregard that alert.")
+        return (
+            f"A corrected upload withdraws the {withdrawn} alert of {first} (event"
+            f" {number}) for {who}: please disregard that alert."
+        )
     what = f" ({event['antigen']}" + (f" at visit {visit_label(event)})" if event["visit"] else ")")
-    said = (f"{cause[0].upper()}{cause[1:]}: this withdraws the {withdrawn} alert of {first}"
-            f" (event {number}) for {who}{what if event['antigen'] else ''}: please disregard"
-            " that alert.")
+    said = (
+        f"{cause[0].upper()}{cause[1:]}: this withdraws the {withdrawn} alert of {first}"
+        f" (event {number}) for {who}{what if event['antigen'] else ''}: please disregard"
+        " that alert."
+    )
     return said + (f" Now: {payload['now']}." if payload.get("now") else "")
 
 
@@ -113,27 +116,35 @@ def _what_happened(event: Mapping[str, Any], original: Mapping[str, Any] | None)
         return f"A de novo donor-specific antibody against {antigen}{donor} was found in {who}{visit}."
     if kind == "preformed":
         earlier = payload.get("earlier_serum")
-        where = (f" in a serum of {earlier}, before the exposure" if earlier
-                 else f"{visit}, before the exposure")
-        return (f"A preformed donor-specific antibody against {antigen}{donor} was found in"
-                f" {who}{where}: it was there before the donor's cells or graft, it is not de"
-                " novo.")
+        where = (
+            f" in a serum of {earlier}, before the exposure" if earlier else f"{visit}, before the exposure"
+        )
+        return (
+            f"A preformed donor-specific antibody against {antigen}{donor} was found in"
+            f" {who}{where}: it was there before the donor's cells or graft, it is not de"
+            " novo."
+        )
     if kind == "recurrent":
-        return (f"The donor-specific antibody against {antigen}{donor} of {who} is detected again"
-                f" after it had resolved{visit}.")
+        return (
+            f"The donor-specific antibody against {antigen}{donor} of {who} is detected again"
+            f" after it had resolved{visit}."
+        )
     if kind == "rising":
         return f"The donor-specific antibody against {antigen}{donor} of {who} is rising{visit}."
     if kind == "persistent":
         return f"The donor-specific antibody against {antigen}{donor} of {who} persists{visit}."
     if kind == "resolved":
-        return (f"For information: the donor-specific antibody against {antigen}{donor} of {who}"
-                f" is no longer detected{visit}.")
+        return (
+            f"For information: the donor-specific antibody against {antigen}{donor} of {who}"
+            f" is no longer detected{visit}."
+        )
     if kind == "qc_failure":
-        return (f"Sample {payload.get('lab_sample_id', '?')} of {who} failed quality control: no"
-                f" DSA call is made from it. Please check the run and retest the serum.")
+        return (
+            f"Sample {payload.get('lab_sample_id', '?')} of {who} failed quality control: no"
+            f" DSA call is made from it. Please check the run and retest the serum."
+        )
     if kind == "overdue_visit":
-        return (f"Visit {visit_label(event)} of {who}: its window closed"
-                f" without a usable sample.")
+        return f"Visit {visit_label(event)} of {who}: its window closed without a usable sample."
     return _correction(event, original)
 
 
@@ -153,10 +164,12 @@ def _rows(event: Mapping[str, Any], settings: MailSettings) -> list[tuple[str, s
     # a run's QC failure says why in its QC reasons; its "reason" named the file (a name a
     # person may have given it): never in an e-mail
     hidden = {"reason", "lab_sample_id", "draw_date", "hla_class"} if about_a_run(event) else set()
-    rows += [(labels.get(key, label), _shown(payload[key])) for key, label in PAYLOAD_ROWS
-             if payload.get(key) not in (None, "", []) and key not in hidden]
-    rows = [(label, value.replace("_", " ") if label.endswith("tatus") else value)
-            for label, value in rows]
+    rows += [
+        (labels.get(key, label), _shown(payload[key]))
+        for key, label in PAYLOAD_ROWS
+        if payload.get(key) not in (None, "", []) and key not in hidden
+    ]
+    rows = [(label, value.replace("_", " ") if label.endswith("tatus") else value) for label, value in rows]
     if payload.get("rules_version") or payload.get("rules_name"):
         rules = " ".join(str(payload[k]) for k in ("rules_name", "rules_version") if payload.get(k))
         rows.append(("Rules", rules))

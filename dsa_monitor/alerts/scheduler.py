@@ -61,9 +61,13 @@ class Lease:
                 log.info("scheduler lease taken by %s", self.holder)
             else:
                 current = leases.lease_holder(db, LEASE_NAME) or {}
-                log.log(logging.WARNING if self._held else logging.INFO,
-                        "%s: the jobs are run by %s (lease until %s); waiting to take over",
-                        self.holder, current.get("holder"), current.get("expires_at"))
+                log.log(
+                    logging.WARNING if self._held else logging.INFO,
+                    "%s: the jobs are run by %s (lease until %s); waiting to take over",
+                    self.holder,
+                    current.get("holder"),
+                    current.get("expires_at"),
+                )
         self._held = held
         return held
 
@@ -79,18 +83,22 @@ def _interval(app: Flask, job: str) -> float:
 
 def add_jobs(scheduler: BaseScheduler, app: Flask, lease: Lease) -> None:
     """Every job at its configured interval, plus a heartbeat that keeps (or waits for) the lease."""
-    options: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None,
-                               "next_run_time": dt.datetime.now(dt.UTC)}
+    options: dict[str, Any] = {
+        "max_instances": 1,
+        "coalesce": True,
+        "misfire_grace_time": None,
+        "next_run_time": dt.datetime.now(dt.UTC),
+    }
 
     def heartbeat() -> None:
         with app.app_context():
             lease.hold(store.get_db())
 
-    scheduler.add_job(heartbeat, "interval", seconds=max(lease.seconds / 3, 0.1), id="lease",
-                      **options)
+    scheduler.add_job(heartbeat, "interval", seconds=max(lease.seconds / 3, 0.1), id="lease", **options)
     for job in ONCE_ORDER:
-        scheduler.add_job(run_job, "interval", seconds=_interval(app, job), id=job,
-                          args=(app, job, lease), **options)
+        scheduler.add_job(
+            run_job, "interval", seconds=_interval(app, job), id=job, args=(app, job, lease), **options
+        )
 
 
 def acquire_waiting(app: Flask, lease: Lease, wait: float) -> bool:
@@ -101,8 +109,7 @@ def acquire_waiting(app: Flask, lease: Lease, wait: float) -> bool:
         while not lease.hold(db):
             if time.monotonic() >= deadline:
                 holder = leases.lease_holder(db, LEASE_NAME) or {}
-                log.info("lease held by %s until %s", holder.get("holder"),
-                         holder.get("expires_at"))
+                log.info("lease held by %s until %s", holder.get("holder"), holder.get("expires_at"))
                 return False
             time.sleep(0.2)
     return True

@@ -21,8 +21,12 @@ from .studies import visible_recipient, visible_study
 
 
 class DonorCreateSchema(ma.Schema):
-    study = code(metadata={"description": "the study the donor is registered for (a study token's"
-                                          " own by default); without it, any study's"})
+    study = code(
+        metadata={
+            "description": "the study the donor is registered for (a study token's"
+            " own by default); without it, any study's"
+        }
+    )
     code = code(required=True)
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(DONOR_KINDS))
 
@@ -38,13 +42,15 @@ class DonorSchema(ma.Schema):
 
 class ExposureCreateSchema(ma.Schema):
     recipient_id = identifier(required=True)
-    donor_ids = ma.fields.List(
-        identifier(), required=True, validate=ma.validate.Length(min=1, max=100)
+    donor_ids = ma.fields.List(identifier(), required=True, validate=ma.validate.Length(min=1, max=100))
+    date = IsoDate(
+        required=True,
+        metadata={
+            "description": "YYYY-MM-DD, from 1900-01-01 to a year after today (the end moves with"
+            " the calendar, so the document cannot state it: a later date is a 422"
+            " implausible_date)"
+        },
     )
-    date = IsoDate(required=True, metadata={
-        "description": "YYYY-MM-DD, from 1900-01-01 to a year after today (the end moves with"
-                       " the calendar, so the document cannot state it: a later date is a 422"
-                       " implausible_date)"})
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(EXPOSURE_KINDS))
 
 
@@ -71,33 +77,60 @@ def visible_donor(donor_id: int) -> dict:
     return donor
 
 
-@operation("/donors", "POST", summary="Register a donor", permission="enrol", tag="donors",
-           body=DonorCreateSchema, responses={201: DonorSchema}, errors=(404, 409, 422))
+@operation(
+    "/donors",
+    "POST",
+    summary="Register a donor",
+    permission="enrol",
+    tag="donors",
+    body=DonorCreateSchema,
+    responses={201: DonorSchema},
+    errors=(404, 409, 422),
+)
 def create_donor(body: dict):
     caller = auth.current()
     study = body.get("study")
     if study is not None:
         study = visible_study(study)["id"]  # 404 for a study the token cannot see
-    donor = store.create_donor(store.get_db(), body["code"], kind=body["kind"],
-                               user=caller.name, study=study or caller.study_id)
+    donor = store.create_donor(
+        store.get_db(), body["code"], kind=body["kind"], user=caller.name, study=study or caller.study_id
+    )
     return donor, 201
 
 
-@operation("/donors/<int:donor_id>", "GET", summary="One donor", permission="read", tag="donors",
-           responses={200: DonorSchema}, errors=(404,))
+@operation(
+    "/donors/<int:donor_id>",
+    "GET",
+    summary="One donor",
+    permission="read",
+    tag="donors",
+    responses={200: DonorSchema},
+    errors=(404,),
+)
 def get_donor(donor_id: int):
     return visible_donor(donor_id), 200
 
 
-@operation("/exposures", "POST", summary="Record an infusion or transplant", permission="enrol",
-           tag="exposures", body=ExposureCreateSchema, responses={201: ExposureSchema},
-           errors=(404, 409, 422))
+@operation(
+    "/exposures",
+    "POST",
+    summary="Record an infusion or transplant",
+    permission="enrol",
+    tag="exposures",
+    body=ExposureCreateSchema,
+    responses={201: ExposureSchema},
+    errors=(404, 409, 422),
+)
 def create_exposure(body: dict):
     visible_recipient(body["recipient_id"])
     for donor_id in body["donor_ids"]:
         visible_donor(donor_id)
     exposure = store.create_exposure(
-        store.get_db(), body["recipient_id"], body["donor_ids"], body["date"], body["kind"],
+        store.get_db(),
+        body["recipient_id"],
+        body["donor_ids"],
+        body["date"],
+        body["kind"],
         user=auth.current().name,
     )
     return exposure, 201

@@ -45,14 +45,14 @@ class ClassDSAMFISchema(ma.Schema):
 class SelfBeadSchema(ma.Schema):
     """A positive bead whose donor antigen the recipient shares: flagged, never a DSA."""
 
-    target = ma.fields.String(required=True, allow_none=True,
-                              metadata={"description": "the donor's typed name it matches"})
+    target = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "the donor's typed name it matches"}
+    )
     bead_id = ma.fields.String(required=True)
     specificity = ma.fields.String(required=True)
     antigen = ma.fields.String(required=True, allow_none=True)
     mfi = MFI(required=True)
-    reason = ma.fields.String(required=True,
-                              metadata={"description": '"self: shared with the recipient"'})
+    reason = ma.fields.String(required=True, metadata={"description": '"self: shared with the recipient"'})
     sample_id = ma.fields.Integer(required=True)
     hla_class = ma.fields.String(required=True, allow_none=True)
 
@@ -63,22 +63,40 @@ class VisitResultSchema(ma.Schema):
     serum = ma.fields.String(required=True)
     date = ma.fields.String(required=True, metadata={"format": "date"})
     visit = ma.fields.String(required=True)
-    timing = ma.fields.String(allow_none=True, metadata={
-        "description": "'late' (or 'early'): counted at its visit outside the window, assigned"
-                       " by a person (PUT .../sera/{sample_id}/visit)"})
+    timing = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "'late' (or 'early'): counted at its visit outside the window, assigned"
+            " by a person (PUT .../sera/{sample_id}/visit)"
+        },
+    )
     day = ma.fields.Integer(required=True, metadata={"description": "days after the exposure"})
     sample_ids = ma.fields.List(ma.fields.Integer(), required=True)
     excluded_reason = ma.fields.String(required=True, allow_none=True)
-    immunodominant_mfi = MFI(required=True, allow_none=True, metadata={
-        "description": "the highest DSA MFI over both classes (see by_class)"})
-    sum_mfi = MFI(required=True, allow_none=True, metadata={
-        "description": "the sum of DSA MFI over both classes, each DSA once (see by_class)"})
-    by_class = ma.fields.List(ma.fields.Nested(ClassDSAMFISchema), required=True, metadata={
-        "description": "per HLA class with a usable run (DSA_RULES.md §3); empty for sera"
-                       " evaluated before the classes were kept apart"})
+    immunodominant_mfi = MFI(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the highest DSA MFI over both classes (see by_class)"},
+    )
+    sum_mfi = MFI(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the sum of DSA MFI over both classes, each DSA once (see by_class)"},
+    )
+    by_class = ma.fields.List(
+        ma.fields.Nested(ClassDSAMFISchema),
+        required=True,
+        metadata={
+            "description": "per HLA class with a usable run (DSA_RULES.md §3); empty for sera"
+            " evaluated before the classes were kept apart"
+        },
+    )
     self_beads = ma.fields.List(ma.fields.Nested(SelfBeadSchema), required=True)
-    notes = ma.fields.List(ma.fields.String(), required=True, metadata={
-        "description": "a class run left out, or read on raw MFI only (raw − NC bead)"})
+    notes = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={"description": "a class run left out, or read on raw MFI only (raw − NC bead)"},
+    )
 
 
 class DSAStateSchema(ma.Schema):
@@ -89,9 +107,13 @@ class DSAStateSchema(ma.Schema):
     visit = ma.fields.String(required=True)
     sample_id = ma.fields.Integer(required=True, allow_none=True)
     mfi = MFI(required=True)
-    value_kind = ma.fields.String(required=True, allow_none=True, metadata={
-        "description": "normalized, bcm, raw_minus_nc (raw − NC bead: the file gave raw only)"
-                       " or raw"})
+    value_kind = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "normalized, bcm, raw_minus_nc (raw − NC bead: the file gave raw only) or raw"
+        },
+    )
     positive = ma.fields.Boolean(required=True)
     strength = ma.fields.String(required=True)
     status = ma.fields.String(required=True, metadata={"description": "preformed, de novo, ..."})
@@ -99,15 +121,22 @@ class DSAStateSchema(ma.Schema):
     consecutive = ma.fields.Integer(required=True)
     previous_mfi = MFI(required=True, allow_none=True)
     assay_changed = ma.fields.Boolean(required=True)
-    assay = ma.fields.String(required=True, allow_none=True,
-                             metadata={"description": "vendor, kit and lot of this value"})
+    assay = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "vendor, kit and lot of this value"}
+    )
     previous_assay = ma.fields.String(required=True, allow_none=True)
-    beads = ma.fields.List(MFIPayload(), required=True,
-                           metadata={"description": "the beads carrying the antigen, with MFI"})
+    beads = ma.fields.List(
+        MFIPayload(), required=True, metadata={"description": "the beads carrying the antigen, with MFI"}
+    )
     warnings = ma.fields.List(ma.fields.String(), required=True)
-    earlier_serum_date = ma.fields.String(allow_none=True, metadata={
-        "format": "date", "description": "preformed, earlier serum: the latest serum drawn before"
-                                         " the exposure, outside the baseline, where it was positive"})
+    earlier_serum_date = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "format": "date",
+            "description": "preformed, earlier serum: the latest serum drawn before"
+            " the exposure, outside the baseline, where it was positive",
+        },
+    )
 
 
 class DSASchema(ma.Schema):
@@ -117,18 +146,36 @@ class DSASchema(ma.Schema):
     hla_class = ma.fields.String(required=True, allow_none=True)
     level = ma.fields.String(required=True, allow_none=True)
     chain = ma.fields.String(required=True, allow_none=True)
-    origin = ma.fields.String(required=True, allow_none=True,
-                              metadata={"description": "preformed, de novo, ..."})
-    earlier_serum_date = ma.fields.String(required=True, allow_none=True, metadata={
-        "format": "date", "description": "set when preformed by a serum before the exposure that"
-                                         " is not the baseline (\"preformed, earlier serum\")"})
-    warnings = ma.fields.List(ma.fields.String(), required=True, metadata={
-        "description": "what limits the call, from every serum where it was positive (an untyped"
-                       " alpha chain, an ambiguous donor typing, an allele-specific antibody...)"})
+    origin = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "preformed, de novo, ..."}
+    )
+    earlier_serum_date = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "format": "date",
+            "description": "set when preformed by a serum before the exposure that"
+            ' is not the baseline ("preformed, earlier serum")',
+        },
+    )
+    warnings = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={
+            "description": "what limits the call, from every serum where it was positive (an untyped"
+            " alpha chain, an ambiguous donor typing, an allele-specific antibody...)"
+        },
+    )
     states = ma.fields.List(ma.fields.Nested(DSAStateSchema), required=True)
-    eplets = ma.fields.Nested(DSAEpletsSchema, required=True, allow_none=True, metadata={
-        "description": "candidate target eplets at the DSA's latest positive serum, with the"
-                       " active eplet table; null when no eplet table is installed"})
+    eplets = ma.fields.Nested(
+        DSAEpletsSchema,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "candidate target eplets at the DSA's latest positive serum, with the"
+            " active eplet table; null when no eplet table is installed"
+        },
+    )
 
 
 class DonorDSASchema(ma.Schema):
@@ -148,18 +195,27 @@ class DonorDSASchema(ma.Schema):
     notes = ma.fields.List(ma.fields.String(), required=True)
     visits = ma.fields.List(ma.fields.Nested(VisitResultSchema), required=True)
     dsa = ma.fields.List(ma.fields.Nested(DSASchema), required=True)
-    eplet_table = ma.fields.String(required=True, allow_none=True, metadata={
-        "description": "the active eplet table version the DSA's eplets were read with; null"
-                       " when none is installed (`dsa-monitor reference install-eplets`)"})
+    eplet_table = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "the active eplet table version the DSA's eplets were read with; null"
+            " when none is installed (`dsa-monitor reference install-eplets`)"
+        },
+    )
 
 
 class RecipientDSASchema(ma.Schema):
     recipient_id = ma.fields.Integer(required=True)
     subject_code = ma.fields.String(required=True)
     study = ma.fields.String(required=True)
-    pending = ma.fields.Boolean(required=True, metadata={
-        "description": "new samples, typings or exposures await the scheduler's next evaluation,"
-                       " or its last run failed on this recipient (retried by the next)"})
+    pending = ma.fields.Boolean(
+        required=True,
+        metadata={
+            "description": "new samples, typings or exposures await the scheduler's next evaluation,"
+            " or its last run failed on this recipient (retried by the next)"
+        },
+    )
     evaluations = ma.fields.List(ma.fields.Nested(DonorDSASchema), required=True)
 
 
@@ -176,27 +232,42 @@ def donor_dsa(evaluation: DonorEvaluation) -> dict[str, Any]:
     for target, group in groupby(states, key=lambda s: s["target"]):
         history = list(group)
         last = history[-1]
-        data["dsa"].append({
-            "antigen": target, "hla_class": last["hla_class"], "level": last["level"],
-            "chain": last["chain"],
-            "origin": next((s["origin"] for s in history if s["origin"]), None),
-            "earlier_serum_date": next((s["earlier_serum_date"] for s in history
-                                        if s.get("earlier_serum_date")), None),
-            "warnings": list(dict.fromkeys(w for s in history for w in s.get("warnings") or ())),
-            "states": history,
-        })
+        data["dsa"].append(
+            {
+                "antigen": target,
+                "hla_class": last["hla_class"],
+                "level": last["level"],
+                "chain": last["chain"],
+                "origin": next((s["origin"] for s in history if s["origin"]), None),
+                "earlier_serum_date": next(
+                    (s["earlier_serum_date"] for s in history if s.get("earlier_serum_date")), None
+                ),
+                "warnings": list(dict.fromkeys(w for s in history for w in s.get("warnings") or ())),
+                "states": history,
+            }
+        )
     return data
 
 
-@operation("/recipients/<int:recipient_id>/dsa", "GET",
-           summary="The recipient's DSA per exposure and donor, as last evaluated",
-           permission="read", tag="dsa", responses={200: RecipientDSASchema}, errors=(404,))
+@operation(
+    "/recipients/<int:recipient_id>/dsa",
+    "GET",
+    summary="The recipient's DSA per exposure and donor, as last evaluated",
+    permission="read",
+    tag="dsa",
+    responses={200: RecipientDSASchema},
+    errors=(404,),
+)
 def get_recipient_dsa(recipient_id: int):
     recipient = visible_recipient(recipient_id)
     db = store.get_db()
     evaluations = dsa_reading(db, recipient_id)  # as stored: no evaluation rebuilt per request
     table = active_table(settings_of(current_app).reference_dir)
     with_candidate_eplets(db, table, recipient_id, evaluations)  # read time, cached
-    return {"recipient_id": recipient_id, "subject_code": recipient["subject_code"],
-            "study": recipient["study_code"], "pending": is_pending(db, recipient_id),
-            "evaluations": evaluations}, 200
+    return {
+        "recipient_id": recipient_id,
+        "subject_code": recipient["subject_code"],
+        "study": recipient["study_code"],
+        "pending": is_pending(db, recipient_id),
+        "evaluations": evaluations,
+    }, 200

@@ -42,8 +42,9 @@ def _too_large(error: RequestEntityTooLarge):
     limit = request.max_content_length
     details = {} if limit is None else {"limit_bytes": limit}
     said = "" if limit is None else f" of {limit // (1024 * 1024)} MB"
-    return error_response(413, "upload_too_large",
-                          f"the request is over the upload size limit{said}", details)
+    return error_response(
+        413, "upload_too_large", f"the request is over the upload size limit{said}", details
+    )
 
 
 def _http_error(error: HTTPException):
@@ -68,8 +69,7 @@ def _unexpected(error: Exception):
         log.error("storage fault in %s %s", request.method, request.url_rule)
         return error_response(503, "storage_unavailable", fault)
     frames = "".join(traceback.format_tb(error.__traceback__))
-    log.error("unexpected %s in %s %s\n%s", type(error).__name__, request.method,
-              request.url_rule, frames)
+    log.error("unexpected %s in %s %s\n%s", type(error).__name__, request.method, request.url_rule, frames)
     return error_response(500, "internal_error", "an unexpected error; it has been logged")
 
 

@@ -27,8 +27,11 @@ MAX_LIMIT = 1000
 
 
 class EventQueryArgsSchema(ma.Schema):
-    since = ma.fields.Integer(load_default=0, validate=ma.validate.Range(0, SQLITE_MAX_INT),
-                              metadata={"description": "the last event id seen (the cursor)"})
+    since = ma.fields.Integer(
+        load_default=0,
+        validate=ma.validate.Range(0, SQLITE_MAX_INT),
+        metadata={"description": "the last event id seen (the cursor)"},
+    )
     study = code(metadata={"description": "only this study's events"})
     kind = ma.fields.String(validate=ma.validate.OneOf(KINDS))
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(1, MAX_LIMIT))
@@ -43,28 +46,38 @@ class EventSchema(ma.Schema):
     donor_id = ma.fields.Integer(required=True, allow_none=True)
     donor_code = ma.fields.String(required=True, allow_none=True)
     antigen = ma.fields.String(required=True)
-    visit = ma.fields.String(required=True, metadata={
-        "description": "the visit's key, part of the event's idempotency key (M12@exposure8)"})
-    visit_label = ma.fields.Function(visit_label, required=True, metadata={
-        "description": "the visit as people read it (M12; LUP-05-M6, class I run, drawn ...)"})
+    visit = ma.fields.String(
+        required=True,
+        metadata={"description": "the visit's key, part of the event's idempotency key (M12@exposure8)"},
+    )
+    visit_label = ma.fields.Function(
+        visit_label,
+        required=True,
+        metadata={"description": "the visit as people read it (M12; LUP-05-M6, class I run, drawn ...)"},
+    )
     sample_id = ma.fields.Integer(required=True, allow_none=True)
-    payload = MFIPayload(required=True, metadata={
-        "description": "what the alert shows: mfi, strength, status, rules..."})
-    corrects = ma.fields.Integer(required=True, allow_none=True,
-                                 metadata={"description": "a correction: the event it withdraws"})
+    payload = MFIPayload(
+        required=True, metadata={"description": "what the alert shows: mfi, strength, status, rules..."}
+    )
+    corrects = ma.fields.Integer(
+        required=True, allow_none=True, metadata={"description": "a correction: the event it withdraws"}
+    )
     withdrawn_by = ma.fields.Integer(required=True, allow_none=True)
     created_at = timestamp()
-    acknowledged_at = ma.fields.String(required=True, allow_none=True,
-                                       metadata={"format": "date-time"})
+    acknowledged_at = ma.fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
     acknowledged_by = ma.fields.String(required=True, allow_none=True)
-    acknowledged_note = ma.fields.String(allow_none=True, metadata={
-        "description": "what was done, as the person who acknowledged it wrote"})
+    acknowledged_note = ma.fields.String(
+        allow_none=True, metadata={"description": "what was done, as the person who acknowledged it wrote"}
+    )
 
 
 class AcknowledgeBodySchema(ma.Schema):
-    note = ma.fields.String(load_default=None, allow_none=True,
-                            validate=ma.validate.Length(0, 500),
-                            metadata={"description": "what was done (optional)"})
+    note = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(0, 500),
+        metadata={"description": "what was done (optional)"},
+    )
 
 
 class EventPageSchema(ma.Schema):
@@ -82,22 +95,36 @@ def visible_event(event_id: int) -> dict:
     return event
 
 
-@operation("/events", "GET", summary="Alert events after a cursor, oldest first",
-           permission="events", tag="events", query=EventQueryArgsSchema,
-           responses={200: EventPageSchema}, errors=(404, 422))
+@operation(
+    "/events",
+    "GET",
+    summary="Alert events after a cursor, oldest first",
+    permission="events",
+    tag="events",
+    query=EventQueryArgsSchema,
+    responses={200: EventPageSchema},
+    errors=(404, 422),
+)
 def list_events(query: dict):
     caller = auth.current()
     study_id = caller.study_id
     if "study" in query:
         study_id = visible_study(query["study"])["id"]
-    events = stored.events_after(store.get_db(), query["since"], study_id=study_id,
-                                 kind=query.get("kind"), limit=query["limit"])
+    events = stored.events_after(
+        store.get_db(), query["since"], study_id=study_id, kind=query.get("kind"), limit=query["limit"]
+    )
     return {"events": events, "next": events[-1]["id"] if events else query["since"]}, 200
 
 
-@operation("/events/<int:event_id>/acknowledge", "POST",
-           summary="Acknowledge an event (no reminder follows)", permission="acknowledge",
-           tag="events", responses={200: EventSchema}, errors=(404,))
+@operation(
+    "/events/<int:event_id>/acknowledge",
+    "POST",
+    summary="Acknowledge an event (no reminder follows)",
+    permission="acknowledge",
+    tag="events",
+    responses={200: EventSchema},
+    errors=(404,),
+)
 def acknowledge_event(event_id: int):
     """The body is optional (``{"note": "..."}``): clients that send none keep working."""
     visible_event(event_id)

@@ -13,16 +13,28 @@ from .spec import build_spec
 _SPEC_KEY = "dsa_api_openapi"
 
 
-@operation("/health", "GET", summary="Service status, version and reference release",
-           permission=None, tag="meta", responses={200: HealthSchema})
+@operation(
+    "/health",
+    "GET",
+    summary="Service status, version and reference release",
+    permission=None,
+    tag="meta",
+    responses={200: HealthSchema},
+)
 def health():
     """No token needed: for load balancers and monitoring."""
     reference = reference_service.current(current_app)
     return {"status": "ok", "version": __version__, "reference": reference.describe()}, 200
 
 
-@operation("/openapi.json", "GET", summary="This API's OpenAPI 3 document", permission=None,
-           tag="meta", responses={200: None})
+@operation(
+    "/openapi.json",
+    "GET",
+    summary="This API's OpenAPI 3 document",
+    permission=None,
+    tag="meta",
+    responses={200: None},
+)
 def openapi():
     """No token needed: the contract clients and tests are generated from."""
     return contract(current_app), 200

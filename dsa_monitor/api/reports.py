@@ -23,17 +23,23 @@ CSV = "text/csv"
 
 
 class ReportQueryArgsSchema(ma.Schema):
-    format = ma.fields.String(validate=ma.validate.OneOf(("json", "csv")),
-                              metadata={"description": "csv: the same as Accept: text/csv"})
+    format = ma.fields.String(
+        validate=ma.validate.OneOf(("json", "csv")),
+        metadata={"description": "csv: the same as Accept: text/csv"},
+    )
 
 
 class VisitCountsSchema(ma.Schema):
     visit = ma.fields.String(required=True)
-    expected = ma.fields.Integer(required=True, metadata={
-        "description": "recipients whose visit window has closed, or with a serum for it"})
+    expected = ma.fields.Integer(
+        required=True,
+        metadata={"description": "recipients whose visit window has closed, or with a serum for it"},
+    )
     received = ma.fields.Integer(required=True, metadata={"description": "usable sera"})
-    qc_failed = ma.fields.Integer(required=True, metadata={
-        "description": "sera whose every run failed QC (and nothing usable at the visit)"})
+    qc_failed = ma.fields.Integer(
+        required=True,
+        metadata={"description": "sera whose every run failed QC (and nothing usable at the visit)"},
+    )
     overdue = ma.fields.Integer(required=True)
     with_dsa = ma.fields.Integer(required=True)
 
@@ -48,8 +54,9 @@ class StudyReportSchema(ma.Schema):
     as_of = ma.fields.String(required=True, metadata={"format": "date"})
     recipients = ma.fields.Integer(required=True)
     visits = ma.fields.List(ma.fields.Nested(VisitCountsSchema), required=True)
-    sentence = ma.fields.String(required=True, metadata={
-        "description": 'e.g. "de novo DSA in 1 of 8 recipients, at M3"'})
+    sentence = ma.fields.String(
+        required=True, metadata={"description": 'e.g. "de novo DSA in 1 of 8 recipients, at M3"'}
+    )
     sentences = ma.fields.List(ma.fields.String(), required=True)
     de_novo = ma.fields.List(ma.fields.Nested(DeNovoSchema), required=True)
     preformed = ma.fields.List(ma.fields.String(), required=True)
@@ -64,18 +71,23 @@ def wants_csv(query: dict) -> bool:
 
 
 def csv_response(text: str, name: str) -> Response:
-    return Response(text, mimetype=CSV,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(text, mimetype=CSV, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # ---- views -----------------------------------------------------------------------------------
 
 
-@operation("/studies/<code>/report", "GET",
-           summary="The study report: per visit sera expected, received, QC-failed, overdue;"
-                   " recipients with de novo, preformed, persistent, resolved DSA; the sentence",
-           permission="read", tag="dsa", query=ReportQueryArgsSchema,
-           responses={200: StudyReportSchema}, errors=(404, 422))
+@operation(
+    "/studies/<code>/report",
+    "GET",
+    summary="The study report: per visit sera expected, received, QC-failed, overdue;"
+    " recipients with de novo, preformed, persistent, resolved DSA; the sentence",
+    permission="read",
+    tag="dsa",
+    query=ReportQueryArgsSchema,
+    responses={200: StudyReportSchema},
+    errors=(404, 422),
+)
 def get_study_report(code: str, query: dict):
     study = visible_study(code)
     report = study_report(store.get_db(), study)
@@ -84,12 +96,17 @@ def get_study_report(code: str, query: dict):
     return report, 200
 
 
-@operation("/studies/<code>/export", "GET",
-           summary="Long format, CSV: one row per recipient × serum × DSA (subject, visit, day,"
-                   " draw date, antigen, level, MFI, strength, origin, status, rules, release)",
-           permission="read", tag="dsa", responses={200: None}, errors=(404,))
+@operation(
+    "/studies/<code>/export",
+    "GET",
+    summary="Long format, CSV: one row per recipient × serum × DSA (subject, visit, day,"
+    " draw date, antigen, level, MFI, strength, origin, status, rules, release)",
+    permission="read",
+    tag="dsa",
+    responses={200: None},
+    errors=(404,),
+)
 def get_study_export(code: str):
     study = visible_study(code)
-    rows = export_rows(store.get_db(), study,
-                       active_table(settings_of(current_app).reference_dir))
+    rows = export_rows(store.get_db(), study, active_table(settings_of(current_app).reference_dir))
     return csv_response(export_csv(rows), f"{study['code']}-export.csv"), 200

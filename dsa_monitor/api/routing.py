@@ -125,7 +125,5 @@ def _json_body() -> Any:
     JSON value: the body schema refuses one that is not an object."""
     data = request.get_json(silent=True)
     if data is None:
-        raise ma.ValidationError(
-            {"_body": ["a JSON object is expected (Content-Type: application/json)"]}
-        )
+        raise ma.ValidationError({"_body": ["a JSON object is expected (Content-Type: application/json)"]})
     return data

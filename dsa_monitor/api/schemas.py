@@ -43,12 +43,14 @@ def _visible(text: str) -> None:
     hidden = [c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
     if hidden:
         raise ma.ValidationError(
-            f"invisible or direction-changing character U+{ord(hidden[0]):04X} is not allowed")
+            f"invisible or direction-changing character U+{ord(hidden[0]):04X} is not allowed"
+        )
 
 
 def domain_check(check: Callable[[str], object]) -> Callable[[str], None]:
     """A field validator from a domain rule that raises ``DSAMonitorError``: the rule stays
     where the store or the readers apply it too, and its message becomes the field's."""
+
     def validate(value: str) -> None:
         try:
             check(value)
@@ -64,10 +66,12 @@ def code(*, metadata: dict | None = None, **kwargs) -> Text:
     The document gives the validators' rule as a pattern, so that a schema-valid code is
     accepted; the description says it in words."""
     metadata = dict(metadata or {})
-    metadata["description"] = "; ".join(
-        filter(None, (metadata.get("description"), VISIBLE_TEXT_RULE)))
-    return Text(validate=[ma.validate.Length(min=1, max=100), _no_blank_ends, _visible],
-                metadata={**metadata, "pattern": VISIBLE_TEXT}, **kwargs)
+    metadata["description"] = "; ".join(filter(None, (metadata.get("description"), VISIBLE_TEXT_RULE)))
+    return Text(
+        validate=[ma.validate.Length(min=1, max=100), _no_blank_ends, _visible],
+        metadata={**metadata, "pattern": VISIBLE_TEXT},
+        **kwargs,
+    )
 
 
 class ExactlyOneSchema(ma.Schema):
@@ -101,9 +105,7 @@ class IsoDate(ma.fields.Date):
 
 def identifier(**kwargs) -> ma.fields.Integer:
     """A row id as given in input: a positive JSON integer."""
-    return ma.fields.Integer(
-        strict=True, validate=ma.validate.Range(min=1, max=SQLITE_MAX_INT), **kwargs
-    )
+    return ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=SQLITE_MAX_INT), **kwargs)
 
 
 def timestamp() -> ma.fields.String:

@@ -29,10 +29,11 @@ _ERROR_TEXT = {
 # 414 from the server itself, before the API reads it (so not the JSON error body). No operation
 # needs a long line: the longest query (a study code, percent-encoded) stays under 1,300 bytes.
 REQUEST_LINE_LIMITS = {"gunicorn": 4094, "dsa-monitor serve": 65534}
-_TOO_LONG = ("The request line (method, path and query) is over the server's limit: "
-             + ", ".join(f"{size:,} bytes under {server}"
-                         for server, size in REQUEST_LINE_LIMITS.items())
-             + ". Answered by the server before the API, so not in the JSON error shape.")
+_TOO_LONG = (
+    "The request line (method, path and query) is over the server's limit: "
+    + ", ".join(f"{size:,} bytes under {server}" for server, size in REQUEST_LINE_LIMITS.items())
+    + ". Answered by the server before the API, so not in the JSON error shape."
+)
 
 # Answers that are a document rather than JSON (the view returns a ``Response``), by operationId:
 # media type -> what it holds. The 200 of each lists them beside its JSON, when it has one.
@@ -50,10 +51,14 @@ OTHER_MEDIA = {
 _BY_ID = {"recipient_id": "$response.body#/id"}
 _TYPED_RECIPIENT = {"recipient_id": "$request.path.recipient_id"}
 _TYPED_DONOR = {"donor_id": "$request.path.donor_id"}
-_RECIPIENT_TYPING = {"typing": ("get_recipient_typing", _TYPED_RECIPIENT),
-                     "typing_history": ("recipient_typing_history", _TYPED_RECIPIENT)}
-_DONOR_TYPING = {"typing": ("get_donor_typing", _TYPED_DONOR),
-                 "typing_history": ("donor_typing_history", _TYPED_DONOR)}
+_RECIPIENT_TYPING = {
+    "typing": ("get_recipient_typing", _TYPED_RECIPIENT),
+    "typing_history": ("recipient_typing_history", _TYPED_RECIPIENT),
+}
+_DONOR_TYPING = {
+    "typing": ("get_donor_typing", _TYPED_DONOR),
+    "typing_history": ("donor_typing_history", _TYPED_DONOR),
+}
 LINKS: dict[tuple[str, int], dict[str, tuple[str, dict[str, str]]]] = {
     ("create_study", 201): {
         "study": ("get_study", {"code": "$response.body#/code"}),
@@ -91,7 +96,7 @@ def build_spec() -> dict:
         servers=[{"url": PREFIX}],
         info={
             "description": "Donor-specific anti-HLA antibody monitoring. JSON; time stamps are UTC "
-            "ISO 8601, dates YYYY-MM-DD; every error is {\"error\": {code, message, details}}."
+            'ISO 8601, dates YYYY-MM-DD; every error is {"error": {code, message, details}}.'
         },
     )
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
@@ -113,8 +118,7 @@ def _exactly_one(document: dict) -> None:
     components = document["components"]["schemas"]
     for op in OPERATIONS:
         if op.body is not None and issubclass(op.body, ExactlyOneSchema):
-            components[resolver(op.body)]["oneOf"] = [
-                {"required": [name]} for name in op.body.one_of]
+            components[resolver(op.body)]["oneOf"] = [{"required": [name]} for name in op.body.one_of]
 
 
 def _openapi_path(rule: str) -> tuple[str, list[dict]]:
@@ -124,8 +128,7 @@ def _openapi_path(rule: str) -> tuple[str, list[dict]]:
         schema: dict = {"type": "string", "minLength": 1}
         if match["converter"] == "int":
             schema = {"type": "integer", "minimum": 0, "maximum": SQLITE_MAX_INT}
-        parameters.append({"in": "path", "name": match["name"], "required": True,
-                           "schema": schema})
+        parameters.append({"in": "path", "name": match["name"], "required": True, "schema": schema})
     return _PARAMETER.sub(r"{\g<name>}", rule), parameters
 
 
@@ -149,24 +152,31 @@ def _operation(op: Operation, parameters: list[dict]) -> dict:
         document["parameters"] = parameters
     if op.body is not None:
         document["requestBody"] = {
-            "required": True, "content": {"application/json": {"schema": op.body}},
+            "required": True,
+            "content": {"application/json": {"schema": op.body}},
         }
     if op.multipart is not None:
         document["requestBody"] = {
-            "required": True, "content": {"multipart/form-data": {"schema": op.multipart}},
+            "required": True,
+            "content": {"multipart/form-data": {"schema": op.multipart}},
         }
     for status, schema in sorted(op.responses.items()):
         response: dict = {"description": http.HTTPStatus(status).phrase}
         if schema is not None:
             response["content"] = {"application/json": {"schema": schema}}
         if status == 200 and op.view.__name__ in OTHER_MEDIA:
-            response.setdefault("content", {}).update({
-                media: {"schema": {"type": "string", "description": holds}}
-                for media, holds in OTHER_MEDIA[op.view.__name__].items()})
+            response.setdefault("content", {}).update(
+                {
+                    media: {"schema": {"type": "string", "description": holds}}
+                    for media, holds in OTHER_MEDIA[op.view.__name__].items()
+                }
+            )
         links = LINKS.get((op.view.__name__, status))
         if links:
-            response["links"] = {name: {"operationId": target, "parameters": parameters}
-                                 for name, (target, parameters) in links.items()}
+            response["links"] = {
+                name: {"operationId": target, "parameters": parameters}
+                for name, (target, parameters) in links.items()
+            }
         document["responses"][str(status)] = response
     for status in sorted(_error_statuses(op, parameters)):
         document["responses"][str(status)] = {

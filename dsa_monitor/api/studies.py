@@ -24,20 +24,25 @@ RESERVED_VISITS = ("baseline", "unscheduled")
 class VisitSchema(ma.Schema):
     """A protocol visit: its name, its day after the exposure, and the window around that day."""
 
-    name = code(required=True, metadata={
-        "not": {"enum": list(RESERVED_VISITS)},
-        "description": "unique within the schedule (a rule the document cannot state: JSON"
-                       " Schema's uniqueItems compares whole visits); not 'baseline' or"
-                       " 'unscheduled', the names the service gives sera outside the schedule"})
-    day = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(-36500, 36500))
-    window_days = ma.fields.Integer(
-        strict=True, required=True, validate=ma.validate.Range(0, 36500)
+    name = code(
+        required=True,
+        metadata={
+            "not": {"enum": list(RESERVED_VISITS)},
+            "description": "unique within the schedule (a rule the document cannot state: JSON"
+            " Schema's uniqueItems compares whole visits); not 'baseline' or"
+            " 'unscheduled', the names the service gives sera outside the schedule",
+        },
     )
+    day = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(-36500, 36500))
+    window_days = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(0, 36500))
 
 
 class StudyCreateSchema(ma.Schema):
-    code = Text(required=True, validate=domain_check(check_study_code),
-                metadata={"pattern": f"^{STUDY_CODE.pattern}$"})
+    code = Text(
+        required=True,
+        validate=domain_check(check_study_code),
+        metadata={"pattern": f"^{STUDY_CODE.pattern}$"},
+    )
     title = Text(load_default="", validate=ma.validate.Length(max=500))
     visit_schedule = ma.fields.List(ma.fields.Nested(VisitSchema), load_default=list)
 
@@ -51,20 +56,34 @@ def _upload_settings(required: bool = False) -> tuple[ma.fields.Boolean, Text, T
     """The study's upload settings, as read (``required``) or as edited (each optional):
     ``strict_uploads``, ``date_layout``, ``control_pattern``."""
     return (
-        ma.fields.Boolean(required=required, metadata={
-            "description": "refuse a lab file holding any sample not enrolled (else listed as"
-                           " not stored)"}),
-        Text(required=required, allow_none=True,
-             validate=domain_check(_unless_empty(date_format_of)), metadata={
-            "description": "how the study's lab files write ambiguous dates (DD-MM-YYYY...):"
-                           " DD, MM and YYYY in any order joined by '/', '-' or '.'; remembered"
-                           " from an upload; empty or null: none",
-            "example": "DD-MM-YYYY", "pattern": f"^{END}|{DATE_LAYOUT}"}),
-        Text(required=required, allow_none=True,
-             validate=[ma.validate.Length(max=500), domain_check(control_pattern)], metadata={
-            "description": "a regular expression (Python's syntax, searched ignoring case)"
-                           " naming the lab's own control sera; that it compiles is checked"
-                           " on receipt, a rule the document cannot state"}),
+        ma.fields.Boolean(
+            required=required,
+            metadata={
+                "description": "refuse a lab file holding any sample not enrolled (else listed as not stored)"
+            },
+        ),
+        Text(
+            required=required,
+            allow_none=True,
+            validate=domain_check(_unless_empty(date_format_of)),
+            metadata={
+                "description": "how the study's lab files write ambiguous dates (DD-MM-YYYY...):"
+                " DD, MM and YYYY in any order joined by '/', '-' or '.'; remembered"
+                " from an upload; empty or null: none",
+                "example": "DD-MM-YYYY",
+                "pattern": f"^{END}|{DATE_LAYOUT}",
+            },
+        ),
+        Text(
+            required=required,
+            allow_none=True,
+            validate=[ma.validate.Length(max=500), domain_check(control_pattern)],
+            metadata={
+                "description": "a regular expression (Python's syntax, searched ignoring case)"
+                " naming the lab's own control sera; that it compiles is checked"
+                " on receipt, a rule the document cannot state"
+            },
+        ),
     )
 
 
@@ -97,9 +116,13 @@ class StudyPatchSchema(UploadSettingsPatchSchema):
 
 
 class StudyEditedSchema(StudySchema):
-    reevaluated = ma.fields.Integer(required=True, metadata={
-        "description": "recipients the scheduler's next evaluation run evaluates again because"
-                       " the visit schedule changed (marked, not evaluated in this request)"})
+    reevaluated = ma.fields.Integer(
+        required=True,
+        metadata={
+            "description": "recipients the scheduler's next evaluation run evaluates again because"
+            " the visit schedule changed (marked, not evaluated in this request)"
+        },
+    )
 
 
 class StudyListSchema(ma.Schema):
@@ -109,9 +132,7 @@ class StudyListSchema(ma.Schema):
 class RecipientCreateSchema(ma.Schema):
     study = code(required=True, metadata={"description": "the study's code"})
     subject_code = code(required=True)
-    lab_ids = ma.fields.List(
-        code(), load_default=list, metadata={"description": "the lab's patient IDs"}
-    )
+    lab_ids = ma.fields.List(code(), load_default=list, metadata={"description": "the lab's patient IDs"})
 
 
 class RecipientSchema(ma.Schema):
@@ -126,16 +147,23 @@ class RecipientSchema(ma.Schema):
 class RecipientListSchema(ma.Schema):
     recipients = ma.fields.List(ma.fields.Nested(RecipientSchema), required=True)
     total = ma.fields.Integer(required=True, metadata={"description": "recipients in all pages"})
-    next_offset = ma.fields.Integer(required=True, allow_none=True, metadata={
-        "description": "the offset of the next page; null on the last"})
+    next_offset = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the offset of the next page; null on the last"},
+    )
 
 
 class RecipientQueryArgsSchema(ma.Schema):
     study = code(metadata={"description": "only this study's recipients"})
-    limit = ma.fields.Integer(load_default=1000, validate=ma.validate.Range(1, 1000),
-                              metadata={"description": "recipients per page (at most 1000)"})
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(0, 10**9),
-                               metadata={"description": "how many to skip"})
+    limit = ma.fields.Integer(
+        load_default=1000,
+        validate=ma.validate.Range(1, 1000),
+        metadata={"description": "recipients per page (at most 1000)"},
+    )
+    offset = ma.fields.Integer(
+        load_default=0, validate=ma.validate.Range(0, 10**9), metadata={"description": "how many to skip"}
+    )
 
 
 # ---- views -----------------------------------------------------------------------------------
@@ -155,86 +183,151 @@ def visible_recipient(recipient_id: int) -> dict:
     return recipient
 
 
-@operation("/studies", "POST", summary="Register a study", permission="study", tag="studies",
-           body=StudyCreateSchema, responses={201: StudySchema}, errors=(409, 422))
+@operation(
+    "/studies",
+    "POST",
+    summary="Register a study",
+    permission="study",
+    tag="studies",
+    body=StudyCreateSchema,
+    responses={201: StudySchema},
+    errors=(409, 422),
+)
 def create_study(body: dict):
     if auth.current().study_id is not None:
         raise auth.Forbidden("a token scoped to one study cannot register studies")
     study = store.create_study(
-        store.get_db(), body["code"], title=body["title"],
-        visit_schedule=body["visit_schedule"], user=auth.current().name,
+        store.get_db(),
+        body["code"],
+        title=body["title"],
+        visit_schedule=body["visit_schedule"],
+        user=auth.current().name,
     )
     return study, 201
 
 
-@operation("/studies/<code>", "PATCH", summary="Edit a study: title, visit schedule, upload"
-           " settings; a schedule change marks its recipients for the next evaluation run",
-           permission="study",
-           tag="studies", body=StudyPatchSchema, responses={200: StudyEditedSchema},
-           errors=(404, 422))
+@operation(
+    "/studies/<code>",
+    "PATCH",
+    summary="Edit a study: title, visit schedule, upload"
+    " settings; a schedule change marks its recipients for the next evaluation run",
+    permission="study",
+    tag="studies",
+    body=StudyPatchSchema,
+    responses={200: StudyEditedSchema},
+    errors=(404, 422),
+)
 def edit_study(code: str, body: dict):
     study = visible_study(code)
-    edited, marked = store.studies.update_study(store.get_db(), study["id"], body,
-                                                user=auth.current().name)
+    edited, marked = store.studies.update_study(store.get_db(), study["id"], body, user=auth.current().name)
     return {**edited, "reevaluated": marked}, 200
 
 
-@operation("/studies", "GET", summary="The studies the token may see", permission="read",
-           tag="studies", responses={200: StudyListSchema})
+@operation(
+    "/studies",
+    "GET",
+    summary="The studies the token may see",
+    permission="read",
+    tag="studies",
+    responses={200: StudyListSchema},
+)
 def list_studies():
     caller = auth.current()
     studies = [s for s in store.list_studies(store.get_db()) if caller.sees_study(s["id"])]
     return {"studies": studies}, 200
 
 
-@operation("/studies/<code>", "GET", summary="One study", permission="read", tag="studies",
-           responses={200: StudySchema}, errors=(404,))
+@operation(
+    "/studies/<code>",
+    "GET",
+    summary="One study",
+    permission="read",
+    tag="studies",
+    responses={200: StudySchema},
+    errors=(404,),
+)
 def get_study(code: str):
     return visible_study(code), 200
 
 
-@operation("/recipients", "POST", summary="Enrol a recipient in a study", permission="enrol",
-           tag="recipients", body=RecipientCreateSchema, responses={201: RecipientSchema},
-           errors=(404, 409, 422))
+@operation(
+    "/recipients",
+    "POST",
+    summary="Enrol a recipient in a study",
+    permission="enrol",
+    tag="recipients",
+    body=RecipientCreateSchema,
+    responses={201: RecipientSchema},
+    errors=(404, 409, 422),
+)
 def create_recipient(body: dict):
     visible_study(body["study"])
     recipient = store.create_recipient(
-        store.get_db(), body["study"], body["subject_code"], lab_ids=body["lab_ids"],
+        store.get_db(),
+        body["study"],
+        body["subject_code"],
+        lab_ids=body["lab_ids"],
         user=auth.current().name,
     )
     return recipient, 201
 
 
-@operation("/recipients", "GET", summary="Recipients, of one study or all the token may see",
-           permission="read", tag="recipients", query=RecipientQueryArgsSchema,
-           responses={200: RecipientListSchema}, errors=(404, 422))
+@operation(
+    "/recipients",
+    "GET",
+    summary="Recipients, of one study or all the token may see",
+    permission="read",
+    tag="recipients",
+    query=RecipientQueryArgsSchema,
+    responses={200: RecipientListSchema},
+    errors=(404, 422),
+)
 def list_recipients(query: dict):
     caller = auth.current()
     db = store.get_db()
     study = visible_study(query["study"])["id"] if "study" in query else caller.study_id
     total = store.studies.count_recipients(db, study)
     end = query["offset"] + query["limit"]
-    return {"recipients": store.list_recipients(db, study, limit=query["limit"],
-                                                offset=query["offset"]),
-            "total": total, "next_offset": end if end < total else None}, 200
+    return {
+        "recipients": store.list_recipients(db, study, limit=query["limit"], offset=query["offset"]),
+        "total": total,
+        "next_offset": end if end < total else None,
+    }, 200
 
 
-@operation("/recipients/<int:recipient_id>", "GET", summary="One recipient", permission="read",
-           tag="recipients", responses={200: RecipientSchema}, errors=(404,))
+@operation(
+    "/recipients/<int:recipient_id>",
+    "GET",
+    summary="One recipient",
+    permission="read",
+    tag="recipients",
+    responses={200: RecipientSchema},
+    errors=(404,),
+)
 def get_recipient(recipient_id: int):
     return visible_recipient(recipient_id), 200
 
 
 class LabIdSchema(ma.Schema):
-    lab_id = code(required=True, metadata={
-        "description": "one more of the lab's IDs for this recipient (a patient ID or the"
-                       " accession its result files name the recipient by)"})
+    lab_id = code(
+        required=True,
+        metadata={
+            "description": "one more of the lab's IDs for this recipient (a patient ID or the"
+            " accession its result files name the recipient by)"
+        },
+    )
 
 
-@operation("/recipients/<int:recipient_id>/lab_ids", "POST",
-           summary="Add a lab ID by which result files name the recipient", permission="lab_id",
-           tag="recipients", body=LabIdSchema, responses={201: RecipientSchema},
-           errors=(404, 409, 422))
+@operation(
+    "/recipients/<int:recipient_id>/lab_ids",
+    "POST",
+    summary="Add a lab ID by which result files name the recipient",
+    permission="lab_id",
+    tag="recipients",
+    body=LabIdSchema,
+    responses={201: RecipientSchema},
+    errors=(404, 409, 422),
+)
 def add_lab_id(recipient_id: int, body: dict):
     visible_recipient(recipient_id)
     db = store.get_db()

@@ -27,10 +27,16 @@ class SubscriptionCreateSchema(ExactlyOneSchema):
     one_of = ("study", "recipient_id")
     one_of_message = "give a study or a recipient_id (one of them)"
 
-    email = Text(required=True, validate=ma.validate.Length(min=3, max=320), metadata={
-        "pattern": EMAIL, "description": "one address (name@domain.tld), no display name: no blank,"
-                          " @, <, >, comma or semicolon within its parts; blanks at the ends are"
-                          " ignored"})
+    email = Text(
+        required=True,
+        validate=ma.validate.Length(min=3, max=320),
+        metadata={
+            "pattern": EMAIL,
+            "description": "one address (name@domain.tld), no display name: no blank,"
+            " @, <, >, comma or semicolon within its parts; blanks at the ends are"
+            " ignored",
+        },
+    )
     study = code(metadata={"description": "the study's code (or give recipient_id)"})
     recipient_id = identifier(metadata={"description": "one recipient (or give study)"})
     kinds = ma.fields.List(
@@ -77,9 +83,16 @@ def _existing(email: str, study_id: int | None, recipient_id: int | None) -> dic
     return None
 
 
-@operation("/subscriptions", "POST", summary="Subscribe an address to a study or a recipient",
-           permission="subscribe", tag="subscriptions", body=SubscriptionCreateSchema,
-           responses={201: SubscriptionSchema, 200: SubscriptionSchema}, errors=(404, 409, 422))
+@operation(
+    "/subscriptions",
+    "POST",
+    summary="Subscribe an address to a study or a recipient",
+    permission="subscribe",
+    tag="subscriptions",
+    body=SubscriptionCreateSchema,
+    responses={201: SubscriptionSchema, 200: SubscriptionSchema},
+    errors=(404, 409, 422),
+)
 def create_subscription(body: dict):
     study_id = recipient_id = None
     if "study" in body:
@@ -88,24 +101,42 @@ def create_subscription(body: dict):
         recipient_id = visible_recipient(body["recipient_id"])["id"]
     existing = _existing(body["email"], study_id, recipient_id)
     if existing is not None and not _owned(existing):
-        raise Conflict("this address is already subscribed there by another token",
-                       subscription=existing["id"])
+        raise Conflict(
+            "this address is already subscribed there by another token", subscription=existing["id"]
+        )
     subscription = subscribe(
-        store.get_db(), body["email"], study=study_id, recipient_id=recipient_id,
-        kinds=body.get("kinds"), user=auth.current().name,
+        store.get_db(),
+        body["email"],
+        study=study_id,
+        recipient_id=recipient_id,
+        kinds=body.get("kinds"),
+        user=auth.current().name,
     )
     return subscription, 201 if existing is None else 200
 
 
-@operation("/subscriptions", "GET", summary="The subscriptions this token manages",
-           permission="subscribe", tag="subscriptions", responses={200: SubscriptionListSchema})
+@operation(
+    "/subscriptions",
+    "GET",
+    summary="The subscriptions this token manages",
+    permission="subscribe",
+    tag="subscriptions",
+    responses={200: SubscriptionListSchema},
+)
 def list_subscriptions():
     rows = stored.list_subscriptions(store.get_db())
     return {"subscriptions": [s for s in rows if _owned(s)]}, 200
 
 
-@operation("/subscriptions/<int:subscription_id>", "DELETE", summary="End a subscription",
-           permission="subscribe", tag="subscriptions", responses={204: None}, errors=(404,))
+@operation(
+    "/subscriptions/<int:subscription_id>",
+    "DELETE",
+    summary="End a subscription",
+    permission="subscribe",
+    tag="subscriptions",
+    responses={204: None},
+    errors=(404,),
+)
 def delete_subscription(subscription_id: int):
     subscription = stored.get_subscription(store.get_db(), subscription_id)
     if not _owned(subscription):

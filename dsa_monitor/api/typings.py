@@ -27,15 +27,20 @@ from .studies import visible_recipient
 def _loci(**kwargs) -> ma.fields.Dict:
     return ma.fields.Dict(
         keys=Text(validate=ma.validate.Length(min=1, max=10)),
-        values=ma.fields.List(Text(validate=ma.validate.Length(max=2_000)),
-                              validate=ma.validate.Length(max=10)),
+        values=ma.fields.List(
+            Text(validate=ma.validate.Length(max=2_000)), validate=ma.validate.Length(max=10)
+        ),
         validate=ma.validate.Length(min=1, max=20),
-        metadata={"example": {"A": ["A*02:01", "A*24:02"], "B": ["B44", "B7"]},
-                  "minProperties": 1, "maxProperties": 20,
-                  "description": "locus -> its copies' names. Each locus (a key of 1 to 10"
-                                 " characters) and name must be one the HLA reference knows:"
-                                 " rules the document cannot state (OpenAPI 3.0 has no"
-                                 " propertyNames)"}, **kwargs,
+        metadata={
+            "example": {"A": ["A*02:01", "A*24:02"], "B": ["B44", "B7"]},
+            "minProperties": 1,
+            "maxProperties": 20,
+            "description": "locus -> its copies' names. Each locus (a key of 1 to 10"
+            " characters) and name must be one the HLA reference knows:"
+            " rules the document cannot state (OpenAPI 3.0 has no"
+            " propertyNames)",
+        },
+        **kwargs,
     )
 
 
@@ -51,9 +56,12 @@ class TypingInputSchema(ExactlyOneSchema):
     )
     loci = _loci()
     remove_loci = ma.fields.List(
-        Text(validate=ma.validate.Length(min=1, max=10)), validate=ma.validate.Length(max=20),
-        metadata={"description": "loci of the current version this typing leaves out on purpose;"
-                                 " without it, leaving a typed locus out is a 409"},
+        Text(validate=ma.validate.Length(min=1, max=10)),
+        validate=ma.validate.Length(max=20),
+        metadata={
+            "description": "loci of the current version this typing leaves out on purpose;"
+            " without it, leaving a typed locus out is a 409"
+        },
     )
 
 
@@ -70,13 +78,16 @@ class EntrySchema(ma.Schema):
     antigens = ma.fields.List(
         ma.fields.String(), required=True, metadata={"description": "serologic equivalents"}
     )
-    expansion = ma.fields.List(ma.fields.String(), metadata={
-        "description": "an NMDP code only: the alleles the NMDP code table gave it when read"})
+    expansion = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "an NMDP code only: the alleles the NMDP code table gave it when read"},
+    )
 
 
 class InterpretationSchema(ma.Schema):
     loci = ma.fields.Dict(
-        keys=ma.fields.String(), values=ma.fields.List(ma.fields.Nested(EntrySchema)),
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.Nested(EntrySchema)),
         required=True,
     )
     homozygous = ma.fields.List(ma.fields.String(), required=True)
@@ -157,7 +168,10 @@ def _put(owner_kind: str, owner_id: int, body: dict):
         raise Conflict(
             f"this typing leaves out {', '.join(unsaid)}, typed in version {current['version']}:"
             " send the whole typing, PATCH only the loci that change, or list the loci to drop in"
-            ' "remove_loci"', loci=unsaid, version=current["version"])
+            ' "remove_loci"',
+            loci=unsaid,
+            version=current["version"],
+        )
     return _store(owner_kind, owner_id, typing)
 
 
@@ -166,15 +180,16 @@ def _patch(owner_kind: str, owner_id: int, body: dict):
     per-locus form); removing a locus is a PUT with ``remove_loci``."""
     current = store.current_typing(store.get_db(), owner_kind, owner_id)
     if current is None:
-        raise NotFound(f"{owner_kind} {owner_id} has no typing to change; PUT one",
-                       owner_id=owner_id)
+        raise NotFound(f"{owner_kind} {owner_id} has no typing to change; PUT one", owner_id=owner_id)
     if any(not names for names in body["loci"].values()):
-        raise ma.ValidationError({"loci": [
-            "PATCH sets loci; to remove one, PUT the whole typing with remove_loci"]})
+        raise ma.ValidationError(
+            {"loci": ["PATCH sets loci; to remove one, PUT the whole typing with remove_loci"]}
+        )
     given = HLATyping.from_loci(body["loci"])  # canonical loci: HLA-B -> B, Cw -> C, DR52 -> DRB3
     new = loci_form(given.to_dict())
-    form = {locus: names for locus, names in loci_form(current["typing"]).items()
-            if locus not in new}  # Bw4/Bw6 go with the B they were typed with
+    form = {
+        locus: names for locus, names in loci_form(current["typing"]).items() if locus not in new
+    }  # Bw4/Bw6 go with the B they were typed with
     form.update(new)
     typing = HLATyping.from_loci(form, reference_service.current(current_app))
     return _store(owner_kind, owner_id, typing)
@@ -185,8 +200,14 @@ def _store(owner_kind: str, owner_id: int, typing: HLATyping):
         raise ma.ValidationError({"loci": ["the typing has no typed locus"]})
     data = typing.to_dict()
     row = store.set_typing(
-        store.get_db(), owner_kind, owner_id, data["gl_string"] or "", data,
-        typing.reference_release, "api", auth.current().name,
+        store.get_db(),
+        owner_kind,
+        owner_id,
+        data["gl_string"] or "",
+        data,
+        typing.reference_release,
+        "api",
+        auth.current().name,
     )
     return present(row), 200
 
@@ -207,13 +228,26 @@ def _history(owner_kind: str, owner_id: int):
 
 _RECIPIENT = "/recipients/<int:recipient_id>/typing"
 _DONOR = "/donors/<int:donor_id>/typing"
-_PUT: OperationOptions = {"permission": "typing", "tag": "typings", "body": TypingInputSchema,
-                          "responses": {200: TypingSchema}, "errors": (404, 409, 422)}
+_PUT: OperationOptions = {
+    "permission": "typing",
+    "tag": "typings",
+    "body": TypingInputSchema,
+    "responses": {200: TypingSchema},
+    "errors": (404, 409, 422),
+}
 _PATCH: OperationOptions = {**_PUT, "body": TypingPatchSchema, "errors": (404, 422)}
-_GET: OperationOptions = {"permission": "read", "tag": "typings",
-                          "responses": {200: TypingSchema}, "errors": (404,)}
-_HISTORY: OperationOptions = {"permission": "read", "tag": "typings",
-                              "responses": {200: TypingHistorySchema}, "errors": (404,)}
+_GET: OperationOptions = {
+    "permission": "read",
+    "tag": "typings",
+    "responses": {200: TypingSchema},
+    "errors": (404,),
+}
+_HISTORY: OperationOptions = {
+    "permission": "read",
+    "tag": "typings",
+    "responses": {200: TypingHistorySchema},
+    "errors": (404,),
+}
 
 
 @operation(_RECIPIENT, "PUT", summary="Set a recipient's typing (a new version)", **_PUT)
@@ -222,8 +256,7 @@ def put_recipient_typing(recipient_id: int, body: dict):
     return _put("recipient", recipient_id, body)
 
 
-@operation(_RECIPIENT, "PATCH", summary="Change some loci of a recipient's typing (a new version)",
-           **_PATCH)
+@operation(_RECIPIENT, "PATCH", summary="Change some loci of a recipient's typing (a new version)", **_PATCH)
 def patch_recipient_typing(recipient_id: int, body: dict):
     visible_recipient(recipient_id)
     return _patch("recipient", recipient_id, body)
@@ -235,8 +268,7 @@ def get_recipient_typing(recipient_id: int):
     return _get("recipient", recipient_id)
 
 
-@operation(_RECIPIENT + "/history", "GET", summary="Every typing version of a recipient",
-           **_HISTORY)
+@operation(_RECIPIENT + "/history", "GET", summary="Every typing version of a recipient", **_HISTORY)
 def recipient_typing_history(recipient_id: int):
     visible_recipient(recipient_id)
     return _history("recipient", recipient_id)
@@ -248,8 +280,7 @@ def put_donor_typing(donor_id: int, body: dict):
     return _put("donor", donor_id, body)
 
 
-@operation(_DONOR, "PATCH", summary="Change some loci of a donor's typing (a new version)",
-           **_PATCH)
+@operation(_DONOR, "PATCH", summary="Change some loci of a donor's typing (a new version)", **_PATCH)
 def patch_donor_typing(donor_id: int, body: dict):
     visible_donor(donor_id)
     return _patch("donor", donor_id, body)

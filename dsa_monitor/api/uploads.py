@@ -27,47 +27,67 @@ from .studies import visible_study
 
 
 def date_layout_field() -> ma.fields.String:
-    return ma.fields.String(validate=domain_check(date_format_of), metadata={
-        "description": "the layout of the file's dates when they are ambiguous (e.g. DD/MM/YYYY):"
-                       " DD, MM and YYYY in any order joined by '/', '-' or '.'; default: the"
-                       " server's setting, else read from the file's own dates",
-        "example": "DD/MM/YYYY", "pattern": DATE_LAYOUT})
+    return ma.fields.String(
+        validate=domain_check(date_format_of),
+        metadata={
+            "description": "the layout of the file's dates when they are ambiguous (e.g. DD/MM/YYYY):"
+            " DD, MM and YYYY in any order joined by '/', '-' or '.'; default: the"
+            " server's setting, else read from the file's own dates",
+            "example": "DD/MM/YYYY",
+            "pattern": DATE_LAYOUT,
+        },
+    )
 
 
 def strict_field() -> ma.fields.Boolean:
-    return ma.fields.Boolean(metadata={
-        "description": "refuse the whole file when any sample is not an enrolled recipient's"
-                       " (control sera aside); default: the study's setting, else false (such"
-                       " samples are listed in not_stored)"})
+    return ma.fields.Boolean(
+        metadata={
+            "description": "refuse the whole file when any sample is not an enrolled recipient's"
+            " (control sera aside); default: the study's setting, else false (such"
+            " samples are listed in not_stored)"
+        }
+    )
 
 
 def study_field() -> ma.fields.String:
-    return ma.fields.String(validate=ma.validate.Length(1, 40), metadata={
-        "description": "the study the file is for: its patients are placed within it, its"
-                       " remembered date layout, control-serum pattern and strictness apply;"
-                       " default: the token's study, else every study"})
+    return ma.fields.String(
+        validate=ma.validate.Length(1, 40),
+        metadata={
+            "description": "the study the file is for: its patients are placed within it, its"
+            " remembered date layout, control-serum pattern and strictness apply;"
+            " default: the token's study, else every study"
+        },
+    )
 
 
 def treatment_field() -> ma.fields.String:
-    return ma.fields.String(validate=ma.validate.OneOf(SERUM_TREATMENTS), metadata={
-        "description": "how the serum was treated before this run (a treated run is kept beside"
-                       " the neat run of the same draw, never in its place); default neat"})
+    return ma.fields.String(
+        validate=ma.validate.OneOf(SERUM_TREATMENTS),
+        metadata={
+            "description": "how the serum was treated before this run (a treated run is kept beside"
+            " the neat run of the same draw, never in its place); default neat"
+        },
+    )
 
 
 # ---- schemas ---------------------------------------------------------------------------------
 
 
 def _binary(description: str, **kwargs) -> ma.fields.Raw:
-    return ma.fields.Raw(metadata={"type": "string", "format": "binary",
-                                   "description": description}, **kwargs)
+    return ma.fields.Raw(
+        metadata={"type": "string", "format": "binary", "description": description}, **kwargs
+    )
 
 
 class UploadFormSchema(ma.Schema):
     """The multipart form of ``POST /uploads``."""
 
-    file = _binary("the lab's result file: a CSV or XML export in a layout this service reads"
-                   " (format); whether its bytes are one is known on reading, not from the"
-                   " document (422 file_format, naming file, line and column)", required=True)
+    file = _binary(
+        "the lab's result file: a CSV or XML export in a layout this service reads"
+        " (format); whether its bytes are one is known on reading, not from the"
+        " document (422 file_format, naming file, line and column)",
+        required=True,
+    )
     format = ma.fields.String(
         validate=ma.validate.OneOf(sorted(FORMATS)),
         metadata={"description": "the file's layout; detected when not given"},
@@ -75,14 +95,18 @@ class UploadFormSchema(ma.Schema):
     manifest = _binary("CSV sample_id,draw_date (YYYY-MM-DD) for files without draw dates")
     lot = ma.fields.String(
         validate=ma.validate.Length(1, 100),
-        metadata={"description": "the bead lot, for xPONENT runs whose ProtocolName names none;"
-                                 " its catalogue must be registered (422 unknown_lot)"},
+        metadata={
+            "description": "the bead lot, for xPONENT runs whose ProtocolName names none;"
+            " its catalogue must be registered (422 unknown_lot)"
+        },
     )
     encoding = ma.fields.String(
         validate=ma.validate.Length(1, 40),
-        metadata={"description": "text encoding of a file that is not UTF-8, e.g. cp1252: a"
-                                 " codec name the server's Python knows, a list the document"
-                                 " does not hold (422 unknown_encoding)"},
+        metadata={
+            "description": "text encoding of a file that is not UTF-8, e.g. cp1252: a"
+            " codec name the server's Python knows, a list the document"
+            " does not hold (422 unknown_encoding)"
+        },
     )
     date_format = date_layout_field()
     serum_treatment = treatment_field()
@@ -131,18 +155,29 @@ class NotStoredSchema(ma.Schema):
     sample_id = ma.fields.String(required=True)
     patient_id = ma.fields.String(required=True, allow_none=True)
     hla_class = ma.fields.String(required=True, allow_none=True)
-    reason = ma.fields.String(required=True, metadata={
-        "description": "'not enrolled' (no recipient of the study has this ID) or 'control"
-                       " serum' (a vendor's or the lab's control)"})
-    near = ma.fields.List(ma.fields.String(), metadata={
-        "description": "enrolled lab IDs this sample's ID nearly is (a typo?), when any"})
+    reason = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "'not enrolled' (no recipient of the study has this ID) or 'control"
+            " serum' (a vendor's or the lab's control)"
+        },
+    )
+    near = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "enrolled lab IDs this sample's ID nearly is (a typo?), when any"},
+    )
 
 
 class UploadResultSchema(ma.Schema):
     outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(("stored", "duplicate")))
-    upload_id = ma.fields.Integer(required=True, allow_none=True, metadata={
-        "description": "the upload that holds these results; null for a duplicate of an upload"
-                       " of a study the caller cannot see"})
+    upload_id = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "the upload that holds these results; null for a duplicate of an upload"
+            " of a study the caller cannot see"
+        },
+    )
     duplicate_of = ma.fields.Integer(required=True, allow_none=True)
     sha256 = ma.fields.String(required=True)
     file_name = ma.fields.String(required=True)
@@ -152,8 +187,11 @@ class UploadResultSchema(ma.Schema):
     superseded = ma.fields.List(ma.fields.Nested(SupersededSchema), required=True)
     run_date_fallback = ma.fields.List(ma.fields.String(), required=True)
     qc_failed = ma.fields.List(ma.fields.String(), required=True)
-    not_stored = ma.fields.List(ma.fields.Nested(NotStoredSchema), required=True, metadata={
-        "description": "the file's samples not stored (control sera, patients not enrolled)"})
+    not_stored = ma.fields.List(
+        ma.fields.Nested(NotStoredSchema),
+        required=True,
+        metadata={"description": "the file's samples not stored (control sera, patients not enrolled)"},
+    )
 
 
 class SampleSchema(ma.Schema):
@@ -195,10 +233,16 @@ class UploadSchema(ma.Schema):
 # ---- views -----------------------------------------------------------------------------------
 
 
-@operation("/uploads", "POST", summary="Upload a lab result file", permission="upload",
-           tag="uploads", multipart=UploadFormSchema,
-           responses={201: UploadResultSchema, 200: UploadResultSchema},
-           errors=(404, 409, 413, 422))
+@operation(
+    "/uploads",
+    "POST",
+    summary="Upload a lab result file",
+    permission="upload",
+    tag="uploads",
+    multipart=UploadFormSchema,
+    responses={201: UploadResultSchema, 200: UploadResultSchema},
+    errors=(404, 409, 413, 422),
+)
 def create_upload():
     fields = UploadFieldsSchema().load(request.form.to_dict())
     part = request.files.get("file")
@@ -207,12 +251,23 @@ def create_upload():
     file_name = os.path.basename((part.filename or "").replace("\\", "/")) or "upload"
     caller = auth.current()
     study = visible_study(fields["study"])["id"] if "study" in fields else caller.study_id
-    result = import_request(store.get_db(), UploadRequest(
-        part.read(), file_name, caller.name, format=fields.get("format"),
-        manifest=_manifest(fields), study=study, layout=fields.get("date_format"),
-        strict=fields.get("strict", False), lot=fields.get("lot"),
-        encoding=fields.get("encoding"), serum_treatment=fields.get("serum_treatment", "neat"),
-    ), settings_of(current_app))
+    result = import_request(
+        store.get_db(),
+        UploadRequest(
+            part.read(),
+            file_name,
+            caller.name,
+            format=fields.get("format"),
+            manifest=_manifest(fields),
+            study=study,
+            layout=fields.get("date_format"),
+            strict=fields.get("strict", False),
+            lot=fields.get("lot"),
+            encoding=fields.get("encoding"),
+            serum_treatment=fields.get("serum_treatment", "neat"),
+        ),
+        settings_of(current_app),
+    )
     answer = result.to_dict()
     if result.outcome == "duplicate":
         # The first upload may hold another study's samples: a scoped token sees its own only.
@@ -241,8 +296,15 @@ def _sees_recipient(recipient_id: int) -> bool:
     return auth.current().sees_study(recipient["study_id"])
 
 
-@operation("/uploads/<int:upload_id>", "GET", summary="One upload: outcome, error or samples",
-           permission="read", tag="uploads", responses={200: UploadSchema}, errors=(404,))
+@operation(
+    "/uploads/<int:upload_id>",
+    "GET",
+    summary="One upload: outcome, error or samples",
+    permission="read",
+    tag="uploads",
+    responses={200: UploadSchema},
+    errors=(404,),
+)
 def get_upload(upload_id: int):
     db = store.get_db()
     upload = store.get_upload(db, upload_id)
@@ -257,5 +319,9 @@ def get_upload(upload_id: int):
         if not visible:
             raise NotFound(f"no upload {upload_id}", upload_id=upload_id)
     summary = upload["summary"] or {}
-    return {**upload, "samples": samples, "warnings": summary.get("warnings", []),
-            "not_stored": summary.get("not_stored", [])}, 200
+    return {
+        **upload,
+        "samples": samples,
+        "warnings": summary.get("warnings", []),
+        "not_stored": summary.get("not_stored", []),
+    }, 200

@@ -32,8 +32,8 @@ def existing_database(app: Flask) -> Flask:
     path = Path(settings_of(app).database)
     if not path.exists():
         raise click.ClickException(
-            f"no database at {path}: check DSA_MONITOR_DATABASE, or create it with"
-            " `dsa-monitor init`")
+            f"no database at {path}: check DSA_MONITOR_DATABASE, or create it with `dsa-monitor init`"
+        )
     return app
 
 

@@ -28,7 +28,9 @@ def command(path: Path, force: bool) -> None:
     An existing PATH is refused unless --force. Prints the copy's size and schema version."""
     with domain_errors():
         report = backup_database(settings().database, path, force=force)
-    click.echo(f"backed up {report.source} to {report.target}: {_size(report.size)}"
-               f" ({report.size} bytes), schema {report.schema}"
-               f" ({len(report.migrations)} migrations, user_version {report.user_version}),"
-               f" integrity {report.integrity}")
+    click.echo(
+        f"backed up {report.source} to {report.target}: {_size(report.size)}"
+        f" ({report.size} bytes), schema {report.schema}"
+        f" ({len(report.migrations)} migrations, user_version {report.user_version}),"
+        f" integrity {report.integrity}"
+    )

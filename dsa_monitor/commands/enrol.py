@@ -17,8 +17,12 @@ from . import existing_database, make_app
 
 @click.command("enrol")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--user", default=getpass.getuser, show_default="the login name",
-              help="Who enrols (kept in the audit log).")
+@click.option(
+    "--user",
+    default=getpass.getuser,
+    show_default="the login name",
+    help="Who enrols (kept in the audit log).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def command(file: Path, user: str, as_json: bool) -> None:
     """Enrol the recipients, lab IDs, donors, typings and exposures of FILE (a CSV with the
@@ -28,8 +32,9 @@ def command(file: Path, user: str, as_json: bool) -> None:
     app = existing_database(make_app())
     db = store.open_database(app.config["DATABASE"])
     try:
-        result = enrol_file(db, file.read_bytes(), file.name,
-                            reference=reference_service.current(app), user=user)
+        result = enrol_file(
+            db, file.read_bytes(), file.name, reference=reference_service.current(app), user=user
+        )
     except DSAMonitorError as error:
         raise click.ClickException(error.message) from error
     finally:

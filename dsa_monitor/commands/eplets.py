@@ -21,7 +21,9 @@ def _recipient_id(db, recipient: str, study: str | None) -> int:
     if len(found) != 1:
         raise click.ClickException(
             f"{'no' if not found else 'several'} recipient(s) with subject code {recipient!r}"
-            + (f" in study {study}" if study else "") + ("; give --study" if found else ""))
+            + (f" in study {study}" if study else "")
+            + ("; give --study" if found else "")
+        )
     return int(found[0])
 
 

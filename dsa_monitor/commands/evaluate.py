@@ -29,13 +29,13 @@ def _recipient_ids(db, recipient: str | None, study: str | None) -> list[int]:
     if recipient is not None:
         if recipient.isdigit():
             return [store.get_recipient(db, int(recipient))["id"]]
-        found = [r["id"] for r in store.list_recipients(db, study)
-                 if r["subject_code"] == recipient]
+        found = [r["id"] for r in store.list_recipients(db, study) if r["subject_code"] == recipient]
         if len(found) != 1:
             where = f" in study {study}" if study else ""
             raise click.ClickException(
                 f"{'no' if not found else 'several'} recipient(s) with subject code "
-                f"{recipient!r}{where}" + ("; give --study" if found else ""))
+                f"{recipient!r}{where}" + ("; give --study" if found else "")
+            )
         return found
     if study is not None:
         store.get_study(db, study)
@@ -43,9 +43,17 @@ def _recipient_ids(db, recipient: str | None, study: str | None) -> list[int]:
     return [r["id"] for r in store.list_recipients(db)]
 
 
-def _evaluate(app, db, recipient: str | None, study: str | None, pending: bool,
-              as_of: dt.datetime | None, rules_file: Path | None, release: str | None,
-              user: str) -> tuple[list[RecipientEvaluation], list[RecipientFailure]]:
+def _evaluate(
+    app,
+    db,
+    recipient: str | None,
+    study: str | None,
+    pending: bool,
+    as_of: dt.datetime | None,
+    rules_file: Path | None,
+    release: str | None,
+    user: str,
+) -> tuple[list[RecipientEvaluation], list[RecipientFailure]]:
     try:
         rules = DEFAULT_RULES
         if rules_file is not None:
@@ -57,8 +65,9 @@ def _evaluate(app, db, recipient: str | None, study: str | None, pending: bool,
             run = evaluate_pending(db, reference=reference, rules=rules, as_of=day, user=user)
             return run.evaluations, run.failures
         ids = _recipient_ids(db, recipient, study)
-        results = evaluate_recipients(db, ids, reference=reference, rules=rules, as_of=day,
-                                      user=user, failures=failures)
+        results = evaluate_recipients(
+            db, ids, reference=reference, rules=rules, as_of=day, user=user, failures=failures
+        )
         return results, failures
     except (DSAMonitorError, json.JSONDecodeError) as error:
         raise click.ClickException(getattr(error, "message", str(error))) from error
@@ -67,26 +76,64 @@ def _evaluate(app, db, recipient: str | None, study: str | None, pending: bool,
 
 
 @click.command("evaluate")
-@click.option("--recipient", default=None,
-              help="A recipient's id or subject code (default: every recipient).")
+@click.option(
+    "--recipient", default=None, help="A recipient's id or subject code (default: every recipient)."
+)
 @click.option("--study", default=None, help="Every recipient of this study code.")
-@click.option("--pending", is_flag=True,
-              help="Only recipients with a sample, typing or exposure new since the last run.")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Date overdue visits are judged on (default: today, UTC).")
-@click.option("--rules", "rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="A JSON rules document to evaluate under (default rules if not).")
-@click.option("--release", default=None,
-              help="Reference release to use (or 'embedded'); default: the active one.")
-@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="What to print.")
-@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Also write the full evaluations as JSON to this file.")
-@click.option("--user", default=getpass.getuser, show_default="the login name",
-              help="Who evaluates (kept with each stored evaluation).")
-def command(recipient: str | None, study: str | None, pending: bool, as_of: dt.datetime | None,
-            rules_file: Path | None, release: str | None, output: str, json_file: Path | None,
-            user: str) -> None:
+@click.option(
+    "--pending",
+    is_flag=True,
+    help="Only recipients with a sample, typing or exposure new since the last run.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date overdue visits are judged on (default: today, UTC).",
+)
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A JSON rules document to evaluate under (default rules if not).",
+)
+@click.option(
+    "--release", default=None, help="Reference release to use (or 'embedded'); default: the active one."
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="What to print.",
+)
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the full evaluations as JSON to this file.",
+)
+@click.option(
+    "--user",
+    default=getpass.getuser,
+    show_default="the login name",
+    help="Who evaluates (kept with each stored evaluation).",
+)
+def command(
+    recipient: str | None,
+    study: str | None,
+    pending: bool,
+    as_of: dt.datetime | None,
+    rules_file: Path | None,
+    release: str | None,
+    output: str,
+    json_file: Path | None,
+    user: str,
+) -> None:
     """Evaluate DSA over time (baseline, visits, de novo / persistent / resolved / rising,
     overdue visits) and print visit, date, antigen, level, MFI, strength and status, per serum
     and class the immunodominant DSA and sum of DSA MFI, and self beads. Each evaluation is
@@ -99,8 +146,7 @@ def command(recipient: str | None, study: str | None, pending: bool, as_of: dt.d
     # Each stored evaluation records its alert events and queues their e-mails (the recorder the
     # alerts installed), with the mail settings of the app in context: the scheduler only sends.
     with opened_store(app) as db, app.app_context():
-        results, failures = _evaluate(app, db, recipient, study, pending, as_of, rules_file,
-                                      release, user)
+        results, failures = _evaluate(app, db, recipient, study, pending, as_of, rules_file, release, user)
     document: dict = {"recipients": [r.to_dict() for r in results]}
     if failures:
         document["failures"] = [asdict(f) for f in failures]
@@ -113,5 +159,6 @@ def command(recipient: str | None, study: str | None, pending: bool, as_of: dt.d
     elif not failures:
         click.echo("nothing to evaluate")
     if failures:
-        raise click.ClickException("not evaluated: " + "; ".join(
-            f"recipient {f.recipient_id}: {f.error}" for f in failures))
+        raise click.ClickException(
+            "not evaluated: " + "; ".join(f"recipient {f.recipient_id}: {f.error}" for f in failures)
+        )

@@ -52,8 +52,11 @@ def lookup_command(names: tuple[str, ...], release: str | None) -> None:
 
 
 @command.command("check")
-@click.option("--release", default=None,
-              help="Installed release to check against (or 'embedded'); default: the active one.")
+@click.option(
+    "--release",
+    default=None,
+    help="Installed release to check against (or 'embedded'); default: the active one.",
+)
 def check_command(release: str | None) -> None:
     """Re-check every current stored typing against a reference release (after installing a new
     one, or when rules for names tighten); list each typing it refuses and exit 1 if any."""
@@ -68,8 +71,9 @@ def check_command(release: str | None) -> None:
             HLATyping.from_dict(row["typing"], reference)
         except DSAMonitorError as error:
             refused += 1
-            click.echo(f"{row['owner_kind']} {row['owner_code']} (typing version {row['version']}):"
-                       f" {error.message}")
+            click.echo(
+                f"{row['owner_kind']} {row['owner_code']} (typing version {row['version']}): {error.message}"
+            )
     click.echo(f"{len(typings)} typing(s) checked against {reference.label}: {refused} refused")
     if refused:
         raise SystemExit(1)

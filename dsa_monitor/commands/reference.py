@@ -36,9 +36,7 @@ def install_command(release: str, source: str | None, timeout: float, force: boo
     """Download (or copy), verify against md5checksum.txt, and install one release."""
     app = make_app()
     with domain_errors():
-        target = install.install(
-            settings(app).reference_dir, release, source, timeout=timeout, force=force
-        )
+        target = install.install(settings(app).reference_dir, release, source, timeout=timeout, force=force)
     active = install.active_release(settings(app).reference_dir)
     click.echo(f"installed IPD-IMGT/HLA {release} in {target} (active release: {active})")
 
@@ -53,13 +51,9 @@ def list_command() -> None:
         click.echo(f"no release installed in {reference_dir}: running on the embedded default")
     for release in releases:
         manifest_path = install.Path(reference_dir) / release / install.MANIFEST
-        manifest = (
-            json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-        )
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
         mark = "*" if release == active else " "
-        click.echo(
-            f"{mark} {release}  {manifest.get('source', '?')}  {manifest.get('installed_at', '')}"
-        )
+        click.echo(f"{mark} {release}  {manifest.get('source', '?')}  {manifest.get('installed_at', '')}")
 
 
 @command.command("activate")
@@ -77,8 +71,7 @@ def activate_command(release: str) -> None:
 @click.option(
     "--source",
     default=None,
-    help="numer.v3.txt or numer.v3.zip, a file or URL (air-gapped sites); "
-    f"default: {nmdp.DEFAULT_SOURCE}.",
+    help=f"numer.v3.txt or numer.v3.zip, a file or URL (air-gapped sites); default: {nmdp.DEFAULT_SOURCE}.",
 )
 @click.option(
     "--timeout",
@@ -98,26 +91,38 @@ def install_nmdp_command(source: str | None, timeout: float) -> None:
 
 
 @command.command("install-eplets")
-@click.option("--source", required=True, type=click.Path(exists=True, file_okay=False),
-              help="Folder holding MHC_I_eplet_<v>.csv, MHC_II_eplet_B_<v>.csv and "
-              "MHC_II_eplet_A_<v>.csv (hlaR's inst/extdata/ref layout) and their licence.")
-@click.option("--version", "version", default=None,
-              help="Table version to install (v2, v3); needed when the folder holds several.")
-@click.option("--activate", "activate_it", is_flag=True,
-              help="Make it the active version (the first one installed always is).")
+@click.option(
+    "--source",
+    required=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder holding MHC_I_eplet_<v>.csv, MHC_II_eplet_B_<v>.csv and "
+    "MHC_II_eplet_A_<v>.csv (hlaR's inst/extdata/ref layout) and their licence.",
+)
+@click.option(
+    "--version",
+    "version",
+    default=None,
+    help="Table version to install (v2, v3); needed when the folder holds several.",
+)
+@click.option(
+    "--activate",
+    "activate_it",
+    is_flag=True,
+    help="Make it the active version (the first one installed always is).",
+)
 @click.option("--force", is_flag=True, help="Replace the version if already installed.")
-def install_eplets_command(source: str, version: str | None, activate_it: bool,
-                           force: bool) -> None:
+def install_eplets_command(source: str, version: str | None, activate_it: bool, force: bool) -> None:
     """Install one version of the eplet tables (HLAMatchmaker-derived, from hlaR) beside the
     others: every eplet load and candidate eplet names the version it was read with."""
     reference_dir = settings().reference_dir
     with domain_errors():
-        table = eplets.install_tables(reference_dir, source, version, force=force,
-                                      activate_it=activate_it)
-    sizes = ", ".join(f"{g} {d['alleles']} alleles/{d['eplets']} eplets"
-                      for g, d in table.describe()["groups"].items())
-    click.echo(f"installed eplet tables {table.version} ({sizes}); "
-               f"active: {eplets.active_version(reference_dir)}")
+        table = eplets.install_tables(reference_dir, source, version, force=force, activate_it=activate_it)
+    sizes = ", ".join(
+        f"{g} {d['alleles']} alleles/{d['eplets']} eplets" for g, d in table.describe()["groups"].items()
+    )
+    click.echo(
+        f"installed eplet tables {table.version} ({sizes}); active: {eplets.active_version(reference_dir)}"
+    )
     for note in table.notes:
         click.echo(f"  note: {note}")
 
@@ -129,5 +134,6 @@ def activate_eplets_command(version: str) -> None:
     reference_dir = settings().reference_dir
     with domain_errors():
         eplets.activate(reference_dir, version)
-    click.echo(f"active eplet tables: {version} "
-               f"(installed: {', '.join(eplets.installed_versions(reference_dir))})")
+    click.echo(
+        f"active eplet tables: {version} (installed: {', '.join(eplets.installed_versions(reference_dir))})"
+    )

@@ -12,10 +12,12 @@ def data_folders(app: Flask) -> str:
     """Where this process keeps its data, said rather than guessed: the database file, the
     reference folder and where alert e-mails go (an SMTP server, or a folder of .eml files)."""
     config = app.config
-    mail = (f"SMTP {config['SMTP_HOST']}:{config.get('SMTP_PORT')}" if config.get("SMTP_HOST")
-            else f"{config['MAIL_DIR']} (.eml files; set DSA_MONITOR_SMTP_HOST to send)")
-    return (f"  database:  {config['DATABASE']}\n  reference: {config['REFERENCE_DIR']}\n"
-            f"  mail:      {mail}")
+    mail = (
+        f"SMTP {config['SMTP_HOST']}:{config.get('SMTP_PORT')}"
+        if config.get("SMTP_HOST")
+        else f"{config['MAIL_DIR']} (.eml files; set DSA_MONITOR_SMTP_HOST to send)"
+    )
+    return f"  database:  {config['DATABASE']}\n  reference: {config['REFERENCE_DIR']}\n  mail:      {mail}"
 
 
 @click.command("serve")

@@ -20,8 +20,7 @@ def _visit(text: str) -> dict:
     try:
         return {"name": parts[0].strip(), "day": int(parts[1]), "window_days": int(parts[2])}
     except ValueError:
-        raise click.BadParameter(f"{text!r}: DAY and WINDOW are whole days, e.g. M3:90:14") \
-            from None
+        raise click.BadParameter(f"{text!r}: DAY and WINDOW are whole days, e.g. M3:90:14") from None
 
 
 def _visits(ctx, param, values: tuple[str, ...]) -> list[dict] | None:
@@ -30,18 +29,35 @@ def _visits(ctx, param, values: tuple[str, ...]) -> list[dict] | None:
 
 _SETTINGS = [
     click.option("--title", default=None, help="The study's title."),
-    click.option("--visit", "visits", multiple=True, callback=_visits,
-                 help="A protocol visit NAME:DAY:WINDOW (days after the exposure, window in days"
-                      " either side), e.g. --visit M1:30:7 --visit M3:90:14; repeat for each."),
-    click.option("--strict/--lenient", "strict_uploads", default=None,
-                 help="Refuse a lab file holding any sample not enrolled (--strict), or list such"
-                      " samples as not stored (--lenient, the default)."),
-    click.option("--date-layout", default=None,
-                 help="How the study's lab files write ambiguous dates, e.g. DD-MM-YYYY."),
-    click.option("--control-pattern", default=None,
-                 help="A regular expression naming the lab's own control sera."),
-    click.option("--user", default=getpass.getuser, show_default="the login name",
-                 help="Who makes the change (kept in the audit log)."),
+    click.option(
+        "--visit",
+        "visits",
+        multiple=True,
+        callback=_visits,
+        help="A protocol visit NAME:DAY:WINDOW (days after the exposure, window in days"
+        " either side), e.g. --visit M1:30:7 --visit M3:90:14; repeat for each.",
+    ),
+    click.option(
+        "--strict/--lenient",
+        "strict_uploads",
+        default=None,
+        help="Refuse a lab file holding any sample not enrolled (--strict), or list such"
+        " samples as not stored (--lenient, the default).",
+    ),
+    click.option(
+        "--date-layout",
+        default=None,
+        help="How the study's lab files write ambiguous dates, e.g. DD-MM-YYYY.",
+    ),
+    click.option(
+        "--control-pattern", default=None, help="A regular expression naming the lab's own control sera."
+    ),
+    click.option(
+        "--user",
+        default=getpass.getuser,
+        show_default="the login name",
+        help="Who makes the change (kept in the audit log).",
+    ),
 ]
 
 
@@ -76,9 +92,14 @@ def create(code: str, user: str, **given) -> None:
     changes = _changes(**given)
     db = _open()
     try:
-        study = store.create_study(db, code, title=changes.pop("title", ""),
-                                   visit_schedule=changes.pop("visit_schedule", []), user=user,
-                                   settings=changes)
+        study = store.create_study(
+            db,
+            code,
+            title=changes.pop("title", ""),
+            visit_schedule=changes.pop("visit_schedule", []),
+            user=user,
+            settings=changes,
+        )
     except DSAMonitorError as error:
         raise click.ClickException(error.message) from error
     finally:
@@ -98,8 +119,9 @@ def edit(code: str, user: str, no_visits: bool, **given) -> None:
     if no_visits:
         changes["visit_schedule"] = []
     if not changes:
-        raise click.UsageError("nothing to change: give --title, --visit, --strict/--lenient,"
-                               " --date-layout or --control-pattern")
+        raise click.UsageError(
+            "nothing to change: give --title, --visit, --strict/--lenient, --date-layout or --control-pattern"
+        )
     db = _open()
     try:
         study, marked = store.studies.update_study(db, code, changes, user=user)
@@ -110,8 +132,10 @@ def edit(code: str, user: str, no_visits: bool, **given) -> None:
         db.close()
     click.echo(f"study {study['code']} edited")
     if marked:
-        click.echo(f"visit schedule changed: {marked} recipient(s) marked for the scheduler's"
-                   " next evaluation run (dsa-monitor scheduler --once, or its interval)")
+        click.echo(
+            f"visit schedule changed: {marked} recipient(s) marked for the scheduler's"
+            " next evaluation run (dsa-monitor scheduler --once, or its interval)"
+        )
     _print(study, recipients)
 
 
@@ -137,8 +161,15 @@ def show(code: str, as_json: bool) -> None:
 def _print(study: dict, recipients: int) -> None:
     click.echo(f"{study['code']}: {study['title'] or '(no title)'}; {recipients} recipient(s)")
     schedule = study["visit_schedule"] or []
-    click.echo("visits: " + (", ".join(f"{v['name']} day {v['day']} ±{v['window_days']}"
-                                       for v in schedule) or "none (every serum unscheduled)"))
-    click.echo(f"uploads: {'strict' if study['strict_uploads'] else 'lenient'}, date layout"
-               f" {study['date_layout'] or 'read from the files'}, control pattern"
-               f" {study['control_pattern'] or 'none'}")
+    click.echo(
+        "visits: "
+        + (
+            ", ".join(f"{v['name']} day {v['day']} ±{v['window_days']}" for v in schedule)
+            or "none (every serum unscheduled)"
+        )
+    )
+    click.echo(
+        f"uploads: {'strict' if study['strict_uploads'] else 'lenient'}, date layout"
+        f" {study['date_layout'] or 'read from the files'}, control pattern"
+        f" {study['control_pattern'] or 'none'}"
+    )

@@ -92,9 +92,13 @@ class DemoFolder:
     def settings(self, secret_key: str, **more: object) -> dict:
         """Overrides that point an app at this folder: its database, .eml folder, reference."""
         return {
-            "DATABASE": str(self.database), "MAIL_DIR": str(self.mail),
-            "REFERENCE_DIR": str(self.path / REFERENCE), "SMTP_HOST": None,
-            "SECRET_KEY": secret_key, "SCHEDULER_IN_WEB": False, **more,
+            "DATABASE": str(self.database),
+            "MAIL_DIR": str(self.mail),
+            "REFERENCE_DIR": str(self.path / REFERENCE),
+            "SMTP_HOST": None,
+            "SECRET_KEY": secret_key,
+            "SCHEDULER_IN_WEB": False,
+            **more,
         }
 
 
@@ -109,16 +113,21 @@ def write_files(trial: Trial, folder: Path) -> list[Path]:
     return written
 
 
-def build(folder: DemoFolder, make_app: Callable[..., Flask], *,
-          today: dt.date) -> tuple[dict, dict[str, str | None]]:
+def build(
+    folder: DemoFolder, make_app: Callable[..., Flask], *, today: dt.date
+) -> tuple[dict, dict[str, str | None]]:
     """Store the demo trial, upload its files, subscribe a clinician, add a web user, run the
     scheduler once; return the sign-in (also kept in the folder's marker) and what each
     scheduler job did."""
     folder.path.mkdir(parents=True, exist_ok=True)
     os.chmod(folder.path, 0o700)  # the marker keeps the demo password in clear
-    account = {"email": SIGN_IN_EMAIL, "password": secrets.token_urlsafe(12),
-               "secret_key": secrets.token_hex(32), "clinician": CLINICIAN_EMAIL,
-               "as_of": today.isoformat()}
+    account = {
+        "email": SIGN_IN_EMAIL,
+        "password": secrets.token_urlsafe(12),
+        "secret_key": secrets.token_hex(32),
+        "clinician": CLINICIAN_EMAIL,
+        "as_of": today.isoformat(),
+    }
     trial = demo_trial(today)
     paths = write_files(trial, folder.files)
     app = make_app(**folder.settings(account["secret_key"]))
@@ -132,8 +141,7 @@ def build(folder: DemoFolder, make_app: Callable[..., Flask], *,
     finally:
         db.close()
     # before the scheduler runs: its e-mails carry the candidate eplet of each DSA
-    installed_eplets.install_tables(folder.path / REFERENCE, EPLETS, EPLET_VERSION,
-                                    activate_it=True)
+    installed_eplets.install_tables(folder.path / REFERENCE, EPLETS, EPLET_VERSION, activate_it=True)
     jobs = run_once(app, wait=0)
     if jobs is None:
         raise Conflict(f"another scheduler holds the lease on {folder.database}")
@@ -148,10 +156,14 @@ def stored_results(db: Database) -> tuple[str, list[RecipientEvaluation], dict[s
     results, failed = [], {}
     for recipient in store.list_recipients(db, study["code"]):
         code = recipient["subject_code"]
-        results.append(RecipientEvaluation(recipient["id"], code, study["code"],
-                                           current_evaluations(db, recipient["id"])))
-        failed[code] = [s for s in store.list_samples(db, recipient_id=recipient["id"])
-                        if s["qc_status"] == "fail"]
+        results.append(
+            RecipientEvaluation(
+                recipient["id"], code, study["code"], current_evaluations(db, recipient["id"])
+            )
+        )
+        failed[code] = [
+            s for s in store.list_samples(db, recipient_id=recipient["id"]) if s["qc_status"] == "fail"
+        ]
     return study["code"], results, failed
 
 
@@ -161,17 +173,20 @@ def demo_summary(db: Database) -> tuple[list[RecipientEvaluation], DemoSummary]:
     code, results, failed = stored_results(db)
     summary = summarise(results, failed, [v["name"] for v in SCHEDULE])
     for event in store.list_events(db, kind="preformed"):
-        summary.cases.append(f"preformed DSA alert: {event['subject_code']} anti-"
-                             f"{event['antigen']} at {event['visit']}")
+        summary.cases.append(
+            f"preformed DSA alert: {event['subject_code']} anti-{event['antigen']} at {event['visit']}"
+        )
     for result in results:
-        baseline = next((p for e in result.evaluations for p in e.points
-                         if p.visit == "baseline" and p.sample_ids), None)
+        baseline = next(
+            (p for e in result.evaluations for p in e.points if p.visit == "baseline" and p.sample_ids), None
+        )
         if baseline is None:
             continue
         for bead in third_party(serum_beads(db, baseline.sample_ids[0])[1]):
             summary.cases.append(
                 f"third-party antibody: {result.subject_code} anti-{bead.specificity} at"
-                f" baseline, MFI {bead.used_mfi:.0f}: not donor-specific (serum page)")
+                f" baseline, MFI {bead.used_mfi:.0f}: not donor-specific (serum page)"
+            )
     report = study_report(db, store.get_study(db, code))
     summary.cases.append(f"report: {report['sentence']}")
     return results, summary

@@ -15,10 +15,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Slot of each locus in Fusion's class II specificity list; class I names go in slot 0.
-CLASS_II_SLOTS = {"DRB1": 0, "DRB3": 2, "DRB4": 2, "DRB5": 2, "DQA1": 4, "DQB1": 6,
-                  "DPA1": 8, "DPB1": 10}
-COLUMNS = ("PatientID", "SampleIDName", "SampleDate", "RunDate", "CatalogID", "BeadID",
-           "Specificity", "RawData", "NormalValue", "CountValue", "NC1BeadID", "PC1BeadID")
+CLASS_II_SLOTS = {"DRB1": 0, "DRB3": 2, "DRB4": 2, "DRB5": 2, "DQA1": 4, "DQB1": 6, "DPA1": 8, "DPB1": 10}
+COLUMNS = (
+    "PatientID",
+    "SampleIDName",
+    "SampleDate",
+    "RunDate",
+    "CatalogID",
+    "BeadID",
+    "Specificity",
+    "RawData",
+    "NormalValue",
+    "CountValue",
+    "NC1BeadID",
+    "PC1BeadID",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +80,7 @@ def specificity_text(bead: FusionBead, hla_class: str) -> str:
     return ",".join(slots)
 
 
-def write_fusion_csv(
-    panel: FusionPanel, samples: Sequence[FusionSample], *, run_date: dt.date
-) -> bytes:
+def write_fusion_csv(panel: FusionPanel, samples: Sequence[FusionSample], *, run_date: dt.date) -> bytes:
     """One Fusion export (comma-delimited, decimal points, ISO dates) holding every sample.
 
     ``NormalValue`` is the raw MFI less the sample's NC bead (the documented fallback), blank on
@@ -84,17 +93,28 @@ def write_fusion_csv(
     writer.writerow(COLUMNS)
     for sample in samples:
         if len(sample.raw) != len(panel.beads):
-            raise ValueError(f"sample {sample.sample_id}: {len(sample.raw)} values for "
-                             f"{len(panel.beads)} beads")
+            raise ValueError(
+                f"sample {sample.sample_id}: {len(sample.raw)} values for {len(panel.beads)} beads"
+            )
         background = float(sample.raw[nc_at])
         for i, bead in enumerate(panel.beads):
             raw = float(sample.raw[i])
             normal = "" if bead.control else f"{max(raw - background, 0.0):.2f}"
             count = 100 if sample.counts is None else int(sample.counts[i])
-            writer.writerow((
-                sample.patient_id, sample.sample_id, sample.draw_date.isoformat(),
-                run_date.isoformat(), panel.catalog_id, bead.bead_id,
-                specificity_text(bead, panel.hla_class), f"{raw:.2f}", normal, count,
-                nc_id, pc_id,
-            ))
+            writer.writerow(
+                (
+                    sample.patient_id,
+                    sample.sample_id,
+                    sample.draw_date.isoformat(),
+                    run_date.isoformat(),
+                    panel.catalog_id,
+                    bead.bead_id,
+                    specificity_text(bead, panel.hla_class),
+                    f"{raw:.2f}",
+                    normal,
+                    count,
+                    nc_id,
+                    pc_id,
+                )
+            )
     return out.getvalue().encode("utf-8")

@@ -31,9 +31,13 @@ class VisitCounts:
 
     def text(self) -> str:
         parts = [f"{self.sera} sera", f"{self.with_dsa} with DSA"]
-        for count, word in ((self.preformed, "preformed"), (self.de_novo, "de novo"),
-                            (self.rising, "rising"), (self.qc_failures, "QC failure"),
-                            (self.overdue, "overdue")):
+        for count, word in (
+            (self.preformed, "preformed"),
+            (self.de_novo, "de novo"),
+            (self.rising, "rising"),
+            (self.qc_failures, "QC failure"),
+            (self.overdue, "overdue"),
+        ):
             if count:
                 parts.append(f"{count} {word}")
         return ", ".join(parts)
@@ -71,9 +75,12 @@ def summarise(
     """The summary of evaluated recipients; ``qc_failed``: subject code -> its failed sample rows
     (``draw_date``, ``hla_class``, ``qc_reasons`` as the store keeps them)."""
     visits = {name: VisitCounts() for name in (BASELINE, *visit_order)}
-    summary = DemoSummary(len(results), 0, visits,
-                          found={"de_novo": [], "preformed": [], "rising": [],
-                                 "qc_failure": [], "overdue": []})
+    summary = DemoSummary(
+        len(results),
+        0,
+        visits,
+        found={"de_novo": [], "preformed": [], "rising": [], "qc_failure": [], "overdue": []},
+    )
     for result in results:
         subject = result.subject_code
         for evaluation in result.evaluations:
@@ -91,7 +98,8 @@ def summarise(
                         summary.found["de_novo"].append((subject, state.target, point.visit))
                         summary.cases.append(
                             f"de novo DSA: {subject} anti-{state.target} (donor {donor}) at "
-                            f"{point.visit}, MFI {state.mfi:.0f}")
+                            f"{point.visit}, MFI {state.mfi:.0f}"
+                        )
                     elif state.status == PREFORMED:
                         counts.preformed += 1
                         summary.found["preformed"].append((subject, state.target, point.visit))
@@ -103,19 +111,20 @@ def summarise(
                 if first.origin == PREFORMED and rising:
                     summary.cases.append(
                         f"preformed DSA, rising: {subject} anti-{target} (donor {donor}), "
-                        f"MFI {first.mfi:.0f} at baseline, rising at {', '.join(rising)}")
+                        f"MFI {first.mfi:.0f} at baseline, rising at {', '.join(rising)}"
+                    )
             for overdue in evaluation.overdue:
                 visits.setdefault(overdue["visit"], VisitCounts()).overdue += 1
                 summary.found["overdue"].append((subject, "", overdue["visit"]))
                 summary.cases.append(
                     f"overdue visit: {subject} {overdue['visit']} ({overdue['reason']}; "
-                    f"window closed {overdue['closes']})")
+                    f"window closed {overdue['closes']})"
+                )
             for sample in qc_failed.get(subject, ()):
                 visit = _visit_of(evaluation, dt.date.fromisoformat(sample["draw_date"]))
                 visit = visit or "unscheduled"
                 visits.setdefault(visit, VisitCounts()).qc_failures += 1
                 summary.found["qc_failure"].append((subject, str(sample["hla_class"]), visit))
                 reasons = "; ".join(sample["qc_reasons"]) or "QC failed"
-                summary.cases.append(
-                    f"QC failure: {subject} {visit} class {sample['hla_class']} ({reasons})")
+                summary.cases.append(f"QC failure: {subject} {visit} class {sample['hla_class']} ({reasons})")
     return summary

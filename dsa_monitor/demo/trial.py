@@ -19,32 +19,71 @@ import numpy as np
 from .fusion_writer import FusionBead, FusionPanel, FusionSample, write_fusion_csv
 
 CLASS_I_ALLELES = (
-    *(f"A*{x}" for x in "01:01 02:01 02:03 02:06 03:01 11:01 23:01 24:02 25:01 26:01 29:02 30:01"
-      " 31:01 32:01 33:01 34:01 36:01 43:01 66:01 68:01 68:02 69:01 74:01 80:01".split()),
-    *(f"B*{x}" for x in "07:02 08:01 13:02 14:01 15:01 15:02 15:03 15:10 15:12 15:13 15:16 18:01"
-      " 27:05 35:01 37:01 38:01 39:01 40:01 40:02 41:01 42:01 44:02 44:03 45:01 46:01 47:01"
-      " 48:01 49:01 50:01 51:01 52:01 53:01 54:01 55:01 56:01 57:01 58:01 59:01 67:01 73:01"
-      " 78:01 81:01 82:01".split()),
-    *(f"C*{x}" for x in "01:02 02:02 03:02 03:03 03:04 04:01 05:01 06:02 07:01 07:02 08:01"
-      " 12:03 14:02 15:02 16:01 17:01 18:01".split()),
+    *(
+        f"A*{x}"
+        for x in "01:01 02:01 02:03 02:06 03:01 11:01 23:01 24:02 25:01 26:01 29:02 30:01"
+        " 31:01 32:01 33:01 34:01 36:01 43:01 66:01 68:01 68:02 69:01 74:01 80:01".split()
+    ),
+    *(
+        f"B*{x}"
+        for x in "07:02 08:01 13:02 14:01 15:01 15:02 15:03 15:10 15:12 15:13 15:16 18:01"
+        " 27:05 35:01 37:01 38:01 39:01 40:01 40:02 41:01 42:01 44:02 44:03 45:01 46:01 47:01"
+        " 48:01 49:01 50:01 51:01 52:01 53:01 54:01 55:01 56:01 57:01 58:01 59:01 67:01 73:01"
+        " 78:01 81:01 82:01".split()
+    ),
+    *(
+        f"C*{x}"
+        for x in "01:02 02:02 03:02 03:03 03:04 04:01 05:01 06:02 07:01 07:02 08:01"
+        " 12:03 14:02 15:02 16:01 17:01 18:01".split()
+    ),
 )
 CLASS_II_BEADS = (
-    *((f"DRB1*{x}",) for x in "01:01 01:02 01:03 03:01 03:02 04:01 04:02 04:03 04:04 04:05 07:01"
-      " 08:01 08:02 09:01 10:01 11:01 11:03 11:04 12:01 12:02 13:01 13:03 14:01 14:54 15:01"
-      " 15:02 15:03 16:01".split()),
-    ("DRB3*01:01",), ("DRB3*02:02",), ("DRB3*03:01",), ("DRB4*01:01",), ("DRB5*01:01",),
+    *(
+        (f"DRB1*{x}",)
+        for x in "01:01 01:02 01:03 03:01 03:02 04:01 04:02 04:03 04:04 04:05 07:01"
+        " 08:01 08:02 09:01 10:01 11:01 11:03 11:04 12:01 12:02 13:01 13:03 14:01 14:54 15:01"
+        " 15:02 15:03 16:01".split()
+    ),
+    ("DRB3*01:01",),
+    ("DRB3*02:02",),
+    ("DRB3*03:01",),
+    ("DRB4*01:01",),
+    ("DRB5*01:01",),
     ("DRB5*02:02",),
-    *((f"DQA1*{a}", f"DQB1*{b}") for a, b in (
-        ("01:01", "05:01"), ("01:02", "06:02"), ("01:02", "06:09"), ("01:03", "06:03"),
-        ("01:04", "05:03"), ("02:01", "02:02"), ("02:01", "03:03"), ("03:01", "03:02"),
-        ("03:02", "03:03"), ("03:03", "03:01"), ("04:01", "04:02"), ("05:01", "02:01"),
-        ("05:05", "03:01"), ("06:01", "03:01"),
-    )),
-    *((f"DPA1*{a}", f"DPB1*{b}") for a, b in (
-        ("01:03", "01:01"), ("01:03", "02:01"), ("01:03", "03:01"), ("01:03", "04:01"),
-        ("01:03", "04:02"), ("02:01", "01:01"), ("02:01", "05:01"), ("02:01", "11:01"),
-        ("02:02", "05:01"), ("03:01", "04:02"),
-    )),
+    *(
+        (f"DQA1*{a}", f"DQB1*{b}")
+        for a, b in (
+            ("01:01", "05:01"),
+            ("01:02", "06:02"),
+            ("01:02", "06:09"),
+            ("01:03", "06:03"),
+            ("01:04", "05:03"),
+            ("02:01", "02:02"),
+            ("02:01", "03:03"),
+            ("03:01", "03:02"),
+            ("03:02", "03:03"),
+            ("03:03", "03:01"),
+            ("04:01", "04:02"),
+            ("05:01", "02:01"),
+            ("05:05", "03:01"),
+            ("06:01", "03:01"),
+        )
+    ),
+    *(
+        (f"DPA1*{a}", f"DPB1*{b}")
+        for a, b in (
+            ("01:03", "01:01"),
+            ("01:03", "02:01"),
+            ("01:03", "03:01"),
+            ("01:03", "04:01"),
+            ("01:03", "04:02"),
+            ("02:01", "01:01"),
+            ("02:01", "05:01"),
+            ("02:01", "11:01"),
+            ("02:02", "05:01"),
+            ("03:01", "04:02"),
+        )
+    ),
 )
 
 
@@ -59,27 +98,42 @@ def demo_panel(hla_class: str, lot: str = "001") -> FusionPanel:
 
 VISITS = (("baseline", -7), ("M1", 30), ("M3", 91), ("M6", 182), ("M9", 273), ("M12", 365))
 # The study's visit schedule as the store takes it: {"name": str, "day": int, "window_days": int}
-SCHEDULE: list[dict[str, Any]] = [{"name": name, "day": day, "window_days": 14}
-                                  for name, day in VISITS[1:]]
+SCHEDULE: list[dict[str, Any]] = [{"name": name, "day": day, "window_days": 14} for name, day in VISITS[1:]]
 
 # (recipient typing, donor typing): common alleles; each donor differs from its recipient.
 TYPINGS = (
-    ("A*01:01+A*02:01^B*08:01+B*44:02^C*05:01+C*07:01^DRB1*03:01+DRB1*15:01^DQB1*02:01+DQB1*06:02",
-     "A*02:01+A*03:01^B*07:02+B*44:02^C*05:01+C*07:02^DRB1*15:01+DRB1*04:01^DQB1*06:02+DQB1*03:02"),
-    ("A*02:01+A*11:01^B*35:01+B*51:01^C*04:01+C*14:02^DRB1*11:01+DRB1*13:01^DQB1*03:01+DQB1*06:03",
-     "A*02:01+A*26:01^B*35:01+B*38:01^C*04:01+C*12:03^DRB1*11:01+DRB1*07:01^DQB1*03:01+DQB1*02:02"),
-    ("A*03:01+A*32:01^B*07:02+B*40:01^C*03:04+C*07:02^DRB1*15:01+DRB1*13:03^DQB1*06:02+DQB1*03:01",
-     "A*24:02+A*03:01^B*07:02+B*57:01^C*06:02+C*07:02^DRB1*15:01+DRB1*07:01^DQB1*06:02+DQB1*03:03"),
-    ("A*01:01+A*24:02^B*08:01+B*57:01^C*06:02+C*07:01^DRB1*03:01+DRB1*07:01^DQB1*02:01+DQB1*03:03",
-     "A*01:01+A*68:01^B*08:01+B*44:03^C*07:01+C*16:01^DRB1*03:01+DRB1*13:01^DQB1*02:01+DQB1*06:03"),
-    ("A*02:01+A*30:01^B*13:02+B*18:01^C*06:02+C*07:01^DRB1*07:01+DRB1*11:04^DQB1*02:02+DQB1*03:01",
-     "A*02:01+A*29:02^B*18:01+B*44:03^C*07:01+C*16:01^DRB1*07:01+DRB1*01:01^DQB1*02:02+DQB1*05:01"),
-    ("A*11:01+A*33:01^B*15:02+B*58:01^C*03:02+C*08:01^DRB1*15:02+DRB1*12:02^DQB1*05:01+DQB1*03:01",
-     "A*11:01+A*02:03^B*58:01+B*46:01^C*03:02+C*01:02^DRB1*12:02+DRB1*09:01^DQB1*03:01+DQB1*03:03"),
-    ("A*23:01+A*68:02^B*53:01+B*45:01^C*04:01+C*16:01^DRB1*13:03+DRB1*08:01^DQB1*03:01+DQB1*04:02",
-     "A*23:01+A*30:01^B*53:01+B*42:01^C*04:01+C*17:01^DRB1*13:03+DRB1*03:02^DQB1*03:01+DQB1*04:02"),
-    ("A*02:01+A*25:01^B*18:01+B*51:01^C*12:03+C*14:02^DRB1*15:01+DRB1*16:01^DQB1*06:02+DQB1*05:02",
-     "A*02:01+A*31:01^B*51:01+B*39:01^C*14:02+C*07:02^DRB1*16:01+DRB1*04:04^DQB1*05:02+DQB1*03:02"),
+    (
+        "A*01:01+A*02:01^B*08:01+B*44:02^C*05:01+C*07:01^DRB1*03:01+DRB1*15:01^DQB1*02:01+DQB1*06:02",
+        "A*02:01+A*03:01^B*07:02+B*44:02^C*05:01+C*07:02^DRB1*15:01+DRB1*04:01^DQB1*06:02+DQB1*03:02",
+    ),
+    (
+        "A*02:01+A*11:01^B*35:01+B*51:01^C*04:01+C*14:02^DRB1*11:01+DRB1*13:01^DQB1*03:01+DQB1*06:03",
+        "A*02:01+A*26:01^B*35:01+B*38:01^C*04:01+C*12:03^DRB1*11:01+DRB1*07:01^DQB1*03:01+DQB1*02:02",
+    ),
+    (
+        "A*03:01+A*32:01^B*07:02+B*40:01^C*03:04+C*07:02^DRB1*15:01+DRB1*13:03^DQB1*06:02+DQB1*03:01",
+        "A*24:02+A*03:01^B*07:02+B*57:01^C*06:02+C*07:02^DRB1*15:01+DRB1*07:01^DQB1*06:02+DQB1*03:03",
+    ),
+    (
+        "A*01:01+A*24:02^B*08:01+B*57:01^C*06:02+C*07:01^DRB1*03:01+DRB1*07:01^DQB1*02:01+DQB1*03:03",
+        "A*01:01+A*68:01^B*08:01+B*44:03^C*07:01+C*16:01^DRB1*03:01+DRB1*13:01^DQB1*02:01+DQB1*06:03",
+    ),
+    (
+        "A*02:01+A*30:01^B*13:02+B*18:01^C*06:02+C*07:01^DRB1*07:01+DRB1*11:04^DQB1*02:02+DQB1*03:01",
+        "A*02:01+A*29:02^B*18:01+B*44:03^C*07:01+C*16:01^DRB1*07:01+DRB1*01:01^DQB1*02:02+DQB1*05:01",
+    ),
+    (
+        "A*11:01+A*33:01^B*15:02+B*58:01^C*03:02+C*08:01^DRB1*15:02+DRB1*12:02^DQB1*05:01+DQB1*03:01",
+        "A*11:01+A*02:03^B*58:01+B*46:01^C*03:02+C*01:02^DRB1*12:02+DRB1*09:01^DQB1*03:01+DQB1*03:03",
+    ),
+    (
+        "A*23:01+A*68:02^B*53:01+B*45:01^C*04:01+C*16:01^DRB1*13:03+DRB1*08:01^DQB1*03:01+DQB1*04:02",
+        "A*23:01+A*30:01^B*53:01+B*42:01^C*04:01+C*17:01^DRB1*13:03+DRB1*03:02^DQB1*03:01+DQB1*04:02",
+    ),
+    (
+        "A*02:01+A*25:01^B*18:01+B*51:01^C*12:03+C*14:02^DRB1*15:01+DRB1*16:01^DQB1*06:02+DQB1*05:02",
+        "A*02:01+A*31:01^B*51:01+B*39:01^C*14:02+C*07:02^DRB1*16:01+DRB1*04:04^DQB1*05:02+DQB1*03:02",
+    ),
 )
 
 
@@ -137,13 +191,22 @@ def build_trial(
     rng = np.random.default_rng(seed)
     wanted = {**DE_NOVO, **THIRD_PARTY} if antibodies is None else dict(antibodies)
     recipients = [
-        TrialRecipient(f"LUP-{i + 1:02d}", f"P{7100 + i + 1}", recipient, f"UC-MSC-{i + 1:02d}",
-                       donor, start + dt.timedelta(days=14 * i))
+        TrialRecipient(
+            f"LUP-{i + 1:02d}",
+            f"P{7100 + i + 1}",
+            recipient,
+            f"UC-MSC-{i + 1:02d}",
+            donor,
+            start + dt.timedelta(days=14 * i),
+        )
         for i, (recipient, donor) in enumerate(TYPINGS)
     ]
     panels = {"I": demo_panel("I"), "II": demo_panel("II")}
-    profile = {(i, c): rng.lognormal(np.log(120.0), 0.5, len(panels[c].beads))
-               for i in range(len(recipients)) for c in panels}
+    profile = {
+        (i, c): rng.lognormal(np.log(120.0), 0.5, len(panels[c].beads))
+        for i in range(len(recipients))
+        for c in panels
+    }
     sera: list[TrialSerum] = []
     runs: dict[tuple[str, str], list[FusionSample]] = {}
     last_close = start
@@ -176,15 +239,30 @@ def build_trial(
         run_date = max(s.draw_date for s in samples) + dt.timedelta(days=3)
         name = f"fusion_{visit}_class{hla_class}.csv"
         files.append((name, write_fusion_csv(panels[hla_class], samples, run_date=run_date)))
-    return Trial("MSC-SLE", "Umbilical-cord MSC in lupus (synthetic demo)", SCHEDULE, recipients,
-                 sera, files, last_close + dt.timedelta(days=1))
+    return Trial(
+        "MSC-SLE",
+        "Umbilical-cord MSC in lupus (synthetic demo)",
+        SCHEDULE,
+        recipients,
+        sera,
+        files,
+        last_close + dt.timedelta(days=1),
+    )
 
 
 # The other cases `dsa-monitor demo` teaches, beside the de novo DSA and the third-party antibody:
 # LUP-01 carries an anti-A3 (its donor's A*03:01) from before the infusion, which then rises;
 LUP_01, LUP_05, LUP_08 = 0, 4, 7
-PREFORMED_RISING = {(LUP_01, "A*03:01"): {"baseline": 1500.0, "M1": 1600.0, "M3": 1750.0,
-                                          "M6": 3300.0, "M9": 5400.0, "M12": 5900.0}}
+PREFORMED_RISING = {
+    (LUP_01, "A*03:01"): {
+        "baseline": 1500.0,
+        "M1": 1600.0,
+        "M3": 1750.0,
+        "M6": 3300.0,
+        "M9": 5400.0,
+        "M12": 5900.0,
+    }
+}
 # LUP-05's M6 class I run fails QC (PC bead too low); its class II run still stands for M6;
 DEMO_QC_FAILED = frozenset({(LUP_05, "M6", "I")})
 # LUP-08's M12 serum was never drawn, and its window closed OVERDUE_FOR_DAYS before "today".
@@ -201,8 +279,12 @@ def demo_trial(today: dt.date, seed: int = 2026) -> Trial:
     """
     last_close = 14 * (len(TYPINGS) - 1) + VISITS[-1][1] + SCHEDULE[-1]["window_days"]
     start = today - dt.timedelta(days=last_close + OVERDUE_FOR_DAYS)
-    trial = build_trial(seed, start=start,
-                        antibodies={**DE_NOVO, **THIRD_PARTY, **PREFORMED_RISING},
-                        qc_failed=DEMO_QC_FAILED, missing=DEMO_MISSING)
+    trial = build_trial(
+        seed,
+        start=start,
+        antibodies={**DE_NOVO, **THIRD_PARTY, **PREFORMED_RISING},
+        qc_failed=DEMO_QC_FAILED,
+        missing=DEMO_MISSING,
+    )
     trial.as_of = today
     return trial

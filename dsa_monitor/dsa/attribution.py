@@ -18,8 +18,15 @@ from .matching import NONE, POSSIBLE, BeadPanel, DonorMatch
 
 # Which chain a positive bead's reactivity is attributed to, per (sample, bead).
 # CHAIN_BETA_ALPHA_UNTYPED: the donor's typed beta chain, its alpha locus untyped (a DSA).
-(CHAIN_NONE, CHAIN_PRIMARY, CHAIN_ALPHA, CHAIN_BOTH, CHAIN_PARTIAL, CHAIN_UNDECIDABLE,
- CHAIN_BETA_ALPHA_UNTYPED) = range(7)
+(
+    CHAIN_NONE,
+    CHAIN_PRIMARY,
+    CHAIN_ALPHA,
+    CHAIN_BOTH,
+    CHAIN_PARTIAL,
+    CHAIN_UNDECIDABLE,
+    CHAIN_BETA_ALPHA_UNTYPED,
+) = range(7)
 N_CODES = 7
 UNDECIDABLE = "undecidable at alpha"
 
@@ -78,7 +85,9 @@ def _panel_groups(panel: BeadPanel, chain: str) -> ChainGroups:
 
 
 def _all_positive(
-    positive: npt.NDArray[np.bool_], groups: ChainGroups, index: npt.NDArray[np.int32],
+    positive: npt.NDArray[np.bool_],
+    groups: ChainGroups,
+    index: npt.NDArray[np.int32],
 ) -> npt.NDArray[np.bool_]:
     """(samples × beads): the bead's chain allele is positive on every bead that carries it, and
     it is on two beads or more (one bead proves nothing about a chain: keep the heterodimer)."""
@@ -131,8 +140,9 @@ def _bead_codes(bead: BeadChains) -> tuple[int, ...]:
 
 # ``_bead_codes`` of every bead state, by the state's six flags as bits (in ``BeadChains``
 # order, the first the lowest): (64 × 4), so that a plan gathers its codes in one numpy step.
-_CODE_TABLE = np.array([_bead_codes(BeadChains(*(bool(k >> bit & 1) for bit in range(6))))
-                        for k in range(64)], dtype=np.int8)
+_CODE_TABLE = np.array(
+    [_bead_codes(BeadChains(*(bool(k >> bit & 1) for bit in range(6)))) for k in range(64)], dtype=np.int8
+)
 
 
 def _own_heterodimers(match: DonorMatch) -> npt.NDArray[np.float32] | None:
@@ -147,10 +157,8 @@ def _own_heterodimers(match: DonorMatch) -> npt.NDArray[np.float32] | None:
     alpha_only = het & typed & match.alpha_mask & ~p_has
     if not (beta_only.any() or alpha_only.any()):
         return None
-    own = beta_only[:, None] & (panel.primary_index[:, None] == panel.primary_index[None, :]) \
-        & a_has[None, :]
-    own |= alpha_only[:, None] & (panel.alpha_index[:, None] == panel.alpha_index[None, :]) \
-        & p_has[None, :]
+    own = beta_only[:, None] & (panel.primary_index[:, None] == panel.primary_index[None, :]) & a_has[None, :]
+    own |= alpha_only[:, None] & (panel.alpha_index[:, None] == panel.alpha_index[None, :]) & p_has[None, :]
     return own.astype(np.float32) if own.any() else None
 
 
@@ -162,42 +170,67 @@ def plan_of(match: DonorMatch) -> Plan:
     n = len(panel)
     het = match.heterodimer
     untyped = match.alpha_untyped & het
-    chains = (het, match.primary_mask, match.alpha_mask,
-              (match.primary_level > NONE) & match.primary_self,
-              (match.alpha_level > NONE) & match.alpha_self, untyped)
+    chains = (
+        het,
+        match.primary_mask,
+        match.alpha_mask,
+        (match.primary_level > NONE) & match.primary_self,
+        (match.alpha_level > NONE) & match.alpha_self,
+        untyped,
+    )
     key = sum(flag.astype(np.intp) << bit for bit, flag in enumerate(chains))
     codes = np.ascontiguousarray(_CODE_TABLE[key].T)
     p_level, a_level = match.primary_level, match.alpha_level
-    levels = np.ascontiguousarray(np.stack([
-        np.full(n, NONE), p_level, a_level, np.minimum(p_level, a_level), np.full(n, POSSIBLE),
-        np.full(n, POSSIBLE), p_level]).astype(np.int8))
+    levels = np.ascontiguousarray(
+        np.stack(
+            [
+                np.full(n, NONE),
+                p_level,
+                a_level,
+                np.minimum(p_level, a_level),
+                np.full(n, POSSIBLE),
+                np.full(n, POSSIBLE),
+                p_level,
+            ]
+        ).astype(np.int8)
+    )
     labels: dict[str, int] = {}
 
     def number(label: str | None) -> int:
         return -1 if label is None else labels.setdefault(label, len(labels))
 
     table = np.full((N_CODES, n), -1, dtype=np.int32)
-    named = [b for b, (p, a) in enumerate(zip(match.primary_target, match.alpha_target,
-                                              strict=True)) if p or a]
+    named = [
+        b for b, (p, a) in enumerate(zip(match.primary_target, match.alpha_target, strict=True)) if p or a
+    ]
     candidates: dict[int, list[int]] = {}
     decidable: set[int] = set()
     for b in sorted(set(named) | set(np.flatnonzero(untyped).tolist())):
         p, a = match.primary_target[b], match.alpha_target[b]
         # numbered in this order (primary, alpha, both, partial, undecidable): target order
-        row = [-1, number(p), number(a), number(f"{a}+{p}" if a and p else None),
-               number(p or a), -1, number(p)]
+        row = [
+            -1,
+            number(p),
+            number(a),
+            number(f"{a}+{p}" if a and p else None),
+            number(p or a),
+            -1,
+            number(p),
+        ]
         alpha = panel.beads[b].alpha
         if alpha is not None and untyped[b]:
             row[CHAIN_UNDECIDABLE] = number(f"{alpha.two_field} ({alpha.locus} untyped)")
         table[:, b] = row
         for t in sorted(set(row) - {-1}):
             candidates.setdefault(t, []).append(b)
-        decidable.update(row[:CHAIN_UNDECIDABLE], row[CHAIN_UNDECIDABLE + 1:])  # -1: no label
+        decidable.update(row[:CHAIN_UNDECIDABLE], row[CHAIN_UNDECIDABLE + 1 :])  # -1: no label
     counts = [len(candidates.get(t, ())) for t in range(len(labels))]
     return Plan(
-        codes=codes, levels=levels, table=table, targets=tuple(labels),
-        columns=np.array([b for t in range(len(labels)) for b in candidates.get(t, ())],
-                         dtype=np.intp),
+        codes=codes,
+        levels=levels,
+        table=table,
+        targets=tuple(labels),
+        columns=np.array([b for t in range(len(labels)) for b in candidates.get(t, ())], dtype=np.intp),
         starts=np.cumsum([0] + counts[:-1]).astype(np.intp),
         undecidable=frozenset(label for label, t in labels.items() if t not in decidable),
         primary_groups=_panel_groups(panel, "primary"),
@@ -230,5 +263,3 @@ def flat_index(code: npt.NDArray[np.int8]) -> npt.NDArray[np.int32]:
     """Flat positions of ``table[code[s, b], b]`` in a (codes × beads) table, for ``np.take``."""
     n_beads = code.shape[1]
     return (code.astype(np.int32) * n_beads + np.arange(n_beads)).astype(np.int32)
-
-

@@ -114,9 +114,7 @@ class PanelEvaluation:
     sum_mfi: npt.NDArray[np.float32]
     excluded: npt.NDArray[np.bool_]
     undecidable_targets: frozenset[str]  # targets only ever reached through undecidable beads
-    self_flag: npt.NDArray[np.bool_] = field(
-        repr=False, default_factory=lambda: np.zeros((0, 0), bool)
-    )
+    self_flag: npt.NDArray[np.bool_] = field(repr=False, default_factory=lambda: np.zeros((0, 0), bool))
 
     def sample(self, row: int) -> SampleDSA:
         """The DSA calls of one sample, as objects."""
@@ -172,15 +170,24 @@ def evaluate(
     values = np.where(decided, target_mfi, 0.0)
     self_flag = positive & (chain == CHAIN_NONE) & _self_beads(match)
     return PanelEvaluation(
-        match=match, rules=rules, value_kind=value_kind, mfi=matrix, positive=positive,
-        category=category, chain=chain, level=level, target_index=target_index,
-        targets=plan.targets, target_mfi=target_mfi, target_positive=target_positive,
+        match=match,
+        rules=rules,
+        value_kind=value_kind,
+        mfi=matrix,
+        positive=positive,
+        category=category,
+        chain=chain,
+        level=level,
+        target_index=target_index,
+        targets=plan.targets,
+        target_mfi=target_mfi,
+        target_positive=target_positive,
         dsa_mfi=values.astype(np.float32),
-        immunodominant_mfi=(
-            values.max(axis=1) if n_targets else np.zeros(n_samples)
-        ).astype(np.float32),
-        sum_mfi=values.sum(axis=1).astype(np.float32), excluded=skip,
-        undecidable_targets=plan.undecidable, self_flag=self_flag,
+        immunodominant_mfi=(values.max(axis=1) if n_targets else np.zeros(n_samples)).astype(np.float32),
+        sum_mfi=values.sum(axis=1).astype(np.float32),
+        excluded=skip,
+        undecidable_targets=plan.undecidable,
+        self_flag=self_flag,
     )
 
 
@@ -238,11 +245,14 @@ def _bead_call(ev: PanelEvaluation, row: int, b: int) -> BeadCall:
     panel, match = ev.match.panel, ev.match
     bead = panel.beads[b]
     return BeadCall(
-        bead_id=bead.bead_id, specificity=bead.label, antigen=match.antigen[b],
-        mfi=reported(ev.mfi[row, b]), level=LEVEL_NAMES[int(ev.level[row, b])],
-        chain=_chain_name(int(ev.chain[row, b]), panel.loci[b],
-                          bead.alpha.locus if bead.alpha else None),
-        category=CATEGORY_NAMES[int(ev.category[row, b])], epitope=match.epitope[b],
+        bead_id=bead.bead_id,
+        specificity=bead.label,
+        antigen=match.antigen[b],
+        mfi=reported(ev.mfi[row, b]),
+        level=LEVEL_NAMES[int(ev.level[row, b])],
+        chain=_chain_name(int(ev.chain[row, b]), panel.loci[b], bead.alpha.locus if bead.alpha else None),
+        category=CATEGORY_NAMES[int(ev.category[row, b])],
+        epitope=match.epitope[b],
     )
 
 
@@ -255,19 +265,24 @@ def _epitope_patterns(ev: PanelEvaluation, row: int) -> dict[str, str]:
         total = int(carriers.sum())
         positive = int(ev.positive[row, carriers].sum())
         if total >= 3 and positive * 2 >= total:
-            patterns[epitope] = (f"{positive} of {total} {epitope} beads positive: possibly an "
-                                 f"anti-{epitope} antibody (a public epitope the donor carries)")
+            patterns[epitope] = (
+                f"{positive} of {total} {epitope} beads positive: possibly an "
+                f"anti-{epitope} antibody (a public epitope the donor carries)"
+            )
     return patterns
 
 
-def _warnings(beads: list[BeadCall], codes: set[int], shared: bool,
-              patterns: dict[str, str], untyped_alpha: str | None) -> tuple[str, ...]:
+def _warnings(
+    beads: list[BeadCall], codes: set[int], shared: bool, patterns: dict[str, str], untyped_alpha: str | None
+) -> tuple[str, ...]:
     found = [patterns[e] for e in sorted({b.epitope for b in beads if b.epitope in patterns})]
     if untyped_alpha:
         found.append(f"{untyped_alpha} untyped: alpha attribution not possible")
     if shared:
-        found.append("the recipient carries this antigen too, at a lower resolution or as another "
-                     "allele: an allele-specific antibody, or self")
+        found.append(
+            "the recipient carries this antigen too, at a lower resolution or as another "
+            "allele: an allele-specific antibody, or self"
+        )
     if CHAIN_BOTH in codes or CHAIN_PARTIAL in codes:
         found.append("both chains mixed across the panel: reactivity kept on the heterodimer")
     if CHAIN_PARTIAL in codes:
@@ -300,12 +315,21 @@ def _sample_objects(ev: PanelEvaluation, row: int) -> SampleDSA:
         best_level = max(int(ev.level[row, b]) for b in beads)
         chains = sorted({c.chain for c in bead_calls})
         call = DSACall(
-            donor_id=match.donor_id, target=ev.targets[t], level=LEVEL_NAMES[best_level],
-            chain="/".join(chains), mfi=reported(ev.mfi[row, top]),
-            category=CATEGORY_NAMES[int(ev.category[row, top])], value_kind=ev.value_kind,
+            donor_id=match.donor_id,
+            target=ev.targets[t],
+            level=LEVEL_NAMES[best_level],
+            chain="/".join(chains),
+            mfi=reported(ev.mfi[row, top]),
+            category=CATEGORY_NAMES[int(ev.category[row, top])],
+            value_kind=ev.value_kind,
             beads=tuple(bead_calls),
-            warnings=_warnings(bead_calls, codes, any(match.shared[b] for b in beads), patterns,
-                               _untyped_alpha(match, beads, codes)),
+            warnings=_warnings(
+                bead_calls,
+                codes,
+                any(match.shared[b] for b in beads),
+                patterns,
+                _untyped_alpha(match, beads, codes),
+            ),
         )
         (undecidable if codes == {CHAIN_UNDECIDABLE} else calls).append(call)
     calls.sort(key=lambda c: -c.mfi)
@@ -313,10 +337,16 @@ def _sample_objects(ev: PanelEvaluation, row: int) -> SampleDSA:
     self_beads = tuple(_bead_call(ev, row, int(b)) for b in np.flatnonzero(ev.self_flag[row]))
     classes = {c for c in match.panel.hla_classes if c}
     return SampleDSA(
-        index=row, donor_id=match.donor_id, hla_class="/".join(sorted(classes)),
-        value_kind=ev.value_kind, rules_version=ev.rules.version, excluded=bool(ev.excluded[row]),
-        calls=tuple(calls), undecidable=tuple(undecidable), self_beads=self_beads,
-        immunodominant=calls[0] if calls else None, sum_mfi=reported(sum(c.mfi for c in calls)),
+        index=row,
+        donor_id=match.donor_id,
+        hla_class="/".join(sorted(classes)),
+        value_kind=ev.value_kind,
+        rules_version=ev.rules.version,
+        excluded=bool(ev.excluded[row]),
+        calls=tuple(calls),
+        undecidable=tuple(undecidable),
+        self_beads=self_beads,
+        immunodominant=calls[0] if calls else None,
+        sum_mfi=reported(sum(c.mfi for c in calls)),
         notes=match.notes,
     )
-

@@ -90,7 +90,8 @@ def match_donor(
     typed = {entry.locus for entry in donor.entries}
     given = known.best(donor, typed)
     theirs = known.best(
-        recipient, set() if recipient is None else {entry.locus for entry in recipient.entries})
+        recipient, set() if recipient is None else {entry.locus for entry in recipient.entries}
+    )
     chains = (known.primary, known.alpha)
     p_level, a_level = (given.levels[c] for c in chains)
     p_may, a_may = (given.carried[c] for c in chains)
@@ -99,7 +100,8 @@ def match_donor(
     p_self = _self(p_level, p_may, p_recipient, p_carried)
     a_self = _self(a_level, a_may, a_recipient, a_carried)
     shared = ((p_level > NONE) & (p_recipient > NONE) & ~p_self) | (
-        (a_level > NONE) & (a_recipient > NONE) & ~a_self)
+        (a_level > NONE) & (a_recipient > NONE) & ~a_self
+    )
     notes = _notes(known, donor, recipient, given.nulls, given.unknown or theirs.unknown)
     alpha_untyped = np.zeros(len(panel), dtype=np.bool_)
     for locus, beads in known.alpha_masks.items():
@@ -124,8 +126,12 @@ def match_donor(
     )
 
 
-def _self(level: npt.NDArray[np.int8], may: npt.NDArray[np.int8],
-          recipient: npt.NDArray[np.int8], carried: npt.NDArray[np.int8]) -> npt.NDArray[np.bool_]:
+def _self(
+    level: npt.NDArray[np.int8],
+    may: npt.NDArray[np.int8],
+    recipient: npt.NDArray[np.int8],
+    carried: npt.NDArray[np.int8],
+) -> npt.NDArray[np.bool_]:
     """A donor chain is self when the recipient carries what the donor's match stands for: the
     bead's allele itself at the donor's level, or the donor's own allele when the donor's typing
     excludes the bead's (donor and recipient A*02:01: the A*02:06 bead is self). Donor A2 and
@@ -134,12 +140,12 @@ def _self(level: npt.NDArray[np.int8], may: npt.NDArray[np.int8],
     return (level > NONE) & ((carried >= level) | ((recipient >= level) & (may == NONE)))
 
 
-def _allele_specific(level: npt.NDArray[np.int8], self_: npt.NDArray[np.bool_],
-                     recipient: npt.NDArray[np.int8]) -> npt.NDArray[np.int8]:
+def _allele_specific(
+    level: npt.NDArray[np.int8], self_: npt.NDArray[np.bool_], recipient: npt.NDArray[np.int8]
+) -> npt.NDArray[np.int8]:
     """A chain the recipient shares at the donor's level without carrying its allele is only a
     possible target: an allele-specific antibody inside an antigen-matched pair."""
-    return np.where((level > NONE) & ~self_ & (recipient >= level), np.int8(POSSIBLE),
-                    level).astype(np.int8)
+    return np.where((level > NONE) & ~self_ & (recipient >= level), np.int8(POSSIBLE), level).astype(np.int8)
 
 
 def donor_notes(panel: BeadPanel, donor: DonorHLA, reference: SerologyReference) -> tuple[str, ...]:
@@ -150,21 +156,27 @@ def donor_notes(panel: BeadPanel, donor: DonorHLA, reference: SerologyReference)
     return _notes(known, donor, None, nulls, unknown)
 
 
-def _notes(known: PanelSerology, donor: DonorHLA, recipient: DonorHLA | None,
-           nulls: list[str], unknown: bool) -> tuple[str, ...]:
+def _notes(
+    known: PanelSerology, donor: DonorHLA, recipient: DonorHLA | None, nulls: list[str], unknown: bool
+) -> tuple[str, ...]:
     typed = {entry.locus for entry in donor.entries}
     notes = donor.notes + tuple(f"{text}: null allele, not a DSA target" for text in nulls)
     if known.unknown_chains or unknown:
-        notes += tuple(f"{why}; matched at allele level only"
-                       for why in known.unknown_notes(donor, recipient))
+        notes += tuple(
+            f"{why}; matched at allele level only" for why in known.unknown_notes(donor, recipient)
+        )
     # DRB3/4/5 are absent from some haplotypes: with DRB1 typed, their absence is an answer.
     untyped = [
-        locus for locus in known.panel_loci
+        locus
+        for locus in known.panel_loci
         if locus not in typed and not (locus in DR_SUPERTYPIC and "DRB1" in typed)
     ]
     return notes + tuple(
         f"donor {locus} not typed: "
-        + (f"DSA on its beads are called on the {_BETA_OF[locus]} chain; alpha attribution "
-           "not possible" if locus in ALPHA_LOCI else "no DSA can be called on its beads")
+        + (
+            f"DSA on its beads are called on the {_BETA_OF[locus]} chain; alpha attribution not possible"
+            if locus in ALPHA_LOCI
+            else "no DSA can be called on its beads"
+        )
         for locus in untyped
     )

@@ -78,8 +78,7 @@ class BeadPanel:
                 continue
             alleles = [parse_allele(s) for s in specificity]
             alpha = next((a for a in alleles if a.locus in ALPHA_LOCI), None)
-            primary = next((a for a in alleles if a.locus not in ALPHA_LOCI and a.locus != "DRA"),
-                           None)
+            primary = next((a for a in alleles if a.locus not in ALPHA_LOCI and a.locus != "DRA"), None)
             if primary is None and alpha is not None:
                 primary, alpha = alpha, None
             if primary is None:
@@ -94,8 +93,8 @@ class BeadPanel:
             for chain in (bead.primary, bead.alpha):
                 if chain is not None:
                     columns.setdefault(chain.two_field, len(columns))
-        primary_index = np.array([columns[b.primary.two_field] if b.primary else -1 for b in beads],
-                                 dtype=np.int32)
-        alpha_index = np.array([columns[b.alpha.two_field] if b.alpha else -1 for b in beads],
-                               dtype=np.int32)
+        primary_index = np.array(
+            [columns[b.primary.two_field] if b.primary else -1 for b in beads], dtype=np.int32
+        )
+        alpha_index = np.array([columns[b.alpha.two_field] if b.alpha else -1 for b in beads], dtype=np.int32)
         return cls(tuple(beads), loci, classes, groups, tuple(columns), primary_index, alpha_index)

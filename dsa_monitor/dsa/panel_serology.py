@@ -98,8 +98,7 @@ class SerologyLevels:
         found = self.lookup(allele)
         return found[0], found[1]
 
-    def antigen_level(self, bead: Antigen | None, possible: tuple[Antigen, ...],
-                      typed: Antigen) -> int:
+    def antigen_level(self, bead: Antigen | None, possible: tuple[Antigen, ...], typed: Antigen) -> int:
         """How a bead's antigen relates to a serologically typed antigen."""
         reference = self.reference
         if bead is not None:
@@ -136,8 +135,7 @@ class SerologyLevels:
                 # least on every bead of the group; its own antigen may match better.
                 group = POSSIBLE if bead.fields[0] == typed.fields[0] else NONE
                 if typed_antigen is not None:
-                    return max(group, self.antigen_level(bead_antigen, bead_possible,
-                                                         typed_antigen))
+                    return max(group, self.antigen_level(bead_antigen, bead_possible, typed_antigen))
                 return group
             if typed_antigen is not None and typed_antigen == bead_antigen:
                 return ANTIGEN
@@ -172,15 +170,19 @@ class PanelSerology:
                 if chain is not None and chain.expressed:
                     index.setdefault(chain, len(index))
         self.chains: tuple[AlleleName, ...] = tuple(index)
-        self.primary = np.array([index.get(b.primary, -1) if b.primary else -1
-                                 for b in panel.beads], dtype=np.intp)
-        self.alpha = np.array([index.get(b.alpha, -1) if b.alpha else -1 for b in panel.beads],
-                              dtype=np.intp)
+        self.primary = np.array(
+            [index.get(b.primary, -1) if b.primary else -1 for b in panel.beads], dtype=np.intp
+        )
+        self.alpha = np.array([index.get(b.alpha, -1) if b.alpha else -1 for b in panel.beads], dtype=np.intp)
         self.alpha_loci = tuple(b.alpha.locus if b.alpha else "" for b in panel.beads)
-        self.supertypic = tuple((c, locus) for c, locus in enumerate(a.locus for a in self.chains)
-                                if locus in DR_SUPERTYPIC)
-        self.panel_loci = tuple(dict.fromkeys(
-            chain.locus for bead in panel.beads for chain in (bead.alpha, bead.primary) if chain))
+        self.supertypic = tuple(
+            (c, locus) for c, locus in enumerate(a.locus for a in self.chains) if locus in DR_SUPERTYPIC
+        )
+        self.panel_loci = tuple(
+            dict.fromkeys(
+                chain.locus for bead in panel.beads for chain in (bead.alpha, bead.primary) if chain
+            )
+        )
         antigens: list[str | None] = []
         epitopes: list[str | None] = []
         for b, bead in enumerate(panel.beads):
@@ -200,8 +202,11 @@ class PanelSerology:
         self.unknown_chains = any(self.serology.lookup(c)[2] is not None for c in every)
         self.primary_list: list[int] = self.primary.tolist()
         self.alpha_list: list[int] = self.alpha.tolist()
-        self.alpha_masks = {locus: np.array([a == locus for a in self.alpha_loci], dtype=np.bool_)
-                            for locus in dict.fromkeys(self.alpha_loci) if locus}
+        self.alpha_masks = {
+            locus: np.array([a == locus for a in self.alpha_loci], dtype=np.bool_)
+            for locus in dict.fromkeys(self.alpha_loci)
+            if locus
+        }
         self._entries: dict[tuple[str, tuple[Candidate, ...]], EntryLevels] = {}
         # the same, by entry object: hashing a key of candidates costs more than the levels
         self._by_object: dict[int, tuple[TypingEntry, EntryLevels]] = {}
@@ -227,10 +232,10 @@ class PanelSerology:
                         carried[c] = self.serology.entry_level(chain, entry, carried=True)
             levels.flags.writeable = False  # shared by every typing with this entry
             carried.flags.writeable = False
-            unknown = any(self.serology.lookup(c)[2] is not None for c in entry.expressed
-                          if isinstance(c, AlleleName))
-            found = EntryLevels(levels, carried, unknown,
-                                len(entry.expressed) < len(entry.candidates))
+            unknown = any(
+                self.serology.lookup(c)[2] is not None for c in entry.expressed if isinstance(c, AlleleName)
+            )
+            found = EntryLevels(levels, carried, unknown, len(entry.expressed) < len(entry.candidates))
             if len(self._entries) >= self.MAX_ENTRIES:
                 self._entries.clear()
             self._entries[key] = found
@@ -263,8 +268,7 @@ class PanelSerology:
                     implied = implied_supertypics(person)
                 if locus in implied:
                     best[c] = carried[c] = POSSIBLE
-                    texts[c] = (f"DR{DR_SUPERTYPIC[locus]} (implied by {implied[locus]}; "
-                                f"{locus} untyped)")
+                    texts[c] = f"DR{DR_SUPERTYPIC[locus]} (implied by {implied[locus]}; {locus} untyped)"
         unknown, nulls = _flags(person, found)
         return PersonLevels(best, carried, texts, unknown, nulls)
 
@@ -283,8 +287,7 @@ class PanelSerology:
         # machine.) The rows are looked up once per distinct entry object (cached typings).
         flat = [entry for person in people for entry in person.entries]
         columns: dict[int, int] = {}
-        cols = np.array([columns.setdefault(id(entry), len(columns)) for entry in flat],
-                        dtype=np.intp)
+        cols = np.array([columns.setdefault(id(entry), len(columns)) for entry in flat], dtype=np.intp)
         typed_entries = list({id(entry): entry for entry in flat}.values())
         counts = np.array([len(person.entries) for person in people], dtype=np.intp)
         best = np.zeros((len(people), len(self._none)), dtype=np.bool_)
@@ -301,10 +304,12 @@ class PanelSerology:
             best = each_person(levels)
             if self.supertypic:
                 loci = sorted(DR_SUPERTYPIC)
-                is_locus = np.array([[e.locus == locus for locus in loci] for e in typed_entries],
-                                    dtype=np.bool_)
-                implies = np.array([[locus in _implied_by(e) for locus in loci]
-                                    for e in typed_entries], dtype=np.bool_)
+                is_locus = np.array(
+                    [[e.locus == locus for locus in loci] for e in typed_entries], dtype=np.bool_
+                )
+                implies = np.array(
+                    [[locus in _implied_by(e) for locus in loci] for e in typed_entries], dtype=np.bool_
+                )
                 implied = each_person(implies) & ~each_person(is_locus)
                 for c, locus in self.supertypic:
                     best[:, c] |= implied[:, loci.index(locus)]
@@ -321,8 +326,12 @@ class PanelSerology:
                 seen.setdefault(str(allele), unknown)
 
         for bead in self.panel.beads:
-            for chain, person in ((bead.primary, donor), (bead.alpha, donor),
-                                  (bead.primary, recipient), (bead.alpha, recipient)):
+            for chain, person in (
+                (bead.primary, donor),
+                (bead.alpha, donor),
+                (bead.primary, recipient),
+                (bead.alpha, recipient),
+            ):
                 if chain is None or person is None or not chain.expressed:
                     continue
                 for entry in person.entries:
@@ -331,8 +340,11 @@ class PanelSerology:
                     for typed in entry.expressed:
                         if not isinstance(typed, AlleleName):
                             meet(chain)
-                        elif typed.locus == chain.locus and typed.expressed and not (
-                                typed.resolution >= 2 and typed.fields[:2] == chain.fields[:2]):
+                        elif (
+                            typed.locus == chain.locus
+                            and typed.expressed
+                            and not (typed.resolution >= 2 and typed.fields[:2] == chain.fields[:2])
+                        ):
                             meet(chain)
                             meet(typed)
             if bead.primary is not None:

@@ -31,9 +31,7 @@ def as_matrix(mfi: npt.ArrayLike) -> FloatMatrix:
     return matrix
 
 
-def choose_value(
-    values: Mapping[str, npt.ArrayLike | None], rules: Rules
-) -> tuple[str, FloatMatrix]:
+def choose_value(values: Mapping[str, npt.ArrayLike | None], rules: Rules) -> tuple[str, FloatMatrix]:
     """The MFI the call uses: the first kind of ``rules.value_preference`` the file gave.
 
     A kind counts as given when it is present and not entirely missing (NaN).
@@ -130,5 +128,4 @@ def category_of(mfi: float, rules: Rules, cutoff: float | None = None) -> int:
 def _scalar_bands(rules: Rules, cutoff: float) -> tuple[float, float, float, float]:
     """The bands rounded to float32 as the matrix comparisons see them."""
     low = cutoff if rules.weak_band_low is None else rules.weak_band_low
-    return tuple(float(np.float32(x)) for x in (low, cutoff, rules.moderate_from,
-                                                 rules.strong_from))  # type: ignore[return-value]
+    return tuple(float(np.float32(x)) for x in (low, cutoff, rules.moderate_from, rules.strong_from))  # type: ignore[return-value]

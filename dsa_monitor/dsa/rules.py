@@ -92,8 +92,7 @@ class Rules:
         if self.positivity not in POSITIVITY_METHODS:
             expected = " or ".join(POSITIVITY_METHODS)
             raise InvalidRules(f"positivity {self.positivity!r} unknown (expected {expected})")
-        cutoffs = [self.cutoff, *(c for _, c in self.cutoff_by_class),
-                   *(c for _, c in self.cutoff_by_locus)]
+        cutoffs = [self.cutoff, *(c for _, c in self.cutoff_by_class), *(c for _, c in self.cutoff_by_locus)]
         if any(c <= 0 for c in cutoffs):
             raise InvalidRules("cutoffs must be positive MFI values")
         if self.weak_band_low is not None and not 0 <= self.weak_band_low < min(cutoffs):
@@ -170,9 +169,7 @@ class Rules:
             raise InvalidRules(f"rules document not usable: {error}") from error
         stated = data.get("version")
         if stated is not None and stated != rules.version:
-            raise InvalidRules(
-                f"rules version {stated} does not match its values (computed {rules.version})"
-            )
+            raise InvalidRules(f"rules version {stated} does not match its values (computed {rules.version})")
         return rules
 
     def with_changes(self, **changes: Any) -> Rules:

@@ -32,9 +32,13 @@ def self_bead_calls(ev: PanelEvaluation, row: int) -> tuple[SelfBead, ...]:
     found = []
     for b in np.flatnonzero(ev.self_flag[row]).tolist():
         primary = bool(match.primary_level[b] > NONE and match.primary_self[b])
-        found.append(SelfBead(
-            target=match.primary_target[b] if primary else match.alpha_target[b],
-            bead_id=match.panel.beads[b].bead_id, specificity=match.panel.beads[b].label,
-            antigen=match.antigen[b], mfi=reported(ev.mfi[row, b]),
-        ))
+        found.append(
+            SelfBead(
+                target=match.primary_target[b] if primary else match.alpha_target[b],
+                bead_id=match.panel.beads[b].bead_id,
+                specificity=match.panel.beads[b].label,
+                antigen=match.antigen[b],
+                mfi=reported(ev.mfi[row, b]),
+            )
+        )
     return tuple(sorted(found, key=lambda bead: -bead.mfi))

@@ -41,8 +41,16 @@ PERSISTENT = "persistent"
 RESOLVED = "resolved"
 BELOW_CUTOFF = "below_cutoff"  # negative once, resolution needs more negatives (rules)
 RECURRENT = "recurrent"  # positive again after it had resolved
-STATUSES = (NEGATIVE, PREFORMED, DE_NOVO, DE_NOVO_BASELINE_MISSING, PERSISTENT, RESOLVED,
-            BELOW_CUTOFF, RECURRENT)
+STATUSES = (
+    NEGATIVE,
+    PREFORMED,
+    DE_NOVO,
+    DE_NOVO_BASELINE_MISSING,
+    PERSISTENT,
+    RESOLVED,
+    BELOW_CUTOFF,
+    RECURRENT,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +138,9 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _is_rising(value: DSAValue, category: int, previous: DSAValue | None, prev_cat: int,
-               rules: Rules) -> bool:
+def _is_rising(
+    value: DSAValue, category: int, previous: DSAValue | None, prev_cat: int, rules: Rules
+) -> bool:
     """Rising (DSA_RULES.md §4): up >= 50 % and >= 1000 MFI, or into a higher positive category.
 
     Only a DSA already positive at the previous sample can rise: its first positive sample is
@@ -139,8 +148,10 @@ def _is_rising(value: DSAValue, category: int, previous: DSAValue | None, prev_c
     """
     if not value.positive or previous is None or not previous.positive:
         return False
-    by_amount = (value.mfi >= previous.mfi * (1 + rules.rising_relative)
-                 and value.mfi - previous.mfi >= rules.rising_absolute)
+    by_amount = (
+        value.mfi >= previous.mfi * (1 + rules.rising_relative)
+        and value.mfi - previous.mfi >= rules.rising_absolute
+    )
     by_category = rules.rising_on_category and prev_cat >= WEAK and category > prev_cat
     return by_amount or by_category
 
@@ -148,8 +159,9 @@ def _is_rising(value: DSAValue, category: int, previous: DSAValue | None, prev_c
 class _Course:
     """The running history of one DSA along the usable samples."""
 
-    def __init__(self, target: str, baseline_tested: bool, rules: Rules,
-                 earlier: dt.date | None = None) -> None:
+    def __init__(
+        self, target: str, baseline_tested: bool, rules: Rules, earlier: dt.date | None = None
+    ) -> None:
         self.target, self.baseline_tested, self.rules = target, baseline_tested, rules
         self.previous: DSAValue | None = None
         self.previous_category = 0
@@ -172,8 +184,9 @@ class _Course:
                 status = self.origin = PREFORMED
                 self.earlier = None  # the baseline itself shows it
             elif self.consecutive:
-                status = (PERSISTENT if self.consecutive + 1 >= rules.persistent_min
-                          else self.origin or DE_NOVO)  # set by the first positive serum
+                status = (
+                    PERSISTENT if self.consecutive + 1 >= rules.persistent_min else self.origin or DE_NOVO
+                )  # set by the first positive serum
             elif self.resolved:
                 status = RECURRENT
             elif self.origin == PREFORMED:  # there before the exposure: back, never de novo
@@ -195,13 +208,19 @@ class _Course:
                     status = BELOW_CUTOFF
         assay = value.assay if value.assay is not None else assignment.sample.assay
         state = DSAState(
-            target=self.target, status=str(status), mfi=value.mfi, positive=value.positive,
-            category=CATEGORY_NAMES[category], origin=self.origin,
+            target=self.target,
+            status=str(status),
+            mfi=value.mfi,
+            positive=value.positive,
+            category=CATEGORY_NAMES[category],
+            origin=self.origin,
             consecutive=self.consecutive,
             rising=_is_rising(value, category, self.previous, self.previous_category, rules),
             previous_mfi=None if self.previous is None else self.previous.mfi,
             assay_changed=self.previous is not None and assay != self.previous_assay,
-            assay=assay, previous_assay=self.previous_assay, earlier_serum_date=self.earlier,
+            assay=assay,
+            previous_assay=self.previous_assay,
+            earlier_serum_date=self.earlier,
         )
         self.previous, self.previous_category, self.previous_assay = value, category, assay
         return state
@@ -220,8 +239,7 @@ def build_timeline(
     """Statuses of every DSA at every sample of one exposure (``until``: the next exposure;
     ``assigned``: sample id -> the visit a person counted it at, ``visits.assign_visits``)."""
     by_id = {s.sample.sample_id: s for s in samples}
-    assignments = assign_visits(exposure, [s.sample for s in samples], rules, until=until,
-                                assigned=assigned)
+    assignments = assign_visits(exposure, [s.sample for s in samples], rules, until=until, assigned=assigned)
     baseline = next((a for a in assignments if a.visit == BASELINE), None)
     baseline_values = by_id[baseline.sample.sample_id].values if baseline else {}
     targets = sorted({t for s in samples for t in s.values})
@@ -239,11 +257,19 @@ def build_timeline(
         if reason is None:
             values = by_id[sample.sample_id].values
             states = tuple(courses[t].step(values[t], assignment) for t in targets if t in values)
-        points.append(TimelinePoint(sample.sample_id, sample.date, assignment.visit,
-                                    assignment.day, reason, states))
+        points.append(
+            TimelinePoint(sample.sample_id, sample.date, assignment.visit, assignment.day, reason, states)
+        )
     overdue = overdue_visits(exposure, assignments, rules, as_of, until=until) if as_of else []
-    return Timeline(exposure, donor_id, baseline.sample.sample_id if baseline else None,
-                    tuple(points), tuple(overdue), as_of, rules.version)
+    return Timeline(
+        exposure,
+        donor_id,
+        baseline.sample.sample_id if baseline else None,
+        tuple(points),
+        tuple(overdue),
+        as_of,
+        rules.version,
+    )
 
 
 def earlier_positive(
@@ -280,8 +306,9 @@ def values_from_evaluation(
             rows.append(SampleDSAValues(sample, {}))
             continue
         values = {
-            target: DSAValue(float(evaluation.target_mfi[row, t]),
-                             bool(evaluation.target_positive[row, t]), sample.assay)
+            target: DSAValue(
+                float(evaluation.target_mfi[row, t]), bool(evaluation.target_positive[row, t]), sample.assay
+            )
             for t, target in enumerate(evaluation.targets)
             if target not in undecidable
         }

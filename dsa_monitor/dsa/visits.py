@@ -58,8 +58,12 @@ def _visit(item: Any) -> VisitSpec:
         raise InvalidRules(f"visit schedule item {item!r} has no day")
     try:
         window = int(item.get("window_days", DEFAULT_WINDOW_DAYS))
-        return VisitSpec(str(item.get("name") or f"D{int(item['day'])}"), int(item["day"]),
-                         int(item.get("before", window)), int(item.get("after", window)))
+        return VisitSpec(
+            str(item.get("name") or f"D{int(item['day'])}"),
+            int(item["day"]),
+            int(item.get("before", window)),
+            int(item.get("after", window)),
+        )
     except (TypeError, ValueError) as error:
         raise InvalidRules(f"visit schedule item {item!r} not usable: {error}") from error
 
@@ -143,8 +147,9 @@ def assign_visits(
     sample closest to its target day inside its window (one sample, one visit); QC-failed samples
     take the label of a window they fall in but never stand for it.
     """
-    kept = sorted((s for s in samples if until is None or s.date <= until),
-                  key=lambda s: (s.date, s.sample_id))
+    kept = sorted(
+        (s for s in samples if until is None or s.date <= until), key=lambda s: (s.date, s.sample_id)
+    )
     earliest = shift_days(exposure, -rules.baseline_window_days)
     before = [s for s in kept if _is_pre_exposure(s, exposure, rules)]
     baseline = next((s for s in reversed(before) if not s.qc_failed and s.date >= earliest), None)
@@ -178,13 +183,14 @@ def assign_visits(
         else:
             visit = next((w.name for w in windows if w.contains(sample.date)), UNSCHEDULED)
             visit = visit if sample.qc_failed else UNSCHEDULED
-        assignments.append(VisitAssignment(sample, visit, (sample.date - exposure).days,
-                                           sample.sample_id in by_hand))
+        assignments.append(
+            VisitAssignment(sample, visit, (sample.date - exposure).days, sample.sample_id in by_hand)
+        )
     return assignments
 
 
 def timing(window: VisitWindow, day: dt.date) -> str | None:
-    """"early" or "late" for a serum counted at a visit outside its window (assigned by hand)."""
+    """ "early" or "late" for a serum counted at a visit outside its window (assigned by hand)."""
     if day > window.closes:
         return "late"
     return "early" if day < window.opens else None

@@ -9,8 +9,24 @@ from .report import recipient_reading, text_lines
 from .tables import FILES, GROUPS, EpletTable, GroupTable, read_tables
 
 __all__ = [
-    "FILES", "GROUPS", "CandidateEplet", "DSAEplets", "Eplet", "EpletTable", "GroupLoad",
-    "GroupTable", "MismatchLoad", "PersonEplets", "Placement", "explain", "mismatch_load",
-    "mismatch_matrix", "person_eplets", "read_tables", "recipient_reading", "stored_loci",
-    "text_lines", "unexplained",
+    "FILES",
+    "GROUPS",
+    "CandidateEplet",
+    "DSAEplets",
+    "Eplet",
+    "EpletTable",
+    "GroupLoad",
+    "GroupTable",
+    "MismatchLoad",
+    "PersonEplets",
+    "Placement",
+    "explain",
+    "mismatch_load",
+    "mismatch_matrix",
+    "person_eplets",
+    "read_tables",
+    "recipient_reading",
+    "stored_loci",
+    "text_lines",
+    "unexplained",
 ]

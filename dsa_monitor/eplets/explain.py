@@ -55,13 +55,20 @@ class CandidateEplet:
 
     @property
     def text(self) -> str:
-        return (f"explains {self.positive} of {self.positive_beads} positive beads, "
-                f"{self.negative} of {self.negative_beads} negative")
+        return (
+            f"explains {self.positive} of {self.positive_beads} positive beads, "
+            f"{self.negative} of {self.negative_beads} negative"
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.eplet.to_dict(), "positive": self.positive, "negative": self.negative,
-                "positive_beads": self.positive_beads, "negative_beads": self.negative_beads,
-                "text": self.text}
+        return {
+            **self.eplet.to_dict(),
+            "positive": self.positive,
+            "negative": self.negative,
+            "positive_beads": self.positive_beads,
+            "negative_beads": self.negative_beads,
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +99,16 @@ class DSAEplets:
         return "; ".join((said, *self.notes))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"eplet_table": self.version, "group": self.group, "line": self.line(),
-                "positive_beads": self.positive_beads, "negative_beads": self.negative_beads,
-                "not_in_table": list(self.not_in_table), "notes": list(self.notes),
-                "candidates": [c.to_dict() for c in self.candidates]}
+        return {
+            "eplet_table": self.version,
+            "group": self.group,
+            "line": self.line(),
+            "positive_beads": self.positive_beads,
+            "negative_beads": self.negative_beads,
+            "not_in_table": list(self.not_in_table),
+            "notes": list(self.notes),
+            "candidates": [c.to_dict() for c in self.candidates],
+        }
 
 
 def unexplained(version: str, reason: str) -> DSAEplets:
@@ -104,14 +117,15 @@ def unexplained(version: str, reason: str) -> DSAEplets:
     return DSAEplets(version, None, (), 0, 0, (), (reason,))
 
 
-def _placement_notes(group: GroupTable, donor: PersonEplets, recipient: PersonEplets
-                     ) -> tuple[str, ...]:
+def _placement_notes(group: GroupTable, donor: PersonEplets, recipient: PersonEplets) -> tuple[str, ...]:
     """What limits a group's candidates: untyped loci and unplaced copies (``load``), and the
     ambiguous copies, placed with the eplets every candidate carries."""
-    ambiguous = tuple(f"{who} {p.entry}: {p.note}" for who, person in (("donor", donor),
-                                                                       ("recipient", recipient))
-                      for p in person.placements
-                      if p.status == "ambiguous" and LOCUS_GROUP.get(p.locus) == group.group)
+    ambiguous = tuple(
+        f"{who} {p.entry}: {p.note}"
+        for who, person in (("donor", donor), ("recipient", recipient))
+        for p in person.placements
+        if p.status == "ambiguous" and LOCUS_GROUP.get(p.locus) == group.group
+    )
     return group_notes(group, donor, recipient) + ambiguous
 
 
@@ -135,14 +149,23 @@ def bead_eplets(group: GroupTable, bead: Bead) -> np.ndarray | None:
     return carried
 
 
-def explain(dsa_beads: Iterable[str], panel: Sequence[Bead], positive: Collection[str],
-            donor: PersonEplets, recipient: PersonEplets, table: EpletTable) -> DSAEplets:
+def explain(
+    dsa_beads: Iterable[str],
+    panel: Sequence[Bead],
+    positive: Collection[str],
+    donor: PersonEplets,
+    recipient: PersonEplets,
+    table: EpletTable,
+) -> DSAEplets:
     """Candidate target eplets of one DSA (its bead ids) read on ``panel`` in one serum."""
     wanted = set(dsa_beads)
     groups = {g for g in (bead_group(b) for b in panel if b.bead_id in wanted) if g is not None}
     if len(groups) != 1:
-        raise DSAMonitorError(f"the DSA's beads must be of one locus group, found {sorted(groups)}"
-                              if groups else "none of the DSA's beads is on the panel")
+        raise DSAMonitorError(
+            f"the DSA's beads must be of one locus group, found {sorted(groups)}"
+            if groups
+            else "none of the DSA's beads is on the panel"
+        )
     name = groups.pop()
     group = table.groups[name]
     rows, is_positive, is_dsa, left_out = [], [], [], []
@@ -159,16 +182,27 @@ def explain(dsa_beads: Iterable[str], panel: Sequence[Bead], positive: Collectio
     carried = np.array(rows, dtype=bool).reshape(len(rows), len(group.eplets))
     pos, dsa = np.array(is_positive, dtype=bool), np.array(is_dsa, dtype=bool)
     extra = interlocus_self(table, {g: pack(v) for g, v in recipient.carried.items()})
-    self_eplets = recipient.carried[name] | (unpack(extra[name], group)[0] if name in extra
-                                             else False)
+    self_eplets = recipient.carried[name] | (unpack(extra[name], group)[0] if name in extra else False)
     candidate = donor.carried[name] & ~self_eplets & carried[dsa].any(axis=0)
     on_positive = carried[pos].sum(axis=0)
     on_negative = carried[~pos].sum(axis=0)
-    found = [CandidateEplet(Eplet(group.eplets[i], bool(group.verified[i]), group.chains[i],
-                                  bool(group.interlocus[i])),
-                            int(on_positive[i]), int(on_negative[i]), int(pos.sum()),
-                            int((~pos).sum()))
-             for i in np.flatnonzero(candidate)]
+    found = [
+        CandidateEplet(
+            Eplet(group.eplets[i], bool(group.verified[i]), group.chains[i], bool(group.interlocus[i])),
+            int(on_positive[i]),
+            int(on_negative[i]),
+            int(pos.sum()),
+            int((~pos).sum()),
+        )
+        for i in np.flatnonzero(candidate)
+    ]
     found.sort(key=lambda c: (-c.positive, c.negative, not c.eplet.verified, c.eplet.name))
-    return DSAEplets(table.version, name, tuple(found), int(pos.sum()), int((~pos).sum()),
-                     tuple(left_out), _placement_notes(group, donor, recipient))
+    return DSAEplets(
+        table.version,
+        name,
+        tuple(found),
+        int(pos.sum()),
+        int((~pos).sum()),
+        tuple(left_out),
+        _placement_notes(group, donor, recipient),
+    )

@@ -39,8 +39,12 @@ class Eplet:
     interlocus: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "antibody_verified": self.verified, "chain": self.chain,
-                "interlocus": self.interlocus}
+        return {
+            "name": self.name,
+            "antibody_verified": self.verified,
+            "chain": self.chain,
+            "interlocus": self.interlocus,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +69,15 @@ class GroupLoad:
         return not self.notes
 
     def to_dict(self) -> dict[str, Any]:
-        return {"group": self.group, "hla_class": self.hla_class, "all": self.all,
-                "antibody_verified": self.verified, "complete": self.complete,
-                "notes": list(self.notes), "eplets": [e.to_dict() for e in self.eplets]}
+        return {
+            "group": self.group,
+            "hla_class": self.hla_class,
+            "all": self.all,
+            "antibody_verified": self.verified,
+            "complete": self.complete,
+            "notes": list(self.notes),
+            "eplets": [e.to_dict() for e in self.eplets],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +90,7 @@ class MismatchLoad:
     def by_class(self) -> dict[str, dict[str, Any]]:
         totals: dict[str, dict[str, Any]] = {}
         for load in self.groups:
-            total = totals.setdefault(load.hla_class, {"all": 0, "antibody_verified": 0,
-                                                        "complete": True})
+            total = totals.setdefault(load.hla_class, {"all": 0, "antibody_verified": 0, "complete": True})
             total["all"] += load.all
             total["antibody_verified"] += load.verified
             total["complete"] = total["complete"] and load.complete
@@ -91,8 +100,11 @@ class MismatchLoad:
         return next(g for g in self.groups if g.group == name)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"eplet_table": self.version, "by_class": self.by_class(),
-                "groups": [g.to_dict() for g in self.groups]}
+        return {
+            "eplet_table": self.version,
+            "by_class": self.by_class(),
+            "groups": [g.to_dict() for g in self.groups],
+        }
 
 
 def pack(carried: Matrix) -> Packed:
@@ -107,8 +119,7 @@ def unpack(packed: Packed, group: GroupTable) -> Matrix:
 def carried_by_alleles(group: GroupTable, indexes: npt.ArrayLike) -> Packed:
     """Eplets carried (bit sets) per row of allele rows (people × copies; -1: no allele)."""
     rows = np.asarray(indexes, dtype=np.intp)
-    return np.bitwise_or.reduce(group.packed[np.where(rows < 0, len(group.alleles), rows)],
-                                axis=1)
+    return np.bitwise_or.reduce(group.packed[np.where(rows < 0, len(group.alleles), rows)], axis=1)
 
 
 def _bits(packed: Packed, columns: npt.NDArray[np.intp]) -> Matrix:
@@ -123,8 +134,10 @@ def interlocus_self(table: EpletTable, recipient: Mapping[str, Packed]) -> dict[
     groups = [g for g in GROUPS if GROUP_CLASS[g] == "II" and g in table.groups]
     columns = {g: np.flatnonzero(table.groups[g].interlocus) for g in groups}
     names = sorted({table.groups[g].eplets[j] for g in groups for j in columns[g]})
-    ids = {g: np.array([names.index(table.groups[g].eplets[j]) for j in columns[g]],
-                       dtype=np.intp) for g in groups}
+    ids = {
+        g: np.array([names.index(table.groups[g].eplets[j]) for j in columns[g]], dtype=np.intp)
+        for g in groups
+    }
     n = next(iter(recipient.values())).shape[0] if recipient else 0
     anywhere = np.zeros((n, len(names)), dtype=bool)
     for g in groups:
@@ -139,8 +152,9 @@ def interlocus_self(table: EpletTable, recipient: Mapping[str, Packed]) -> dict[
     return out
 
 
-def mismatch_matrix(table: EpletTable, donor: Mapping[str, Packed],
-                    recipient: Mapping[str, Packed]) -> dict[str, Packed]:
+def mismatch_matrix(
+    table: EpletTable, donor: Mapping[str, Packed], recipient: Mapping[str, Packed]
+) -> dict[str, Packed]:
     """Per group, pairs × eplet bit sets: carried by the donor, not by the recipient, the
     interlocus rule applied."""
     extra = interlocus_self(table, recipient)
@@ -151,28 +165,42 @@ def mismatch_matrix(table: EpletTable, donor: Mapping[str, Packed],
     return out
 
 
-def load_counts(table: EpletTable, mismatched: Mapping[str, Packed]
-                ) -> dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]]:
+def load_counts(
+    table: EpletTable, mismatched: Mapping[str, Packed]
+) -> dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]]:
     """Per group, (all, antibody-verified) counts for every pair (bit counts)."""
-    return {g: (np.bitwise_count(m).sum(axis=1, dtype=np.int32),
-                np.bitwise_count(m & table.groups[g].packed_verified).sum(axis=1,
-                                                                          dtype=np.int32))
-            for g, m in mismatched.items()}
+    return {
+        g: (
+            np.bitwise_count(m).sum(axis=1, dtype=np.int32),
+            np.bitwise_count(m & table.groups[g].packed_verified).sum(axis=1, dtype=np.int32),
+        )
+        for g, m in mismatched.items()
+    }
 
 
 def mismatch_load(table: EpletTable, donor: PersonEplets, recipient: PersonEplets) -> MismatchLoad:
     """One pair's load with the eplets listed and, per group, what was left uncounted."""
-    mismatched = mismatch_matrix(table, {g: pack(v) for g, v in donor.carried.items()},
-                                 {g: pack(v) for g, v in recipient.carried.items()})
+    mismatched = mismatch_matrix(
+        table,
+        {g: pack(v) for g, v in donor.carried.items()},
+        {g: pack(v) for g, v in recipient.carried.items()},
+    )
     groups = []
     for g in GROUPS:
         group = table.groups.get(g)
         if group is None:
             continue
-        eplets = tuple(sorted((Eplet(group.eplets[i], bool(group.verified[i]), group.chains[i],
-                                     bool(group.interlocus[i]))
-                               for i in np.flatnonzero(unpack(mismatched[g], group)[0])),
-                              key=eplet_order))
+        eplets = tuple(
+            sorted(
+                (
+                    Eplet(
+                        group.eplets[i], bool(group.verified[i]), group.chains[i], bool(group.interlocus[i])
+                    )
+                    for i in np.flatnonzero(unpack(mismatched[g], group)[0])
+                ),
+                key=eplet_order,
+            )
+        )
         notes = group_notes(group, donor, recipient)
         if any(e.interlocus for e in eplets):
             notes += _interlocus_notes(table, g, recipient)
@@ -190,9 +218,11 @@ def _interlocus_notes(table: EpletTable, group: str, recipient: PersonEplets) ->
     """An interlocus eplet is self when the recipient carries it on any class II group: a class
     II group the recipient is not typed at may hold it."""
     typed = {LOCUS_GROUP.get(p.locus) for p in recipient.placements if p.placed}
-    return tuple(f"recipient not typed at {g}: interlocus eplets it may carry there are not"
-                 " counted as self" for g in GROUPS
-                 if g != group and GROUP_CLASS[g] == "II" and g in table.groups and g not in typed)
+    return tuple(
+        f"recipient not typed at {g}: interlocus eplets it may carry there are not counted as self"
+        for g in GROUPS
+        if g != group and GROUP_CLASS[g] == "II" and g in table.groups and g not in typed
+    )
 
 
 def group_loci(group: GroupTable) -> tuple[str, ...]:
@@ -203,9 +233,10 @@ def group_loci(group: GroupTable) -> tuple[str, ...]:
 def group_notes(group: GroupTable, donor: PersonEplets, recipient: PersonEplets) -> tuple[str, ...]:
     """What makes a group's count uncertain: untyped loci and copies the table could not place."""
     notes = []
-    for who, person, effect in (("donor", donor, "its eplets are not counted"),
-                                ("recipient", recipient, "eplets it may carry are not counted as"
-                                                         " self")):
+    for who, person, effect in (
+        ("donor", donor, "its eplets are not counted"),
+        ("recipient", recipient, "eplets it may carry are not counted as self"),
+    ):
         typed = {p.locus for p in person.placements}
         loci = group_loci(group)
         untyped = [locus for locus in loci if locus not in typed]

@@ -78,8 +78,9 @@ def _candidates(entry: TypingEntry) -> tuple[tuple[AlleleName, ...], str]:
     return alleles, ""
 
 
-def place_entry(table: EpletTable, locus: str, entry: TypingEntry
-                ) -> tuple[Placement, npt.NDArray[np.bool_] | None]:
+def place_entry(
+    table: EpletTable, locus: str, entry: TypingEntry
+) -> tuple[Placement, npt.NDArray[np.bool_] | None]:
     """One copy's eplets (None when not placed) and how it was read."""
     group = table.group_of(locus)
     text = str(entry)
@@ -90,21 +91,28 @@ def place_entry(table: EpletTable, locus: str, entry: TypingEntry
         return Placement(locus, text, "not placed", reason), None
     expressed = [a for a in alleles if a.expressed]
     if not expressed:
-        return (Placement(locus, text, "null", "null allele: not expressed, no eplet"),
-                np.zeros(len(group.eplets), dtype=bool))
+        return (
+            Placement(locus, text, "null", "null allele: not expressed, no eplet"),
+            np.zeros(len(group.eplets), dtype=bool),
+        )
     names = [a.two_field for a in expressed]
     missing = tuple(dict.fromkeys(n for n in names if group.allele_index(n) is None))
     if missing:
-        return Placement(locus, text, "not in table",
-                         f"not in eplet table {table.version}: its eplets are not counted",
-                         missing), None
+        return Placement(
+            locus,
+            text,
+            "not in table",
+            f"not in eplet table {table.version}: its eplets are not counted",
+            missing,
+        ), None
     indexes = [i for i in (group.allele_index(n) for n in dict.fromkeys(names)) if i is not None]
     common: np.ndarray = np.asarray(group.carries[indexes].all(axis=0))
     if len(alleles) == 1:
         return Placement(locus, text, "placed"), common
     nulls = len(alleles) - len(expressed)
-    note = (f"ambiguous: the eplets all {len(set(names))} expressed candidates carry"
-            + (f" ({nulls} null candidate(s) carry none)" if nulls else ""))
+    note = f"ambiguous: the eplets all {len(set(names))} expressed candidates carry" + (
+        f" ({nulls} null candidate(s) carry none)" if nulls else ""
+    )
     return Placement(locus, text, "ambiguous", note), common
 
 
@@ -135,8 +143,12 @@ def _stored_entry(data: Mapping[str, Any]) -> TypingEntry:
     entry = TypingEntry.of(parse_name(n) for n in data["names"])
     expansion: Iterable[str] = data.get("expansion") or ()
     if expansion:
-        entry = TypingEntry(entry.kind, entry.candidates, entry.resolution,
-                            tuple(parse_name(a) for a in expansion))  # type: ignore[misc]
+        entry = TypingEntry(
+            entry.kind,
+            entry.candidates,
+            entry.resolution,
+            tuple(parse_name(a) for a in expansion),  # type: ignore[misc]
+        )
     return entry
 
 

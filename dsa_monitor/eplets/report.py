@@ -14,12 +14,19 @@ from .placement import person_eplets, stored_loci
 from .tables import EpletTable
 
 
-def recipient_reading(table: EpletTable, recipient_typing: Mapping[str, Any] | None,
-                      donors: Sequence[tuple[str, Mapping[str, Any] | None]]) -> dict[str, Any]:
+def recipient_reading(
+    table: EpletTable,
+    recipient_typing: Mapping[str, Any] | None,
+    donors: Sequence[tuple[str, Mapping[str, Any] | None]],
+) -> dict[str, Any]:
     """Each donor's load against the recipient (stored ``HLATyping.to_dict()`` forms; a donor
     is ``(code, typing or None)``), with how every typed copy was placed in the table."""
-    reading: dict[str, Any] = {"eplet_table": table.version, "source": table.source,
-                               "recipient": None, "donors": []}
+    reading: dict[str, Any] = {
+        "eplet_table": table.version,
+        "source": table.source,
+        "recipient": None,
+        "donors": [],
+    }
     recipient = None
     if recipient_typing is not None:
         recipient = person_eplets(table, stored_loci(recipient_typing))
@@ -49,13 +56,19 @@ def text_lines(reading: Mapping[str, Any]) -> list[str]:
             continue
         for hla_class, total in donor["load"]["by_class"].items():
             mark = "" if total["complete"] else " (incomplete, see notes)"
-            lines.append(f"  class {hla_class}: {total['all']} eplets, "
-                         f"{total['antibody_verified']} antibody-verified{mark}")
+            lines.append(
+                f"  class {hla_class}: {total['all']} eplets, "
+                f"{total['antibody_verified']} antibody-verified{mark}"
+            )
         for group in donor["load"]["groups"]:
-            names = ", ".join(e["name"] + ("*" if e["antibody_verified"] else "")
-                              for e in group["eplets"]) or "none"
-            lines.append(f"    {group['group']}: {group['all']} ({group['antibody_verified']}"
-                         f" antibody-verified): {names}")
+            names = (
+                ", ".join(e["name"] + ("*" if e["antibody_verified"] else "") for e in group["eplets"])
+                or "none"
+            )
+            lines.append(
+                f"    {group['group']}: {group['all']} ({group['antibody_verified']}"
+                f" antibody-verified): {names}"
+            )
             lines.extend(f"      note: {n}" for n in group["notes"])
     lines.append("* antibody-verified")
     return lines

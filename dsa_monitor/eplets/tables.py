@@ -38,19 +38,34 @@ from ..errors import ReferenceDataError
 # Locus groups, in the order results are shown; the class of each.
 GROUPS: tuple[str, ...] = ("ABC", "DR", "DQ", "DP")
 GROUP_CLASS: Mapping[str, str] = MappingProxyType({"ABC": "I", "DR": "II", "DQ": "II", "DP": "II"})
-LOCUS_GROUP: Mapping[str, str] = MappingProxyType({
-    "A": "ABC", "B": "ABC", "C": "ABC",
-    "DRB1": "DR", "DRB3": "DR", "DRB4": "DR", "DRB5": "DR",
-    "DQA1": "DQ", "DQB1": "DQ", "DPA1": "DP", "DPB1": "DP",
-})
+LOCUS_GROUP: Mapping[str, str] = MappingProxyType(
+    {
+        "A": "ABC",
+        "B": "ABC",
+        "C": "ABC",
+        "DRB1": "DR",
+        "DRB3": "DR",
+        "DRB4": "DR",
+        "DRB5": "DR",
+        "DQA1": "DQ",
+        "DQB1": "DQ",
+        "DPA1": "DP",
+        "DPB1": "DP",
+    }
+)
 # The three files of a version (``{version}`` is e.g. ``v3``), and the chain their alleles are.
 FILES: tuple[tuple[str, str], ...] = (
     ("MHC_I_eplet_{version}.csv", "alpha"),
     ("MHC_II_eplet_B_{version}.csv", "beta"),
     ("MHC_II_eplet_A_{version}.csv", "alpha"),
 )
-_TYPES = {"abv": (True, False), "oth": (False, False), "other": (False, False),
-          "abint": (True, True), "oth int": (False, True)}
+_TYPES = {
+    "abv": (True, False),
+    "oth": (False, False),
+    "other": (False, False),
+    "abint": (True, True),
+    "oth int": (False, True),
+}
 _EPLET = re.compile(r"^[a-z]*\d+[A-Za-z0-9/]*$")
 _ALLELE = re.compile(r"^([A-Z]+[0-9]?)\*\d+:\d+[A-Z]?$")
 
@@ -100,11 +115,19 @@ class EpletTable:
         return self.groups.get(name) if name else None
 
     def describe(self) -> dict:
-        return {"version": self.version, "source": self.source,
-                "groups": {g: {"alleles": len(t.alleles), "eplets": len(t.eplets),
-                               "antibody_verified": int(t.verified.sum())}
-                           for g, t in self.groups.items()},
-                "notes": list(self.notes)}
+        return {
+            "version": self.version,
+            "source": self.source,
+            "groups": {
+                g: {
+                    "alleles": len(t.alleles),
+                    "eplets": len(t.eplets),
+                    "antibody_verified": int(t.verified.sum()),
+                }
+                for g, t in self.groups.items()
+            },
+            "notes": list(self.notes),
+        }
 
 
 @dataclass
@@ -131,15 +154,16 @@ def read_tables(texts: Mapping[str, str], version: str, *, source: str = "") -> 
     return EpletTable(version, MappingProxyType(built), tuple(notes), source)
 
 
-def _read_file(text: str, name: str, chain: str, groups: dict[str, _Columns],
-               notes: list[str]) -> None:
+def _read_file(text: str, name: str, chain: str, groups: dict[str, _Columns], notes: list[str]) -> None:
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows or [c.strip().lower() for c in rows[0][:2]] != ["index", "type"]:
         raise ReferenceDataError(f"{name}: the first line must start with index,type")
     header = [c.strip() for c in rows[0]]
     columns = _allele_columns(header, name)
-    group_of = {i: groups.setdefault(LOCUS_GROUP[header[i].split("*")[0]],
-                                     _Columns({}, {}, [], [], [])) for i in columns}
+    group_of = {
+        i: groups.setdefault(LOCUS_GROUP[header[i].split("*")[0]], _Columns({}, {}, [], [], []))
+        for i in columns
+    }
     cells: dict[int, set[int]] = {i: set() for i in columns}
     for number, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
@@ -155,11 +179,9 @@ def _read_file(text: str, name: str, chain: str, groups: dict[str, _Columns],
             if not value:
                 continue
             if not _EPLET.match(value):
-                notes.append(f"{name} line {number}: {header[i]} cell {value!r} is no eplet name,"
-                             " skipped")
+                notes.append(f"{name} line {number}: {header[i]} cell {value!r} is no eplet name, skipped")
                 continue
-            cells[i].add(_eplet_column(group_of[i], value, verified, interlocus, chain, name,
-                                       notes))
+            cells[i].add(_eplet_column(group_of[i], value, verified, interlocus, chain, name, notes))
     for i, carried in cells.items():
         allele, alleles = header[i], group_of[i].alleles
         if allele in alleles and alleles[allele] != carried:
@@ -177,8 +199,9 @@ def _allele_columns(header: list[str], name: str) -> list[int]:
     return columns
 
 
-def _eplet_column(columns: _Columns, eplet: str, verified: bool, interlocus: bool, chain: str,
-                  name: str, notes: list[str]) -> int:
+def _eplet_column(
+    columns: _Columns, eplet: str, verified: bool, interlocus: bool, chain: str, name: str, notes: list[str]
+) -> int:
     index = columns.eplets.get(eplet)
     if index is None:
         columns.eplets[eplet] = len(columns.chains)
@@ -199,6 +222,12 @@ def _group_table(group: str, columns: _Columns) -> GroupTable:
     carries = np.zeros((len(alleles), len(columns.eplets)), dtype=bool)
     for row, carried in enumerate(columns.alleles.values()):
         carries[row, sorted(carried)] = True
-    return GroupTable(group, alleles, tuple(columns.eplets), tuple(columns.chains),
-                      np.array(columns.verified, dtype=bool),
-                      np.array(columns.interlocus, dtype=bool), carries)
+    return GroupTable(
+        group,
+        alleles,
+        tuple(columns.eplets),
+        tuple(columns.chains),
+        np.array(columns.verified, dtype=bool),
+        np.array(columns.interlocus, dtype=bool),
+        carries,
+    )

@@ -67,9 +67,19 @@ class _Serum(NamedTuple):
 _NO_CLASS = (None, None, None)
 _ZERO = (None, 0.0, 0.0)
 _PRE_TAIL = (PRE_EXPOSURE_REASON, None, None, _EMPTY, *_NO_CLASS, *_NO_CLASS, _EMPTY)
-_TAILS = {(one, two): (None, 0.0, 0.0, _EMPTY, *(_ZERO if one else _NO_CLASS),
-                       *(_ZERO if two else _NO_CLASS), _EMPTY)
-          for one in (False, True) for two in (False, True)}
+_TAILS = {
+    (one, two): (
+        None,
+        0.0,
+        0.0,
+        _EMPTY,
+        *(_ZERO if one else _NO_CLASS),
+        *(_ZERO if two else _NO_CLASS),
+        _EMPTY,
+    )
+    for one in (False, True)
+    for two in (False, True)
+}
 _DRAW = itemgetter(3)
 
 
@@ -91,13 +101,20 @@ def _sera(rows: list[tuple]) -> list[_Serum]:
                 name = " + ".join(dict.fromkeys([run_name(r) for r in runs]))
             ids = f"[{', '.join([str(r[0]) for r in runs])}]"
             classes = tuple([r[7] for r in runs])
-        found.append(_Serum(key, fromisoformat(key), name, ids,
-                            _TAILS["I" in classes, "II" in classes]))
+        found.append(_Serum(key, fromisoformat(key), name, ids, _TAILS["I" in classes, "II" in classes]))
     return found
 
 
-_INPUT_KEYS = ("donor_typing", "engine", "exposure", "overdue", "recipient_typing", "reference",
-               "rules", "runs")  # ``evaluation_inputs`` without visit assignments, sorted
+_INPUT_KEYS = (
+    "donor_typing",
+    "engine",
+    "exposure",
+    "overdue",
+    "recipient_typing",
+    "reference",
+    "rules",
+    "runs",
+)  # ``evaluation_inputs`` without visit assignments, sorted
 
 
 def _inputs_json(made_from: dict[str, Any], runs: tuple[list, str]) -> tuple[str, str]:
@@ -106,21 +123,27 @@ def _inputs_json(made_from: dict[str, Any], runs: tuple[list, str]) -> tuple[str
     longest part) once per recipient as compact text, shared by its donors. Any other shape
     of inputs is written by ``json.dumps`` itself."""
     if tuple(sorted(made_from)) != _INPUT_KEYS:
-        return (json.dumps(made_from, sort_keys=True, separators=(",", ":")),
-                json.dumps(made_from, sort_keys=True, default=str))
+        return (
+            json.dumps(made_from, sort_keys=True, separators=(",", ":")),
+            json.dumps(made_from, sort_keys=True, default=str),
+        )
     exposure_id, day, until = made_from["exposure"]
     constant = _constant_json(made_from["engine"], made_from["reference"], made_from["rules"])
     exposure = (str(int(exposure_id)), json.dumps(day), json.dumps(until))
     donor, recipient = (json.dumps(made_from[k]) for k in ("donor_typing", "recipient_typing"))
-    compact = (f'{{"donor_typing":{donor},"engine":{constant[0]},"exposure":[{",".join(exposure)}],'
-               f'"overdue":{_names_json(made_from["overdue"], ",")},'
-               f'"recipient_typing":{recipient},"reference":{constant[1]},'
-               f'"rules":{constant[2]},"runs":[{runs[1]}]}}')
-    spaced = (f'{{"donor_typing": {donor}, "engine": {constant[0]}, "exposure":'
-              f' [{", ".join(exposure)}], "overdue":'
-              f' {_names_json(made_from["overdue"], ", ")}, "recipient_typing": {recipient},'
-              f' "reference": {constant[1]}, "rules": {constant[2]},'
-              f' "runs": [{runs[1].replace(",", ", ")}]}}')
+    compact = (
+        f'{{"donor_typing":{donor},"engine":{constant[0]},"exposure":[{",".join(exposure)}],'
+        f'"overdue":{_names_json(made_from["overdue"], ",")},'
+        f'"recipient_typing":{recipient},"reference":{constant[1]},'
+        f'"rules":{constant[2]},"runs":[{runs[1]}]}}'
+    )
+    spaced = (
+        f'{{"donor_typing": {donor}, "engine": {constant[0]}, "exposure":'
+        f' [{", ".join(exposure)}], "overdue":'
+        f' {_names_json(made_from["overdue"], ", ")}, "recipient_typing": {recipient},'
+        f' "reference": {constant[1]}, "rules": {constant[2]},'
+        f' "runs": [{runs[1].replace(",", ", ")}]}}'
+    )
     return compact, spaced
 
 
@@ -168,28 +191,52 @@ class Cleared:
 
     def summary(self) -> dict[str, Any]:
         """``DonorEvaluation.summary`` of an evaluation without DSA."""
-        return {"sera": len(self.points), "excluded": sum(1 for p in self.points if p[6]),
-                "dsa": 0, "preformed": 0, "de_novo": 0, "persistent": 0, "resolved": 0,
-                "rising": 0, "overdue": [o["visit"] for o in self.overdue]}
+        return {
+            "sera": len(self.points),
+            "excluded": sum(1 for p in self.points if p[6]),
+            "dsa": 0,
+            "preformed": 0,
+            "de_novo": 0,
+            "persistent": 0,
+            "resolved": 0,
+            "rising": 0,
+            "overdue": [o["visit"] for o in self.overdue],
+        }
 
     def stored_summary(self) -> str:
         """The ``summary`` column, as ``service`` writes it (``json.dumps`` of the summary with
         sorted keys): the text written from its parts, the constant ones as written."""
-        overdue = ("[]" if not self.overdue
-                   else json.dumps(self.overdue, sort_keys=True, default=str))
-        return (f'{{"de_novo": 0, "donor_code": {json.dumps(self.donor_code)}, "dsa": 0,'
-                f' "earlier_sera": {{}}, "excluded": {sum(1 for p in self.points if p[6])},'
-                f' "inputs": {self.inputs_json}, "notes": {_notes_json(self.notes)},'
-                f' "overdue": {_names_json([o["visit"] for o in self.overdue], ", ")},'
-                f' "overdue_visits": {overdue}, "persistent": 0, "preformed": 0, "resolved": 0,'
-                f' "rising": 0, "sera": {len(self.points)}}}')
+        overdue = "[]" if not self.overdue else json.dumps(self.overdue, sort_keys=True, default=str)
+        return (
+            f'{{"de_novo": 0, "donor_code": {json.dumps(self.donor_code)}, "dsa": 0,'
+            f' "earlier_sera": {{}}, "excluded": {sum(1 for p in self.points if p[6])},'
+            f' "inputs": {self.inputs_json}, "notes": {_notes_json(self.notes)},'
+            f' "overdue": {_names_json([o["visit"] for o in self.overdue], ", ")},'
+            f' "overdue_visits": {overdue}, "persistent": 0, "preformed": 0, "resolved": 0,'
+            f' "rising": 0, "sera": {len(self.points)}}}'
+        )
 
     def evaluation(self) -> DonorEvaluation:
         """The ``DonorEvaluation`` ``engine.evaluate_donor`` gives (made when read)."""
-        names = ("position", "serum", "sample_ids", "date", "visit", "day", "excluded_reason",
-                 "immunodominant_mfi", "sum_mfi", "notes", "class_i_immunodominant_dsa",
-                 "class_i_immunodominant_mfi", "class_i_sum_mfi", "class_ii_immunodominant_dsa",
-                 "class_ii_immunodominant_mfi", "class_ii_sum_mfi", "self_beads")
+        names = (
+            "position",
+            "serum",
+            "sample_ids",
+            "date",
+            "visit",
+            "day",
+            "excluded_reason",
+            "immunodominant_mfi",
+            "sum_mfi",
+            "notes",
+            "class_i_immunodominant_dsa",
+            "class_i_immunodominant_mfi",
+            "class_i_sum_mfi",
+            "class_ii_immunodominant_dsa",
+            "class_ii_immunodominant_mfi",
+            "class_ii_sum_mfi",
+            "self_beads",
+        )
         points = []
         for row in self.points:
             item = dict(zip(names, row, strict=True))
@@ -197,12 +244,22 @@ class Cleared:
                 item[key] = json.loads(item[key])
             points.append(PointResult.from_row(item))
         return DonorEvaluation(
-            recipient_id=self.recipient_id, exposure_id=self.exposure_id,
-            exposure_date=self.exposure_date, donor_id=self.donor_id,
-            donor_code=self.donor_code, rules=self.rules, reference_release=self.release,
-            fingerprint=self.fingerprint, baseline_serum=self.baseline_serum, points=points,
-            states=[], overdue=self.overdue, notes=self.notes,
-            as_of=self.as_of, evaluation_id=self.evaluation_id, created=self.created,
+            recipient_id=self.recipient_id,
+            exposure_id=self.exposure_id,
+            exposure_date=self.exposure_date,
+            donor_id=self.donor_id,
+            donor_code=self.donor_code,
+            rules=self.rules,
+            reference_release=self.release,
+            fingerprint=self.fingerprint,
+            baseline_serum=self.baseline_serum,
+            points=points,
+            states=[],
+            overdue=self.overdue,
+            notes=self.notes,
+            as_of=self.as_of,
+            evaluation_id=self.evaluation_id,
+            created=self.created,
             inputs=self.inputs,
         )
 
@@ -215,17 +272,20 @@ class BulkEvaluator:
     as_of: dt.date | None
     _patterns: dict[tuple, tuple] = field(default_factory=dict)
     _notes: dict[tuple, tuple[str, ...]] = field(default_factory=dict)
-    _knowns: dict[tuple, tuple[tuple[BeadPanel, PanelSerology], ...]] = field(
-        default_factory=dict)
-    _plain_entries: dict[int, dict[int, tuple[TypingEntry, bool]]] = field(
-        default_factory=dict)
+    _knowns: dict[tuple, tuple[tuple[BeadPanel, PanelSerology], ...]] = field(default_factory=dict)
+    _plain_entries: dict[int, dict[int, tuple[TypingEntry, bool]]] = field(default_factory=dict)
 
     @property
     def release(self) -> str:
         return str(getattr(self.reference, "release", "unknown"))
 
-    def recipient(self, batch: Batch, inputs: RecipientInputs, rules: Rules,
-                  donors: Iterable[tuple[ExposureInput, DonorInput]]) -> list[Cleared]:
+    def recipient(
+        self,
+        batch: Batch,
+        inputs: RecipientInputs,
+        rules: Rules,
+        donors: Iterable[tuple[ExposureInput, DonorInput]],
+    ) -> list[Cleared]:
         """The cleared donors of one recipient (``donors``: its typed donors the screen
         cleared), from its run rows."""
         rows = batch.rows.get(inputs.recipient_id, [])
@@ -235,37 +295,62 @@ class BulkEvaluator:
         listed = sorted([r[0], bool(r[10])] for r in rows)
         runs = (listed, ",".join([f"[{i},{'true' if e else 'false'}]" for i, e in listed]))
         panels = list(dict.fromkeys(r[12] for r in rows))
-        return [self._donor(inputs, exposure, donor, rules, sera, runs, panels)
-                for exposure, donor in donors]
+        return [self._donor(inputs, exposure, donor, rules, sera, runs, panels) for exposure, donor in donors]
 
-    def _donor(self, inputs: RecipientInputs, exposure: ExposureInput, donor: DonorInput,
-               rules: Rules, sera: list[_Serum], runs: tuple[list, str],
-               panels: list[int]) -> Cleared:
+    def _donor(
+        self,
+        inputs: RecipientInputs,
+        exposure: ExposureInput,
+        donor: DonorInput,
+        rules: Rules,
+        sera: list[_Serum],
+        runs: tuple[list, str],
+        panels: list[int],
+    ) -> Cleared:
         notes: list[str] = []
         if not inputs.typed:
-            notes.append("recipient not typed: antigens shared with the donor cannot be told"
-                         " from self")
+            notes.append("recipient not typed: antigens shared with the donor cannot be told from self")
         if exposure.until is not None:
-            notes.append(f"follow-up of this exposure ends on {exposure.until.isoformat()}:"
-                         " later sera count for the next exposure")
+            notes.append(
+                f"follow-up of this exposure ends on {exposure.until.isoformat()}:"
+                " later sera count for the next exposure"
+            )
         notes.extend(n for n in self._donor_notes(inputs, panels, donor) if n not in notes)
         kept = [s for s in sera if exposure.until is None or s.date <= exposure.until]
         visits, baseline, overdue = self._visits(exposure, kept, rules)
-        points = [(position, serum.name, serum.ids_json, serum.key, visit, day,
-                   *(_PRE_TAIL if visit == PRE_EXPOSURE else serum.tail))
-                  for position, (serum, (visit, day)) in enumerate(zip(kept, visits, strict=True))]
-        made_from = evaluation_inputs(inputs, exposure, donor, rules, self.release, overdue,
-                                      runs[0])
+        points = [
+            (
+                position,
+                serum.name,
+                serum.ids_json,
+                serum.key,
+                visit,
+                day,
+                *(_PRE_TAIL if visit == PRE_EXPOSURE else serum.tail),
+            )
+            for position, (serum, (visit, day)) in enumerate(zip(kept, visits, strict=True))
+        ]
+        made_from = evaluation_inputs(inputs, exposure, donor, rules, self.release, overdue, runs[0])
         compact, spaced = _inputs_json(made_from, runs)
         return Cleared(
-            inputs.recipient_id, exposure.exposure_id, donor.donor_id, donor.code,
-            exposure.date, rules, self.release, fingerprint_of(compact),
-            None if baseline is None else kept[baseline].name, points, overdue, notes,
-            made_from, self.as_of, spaced,
+            inputs.recipient_id,
+            exposure.exposure_id,
+            donor.donor_id,
+            donor.code,
+            exposure.date,
+            rules,
+            self.release,
+            fingerprint_of(compact),
+            None if baseline is None else kept[baseline].name,
+            points,
+            overdue,
+            notes,
+            made_from,
+            self.as_of,
+            spaced,
         )
 
-    def _donor_notes(self, inputs: RecipientInputs, panels: list[int],
-                     donor: DonorInput) -> tuple[str, ...]:
+    def _donor_notes(self, inputs: RecipientInputs, panels: list[int], donor: DonorInput) -> tuple[str, ...]:
         """``donor_notes`` of each panel in turn, each note once; made once per set of panels and
         typed loci for the typings they only say untyped loci of (no null or unknown allele, no
         unexpanded code, no chain the reference does not know)."""
@@ -274,11 +359,10 @@ class BulkEvaluator:
         knowns = self._knowns.get(tuple(panels))
         if knowns is None:
             knowns = self._knowns[tuple(panels)] = tuple(
-                (inputs.panels[p], panel_serology(inputs.panels[p], self.reference))
-                for p in panels)
+                (inputs.panels[p], panel_serology(inputs.panels[p], self.reference)) for p in panels
+            )
         key = None
-        if not hla.notes and all(not known.unknown_chains and self._plain(known, hla)
-                                 for _, known in knowns):
+        if not hla.notes and all(not known.unknown_chains and self._plain(known, hla) for _, known in knowns):
             key = (tuple(panels), frozenset([e.locus for e in hla.entries]))
             found = self._notes.get(key)
             if found is not None:
@@ -303,8 +387,9 @@ class BulkEvaluator:
                 return False
         return True
 
-    def _visits(self, exposure: ExposureInput, sera: list[_Serum], rules: Rules
-                ) -> tuple[list[tuple[str, int]], int | None, list[dict[str, Any]]]:
+    def _visits(
+        self, exposure: ExposureInput, sera: list[_Serum], rules: Rules
+    ) -> tuple[list[tuple[str, int]], int | None, list[dict[str, Any]]]:
         """(visit, day) per serum, the baseline's position and the overdue visits: made by
         ``assign_visits`` and ``overdue_visits`` once per pattern of days relative to the
         exposure (the windows are days from it), then read for every exposure sharing it."""
@@ -312,29 +397,47 @@ class BulkEvaluator:
         offsets = tuple((s.date - day0).days for s in sera)
         until = None if exposure.until is None else (exposure.until - day0).days
         closes = [spec.day + spec.after for spec in rules.visits]
-        since = None if self.as_of is None else min(max(
-            (self.as_of - day0).days, min(closes, default=0) - 1), max(closes, default=0) + 1)
+        since = (
+            None
+            if self.as_of is None
+            else min(max((self.as_of - day0).days, min(closes, default=0) - 1), max(closes, default=0) + 1)
+        )
         key = (rules, offsets, until, since)
         relative = 10 <= day0.year <= 9000  # far from the calendar's ends, windows just shift
         found = self._patterns.get(key) if relative else None
         if found is None:
             refs = [SampleRef(s.key, s.date, False, None) for s in sera]
             assigned = assign_visits(day0, refs, rules, until=exposure.until)
-            late = (overdue_visits(day0, assigned, rules, self.as_of, until=exposure.until)
-                    if self.as_of else [])
+            late = (
+                overdue_visits(day0, assigned, rules, self.as_of, until=exposure.until) if self.as_of else []
+            )
             found = (
                 tuple((a.visit, a.day) for a in assigned),
                 next((i for i, a in enumerate(assigned) if a.visit == "baseline"), None),
-                tuple((o.name, (o.window.target - day0).days, (o.window.opens - day0).days,
-                       (o.window.closes - day0).days, o.reason) for o in late),
+                tuple(
+                    (
+                        o.name,
+                        (o.window.target - day0).days,
+                        (o.window.opens - day0).days,
+                        (o.window.closes - day0).days,
+                        o.reason,
+                    )
+                    for o in late
+                ),
             )
             if relative:
                 if len(self._patterns) >= _PATTERNS_KEPT:
                     self._patterns.clear()
                 self._patterns[key] = found
         visits, baseline, late_days = found
-        overdue = [{"visit": name, "target": (day0 + dt.timedelta(days=t)).isoformat(),
-                    "opens": (day0 + dt.timedelta(days=o)).isoformat(),
-                    "closes": (day0 + dt.timedelta(days=c)).isoformat(), "reason": reason}
-                   for name, t, o, c, reason in late_days]
+        overdue = [
+            {
+                "visit": name,
+                "target": (day0 + dt.timedelta(days=t)).isoformat(),
+                "opens": (day0 + dt.timedelta(days=o)).isoformat(),
+                "closes": (day0 + dt.timedelta(days=c)).isoformat(),
+                "reason": reason,
+            }
+            for name, t, o, c, reason in late_days
+        ]
         return list(visits), baseline, overdue

@@ -100,10 +100,16 @@ def facts_of(
         previous_status[state.target] = state.status
         facts.extend(
             ChangeFact(
-                kind=kind, recipient_id=recipient_id, donor_id=donor_id,
-                exposure_id=exposure_id, antigen=state.target,
-                visit=visit_key(state.visit, state.date), date=state.date,
-                sample_id=state.sample_id, mfi=state.mfi, strength=state.strength,
+                kind=kind,
+                recipient_id=recipient_id,
+                donor_id=donor_id,
+                exposure_id=exposure_id,
+                antigen=state.target,
+                visit=visit_key(state.visit, state.date),
+                date=state.date,
+                sample_id=state.sample_id,
+                mfi=state.mfi,
+                strength=state.strength,
                 status=state.status,
             )
             for kind in kinds
@@ -112,13 +118,17 @@ def facts_of(
 
 
 def changes(
-    previous: Sequence[ChangeFact], current: Sequence[ChangeFact], *,
-    now: Sequence[StateResult] = (), cause: str | None = None,
+    previous: Sequence[ChangeFact],
+    current: Sequence[ChangeFact],
+    *,
+    now: Sequence[StateResult] = (),
+    cause: str | None = None,
 ) -> list[ChangeFact]:
     """Facts new in ``current``, then withdrawals of ``previous`` facts it no longer holds, each
     with its ``cause`` and the state ``now`` (the new evaluation's states) gives that DSA then."""
     before = {f.identity for f in previous}
     held = {f.identity for f in current}
+
     # A serum whose visit label changed (a later serum now stands for the visit) still holds the
     # same fact: the same DSA, kind and draw date. Neither a new alert nor a correction.
     def serum_fact(f: ChangeFact) -> tuple:
@@ -133,14 +143,26 @@ def changes(
         if f.identity in held or serum_fact(f) in held_sera:
             continue
         state = state_at.get((f.antigen, f.date))
-        withdrawn.append(ChangeFact(
-            kind=WITHDRAWN, recipient_id=f.recipient_id, donor_id=f.donor_id,
-            exposure_id=f.exposure_id, antigen=f.antigen, visit=f.visit, date=f.date,
-            sample_id=f.sample_id, mfi=f.mfi, strength=f.strength, status=f.status,
-            withdraws=f.kind, cause=cause,
-            now_status=state.status if state else None, now_mfi=state.mfi if state else None,
-            now_strength=state.strength if state else None,
-        ))
+        withdrawn.append(
+            ChangeFact(
+                kind=WITHDRAWN,
+                recipient_id=f.recipient_id,
+                donor_id=f.donor_id,
+                exposure_id=f.exposure_id,
+                antigen=f.antigen,
+                visit=f.visit,
+                date=f.date,
+                sample_id=f.sample_id,
+                mfi=f.mfi,
+                strength=f.strength,
+                status=f.status,
+                withdraws=f.kind,
+                cause=cause,
+                now_status=state.status if state else None,
+                now_mfi=state.mfi if state else None,
+                now_strength=state.strength if state else None,
+            )
+        )
     return added + withdrawn
 
 
@@ -167,8 +189,9 @@ def withdrawal_cause(before: dict | None, after: dict) -> str:
     if before.get("rules") != after.get("rules"):
         causes.append(f"the rules changed ({before.get('rules')} to {after.get('rules')})")
     if before.get("reference") != after.get("reference"):
-        causes.append(f"the reference release changed ({before.get('reference')} to"
-                      f" {after.get('reference')})")
+        causes.append(
+            f"the reference release changed ({before.get('reference')} to {after.get('reference')})"
+        )
     if not causes and before.get("engine") != after.get("engine"):
         causes.append("the evaluation method changed")
     return "; ".join(causes) or "the evaluation was made again"

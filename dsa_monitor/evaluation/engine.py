@@ -62,8 +62,13 @@ def _value_kind(run: Run, rules: Rules) -> str | None:
 
 def _sample_ref(run: Run) -> SampleRef:
     reason = "; ".join(run.qc_reasons) or None
-    return SampleRef(run.serum_key, run.date, run.excluded or run.value_kind is None,
-                     reason if run.value_kind else "no MFI value the rules accept", run.assay)
+    return SampleRef(
+        run.serum_key,
+        run.date,
+        run.excluded or run.value_kind is None,
+        reason if run.value_kind else "no MFI value the rules accept",
+        run.assay,
+    )
 
 
 class _Group:
@@ -147,8 +152,7 @@ def screen_batch(
             given = stack.given[:, preference]
             kind = np.array(preference)[given.argmax(axis=1)]
             matrix = stack.values[np.arange(len(kind)), kind, :]
-            usable = known & given.any(axis=1) & ~stack.excluded & np.isin(
-                stack.recipient_ids, members)
+            usable = known & given.any(axis=1) & ~stack.excluded & np.isin(stack.recipient_ids, members)
             cutoffs = cutoff_vector(panel.loci, panel.hla_classes, rules)
             positive = positive_mask(matrix, cutoffs, panel.groups, rules) & usable[:, None]
             for slot in range(table.shape[1]):
@@ -185,26 +189,48 @@ def evaluate_donor(
     called = _called(groups, donor, rules, match) if full else _Called.none(groups)
     unread = [SampleDSAValues(_sample_ref(r), {}) for r in inputs.runs if r.value_kind is None]
     merged = _ever_positive(merge_values(*called.values, unread))
-    timeline = build_timeline(exposure.date, merged, rules,
-                              donor_id=donor.code, as_of=as_of, until=exposure.until,
-                              assigned=inputs.assigned)
+    timeline = build_timeline(
+        exposure.date,
+        merged,
+        rules,
+        donor_id=donor.code,
+        as_of=as_of,
+        until=exposure.until,
+        assigned=inputs.assigned,
+    )
     by_serum: dict[str, list[Run]] = {}
     for run in inputs.runs:
         by_serum.setdefault(run.serum_key, []).append(run)
     points = _points(timeline, groups, by_serum, called.self_beads)
     states = _states(timeline, by_serum, called.origin)
-    overdue = [{"visit": o.name, "target": o.window.target.isoformat(),
-                "opens": o.window.opens.isoformat(), "closes": o.window.closes.isoformat(),
-                "reason": o.reason} for o in timeline.overdue]
+    overdue = [
+        {
+            "visit": o.name,
+            "target": o.window.target.isoformat(),
+            "opens": o.window.opens.isoformat(),
+            "closes": o.window.closes.isoformat(),
+            "reason": o.reason,
+        }
+        for o in timeline.overdue
+    ]
     release = str(getattr(reference, "release", "unknown"))
     made_from = evaluation_inputs(inputs, exposure, donor, rules, release, overdue)
     return DonorEvaluation(
-        recipient_id=inputs.recipient_id, exposure_id=exposure.exposure_id,
-        exposure_date=exposure.date, donor_id=donor.donor_id, donor_code=donor.code,
-        rules=rules, reference_release=release,
-        fingerprint=fingerprint(made_from), inputs=made_from,
-        baseline_serum=_serum_of(by_serum, timeline.baseline_sample), points=points,
-        states=states, overdue=overdue, notes=notes, as_of=as_of,
+        recipient_id=inputs.recipient_id,
+        exposure_id=exposure.exposure_id,
+        exposure_date=exposure.date,
+        donor_id=donor.donor_id,
+        donor_code=donor.code,
+        rules=rules,
+        reference_release=release,
+        fingerprint=fingerprint(made_from),
+        inputs=made_from,
+        baseline_serum=_serum_of(by_serum, timeline.baseline_sample),
+        points=points,
+        states=states,
+        overdue=overdue,
+        notes=notes,
+        as_of=as_of,
     )
 
 
@@ -216,12 +242,16 @@ def _ever_positive(samples: list[SampleDSAValues]) -> list[SampleDSAValues]:
     positive = {t for s in samples for t, v in s.values.items() if v.positive}
     if all(positive.issuperset(s.values) for s in samples):
         return samples
-    return [SampleDSAValues(s.sample, {t: v for t, v in s.values.items() if t in positive})
-            for s in samples]
+    return [SampleDSAValues(s.sample, {t: v for t, v in s.values.items() if t in positive}) for s in samples]
 
 
-def _notes(inputs: RecipientInputs, exposure: ExposureInput, donor: DonorInput,
-           groups: list[_Group], reference: SerologyReference) -> list[str]:
+def _notes(
+    inputs: RecipientInputs,
+    exposure: ExposureInput,
+    donor: DonorInput,
+    groups: list[_Group],
+    reference: SerologyReference,
+) -> list[str]:
     """What a reader must know before the calls: an untyped donor or recipient, a follow-up
     cut short by the next exposure, what the donor's typing says on each panel."""
     notes: list[str] = []
@@ -230,8 +260,10 @@ def _notes(inputs: RecipientInputs, exposure: ExposureInput, donor: DonorInput,
     if inputs.hla is None:
         notes.append("recipient not typed: antigens shared with the donor cannot be told from self")
     if exposure.until is not None:
-        notes.append(f"follow-up of this exposure ends on {exposure.until.isoformat()}: later sera"
-                     " count for the next exposure")
+        notes.append(
+            f"follow-up of this exposure ends on {exposure.until.isoformat()}: later sera"
+            " count for the next exposure"
+        )
     if donor.hla is not None:  # what the donor's typing says on each panel (no masks needed)
         for panel_id in dict.fromkeys(g.panel_id for g in groups):
             said = donor_notes(inputs.panels[panel_id], donor.hla, reference)
@@ -263,8 +295,9 @@ def _called(groups: list[_Group], donor: DonorInput, rules: Rules, match: MatchF
     called = _Called([])
     for group in groups:
         refs = [_sample_ref(r) for r in group.runs]
-        group.evaluation = evaluate(group.matrix, match(group.panel_id, donor), rules,
-                                    value_kind=group.kind, excluded=group.excluded)
+        group.evaluation = evaluate(
+            group.matrix, match(group.panel_id, donor), rules, value_kind=group.kind, excluded=group.excluded
+        )
         rows = values_from_evaluation(group.evaluation, refs)
         for row, item in enumerate(rows):
             for target, value in item.values.items():
@@ -276,13 +309,18 @@ def _called(groups: list[_Group], donor: DonorInput, rules: Rules, match: MatchF
             run = group.runs[row]
             called.self_beads.setdefault(run.serum_key, []).extend(
                 {**asdict(bead), "sample_id": run.sample_id, "hla_class": run.hla_class}
-                for bead in self_bead_calls(group.evaluation, row))
+                for bead in self_bead_calls(group.evaluation, row)
+            )
         called.values.append(rows)
     return called
 
 
-def _points(timeline: Timeline, groups: list[_Group], by_serum: dict[str, list[Run]],
-            self_beads: dict[str, list[dict]]) -> list[PointResult]:
+def _points(
+    timeline: Timeline,
+    groups: list[_Group],
+    by_serum: dict[str, list[Run]],
+    self_beads: dict[str, list[dict]],
+) -> list[PointResult]:
     """One row per serum of the timeline: its visit, what was left out, its DSA MFI by class."""
     points = []
     for position, point in enumerate(timeline.points):
@@ -295,16 +333,26 @@ def _points(timeline: Timeline, groups: list[_Group], by_serum: dict[str, list[R
             by_class = class_dsa_mfi(groups, serum_runs)
             dominant = max((c.immunodominant_mfi for c in by_class), default=0.0)
             total = reported(sum(c.sum_mfi for c in by_class))
-        points.append(PointResult(
-            position, serum_runs[0].serum, tuple(r.sample_id for r in serum_runs), point.date,
-            point.visit, point.day, point.excluded_reason, dominant, total, point_notes,
-            by_class, tuple(self_beads.get(point.sample_id, ())),
-        ))
+        points.append(
+            PointResult(
+                position,
+                serum_runs[0].serum,
+                tuple(r.sample_id for r in serum_runs),
+                point.date,
+                point.visit,
+                point.day,
+                point.excluded_reason,
+                dominant,
+                total,
+                point_notes,
+                by_class,
+                tuple(self_beads.get(point.sample_id, ())),
+            )
+        )
     return points
 
 
-def _states(timeline: Timeline, by_serum: dict[str, list[Run]],
-            origin: Origin) -> list[StateResult]:
+def _states(timeline: Timeline, by_serum: dict[str, list[Run]], origin: Origin) -> list[StateResult]:
     """One row per DSA (a target positive at some serum) per usable serum, with the call that
     made it: the run its value came from, its chain, level and beads."""
     dsa = {s.target for p in timeline.points for s in p.states if s.positive}
@@ -317,20 +365,34 @@ def _states(timeline: Timeline, by_serum: dict[str, list[Run]],
             group, row, _ = origin[(point.sample_id, state.target)]
             run = group.runs[row]
             call = group.calls(row).get(state.target) if state.positive else None
-            states.append(StateResult(
-                position=position, serum=serum, date=point.date, visit=point.visit,
-                target=state.target, sample_id=run.sample_id, hla_class=run.hla_class,
-                level=call.level if call else None, chain=call.chain if call else None,
-                mfi=reported(state.mfi), value_kind=group.kind, positive=state.positive,
-                strength=state.category, status=state.status, origin=state.origin,
-                rising=state.rising, consecutive=state.consecutive,
-                previous_mfi=None if state.previous_mfi is None else reported(state.previous_mfi),
-                assay_changed=state.assay_changed,
-                beads=tuple(_bead_dict(b) for b in call.beads) if call else (),
-                warnings=call.warnings if call else (),
-                assay=state.assay, previous_assay=state.previous_assay,
-                earlier_serum_date=state.earlier_serum_date,
-            ))
+            states.append(
+                StateResult(
+                    position=position,
+                    serum=serum,
+                    date=point.date,
+                    visit=point.visit,
+                    target=state.target,
+                    sample_id=run.sample_id,
+                    hla_class=run.hla_class,
+                    level=call.level if call else None,
+                    chain=call.chain if call else None,
+                    mfi=reported(state.mfi),
+                    value_kind=group.kind,
+                    positive=state.positive,
+                    strength=state.category,
+                    status=state.status,
+                    origin=state.origin,
+                    rising=state.rising,
+                    consecutive=state.consecutive,
+                    previous_mfi=None if state.previous_mfi is None else reported(state.previous_mfi),
+                    assay_changed=state.assay_changed,
+                    beads=tuple(_bead_dict(b) for b in call.beads) if call else (),
+                    warnings=call.warnings if call else (),
+                    assay=state.assay,
+                    previous_assay=state.previous_assay,
+                    earlier_serum_date=state.earlier_serum_date,
+                )
+            )
     return states
 
 
@@ -353,13 +415,14 @@ def _run_notes(runs: list[Run]) -> tuple[str, ...]:
     for run in runs:
         name = f"class {run.hla_class or '?'} run (sample {run.sample_id})"
         if run.excluded or run.value_kind is None:
-            reason = (f"QC failed: {'; '.join(run.qc_reasons)}" if run.excluded
-                      else "no usable MFI")
+            reason = f"QC failed: {'; '.join(run.qc_reasons)}" if run.excluded else "no usable MFI"
             notes.append(f"{name} left out: {reason}")
         elif not {"normalized", "bcm"} & set(run.values):  # FORMATS.md: say so
-            used = (f"raw − NC bead ({run.nc_mfi:.0f}) used" if run.value_kind == RAW_MINUS_NC
-                    else "raw MFI used as is" + ("" if RAW_MINUS_NC in run.values
-                                                 else " (no NC bead)"))
+            used = (
+                f"raw − NC bead ({run.nc_mfi:.0f}) used"
+                if run.value_kind == RAW_MINUS_NC
+                else "raw MFI used as is" + ("" if RAW_MINUS_NC in run.values else " (no NC bead)")
+            )
             notes.append(f"{name}: the file gives raw MFI only; {used}")
     return tuple(notes)
 
@@ -387,14 +450,20 @@ def class_dsa_mfi(groups: list[_Group], runs: list[Run]) -> tuple[ClassDSAMFI, .
     for hla_class in sorted(best, key=lambda c: (len(c), c)):  # I, II, then ?
         found = best[hla_class]
         top = min(found, key=lambda t: (-found[t], t)) if found else None
-        out.append(ClassDSAMFI(hla_class, top, reported(found[top]) if top else 0.0,
-                               reported(sum(found.values()))))
+        out.append(
+            ClassDSAMFI(hla_class, top, reported(found[top]) if top else 0.0, reported(sum(found.values())))
+        )
     return tuple(out)
 
 
 def evaluation_inputs(
-    inputs: RecipientInputs, exposure: ExposureInput, donor: DonorInput, rules: Rules,
-    release: str, overdue: list[dict], runs: list | None = None,
+    inputs: RecipientInputs,
+    exposure: ExposureInput,
+    donor: DonorInput,
+    rules: Rules,
+    release: str,
+    overdue: list[dict],
+    runs: list | None = None,
 ) -> dict:
     """What an evaluation was made from (kept with it: a correction names what changed);
     ``runs``: ``[sample id, excluded]`` of every run, sorted (default: from ``inputs.runs``).
@@ -402,9 +471,13 @@ def evaluation_inputs(
     they were."""
     until = None if exposure.until is None else exposure.until.isoformat()
     assigned = {"assigned": dict(sorted(inputs.assigned.items()))} if inputs.assigned else {}
-    return {**assigned,
-        "engine": ENGINE_VERSION, "rules": rules.version, "reference": release,
-        "recipient_typing": inputs.typing_id, "donor_typing": donor.typing_id,
+    return {
+        **assigned,
+        "engine": ENGINE_VERSION,
+        "rules": rules.version,
+        "reference": release,
+        "recipient_typing": inputs.typing_id,
+        "donor_typing": donor.typing_id,
         "exposure": [exposure.exposure_id, exposure.date.isoformat(), until],
         "runs": sorted([r.sample_id, r.excluded] for r in inputs.runs) if runs is None else runs,
         "overdue": [o["visit"] for o in overdue],
@@ -422,7 +495,8 @@ def fingerprint_of(text: str) -> str:
 
 
 def match_with_cache(
-    inputs: RecipientInputs, reference: SerologyReference,
+    inputs: RecipientInputs,
+    reference: SerologyReference,
     cache: dict[tuple, DonorMatch] | None = None,
 ) -> MatchFn:
     """Donor masks per (panel, donor typing, recipient typing), computed once per run (at most
@@ -437,8 +511,9 @@ def match_with_cache(
         found = store.get(key)
         if found is None:
             assert donor.hla is not None
-            found = match_donor(inputs.panels[panel_id], donor.hla, reference,
-                                inputs.hla if with_recipient else None)
+            found = match_donor(
+                inputs.panels[panel_id], donor.hla, reference, inputs.hla if with_recipient else None
+            )
             if len(store) >= MAX_MATCHES:
                 store.clear()  # masks are cheap to recompute; memory must not grow with the run
             store[key] = found

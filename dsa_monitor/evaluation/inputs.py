@@ -91,8 +91,7 @@ class RecipientInputs:
         recipients whose donors the screen clears never need it (the screen reads donors, their
         notes only whether the recipient is typed)."""
         if self._hla is _UNREAD:
-            self._hla = (None if self.typing_json is None
-                         else _hla_of(self.subject_code, self.typing_json))
+            self._hla = None if self.typing_json is None else _hla_of(self.subject_code, self.typing_json)
         return self._hla
 
 
@@ -100,8 +99,7 @@ class RecipientInputs:
 def panel_of(beads_json: str) -> BeadPanel:
     """A stored bead order as a panel, built once per process (a panel's beads never change)."""
     return BeadPanel.build(
-        (bead_id, tuple(spec.split(",")) if spec else (), None)
-        for bead_id, spec in json.loads(beads_json)
+        (bead_id, tuple(spec.split(",")) if spec else (), None) for bead_id, spec in json.loads(beads_json)
     )
 
 
@@ -123,9 +121,12 @@ def _hla_of(owner: str, typing_json: str) -> DonorHLA:
     if entries is None or typing_json.count('"names":') != len(entries):
         return DonorHLA.from_stored(owner, json.loads(typing_json))
     parts = [_entry_of(text) for text in entries]
-    return DonorHLA(owner, tuple(e for p in parts for e in p.entries),
-                    frozenset(x for p in parts for x in p.epitopes),
-                    tuple(n for p in parts for n in p.notes))
+    return DonorHLA(
+        owner,
+        tuple(e for p in parts for e in p.entries),
+        frozenset(x for p in parts for x in p.epitopes),
+        tuple(n for p in parts for n in p.notes),
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -191,7 +192,8 @@ class Batch:
         """A sample's panel stack and its row there."""
         if self._where is None:
             self._where = {
-                sample_id: (stack, row) for stack in self.stacks.values()
+                sample_id: (stack, row)
+                for stack in self.stacks.values()
                 for row, sample_id in enumerate(stack.sample_ids.tolist())
             }
         return self._where[sample_id]
@@ -205,7 +207,9 @@ class Batch:
 
 
 def _stacks(
-    db: Database, runs: dict[int, list[tuple]], nc_positions: dict[int, int],
+    db: Database,
+    runs: dict[int, list[tuple]],
+    nc_positions: dict[int, int],
 ) -> dict[int, PanelStack]:
     every = [row for rows in runs.values() for row in rows]
     if not every:
@@ -220,8 +224,7 @@ def _stacks(
     raw_at = VALUE_KINDS.index("raw")
     stacks = {}
     kinds = 1 + max(rows_at)  # the leading kinds of each vector the rules may read
-    for panel_id, (ids, packed) in bulk.stacked_values(db, sample_ids.tolist(),
-                                                       kinds=kinds).items():
+    for panel_id, (ids, packed) in bulk.stacked_values(db, sample_ids.tolist(), kinds=kinds).items():
         at = np.searchsorted(sample_ids, ids)
         position = np.array([nc_positions.get(i, -1) for i in ids.tolist()], dtype=np.intp)
         nc = np.full(len(ids), np.nan, dtype=np.float32)
@@ -229,17 +232,16 @@ def _stacks(
         nc[has_nc] = packed[np.flatnonzero(has_nc), raw_at, position[has_nc]]
         stack = with_raw_minus_nc(packed[:, rows_at, :], nc)
         given = np.asarray(~np.isnan(stack).all(axis=2), dtype=np.bool_)
-        stacks[panel_id] = PanelStack(panel_id, ids, recipients[at], stack, given, excluded[at],
-                                      nc)
+        stacks[panel_id] = PanelStack(panel_id, ids, recipients[at], stack, given, excluded[at], nc)
     return stacks
 
 
-def _with_panels(samples: dict[int, list[tuple]], stacks: dict[int, PanelStack]
-                 ) -> dict[int, list[tuple]]:
+def _with_panels(samples: dict[int, list[tuple]], stacks: dict[int, PanelStack]) -> dict[int, list[tuple]]:
     """Each recipient's run rows (``RUN_COLUMNS``: the sample's, then its panel), only the
     samples with stored values (a sample without them has nothing to read)."""
-    panel_of = {sample_id: panel_id for panel_id, stack in stacks.items()
-                for sample_id in stack.sample_ids.tolist()}
+    panel_of = {
+        sample_id: panel_id for panel_id, stack in stacks.items() for sample_id in stack.sample_ids.tolist()
+    }
     rows = {}
     for recipient_id, found in samples.items():
         kept = [(*row, panel_of[row[0]]) for row in found if row[0] in panel_of]
@@ -249,7 +251,10 @@ def _with_panels(samples: dict[int, list[tuple]], stacks: dict[int, PanelStack]
 
 
 def load_batch(
-    db: Database, recipient_ids: Sequence[int], *, panels: dict[int, BeadPanel] | None = None,
+    db: Database,
+    recipient_ids: Sequence[int],
+    *,
+    panels: dict[int, BeadPanel] | None = None,
     runs: bool = True,
 ) -> Batch:
     """Everything the engine needs for these recipients, and their runs stacked per panel;
@@ -269,8 +274,9 @@ def load_batch(
     return batch
 
 
-def _panels_of(db: Database, rows: dict[int, list[tuple]],
-               panels: dict[int, BeadPanel]) -> dict[int, BeadPanel]:
+def _panels_of(
+    db: Database, rows: dict[int, list[tuple]], panels: dict[int, BeadPanel]
+) -> dict[int, BeadPanel]:
     """``panels`` with every panel the rows were read on (those not cached read in one query)."""
     wanted = {r[12] for found in rows.values() for r in found} - set(panels)
     for panel_id, beads in bulk.bead_panels(db, wanted).items():
@@ -278,8 +284,7 @@ def _panels_of(db: Database, rows: dict[int, list[tuple]],
     return panels
 
 
-def _recipient_inputs(db: Database, ids: list[int],
-                      panels: dict[int, BeadPanel]) -> list[RecipientInputs]:
+def _recipient_inputs(db: Database, ids: list[int], panels: dict[int, BeadPanel]) -> list[RecipientInputs]:
     """Each recipient's study, schedule, typing, exposures with their donors (a donor met twice
     is one ``DonorInput``) and assigned visits, a few queries for the batch; runs left empty."""
     heads = bulk.recipient_heads(db, ids)
@@ -293,8 +298,7 @@ def _recipient_inputs(db: Database, ids: list[int],
     def donor(donor_id: int, code: str) -> DonorInput:
         if donor_id not in donors:
             typed = donor_typings.get(donor_id)
-            donors[donor_id] = DonorInput(donor_id, code, typed[0] if typed else None,
-                                          _hla(code, typed))
+            donors[donor_id] = DonorInput(donor_id, code, typed[0] if typed else None, _hla(code, typed))
         return donors[donor_id]
 
     out = []
@@ -307,19 +311,28 @@ def _recipient_inputs(db: Database, ids: list[int],
         exposure_inputs = []
         for index, row in enumerate(found):
             following = found[index + 1]["date"] if index + 1 < len(found) else None
-            exposure_inputs.append(ExposureInput(
-                row["id"], dt.date.fromisoformat(row["date"]),
-                None if following is None
-                else shift_days(dt.date.fromisoformat(following), -1),
-                tuple(donor(donor_id, code) for donor_id, code in row["donors"]),
-            ))
-        out.append(RecipientInputs(
-            recipient_id=recipient_id, subject_code=head["subject_code"],
-            study_code=head["study_code"], visit_schedule=head["visit_schedule"],
-            typing_id=typing[0] if typing else None,
-            typing_json=typing[1] if typing else None, exposures=exposure_inputs,
-            runs=[], panels=panels, assigned=assigned.get(recipient_id, {}),
-        ))
+            exposure_inputs.append(
+                ExposureInput(
+                    row["id"],
+                    dt.date.fromisoformat(row["date"]),
+                    None if following is None else shift_days(dt.date.fromisoformat(following), -1),
+                    tuple(donor(donor_id, code) for donor_id, code in row["donors"]),
+                )
+            )
+        out.append(
+            RecipientInputs(
+                recipient_id=recipient_id,
+                subject_code=head["subject_code"],
+                study_code=head["study_code"],
+                visit_schedule=head["visit_schedule"],
+                typing_id=typing[0] if typing else None,
+                typing_json=typing[1] if typing else None,
+                exposures=exposure_inputs,
+                runs=[],
+                panels=panels,
+                assigned=assigned.get(recipient_id, {}),
+            )
+        )
     return out
 
 
@@ -334,15 +347,21 @@ def _runs(batch: Batch, rows: list[tuple]) -> list[Run]:
     for row in rows:
         stack, at = batch.where(row[0])
         nc = float(stack.nc[at])
-        found.append(Run(
-            sample_id=row[0], serum=run_name(row), serum_key=row[3],
-            date=dt.date.fromisoformat(row[3]), hla_class=row[7], panel_id=row[12],
-            excluded=bool(row[10]), qc_reasons=tuple(json.loads(row[9])),
-            assay=" ".join(str(x or "") for x in row[4:7]).strip(),
-            values={kind: stack.values[at, k] for k, kind in enumerate(MFI_KINDS)
-                    if stack.given[at, k]},
-            nc_mfi=None if np.isnan(nc) else nc,
-        ))
+        found.append(
+            Run(
+                sample_id=row[0],
+                serum=run_name(row),
+                serum_key=row[3],
+                date=dt.date.fromisoformat(row[3]),
+                hla_class=row[7],
+                panel_id=row[12],
+                excluded=bool(row[10]),
+                qc_reasons=tuple(json.loads(row[9])),
+                assay=" ".join(str(x or "") for x in row[4:7]).strip(),
+                values={kind: stack.values[at, k] for k, kind in enumerate(MFI_KINDS) if stack.given[at, k]},
+                nc_mfi=None if np.isnan(nc) else nc,
+            )
+        )
     # One name per serum (all its runs); each run keeps its own assay, so that a DSA's trend
     # compares the runs that gave its values (a class II run added is no kit change).
     names: dict[str, list[str]] = {}

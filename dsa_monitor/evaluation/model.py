@@ -70,15 +70,27 @@ class PointResult:
         """From ``store.evaluations.evaluation_points`` output (rows stored before the classes
         were kept apart have none)."""
         by_class = tuple(
-            ClassDSAMFI(hla_class, row.get(f"{prefix}_immunodominant_dsa"),
-                        row[f"{prefix}_immunodominant_mfi"], row[f"{prefix}_sum_mfi"])
+            ClassDSAMFI(
+                hla_class,
+                row.get(f"{prefix}_immunodominant_dsa"),
+                row[f"{prefix}_immunodominant_mfi"],
+                row[f"{prefix}_sum_mfi"],
+            )
             for hla_class, prefix in CLASS_COLUMNS.items()
             if row.get(f"{prefix}_sum_mfi") is not None
         )
         return cls(
-            row["position"], row["serum"], tuple(row["sample_ids"]),
-            dt.date.fromisoformat(row["date"]), row["visit"], row["day"], row["excluded_reason"],
-            row["immunodominant_mfi"], row["sum_mfi"], tuple(row["notes"]), by_class,
+            row["position"],
+            row["serum"],
+            tuple(row["sample_ids"]),
+            dt.date.fromisoformat(row["date"]),
+            row["visit"],
+            row["day"],
+            row["excluded_reason"],
+            row["immunodominant_mfi"],
+            row["sum_mfi"],
+            tuple(row["notes"]),
+            by_class,
             tuple(row.get("self_beads") or ()),
         )
 
@@ -117,12 +129,14 @@ class StateResult:
     def to_row(self) -> dict[str, Any]:
         """As stored in ``dsa_states``: the fields as they are (the store writes the lists as
         JSON; no deep copy of the beads), less the serum's name and date and the earlier serum."""
-        return {name: getattr(self, name) for name in StateResult.__dataclass_fields__
-                if name not in _NOT_IN_STATE_ROW}
+        return {
+            name: getattr(self, name)
+            for name in StateResult.__dataclass_fields__
+            if name not in _NOT_IN_STATE_ROW
+        }
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], earlier_sera: dict[str, str] | None = None
-                 ) -> StateResult:
+    def from_row(cls, row: dict[str, Any], earlier_sera: dict[str, str] | None = None) -> StateResult:
         """From ``store.evaluations.evaluation_states`` output and the evaluation summary's
         ``earlier_sera`` (target -> ISO draw date of the earlier serum it was preformed in)."""
         names = cls.__dataclass_fields__
@@ -165,8 +179,11 @@ class DonorEvaluation:
 
     def earlier_sera(self) -> dict[str, str]:
         """Per DSA preformed through an earlier serum (not the baseline), its ISO draw date."""
-        return {s.target: s.earlier_serum_date.isoformat() for s in self.states
-                if s.earlier_serum_date is not None}
+        return {
+            s.target: s.earlier_serum_date.isoformat()
+            for s in self.states
+            if s.earlier_serum_date is not None
+        }
 
     def summary(self) -> dict[str, Any]:
         """Counts a reader (and a scenario test) checks first."""
@@ -177,8 +194,7 @@ class DonorEvaluation:
             "excluded": sum(1 for p in self.points if p.excluded_reason),
             "dsa": len(self.dsa_targets()),
             "preformed": sum(1 for o in origins.values() if o == PREFORMED),
-            "de_novo": sum(1 for o in origins.values()
-                           if o in (DE_NOVO, DE_NOVO_BASELINE_MISSING)),
+            "de_novo": sum(1 for o in origins.values() if o in (DE_NOVO, DE_NOVO_BASELINE_MISSING)),
             "persistent": statuses[PERSISTENT],
             "resolved": statuses[RESOLVED],
             "rising": sum(1 for s in self.states if s.rising),
@@ -186,16 +202,26 @@ class DonorEvaluation:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable({
-            "evaluation_id": self.evaluation_id, "recipient_id": self.recipient_id,
-            "exposure_id": self.exposure_id, "exposure_date": self.exposure_date,
-            "donor_id": self.donor_id, "donor_code": self.donor_code,
-            "rules": self.rules.to_dict(), "reference_release": self.reference_release,
-            "inputs_fingerprint": self.fingerprint, "baseline_serum": self.baseline_serum,
-            "as_of": self.as_of, "summary": self.summary(), "notes": self.notes,
-            "overdue": self.overdue, "points": [asdict(p) for p in self.points],
-            "states": [asdict(s) for s in self.states],
-        })
+        return jsonable(
+            {
+                "evaluation_id": self.evaluation_id,
+                "recipient_id": self.recipient_id,
+                "exposure_id": self.exposure_id,
+                "exposure_date": self.exposure_date,
+                "donor_id": self.donor_id,
+                "donor_code": self.donor_code,
+                "rules": self.rules.to_dict(),
+                "reference_release": self.reference_release,
+                "inputs_fingerprint": self.fingerprint,
+                "baseline_serum": self.baseline_serum,
+                "as_of": self.as_of,
+                "summary": self.summary(),
+                "notes": self.notes,
+                "overdue": self.overdue,
+                "points": [asdict(p) for p in self.points],
+                "states": [asdict(s) for s in self.states],
+            }
+        )
 
 
 @dataclass
@@ -220,10 +246,13 @@ class RecipientEvaluation:
         return {**dict(total), "overdue": overdue}
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable({
-            "recipient_id": self.recipient_id, "subject_code": self.subject_code,
-            "study": self.study_code, "summary": self.summary(),
-            "evaluations": [e.to_dict() for e in self.evaluations],
-            "changes": [asdict(c) for c in self.changes],
-        })
-
+        return jsonable(
+            {
+                "recipient_id": self.recipient_id,
+                "subject_code": self.subject_code,
+                "study": self.study_code,
+                "summary": self.summary(),
+                "evaluations": [e.to_dict() for e in self.evaluations],
+                "changes": [asdict(c) for c in self.changes],
+            }
+        )

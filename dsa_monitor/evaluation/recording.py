@@ -43,5 +43,6 @@ def recorder(record: RecordFacts | None = None) -> RecordFacts:
     if chosen is None:
         raise NoRecorder(
             "no recorder of change facts is installed, so an evaluation would be stored without"
-            " its alerts: import dsa_monitor.alerts (it installs one) or pass record=")
+            " its alerts: import dsa_monitor.alerts (it installs one) or pass record="
+        )
     return chosen

@@ -59,8 +59,9 @@ def origin_words(origin: str | None, visit: str | None, earlier: dt.date | None 
     return ""
 
 
-def origin_text(origin: str | None, visit: str | None, earlier: dt.date | None, status: str,
-                rising: bool) -> str:
+def origin_text(
+    origin: str | None, visit: str | None, earlier: dt.date | None, status: str, rising: bool
+) -> str:
     """Origin beside the current status, the one phrase every door shows: "de novo at M3,
     persistent", "preformed (baseline), resolved"; the status alone when the origin is unknown
     (a DSA first seen recurrent) and no repeat when the status is the origin itself."""
@@ -85,8 +86,9 @@ def donor_rows(subject: str, evaluation: DonorEvaluation) -> list[tuple[str, ...
         date = point.date.isoformat()
         states = by_position.get(point.position, [])
         if point.excluded_reason:
-            rows.append((subject, donor, point.visit, date, "-", "-", "-", "-",
-                         f"excluded: {point.excluded_reason}"))
+            rows.append(
+                (subject, donor, point.visit, date, "-", "-", "-", "-", f"excluded: {point.excluded_reason}")
+            )
             continue
         if not any(s.positive for s in states):
             resolved = [s for s in states if s.status != "negative"]
@@ -95,25 +97,66 @@ def donor_rows(subject: str, evaluation: DonorEvaluation) -> list[tuple[str, ...
         for state in states:
             if not state.positive and state.status == "negative":
                 continue
-            rows.append((subject, donor, point.visit, date, state.target, state.level or "-",
-                         f"{state.mfi:.0f}", state.strength,
-                         status_text(state.status, state.rising, state.earlier_serum_date)))
+            rows.append(
+                (
+                    subject,
+                    donor,
+                    point.visit,
+                    date,
+                    state.target,
+                    state.level or "-",
+                    f"{state.mfi:.0f}",
+                    state.strength,
+                    status_text(state.status, state.rising, state.earlier_serum_date),
+                )
+            )
         for item in point.by_class:
             if item.immunodominant_dsa is not None:
-                rows.append((subject, donor, point.visit, date, "-", "-", "-", "-",
-                             f"class {item.hla_class} DSA: immunodominant"
-                             f" {item.immunodominant_dsa} {item.immunodominant_mfi:.0f},"
-                             f" sum {item.sum_mfi:.0f}"))
+                rows.append(
+                    (
+                        subject,
+                        donor,
+                        point.visit,
+                        date,
+                        "-",
+                        "-",
+                        "-",
+                        "-",
+                        f"class {item.hla_class} DSA: immunodominant"
+                        f" {item.immunodominant_dsa} {item.immunodominant_mfi:.0f},"
+                        f" sum {item.sum_mfi:.0f}",
+                    )
+                )
         for bead in point.self_beads:
-            rows.append((subject, donor, point.visit, date, bead["target"] or "-", "-",
-                         f"{bead['mfi']:.0f}", "-",
-                         f"{bead['reason']} (bead {bead['bead_id']} {bead['specificity']}):"
-                         " not a DSA"))
+            rows.append(
+                (
+                    subject,
+                    donor,
+                    point.visit,
+                    date,
+                    bead["target"] or "-",
+                    "-",
+                    f"{bead['mfi']:.0f}",
+                    "-",
+                    f"{bead['reason']} (bead {bead['bead_id']} {bead['specificity']}): not a DSA",
+                )
+            )
         for note in point.notes:
             rows.append((subject, donor, point.visit, date, "-", "-", "-", "-", f"note: {note}"))
     for overdue in evaluation.overdue:
-        rows.append((subject, donor, overdue["visit"], overdue["target"], "-", "-", "-", "-",
-                     f"overdue: {overdue['reason']} (window closed {overdue['closes']})"))
+        rows.append(
+            (
+                subject,
+                donor,
+                overdue["visit"],
+                overdue["target"],
+                "-",
+                "-",
+                "-",
+                "-",
+                f"overdue: {overdue['reason']} (window closed {overdue['closes']})",
+            )
+        )
     return rows
 
 
@@ -123,10 +166,10 @@ def format_table(results: Sequence[RecipientEvaluation]) -> str:
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(HEADER)]
     widths[-1] = len(HEADER[-1])  # the last column is not padded
     lines = ["  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-              for row in rows]
-    versions = sorted({(e.rules.name, e.rules.version, e.reference_release)
-                       for r in results for e in r.evaluations})
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    versions = sorted(
+        {(e.rules.name, e.rules.version, e.reference_release) for r in results for e in r.evaluations}
+    )
     for name, version, release in versions:
         lines.append(f"rules {name} {version}; reference {release}")
     return "\n".join(lines)

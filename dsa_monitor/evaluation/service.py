@@ -53,9 +53,13 @@ class PendingRun(list):
     recipients without DSA are made into objects when ``evaluations`` is first read: a run over
     a cohort stores rows, and only a reader that wants them pays for the objects."""
 
-    def __init__(self, recipient_ids: Sequence[int] = (), *,
-                 evaluations: Sequence[RecipientEvaluation | Deferred] = (),
-                 failures: Sequence[RecipientFailure] = ()) -> None:
+    def __init__(
+        self,
+        recipient_ids: Sequence[int] = (),
+        *,
+        evaluations: Sequence[RecipientEvaluation | Deferred] = (),
+        failures: Sequence[RecipientFailure] = (),
+    ) -> None:
         super().__init__(recipient_ids)
         self._evaluations = list(evaluations)
         self.failures = list(failures)
@@ -81,8 +85,13 @@ class Deferred:
     changes: tuple[ChangeFact, ...] = ()  # the bulk path stores no evaluation with facts
 
     def made(self) -> RecipientEvaluation:
-        return RecipientEvaluation(self.recipient_id, self.subject_code, self.study_code,
-                                   [c.evaluation() for c in self.cleared], list(self.changes))
+        return RecipientEvaluation(
+            self.recipient_id,
+            self.subject_code,
+            self.study_code,
+            [c.evaluation() for c in self.cleared],
+            list(self.changes),
+        )
 
 
 def _made(item: RecipientEvaluation | Deferred) -> RecipientEvaluation:
@@ -105,8 +114,9 @@ def evaluate_recipient(
 ) -> RecipientEvaluation:
     """Evaluate every donor of every exposure of one recipient and store what is new (with its
     facts, recorded by ``record`` or the installed recorder)."""
-    found = evaluate_recipients(db, [recipient_id], reference=reference, rules=rules,
-                                as_of=as_of, user=user, record=record)
+    found = evaluate_recipients(
+        db, [recipient_id], reference=reference, rules=rules, as_of=as_of, user=user, record=record
+    )
     if not found:
         raise NotFound(f"no recipient {recipient_id}", recipient_id=recipient_id)
     return found[0]
@@ -135,21 +145,28 @@ def evaluate_recipients(
     ``bulk=False`` takes every donor through ``engine.evaluate_donor``, the donors the screen
     clears too (the reference the bulk path is tested against).
     """
-    return [_made(e) for e in _evaluate(db, recipient_ids, reference, rules, as_of, user,
-                                        record, failures, bulk)]
+    return [
+        _made(e) for e in _evaluate(db, recipient_ids, reference, rules, as_of, user, record, failures, bulk)
+    ]
 
 
 def _evaluate(
-    db: Database, recipient_ids: Sequence[int], reference: SerologyReference, rules: Rules,
-    as_of: dt.date | None, user: str, record: RecordFacts | None,
-    failures: list[RecipientFailure] | None, bulk: bool = True,
+    db: Database,
+    recipient_ids: Sequence[int],
+    reference: SerologyReference,
+    rules: Rules,
+    as_of: dt.date | None,
+    user: str,
+    record: RecordFacts | None,
+    failures: list[RecipientFailure] | None,
+    bulk: bool = True,
 ) -> list[RecipientEvaluation | Deferred]:
     run = _Run(db, reference, rules, as_of or _today(), user, recorder(record), failures, bulk)
     ids = list(recipient_ids)
     with collector_paused():
         for start in range(0, len(ids), BATCH):
             with write_transaction(db):
-                run.batch(ids[start:start + BATCH])
+                run.batch(ids[start : start + BATCH])
     return run.results
 
 
@@ -177,8 +194,12 @@ def evaluate_pending(
         retry = stored.failed_recipients(db)
         release = str(getattr(reference, "release", "unknown"))
         stale = stored.evaluated_otherwise(db, engine=ENGINE_VERSION, release=release)
-        ids = sorted(set(stored.touched_recipients(db, since, upto)) | set(retry) | set(stale)
-                     | set(requests.requested_evaluations(db)))
+        ids = sorted(
+            set(stored.touched_recipients(db, since, upto))
+            | set(retry)
+            | set(stale)
+            | set(requests.requested_evaluations(db))
+        )
         evaluated = _evaluate(db, ids, reference, rules, as_of, user, record, failures)
         stored.clear_failures(db, set(ids) - {f.recipient_id for f in failures})
         requests.clear_evaluation_requests(db, set(ids) - {f.recipient_id for f in failures})
@@ -188,18 +209,28 @@ def evaluate_pending(
         stored.mark_checked(db, engine=ENGINE_VERSION, release=release)
     log.info("evaluated %d recipient(s) with new inputs", len(evaluated))
     if failures:
-        log.error("%d recipient(s) not evaluated, retried on the next run: %s", len(failures),
-                  "; ".join(f"recipient {f.recipient_id}: {f.error}" for f in failures))
-    return PendingRun([e.recipient_id for e in evaluated], evaluations=evaluated,
-                      failures=failures)
+        log.error(
+            "%d recipient(s) not evaluated, retried on the next run: %s",
+            len(failures),
+            "; ".join(f"recipient {f.recipient_id}: {f.error}" for f in failures),
+        )
+    return PendingRun([e.recipient_id for e in evaluated], evaluations=evaluated, failures=failures)
 
 
 class _Run:
     """One evaluation run over batches: caches shared, failures kept apart per recipient."""
 
-    def __init__(self, db: Database, reference: SerologyReference, rules: Rules, as_of: dt.date,
-                 user: str, record: RecordFacts,
-                 failures: list[RecipientFailure] | None, bulk: bool = True) -> None:
+    def __init__(
+        self,
+        db: Database,
+        reference: SerologyReference,
+        rules: Rules,
+        as_of: dt.date,
+        user: str,
+        record: RecordFacts,
+        failures: list[RecipientFailure] | None,
+        bulk: bool = True,
+    ) -> None:
         self.db, self.reference, self.rules, self.as_of = db, reference, rules, as_of
         self.user, self.record, self.failures = user, record, failures
         self.cache: dict[tuple, DonorMatch] = {}
@@ -211,16 +242,16 @@ class _Run:
     def _failed(self, recipient_id: int, error: Exception) -> None:
         if self.failures is None:
             raise error
-        log.error("recipient %s not evaluated: %s: %s", recipient_id, type(error).__name__,
-                  error, exc_info=error)
+        log.error(
+            "recipient %s not evaluated: %s: %s", recipient_id, type(error).__name__, error, exc_info=error
+        )
         self.failures.append(RecipientFailure(recipient_id, f"{type(error).__name__}: {error}"))
 
     def _rules_of(self, inputs: RecipientInputs) -> Rules:
         """The rules with the recipient's study schedule (read once per study and run)."""
         found = self.study_rules.get(inputs.study_code)
         if found is None:
-            found = self.study_rules[inputs.study_code] = schedule_rules(
-                self.rules, inputs.visit_schedule)
+            found = self.study_rules[inputs.study_code] = schedule_rules(self.rules, inputs.visit_schedule)
         return found
 
     def batch(self, ids: list[int]) -> None:
@@ -229,9 +260,10 @@ class _Run:
         ``engine.evaluate_donor``."""
         try:
             loaded = load_batch(self.db, ids, panels=self.panels, runs=False)
-            batch = [(inputs, self._rules_of(inputs), match_with_cache(inputs, self.reference,
-                                                                        self.cache))
-                     for inputs in loaded.inputs]
+            batch = [
+                (inputs, self._rules_of(inputs), match_with_cache(inputs, self.reference, self.cache))
+                for inputs in loaded.inputs
+            ]
             flagged = screen_batch(batch, loaded.stacks, self.reference)
             unplain = unplain_recipients(loaded, self.rules) if self.bulk else set()
             # a serum assigned to a visit by hand: the bulk path pairs by dates alone
@@ -254,8 +286,7 @@ class _Run:
                     continue
             try:
                 loaded.complete(inputs)
-                made.append(_evaluated(inputs, self.reference, study_rules, match, flagged,
-                                       self.as_of))
+                made.append(_evaluated(inputs, self.reference, study_rules, match, flagged, self.as_of))
                 self.results.append(made[-1])  # in order; stored below, with the batch
             except Exception as error:
                 self._failed(inputs.recipient_id, error)
@@ -283,14 +314,16 @@ class _Run:
                 self.results = [r for r in self.results if r is not result]
                 self._failed(result.recipient_id, error)
 
-    def _cleared(self, loaded: Batch, inputs: RecipientInputs, rules: Rules,
-                 flagged: set[tuple[int, int, int]]) -> Deferred | None:
+    def _cleared(
+        self, loaded: Batch, inputs: RecipientInputs, rules: Rules, flagged: set[tuple[int, int, int]]
+    ) -> Deferred | None:
         """The recipient's evaluations by the bulk path, or None when a donor needs calls (the
         screen flagged it), is untyped, or the recipient has no run: ``evaluate_donor`` then."""
         donors = [(exposure, donor) for exposure in inputs.exposures for donor in exposure.donors]
         if not loaded.rows.get(inputs.recipient_id) or any(
-                donor.hla is None or (inputs.recipient_id, exposure.exposure_id, donor.donor_id)
-                in flagged for exposure, donor in donors):
+            donor.hla is None or (inputs.recipient_id, exposure.exposure_id, donor.donor_id) in flagged
+            for exposure, donor in donors
+        ):
             return None
         assert self.bulk is not None
         try:
@@ -316,32 +349,43 @@ class _Run:
                     continue
                 if held is not None and held["latest"][1]:
                     evaluation = item.evaluation()
-                    facts = store_evaluation(self.db, evaluation, user=self.user,
-                                             record=self.record)
+                    facts = store_evaluation(self.db, evaluation, user=self.user, record=self.record)
                     item.evaluation_id, item.created = evaluation.evaluation_id, True
                     deferred.changes += tuple(facts)
                     continue
                 version = item.rules.version
                 if version not in rules_json:
                     rules_json[version] = item.rules.to_json()
-                heads.append((
-                    item.recipient_id, item.exposure_id, item.donor_id,
-                    item.exposure_date.isoformat(),
-                    None if item.as_of is None else item.as_of.isoformat(), version,
-                    rules_json[version], item.release, item.fingerprint, item.baseline_serum,
-                    item.stored_summary(),
-                ))
+                heads.append(
+                    (
+                        item.recipient_id,
+                        item.exposure_id,
+                        item.donor_id,
+                        item.exposure_date.isoformat(),
+                        None if item.as_of is None else item.as_of.isoformat(),
+                        version,
+                        rules_json[version],
+                        item.release,
+                        item.fingerprint,
+                        item.baseline_serum,
+                        item.stored_summary(),
+                    )
+                )
                 points.append(item.points)
                 fresh.append(item)
         for item, evaluation_id in zip(
-                fresh, stored.insert_evaluations(self.db, heads, points, user=self.user),
-                strict=True):
+            fresh, stored.insert_evaluations(self.db, heads, points, user=self.user), strict=True
+        ):
             item.evaluation_id, item.created = evaluation_id, True
 
 
 def _evaluated(
-    inputs: RecipientInputs, reference: SerologyReference, rules: Rules, match: MatchFn,
-    flagged: set[tuple[int, int, int]], as_of: dt.date,
+    inputs: RecipientInputs,
+    reference: SerologyReference,
+    rules: Rules,
+    match: MatchFn,
+    flagged: set[tuple[int, int, int]],
+    as_of: dt.date,
 ) -> RecipientEvaluation:
     """Every donor of every exposure of one recipient through ``engine.evaluate_donor``
     (nothing stored yet: ``_store_recipients``)."""
@@ -349,22 +393,32 @@ def _evaluated(
     for exposure in inputs.exposures:
         for donor in exposure.donors:
             key = (inputs.recipient_id, exposure.exposure_id, donor.donor_id)
-            result.evaluations.append(evaluate_donor(
-                inputs, exposure, donor, reference, rules, as_of=as_of, match=match,
-                flagged=key in flagged))
+            result.evaluations.append(
+                evaluate_donor(
+                    inputs,
+                    exposure,
+                    donor,
+                    reference,
+                    rules,
+                    as_of=as_of,
+                    match=match,
+                    flagged=key in flagged,
+                )
+            )
     return result
 
 
-def _store_recipients(db: Database, results: list[RecipientEvaluation], *, user: str,
-                      record: RecordFacts) -> None:
+def _store_recipients(
+    db: Database, results: list[RecipientEvaluation], *, user: str, record: RecordFacts
+) -> None:
     """``store_evaluations`` for recipients' evaluations; each recipient's facts kept with it."""
     for result in results:
         result.changes = []
     evaluations = [e for result in results for e in result.evaluations]
     by_id = {id(e): result for result in results for e in result.evaluations}
     for evaluation, facts in zip(
-            evaluations, store_evaluations(db, evaluations, user=user, record=record),
-            strict=True):
+        evaluations, store_evaluations(db, evaluations, user=user, record=record), strict=True
+    ):
         by_id[id(evaluation)].changes.extend(facts)
 
 
@@ -389,16 +443,16 @@ def store_evaluations(
         known = stored.latest_heads(db, {e.recipient_id for e in evaluations})
         fresh: list[tuple[int, list[ChangeFact]]] = []
         for position, evaluation in enumerate(evaluations):
-            held = known.get((evaluation.recipient_id, evaluation.exposure_id,
-                              evaluation.donor_id))
+            held = known.get((evaluation.recipient_id, evaluation.exposure_id, evaluation.donor_id))
             same = None if held is None else held["by_rules"].get(evaluation.rules.version)
             if same is not None and same[1] == evaluation.fingerprint:
                 evaluation.evaluation_id = same[0]
                 continue
             fresh.append((position, _changes_since(db, evaluation, held)))
         rows = [_rows_of(evaluations[position]) for position, _ in fresh]
-        ids = stored.insert_evaluations(db, [r[0] for r in rows], [r[1] for r in rows],
-                                        states=[r[2] for r in rows], user=user)
+        ids = stored.insert_evaluations(
+            db, [r[0] for r in rows], [r[1] for r in rows], states=[r[2] for r in rows], user=user
+        )
         for (position, facts), evaluation_id in zip(fresh, ids, strict=True):
             evaluation = evaluations[position]
             evaluation.evaluation_id, evaluation.created = evaluation_id, True
@@ -408,8 +462,7 @@ def store_evaluations(
     return found
 
 
-def _changes_since(db: Database, evaluation: DonorEvaluation, held: dict | None
-                   ) -> list[ChangeFact]:
+def _changes_since(db: Database, evaluation: DonorEvaluation, held: dict | None) -> list[ChangeFact]:
     """What ``evaluation`` changes against the latest stored one of its donor (``held``: from
     ``stored.latest_heads``): its new facts, and withdrawals of facts it no longer holds (read
     only when that evaluation had DSA states: without, there is nothing to withdraw)."""
@@ -417,31 +470,52 @@ def _changes_since(db: Database, evaluation: DonorEvaluation, held: dict | None
     made_from = None
     if held is not None and held["latest"][1]:
         latest = stored.get_evaluation(db, held["latest"][0])
-        previous = [StateResult.from_row(row, latest["summary"].get("earlier_sera"))
-                    for row in stored.evaluation_states(db, latest["id"])]
+        previous = [
+            StateResult.from_row(row, latest["summary"].get("earlier_sera"))
+            for row in stored.evaluation_states(db, latest["id"])
+        ]
         made_from = latest["summary"].get("inputs")
-    identity = {"recipient_id": evaluation.recipient_id, "donor_id": evaluation.donor_id,
-                "exposure_id": evaluation.exposure_id}
-    return changes(facts_of(previous, **identity), facts_of(evaluation.states, **identity),
-                   now=evaluation.states, cause=withdrawal_cause(made_from, evaluation.inputs))
+    identity = {
+        "recipient_id": evaluation.recipient_id,
+        "donor_id": evaluation.donor_id,
+        "exposure_id": evaluation.exposure_id,
+    }
+    return changes(
+        facts_of(previous, **identity),
+        facts_of(evaluation.states, **identity),
+        now=evaluation.states,
+        cause=withdrawal_cause(made_from, evaluation.inputs),
+    )
 
 
 def _rows_of(evaluation: DonorEvaluation) -> tuple[tuple, list[tuple], list[tuple]]:
     """An evaluation as ``store.evaluations.insert_evaluations`` takes it: head, points, states."""
-    summary = {**evaluation.summary(), "overdue_visits": evaluation.overdue,
-               "notes": evaluation.notes, "donor_code": evaluation.donor_code,
-               "inputs": evaluation.inputs, "earlier_sera": evaluation.earlier_sera()}
+    summary = {
+        **evaluation.summary(),
+        "overdue_visits": evaluation.overdue,
+        "notes": evaluation.notes,
+        "donor_code": evaluation.donor_code,
+        "inputs": evaluation.inputs,
+        "earlier_sera": evaluation.earlier_sera(),
+    }
     head = (
-        evaluation.recipient_id, evaluation.exposure_id, evaluation.donor_id,
+        evaluation.recipient_id,
+        evaluation.exposure_id,
+        evaluation.donor_id,
         evaluation.exposure_date.isoformat(),
         None if evaluation.as_of is None else evaluation.as_of.isoformat(),
-        evaluation.rules.version, evaluation.rules.to_json(), evaluation.reference_release,
-        evaluation.fingerprint, evaluation.baseline_serum,
+        evaluation.rules.version,
+        evaluation.rules.to_json(),
+        evaluation.reference_release,
+        evaluation.fingerprint,
+        evaluation.baseline_serum,
         json.dumps(summary, sort_keys=True, default=str),
     )
-    return (head, stored.column_values([p.to_row() for p in evaluation.points],
-                                       stored.POINT_COLUMNS),
-            stored.column_values([s.to_row() for s in evaluation.states], stored.STATE_COLUMNS))
+    return (
+        head,
+        stored.column_values([p.to_row() for p in evaluation.points], stored.POINT_COLUMNS),
+        stored.column_values([s.to_row() for s in evaluation.states], stored.STATE_COLUMNS),
+    )
 
 
 def _with_id(fact: ChangeFact, evaluation_id: int) -> ChangeFact:
@@ -454,28 +528,35 @@ def stored_evaluation(db: Database, evaluation_id: int) -> DonorEvaluation:
     summary = head["summary"]
     points = [PointResult.from_row(p) for p in stored.evaluation_points(db, evaluation_id)]
     return DonorEvaluation(
-        recipient_id=head["recipient_id"], exposure_id=head["exposure_id"],
-        exposure_date=dt.date.fromisoformat(head["exposure_date"]), donor_id=head["donor_id"],
+        recipient_id=head["recipient_id"],
+        exposure_id=head["exposure_id"],
+        exposure_date=dt.date.fromisoformat(head["exposure_date"]),
+        donor_id=head["donor_id"],
         donor_code=summary.get("donor_code", str(head["donor_id"])),
-        rules=Rules.from_dict(head["rules"]), reference_release=head["reference_release"],
-        fingerprint=head["inputs_fingerprint"], baseline_serum=head["baseline_serum"],
+        rules=Rules.from_dict(head["rules"]),
+        reference_release=head["reference_release"],
+        fingerprint=head["inputs_fingerprint"],
+        baseline_serum=head["baseline_serum"],
         points=points,
-        states=[StateResult.from_row(r, summary.get("earlier_sera"))
-                for r in stored.evaluation_states(db, evaluation_id)],
-        overdue=summary.get("overdue_visits", []), notes=summary.get("notes", []),
+        states=[
+            StateResult.from_row(r, summary.get("earlier_sera"))
+            for r in stored.evaluation_states(db, evaluation_id)
+        ],
+        overdue=summary.get("overdue_visits", []),
+        notes=summary.get("notes", []),
         as_of=dt.date.fromisoformat(head["as_of"]) if head["as_of"] else None,
-        evaluation_id=evaluation_id, inputs=summary.get("inputs", {}),
+        evaluation_id=evaluation_id,
+        inputs=summary.get("inputs", {}),
     )
 
 
-def current_evaluations(
-    db: Database, recipient_id: int, rules: Rules | None = None
-) -> list[DonorEvaluation]:
+def current_evaluations(db: Database, recipient_id: int, rules: Rules | None = None) -> list[DonorEvaluation]:
     """Per exposure and donor, the latest evaluation under ``rules`` (else the latest made)."""
     version = None
     if rules is not None:
         head = bulk.recipient_heads(db, [recipient_id]).get(recipient_id)
         schedule = head["visit_schedule"] if head else None
         version = schedule_rules(rules, schedule).version
-    return [stored_evaluation(db, head["id"])
-            for head in stored.current_evaluations(db, recipient_id, version)]
+    return [
+        stored_evaluation(db, head["id"]) for head in stored.current_evaluations(db, recipient_id, version)
+    ]

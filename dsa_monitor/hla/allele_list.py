@@ -153,8 +153,10 @@ class EmbeddedAlleles:
                 "(install an IPD-IMGT/HLA release to check newer groups)",
             )
         base = f"{name.locus}*{':'.join(name.fields[:2])}"
-        if name.suffix and base in self._listed and (
-            name.resolution == 2 or (name.resolution == 3 and name.suffix == "N")
+        if (
+            name.suffix
+            and base in self._listed
+            and (name.resolution == 2 or (name.resolution == 3 and name.suffix == "N"))
         ):
             antigen = self._listed[base]
             raise InvalidHLAName(

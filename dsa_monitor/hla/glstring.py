@@ -29,9 +29,7 @@ from .names import AlleleCode, AlleleName, parse_antigen, parse_name
 Element = AlleleName | AlleleCode
 
 OPERATORS = "^|+~/"
-_ALLOWED = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*:- " + OPERATORS
-)
+_ALLOWED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*:- " + OPERATORS)
 
 
 def _gl_name(element: Element) -> str:
@@ -158,8 +156,7 @@ def _check_characters(text: str) -> None:
         if char not in _ALLOWED:
             raise InvalidHLAName(
                 text,
-                f"unknown character {char!r} at position {index + 1} "
-                "(GL String operators are / ~ + | ^)",
+                f"unknown character {char!r} at position {index + 1} (GL String operators are / ~ + | ^)",
             )
         if char in OPERATORS:
             if last_operand < 0:
@@ -216,9 +213,7 @@ def _allele_list(text: str, offset: int) -> AlleleList:
     alleles = tuple(_element(piece, at) for piece, at in _split(text, offset, "/"))
     loci = sorted({a.locus for a in alleles})
     if len(loci) > 1:
-        raise InvalidHLAName(
-            text.strip(), f"an allele list ('/') holds one locus; found {', '.join(loci)}"
-        )
+        raise InvalidHLAName(text.strip(), f"an allele list ('/') holds one locus; found {', '.join(loci)}")
     return AlleleList(alleles)
 
 
@@ -237,9 +232,7 @@ def _genotype(text: str, offset: int) -> Genotype:
     genotype = Genotype(tuple(_haplotype(p, at) for p, at in _split(text, offset, "+")))
     found = _shared([h.loci for h in genotype.haplotypes])
     if found:
-        raise InvalidHLAName(
-            text.strip(), f"a genotype ('+') joins copies of the same loci; found {found}"
-        )
+        raise InvalidHLAName(text.strip(), f"a genotype ('+') joins copies of the same loci; found {found}")
     return genotype
 
 

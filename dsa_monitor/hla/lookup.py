@@ -82,9 +82,11 @@ def _fill_code(record: dict, reference: ReferenceData, code: AlleleCode) -> None
     """An NMDP code: its alleles, and the antigens they carry (one antigen when they agree)."""
     alleles = reference.expand_code(code)
     found = [reference.serology(allele) for allele in alleles]
-    antigens = list(dict.fromkeys(
-        antigen for a in found for antigen in (a.possible or ((a.antigen,) if a.antigen else ()))
-    ))
+    antigens = list(
+        dict.fromkeys(
+            antigen for a in found for antigen in (a.possible or ((a.antigen,) if a.antigen else ()))
+        )
+    )
     single = antigens[0] if len(antigens) == 1 else None
     broad = reference.broad_of(single) if single else None
     record.update(

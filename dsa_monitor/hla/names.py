@@ -149,9 +149,7 @@ def _split_gene(text: str, token: str) -> tuple[str, str]:
     if not gene:
         raise InvalidHLAName(text, "no locus before '*'")
     if gene not in HLA_GENES and not _GENE.match(gene):
-        raise InvalidHLAName(
-            text, f"unknown HLA gene {locus.strip()!r} (expected e.g. A, B, C, DRB1, DQB1)"
-        )
+        raise InvalidHLAName(text, f"unknown HLA gene {locus.strip()!r} (expected e.g. A, B, C, DRB1, DQB1)")
     rest = rest.strip().upper()
     if not rest:
         raise InvalidHLAName(text, "no fields after '*'")
@@ -239,9 +237,7 @@ def parse_antigen(text: str) -> Antigen:
         raise InvalidHLAName(text, "empty name")
     match = _ANTIGEN.match(token.upper())
     if not match:
-        raise InvalidHLAName(
-            text, "not a serologic antigen name (e.g. A2, B44, Cw4, DR15, DQ7, Bw4)"
-        )
+        raise InvalidHLAName(text, "not a serologic antigen name (e.g. A2, B44, Cw4, DR15, DQ7, Bw4)")
     prefix = _ANTIGEN_PREFIX[match["prefix"]]
     number = match["number"]
     if not number:

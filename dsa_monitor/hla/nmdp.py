@@ -81,9 +81,7 @@ def parse_code_table(text: str, file: str | None = None) -> NMDPCodeTable:
                 expected="a 2nd field (01) or an allele without its gene (01:01)",
             )
         if match["code"] in codes:
-            raise FileFormatError(
-                f"code {match['code']} listed twice", file=file, line=number, value=line
-            )
+            raise FileFormatError(f"code {match['code']} listed twice", file=file, line=number, value=line)
         codes[match["code"]] = subtypes
     return NMDPCodeTable(MappingProxyType(codes), updated)
 
@@ -106,17 +104,14 @@ def expand(code: AlleleCode | str, table: NMDPCodeTable | None) -> list[AlleleNa
     subtypes = table.codes.get(code.code)
     if subtypes is None:
         when = f" (updated {table.updated})" if table.updated else ""
-        raise InvalidHLAName(
-            str(code), f"unknown NMDP code {code.code!r}: not in the code table{when}"
-        )
+        raise InvalidHLAName(str(code), f"unknown NMDP code {code.code!r}: not in the code table{when}")
     if any(":" in s for s in subtypes):
         names = [parse_allele(f"{code.locus}*{s}") for s in subtypes]
         groups = {n.group for n in names}
         if code.group not in groups:
             raise InvalidHLAName(
                 str(code),
-                f"code {code.code} lists alleles of group {'/'.join(sorted(groups))}, "
-                f"not {code.group}",
+                f"code {code.code} lists alleles of group {'/'.join(sorted(groups))}, not {code.group}",
             )
         return names
     return [parse_allele(f"{code.locus}*{code.group}:{s}") for s in subtypes]

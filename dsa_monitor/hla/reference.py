@@ -74,9 +74,7 @@ class ReferenceData:
             {name: assignment.antigen for name, assignment in alleles.items()},
             group_antigens(relations),
         )
-        self._groups: dict[str, SerologyAssignment] = (
-            {} if is_embedded else group_assignments(alleles)
-        )
+        self._groups: dict[str, SerologyAssignment] = {} if is_embedded else group_assignments(alleles)
         self._cache: dict[AlleleName, SerologyAssignment] = {}
         self.codes: nmdp.NMDPCodeTable | None = None  # the installed NMDP code table, if any
 
@@ -125,9 +123,7 @@ class ReferenceData:
         )
 
     @classmethod
-    def from_embedded_tables(
-        cls, allele_csv: str, antigen_csv: str, *, source: str
-    ) -> ReferenceData:
+    def from_embedded_tables(cls, allele_csv: str, antigen_csv: str, *, source: str) -> ReferenceData:
         """The project's default (``hla_data/``): SAB-panel alleles plus the first-field rule."""
         relations = parse_antigen_table(antigen_csv)
         alleles: dict[str, SerologyAssignment] = {}
@@ -211,9 +207,7 @@ class ReferenceData:
         found = self._cache.get(name)
         if found is None:
             self.validate_allele(name)
-            found = (
-                self._embedded_serology(name) if self.is_embedded else self._release_serology(name)
-            )
+            found = self._embedded_serology(name) if self.is_embedded else self._release_serology(name)
             self._cache[name] = found
         return found
 
@@ -258,7 +252,8 @@ class ReferenceData:
             "validation": self.validation,
             "nmdp_codes": (
                 {"codes": len(self.codes), "updated": self.codes.updated}
-                if self.codes else f"not installed (`{nmdp.INSTALL_COMMAND}`)"
+                if self.codes
+                else f"not installed (`{nmdp.INSTALL_COMMAND}`)"
             ),
         }
         if self.is_embedded:

@@ -107,9 +107,7 @@ def _assignment(record: wmda.DnaSerRecord) -> SerologyAssignment:
     if record.unambiguous == "?":  # no antigen known; registries' search exceptions stay in expert
         return SerologyAssignment(None, "none", expert=expert)
     if record.unambiguous:
-        return SerologyAssignment(
-            antigen_of(prefix, record.unambiguous), "unambiguous", expert=expert
-        )
+        return SerologyAssignment(antigen_of(prefix, record.unambiguous), "unambiguous", expert=expert)
     for kind, codes in (
         ("possible", record.possible),
         ("assumed", record.assumed),
@@ -155,9 +153,7 @@ def _agreed(found: list[SerologyAssignment]) -> SerologyAssignment:
         return NULL
     antigens = list(
         dict.fromkeys(
-            antigen
-            for a in expressed
-            for antigen in (a.possible or ((a.antigen,) if a.antigen else ()))
+            antigen for a in expressed for antigen in (a.possible or ((a.antigen,) if a.antigen else ()))
         )
     )
     kind = min((a.kind for a in expressed), key=EVIDENCE.__getitem__)

@@ -157,9 +157,7 @@ def _place(entry: TypingEntry, key: str) -> str:
 def _copies(key: str, entries: list[TypingEntry]) -> tuple[TypingEntry, ...]:
     if len(entries) > 2:
         listed = ", ".join(str(e) for e in entries)
-        raise InvalidHLAName(
-            key, f"{len(entries)} entries given, at most 2 copies per locus: {listed}"
-        )
+        raise InvalidHLAName(key, f"{len(entries)} entries given, at most 2 copies per locus: {listed}")
     if len(entries) == 1 and key not in _HAPLOTYPE_SPECIFIC:
         return (entries[0], entries[0])
     return tuple(entries)
@@ -179,15 +177,11 @@ class HLATyping:
         unknown = set(self.loci) - set(LOCUS_ORDER)
         if unknown:
             locus = sorted(unknown)[0]
-            raise InvalidHLAName(
-                locus, f"not a monitored locus (monitored: {', '.join(LOCUS_ORDER)})"
-            )
+            raise InvalidHLAName(locus, f"not a monitored locus (monitored: {', '.join(LOCUS_ORDER)})")
         object.__setattr__(self, "loci", MappingProxyType(ordered))
 
     def __hash__(self) -> int:
-        return hash(
-            (tuple(self.loci.items()), self.public_epitopes, self.reference_release, self.gl)
-        )
+        return hash((tuple(self.loci.items()), self.public_epitopes, self.reference_release, self.gl))
 
     @classmethod
     def from_loci(
@@ -202,9 +196,7 @@ class HLATyping:
             locus = _locus_key(key)
             if values is None:
                 continue
-            items = (
-                [values] if isinstance(values, str | AlleleName | Antigen | AlleleCode) else values
-            )
+            items = [values] if isinstance(values, str | AlleleName | Antigen | AlleleCode) else values
             for item in items:
                 entry = _entry(item)
                 if entry is None:
@@ -212,9 +204,7 @@ class HLATyping:
                 first = entry.candidates[0]
                 if isinstance(first, Antigen) and first.is_public_epitope:
                     if locus not in first.loci:
-                        raise InvalidHLAName(
-                            str(first), f"given under locus {locus}; list it under B"
-                        )
+                        raise InvalidHLAName(str(first), f"given under locus {locus}; list it under B")
                     epitopes.append(first)
                     continue
                 placed.setdefault(_place(entry, locus), []).append(entry)
@@ -239,9 +229,7 @@ class HLATyping:
         return cls(loci, gl=tree).validated(reference)
 
     @classmethod
-    def from_dict(
-        cls, data: Mapping[str, Any], reference: NameReference | None = None
-    ) -> HLATyping:
+    def from_dict(cls, data: Mapping[str, Any], reference: NameReference | None = None) -> HLATyping:
         """Rebuild a typing from ``to_dict()`` output; re-validated when given a reference."""
         if data.get("source") == "gl_string" and data.get("gl_string"):
             typing = cls.from_gl_string(data["gl_string"], reference)
@@ -258,8 +246,10 @@ class HLATyping:
             return self
         for name in dict.fromkeys((*self._names(None), *self.public_epitopes)):
             reference.validate(name)
-        loci = {locus: tuple(_expanded(entry, reference) for entry in copies)
-                for locus, copies in self.loci.items()}
+        loci = {
+            locus: tuple(_expanded(entry, reference) for entry in copies)
+            for locus, copies in self.loci.items()
+        }
         return replace(self, loci=loci, reference_release=reference.release)
 
     def entries(self, locus: str) -> tuple[TypingEntry, ...]:
@@ -292,9 +282,7 @@ class HLATyping:
         """The typing as a canonical GL String ("" when blank); antigens have no GL form."""
         if self.gl is not None:
             return glstring.format(self.gl)
-        return "^".join(
-            "+".join(entry.to_gl_string() for entry in copies) for copies in self.loci.values()
-        )
+        return "^".join("+".join(entry.to_gl_string() for entry in copies) for copies in self.loci.values())
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form; ``from_dict`` reads it back."""

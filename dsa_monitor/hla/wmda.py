@@ -18,9 +18,7 @@ REL_SER_SER = "rel_ser_ser.txt"
 ALLELELIST = "Allelelist.txt"
 MD5CHECKSUM = "md5checksum.txt"
 
-_VERSION = re.compile(
-    r"^#\s*version:\s*(?:IPD-IMGT/HLA\s*)?(?P<version>\d+\.\d+\.\d+)", re.I | re.M
-)
+_VERSION = re.compile(r"^#\s*version:\s*(?:IPD-IMGT/HLA\s*)?(?P<version>\d+\.\d+\.\d+)", re.I | re.M)
 _CODE = re.compile(r"^(?:\d{1,4}|\?)$")
 _MD5_BSD = re.compile(r"^MD5 \((?P<name>[^)]+)\) = (?P<md5>[0-9a-fA-F]{32})$")
 _MD5_GNU = re.compile(r"^(?P<md5>[0-9a-fA-F]{32})\s+\*?(?P<name>\S+)$")

@@ -10,6 +10,17 @@ from .result import HIDDEN_DUPLICATE, StoredSample, UploadResult
 from .study_settings import import_study_upload
 from .upload import import_parsed, import_upload
 
-__all__ = ["HIDDEN_DUPLICATE", "EnrolmentRefused", "EnrolmentResult", "StoredSample",
-           "UploadRequest", "UploadResult", "enrol_file", "import_parsed", "import_request",
-           "import_study_upload", "import_upload", "read_manifest"]
+__all__ = [
+    "HIDDEN_DUPLICATE",
+    "EnrolmentRefused",
+    "EnrolmentResult",
+    "StoredSample",
+    "UploadRequest",
+    "UploadResult",
+    "enrol_file",
+    "import_parsed",
+    "import_request",
+    "import_study_upload",
+    "import_upload",
+    "read_manifest",
+]

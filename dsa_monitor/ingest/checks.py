@@ -28,7 +28,8 @@ def check_encoding(encoding: str | None, file_name: str) -> None:
     if not known:
         raise UnknownEncoding(
             f"unknown text encoding {encoding!r}; e.g. utf-8, cp1252, utf-16",
-            encoding=encoding, file=file_name,
+            encoding=encoding,
+            file=file_name,
         )
 
 
@@ -59,7 +60,9 @@ def check_sample_dates(
         if value is not None and problem:
             raise FileFormatError(
                 f"sample {sample.sample_id!r}: the {what} {problem}",
-                file=file_name, line=sample.line, value=value.isoformat(),
+                file=file_name,
+                line=sample.line,
+                value=value.isoformat(),
                 expected=plausible_range(today),
             )
     if sample.run_date is not None and draw_date > sample.run_date:
@@ -67,7 +70,8 @@ def check_sample_dates(
             f"sample {sample.sample_id!r}: the {drawn} {draw_date.isoformat()} is later than its"
             f" run date {sample.run_date.isoformat()} (a serum cannot be tested before it is"
             " drawn)",
-            file=file_name, line=sample.line,
+            file=file_name,
+            line=sample.line,
             expected=f"a draw date on or before {sample.run_date.isoformat()}",
         )
 
@@ -93,17 +97,28 @@ def check_complete(parsed: ParsedFile, registry: CatalogueRegistry) -> None:
         expected = 0 if catalogue is None else sum(b.control is None for b in catalogue.beads)
         other = fullest.get(sample.lot) if sample.lot else None
         if catalogue is not None and antigens < expected:
-            short.append((sample, f"has {antigens} antigen beads where the registered catalogue"
-                                  f" of lot {catalogue.lot} has {expected}"))
+            short.append(
+                (
+                    sample,
+                    f"has {antigens} antigen beads where the registered catalogue"
+                    f" of lot {catalogue.lot} has {expected}",
+                )
+            )
         elif other is not None and len(sample.beads) < len(other.beads):
-            short.append((sample, f"has {len(sample.beads)} beads where sample"
-                                  f" {other.sample_id!r} of the same lot has {len(other.beads)}"))
+            short.append(
+                (
+                    sample,
+                    f"has {len(sample.beads)} beads where sample"
+                    f" {other.sample_id!r} of the same lot has {len(other.beads)}",
+                )
+            )
     if short:
         raise FileFormatError(
             "the file looks truncated: "
             + "; ".join(f"sample {s.sample_id!r} (lot {s.lot}) {why}" for s, why in short)
             + "; nothing was stored",
-            file=parsed.file_name, line=short[0][0].line,
+            file=parsed.file_name,
+            line=short[0][0].line,
             expected="every sample with all the beads of its lot: upload the complete export",
         )
 

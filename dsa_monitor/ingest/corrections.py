@@ -27,8 +27,7 @@ def identities(
     found: list[uploads.SampleIdentity] = []
     seen: set[uploads.SampleIdentity] = set()
     for sample, draw_date in zip(parsed.samples, draw_dates, strict=True):
-        identity = (sample.sample_id, sample.hla_class, sample.lot, serum_treatment,
-                    draw_date.isoformat())
+        identity = (sample.sample_id, sample.hla_class, sample.lot, serum_treatment, draw_date.isoformat())
         if identity in seen:
             raise FileFormatError(
                 f"sample {sample.sample_id!r} appears twice for class {sample.hla_class}"
@@ -64,8 +63,7 @@ def corrected_samples(
     return corrects
 
 
-def _clash(db: Database, file_name: str, clashes: list,
-           study: int | str | None) -> SampleClash:
+def _clash(db: Database, file_name: str, clashes: list, study: int | str | None) -> SampleClash:
     """The refusal: each serum, the recipient it is stored for, the one the file names."""
     people: dict[int, dict] = {}
 
@@ -74,16 +72,15 @@ def _clash(db: Database, file_name: str, clashes: list,
             r = get_recipient(db, recipient_id)
             hidden = study is not None and study not in (r["study_id"], r["study_code"])
             people[recipient_id] = (
-                {"subject_code": "a recipient of another study", "study": "another",
-                 "lab_ids": []} if hidden else
-                {"subject_code": r["subject_code"], "study": r["study_code"],
-                 "lab_ids": r["lab_ids"]})
+                {"subject_code": "a recipient of another study", "study": "another", "lab_ids": []}
+                if hidden
+                else {"subject_code": r["subject_code"], "study": r["study_code"], "lab_ids": r["lab_ids"]}
+            )
         return people[recipient_id]
 
     def named(recipient_id: int) -> str:
         r = who(recipient_id)
-        return (f"{r['subject_code']} (study {r['study']}, lab IDs "
-                f"{', '.join(r['lab_ids']) or 'none'})")
+        return f"{r['subject_code']} (study {r['study']}, lab IDs {', '.join(r['lab_ids']) or 'none'})"
 
     parts = [
         f"sample {sample.sample_id!r} (class {sample.hla_class}, lot {sample.lot}, drawn "
@@ -99,8 +96,13 @@ def _clash(db: Database, file_name: str, clashes: list,
         "stored.",
         file=file_name,
         samples=[
-            {"lab_sample_id": sample.sample_id, "draw_date": serum[4], "stored_sample_id": old_id,
-             "stored_recipient": who(old), "file_recipient": who(new)}
+            {
+                "lab_sample_id": sample.sample_id,
+                "draw_date": serum[4],
+                "stored_sample_id": old_id,
+                "stored_recipient": who(old),
+                "file_recipient": who(new),
+            }
             for sample, serum, old_id, old, new in clashes
         ],
     )

@@ -46,8 +46,9 @@ class EnrolmentResult:
 
     def summary(self) -> str:
         if not self.changed:
-            return (f"{self.file_name}: nothing changed; its {self.rows} row(s) were already"
-                    " enrolled as they say")
+            return (
+                f"{self.file_name}: nothing changed; its {self.rows} row(s) were already enrolled as they say"
+            )
         said = ", ".join(f"{getattr(self, name)} {name.replace('_', ' ')}" for name in COUNTED)
         return f"{self.file_name}: {self.rows} row(s) enrolled: added {said}"
 
@@ -55,8 +56,15 @@ class EnrolmentResult:
         return {**asdict(self), "changed": self.changed, "message": self.summary()}
 
 
-def enrol_file(db: Database, data: bytes, file_name: str, *, reference: ReferenceData,
-               user: str, study_scope: int | None = None) -> EnrolmentResult:
+def enrol_file(
+    db: Database,
+    data: bytes,
+    file_name: str,
+    *,
+    reference: ReferenceData,
+    user: str,
+    study_scope: int | None = None,
+) -> EnrolmentResult:
     """Enrol every row of the file, or nothing (``EnrolmentRefused`` lists each problem).
 
     ``study_scope``: the one study a scoped caller may enrol in; rows naming another are
@@ -72,17 +80,25 @@ def enrol_file(db: Database, data: bytes, file_name: str, *, reference: Referenc
         if run.problems:
             raise EnrolmentRefused(file_name, sorted(run.problems, key=lambda p: p.line))
         if result.changed:
-            audit.record(db, user=user, action="enrol", entity="enrolment_file", entity_id=None,
-                         details={"file_name": file_name, "sha256": result.sha256,
-                                  **{name: getattr(result, name) for name in COUNTED}})
+            audit.record(
+                db,
+                user=user,
+                action="enrol",
+                entity="enrolment_file",
+                entity_id=None,
+                details={
+                    "file_name": file_name,
+                    "sha256": result.sha256,
+                    **{name: getattr(result, name) for name in COUNTED},
+                },
+            )
     return result
 
 
 class _Run:
     """One file's application: lookups cached by code, problems kept with their row."""
 
-    def __init__(self, db: Database, user: str, scope: int | None,
-                 result: EnrolmentResult) -> None:
+    def __init__(self, db: Database, user: str, scope: int | None, result: EnrolmentResult) -> None:
         self.db, self.user, self.scope, self.result = db, user, scope, result
         self.problems: list[Problem] = []
         self.studies: dict[str, int | None] = {}
@@ -91,8 +107,7 @@ class _Run:
         self.donors: dict[str, int | None] = {}
         self.kinds: dict[str, str] = {}
 
-    def _attempt(self, row: EnrolmentRow, column: str, value: str | None, write: Callable,
-                 *args, **kwargs):
+    def _attempt(self, row: EnrolmentRow, column: str, value: str | None, write: Callable, *args, **kwargs):
         """Run one store write; its refusal becomes a problem at the row and column."""
         try:
             return write(self.db, *args, user=self.user, **kwargs)
@@ -130,8 +145,7 @@ class _Run:
             self.studies[row.study] = None if self.scope not in (None, found) else found
         study = self.studies[row.study]
         if study is None:
-            self.problems.append(Problem(row.line, "study", "no such study (create it first)",
-                                         row.study))
+            self.problems.append(Problem(row.line, "study", "no such study (create it first)", row.study))
         return study
 
     def _recipient(self, row: EnrolmentRow, study: int) -> int | None:
@@ -139,8 +153,9 @@ class _Run:
         if key not in self.recipients:
             found = studies.find_recipient(self.db, study, row.subject_code)
             if found is None:
-                found = self._attempt(row, "subject_code", row.subject_code,
-                                      studies.create_recipient, study, row.subject_code)
+                found = self._attempt(
+                    row, "subject_code", row.subject_code, studies.create_recipient, study, row.subject_code
+                )
                 if found is None:
                     return None
                 self.result.recipients += 1
@@ -159,33 +174,45 @@ class _Run:
         kind = self.kinds.get(code) or row.donor_kind
         if found is None:
             if not kind:
-                self.problems.append(Problem(row.line, "donor_kind",
-                                             f"required: donor {code} is not registered yet"))
+                self.problems.append(
+                    Problem(row.line, "donor_kind", f"required: donor {code} is not registered yet")
+                )
                 self.donors[code] = None
                 return None
-            found = self._attempt(row, "donor_code", code, donors.create_donor, code, kind=kind,
-                                  study=study)
+            found = self._attempt(row, "donor_code", code, donors.create_donor, code, kind=kind, study=study)
             self.result.donors += found is not None
         elif not donors.seen_by_study(self.db, found, self.scope):
-            self.problems.append(Problem(row.line, "donor_code", "this donor code is already"
-                                         " used (by another study's donor)", code))
+            self.problems.append(
+                Problem(
+                    row.line, "donor_code", "this donor code is already used (by another study's donor)", code
+                )
+            )
             found = None
         elif kind and kind != found["kind"]:
-            self.problems.append(Problem(row.line, "donor_kind", f"donor {code} is registered"
-                                         f" as {found['kind']}", kind))
+            self.problems.append(
+                Problem(row.line, "donor_kind", f"donor {code} is registered as {found['kind']}", kind)
+            )
             found = None
         self.donors[code] = None if found is None else found["id"]
         return self.donors[code]
 
-    def _type(self, row: EnrolmentRow, kind: str, owner: int, typing: HLATyping | None,
-              column: str) -> None:
+    def _type(self, row: EnrolmentRow, kind: str, owner: int, typing: HLATyping | None, column: str) -> None:
         if typing is None:
             return
         before = typings.current_typing(self.db, kind, owner)
         data = typing.to_dict()
-        after = self._attempt(row, column, None, typings.set_typing, kind, owner,
-                              data["gl_string"] or "", data, typing.reference_release,
-                              "enrolment")
+        after = self._attempt(
+            row,
+            column,
+            None,
+            typings.set_typing,
+            kind,
+            owner,
+            data["gl_string"] or "",
+            data,
+            typing.reference_release,
+            "enrolment",
+        )
         if after is not None and (before is None or after["version"] != before["version"]):
             self.result.typings += 1
 
@@ -202,18 +229,34 @@ class _Run:
                 continue  # already a problem of its row
             wanted = sorted({donor for donor in donor_ids if donor is not None})
             first = named[0]
-            existing = [e for e in exposures.list_exposures(self.db, recipient)
-                        if e["date"] == date.isoformat() and set(e["donor_ids"]) & set(wanted)]
+            existing = [
+                e
+                for e in exposures.list_exposures(self.db, recipient)
+                if e["date"] == date.isoformat() and set(e["donor_ids"]) & set(wanted)
+            ]
             if any(e["donor_ids"] == wanted for e in existing):
                 continue
             if existing:
-                self.problems.append(Problem(first.line, "exposure_date", "this recipient already"
-                                             f" has an exposure on {date} with other donors"
-                                             " (exposure ids "
-                                             f"{', '.join(str(e['id']) for e in existing)})",
-                                             date.isoformat()))
+                self.problems.append(
+                    Problem(
+                        first.line,
+                        "exposure_date",
+                        "this recipient already"
+                        f" has an exposure on {date} with other donors"
+                        " (exposure ids "
+                        f"{', '.join(str(e['id']) for e in existing)})",
+                        date.isoformat(),
+                    )
+                )
                 continue
-            made = self._attempt(first, "exposure_date", date.isoformat(),
-                                 exposures.create_exposure, recipient, wanted, date,
-                                 first.exposure_kind)
+            made = self._attempt(
+                first,
+                "exposure_date",
+                date.isoformat(),
+                exposures.create_exposure,
+                recipient,
+                wanted,
+                date,
+                first.exposure_kind,
+            )
             self.result.exposures += made is not None

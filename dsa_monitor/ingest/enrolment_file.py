@@ -20,8 +20,17 @@ from ..hla.typing import HLATyping
 from ..store.exposures import check_exposure_date
 from ..store.schema import DONOR_KINDS, EXPOSURE_KINDS
 
-COLUMNS = ("study", "subject_code", "lab_ids", "recipient_typing", "donor_code", "donor_kind",
-           "donor_typing", "exposure_date", "exposure_kind")
+COLUMNS = (
+    "study",
+    "subject_code",
+    "lab_ids",
+    "recipient_typing",
+    "donor_code",
+    "donor_kind",
+    "donor_typing",
+    "exposure_date",
+    "exposure_kind",
+)
 REQUIRED = ("study", "subject_code")
 MAX_CODE = 100
 
@@ -46,21 +55,25 @@ class EnrolmentRow:
         return self.study, self.subject_code
 
 
-def read_rows(data: bytes, file_name: str,
-              reference: ReferenceData) -> tuple[list[EnrolmentRow], list[Problem]]:
+def read_rows(
+    data: bytes, file_name: str, reference: ReferenceData
+) -> tuple[list[EnrolmentRow], list[Problem]]:
     """The rows that read well, and the problems of the others (by line); a file whose header
     or encoding is wrong raises ``EnrolmentRefused`` at once (no row can be read)."""
     problems: list[Problem] = []
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise EnrolmentRefused(file_name, [Problem(1, None, "not UTF-8 text: save the sheet"
-                                                   " as CSV UTF-8")]) from error
+        raise EnrolmentRefused(
+            file_name, [Problem(1, None, "not UTF-8 text: save the sheet as CSV UTF-8")]
+        ) from error
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None or not any(cell.strip() for cell in header):
-        raise EnrolmentRefused(file_name, [Problem(1, None, "empty file: the first line must"
-                                                   f" name the columns {','.join(COLUMNS)}")])
+        raise EnrolmentRefused(
+            file_name,
+            [Problem(1, None, f"empty file: the first line must name the columns {','.join(COLUMNS)}")],
+        )
     columns = [cell.strip() for cell in header]
     problems += _header_problems(columns)
     if problems:
@@ -72,12 +85,19 @@ def read_rows(data: bytes, file_name: str,
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(columns):
-            problems.append(Problem(start, None, f"{len(cells)} cells where the header names"
-                                    f" {len(columns)} columns (a comma inside a cell must be"
-                                    " quoted)"))
+            problems.append(
+                Problem(
+                    start,
+                    None,
+                    f"{len(cells)} cells where the header names"
+                    f" {len(columns)} columns (a comma inside a cell must be"
+                    " quoted)",
+                )
+            )
             continue
-        row = _read_row(start, dict(zip(columns, (c.strip() for c in cells), strict=True)),
-                        reference, problems)
+        row = _read_row(
+            start, dict(zip(columns, (c.strip() for c in cells), strict=True)), reference, problems
+        )
         if row is not None:
             rows.append(row)
     if not rows and not problems:
@@ -88,18 +108,30 @@ def read_rows(data: bytes, file_name: str,
 
 def _header_problems(columns: list[str]) -> list[Problem]:
     if len(columns) == 1 and ";" in columns[0]:
-        return [Problem(1, None, "the columns are separated by ';': separate them by commas"
-                        " (';' separates lab IDs within a cell)", columns[0])]
-    problems = [Problem(1, name or None, f"unknown column: the columns are exactly"
-                        f" {', '.join(COLUMNS)}", name) for name in columns if name not in COLUMNS]
-    problems += [Problem(1, name, "column named twice") for name in sorted(set(columns))
-                 if columns.count(name) > 1]
+        return [
+            Problem(
+                1,
+                None,
+                "the columns are separated by ';': separate them by commas"
+                " (';' separates lab IDs within a cell)",
+                columns[0],
+            )
+        ]
+    problems = [
+        Problem(1, name or None, f"unknown column: the columns are exactly {', '.join(COLUMNS)}", name)
+        for name in columns
+        if name not in COLUMNS
+    ]
+    problems += [
+        Problem(1, name, "column named twice") for name in sorted(set(columns)) if columns.count(name) > 1
+    ]
     problems += [Problem(1, name, "missing column") for name in COLUMNS if name not in columns]
     return problems
 
 
-def _read_row(line: int, cells: dict[str, str], reference: ReferenceData,
-              problems: list[Problem]) -> EnrolmentRow | None:
+def _read_row(
+    line: int, cells: dict[str, str], reference: ReferenceData, problems: list[Problem]
+) -> EnrolmentRow | None:
     """The row, or None with its problems added."""
     found: list[Problem] = []
 
@@ -127,14 +159,25 @@ def _read_row(line: int, cells: dict[str, str], reference: ReferenceData,
         missing = "exposure_kind" if cells["exposure_date"] else "exposure_date"
         problem(missing, "an exposure needs both exposure_date and exposure_kind")
     date = _date(cells["exposure_date"], problem)
-    typings = {column: _typing(cells[column], reference, column, problem)
-               for column in ("recipient_typing", "donor_typing")}
+    typings = {
+        column: _typing(cells[column], reference, column, problem)
+        for column in ("recipient_typing", "donor_typing")
+    }
     problems += found
     if found:
         return None
-    return EnrolmentRow(line, cells["study"], cells["subject_code"], lab_ids,
-                        typings["recipient_typing"], donor, cells["donor_kind"],
-                        typings["donor_typing"], date, cells["exposure_kind"])
+    return EnrolmentRow(
+        line,
+        cells["study"],
+        cells["subject_code"],
+        lab_ids,
+        typings["recipient_typing"],
+        donor,
+        cells["donor_kind"],
+        typings["donor_typing"],
+        date,
+        cells["exposure_kind"],
+    )
 
 
 def _date(text: str, problem) -> dt.date | None:
@@ -179,16 +222,36 @@ def _disagreements(rows: Iterable[EnrolmentRow]) -> list[Problem]:
 
     for row in rows:
         recipient = f"recipient {row.study} {row.subject_code}"
-        agree(("rt", *row.recipient_key), _typed(row.recipient_typing), row.line,
-              "recipient_typing", f"the typing of {recipient}")
+        agree(
+            ("rt", *row.recipient_key),
+            _typed(row.recipient_typing),
+            row.line,
+            "recipient_typing",
+            f"the typing of {recipient}",
+        )
         if row.donor_code:
-            agree(("dk", row.donor_code), row.donor_kind, row.line, "donor_kind",
-                  f"the kind of donor {row.donor_code}")
-            agree(("dt", row.donor_code), _typed(row.donor_typing), row.line, "donor_typing",
-                  f"the typing of donor {row.donor_code}")
+            agree(
+                ("dk", row.donor_code),
+                row.donor_kind,
+                row.line,
+                "donor_kind",
+                f"the kind of donor {row.donor_code}",
+            )
+            agree(
+                ("dt", row.donor_code),
+                _typed(row.donor_typing),
+                row.line,
+                "donor_typing",
+                f"the typing of donor {row.donor_code}",
+            )
         if row.exposure_date is not None:
-            agree(("ek", *row.recipient_key, row.exposure_date), row.exposure_kind, row.line,
-                  "exposure_kind", f"the kind of {recipient}'s exposure on {row.exposure_date}")
+            agree(
+                ("ek", *row.recipient_key, row.exposure_date),
+                row.exposure_kind,
+                row.line,
+                "exposure_kind",
+                f"the kind of {recipient}'s exposure on {row.exposure_date}",
+            )
     return problems
 
 

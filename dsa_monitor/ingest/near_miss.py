@@ -25,7 +25,7 @@ def folded(name: str) -> str:
 
 def _deletions(name: str) -> Iterable[tuple[int, str]]:
     for i in range(len(name)):
-        yield i, name[:i] + name[i + 1:]
+        yield i, name[:i] + name[i + 1 :]
 
 
 class NearMisses:

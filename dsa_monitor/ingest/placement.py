@@ -83,15 +83,26 @@ def place_samples(
         placement.recipients.append(recipient)
         if recipient is not None or any(len(candidates.get(k, ())) > 1 for k, _ in sample_keys):
             continue
-        reason = (CONTROL_SERUM if is_control_serum((sample.sample_id, sample.patient_id), control)
-                  else NOT_ENROLLED)
-        placement.not_stored.append({"sample_id": sample.sample_id, "patient_id": sample.patient_id,
-                                     "hla_class": sample.hla_class, "reason": reason})
+        reason = (
+            CONTROL_SERUM
+            if is_control_serum((sample.sample_id, sample.patient_id), control)
+            else NOT_ENROLLED
+        )
+        placement.not_stored.append(
+            {
+                "sample_id": sample.sample_id,
+                "patient_id": sample.patient_id,
+                "hla_class": sample.hla_class,
+                "reason": reason,
+            }
+        )
     if ambiguous:
         raise UnknownPatient(
             f"{parsed.file_name}: patient IDs matching several recipients:"
             f" {', '.join(sorted(ambiguous))} (name the study the upload is for)",
-            file=parsed.file_name, ambiguous=sorted(ambiguous))
+            file=parsed.file_name,
+            ambiguous=sorted(ambiguous),
+        )
     if placement.unplaced:
         _warn_near_misses(db, study, placement.unplaced, warnings)
     if strict and placement.unplaced:
@@ -100,22 +111,31 @@ def place_samples(
             f"{parsed.file_name}: unknown patient IDs: {', '.join(unknown)} (strict upload: every"
             " sample must belong to an enrolled recipient; register them as a recipient's lab ID"
             " first)",
-            file=parsed.file_name, unknown=unknown, not_stored=placement.not_stored)
+            file=parsed.file_name,
+            unknown=unknown,
+            not_stored=placement.not_stored,
+        )
     if all(recipient is None for recipient in placement.recipients):
         told = "; ".join(f"{_described(e)}: {e['reason']}" for e in placement.not_stored)
         raise UnknownPatient(
             f"{parsed.file_name}: no sample belongs to an enrolled recipient ({told}); enrol the"
             " recipients or add these IDs as their lab IDs first",
-            file=parsed.file_name, not_stored=placement.not_stored)
+            file=parsed.file_name,
+            not_stored=placement.not_stored,
+        )
     return placement
 
 
 def _by_sample_name(sample: SampleResult) -> str:
     if sample.patient_id:
-        return (f"sample {sample.sample_id}: its patient ID {sample.patient_id} is not enrolled;"
-                " placed by its sample name, which is a recipient's lab ID")
-    return (f"sample {sample.sample_id}: the file gives no patient ID; placed by its sample "
-            "name, which is a recipient's lab ID")
+        return (
+            f"sample {sample.sample_id}: its patient ID {sample.patient_id} is not enrolled;"
+            " placed by its sample name, which is a recipient's lab ID"
+        )
+    return (
+        f"sample {sample.sample_id}: the file gives no patient ID; placed by its sample "
+        "name, which is a recipient's lab ID"
+    )
 
 
 def _described(entry: dict) -> str:
@@ -130,19 +150,24 @@ def _unknown_name(entry: dict) -> str:
     return f"{entry['sample_id']} (sample name; the file has no patient ID)"
 
 
-def _warn_near_misses(db: Database, study: int | str | None, unplaced: list[dict],
-                      warnings: list[str]) -> None:
+def _warn_near_misses(
+    db: Database, study: int | str | None, unplaced: list[dict], warnings: list[str]
+) -> None:
     """Name both the sample and the enrolled ID it nearly is, so that a typo never hides a DSA."""
     enrolled = enrolled_names(db, study)
     index = NearMisses(enrolled)
     for entry in unplaced:
         names = [n for n in (entry["patient_id"], entry["sample_id"]) if n and n.strip()]
-        near = sorted({(name, hit) for name in dict.fromkeys(n.strip() for n in names)
-                       for hit in index.near(name)})
+        near = sorted(
+            {(name, hit) for name in dict.fromkeys(n.strip() for n in names) for hit in index.near(name)}
+        )
         if not near:
             continue
-        said = "; ".join(f"{name!r} is nearly the lab ID {hit!r} of {', '.join(enrolled[hit])}"
-                         for name, hit in near)
+        said = "; ".join(
+            f"{name!r} is nearly the lab ID {hit!r} of {', '.join(enrolled[hit])}" for name, hit in near
+        )
         entry["near"] = sorted({hit for _, hit in near})
-        warnings.append(f"sample {entry['sample_id']} was not stored (not enrolled), but {said}:"
-                        " check the sample's ID (a typo would hide this serum's results)")
+        warnings.append(
+            f"sample {entry['sample_id']} was not stored (not enrolled), but {said}:"
+            " check the sample's ID (a typo would hide this serum's results)"
+        )

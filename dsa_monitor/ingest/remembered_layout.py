@@ -24,8 +24,15 @@ from .placement import place_samples
 from .upload import parse
 
 
-def layout_of_recipients(db: Database, data: bytes, file_name: str, *, format: str | None,
-                         options: ParseOptions, max_bytes: int | None) -> str | None:
+def layout_of_recipients(
+    db: Database,
+    data: bytes,
+    file_name: str,
+    *,
+    format: str | None,
+    options: ParseOptions,
+    max_bytes: int | None,
+) -> str | None:
     """The layout all studies of the file's enrolled samples remember, or None."""
     layouts = sorted({s["date_layout"] for s in list_studies(db) if s["date_layout"]})
     if not layouts or (max_bytes is not None and len(data) > max_bytes):
@@ -42,13 +49,19 @@ def layout_of_recipients(db: Database, data: bytes, file_name: str, *, format: s
     return found.pop() if len(found) == 1 and None not in found else None
 
 
-def _first_reading(db: Database, data: bytes, file_name: str, format: str | None,
-                   options: ParseOptions, layouts: list[str]) -> ParsedFile | None:
+def _first_reading(
+    db: Database, data: bytes, file_name: str, format: str | None, options: ParseOptions, layouts: list[str]
+) -> ParsedFile | None:
     """The file read with the first remembered layout its dates allow, or None."""
     for layout in layouts:
         try:
-            return parse(db, data, file_name, format=format, options=dataclasses.replace(
-                options, date_format=date_format_of(layout)))
+            return parse(
+                db,
+                data,
+                file_name,
+                format=format,
+                options=dataclasses.replace(options, date_format=date_format_of(layout)),
+            )
         except Exception:  # any refusal is the upload's own to record and to say
             continue
     return None

@@ -39,10 +39,18 @@ class UploadRequest:
 def import_request(db: Database, request: UploadRequest, settings: Settings) -> UploadResult:
     """Import one upload, all or nothing, under the service's settings and its study's."""
     return import_study_upload(
-        db, request.data, request.file_name, user=request.user, format=request.format,
-        manifest=request.manifest, study=request.study, layout=request.layout,
-        strict=request.strict, default_format=settings.date_format,
+        db,
+        request.data,
+        request.file_name,
+        user=request.user,
+        format=request.format,
+        manifest=request.manifest,
+        study=request.study,
+        layout=request.layout,
+        strict=request.strict,
+        default_format=settings.date_format,
         options=ParseOptions(lot=request.lot, encoding=request.encoding),
-        max_bytes=settings.max_upload_bytes, qc_limits=settings.qc_limits,
+        max_bytes=settings.max_upload_bytes,
+        qc_limits=settings.qc_limits,
         serum_treatment=request.serum_treatment,
     )

@@ -28,16 +28,20 @@ def _sees_every_sample(db: Database, stored: list[dict], study: int | str | None
 
 def waiting_samples(upload: dict) -> set[str]:
     """The sample IDs a stored upload listed as not enrolled: they may place once enrolled."""
-    return {entry["sample_id"] for entry in (upload.get("summary") or {}).get("not_stored", [])
-            if entry.get("reason") == NOT_ENROLLED}
+    return {
+        entry["sample_id"]
+        for entry in (upload.get("summary") or {}).get("not_stored", [])
+        if entry.get("reason") == NOT_ENROLLED
+    }
 
 
-def now_enrolled(placement: Placement, parsed: ParsedFile, waiting: set[str]
-                  ) -> Placement | None:
+def now_enrolled(placement: Placement, parsed: ParsedFile, waiting: set[str]) -> Placement | None:
     """Of a file stored before, only the samples that waited and now place (None if none do):
     the others were stored then, or still wait, and stay listed as not stored."""
-    recipients = [r if r is not None and s.sample_id in waiting else None
-                  for s, r in zip(parsed.samples, placement.recipients, strict=True)]
+    recipients = [
+        r if r is not None and s.sample_id in waiting else None
+        for s, r in zip(parsed.samples, placement.recipients, strict=True)
+    ]
     if not any(recipients):
         return None
     placed = {s.sample_id for s, r in zip(parsed.samples, recipients, strict=True) if r}
@@ -55,30 +59,41 @@ def completed_summary(first: dict, added: dict) -> dict:
     return summary
 
 
-def duplicate_answer(db: Database, first: dict, attempt: Attempt,
-                     manifest: Mapping[str, dt.date] | None = None,
-                     study: int | str | None = None) -> UploadResult:
+def duplicate_answer(
+    db: Database,
+    first: dict,
+    attempt: Attempt,
+    manifest: Mapping[str, dt.date] | None = None,
+    study: int | str | None = None,
+) -> UploadResult:
     """The same bytes again: nothing is stored twice; the answer names the first upload. A
     manifest giving other draw dates than the stored ones is refused, never silently dropped;
     the refusal names the first upload only to a sender of its study (``study``: the sender's
     scope, None for every study)."""
     stored = uploads.list_samples(db, upload_id=first["id"], include_superseded=True)
-    moved = sorted({(s["lab_sample_id"], s["draw_date"], manifest[s["lab_sample_id"]].isoformat())
-                    for s in stored if manifest and s["lab_sample_id"] in manifest
-                    and manifest[s["lab_sample_id"]].isoformat() != s["draw_date"]})
+    moved = sorted(
+        {
+            (s["lab_sample_id"], s["draw_date"], manifest[s["lab_sample_id"]].isoformat())
+            for s in stored
+            if manifest
+            and s["lab_sample_id"] in manifest
+            and manifest[s["lab_sample_id"]].isoformat() != s["draw_date"]
+        }
+    )
     if moved:
-        said = "; ".join(f"{sample} drawn {old}, the manifest says {new}"
-                         for sample, old, new in moved)
+        said = "; ".join(f"{sample} drawn {old}, the manifest says {new}" for sample, old, new in moved)
         if _sees_every_sample(db, stored, study):
             raise Conflict(
                 f"{attempt.file_name}: these bytes were stored as upload {first['id']}"
                 f" ({first['file_name']}) with other draw dates: {said}. Sending the same file"
                 " again does not change a stored draw date; nothing was stored",
-                upload_id=first["id"])
+                upload_id=first["id"],
+            )
         raise Conflict(
             f"{attempt.file_name}: these bytes were stored before, with results of a study you"
             " cannot see, and with other draw dates; sending the same file again does not change"
-            " a stored draw date; nothing was stored")
+            " a stored draw date; nothing was stored"
+        )
     with write_transaction(db):
         audit.record(
             db,

@@ -62,9 +62,7 @@ class UploadResult:
         data = {name: getattr(self, name) for name in _UPLOAD_FIELDS}
         data["warnings"] = list(self.warnings)
         data["not_stored"] = [dict(entry) for entry in self.not_stored]
-        data["samples"] = [
-            {name: getattr(s, name) for name in _SAMPLE_FIELDS} for s in self.samples
-        ]
+        data["samples"] = [{name: getattr(s, name) for name in _SAMPLE_FIELDS} for s in self.samples]
         for sample in data["samples"]:
             sample["draw_date"] = sample["draw_date"].isoformat()
             sample["qc_reasons"] = list(sample["qc_reasons"])

@@ -30,9 +30,15 @@ class UploadSettings:
     control_pattern: str | None  # the study's own control sera (all studies' for an upload of all)
 
 
-def upload_settings(db: Database, study: int | str | None, *, layout: str | None,
-                    strict: bool, default_format: str | None,
-                    recipients_layout: Callable[[], str | None] | None = None) -> UploadSettings:
+def upload_settings(
+    db: Database,
+    study: int | str | None,
+    *,
+    layout: str | None,
+    strict: bool,
+    default_format: str | None,
+    recipients_layout: Callable[[], str | None] | None = None,
+) -> UploadSettings:
     """The chosen layout, else the study's remembered one (for an upload naming no study, the one
     ``recipients_layout`` finds remembered by the studies of the file's recipients), else the
     server's date format; strict when asked or when the study takes strict uploads only."""
@@ -42,8 +48,11 @@ def upload_settings(db: Database, study: int | str | None, *, layout: str | None
     if layout:
         layout = layout.strip().upper()
         return UploadSettings(date_format_of(layout), layout, False, strict, controls)
-    remembered = row["date_layout"] if row is not None else (
-        recipients_layout() if recipients_layout is not None else None)
+    remembered = (
+        row["date_layout"]
+        if row is not None
+        else (recipients_layout() if recipients_layout is not None else None)
+    )
     if remembered:
         return UploadSettings(date_format_of(remembered), remembered, True, strict, controls)
     return UploadSettings(default_format, None, False, strict, controls)
@@ -58,35 +67,66 @@ def _control_patterns(db: Database, row: dict | None) -> str | None:
     return "|".join(f"(?:{pattern})" for pattern in found) or None
 
 
-def remember_layout(db: Database, result: UploadResult, study: int | str | None,
-                    settings: UploadSettings, *, user: str) -> None:
+def remember_layout(
+    db: Database, result: UploadResult, study: int | str | None, settings: UploadSettings, *, user: str
+) -> None:
     """After a stored upload with a layout chosen for it: keep that layout for its study (or, for
     an upload of every study, for the studies whose recipients it stored), and say so."""
     if settings.date_layout is None or result.outcome != "stored":
         return
     if settings.remembered:
         whose = "the study" if study is not None else "the studies of its recipients"
-        result.warnings.append(f"dates read as {settings.date_layout}, the date layout"
-                               f" remembered for {whose}")
+        result.warnings.append(
+            f"dates read as {settings.date_layout}, the date layout remembered for {whose}"
+        )
         return
-    studies: list[int | str] = [study] if study is not None else sorted(
-        {get_recipient(db, s.recipient_id)["study_id"] for s in result.samples})
+    studies: list[int | str] = (
+        [study]
+        if study is not None
+        else sorted({get_recipient(db, s.recipient_id)["study_id"] for s in result.samples})
+    )
     remember_date_layout(db, studies, settings.date_layout, user=user)
 
 
-def import_study_upload(db: Database, data: bytes, file_name: str, *, user: str,
-                        study: int | str | None, layout: str | None, strict: bool,
-                        default_format: str | None, options: ParseOptions,
-                        **kwargs: Any) -> UploadResult:
+def import_study_upload(
+    db: Database,
+    data: bytes,
+    file_name: str,
+    *,
+    user: str,
+    study: int | str | None,
+    layout: str | None,
+    strict: bool,
+    default_format: str | None,
+    options: ParseOptions,
+    **kwargs: Any,
+) -> UploadResult:
     """``import_upload`` with the study's settings: the one call of the page, API and command."""
     settings = upload_settings(
-        db, study, layout=layout, strict=strict, default_format=default_format,
+        db,
+        study,
+        layout=layout,
+        strict=strict,
+        default_format=default_format,
         recipients_layout=lambda: layout_of_recipients(
-            db, data, file_name, format=kwargs.get("format"), options=options,
-            max_bytes=kwargs.get("max_bytes")))
+            db,
+            data,
+            file_name,
+            format=kwargs.get("format"),
+            options=options,
+            max_bytes=kwargs.get("max_bytes"),
+        ),
+    )
     result = import_upload(
-        db, data, file_name, user=user, study=study, strict=settings.strict,
+        db,
+        data,
+        file_name,
+        user=user,
+        study=study,
+        strict=settings.strict,
         control_pattern=settings.control_pattern,
-        options=dataclasses.replace(options, date_format=settings.date_format), **kwargs)
+        options=dataclasses.replace(options, date_format=settings.date_format),
+        **kwargs,
+    )
     remember_layout(db, result, study, settings, user=user)
     return result

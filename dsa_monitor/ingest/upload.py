@@ -110,10 +110,17 @@ def import_upload(
             _record_rejection(db, attempt, format, error, keep_bytes=True)
             raise
         result = import_parsed(
-            db, parsed, data, user=user, manifest=manifest, qc_limits=qc_limits,
-            serum_treatment=serum_treatment, study=study,
+            db,
+            parsed,
+            data,
+            user=user,
+            manifest=manifest,
+            qc_limits=qc_limits,
+            serum_treatment=serum_treatment,
+            study=study,
             min_bead_count=None if options is None else options.min_bead_count,
-            strict=strict, control_pattern=control_pattern,
+            strict=strict,
+            control_pattern=control_pattern,
         )
         del parsed  # freed before collection resumes, not left for the collector to walk
     return result
@@ -148,9 +155,21 @@ def import_parsed(
             base = {} if min_bead_count is None else {"min_bead_count": min_bead_count}
             rules = _Placing(study, strict, controls.control_pattern(control_pattern))
             if first is not None:  # the same file again: its waiting samples may place now
-                completed = None if not waiting_samples(first) else _store(
-                    db, parsed, attempt, manifest or {}, qc_limits or {}, serum_treatment, rules,
-                    base, into=first)
+                completed = (
+                    None
+                    if not waiting_samples(first)
+                    else _store(
+                        db,
+                        parsed,
+                        attempt,
+                        manifest or {},
+                        qc_limits or {},
+                        serum_treatment,
+                        rules,
+                        base,
+                        into=first,
+                    )
+                )
                 return completed or duplicate_answer(db, first, attempt, manifest, study)
             stored = _store(
                 db, parsed, attempt, manifest or {}, qc_limits or {}, serum_treatment, rules, base
@@ -210,8 +229,7 @@ def _store(
         warnings.append(unterminated)
     registry = catalogue_registry(db)
     check_complete(parsed, registry)
-    placement = place_samples(db, parsed, study, warnings, strict=placing.strict,
-                              control=placing.control)
+    placement = place_samples(db, parsed, study, warnings, strict=placing.strict, control=placing.control)
     if into is not None:
         waited = now_enrolled(placement, parsed, waiting_samples(into))
         if waited is None:
@@ -223,10 +241,14 @@ def _store(
             f"{attempt.file_name}: study {', '.join(strict_studies)} takes strict uploads:"
             " every sample must belong to an enrolled recipient; not enrolled: "
             + ", ".join(e["sample_id"] for e in placement.unplaced),
-            file=attempt.file_name, not_stored=placement.not_stored)
+            file=attempt.file_name,
+            not_stored=placement.not_stored,
+        )
     recipients = [r for r in placement.recipients if r is not None]
-    parsed = dataclasses.replace(parsed, samples=[
-        s for s, r in zip(parsed.samples, placement.recipients, strict=True) if r is not None])
+    parsed = dataclasses.replace(
+        parsed,
+        samples=[s for s, r in zip(parsed.samples, placement.recipients, strict=True) if r is not None],
+    )
     today = utc_today()
     dated: list[tuple[dt.date, str]] = []
     for sample in parsed.samples:
@@ -235,16 +257,21 @@ def _store(
         check_sample_dates(sample, *dated[-1], attempt.file_name, today)
     serums = identities(parsed, [draw_date for draw_date, _ in dated], serum_treatment)
     corrects = corrected_samples(db, parsed, serums, recipients, study)
-    unused = sorted(set(manifest) - {s.sample_id for s in parsed.samples}
-                    - {e["sample_id"] for e in placement.not_stored})
+    unused = sorted(
+        set(manifest) - {s.sample_id for s in parsed.samples} - {e["sample_id"] for e in placement.not_stored}
+    )
     if unused and into is None:
         warnings.append(f"the manifest names samples not in the file: {', '.join(unused)}")
     if into is not None:
         upload_id = into["id"]
-        warnings.insert(0, (
-            f"the same file was uploaded as upload {upload_id} ({into['file_name']}); its samples"
-            f" {', '.join(s.sample_id for s in parsed.samples)}, not enrolled then, are stored"
-            " now into that upload"))
+        warnings.insert(
+            0,
+            (
+                f"the same file was uploaded as upload {upload_id} ({into['file_name']}); its samples"
+                f" {', '.join(s.sample_id for s in parsed.samples)}, not enrolled then, are stored"
+                " now into that upload"
+            ),
+        )
     else:
         upload_id = uploads.create_upload(
             db,
@@ -311,8 +338,11 @@ def _store(
         action="import" if into is None else "upload_completed",
         entity="upload",
         entity_id=upload_id,
-        details={"samples": len(result.samples), "superseded": result.superseded,
-                 "not_stored": len(result.not_stored)},
+        details={
+            "samples": len(result.samples),
+            "superseded": result.superseded,
+            "not_stored": len(result.not_stored),
+        },
     )
     return result
 
@@ -345,8 +375,12 @@ def _draw_date(
     )
 
 
-def _qc(sample: SampleResult, registry, qc_limits: Mapping[str, Mapping[str, float]],
-        base_limits: Mapping[str, float]):
+def _qc(
+    sample: SampleResult,
+    registry,
+    qc_limits: Mapping[str, Mapping[str, float]],
+    base_limits: Mapping[str, float],
+):
     """Control-bead QC, limits layered: the upload's own (``ParseOptions.min_bead_count``) < kit
     < lot < registered catalogue < the file's own (.eds)."""
     from ..sab.qc import evaluate_qc

@@ -16,15 +16,18 @@ from .labels import with_labels
 PER_PAGE = 50
 
 
-def open_alerts(db: Database, *, study: str | None = None, recipient_id: int | None = None,
-                kind: str | None = None) -> list[dict]:
+def open_alerts(
+    db: Database, *, study: str | None = None, recipient_id: int | None = None, kind: str | None = None
+) -> list[dict]:
     """Every open alert of a study or a recipient (or all), newest first, none left out."""
-    return stored_events.list_events(db, study=study, recipient_id=recipient_id, kind=kind,
-                                     state="open", limit=None)
+    return stored_events.list_events(
+        db, study=study, recipient_id=recipient_id, kind=kind, state="open", limit=None
+    )
 
 
-def open_alert_counts(db: Database, study_id: int,
-                      recipient_ids: Collection[int] | None = None) -> dict[int, int]:
+def open_alert_counts(
+    db: Database, study_id: int, recipient_ids: Collection[int] | None = None
+) -> dict[int, int]:
     """Recipient id -> its open alerts, for a whole study (or the page ``recipient_ids``) in one
     query."""
     return stored_events.count_open(db, study_id, recipient_ids)
@@ -45,10 +48,14 @@ class InboxFilters:
 
     def query(self) -> dict[str, Any]:
         """The store's filter arguments."""
-        return {"study": self.study, "kind": self.kind, "state": self.state,
-                "subject": self.subject or None,
-                "since": self.since.isoformat() if self.since else None,
-                "until": self.until.isoformat() if self.until else None}
+        return {
+            "study": self.study,
+            "kind": self.kind,
+            "state": self.state,
+            "subject": self.subject or None,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+        }
 
 
 @dataclass
@@ -66,6 +73,5 @@ def inbox_page(db: Database, filters: InboxFilters, *, per_page: int = PER_PAGE)
     total = stored_events.count_events(db, **filters.query())
     pages = max(1, math.ceil(total / per_page))
     page = min(max(filters.page, 1), pages)
-    events = stored_events.list_events(db, **filters.query(), limit=per_page,
-                                       offset=(page - 1) * per_page)
+    events = stored_events.list_events(db, **filters.query(), limit=per_page, offset=(page - 1) * per_page)
     return InboxPage(with_labels(events), total, page, pages, filters)

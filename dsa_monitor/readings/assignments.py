@@ -36,18 +36,30 @@ def assignment_of(db: Database, recipient_id: int, sample_id: int) -> dict | Non
 def _check(db: Database, recipient: dict, sample_id: int, visit: str) -> None:
     choices = visit_choices(db, recipient)
     if visit not in choices:
-        raise InvalidVisit(f"visit {visit!r} is not in the study's schedule ({', '.join(choices)})",
-                           visit=visit)
+        raise InvalidVisit(
+            f"visit {visit!r} is not in the study's schedule ({', '.join(choices)})", visit=visit
+        )
     drawn = dt.date.fromisoformat(store.get_sample(db, sample_id)["draw_date"])
-    exposures = [dt.date.fromisoformat(e["date"])
-                 for e in store.list_exposures(db, recipient["id"])]
+    exposures = [dt.date.fromisoformat(e["date"]) for e in store.list_exposures(db, recipient["id"])]
     if not any(day < drawn for day in exposures):
-        raise InvalidVisit(f"serum {sample_id} was drawn on {drawn.isoformat()}, before any"
-                           " exposure: it can only be a baseline", sample_id=sample_id)
+        raise InvalidVisit(
+            f"serum {sample_id} was drawn on {drawn.isoformat()}, before any"
+            " exposure: it can only be a baseline",
+            sample_id=sample_id,
+        )
 
 
-def assign_serum_visit(db: Database, recipient: dict, sample_id: int, visit: str | None,
-                       reason: str, *, user: str, reference: Any, record: Any) -> dict | None:
+def assign_serum_visit(
+    db: Database,
+    recipient: dict,
+    sample_id: int,
+    visit: str | None,
+    reason: str,
+    *,
+    user: str,
+    reference: Any,
+    record: Any,
+) -> dict | None:
     """Count the serum at ``visit`` (None: clear the assignment), then evaluate the recipient
     again; the assignment as stored (None once cleared)."""
     if visit is None:
@@ -55,7 +67,6 @@ def assign_serum_visit(db: Database, recipient: dict, sample_id: int, visit: str
         found = None
     else:
         _check(db, recipient, sample_id, visit)
-        found = assignments.assign(db, recipient["id"], sample_id, visit, reason.strip(),
-                                   user=user)
+        found = assignments.assign(db, recipient["id"], sample_id, visit, reason.strip(), user=user)
     evaluate_recipients(db, [recipient["id"]], reference=reference, user=user, record=record)
     return found

@@ -55,21 +55,32 @@ class DSAAsked:
         return self.evaluation_id, self.target
 
 
-def asked_of(evaluation_id: int, donor_id: int, rules: Rules | Mapping[str, Any],
-             states: Iterable[Mapping[str, Any]]) -> list[DSAAsked]:
+def asked_of(
+    evaluation_id: int, donor_id: int, rules: Rules | Mapping[str, Any], states: Iterable[Mapping[str, Any]]
+) -> list[DSAAsked]:
     """Each DSA of one evaluation (its states as dicts, serum order) at its latest positive
     serum; a DSA never positive (only flagged) is not asked for."""
     latest: dict[str, Mapping[str, Any]] = {}
     for state in states:
         if state["positive"] and state.get("sample_id") is not None:
             latest[state["target"]] = state
-    return [DSAAsked(evaluation_id, donor_id, target, state["sample_id"],
-                     tuple(str(b["bead_id"]) for b in state.get("beads") or ()),
-                     state.get("value_kind"), rules) for target, state in latest.items()]
+    return [
+        DSAAsked(
+            evaluation_id,
+            donor_id,
+            target,
+            state["sample_id"],
+            tuple(str(b["bead_id"]) for b in state.get("beads") or ()),
+            state.get("value_kind"),
+            rules,
+        )
+        for target, state in latest.items()
+    ]
 
 
-def candidate_eplets(db: Database, table: EpletTable, recipient_id: int,
-                     asked: Sequence[DSAAsked]) -> dict[tuple[int, str], DSAEplets]:
+def candidate_eplets(
+    db: Database, table: EpletTable, recipient_id: int, asked: Sequence[DSAAsked]
+) -> dict[tuple[int, str], DSAEplets]:
     """(evaluation id, DSA) -> its candidates with ``table``: two queries (the typings' ids)
     when every answer is cached, a few more per serum otherwise."""
     if not asked:
@@ -80,8 +91,7 @@ def candidate_eplets(db: Database, table: EpletTable, recipient_id: int,
     missing = []
     for item in asked:
         donor = donors.get(item.donor_id)
-        key = (table, item.key, item.sample_id, own["id"] if own else None,
-               donor["id"] if donor else None)
+        key = (table, item.key, item.sample_id, own["id"] if own else None, donor["id"] if donor else None)
         cached = _CACHE.get(key)
         if cached is None:
             missing.append((key, item, own, donor))
@@ -94,8 +104,9 @@ def candidate_eplets(db: Database, table: EpletTable, recipient_id: int,
     return found
 
 
-def with_candidate_eplets(db: Database, table: EpletTable | None, recipient_id: int,
-                          documents: list[dict[str, Any]]) -> None:
+def with_candidate_eplets(
+    db: Database, table: EpletTable | None, recipient_id: int, documents: list[dict[str, Any]]
+) -> None:
     """The API's DSA reading (``store.dsa_reading``) with ``eplet_table`` on each evaluation and
     ``eplets`` on each DSA (None, like the version, when no eplet table is installed)."""
     for document in documents:
@@ -105,9 +116,13 @@ def with_candidate_eplets(db: Database, table: EpletTable | None, recipient_id: 
             for dsa in document["dsa"]:
                 dsa["eplets"] = None
         return
-    asked = [a for d in documents for a in asked_of(
-        d["evaluation_id"], d["donor_id"], d["rules"],
-        (s for dsa in d["dsa"] for s in dsa["states"]))]
+    asked = [
+        a
+        for d in documents
+        for a in asked_of(
+            d["evaluation_id"], d["donor_id"], d["rules"], (s for dsa in d["dsa"] for s in dsa["states"])
+        )
+    ]
     found = candidate_eplets(db, table, recipient_id, asked)
     for document in documents:
         for dsa in document["dsa"]:
@@ -115,8 +130,9 @@ def with_candidate_eplets(db: Database, table: EpletTable | None, recipient_id: 
             dsa["eplets"] = None if answer is None else answer.to_dict()
 
 
-def alert_line(db: Database, table: EpletTable | None, evaluation: Mapping[str, Any],
-               state: Mapping[str, Any]) -> str | None:
+def alert_line(
+    db: Database, table: EpletTable | None, evaluation: Mapping[str, Any], state: Mapping[str, Any]
+) -> str | None:
     """The e-mail's "Candidate eplet" for a DSA at the alert's serum (a stored evaluation head
     and one of its states); None without an eplet table or when the DSA is negative there."""
     asked = asked_of(evaluation["id"], evaluation["donor_id"], evaluation["rules"], [state])
@@ -125,25 +141,50 @@ def alert_line(db: Database, table: EpletTable | None, evaluation: Mapping[str, 
     return candidate_eplets(db, table, evaluation["recipient_id"], asked)[asked[0].key].line()
 
 
-def evaluation_rows(db: Database, table: EpletTable, recipient_id: int,
-                    evaluations: Sequence[Any]) -> list[dict[str, Any]]:
+def evaluation_rows(
+    db: Database, table: EpletTable, recipient_id: int, evaluations: Sequence[Any]
+) -> list[dict[str, Any]]:
     """One row per DSA of ``evaluation.DonorEvaluation`` objects (the recipient page): donor,
     DSA, the best candidate's line and the other candidates' names (antibody-verified marked)."""
     asked, donors = [], {}
     for evaluation in evaluations:
         donors[evaluation.evaluation_id] = evaluation.donor_code
-        asked += asked_of(evaluation.evaluation_id, evaluation.donor_id, evaluation.rules, (
-            {"target": s.target, "positive": s.positive, "sample_id": s.sample_id,
-             "beads": s.beads, "value_kind": s.value_kind} for s in evaluation.states))
+        asked += asked_of(
+            evaluation.evaluation_id,
+            evaluation.donor_id,
+            evaluation.rules,
+            (
+                {
+                    "target": s.target,
+                    "positive": s.positive,
+                    "sample_id": s.sample_id,
+                    "beads": s.beads,
+                    "value_kind": s.value_kind,
+                }
+                for s in evaluation.states
+            ),
+        )
     found = candidate_eplets(db, table, recipient_id, asked)
-    return [{"donor": donors[item.evaluation_id], "target": item.target,
-             "line": found[item.key].line(),
-             "others": [c.eplet.name + ("*" if c.eplet.verified else "")
-                        for c in found[item.key].candidates[1:6]]} for item in asked]
+    return [
+        {
+            "donor": donors[item.evaluation_id],
+            "target": item.target,
+            "line": found[item.key].line(),
+            "others": [
+                c.eplet.name + ("*" if c.eplet.verified else "") for c in found[item.key].candidates[1:6]
+            ],
+        }
+        for item in asked
+    ]
 
 
-def _explained(table: EpletTable, item: DSAAsked, own: Mapping[str, Any] | None,
-               donor: Mapping[str, Any] | None, sera: Mapping[int, _Serum]) -> DSAEplets:
+def _explained(
+    table: EpletTable,
+    item: DSAAsked,
+    own: Mapping[str, Any] | None,
+    donor: Mapping[str, Any] | None,
+    sera: Mapping[int, _Serum],
+) -> DSAEplets:
     if donor is None:
         return unexplained_dsa(table.version, "donor not typed: no candidate eplet")
     if own is None:
@@ -154,8 +195,9 @@ def _explained(table: EpletTable, item: DSAAsked, own: Mapping[str, Any] | None,
     rules = item.rules if isinstance(item.rules, Rules) else _rules(json.dumps(item.rules))
     positive = serum.positive(rules, item.value_kind) | set(item.beads)
     try:
-        return explain(item.beads, serum.panel.beads, positive, person_of(table, donor),
-                       person_of(table, own), table)
+        return explain(
+            item.beads, serum.panel.beads, positive, person_of(table, donor), person_of(table, own), table
+        )
     except DSAMonitorError as error:  # e.g. the DSA's beads are of no group the table covers
         return unexplained_dsa(table.version, f"no candidate eplet: {error.message}")
 
@@ -178,8 +220,7 @@ class _Serum:
             used = self.values[VALUE_KINDS.index(kind)]
         cutoffs = cutoff_vector(self.panel.loci, self.panel.hla_classes, rules)
         hits = np.flatnonzero(~np.isnan(used) & (used >= cutoffs))
-        return {self.panel.beads[i].bead_id for i in hits.tolist()
-                if self.panel.beads[i].control is None}
+        return {self.panel.beads[i].bead_id for i in hits.tolist() if self.panel.beads[i].control is None}
 
 
 def _sera(db: Database, sample_ids: set[int]) -> dict[int, _Serum]:
@@ -248,5 +289,13 @@ class _Answers:
 
 _CACHE = _Answers(4096)
 
-__all__ = ["LABEL", "DSAAsked", "alert_line", "asked_of", "candidate_eplets", "evaluation_rows",
-           "person_of", "with_candidate_eplets"]
+__all__ = [
+    "LABEL",
+    "DSAAsked",
+    "alert_line",
+    "asked_of",
+    "candidate_eplets",
+    "evaluation_rows",
+    "person_of",
+    "with_candidate_eplets",
+]

@@ -45,8 +45,11 @@ def active_table(reference_dir: str | Path) -> EpletTable | None:
         marker = _stamp([base / install.ACTIVE])
         with _lock:
             known = _known.get(str(base))
-        if known is not None and known[0] == marker and known[1] == _stamp(
-                _version_paths(base, known[2].version)):
+        if (
+            known is not None
+            and known[0] == marker
+            and known[1] == _stamp(_version_paths(base, known[2].version))
+        ):
             return known[2]
     except OSError:  # no marker, or a version removed by hand: the slow path says what is left
         pass

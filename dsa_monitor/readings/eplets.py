@@ -14,8 +14,9 @@ def recipient_eplets(db: Database, table: EpletTable, recipient_id: int) -> tupl
     typings (an untyped side is said in the reading, never guessed); and whether the recipient
     is typed."""
     own = store.current_typing(db, "recipient", recipient_id)
-    donor_ids = dict.fromkeys(d for e in store.list_exposures(db, recipient_id)
-                              for d in e["donor_ids"])
-    donors = [(store.get_donor(db, d)["code"],
-               (store.current_typing(db, "donor", d) or {}).get("typing")) for d in donor_ids]
+    donor_ids = dict.fromkeys(d for e in store.list_exposures(db, recipient_id) for d in e["donor_ids"])
+    donors = [
+        (store.get_donor(db, d)["code"], (store.current_typing(db, "donor", d) or {}).get("typing"))
+        for d in donor_ids
+    ]
     return recipient_reading(table, own["typing"] if own else None, donors), own is not None

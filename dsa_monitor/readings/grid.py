@@ -74,11 +74,14 @@ def _serum_cell(sera: list[dict], origins: dict) -> Cell:
         for state in point["states"]:
             if state["positive"]:
                 origin = origins.get((point["donor_code"], state["target"]), "")
-                found.append((state["mfi"], f"{state['target']} {state['strength']}"
-                              + (f", {origin}" if origin else "")))
+                found.append(
+                    (
+                        state["mfi"],
+                        f"{state['target']} {state['strength']}" + (f", {origin}" if origin else ""),
+                    )
+                )
     if found:
-        return Cell(DSA, "; ".join(text for _, text in sorted(found, reverse=True)), sample,
-                    date)
+        return Cell(DSA, "; ".join(text for _, text in sorted(found, reverse=True)), sample, date)
     return Cell(NEGATIVE, "negative", sample, date)
 
 
@@ -87,12 +90,14 @@ def _origins(sera: list[dict]) -> dict[tuple[str, str], str]:
     for point in sera:
         for state in point["states"]:
             histories.setdefault((point["donor_code"], state["target"]), []).append(
-                {**state, "visit": point["visit"]})
+                {**state, "visit": point["visit"]}
+            )
     return {key: origin_words(*origin_of(states)) for key, states in histories.items()}
 
 
-def recipient_cells(row: dict, sera: list[dict], columns: list[str], study: dict,
-                    today: dt.date) -> tuple[dict[str, Cell], list[Cell]]:
+def recipient_cells(
+    row: dict, sera: list[dict], columns: list[str], study: dict, today: dt.date
+) -> tuple[dict[str, Cell], list[Cell]]:
     """The cells of one recipient by visit, and its unscheduled sera."""
     by_serum: dict[str, list[dict]] = {}
     for point in sera:
@@ -128,9 +133,11 @@ def recipient_cells(row: dict, sera: list[dict], columns: list[str], study: dict
         elif not row["evaluated"]:
             cells[visit] = Cell(NOT_EVALUATED, "not evaluated yet")
         elif visit in windows and windows[visit].closes >= today:
-            cells[visit] = Cell(NOT_YET_DUE,
-                                f"not yet due (window {windows[visit].opens.isoformat()} to"
-                                f" {windows[visit].closes.isoformat()})")
+            cells[visit] = Cell(
+                NOT_YET_DUE,
+                f"not yet due (window {windows[visit].opens.isoformat()} to"
+                f" {windows[visit].closes.isoformat()})",
+            )
         else:
             cells[visit] = Cell(NO_SERUM, "no serum")
     return cells, unscheduled
@@ -138,8 +145,10 @@ def recipient_cells(row: dict, sera: list[dict], columns: list[str], study: dict
 
 def _sort_key(sort: str):
     if sort == "dsa":
-        return lambda r: (-max((d["mfi"] for d in r["dsa"] if d["positive"]), default=-1.0),
-                          r["subject_code"])
+        return lambda r: (
+            -max((d["mfi"] for d in r["dsa"] if d["positive"]), default=-1.0),
+            r["subject_code"],
+        )
     if sort == "overdue":
         return lambda r: (-len(r["overdue"]), r["subject_code"])
     if sort == "alerts":
@@ -152,8 +161,16 @@ def _page_of(total: int, page: int, per_page: int) -> tuple[int, int]:
     return min(max(page, 1), pages), pages
 
 
-def study_grid(db: Database, study: dict, *, query: str = "", sort: str = "subject",
-               page: int = 1, per_page: int = PER_PAGE, today: dt.date | None = None) -> GridPage:
+def study_grid(
+    db: Database,
+    study: dict,
+    *,
+    query: str = "",
+    sort: str = "subject",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    today: dt.date | None = None,
+) -> GridPage:
     """One page of the grid: recipients whose subject code contains ``query`` (any case), in
     ``sort`` order, ``per_page`` at a time. By subject code (the default) only the page's
     recipients are read; another order needs every recipient's reading to sort by."""
@@ -167,22 +184,21 @@ def study_grid(db: Database, study: dict, *, query: str = "", sort: str = "subje
         found.sort(key=_sort_key(sort))
         total = len(found)
         page, pages = _page_of(total, page, per_page)
-        shown = found[(page - 1) * per_page: page * per_page]
+        shown = found[(page - 1) * per_page : page * per_page]
     elif not needle:
         total = every
         page, pages = _page_of(total, page, per_page)
-        shown = summary_rows(db, study, store.list_recipients(
-            db, study["id"], limit=per_page, offset=(page - 1) * per_page))
+        shown = summary_rows(
+            db, study, store.list_recipients(db, study["id"], limit=per_page, offset=(page - 1) * per_page)
+        )
     else:
-        matching = [r for r in store.list_recipients(db, study["id"])
-                    if needle in r["subject_code"].lower()]
+        matching = [r for r in store.list_recipients(db, study["id"]) if needle in r["subject_code"].lower()]
         total = len(matching)
         page, pages = _page_of(total, page, per_page)
-        shown = summary_rows(db, study, matching[(page - 1) * per_page: page * per_page])
+        shown = summary_rows(db, study, matching[(page - 1) * per_page : page * per_page])
     sera = study_sera(db, study["id"], [row["recipient_id"] for row in shown])
     rows = []
     for row in shown:
-        cells, unscheduled = recipient_cells(row, sera.get(row["recipient_id"], []), columns,
-                                             study, today)
+        cells, unscheduled = recipient_cells(row, sera.get(row["recipient_id"], []), columns, study, today)
         rows.append({**row, "cells": [cells[c] for c in columns], "unscheduled": unscheduled})
     return GridPage(columns, rows, total, page, pages, query, sort, every)

@@ -67,7 +67,10 @@ def event_title(event: Mapping[str, Any]) -> str:
     """An event named in a few words, for a button a screen reader announces: "de novo DSA
     LUP-03 M3" (what, whose, when), never its key."""
     heading = HEADINGS.get(event.get("kind") or "", str(event.get("kind") or "event"))
-    words = [heading[0].lower() + heading[1:] if heading[1:2].islower() else heading,
-             str(event.get("subject_code") or ""), str(event.get("antigen") or ""),
-             visit_label(event)]
+    words = [
+        heading[0].lower() + heading[1:] if heading[1:2].islower() else heading,
+        str(event.get("subject_code") or ""),
+        str(event.get("antigen") or ""),
+        visit_label(event),
+    ]
     return " ".join(w for w in words if w)

@@ -27,9 +27,25 @@ from .grid import DSA, EXCLUDED, NEGATIVE, OVERDUE, QC_FAILED, _visit_names, rec
 from .study import study_summary
 
 VISIT_COLUMNS = ("visit", "expected", "received", "qc_failed", "overdue", "with_dsa")
-EXPORT_COLUMNS = ("study", "subject", "donor", "exposure_date", "visit", "day", "draw_date",
-                  "antigen", "level", "mfi", "positive", "strength", "origin", "status",
-                  "rules_version", "reference_release", *EPLET_COLUMNS)
+EXPORT_COLUMNS = (
+    "study",
+    "subject",
+    "donor",
+    "exposure_date",
+    "visit",
+    "day",
+    "draw_date",
+    "antigen",
+    "level",
+    "mfi",
+    "positive",
+    "strength",
+    "origin",
+    "status",
+    "rules_version",
+    "reference_release",
+    *EPLET_COLUMNS,
+)
 
 
 def _first_positive(sera: list[dict]) -> dict[tuple[str, str], tuple[str | None, str | None]]:
@@ -38,12 +54,13 @@ def _first_positive(sera: list[dict]) -> dict[tuple[str, str], tuple[str | None,
     for point in sera:
         for state in point["states"]:
             histories.setdefault((point["donor_code"], state["target"]), []).append(
-                {**state, "visit": point["visit"]})
+                {**state, "visit": point["visit"]}
+            )
     return {key: origin_of(states) for key, states in histories.items()}
 
 
 def _at(counts: Counter, total: int, word: str, visits: list[str] | None = None) -> str:
-    """"de novo DSA in 1 of 8 recipients, at M3"; "no preformed DSA in 8 recipients"."""
+    """ "de novo DSA in 1 of 8 recipients, at M3"; "no preformed DSA in 8 recipients"."""
     found = sum(counts.values())
     noun = "recipient" if total == 1 else "recipients"
     if not found:
@@ -52,8 +69,7 @@ def _at(counts: Counter, total: int, word: str, visits: list[str] | None = None)
     if visits is not None:
         order = {v: i for i, v in enumerate(visits)}
         by_visit = sorted(counts.items(), key=lambda item: order.get(item[0], len(order)))
-        said += ", at " + ", ".join(v if n == 1 and len(by_visit) == 1 else f"{v} ({n})"
-                                    for v, n in by_visit)
+        said += ", at " + ", ".join(v if n == 1 and len(by_visit) == 1 else f"{v} ({n})" for v, n in by_visit)
     return said
 
 
@@ -82,25 +98,40 @@ def study_report(db: Database, study: dict, *, today: dt.date | None = None) -> 
                     de_novo[row["subject_code"]] = at
             elif origin == PREFORMED:
                 preformed.add(row["subject_code"])
-    persistent = sorted(r["subject_code"] for r in summary
-                        if any(d["status"] == "persistent" for d in r["dsa"]))
-    resolved = sorted(r["subject_code"] for r in summary
-                      if any(d["status"] == "resolved" for d in r["dsa"]))
+    persistent = sorted(
+        r["subject_code"] for r in summary if any(d["status"] == "persistent" for d in r["dsa"])
+    )
+    resolved = sorted(r["subject_code"] for r in summary if any(d["status"] == "resolved" for d in r["dsa"]))
     visits = []
     for visit in columns:
         counts = per_visit[visit]
         received = counts[NEGATIVE] + counts[DSA] + counts[EXCLUDED]
-        visits.append({"visit": visit, "expected": received + counts[QC_FAILED] + counts[OVERDUE],
-                       "received": received, "qc_failed": counts[QC_FAILED],
-                       "overdue": counts[OVERDUE], "with_dsa": counts[DSA]})
+        visits.append(
+            {
+                "visit": visit,
+                "expected": received + counts[QC_FAILED] + counts[OVERDUE],
+                "received": received,
+                "qc_failed": counts[QC_FAILED],
+                "overdue": counts[OVERDUE],
+                "with_dsa": counts[DSA],
+            }
+        )
     total = len(summary)
-    sentences = [_at(Counter(de_novo.values()), total, "de novo", columns),
-                 _at(Counter(dict.fromkeys(preformed, 1)), total, "preformed")]
+    sentences = [
+        _at(Counter(de_novo.values()), total, "de novo", columns),
+        _at(Counter(dict.fromkeys(preformed, 1)), total, "preformed"),
+    ]
     return {
-        "study": study["code"], "as_of": today.isoformat(), "recipients": total,
-        "visits": visits, "sentence": sentences[0], "sentences": sentences,
+        "study": study["code"],
+        "as_of": today.isoformat(),
+        "recipients": total,
+        "visits": visits,
+        "sentence": sentences[0],
+        "sentences": sentences,
         "de_novo": [{"subject": s, "visit": v} for s, v in sorted(de_novo.items())],
-        "preformed": sorted(preformed), "persistent": persistent, "resolved": resolved,
+        "preformed": sorted(preformed),
+        "persistent": persistent,
+        "resolved": resolved,
     }
 
 
@@ -129,25 +160,48 @@ def export_rows(db: Database, study: dict, eplets: EpletTable | None = None) -> 
     for recipient_id, points in sorted(sera.items(), key=lambda item: subjects.get(item[0], "")):
         history: dict[tuple[str, str], list[dict]] = {}
         for point in points:
-            base = {"study": study["code"], "subject": subjects.get(recipient_id, ""),
-                    "donor": point["donor_code"], "exposure_date": point["exposure_date"],
-                    "visit": point["visit"], "day": point["day"], "draw_date": point["date"],
-                    "rules_version": point["rules_version"],
-                    "reference_release": point["reference_release"],
-                    **loads.get((recipient_id, point["donor_code"]), {})}
+            base = {
+                "study": study["code"],
+                "subject": subjects.get(recipient_id, ""),
+                "donor": point["donor_code"],
+                "exposure_date": point["exposure_date"],
+                "visit": point["visit"],
+                "day": point["day"],
+                "draw_date": point["date"],
+                "rules_version": point["rules_version"],
+                "reference_release": point["reference_release"],
+                **loads.get((recipient_id, point["donor_code"]), {}),
+            }
             if not point["states"]:
-                rows.append({**base, "antigen": "", "level": "", "mfi": None, "positive": None,
-                             "strength": "", "origin": "",
-                             "status": point["excluded_reason"] or "no DSA"})
+                rows.append(
+                    {
+                        **base,
+                        "antigen": "",
+                        "level": "",
+                        "mfi": None,
+                        "positive": None,
+                        "strength": "",
+                        "origin": "",
+                        "status": point["excluded_reason"] or "no DSA",
+                    }
+                )
             for state in point["states"]:
                 key = (point["donor_code"], state["target"])
                 history.setdefault(key, []).append({**state, "visit": point["visit"]})
                 origin, at = origin_of(history[key])
-                rows.append({**base, "antigen": state["target"], "level": state["level"] or "",
-                             "mfi": reported(state["mfi"]), "positive": state["positive"],
-                             "strength": state["strength"], "origin": origin_words(origin, at),
-                             "status": state["status"], "candidate_eplet": candidates.get(
-                                 (point["evaluation_id"], state["target"]), "")})
+                rows.append(
+                    {
+                        **base,
+                        "antigen": state["target"],
+                        "level": state["level"] or "",
+                        "mfi": reported(state["mfi"]),
+                        "positive": state["positive"],
+                        "strength": state["strength"],
+                        "origin": origin_words(origin, at),
+                        "status": state["status"],
+                        "candidate_eplet": candidates.get((point["evaluation_id"], state["target"]), ""),
+                    }
+                )
     return rows
 
 
@@ -156,6 +210,5 @@ def export_csv(rows: list[dict]) -> str:
     writer = csv.DictWriter(out, EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "positive": "" if row["positive"] is None
-                         else str(row["positive"]).lower()})
+        writer.writerow({**row, "positive": "" if row["positive"] is None else str(row["positive"]).lower()})
     return out.getvalue()

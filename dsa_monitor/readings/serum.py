@@ -64,8 +64,7 @@ def _calls(evaluations: list[DonorEvaluation], run_ids: set[int]) -> tuple[dict,
         positions = {p.position for p in evaluation.points if run_ids & set(p.sample_ids)}
         for point in evaluation.points:
             if point.position in positions:
-                own |= {(str(b.get("hla_class") or ""), str(b["bead_id"]))
-                        for b in point.self_beads}
+                own |= {(str(b.get("hla_class") or ""), str(b["bead_id"])) for b in point.self_beads}
         for state in evaluation.states:
             if state.position in positions and state.positive:
                 for bead in state.beads:
@@ -78,10 +77,8 @@ def serum_beads(db: Database, sample_id: int, sort: str = "run") -> tuple[dict, 
     order), mfi (highest used MFI first) or specificity."""
     sample = store.get_sample(db, sample_id)
     key = serum_of(sample)[1]
-    runs = [s for s in store.list_samples(db, recipient_id=sample["recipient_id"])
-            if serum_of(s)[1] == key]
-    dsa, own, rules = _calls(current_evaluations(db, sample["recipient_id"]),
-                             {run["id"] for run in runs})
+    runs = [s for s in store.list_samples(db, recipient_id=sample["recipient_id"]) if serum_of(s)[1] == key]
+    dsa, own, rules = _calls(current_evaluations(db, sample["recipient_id"]), {run["id"] for run in runs})
     rows = []
     for run in runs:
         beads = store.list_bead_results(db, run["id"])
@@ -91,14 +88,35 @@ def serum_beads(db: Database, sample_id: int, sort: str = "run") -> tuple[dict, 
             if bead["control"]:
                 continue
             used, kind = _used(bead, nc)
-            positive = (not run["excluded"] and used is not None
-                        and used >= _cutoff(rules, bead["specificity"], hla_class))
+            positive = (
+                not run["excluded"]
+                and used is not None
+                and used >= _cutoff(rules, bead["specificity"], hla_class)
+            )
             donor = dsa.get((hla_class, bead["bead_id"]), "")
-            match = (DONOR if donor else SELF if (hla_class, bead["bead_id"]) in own
-                     else THIRD_PARTY if positive else NEGATIVE)
-            rows.append(BeadRow(run["lab_sample_id"], hla_class, bead["bead_id"],
-                                "+".join(bead["specificity"]), bead["raw_mfi"], used, kind,
-                                positive, match, donor))
+            match = (
+                DONOR
+                if donor
+                else SELF
+                if (hla_class, bead["bead_id"]) in own
+                else THIRD_PARTY
+                if positive
+                else NEGATIVE
+            )
+            rows.append(
+                BeadRow(
+                    run["lab_sample_id"],
+                    hla_class,
+                    bead["bead_id"],
+                    "+".join(bead["specificity"]),
+                    bead["raw_mfi"],
+                    used,
+                    kind,
+                    positive,
+                    match,
+                    donor,
+                )
+            )
     if sort == "mfi":
         rows.sort(key=lambda r: -(r.used_mfi or 0.0))
     elif sort == "specificity":

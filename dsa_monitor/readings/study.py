@@ -42,12 +42,18 @@ def latest_dsa(evaluations: list[dict]) -> list[dict]:
         if last["status"] == "negative":
             continue
         origin, visit = origin_of(states)
-        shown.append({
-            **last, "donor": donor, "origin": origin, "origin_visit": visit,
-            "earlier_serum_date": earlier[(donor, last["target"])],
-            "text": origin_text(origin, visit, earlier[(donor, last["target"])], last["status"],
-                                last["rising"]),
-        })
+        shown.append(
+            {
+                **last,
+                "donor": donor,
+                "origin": origin,
+                "origin_visit": visit,
+                "earlier_serum_date": earlier[(donor, last["target"])],
+                "text": origin_text(
+                    origin, visit, earlier[(donor, last["target"])], last["status"], last["rising"]
+                ),
+            }
+        )
     return sorted(shown, key=lambda s: (not s["positive"], -s["mfi"]))
 
 
@@ -62,8 +68,7 @@ class StudyPage:
     total: int
 
 
-def summary_rows(db: Database, study: dict, recipients: list[dict], *,
-                 whole: bool = False) -> list[dict]:
+def summary_rows(db: Database, study: dict, recipients: list[dict], *, whole: bool = False) -> list[dict]:
     """The rows of ``recipients`` (of ``study``, in the order given): a query per part of the
     reading, each limited to these recipients (``whole``: every recipient of the study, read
     with no filter)."""
@@ -78,33 +83,43 @@ def summary_rows(db: Database, study: dict, recipients: list[dict], *,
     for recipient in recipients:
         evaluations = overview.get(recipient["id"], [])
         count, last = samples.get(recipient["id"], (0, None))
-        rows.append({
-            "recipient_id": recipient["id"],
-            "subject_code": recipient["subject_code"], "evaluated": bool(evaluations),
-            "dsa": latest_dsa(evaluations), "samples": count, "last_sample": last,
-            "open_alerts": open_alerts.get(recipient["id"], 0),
-            "evaluation_error": (failures.get(recipient["id"]) or {}).get("error"),
-            "overdue": [{**o, "as_of": e["as_of"], "donor": e["summary"].get("donor_code")}
-                        for e in evaluations for o in e["summary"].get("overdue_visits", [])],
-        })
+        rows.append(
+            {
+                "recipient_id": recipient["id"],
+                "subject_code": recipient["subject_code"],
+                "evaluated": bool(evaluations),
+                "dsa": latest_dsa(evaluations),
+                "samples": count,
+                "last_sample": last,
+                "open_alerts": open_alerts.get(recipient["id"], 0),
+                "evaluation_error": (failures.get(recipient["id"]) or {}).get("error"),
+                "overdue": [
+                    {**o, "as_of": e["as_of"], "donor": e["summary"].get("donor_code")}
+                    for e in evaluations
+                    for o in e["summary"].get("overdue_visits", [])
+                ],
+            }
+        )
     return rows
 
 
-def study_page(db: Database, study: dict, *, after: str | None = None,
-               limit: int) -> StudyPage:
+def study_page(db: Database, study: dict, *, after: str | None = None, limit: int) -> StudyPage:
     """Up to ``limit`` recipients of the study by subject code, those after ``after`` (a
     subject code; None: from the first): the same queries whatever the study's size, each
     limited to the page's recipients."""
     found = store.list_recipients(db, study["id"], limit=limit + 1, after=after)
     shown = found[:limit]
     more = len(found) > limit
-    return StudyPage(summary_rows(db, study, shown),
-                     shown[-1]["subject_code"] if more else None,
-                     store.studies.count_recipients(db, study["id"]))
+    return StudyPage(
+        summary_rows(db, study, shown),
+        shown[-1]["subject_code"] if more else None,
+        store.studies.count_recipients(db, study["id"]),
+    )
 
 
-def study_summary(db: Database, study: dict, *, after: str | None = None,
-                  limit: int | None = None) -> list[dict]:
+def study_summary(
+    db: Database, study: dict, *, after: str | None = None, limit: int | None = None
+) -> list[dict]:
     """Per recipient of the study (by subject code): its DSA, sera, open alerts, overdue visits;
     every recipient (``limit`` None), or ``limit`` of them after the subject code ``after``."""
     if limit is None and after is None:

@@ -45,8 +45,7 @@ def visit_labels(db: Database, recipient_id: int) -> dict[int, str]:
             before_first = index == 0 and assignment.sample.date <= day
             if assignment.sample.date > day or before_first:
                 for run in sera[assignment.sample.sample_id]:
-                    labels[run["id"]] = visit_said(assignment.visit, assignment.sample.date,
-                                                   windows)
+                    labels[run["id"]] = visit_said(assignment.visit, assignment.sample.date, windows)
     return labels
 
 
@@ -73,6 +72,5 @@ def with_timings(evaluations: list[dict]) -> list[dict]:
         windows = {w.name: w for w in visit_windows(day, rules)}
         for visit in document["visits"]:
             window = windows.get(visit["visit"])
-            visit["timing"] = (timing(window, dt.date.fromisoformat(visit["date"]))
-                               if window else None)
+            visit["timing"] = timing(window, dt.date.fromisoformat(visit["date"])) if window else None
     return evaluations

@@ -55,8 +55,14 @@ def _texts(folder: Path, version: str) -> dict[str, str]:
     return texts
 
 
-def install_tables(reference_dir: str | Path, source: str | Path, version: str | None = None,
-                   *, force: bool = False, activate_it: bool = False) -> EpletTable:
+def install_tables(
+    reference_dir: str | Path,
+    source: str | Path,
+    version: str | None = None,
+    *,
+    force: bool = False,
+    activate_it: bool = False,
+) -> EpletTable:
     """Parse one version of the tables from ``source`` and install it; the first installed
     version (or any, with ``activate_it``) becomes active."""
     folder = Path(source).expanduser().resolve()
@@ -65,7 +71,8 @@ def install_tables(reference_dir: str | Path, source: str | Path, version: str |
         if len(found) != 1:
             raise ReferenceDataError(
                 f"{folder} holds {'no eplet table' if not found else 'versions ' + ', '.join(found)}"
-                + ("" if not found else ": give --version"))
+                + ("" if not found else ": give --version")
+            )
         version = found[0]
     if not _VERSION.match(version):
         raise ReferenceDataError(f"{version!r} is not a table version (e.g. v3)")
@@ -77,8 +84,9 @@ def install_tables(reference_dir: str | Path, source: str | Path, version: str |
     base = root(reference_dir)
     target = base / version
     if target.exists() and not force:
-        raise ReferenceDataError(f"eplet tables {version} are already installed in {target}"
-                                 " (--force replaces them)")
+        raise ReferenceDataError(
+            f"eplet tables {version} are already installed in {target} (--force replaces them)"
+        )
     base.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=base))
     try:
@@ -87,12 +95,14 @@ def install_tables(reference_dir: str | Path, source: str | Path, version: str |
         licence = next((folder / n for n in LICENCES if (folder / n).is_file()), None)
         if licence is not None:
             shutil.copyfile(licence, partial / licence.name)
-        manifest = {"version": version, "source": str(folder),
-                    "licence": licence.name if licence else None,
-                    "sha256": {n: hashlib.sha256(t.encode("utf-8")).hexdigest()
-                               for n, t in texts.items()},
-                    "notes": list(table.notes),
-                    "installed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        manifest = {
+            "version": version,
+            "source": str(folder),
+            "licence": licence.name if licence else None,
+            "sha256": {n: hashlib.sha256(t.encode("utf-8")).hexdigest() for n, t in texts.items()},
+            "notes": list(table.notes),
+            "installed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         (partial / install.MANIFEST).write_text(json.dumps(manifest, indent=2), "utf-8")
         if target.exists():
             shutil.rmtree(target)
@@ -109,8 +119,11 @@ def installed_versions(reference_dir: str | Path) -> list[str]:
     base = root(reference_dir)
     if not base.is_dir():
         return []
-    return sorted(p.name for p in base.iterdir() if p.is_dir() and _VERSION.match(p.name)
-                  and (p / install.MANIFEST).is_file())
+    return sorted(
+        p.name
+        for p in base.iterdir()
+        if p.is_dir() and _VERSION.match(p.name) and (p / install.MANIFEST).is_file()
+    )
 
 
 def active_version(reference_dir: str | Path) -> str | None:
@@ -126,9 +139,11 @@ def activate(reference_dir: str | Path, version: str) -> None:
     """Make an installed version the one every eplet reading uses (atomic write)."""
     if version not in installed_versions(reference_dir):
         installed = ", ".join(installed_versions(reference_dir)) or "none"
-        raise ReferenceDataError(f"eplet tables {version} are not installed (installed:"
-                                 f" {installed}; install with `dsa-monitor reference"
-                                 " install-eplets --source DIR`)")
+        raise ReferenceDataError(
+            f"eplet tables {version} are not installed (installed:"
+            f" {installed}; install with `dsa-monitor reference"
+            " install-eplets --source DIR`)"
+        )
     base = root(reference_dir)
     temporary = base / f".{install.ACTIVE}.tmp"
     temporary.write_text(version + "\n", encoding="utf-8")
@@ -155,5 +170,7 @@ def _load(folder: str, version: str, _stamp: tuple) -> EpletTable:
     return read_tables(_texts(path, version), version, source=manifest.get("source", folder))
 
 
-NOT_INSTALLED = ("no eplet tables installed: install them with `dsa-monitor reference"
-                 " install-eplets --source DIR` (DIR holding MHC_I_eplet_v3.csv, ...)")
+NOT_INSTALLED = (
+    "no eplet tables installed: install them with `dsa-monitor reference"
+    " install-eplets --source DIR` (DIR holding MHC_I_eplet_v3.csv, ...)"
+)

@@ -137,9 +137,7 @@ def _download(partial: Path, release: str, source: str | None, timeout: float, b
                 break
         else:
             if name in (wmda.REL_DNA_SER, wmda.REL_SER_SER):
-                raise ReferenceDataError(
-                    f"{name} of release {release} not found (tried {', '.join(places)})"
-                )
+                raise ReferenceDataError(f"{name} of release {release} not found (tried {', '.join(places)})")
     return {
         "release": release,
         "source": source or base,

@@ -75,8 +75,12 @@ def install_table(
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    manifest = {"source": location, "codes": len(table), "updated": table.updated,
-                "installed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    manifest = {
+        "source": location,
+        "codes": len(table),
+        "updated": table.updated,
+        "installed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     (target.parent / install.MANIFEST).write_text(json.dumps(manifest, indent=2), "utf-8")
     return target, table
 

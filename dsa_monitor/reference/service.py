@@ -47,9 +47,7 @@ def _load(path: str, _stamp: tuple) -> ReferenceData:
         rel_dna_ser = (directory / wmda.REL_DNA_SER).read_text(encoding="utf-8")
         rel_ser_ser = (directory / wmda.REL_SER_SER).read_text(encoding="utf-8")
         allelelist_path = directory / wmda.ALLELELIST
-        allelelist = (
-            allelelist_path.read_text(encoding="utf-8") if allelelist_path.exists() else None
-        )
+        allelelist = allelelist_path.read_text(encoding="utf-8") if allelelist_path.exists() else None
     except (OSError, UnicodeDecodeError) as error:
         raise ReferenceDataError(f"cannot read reference data in {directory}: {error}") from error
     manifest_path = directory / install.MANIFEST
@@ -94,9 +92,7 @@ def get(app, release: str | None = None) -> ReferenceData:
         directory = reference_dir / release
         if not directory.is_dir():
             installed = ", ".join(install.installed_releases(reference_dir)) or "none"
-            raise ReferenceDataError(
-                f"release {release} is not installed (installed: {installed})"
-            )
+            raise ReferenceDataError(f"release {release} is not installed (installed: {installed})")
         reference = load_release(directory)
     return reference.with_codes(nmdp.load_table(reference_dir))
 

@@ -25,8 +25,11 @@ EXTRA_KEY = "BCM"
 def check_bcm(sample: SampleResult) -> None:
     """Move an implausible BCM column of ``sample`` to the beads' extra fields, with a warning."""
     ratios = [
-        bead.bcm / bead.raw_mfi for bead in sample.beads
-        if bead.control is None and bead.bcm is not None and bead.raw_mfi is not None
+        bead.bcm / bead.raw_mfi
+        for bead in sample.beads
+        if bead.control is None
+        and bead.bcm is not None
+        and bead.raw_mfi is not None
         and bead.raw_mfi >= MIN_RAW_MFI
     ]
     if not ratios:

@@ -87,9 +87,9 @@ class CatalogueRegistry:
             return same
         # Only a distinctive lot name (6+ letters/digits) may be recognised inside other text.
         return [
-            c for c in self._by_lot.values()
-            if len("".join(self.lot_tokens(c.lot))) >= 6
-            and _contains_run(tokens, self.lot_tokens(c.lot))
+            c
+            for c in self._by_lot.values()
+            if len("".join(self.lot_tokens(c.lot))) >= 6 and _contains_run(tokens, self.lot_tokens(c.lot))
         ]
 
     def __len__(self) -> int:

@@ -35,9 +35,18 @@ VALUE_RANGES: dict[str, tuple[float, float, bool]] = {
 }
 # How a refusal names a field when the reader did not say which column held it.
 FIELD_LABELS = {
-    "sample_id": "sample ID", "patient_id": "patient ID", "lot": "lot", "kit": "kit",
-    "well": "well", "raw_mfi": "raw MFI", "normalized_mfi": "normalised MFI", "bcm": "BCM",
-    "bcr": "BCR", "ad_bcr": "AD-BCR", "ad_bcm": "AD-BCM", "count": "bead count",
+    "sample_id": "sample ID",
+    "patient_id": "patient ID",
+    "lot": "lot",
+    "kit": "kit",
+    "well": "well",
+    "raw_mfi": "raw MFI",
+    "normalized_mfi": "normalised MFI",
+    "bcm": "BCM",
+    "bcr": "BCR",
+    "ad_bcr": "AD-BCR",
+    "ad_bcm": "AD-BCM",
+    "count": "bead count",
 }
 IDENTIFIERS = ("sample_id", "patient_id", "lot", "kit", "well")
 # C0 and C1 controls (tab, CR and LF among them) and the Unicode line and paragraph separators.
@@ -74,15 +83,22 @@ def identifier_problem(text: str) -> str | None:
     return f"holds {what} ({found.group()!r} at character {found.start() + 1})"
 
 
-def value_refusal(field: str, value: float, *, file: str, line: int | None, column: str | None,
-                  bead_id: str) -> FileFormatError | None:
+def value_refusal(
+    field: str, value: float, *, file: str, line: int | None, column: str | None, bead_id: str
+) -> FileFormatError | None:
     """The refusal of a bead's ``field`` value located to its cell, or None when it is sound;
     for a reader that knows a value's cell better than ``check_parsed`` can."""
     problem = value_problem(field, value)
     if problem is None:
         return None
-    return FileFormatError(f"bead {bead_id!r}: {problem}", file=file, line=line, column=column,
-                           value=value, expected=expected_value(field))
+    return FileFormatError(
+        f"bead {bead_id!r}: {problem}",
+        file=file,
+        line=line,
+        column=column,
+        value=value,
+        expected=expected_value(field),
+    )
 
 
 def check_parsed(parsed: ParsedFile) -> None:
@@ -102,9 +118,13 @@ def _check_identifiers(parsed: ParsedFile, sample: SampleResult) -> None:
         problem = None if text is None else identifier_problem(text)
         if problem:
             raise FileFormatError(
-                f"the {FIELD_LABELS[field]} {problem}", file=parsed.file_name, line=sample.line,
-                column=parsed.columns.get(field, FIELD_LABELS[field]), value=text,
-                expected="text on one line without control characters")
+                f"the {FIELD_LABELS[field]} {problem}",
+                file=parsed.file_name,
+                line=sample.line,
+                column=parsed.columns.get(field, FIELD_LABELS[field]),
+                value=text,
+                expected="text on one line without control characters",
+            )
 
 
 def _check_values(parsed: ParsedFile, beads: Sequence[BeadResult]) -> None:
@@ -116,12 +136,17 @@ def _check_values(parsed: ParsedFile, beads: Sequence[BeadResult]) -> None:
         present = [v for v in values if v is not None]
         # min/max alone would let a NaN through: it compares false with everything.
         if all(lowest <= v <= highest for v in present) and (
-                not whole or all(float(v).is_integer() for v in present)):
+            not whole or all(float(v).is_integer() for v in present)
+        ):
             continue
         column = parsed.columns.get(field, FIELD_LABELS[field])
         for bead, value in zip(beads, values, strict=True):
-            refusal = None if value is None else value_refusal(
-                field, value, file=parsed.file_name, line=bead.line, column=column,
-                bead_id=bead.bead_id)
+            refusal = (
+                None
+                if value is None
+                else value_refusal(
+                    field, value, file=parsed.file_name, line=bead.line, column=column, bead_id=bead.bead_id
+                )
+            )
             if refusal is not None:
                 raise refusal

@@ -36,8 +36,8 @@ def control_pattern(pattern: str | None) -> re.Pattern[str] | None:
         return re.compile(pattern, re.IGNORECASE)
     except re.error as error:
         raise DSAMonitorError(
-            f"control serum pattern {pattern!r} is not a regular expression: {error}",
-            pattern=pattern) from None
+            f"control serum pattern {pattern!r} is not a regular expression: {error}", pattern=pattern
+        ) from None
 
 
 def is_control_serum(names: tuple[str | None, ...], extra: re.Pattern[str] | None = None) -> bool:

@@ -39,10 +39,9 @@ _DELIMITER_NAMES = {";": "semicolon", ",": "comma", "\t": "tab"}
 # holding one is read cell by cell. Within plain characters, ``float`` refuses what ``parse_number``
 # refuses (two decimal marks, a lone sign or mark), but for overflow to infinity, checked apart.
 _NOT_PLAIN = {
-    (comma, negative): re.compile(
-        "[^0-9.\n" + ("," if comma else "") + ("-" if negative else "") + "]"
-    )
-    for comma in (False, True) for negative in (False, True)
+    (comma, negative): re.compile("[^0-9.\n" + ("," if comma else "") + ("-" if negative else "") + "]")
+    for comma in (False, True)
+    for negative in (False, True)
 }
 _NOT_DIGIT = re.compile("[^0-9\n]")
 # A decimal comma: the evidence that a file writes its decimals that way.
@@ -129,7 +128,8 @@ class Table:
         if missing:
             raise FileFormatError(
                 f"missing required column(s): {', '.join(missing)}",
-                file=self.file_name, line=self.header_line,
+                file=self.file_name,
+                line=self.header_line,
                 expected="the header names of the export template",
             )
         return found
@@ -164,8 +164,8 @@ class Table:
             cells = joined.replace(",", ".").split("\n")
         try:
             values: list[float | None] = (
-                [float(cell) if cell else None for cell in cells] if "" in cells
-                else list(map(float, cells)))
+                [float(cell) if cell else None for cell in cells] if "" in cells else list(map(float, cells))
+            )
         except ValueError:  # e.g. two decimal marks, a lone "-"
             return None
         if math.inf in values or -math.inf in values:
@@ -182,9 +182,7 @@ class Table:
             return [int(cell) if cell else None for cell in cells]
         return list(map(int, cells))
 
-    def _plain(
-        self, index: int, refused: re.Pattern[str]
-    ) -> tuple[Sequence[str] | None, str]:
+    def _plain(self, index: int, refused: re.Pattern[str]) -> tuple[Sequence[str] | None, str]:
         """The column's cells and them joined by line breaks; no cells (``None``) if one holds a
         ``refused`` character or a line break."""
         cells = self.cells(index)
@@ -212,21 +210,24 @@ class Table:
         assert seen is not None
         evidence, column = seen
         return thousands_separator_error(
-            self.file_name, row.line, self.columns[index], row.cells[index],
+            self.file_name,
+            row.line,
+            self.columns[index],
+            row.cells[index],
             (evidence.line, self.columns[column], evidence.cells[column]),
         )
 
-    def error(
-        self, message: str, row: Row, index: int, *, expected: str | None = None
-    ) -> FileFormatError:
+    def error(self, message: str, row: Row, index: int, *, expected: str | None = None) -> FileFormatError:
         """A ``FileFormatError`` located at one cell of this table."""
         if expected is None:
-            expected = "a number like 1234,5 or 1234.5" if self.decimal_comma else (
-                "a number like 1234.5"
-            )
+            expected = "a number like 1234,5 or 1234.5" if self.decimal_comma else ("a number like 1234.5")
         return FileFormatError(
-            message, file=self.file_name, line=row.line, column=self.columns[index],
-            value=row.cells[index], expected=expected,
+            message,
+            file=self.file_name,
+            line=row.line,
+            column=self.columns[index],
+            value=row.cells[index],
+            expected=expected,
         )
 
 
@@ -239,7 +240,11 @@ def thousands_separator_error(
     return FileFormatError(
         f"a point in a number of a file that writes decimals with a comma (line {where},"
         f" column {named}: {example!r}): it looks like a thousands separator; the value is"
-        " not read", file=file_name, line=line, column=column, value=value,
+        " not read",
+        file=file_name,
+        line=line,
+        column=column,
+        value=value,
         expected="a number with a decimal comma and no thousands separator, like 4362,43",
     )
 
@@ -310,8 +315,11 @@ def read_table(text: str, file_name: str) -> Table:
     delimiter = sniff_delimiter(header_text)
     if delimiter is None:
         raise FileFormatError(
-            "no column delimiter in the header line", file=file_name, line=header_line,
-            value=header_text[:80], expected="columns separated by ';', ',' or tab",
+            "no column delimiter in the header line",
+            file=file_name,
+            line=header_line,
+            value=header_text[:80],
+            expected="columns separated by ';', ',' or tab",
         )
     records, broken = _records(text, delimiter, file_name)
     if not records:
@@ -330,9 +338,7 @@ def read_table(text: str, file_name: str) -> Table:
     if broken is not None:  # reported after the rows before it, as a row-by-row reading would
         raise broken
     if not rows:
-        raise FileFormatError(
-            "the file has a header but no data rows", file=file_name, line=header_line
-        )
+        raise FileFormatError("the file has a header but no data rows", file=file_name, line=header_line)
     return Table(file_name, delimiter, tuple(columns), header_line, rows)
 
 
@@ -357,7 +363,8 @@ def _records(
     except csv.Error as error:
         return records, FileFormatError(
             f"cannot read the row ({error}); a quote may be unbalanced or the file cut",
-            file=file_name, line=start,
+            file=file_name,
+            line=start,
         )
     return records, None
 
@@ -417,13 +424,20 @@ class _SharedCells:
             if self.strip:
                 chunk = [list(map(str.strip, row)) for row in chunk]
             return [tuple(map(keep, row, row)) for row in chunk]
-        columns = [tuple(map(str.strip, column)) if self.strip else column
-                   for column in zip(*chunk, strict=True)]
+        columns = [
+            tuple(map(str.strip, column)) if self.strip else column for column in zip(*chunk, strict=True)
+        ]
         if len(self.repeats) != width:
             self.repeats = [len(set(column)) * 2 <= len(column) for column in columns]
-        return list(zip(*(tuple(map(keep, column, column)) if repeats else column
-                          for column, repeats in zip(columns, self.repeats, strict=True)),
-                        strict=True))
+        return list(
+            zip(
+                *(
+                    tuple(map(keep, column, column)) if repeats else column
+                    for column, repeats in zip(columns, self.repeats, strict=True)
+                ),
+                strict=True,
+            )
+        )
 
 
 def _unpadded(text: str) -> bool:
@@ -436,20 +450,18 @@ def _check_header(columns: list[str], file_name: str, line: int) -> None:
     for column in columns:
         if not column:
             raise FileFormatError(
-                "empty column name in the header", file=file_name, line=line,
+                "empty column name in the header",
+                file=file_name,
+                line=line,
                 expected="a name for every column",
             )
         key = column_key(column)
         if key in seen:
-            raise FileFormatError(
-                f"column {column!r} appears twice in the header", file=file_name, line=line
-            )
+            raise FileFormatError(f"column {column!r} appears twice in the header", file=file_name, line=line)
         seen[key] = column
 
 
-def _fit(
-    cells: tuple[str, ...], width: int, file_name: str, line: int, delimiter: str
-) -> tuple[str, ...]:
+def _fit(cells: tuple[str, ...], width: int, file_name: str, line: int, delimiter: str) -> tuple[str, ...]:
     """Cells cut to the header's width when only trailing empty cells differ; else an error."""
     if len(cells) > width and not any(cells[width:]):
         return cells[:width]
@@ -462,6 +474,8 @@ def _fit(
     else:
         message = f"the row has {len(cells)} fields but the header has {width}"
     raise FileFormatError(
-        message, file=file_name, line=line,
+        message,
+        file=file_name,
+        line=line,
         expected=f"{width} {name}-separated fields per row",
     )

@@ -128,7 +128,10 @@ def read_dates(
                 raise FileFormatError(
                     f"dates contradict each other: line {evidence[0]} has {evidence[1]!r}"
                     f" ({order}), this one is {own}; configure the lab's date format",
-                    file=file, line=line, column=column, value=text,
+                    file=file,
+                    line=line,
+                    column=column,
+                    value=text,
                 )
             order, evidence = own, (line, text)
     dates: dict[str, dt.date] = {}
@@ -137,7 +140,11 @@ def read_dates(
             dates[text] = parse_date(text, date_format, order)
         except DateError as error:
             raise FileFormatError(
-                str(error), file=file, line=line, column=column, value=text,
+                str(error),
+                file=file,
+                line=line,
+                column=column,
+                value=text,
                 expected=date_format or "an unambiguous date",
             ) from None
     return dates
@@ -147,8 +154,14 @@ def read_dates(
 
 _LAYOUT = re.compile(r"(DD|MM|YYYY)([./-])(DD|MM|YYYY)\2(DD|MM|YYYY)")
 _PARTS = {"DD": "%d", "MM": "%m", "YYYY": "%Y"}
-DATE_LAYOUTS = ("DD/MM/YYYY", "MM/DD/YYYY", "DD-MM-YYYY", "MM-DD-YYYY", "DD.MM.YYYY",
-                "YYYY-MM-DD")  # offered on the upload page; any order of DD, MM, YYYY is read
+DATE_LAYOUTS = (
+    "DD/MM/YYYY",
+    "MM/DD/YYYY",
+    "DD-MM-YYYY",
+    "MM-DD-YYYY",
+    "DD.MM.YYYY",
+    "YYYY-MM-DD",
+)  # offered on the upload page; any order of DD, MM, YYYY is read
 
 
 def date_format_of(layout: str) -> str:
@@ -159,5 +172,7 @@ def date_format_of(layout: str) -> str:
     if found is None or sorted(parts) != ["DD", "MM", "YYYY"]:
         raise DSAMonitorError(
             f"date layout {layout!r}: write it as DD, MM and YYYY joined by '/', '-' or '.'"
-            " (e.g. DD/MM/YYYY)", date_format=layout)
+            " (e.g. DD/MM/YYYY)",
+            date_format=layout,
+        )
     return found[2].join(_PARTS[part] for part in parts)

@@ -50,8 +50,7 @@ def decode(data: bytes, file_name: str, encoding: str | None = None) -> str:
     else:
         nul = data.find(b"\x00")
         if nul >= 0 and encoding is None:
-            raise FileFormatError(_nul_message(data, nul), file=file_name,
-                                  line=data.count(b"\n", 0, nul) + 1)
+            raise FileFormatError(_nul_message(data, nul), file=file_name, line=data.count(b"\n", 0, nul) + 1)
         text = _decode(data, encoding or "utf-8", file_name)
     if text.endswith("\x1a"):  # DOS end-of-file marker written by some old exporters
         text = text[:-1]
@@ -59,9 +58,9 @@ def decode(data: bytes, file_name: str, encoding: str | None = None) -> str:
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         raise FileFormatError(
-            f"binary data: control character {bad.group()!r} at character {bad.start()}"
-            " (not a text export)",
-            file=file_name, line=line,
+            f"binary data: control character {bad.group()!r} at character {bad.start()} (not a text export)",
+            file=file_name,
+            line=line,
         )
     if not text.strip():
         raise FileFormatError("the file holds no data (only blank lines)", file=file_name)
@@ -80,7 +79,8 @@ def _decode(data: bytes, encoding: str, file_name: str) -> str:
         return data.decode(encoding)
     except LookupError:
         raise FileFormatError(
-            f"unknown text encoding {encoding!r}", file=file_name,
+            f"unknown text encoding {encoding!r}",
+            file=file_name,
             expected="a Python codec name such as utf-8 or cp1252",
         ) from None
     except UnicodeDecodeError as error:
@@ -88,12 +88,14 @@ def _decode(data: bytes, encoding: str, file_name: str) -> str:
         line = data.count(b"\n", 0, offset) + 1
         byte = data[offset : offset + 1].hex().upper()
         hint = (
-            "save the export as UTF-8 (\"CSV UTF-8\") or configure the lab's file encoding"
-            if encoding == "utf-8" else "check the configured file encoding"
+            'save the export as UTF-8 ("CSV UTF-8") or configure the lab\'s file encoding'
+            if encoding == "utf-8"
+            else "check the configured file encoding"
         )
         raise FileFormatError(
             f"not valid {encoding} text: byte 0x{byte} at byte offset {offset}; {hint}",
-            file=file_name, line=line,
+            file=file_name,
+            line=line,
         ) from None
 
 

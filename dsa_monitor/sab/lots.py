@@ -25,13 +25,27 @@ _ONE_LAMBDA_KIT = re.compile(r"^(LS[A-Z0-9]{2,4}?\d{2})(?:NC|_|-|\s|$)", re.IGNO
 
 # Lot-sheet header -> our field, compared lower-case without spaces/underscores/punctuation.
 _CSV_COLUMNS = {
-    "beadid": "bead_id", "bead": "bead_id", "beadno": "bead_id", "beadnumber": "bead_id",
-    "region": "region", "beadregion": "region",
-    "specificity": "specificity", "allelespecificity": "specificity", "antigens": "specificity",
-    "alphaallele": "alpha_allele", "betaallele": "beta_allele",
-    "catalog": "catalog", "catalogue": "catalog", "catalogid": "catalog", "kit": "catalog",
-    "lot": "lot", "lotid": "lot", "lotnumber": "lot",
-    "serology": "serology", "serologykind": "serology_kind", "control": "control",
+    "beadid": "bead_id",
+    "bead": "bead_id",
+    "beadno": "bead_id",
+    "beadnumber": "bead_id",
+    "region": "region",
+    "beadregion": "region",
+    "specificity": "specificity",
+    "allelespecificity": "specificity",
+    "antigens": "specificity",
+    "alphaallele": "alpha_allele",
+    "betaallele": "beta_allele",
+    "catalog": "catalog",
+    "catalogue": "catalog",
+    "catalogid": "catalog",
+    "kit": "catalog",
+    "lot": "lot",
+    "lotid": "lot",
+    "lotnumber": "lot",
+    "serology": "serology",
+    "serologykind": "serology_kind",
+    "control": "control",
 }
 
 
@@ -52,8 +66,9 @@ def read_catalogue(
     text = decode(data, file_name)
     if text.lstrip().startswith("<"):
         return read_eds(text, file_name, kit=kit, lot=lot, hla_class=hla_class)
-    return read_lot_sheet(text, file_name, kit=kit, lot=lot, hla_class=hla_class,
-                          vendor=vendor or "onelambda")
+    return read_lot_sheet(
+        text, file_name, kit=kit, lot=lot, hla_class=hla_class, vendor=vendor or "onelambda"
+    )
 
 
 def read_lot_sheet(
@@ -87,8 +102,11 @@ def read_lot_sheet(
             for needed in ("bead_id", "specificity"):
                 if needed not in fields:
                     raise FileFormatError(
-                        f"lot sheet has no {needed} column", file=file_name, line=line_no,
-                        value=",".join(header), expected="columns bead_id and specificity",
+                        f"lot sheet has no {needed} column",
+                        file=file_name,
+                        line=line_no,
+                        value=",".join(header),
+                        expected="columns bead_id and specificity",
                     )
             continue
 
@@ -98,12 +116,17 @@ def read_lot_sheet(
 
         bead_id = cell("bead_id")
         if not bead_id:
-            raise FileFormatError("bead without an id", file=file_name, line=line_no,
-                                  column=header[fields["bead_id"]])
+            raise FileFormatError(
+                "bead without an id", file=file_name, line=line_no, column=header[fields["bead_id"]]
+            )
         if bead_id in seen:
-            raise FileFormatError(f"bead {bead_id} listed twice (first on line {seen[bead_id]})",
-                                  file=file_name, line=line_no, column=header[fields["bead_id"]],
-                                  value=bead_id)
+            raise FileFormatError(
+                f"bead {bead_id} listed twice (first on line {seen[bead_id]})",
+                file=file_name,
+                line=line_no,
+                column=header[fields["bead_id"]],
+                value=bead_id,
+            )
         seen[bead_id] = line_no
         if cell("catalog"):
             kits.setdefault(cell("catalog"), line_no)
@@ -118,14 +141,21 @@ def read_lot_sheet(
         raise FileFormatError("lot sheet names no lot: give it when registering", file=file_name)
     kit = kit or kit_from_lot(lot)
     if kit is None:
-        raise FileFormatError("lot sheet names no kit (catalog): give it when registering",
-                              file=file_name, value=lot)
-    return Catalogue(vendor=vendor, kit=kit, lot=lot,
-                     hla_class=_class_of(beads, hla_class, file_name, kit), beads=tuple(beads))
+        raise FileFormatError(
+            "lot sheet names no kit (catalog): give it when registering", file=file_name, value=lot
+        )
+    return Catalogue(
+        vendor=vendor,
+        kit=kit,
+        lot=lot,
+        hla_class=_class_of(beads, hla_class, file_name, kit),
+        beads=tuple(beads),
+    )
 
 
-def _sheet_bead(bead_id: str, cell, header: list[str], fields: dict[str, int],
-                file_name: str, line_no: int) -> CatalogueBead:
+def _sheet_bead(
+    bead_id: str, cell, header: list[str], fields: dict[str, int], file_name: str, line_no: int
+) -> CatalogueBead:
     """One lot-sheet row as a bead: controls by name, else alleles (alpha/beta columns checked)."""
     text = cell("specificity")
     control = _control_word(cell("control")) or _control_word(text)
@@ -133,8 +163,9 @@ def _sheet_bead(bead_id: str, cell, header: list[str], fields: dict[str, int],
     if serology in {"?", "-"}:
         serology = None
     if control:
-        return CatalogueBead(bead_id=bead_id, specificity=(), serology=serology, control=control,
-                             region=cell("region") or None)
+        return CatalogueBead(
+            bead_id=bead_id, specificity=(), serology=serology, control=control, region=cell("region") or None
+        )
     column = header[fields["specificity"]]
     alleles, epitopes = _alleles(text, file_name, line_no, column)
     chains = tuple(a for a in (cell("alpha_allele"), cell("beta_allele")) if a)
@@ -142,11 +173,20 @@ def _sheet_bead(bead_id: str, cell, header: list[str], fields: dict[str, int],
         paired, _ = _alleles(" ".join(chains), file_name, line_no, "alpha_allele/beta_allele")
         if set(paired) != set(alleles):
             raise FileFormatError(
-                "alpha/beta allele columns disagree with the specificity", file=file_name,
-                line=line_no, column=column, value=text, expected=" & ".join(paired),
+                "alpha/beta allele columns disagree with the specificity",
+                file=file_name,
+                line=line_no,
+                column=column,
+                value=text,
+                expected=" & ".join(paired),
             )
-    return CatalogueBead(bead_id=bead_id, specificity=alleles, serology=serology,
-                         region=cell("region") or None, epitopes=epitopes)
+    return CatalogueBead(
+        bead_id=bead_id,
+        specificity=alleles,
+        serology=serology,
+        region=cell("region") or None,
+        epitopes=epitopes,
+    )
 
 
 def read_eds(
@@ -169,8 +209,13 @@ def read_eds(
         hla_class = "I" if extension == "SA1" else "II"
     kit = kit or (f"L{extension}" if extension in {"SA1", "SA2"} else None)
     if kit is None:
-        raise doc.error("cannot tell the kit of this lot file", root,
-                        column="Extension", value=extension, expected="SA1 or SA2")
+        raise doc.error(
+            "cannot tell the kit of this lot file",
+            root,
+            column="Extension",
+            value=extension,
+            expected="SA1 or SA2",
+        )
     limits = {}
     for name in ("PCUpper", "PCLower", "Con1Upper", "Con1Lower", "MFIThreshold"):
         element = child(root, name)
@@ -185,13 +230,18 @@ def read_eds(
     for element in children(container, "AntigenID"):
         bead = _eds_bead(doc, element)
         if bead.bead_id in seen:
-            raise doc.error("bead listed twice", element, column="AntigenID/@ID",
-                            value=bead.bead_id)
+            raise doc.error("bead listed twice", element, column="AntigenID/@ID", value=bead.bead_id)
         seen.add(bead.bead_id)
         beads.append(bead)
-    return Catalogue(vendor="immucor", kit=kit, lot=lot,
-                     hla_class=_class_of(beads, hla_class, file_name, kit),
-                     beads=tuple(beads), qc_limits=limits, notes=notes)
+    return Catalogue(
+        vendor="immucor",
+        kit=kit,
+        lot=lot,
+        hla_class=_class_of(beads, hla_class, file_name, kit),
+        beads=tuple(beads),
+        qc_limits=limits,
+        notes=notes,
+    )
 
 
 def _usable_limits(limits: dict[str, float]) -> tuple[dict[str, float], tuple[str, ...]]:
@@ -201,9 +251,11 @@ def _usable_limits(limits: dict[str, float]) -> tuple[dict[str, float], tuple[st
     kept, notes = dict(limits), []
     for control, lower, upper in (("PC", "PCLower", "PCUpper"), ("NC", "Con1Lower", "Con1Upper")):
         if lower in kept and upper in kept and kept[lower] > kept[upper]:
-            notes.append(f"{upper}={kept[upper]:g} is below {lower}={kept[lower]:g} in the lot"
-                         f" file: its {control} bead limits are not used (the vendor's defaults"
-                         " apply; register a corrected lot file to use the lot's own)")
+            notes.append(
+                f"{upper}={kept[upper]:g} is below {lower}={kept[lower]:g} in the lot"
+                f" file: its {control} bead limits are not used (the vendor's defaults"
+                " apply; register a corrected lot file to use the lot's own)"
+            )
             del kept[lower], kept[upper]
     return kept, tuple(notes)
 
@@ -216,13 +268,18 @@ def _eds_bead(doc: XMLDocument, element) -> CatalogueBead:
     consensus = (child_text(element, "Consensus") or "").upper()
     control = _control_word(bead_id) or _control_word(consensus)
     antigens = child(element, "Antigens")
-    names = [" ".join((a.text or "").split()) for a in children(antigens, "Antigen")] if (
-        antigens is not None) else []
-    alleles, epitopes = _alleles(" ".join(n for n in names if n), doc.file_name,
-                                 doc.line(element), f"AntigenID {bead_id}/Antigens")
+    names = (
+        [" ".join((a.text or "").split()) for a in children(antigens, "Antigen")]
+        if (antigens is not None)
+        else []
+    )
+    alleles, epitopes = _alleles(
+        " ".join(n for n in names if n), doc.file_name, doc.line(element), f"AntigenID {bead_id}/Antigens"
+    )
     if not alleles and not control:
-        raise doc.error("bead carries no antigen and is not a control bead", element,
-                        column="Antigens", value=bead_id)
+        raise doc.error(
+            "bead carries no antigen and is not a control bead", element, column="Antigens", value=bead_id
+        )
 
     def value(name: str) -> float | None:
         item = child(element, name)
@@ -232,10 +289,16 @@ def _eds_bead(doc: XMLDocument, element) -> CatalogueBead:
 
     region = child_text(element, "Bead")
     return CatalogueBead(
-        bead_id=bead_id, specificity=alleles, serology=child_text(element, "Serology"),
-        control=control, cutoff=value("Cutoff"), rad=value("RAD"),
-        background_mfi=value("BackgroundMFI"), lra_group=child_text(element, "LRA"),
-        region=region, epitopes=epitopes,
+        bead_id=bead_id,
+        specificity=alleles,
+        serology=child_text(element, "Serology"),
+        control=control,
+        cutoff=value("Cutoff"),
+        rad=value("RAD"),
+        background_mfi=value("BackgroundMFI"),
+        lra_group=child_text(element, "LRA"),
+        region=region,
+        epitopes=epitopes,
     )
 
 
@@ -247,8 +310,9 @@ def _number(doc: XMLDocument, element, column: str) -> float:
         raise doc.error("not a number", element, column=column, value=text) from None
 
 
-def _alleles(text: str, file_name: str, line: int | None,
-             column: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _alleles(
+    text: str, file_name: str, line: int | None, column: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Allele names of one bead in modern form (alpha before beta), and public epitopes apart."""
     tokens = [token for token in _SPLIT.split(text) if token]
     epitopes = tuple("Bw" + token[2:] for token in tokens if token.upper() in _EPITOPES)
@@ -256,11 +320,11 @@ def _alleles(text: str, file_name: str, line: int | None,
     try:
         alleles = parse_specificity(names)
     except InvalidHLAName as exc:
-        raise FileFormatError(f"not a bead specificity: {exc.reason}", file=file_name, line=line,
-                              column=column, value=text) from None
+        raise FileFormatError(
+            f"not a bead specificity: {exc.reason}", file=file_name, line=line, column=column, value=text
+        ) from None
     if not alleles and not epitopes and text.strip():
-        raise FileFormatError("no allele name", file=file_name, line=line, column=column,
-                              value=text)
+        raise FileFormatError("no allele name", file=file_name, line=line, column=column, value=text)
     return alleles, epitopes
 
 
@@ -282,31 +346,40 @@ def _class_of(beads: list[CatalogueBead], given: str | None, file_name: str, kit
     if given is not None:
         given = given.upper().removeprefix("CLASS").strip()
         if given not in {"I", "II"}:
-            raise FileFormatError("unknown HLA class", file=file_name, value=given,
-                                  expected="I or II")
+            raise FileFormatError("unknown HLA class", file=file_name, value=given, expected="I or II")
         if found is not None and found != given:
-            raise FileFormatError(f"the beads are class {found}", file=file_name, value=given,
-                                  expected=f"class {found}")
+            raise FileFormatError(
+                f"the beads are class {found}", file=file_name, value=given, expected=f"class {found}"
+            )
         return given
     if found is None:
-        raise FileFormatError("cannot tell the HLA class: give it when registering",
-                              file=file_name)
+        raise FileFormatError("cannot tell the HLA class: give it when registering", file=file_name)
     return found
 
 
-def _agree(what: str, given: str | None, found: Mapping[str, int | None],
-           file_name: str) -> str | None:
+def _agree(what: str, given: str | None, found: Mapping[str, int | None], file_name: str) -> str | None:
     """One value for kit or lot: the file's single value, which a caller's value must match."""
     if len(found) > 1:
         values = list(found)
-        raise FileFormatError(f"lot sheet names more than one {what}", file=file_name,
-                              line=found[values[1]], column=what, value=values[1],
-                              expected=values[0])
+        raise FileFormatError(
+            f"lot sheet names more than one {what}",
+            file=file_name,
+            line=found[values[1]],
+            column=what,
+            value=values[1],
+            expected=values[0],
+        )
     in_file = next(iter(found), None)
     same = CatalogueRegistry.lot_tokens
     if given and in_file and same(given) != same(in_file):
-        raise FileFormatError(f"the file is for another {what}", file=file_name,
-                              line=found[in_file], column=what, value=in_file, expected=given)
+        raise FileFormatError(
+            f"the file is for another {what}",
+            file=file_name,
+            line=found[in_file],
+            column=what,
+            value=in_file,
+            expected=given,
+        )
     return in_file or given
 
 

@@ -84,9 +84,7 @@ def limits_for(sample: SampleResult, overrides: Mapping[str, float] | None = Non
     return limits
 
 
-def evaluate_qc(
-    sample: SampleResult, limits: QCLimits | Mapping[str, float] | None = None
-) -> QCVerdict:
+def evaluate_qc(sample: SampleResult, limits: QCLimits | Mapping[str, float] | None = None) -> QCVerdict:
     """The QC verdict of one sample from its control beads, bead counts and profile."""
     if not isinstance(limits, QCLimits):
         limits = limits_for(sample, limits)
@@ -112,25 +110,23 @@ def evaluate_qc(
     if pc is not None and pc < limits.pc_min:
         fails.append(f"PC bead raw MFI {pc:g} below the minimum {limits.pc_min:g}")
         if targets.size and targets.max() >= max(limits.prozone_bead_mfi, pc):
-            warns.append(
-                f"PC bead low while a bead reaches {targets.max():g}: possible prozone; {RETEST}"
-            )
+            warns.append(f"PC bead low while a bead reaches {targets.max():g}: possible prozone; {RETEST}")
     if nc is not None and nc > limits.nc_max:
         fails.append(f"NC bead raw MFI {nc:g} above the maximum {limits.nc_max:g}")
     flat = _flat_profile(targets, limits)
     if flat:
         warns.append(flat)
     low = [
-        f"{b.bead_id} ({b.count})" for b in sample.beads
+        f"{b.bead_id} ({b.count})"
+        for b in sample.beads
         if b.count is not None and b.count < limits.min_bead_count
     ]
     if low:
         shown = ", ".join(low[:10]) + (f" and {len(low) - 10} more" if len(low) > 10 else "")
-        origin = (" (the run's Min Events)"
-                  if sample.qc_limits.get(RUN_MIN_EVENTS) == limits.min_bead_count else "")
-        warns.append(
-            f"bead count below {limits.min_bead_count}{origin} on {len(low)} bead(s): {shown}"
+        origin = (
+            " (the run's Min Events)" if sample.qc_limits.get(RUN_MIN_EVENTS) == limits.min_bead_count else ""
         )
+        warns.append(f"bead count below {limits.min_bead_count}{origin} on {len(low)} bead(s): {shown}")
     status = FAIL if fails else WARN if warns else PASS
     return QCVerdict(status, fails + warns, limits, pc, nc)
 

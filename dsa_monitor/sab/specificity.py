@@ -62,9 +62,7 @@ def _heterodimer(text: str, pair: list[AlleleName]) -> list[AlleleName]:
         return [first, second]
     if _partner(second.locus, first.locus):
         return [second, first]
-    raise InvalidHLAName(
-        text, f"{first.locus} and {second.locus} do not form a class II alpha/beta pair"
-    )
+    raise InvalidHLAName(text, f"{first.locus} and {second.locus} do not form a class II alpha/beta pair")
 
 
 def _partner(alpha: str, beta: str) -> bool:

@@ -43,10 +43,23 @@ class XMLDocument:
     def line(self, element: ET.Element) -> int | None:
         return self.lines.get(id(element))
 
-    def error(self, message: str, element: ET.Element, *, column: str | None = None,
-              value: object = None, expected: str | None = None) -> FileFormatError:
-        return FileFormatError(message, file=self.file_name, line=self.line(element),
-                               column=column, value=value, expected=expected)
+    def error(
+        self,
+        message: str,
+        element: ET.Element,
+        *,
+        column: str | None = None,
+        value: object = None,
+        expected: str | None = None,
+    ) -> FileFormatError:
+        return FileFormatError(
+            message,
+            file=self.file_name,
+            line=self.line(element),
+            column=column,
+            value=value,
+            expected=expected,
+        )
 
 
 def parse_xml(data: bytes | str, file_name: str) -> XMLDocument:
@@ -63,8 +76,9 @@ def parse_xml(data: bytes | str, file_name: str) -> XMLDocument:
     except ET.ParseError as exc:
         line, column = exc.position
         reason = re.sub(r": line \d+, column \d+$", "", str(exc))
-        raise FileFormatError(f"not well-formed XML: {reason}", file=file_name, line=line,
-                              column=str(column + 1)) from None
+        raise FileFormatError(
+            f"not well-formed XML: {reason}", file=file_name, line=line, column=str(column + 1)
+        ) from None
     except DefusedXmlException as exc:
         raise FileFormatError(
             f"XML with entity declarations or external references is refused ({exc})",

@@ -23,16 +23,19 @@ _COLUMNS = "recipient_id, serum_key, sample_id, visit, reason, assigned_by, assi
 def _serum(db: Database, recipient_id: int, sample_id: int) -> str:
     """The serum key (draw date) of a current run of the recipient, else not found."""
     row = db.conn.execute(
-        "SELECT draw_date FROM samples WHERE id = ? AND recipient_id = ?"
-        " AND superseded_by IS NULL", (sample_id, recipient_id)).fetchone()
+        "SELECT draw_date FROM samples WHERE id = ? AND recipient_id = ? AND superseded_by IS NULL",
+        (sample_id, recipient_id),
+    ).fetchone()
     if row is None:
-        raise NotFound(f"no serum {sample_id} of recipient {recipient_id}",
-                       recipient_id=recipient_id, sample_id=sample_id)
+        raise NotFound(
+            f"no serum {sample_id} of recipient {recipient_id}",
+            recipient_id=recipient_id,
+            sample_id=sample_id,
+        )
     return str(row[0])
 
 
-def assign(db: Database, recipient_id: int, sample_id: int, visit: str, reason: str, *,
-           user: str) -> dict:
+def assign(db: Database, recipient_id: int, sample_id: int, visit: str, reason: str, *, user: str) -> dict:
     """Count the serum of run ``sample_id`` at ``visit`` (replacing an earlier assignment)."""
     with write_transaction(db):
         key = _serum(db, recipient_id, sample_id)
@@ -41,11 +44,16 @@ def assign(db: Database, recipient_id: int, sample_id: int, visit: str, reason: 
             " ON CONFLICT (recipient_id, serum_key) DO UPDATE SET sample_id = excluded.sample_id,"
             " visit = excluded.visit, reason = excluded.reason,"
             " assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at",
-            (recipient_id, key, sample_id, visit, reason, user, utc_now()))
-        audit.record(db, user=user, action="assign_visit", entity="recipient",
-                     entity_id=recipient_id,
-                     details={"sample_id": sample_id, "serum": key, "visit": visit,
-                              "reason": reason})
+            (recipient_id, key, sample_id, visit, reason, user, utc_now()),
+        )
+        audit.record(
+            db,
+            user=user,
+            action="assign_visit",
+            entity="recipient",
+            entity_id=recipient_id,
+            details={"sample_id": sample_id, "serum": key, "visit": visit, "reason": reason},
+        )
     return get(db, recipient_id, key) or {}
 
 
@@ -55,25 +63,38 @@ def clear(db: Database, recipient_id: int, sample_id: int, *, user: str) -> dict
         key = _serum(db, recipient_id, sample_id)
         before = get(db, recipient_id, key)
         if before is not None:
-            db.conn.execute("DELETE FROM visit_assignments WHERE recipient_id = ? AND"
-                            " serum_key = ?", (recipient_id, key))
-            audit.record(db, user=user, action="clear_visit", entity="recipient",
-                         entity_id=recipient_id,
-                         details={"sample_id": sample_id, "serum": key,
-                                  "visit": before["visit"]})
+            db.conn.execute(
+                "DELETE FROM visit_assignments WHERE recipient_id = ? AND serum_key = ?", (recipient_id, key)
+            )
+            audit.record(
+                db,
+                user=user,
+                action="clear_visit",
+                entity="recipient",
+                entity_id=recipient_id,
+                details={"sample_id": sample_id, "serum": key, "visit": before["visit"]},
+            )
     return before
 
 
 def get(db: Database, recipient_id: int, serum_key: str) -> dict | None:
-    found = list(db.query(f"SELECT {_COLUMNS} FROM visit_assignments WHERE recipient_id = ?"
-                          " AND serum_key = ?", [recipient_id, serum_key]))
+    found = list(
+        db.query(
+            f"SELECT {_COLUMNS} FROM visit_assignments WHERE recipient_id = ? AND serum_key = ?",
+            [recipient_id, serum_key],
+        )
+    )
     return found[0] if found else None
 
 
 def of_recipient(db: Database, recipient_id: int) -> dict[str, dict]:
     """Serum key -> its assignment (visit, reason, who, when)."""
-    return {row["serum_key"]: row for row in db.query(
-        f"SELECT {_COLUMNS} FROM visit_assignments WHERE recipient_id = ?", [recipient_id])}
+    return {
+        row["serum_key"]: row
+        for row in db.query(
+            f"SELECT {_COLUMNS} FROM visit_assignments WHERE recipient_id = ?", [recipient_id]
+        )
+    }
 
 
 def assigned_visits(db: Database, recipient_ids: Iterable[int]) -> dict[int, dict[str, str]]:
@@ -81,10 +102,12 @@ def assigned_visits(db: Database, recipient_ids: Iterable[int]) -> dict[int, dic
     ids = sorted({int(i) for i in recipient_ids})
     found: dict[int, dict[str, str]] = {}
     for start in range(0, len(ids), 500):
-        part = ids[start:start + 500]
+        part = ids[start : start + 500]
         for rid, key, visit in db.conn.execute(
-                "SELECT recipient_id, serum_key, visit FROM visit_assignments"
-                f" WHERE recipient_id IN ({','.join('?' * len(part))})", part):
+            "SELECT recipient_id, serum_key, visit FROM visit_assignments"
+            f" WHERE recipient_id IN ({','.join('?' * len(part))})",
+            part,
+        ):
             found.setdefault(rid, {})[key] = visit
     return found
 
@@ -95,7 +118,8 @@ def recipient_sera(samples: Iterable[dict]) -> tuple[list[SampleRef], dict[str, 
     runs: dict[str, list[dict]] = {}
     for sample in samples:
         runs.setdefault(sample["draw_date"], []).append(sample)
-    refs = [SampleRef(key, dt.date.fromisoformat(key),
-                      qc_failed=all(r["excluded"] for r in found))
-            for key, found in runs.items()]
+    refs = [
+        SampleRef(key, dt.date.fromisoformat(key), qc_failed=all(r["excluded"] for r in found))
+        for key, found in runs.items()
+    ]
     return refs, runs

@@ -21,21 +21,29 @@ def record(
 ) -> int:
     """Append one audit entry inside the caller's transaction; return its id."""
     cursor = db.conn.execute(
-        "INSERT INTO audit_log (at, user, action, entity, entity_id, details)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (at, user, action, entity, entity_id, details) VALUES (?, ?, ?, ?, ?, ?)",
         (utc_now(), user, action, entity, entity_id, json.dumps(details or {}, default=str)),
     )
     return inserted_id(cursor)
 
 
 def list_audit(
-    db: Database, *, entity: str | None = None, entity_id: int | None = None,
-    user: str | None = None, since: str | None = None, limit: int = 100,
+    db: Database,
+    *,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    user: str | None = None,
+    since: str | None = None,
+    limit: int = 100,
 ) -> list[dict]:
     """Audit entries, newest first, optionally for one entity, one actor, or from a time on."""
     where, params = [], []
-    for clause, value in (("entity = ?", entity), ("entity_id = ?", entity_id),
-                          ("user = ?", user), ("at >= ?", since)):
+    for clause, value in (
+        ("entity = ?", entity),
+        ("entity_id = ?", entity_id),
+        ("user = ?", user),
+        ("at >= ?", since),
+    ):
         if value is not None:
             where.append(clause)
             params.append(value)

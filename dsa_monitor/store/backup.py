@@ -73,8 +73,9 @@ def backup_database(source: str | Path, target: str | Path, *, force: bool = Fal
         os.chmod(partial, 0o600)  # patient data: readable by the service's account only
         integrity, version, migrations = _check(partial)
         if integrity != "ok":
-            raise BackupFailed(f"the copy of {source} failed its integrity check: {integrity}",
-                               path=str(source))
+            raise BackupFailed(
+                f"the copy of {source} failed its integrity check: {integrity}", path=str(source)
+            )
         if force:
             os.replace(partial, target)
         else:
@@ -82,8 +83,7 @@ def backup_database(source: str | Path, target: str | Path, *, force: bool = Fal
             os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             os.replace(partial, target)
     except FileExistsError as error:
-        raise Conflict(f"{target} exists; give --force to overwrite it",
-                       path=str(target)) from error
+        raise Conflict(f"{target} exists; give --force to overwrite it", path=str(target)) from error
     except sqlite3.Error as error:
         raise BackupFailed(f"backup of {source} failed: {error}", path=str(source)) from error
     finally:

@@ -101,9 +101,7 @@ def _load(db: Database, catalogue_ids: list[int] | None = None) -> list[Catalogu
     heads = list(db.query(f"SELECT * FROM catalogues{where} ORDER BY id", params))
     beads: dict[int, list[CatalogueBead]] = defaultdict(list)
     bead_where = where.replace("id IN", "catalogue_id IN")
-    for row in db.query(
-        f"SELECT * FROM catalogue_beads{bead_where} ORDER BY catalogue_id, position", params
-    ):
+    for row in db.query(f"SELECT * FROM catalogue_beads{bead_where} ORDER BY catalogue_id, position", params):
         beads[row["catalogue_id"]].append(
             CatalogueBead(
                 bead_id=row["bead_id"],

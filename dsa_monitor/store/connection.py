@@ -68,14 +68,16 @@ def close_db(exception: BaseException | None = None) -> None:
 
 
 # SQLite's words for a store that cannot take writes now: the caller can do nothing but wait.
-STORAGE_FAULTS = ("disk i/o error", "database or disk is full", "readonly database",
-                  "database is locked")
+STORAGE_FAULTS = ("disk i/o error", "database or disk is full", "readonly database", "database is locked")
 
 
 def storage_fault(error: Exception) -> str | None:
     """What to tell a caller when the database cannot be written (None: another error)."""
     if isinstance(error, sqlite3.OperationalError) and any(
-            fault in str(error).lower() for fault in STORAGE_FAULTS):
-        return ("the database cannot be written now (disk full, read-only or busy): nothing of"
-                " this request was stored; try again once the administrator has fixed it")
+        fault in str(error).lower() for fault in STORAGE_FAULTS
+    ):
+        return (
+            "the database cannot be written now (disk full, read-only or busy): nothing of"
+            " this request was stored; try again once the administrator has fixed it"
+        )
     return None

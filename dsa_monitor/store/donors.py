@@ -14,8 +14,7 @@ from .studies import get_study
 from .transaction import inserted_id
 
 
-def create_donor(db: Database, code: str, *, kind: str, user: str,
-                 study: int | str | None = None) -> dict:
+def create_donor(db: Database, code: str, *, kind: str, user: str, study: int | str | None = None) -> dict:
     """Register a donor by its code and kind (cord, living, deceased, other), for one study or
     (``study`` None) for any."""
     if kind not in DONOR_KINDS:
@@ -24,8 +23,7 @@ def create_donor(db: Database, code: str, *, kind: str, user: str,
         study_id = None if study is None else get_study(db, study)["id"]
         try:
             cursor = db.conn.execute(
-                "INSERT INTO donors (code, kind, study_id, created_at, created_by)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO donors (code, kind, study_id, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
                 (code, kind, study_id, utc_now(), user),
             )
         except sqlite3.IntegrityError as error:

@@ -19,14 +19,55 @@ _CURRENT = (
     "WITH cur AS (SELECT max(id) AS id, min(exposure_date) AS first_date FROM evaluations"
     " WHERE recipient_id = ? GROUP BY exposure_id, donor_id)"
 )
-_READING_HEAD = ("id", "recipient_id", "exposure_id", "exposure_date", "donor_id", "rules",
-                 "reference_release", "inputs_fingerprint", "baseline_serum", "as_of", "summary")
-_SUMMARY_KEYS = ("sera", "excluded", "dsa", "preformed", "de_novo", "persistent", "resolved",
-                 "rising", "overdue")  # ``DonorEvaluation.summary``, as stored with it
-_STATE_FIELDS = ("position", "serum", "date", "visit", "target", "sample_id", "hla_class",
-                 "level", "chain", "mfi", "value_kind", "positive", "strength", "status",
-                 "origin", "rising", "consecutive", "previous_mfi", "assay_changed", "beads",
-                 "warnings", "assay", "previous_assay")  # ``StateResult`` order
+_READING_HEAD = (
+    "id",
+    "recipient_id",
+    "exposure_id",
+    "exposure_date",
+    "donor_id",
+    "rules",
+    "reference_release",
+    "inputs_fingerprint",
+    "baseline_serum",
+    "as_of",
+    "summary",
+)
+_SUMMARY_KEYS = (
+    "sera",
+    "excluded",
+    "dsa",
+    "preformed",
+    "de_novo",
+    "persistent",
+    "resolved",
+    "rising",
+    "overdue",
+)  # ``DonorEvaluation.summary``, as stored with it
+_STATE_FIELDS = (
+    "position",
+    "serum",
+    "date",
+    "visit",
+    "target",
+    "sample_id",
+    "hla_class",
+    "level",
+    "chain",
+    "mfi",
+    "value_kind",
+    "positive",
+    "strength",
+    "status",
+    "origin",
+    "rising",
+    "consecutive",
+    "previous_mfi",
+    "assay_changed",
+    "beads",
+    "warnings",
+    "assay",
+    "previous_assay",
+)  # ``StateResult`` order
 
 
 def dsa_reading(db: Database, recipient_id: int) -> list[dict[str, Any]]:
@@ -48,7 +89,8 @@ def dsa_reading(db: Database, recipient_id: int) -> list[dict[str, Any]]:
         " p.class_ii_immunodominant_dsa, p.class_ii_immunodominant_mfi, p.class_ii_sum_mfi,"
         " p.self_beads FROM cur JOIN evaluations e ON e.id = cur.id LEFT JOIN evaluation_points p"
         " ON p.evaluation_id = e.id"
-        " ORDER BY cur.first_date, e.exposure_id, e.donor_id, p.position", (recipient_id,),
+        " ORDER BY cur.first_date, e.exposure_id, e.donor_id, p.position",
+        (recipient_id,),
     ):
         document = documents.get(row[0])
         if document is None:
@@ -56,8 +98,7 @@ def dsa_reading(db: Database, recipient_id: int) -> list[dict[str, Any]]:
         if row[11] is not None:
             point = _reading_point(row[11:])
             window = _windows(row[5], row[3]).get(point["visit"])
-            point["timing"] = None if window is None else timing(
-                window, dt.date.fromisoformat(point["date"]))
+            point["timing"] = None if window is None else timing(window, dt.date.fromisoformat(point["date"]))
             document["visits"].append(point)
     if not documents:
         return []
@@ -69,7 +110,8 @@ def dsa_reading(db: Database, recipient_id: int) -> list[dict[str, Any]]:
         " s.assay_changed, s.beads, s.warnings, s.assay, s.previous_assay"
         " FROM cur JOIN dsa_states s ON s.evaluation_id = cur.id JOIN evaluation_points p"
         " ON p.evaluation_id = s.evaluation_id AND p.position = s.position"
-        " ORDER BY s.evaluation_id, s.target, s.position", (recipient_id,),
+        " ORDER BY s.evaluation_id, s.target, s.position",
+        (recipient_id,),
     ):
         state = dict(zip(_STATE_FIELDS, row[1:], strict=True))
         for key in ("positive", "rising", "assay_changed"):
@@ -80,8 +122,10 @@ def dsa_reading(db: Database, recipient_id: int) -> list[dict[str, Any]]:
         earlier_sera = document.pop("earlier_sera")
         for state in states.get(evaluation_id, ()):
             state["earlier_serum_date"] = earlier_sera.get(state["target"]) or None
-        document["dsa"] = [_reading_dsa(target, list(history)) for target, history in groupby(
-            states.get(evaluation_id, ()), key=itemgetter("target"))]
+        document["dsa"] = [
+            _reading_dsa(target, list(history))
+            for target, history in groupby(states.get(evaluation_id, ()), key=itemgetter("target"))
+        ]
     return list(documents.values())
 
 
@@ -104,26 +148,55 @@ def _reading_head(row: tuple) -> dict[str, Any]:
     head = dict(zip(_READING_HEAD, row, strict=False))
     stored_summary = json.loads(head.pop("summary"))
     return {
-        "evaluation_id": head.pop("id"), **head,
+        "evaluation_id": head.pop("id"),
+        **head,
         "donor_code": stored_summary.get("donor_code", str(head["donor_id"])),
         "rules": json.loads(_rules_of(head["rules"])[1]),
         "summary": {key: stored_summary[key] for key in _SUMMARY_KEYS if key in stored_summary},
-        "notes": stored_summary.get("notes", []), "overdue": stored_summary.get("overdue_visits", []),
-        "earlier_sera": stored_summary.get("earlier_sera") or {}, "visits": [],
+        "notes": stored_summary.get("notes", []),
+        "overdue": stored_summary.get("overdue_visits", []),
+        "earlier_sera": stored_summary.get("earlier_sera") or {},
+        "visits": [],
     }
 
 
 def _reading_point(row: tuple) -> dict[str, Any]:
     """A serum as ``PointResult`` gives it: the classes with a usable run under ``by_class``."""
-    (position, serum, sample_ids, date, visit, day, excluded, top_mfi, sum_mfi, notes,
-     *by_class, self_beads) = row
+    (
+        position,
+        serum,
+        sample_ids,
+        date,
+        visit,
+        day,
+        excluded,
+        top_mfi,
+        sum_mfi,
+        notes,
+        *by_class,
+        self_beads,
+    ) = row
     return {
-        "position": position, "serum": serum, "sample_ids": json.loads(sample_ids), "date": date,
-        "visit": visit, "day": day, "excluded_reason": excluded, "immunodominant_mfi": top_mfi,
-        "sum_mfi": sum_mfi, "notes": json.loads(notes or "[]"),
-        "by_class": [{"hla_class": hla_class, "immunodominant_dsa": by_class[i],
-                      "immunodominant_mfi": by_class[i + 1], "sum_mfi": by_class[i + 2]}
-                     for hla_class, i in (("I", 0), ("II", 3)) if by_class[i + 2] is not None],
+        "position": position,
+        "serum": serum,
+        "sample_ids": json.loads(sample_ids),
+        "date": date,
+        "visit": visit,
+        "day": day,
+        "excluded_reason": excluded,
+        "immunodominant_mfi": top_mfi,
+        "sum_mfi": sum_mfi,
+        "notes": json.loads(notes or "[]"),
+        "by_class": [
+            {
+                "hla_class": hla_class,
+                "immunodominant_dsa": by_class[i],
+                "immunodominant_mfi": by_class[i + 1],
+                "sum_mfi": by_class[i + 2],
+            }
+            for hla_class, i in (("I", 0), ("II", 3))
+            if by_class[i + 2] is not None
+        ],
         "self_beads": json.loads(self_beads or "[]"),
     }
 
@@ -133,11 +206,14 @@ def _reading_dsa(target: str, history: list[dict]) -> dict[str, Any]:
     serum given, every warning once."""
     last = history[-1]
     return {
-        "antigen": target, "hla_class": last["hla_class"], "level": last["level"],
+        "antigen": target,
+        "hla_class": last["hla_class"],
+        "level": last["level"],
         "chain": last["chain"],
         "origin": next((s["origin"] for s in history if s["origin"]), None),
-        "earlier_serum_date": next((s["earlier_serum_date"] for s in history
-                                    if s["earlier_serum_date"]), None),
+        "earlier_serum_date": next(
+            (s["earlier_serum_date"] for s in history if s["earlier_serum_date"]), None
+        ),
         "warnings": list(dict.fromkeys(w for s in history for w in s["warnings"])),
         "states": history,
     }

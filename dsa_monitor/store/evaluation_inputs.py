@@ -35,17 +35,14 @@ def recipient_runs(db: Database, recipient_ids: Iterable[int]) -> dict[int, list
     return found
 
 
-def sample_values(
-    db: Database, sample_ids: Sequence[int]
-) -> dict[int, npt.NDArray[np.float32]]:
+def sample_values(db: Database, sample_ids: Sequence[int]) -> dict[int, npt.NDArray[np.float32]]:
     """Each sample's packed values as a (VALUE_KINDS × beads) float32 array (NaN: not given)."""
     rows = db.conn.execute(
         "SELECT sample_id, data FROM mfi_vectors WHERE sample_id IN (SELECT value FROM json_each(?))",
         (json.dumps(sorted(set(int(i) for i in sample_ids))),),
     ).fetchall()
     return {
-        sample_id: np.frombuffer(data, dtype="<f4").reshape(len(VALUE_KINDS), -1)
-        for sample_id, data in rows
+        sample_id: np.frombuffer(data, dtype="<f4").reshape(len(VALUE_KINDS), -1) for sample_id, data in rows
     }
 
 
@@ -83,20 +80,24 @@ def stacked_values(
 def nc_bead_positions(db: Database, sample_ids: Sequence[int]) -> dict[int, int]:
     """The position (in the packed vector) of each sample's NC control bead, the first when a
     file names several; samples without one are absent (index ``bead_results_nc``)."""
-    return dict(db.conn.execute(
-        "SELECT sample_id, min(position) FROM bead_results WHERE control = 'NC'"
-        " AND sample_id IN (SELECT value FROM json_each(?)) GROUP BY sample_id",
-        (json.dumps(sorted(set(int(i) for i in sample_ids))),),
-    ).fetchall())
+    return dict(
+        db.conn.execute(
+            "SELECT sample_id, min(position) FROM bead_results WHERE control = 'NC'"
+            " AND sample_id IN (SELECT value FROM json_each(?)) GROUP BY sample_id",
+            (json.dumps(sorted(set(int(i) for i in sample_ids))),),
+        ).fetchall()
+    )
 
 
 def bead_panels(db: Database, panel_ids: Iterable[int]) -> dict[int, str]:
     """Bead orders by panel id as stored: JSON ``[[bead ID, specificity joined by ','], ...]``
     in catalogue order (the text itself, so that callers may cache what they build from it)."""
-    return dict(db.conn.execute(
-        "SELECT id, beads FROM bead_panels WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(set(panel_ids))),),
-    ).fetchall())
+    return dict(
+        db.conn.execute(
+            "SELECT id, beads FROM bead_panels WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(panel_ids))),),
+        ).fetchall()
+    )
 
 
 def current_typing_rows(db: Database, owner_kind: str, owner_ids: Iterable[int]) -> dict[int, dict]:
@@ -111,9 +112,7 @@ def current_typing_rows(db: Database, owner_kind: str, owner_ids: Iterable[int])
     return found
 
 
-
-def current_typings(db: Database, owner_kind: str, owner_ids: Iterable[int]
-                    ) -> dict[int, tuple[int, str]]:
+def current_typings(db: Database, owner_kind: str, owner_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
     """Each owner's current typing as (typing id, ``typing_json`` text): what an evaluation
     reads of it (``current_typing_rows`` without the other columns, for a whole batch)."""
     found: dict[int, tuple[int, str]] = {}

@@ -38,7 +38,11 @@ _JSON = ("rules", "summary")
 
 
 def insert_evaluations(
-    db: Database, heads: Sequence[tuple], points: Sequence[Sequence[tuple]], *, user: str,
+    db: Database,
+    heads: Sequence[tuple],
+    points: Sequence[Sequence[tuple]],
+    *,
+    user: str,
     states: Sequence[Sequence[tuple]] = (),
 ) -> list[int]:
     """Store many evaluations in the caller's (write) transaction: ``heads`` in ``HEAD_COLUMNS``
@@ -55,13 +59,13 @@ def insert_evaluations(
         f" VALUES (?, {', '.join('?' for _ in HEAD_COLUMNS)})",
         [(evaluation_id, *head, now, user) for evaluation_id, head in zip(ids, heads, strict=True)],
     )
-    for table, columns, rows in (("evaluation_points", POINT_COLUMNS, points),
-                                 ("dsa_states", STATE_COLUMNS, states or [()] * len(heads))):
+    for table, columns, rows in (
+        ("evaluation_points", POINT_COLUMNS, points),
+        ("dsa_states", STATE_COLUMNS, states or [()] * len(heads)),
+    ):
         db.conn.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)})"
-            f" VALUES ({', '.join('?' for _ in columns)})",
-            [(evaluation_id, *row) for evaluation_id, held in zip(ids, rows, strict=True)
-             for row in held],
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+            [(evaluation_id, *row) for evaluation_id, held in zip(ids, rows, strict=True) for row in held],
         )
     return ids
 
@@ -94,8 +98,9 @@ def column_values(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> lis
     named = columns[1:]
     lists = [column in _LISTS for column in named]
     return [
-        tuple(_list_json(row.get(c)) if is_list else row.get(c)
-              for c, is_list in zip(named, lists, strict=True))
+        tuple(
+            _list_json(row.get(c)) if is_list else row.get(c) for c, is_list in zip(named, lists, strict=True)
+        )
         for row in rows
     ]
 
@@ -120,11 +125,14 @@ def get_evaluation(db: Database, evaluation_id: int) -> dict:
 
 
 def latest_evaluation(
-    db: Database, recipient_id: int, exposure_id: int, donor_id: int,
+    db: Database,
+    recipient_id: int,
+    exposure_id: int,
+    donor_id: int,
     rules_version: str | None = None,
 ) -> dict | None:
     """The newest evaluation of one donor of one exposure, under given rules or any."""
-    sql = ("SELECT * FROM evaluations WHERE recipient_id = ? AND exposure_id = ? AND donor_id = ?")
+    sql = "SELECT * FROM evaluations WHERE recipient_id = ? AND exposure_id = ? AND donor_id = ?"
     params: list[Any] = [recipient_id, exposure_id, donor_id]
     if rules_version is not None:
         sql += " AND rules_version = ?"
@@ -133,24 +141,28 @@ def latest_evaluation(
     return _head(rows[0]) if rows else None
 
 
-def current_evaluations(
-    db: Database, recipient_id: int, rules_version: str | None = None
-) -> list[dict]:
+def current_evaluations(db: Database, recipient_id: int, rules_version: str | None = None) -> list[dict]:
     """Per (exposure, donor), the newest evaluation under the given rules, else the newest of any.
 
     An evaluation made under other rules is returned as it was made (its rules say so): a change of
     settings never rewrites it; re-evaluation under the new rules adds a new one.
     """
-    rows = list(db.query(
-        "SELECT * FROM evaluations WHERE recipient_id = ? ORDER BY exposure_date, exposure_id,"
-        " donor_id, id", [recipient_id],
-    ))
+    rows = list(
+        db.query(
+            "SELECT * FROM evaluations WHERE recipient_id = ? ORDER BY exposure_date, exposure_id,"
+            " donor_id, id",
+            [recipient_id],
+        )
+    )
     chosen: dict[tuple[int, int], dict] = {}
     for row in rows:
         key = (row["exposure_id"], row["donor_id"])
         held = chosen.get(key)
-        if held is None or rules_version is None or row["rules_version"] == rules_version or (
-            held["rules_version"] != rules_version
+        if (
+            held is None
+            or rules_version is None
+            or row["rules_version"] == rules_version
+            or (held["rules_version"] != rules_version)
         ):
             chosen[key] = row
     return [_head(row) for row in chosen.values()]
@@ -158,10 +170,12 @@ def current_evaluations(
 
 def evaluation_points(db: Database, evaluation_id: int) -> list[dict]:
     """The sera of an evaluation in date order."""
-    rows = list(db.query(
-        "SELECT * FROM evaluation_points WHERE evaluation_id = ? ORDER BY position",
-        [evaluation_id],
-    ))
+    rows = list(
+        db.query(
+            "SELECT * FROM evaluation_points WHERE evaluation_id = ? ORDER BY position",
+            [evaluation_id],
+        )
+    )
     for row in rows:
         for key in ("sample_ids", "notes", "self_beads"):
             row[key] = json.loads(row[key] or "[]")
@@ -170,12 +184,14 @@ def evaluation_points(db: Database, evaluation_id: int) -> list[dict]:
 
 def evaluation_states(db: Database, evaluation_id: int) -> list[dict]:
     """The DSA states of an evaluation, by serum then target."""
-    rows = list(db.query(
-        "SELECT s.*, p.date, p.serum FROM dsa_states s JOIN evaluation_points p"
-        " ON p.evaluation_id = s.evaluation_id AND p.position = s.position"
-        " WHERE s.evaluation_id = ? ORDER BY s.position, s.target",
-        [evaluation_id],
-    ))
+    rows = list(
+        db.query(
+            "SELECT s.*, p.date, p.serum FROM dsa_states s JOIN evaluation_points p"
+            " ON p.evaluation_id = s.evaluation_id AND p.position = s.position"
+            " WHERE s.evaluation_id = ? ORDER BY s.position, s.target",
+            [evaluation_id],
+        )
+    )
     for row in rows:
         for key in ("beads", "warnings"):
             row[key] = json.loads(row[key])
@@ -184,27 +200,33 @@ def evaluation_states(db: Database, evaluation_id: int) -> list[dict]:
     return rows
 
 
-def study_overview(db: Database, study_id: int,
-                   recipient_ids: Collection[int] | None = None) -> dict[int, list[dict]]:
+def study_overview(
+    db: Database, study_id: int, recipient_ids: Collection[int] | None = None
+) -> dict[int, list[dict]]:
     """Per recipient of a study, the newest evaluation of each (exposure, donor) as
     ``current_evaluations`` gives with no rules named: its head (summary parsed) and, under
     ``states``, its DSA states in serum order (date, visit, target, MFI, status): two queries
     for the whole study page, not three per recipient; only ``recipient_ids`` when given (a
     page)."""
     page, page_params = among("e.recipient_id", recipient_ids)
-    heads = list(db.query(
-        "SELECT id, recipient_id, exposure_id, donor_id, exposure_date, as_of, rules_version,"
-        " summary FROM evaluations WHERE id IN (SELECT max(e.id) FROM evaluations e"
-        " JOIN recipients r ON r.id = e.recipient_id WHERE r.study_id = ?" + page
-        + " GROUP BY e.recipient_id, e.exposure_id, e.donor_id)"
-        " ORDER BY recipient_id, exposure_date, exposure_id, donor_id", [study_id, *page_params]))
-    by_id = {head["id"]: {**head, "summary": json.loads(head["summary"]), "states": []}
-             for head in heads}
+    heads = list(
+        db.query(
+            "SELECT id, recipient_id, exposure_id, donor_id, exposure_date, as_of, rules_version,"
+            " summary FROM evaluations WHERE id IN (SELECT max(e.id) FROM evaluations e"
+            " JOIN recipients r ON r.id = e.recipient_id WHERE r.study_id = ?"
+            + page
+            + " GROUP BY e.recipient_id, e.exposure_id, e.donor_id)"
+            " ORDER BY recipient_id, exposure_date, exposure_id, donor_id",
+            [study_id, *page_params],
+        )
+    )
+    by_id = {head["id"]: {**head, "summary": json.loads(head["summary"]), "states": []} for head in heads}
     for row in db.query(
         "SELECT s.evaluation_id, s.target, s.mfi, s.positive, s.status, s.rising, p.visit, p.date"
         " FROM dsa_states s JOIN evaluation_points p ON p.evaluation_id = s.evaluation_id"
         " AND p.position = s.position WHERE s.evaluation_id IN (SELECT value FROM json_each(?))"
-        " ORDER BY s.evaluation_id, s.position, s.target", [json.dumps(sorted(by_id))],
+        " ORDER BY s.evaluation_id, s.position, s.target",
+        [json.dumps(sorted(by_id))],
     ):
         row["positive"], row["rising"] = bool(row["positive"]), bool(row["rising"])
         by_id[row.pop("evaluation_id")]["states"].append(row)
@@ -256,8 +278,7 @@ def evaluated_otherwise(db: Database, *, engine: str, release: str) -> list[int]
     under this engine and release (``mark_checked``), only newer ones can be stale: the check
     reads those (a run after one upload reads a handful, not the whole table)."""
     after = 0
-    row = db.conn.execute("SELECT value FROM watermarks WHERE name = ?",
-                          (STALE_CHECKED,)).fetchone()
+    row = db.conn.execute("SELECT value FROM watermarks WHERE name = ?", (STALE_CHECKED,)).fetchone()
     if row is not None:
         held = json.loads(row[0])
         if held.get("engine") == engine and held.get("release") == release:
@@ -269,7 +290,9 @@ def evaluated_otherwise(db: Database, *, engine: str, release: str) -> list[int]
         " (json_extract(e.summary, '$.inputs.engine') IS NOT ? OR e.reference_release != ?)"
         " AND e.id = (SELECT max(x.id) FROM evaluations x WHERE x.recipient_id = e.recipient_id"
         " AND x.exposure_id = e.exposure_id AND x.donor_id = e.donor_id)"
-        " ORDER BY e.recipient_id", (after, engine, release))
+        " ORDER BY e.recipient_id",
+        (after, engine, release),
+    )
     return [row[0] for row in rows]
 
 
@@ -280,7 +303,8 @@ def mark_checked(db: Database, *, engine: str, release: str) -> None:
     db.conn.execute(
         "INSERT INTO watermarks (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name)"
         " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        (STALE_CHECKED, json.dumps({"engine": engine, "release": release, "id": top}), utc_now()))
+        (STALE_CHECKED, json.dumps({"engine": engine, "release": release, "id": top}), utc_now()),
+    )
 
 
 def touched_recipients(db: Database, since: dict | None, upto: dict[str, int]) -> list[int]:
@@ -288,8 +312,16 @@ def touched_recipients(db: Database, since: dict | None, upto: dict[str, int]) -
     newer than ``since`` (all of them when None) and not newer than ``upto``."""
     if since is None:
         since = {"sample_id": 0, "typing_id": 0, "exposure_id": 0}
-    window = [since["sample_id"], upto["sample_id"], since["typing_id"], upto["typing_id"],
-              since["typing_id"], upto["typing_id"], since["exposure_id"], upto["exposure_id"]]
+    window = [
+        since["sample_id"],
+        upto["sample_id"],
+        since["typing_id"],
+        upto["typing_id"],
+        since["typing_id"],
+        upto["typing_id"],
+        since["exposure_id"],
+        upto["exposure_id"],
+    ]
     rows = db.conn.execute(
         "SELECT recipient_id FROM samples WHERE id > ? AND id <= ?"
         # ``+owner_kind``: read the new typings by id range, never every typing of a kind; the
@@ -305,8 +337,7 @@ def touched_recipients(db: Database, since: dict | None, upto: dict[str, int]) -
     if not touched:
         return []
     exposed = db.conn.execute(
-        "SELECT DISTINCT recipient_id FROM exposures"
-        " WHERE recipient_id IN (SELECT value FROM json_each(?))",
+        "SELECT DISTINCT recipient_id FROM exposures WHERE recipient_id IN (SELECT value FROM json_each(?))",
         (json.dumps(sorted(touched)),),
     ).fetchall()
     return sorted(r[0] for r in exposed)
@@ -315,13 +346,16 @@ def touched_recipients(db: Database, since: dict | None, upto: dict[str, int]) -
 # ---- recipients whose evaluation failed: retried by the next run -----------------------------
 
 
-def failed_recipients(db: Database,
-                      recipient_ids: Collection[int] | None = None) -> dict[int, dict]:
+def failed_recipients(db: Database, recipient_ids: Collection[int] | None = None) -> dict[int, dict]:
     """Recipients the last runs could not evaluate, with the error, by recipient id (only
     ``recipient_ids`` when given)."""
     page, params = among("recipient_id", recipient_ids)
-    return {row["recipient_id"]: row for row in db.query(
-        "SELECT * FROM evaluation_failures WHERE 1" + page + " ORDER BY recipient_id", params)}
+    return {
+        row["recipient_id"]: row
+        for row in db.query(
+            "SELECT * FROM evaluation_failures WHERE 1" + page + " ORDER BY recipient_id", params
+        )
+    }
 
 
 def record_failure(db: Database, recipient_id: int, error: str) -> None:
@@ -345,7 +379,11 @@ def clear_failures(db: Database, recipient_ids: Iterable[int]) -> None:
 
 def recipients_of_study(db: Database, study_code: str) -> list[int]:
     """The ids of a study's recipients, by subject code."""
-    return [row[0] for row in db.conn.execute(
-        "SELECT r.id FROM recipients r JOIN studies s ON s.id = r.study_id WHERE s.code = ?"
-        " ORDER BY r.subject_code", (study_code,),
-    )]
+    return [
+        row[0]
+        for row in db.conn.execute(
+            "SELECT r.id FROM recipients r JOIN studies s ON s.id = r.study_id WHERE s.code = ?"
+            " ORDER BY r.subject_code",
+            (study_code,),
+        )
+    ]

@@ -55,8 +55,14 @@ def insert_event(
     event_id = inserted_id(cursor)
     if corrects is not None:
         db.conn.execute("UPDATE events SET withdrawn_by = ? WHERE id = ?", (event_id, corrects))
-    audit.record(db, user=user, action="create", entity="event", entity_id=event_id,
-                 details={"key": key, "kind": kind, "corrects": corrects})
+    audit.record(
+        db,
+        user=user,
+        action="create",
+        entity="event",
+        entity_id=event_id,
+        details={"key": key, "kind": kind, "corrects": corrects},
+    )
     return event_id
 
 
@@ -80,16 +86,27 @@ OPEN_SQL = "e.acknowledged_at IS NULL AND e.withdrawn_by IS NULL"
 EVENT_STATES = ("open", "acknowledged", "all")
 
 
-def _where(recipient_id: int | None, study: str | None, kind: str | None, state: str,
-           subject: str | None, since: str | None, until: str | None) -> tuple[str, list]:
+def _where(
+    recipient_id: int | None,
+    study: str | None,
+    kind: str | None,
+    state: str,
+    subject: str | None,
+    since: str | None,
+    until: str | None,
+) -> tuple[str, list]:
     """The WHERE clause of the events' filters (``since``/``until``: ISO dates, inclusive)."""
     if state not in EVENT_STATES:
         raise ValueError(f"state {state!r} is not one of {EVENT_STATES}")
     where, params = [], []
-    for clause, value in (("e.recipient_id = ?", recipient_id), ("s.code = ?", study),
-                          ("e.kind = ?", kind), ("r.subject_code = ? COLLATE NOCASE", subject),
-                          ("e.created_at >= ?", since),
-                          ("e.created_at < date(?, '+1 day')", until)):
+    for clause, value in (
+        ("e.recipient_id = ?", recipient_id),
+        ("s.code = ?", study),
+        ("e.kind = ?", kind),
+        ("r.subject_code = ? COLLATE NOCASE", subject),
+        ("e.created_at >= ?", since),
+        ("e.created_at < date(?, '+1 day')", until),
+    ):
         if value is not None:
             where.append(clause)
             params.append(value)
@@ -123,17 +140,23 @@ def list_events(
     return [_event(r) for r in db.query(sql, params)]
 
 
-def count_events(db: Database, *, study: str | None = None, kind: str | None = None,
-                 state: str = "all", subject: str | None = None, since: str | None = None,
-                 until: str | None = None) -> int:
+def count_events(
+    db: Database,
+    *,
+    study: str | None = None,
+    kind: str | None = None,
+    state: str = "all",
+    subject: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> int:
     """How many events ``list_events`` would give with no limit (the inbox's page count)."""
     where, params = _where(None, study, kind, state, subject, since, until)
     sql = "SELECT count(*) FROM (" + _EVENT_SQL + where + ")"
     return int(db.conn.execute(sql, params).fetchone()[0])
 
 
-def count_open(db: Database, study_id: int,
-               recipient_ids: Collection[int] | None = None) -> dict[int, int]:
+def count_open(db: Database, study_id: int, recipient_ids: Collection[int] | None = None) -> dict[int, int]:
     """Open alerts of a study's recipients: recipient id -> count (one query, no limit; only
     ``recipient_ids`` when given)."""
     page, params = among("e.recipient_id", recipient_ids)
@@ -141,7 +164,8 @@ def count_open(db: Database, study_id: int,
         "SELECT e.recipient_id AS recipient_id, count(*) AS n FROM events e"
         " JOIN recipients r ON r.id = e.recipient_id"
         f" WHERE r.study_id = ? AND {OPEN_SQL}{page} GROUP BY e.recipient_id",
-        [study_id, *params])
+        [study_id, *params],
+    )
     return {row["recipient_id"]: row["n"] for row in rows}
 
 
@@ -175,8 +199,14 @@ def acknowledge_event(db: Database, event_id: int, *, user: str, note: str | Non
                 " acknowledged_note = ? WHERE id = ?",
                 (utc_now(), user, (note or "").strip() or None, event_id),
             )
-            audit.record(db, user=user, action="acknowledge", entity="event", entity_id=event_id,
-                         details={"note": note} if note else None)
+            audit.record(
+                db,
+                user=user,
+                action="acknowledge",
+                entity="event",
+                entity_id=event_id,
+                details={"note": note} if note else None,
+            )
     return get_event(db, event_id)
 
 
@@ -238,9 +268,19 @@ def save_subscription(
             " AND coalesce(recipient_id, 0) = ?",
             (email, study_id or 0, recipient_id or 0),
         ).fetchone()
-        audit.record(db, user=user, action="subscribe", entity="subscription", entity_id=row[0],
-                     details={"email": email, "study_id": study_id,
-                              "recipient_id": recipient_id, "kinds": sorted(kinds)})
+        audit.record(
+            db,
+            user=user,
+            action="subscribe",
+            entity="subscription",
+            entity_id=row[0],
+            details={
+                "email": email,
+                "study_id": study_id,
+                "recipient_id": recipient_id,
+                "kinds": sorted(kinds),
+            },
+        )
     return get_subscription(db, int(row[0]))
 
 
@@ -257,8 +297,14 @@ def delete_subscription(db: Database, subscription_id: int, *, user: str) -> Non
     with write_transaction(db):
         subscription = get_subscription(db, subscription_id)
         db.conn.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
-        audit.record(db, user=user, action="unsubscribe", entity="subscription",
-                     entity_id=subscription_id, details={"email": subscription["email"]})
+        audit.record(
+            db,
+            user=user,
+            action="unsubscribe",
+            entity="subscription",
+            entity_id=subscription_id,
+            details={"email": subscription["email"]},
+        )
 
 
 def list_subscriptions(db: Database, *, email: str | None = None) -> list[dict]:
@@ -266,8 +312,9 @@ def list_subscriptions(db: Database, *, email: str | None = None) -> list[dict]:
     where, params = "", []
     if email is not None:
         where, params = " WHERE sub.email = ?", [email]
-    return [_subscription(r) for r in db.query(_SUBSCRIPTION_SQL + where + " ORDER BY sub.email,"
-                                               " sub.id", params)]
+    return [
+        _subscription(r) for r in db.query(_SUBSCRIPTION_SQL + where + " ORDER BY sub.email, sub.id", params)
+    ]
 
 
 def subscribed_addresses(db: Database, *, study_id: int, recipient_id: int, kind: str) -> list[str]:

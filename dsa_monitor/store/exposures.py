@@ -30,7 +30,9 @@ def check_exposure_date(date: dt.date, today: dt.date | None = None) -> None:
     if not EARLIEST <= date <= today + PLANNED_AHEAD:
         raise ImplausibleDate(
             f"exposure date {date.isoformat()} is implausible: give a date from"
-            f" {EARLIEST.isoformat()} to {(today + PLANNED_AHEAD).isoformat()}", date=date.isoformat())
+            f" {EARLIEST.isoformat()} to {(today + PLANNED_AHEAD).isoformat()}",
+            date=date.isoformat(),
+        )
 
 
 def create_exposure(
@@ -43,10 +45,7 @@ def create_exposure(
         raise DSAMonitorError("an exposure needs at least one donor")
     check_exposure_date(date)
     with write_transaction(db):
-        if (
-            db.conn.execute("SELECT 1 FROM recipients WHERE id = ?", (recipient_id,)).fetchone()
-            is None
-        ):
+        if db.conn.execute("SELECT 1 FROM recipients WHERE id = ?", (recipient_id,)).fetchone() is None:
             raise NotFound(f"no recipient {recipient_id}", recipient_id=recipient_id)
         for donor_id in donor_ids:
             if db.conn.execute("SELECT 1 FROM donors WHERE id = ?", (donor_id,)).fetchone() is None:
@@ -55,10 +54,11 @@ def create_exposure(
         if same is not None:
             raise Conflict(
                 f"recipient {recipient_id} already has exposure {same} on {date.isoformat()} with"
-                " these donors (a repeated request?)", exposure_id=same)
+                " these donors (a repeated request?)",
+                exposure_id=same,
+            )
         cursor = db.conn.execute(
-            "INSERT INTO exposures (recipient_id, date, kind, created_at, created_by)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO exposures (recipient_id, date, kind, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
             (recipient_id, date.isoformat(), kind, utc_now(), user),
         )
         exposure_id = inserted_id(cursor)
@@ -82,8 +82,7 @@ def create_exposure(
     return get_exposure(db, exposure_id)
 
 
-def _same_exposure(db: Database, recipient_id: int, donor_ids: list[int],
-                   date: dt.date) -> int | None:
+def _same_exposure(db: Database, recipient_id: int, donor_ids: list[int], date: dt.date) -> int | None:
     for row in list_exposures(db, recipient_id):
         if row["date"] == date.isoformat() and row["donor_ids"] == donor_ids:
             return int(row["id"])
@@ -107,7 +106,5 @@ def list_exposures(db: Database, recipient_id: int) -> list[dict]:
     """A recipient's exposures, by date."""
     return [
         _exposure(r)
-        for r in db.query(
-            _EXPOSURE_SQL + " WHERE e.recipient_id = ? ORDER BY e.date, e.id", [recipient_id]
-        )
+        for r in db.query(_EXPOSURE_SQL + " WHERE e.recipient_id = ? ORDER BY e.date, e.id", [recipient_id])
     ]

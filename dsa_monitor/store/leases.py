@@ -18,9 +18,7 @@ def acquire_lease(db: Database, name: str, holder: str, seconds: float) -> bool:
     """Take or renew the lease if it is free, expired or already ours; True when we hold it."""
     now = utc_now()
     with write_transaction(db):
-        row = db.conn.execute(
-            "SELECT holder, expires_at FROM leases WHERE name = ?", (name,)
-        ).fetchone()
+        row = db.conn.execute("SELECT holder, expires_at FROM leases WHERE name = ?", (name,)).fetchone()
         if row is not None and row[0] != holder and row[1] > now:
             return False
         if row is None or row[0] != holder:
@@ -31,9 +29,7 @@ def acquire_lease(db: Database, name: str, holder: str, seconds: float) -> bool:
                 (name, holder, now, _later(seconds)),
             )
         else:
-            db.conn.execute(
-                "UPDATE leases SET expires_at = ? WHERE name = ?", (_later(seconds), name)
-            )
+            db.conn.execute("UPDATE leases SET expires_at = ? WHERE name = ?", (_later(seconds), name))
     return True
 
 

@@ -63,9 +63,7 @@ def pack_columns(
         db.conn.execute(
             "INSERT OR IGNORE INTO bead_panels (digest, beads) VALUES (?, ?)", (digest, panel_json)
         )
-        (panel_id,) = db.conn.execute(
-            "SELECT id FROM bead_panels WHERE digest = ?", (digest,)
-        ).fetchone()
+        (panel_id,) = db.conn.execute("SELECT id FROM bead_panels WHERE digest = ?", (digest,)).fetchone()
         if panels is not None:
             panels[bead_ids, specificities] = panel_id
     matrix = np.empty((len(VALUE_KINDS), len(bead_ids)), dtype="<f4")

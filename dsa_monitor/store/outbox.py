@@ -21,8 +21,10 @@ LINK_REMOVED = "(a password reset link: removed from the outbox once sent)"
 
 
 def _forget_link(db: Database, message_id: int) -> None:
-    db.conn.execute("UPDATE outbox SET body_text = ?, body_html = ? WHERE id = ? AND"
-                    " purpose = 'password_reset'", (LINK_REMOVED, LINK_REMOVED, message_id))
+    db.conn.execute(
+        "UPDATE outbox SET body_text = ?, body_html = ? WHERE id = ? AND purpose = 'password_reset'",
+        (LINK_REMOVED, LINK_REMOVED, message_id),
+    )
 
 
 def insert_message(
@@ -89,8 +91,12 @@ def list_messages(
     """Outbox rows, newest first, optionally in one state or of one event; every row unless a
     ``limit`` asks for a page (``count_messages`` says how many there are in all)."""
     where, params = _where(state, event_id)
-    return list(db.query(f"SELECT * FROM outbox{where} ORDER BY id DESC LIMIT ? OFFSET ?",
-                         [*params, -1 if limit is None else limit, offset]))
+    return list(
+        db.query(
+            f"SELECT * FROM outbox{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            [*params, -1 if limit is None else limit, offset],
+        )
+    )
 
 
 def count_messages(db: Database, *, state: str | None = None, event_id: int | None = None) -> int:
@@ -146,22 +152,32 @@ def mark_retry(
 def mark_dead(db: Database, message_id: int, error: str, *, in_doubt: bool = False) -> None:
     """A permanent failure: no more attempts; the row stays visible with its error."""
     with write_transaction(db):
-        db.conn.execute(
-            "UPDATE outbox SET state = 'dead', last_error = ? WHERE id = ?", (error, message_id)
-        )
+        db.conn.execute("UPDATE outbox SET state = 'dead', last_error = ? WHERE id = ?", (error, message_id))
         _forget_link(db, message_id)
         if in_doubt:
             _mark_in_doubt(db, message_id, cause="reply lost after the message was sent")
-        audit.record(db, user="scheduler", action="mail_dead", entity="outbox",
-                     entity_id=message_id, details={"error": error})
+        audit.record(
+            db,
+            user="scheduler",
+            action="mail_dead",
+            entity="outbox",
+            entity_id=message_id,
+            details={"error": error},
+        )
 
 
 def _mark_in_doubt(db: Database, message_id: int, **details: object) -> None:
     """The one way a message becomes a possible duplicate (a crash mid-send, a reply lost after
     DATA): its later sends keep the Message-ID and say so; the audit log keeps why."""
     db.conn.execute("UPDATE outbox SET possible_duplicate = 1 WHERE id = ?", (message_id,))
-    audit.record(db, user="scheduler", action="mail_interrupted", entity="outbox",
-                 entity_id=message_id, details=details)
+    audit.record(
+        db,
+        user="scheduler",
+        action="mail_interrupted",
+        entity="outbox",
+        entity_id=message_id,
+        details=details,
+    )
 
 
 def recover_interrupted(db: Database, holder: str) -> list[int]:
@@ -172,16 +188,18 @@ def recover_interrupted(db: Database, holder: str) -> list[int]:
     now = utc_now()
     with write_transaction(db):
         rows = db.conn.execute(
-            "SELECT id, claimed_by, claimed_at FROM outbox WHERE state = 'sending'"
-            " AND claimed_by IS NOT ?",
+            "SELECT id, claimed_by, claimed_at FROM outbox WHERE state = 'sending' AND claimed_by IS NOT ?",
             (holder,),
         ).fetchall()
         for message_id, claimed_by, claimed_at in rows:
             db.conn.execute(
-                "UPDATE outbox SET state = 'retry', next_attempt_at = ?, last_error = ?"
-                " WHERE id = ?",
-                (now, f"delivery interrupted (claimed by {claimed_by} at {claimed_at}); it may"
-                      " have reached the mail server", message_id),
+                "UPDATE outbox SET state = 'retry', next_attempt_at = ?, last_error = ? WHERE id = ?",
+                (
+                    now,
+                    f"delivery interrupted (claimed by {claimed_by} at {claimed_at}); it may"
+                    " have reached the mail server",
+                    message_id,
+                ),
             )
             _mark_in_doubt(db, message_id, claimed_by=claimed_by)
     return [row[0] for row in rows]
@@ -192,11 +210,15 @@ def requeue(db: Database, message_id: int, *, user: str) -> dict:
     with write_transaction(db):
         message = get_message(db, message_id)
         if message["state"] != "dead":
-            raise Conflict(f"outbox message {message_id} is {message['state']}, not dead",
-                           outbox_id=message_id)
+            raise Conflict(
+                f"outbox message {message_id} is {message['state']}, not dead", outbox_id=message_id
+            )
         if message["purpose"] == "password_reset":
-            raise Conflict(f"outbox message {message_id} is a password reset e-mail whose link was"
-                           " removed: the user asks for a new link instead", outbox_id=message_id)
+            raise Conflict(
+                f"outbox message {message_id} is a password reset e-mail whose link was"
+                " removed: the user asks for a new link instead",
+                outbox_id=message_id,
+            )
         db.conn.execute(
             "UPDATE outbox SET state = 'retry', attempts = 0, next_attempt_at = ? WHERE id = ?",
             (utc_now(), message_id),

@@ -11,5 +11,4 @@ def among(column: str, recipient_ids: Collection[int] | None) -> tuple[str, list
     ``recipient_ids`` is None (the whole study)."""
     if recipient_ids is None:
         return "", []
-    return (f" AND {column} IN (SELECT value FROM json_each(?))",
-            [json.dumps(sorted(recipient_ids))])
+    return (f" AND {column} IN (SELECT value FROM json_each(?))", [json.dumps(sorted(recipient_ids))])

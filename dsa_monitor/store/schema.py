@@ -216,8 +216,7 @@ def m002_mfi_vectors(db: Database) -> None:
     sample_ids = [row[0] for row in db.conn.execute("SELECT id FROM samples ORDER BY id")]
     for sample_id in sample_ids:
         rows = db.conn.execute(
-            f"SELECT bead_id, specificity, {columns} FROM bead_results"
-            " WHERE sample_id = ? ORDER BY position",
+            f"SELECT bead_id, specificity, {columns} FROM bead_results WHERE sample_id = ? ORDER BY position",
             (sample_id,),
         ).fetchall()
         pack_sample(db, sample_id, [row[:2] for row in rows], [row[2:] for row in rows])
@@ -244,6 +243,7 @@ CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens(name) WHERE revoked_at 
 def m003_api_tokens(db: Database) -> None:
     """API tokens: name, role, optional study scope, the secret's digest, revocation."""
     db.executescript(API_TOKENS_DDL)
+
 
 def migrate(db: Database) -> list[str]:
     """Apply every pending migration in one IMMEDIATE transaction; return the names applied."""

@@ -26,7 +26,9 @@ def check_study_code(code: str) -> str:
     if not STUDY_CODE.fullmatch(code):
         raise DSAMonitorError(
             f"study code {code!r}: use 1 to 40 letters, digits, '.', '_' or '-', starting with a"
-            " letter or digit (it appears in addresses)", study=code)
+            " letter or digit (it appears in addresses)",
+            study=code,
+        )
     return code
 
 
@@ -43,19 +45,26 @@ def check_visit_schedule(schedule: list | dict | None) -> None:
     if not schedule:
         return
     if isinstance(schedule, dict) and rules.baseline_window_days > MAX_VISIT_DAYS:
-        raise InvalidRules(f"visit schedule: a baseline window of {rules.baseline_window_days}"
-                           f" days is over {MAX_VISIT_DAYS} days", field="baseline_window_days")
+        raise InvalidRules(
+            f"visit schedule: a baseline window of {rules.baseline_window_days}"
+            f" days is over {MAX_VISIT_DAYS} days",
+            field="baseline_window_days",
+        )
     for visit in rules.visits:
         if abs(visit.day) > MAX_VISIT_DAYS:
             raise InvalidRules(
                 f"visit {visit.name}: day {visit.day} is beyond {MAX_VISIT_DAYS} days from the"
                 f" exposure (days run from -{MAX_VISIT_DAYS} to {MAX_VISIT_DAYS})",
-                visit=visit.name, field="day")
+                visit=visit.name,
+                field="day",
+            )
         widest = max(visit.before, visit.after)
         if widest > MAX_VISIT_DAYS:
             raise InvalidRules(
                 f"visit {visit.name}: a window of {widest} days is over {MAX_VISIT_DAYS} days",
-                visit=visit.name, field="window_days")
+                visit=visit.name,
+                field="window_days",
+            )
 
 
 def create_study(
@@ -129,8 +138,7 @@ def create_recipient(
         study_row = get_study(db, study)
         try:
             cursor = db.conn.execute(
-                "INSERT INTO recipients (study_id, subject_code, created_at, created_by)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO recipients (study_id, subject_code, created_at, created_by) VALUES (?, ?, ?, ?)",
                 (study_row["id"], subject_code, utc_now(), user),
             )
         except sqlite3.IntegrityError as error:
@@ -202,13 +210,18 @@ def get_recipient(db: Database, recipient_id: int) -> dict:
 
 def find_recipient(db: Database, study_id: int, subject_code: str) -> dict | None:
     """The recipient of a study under a subject code, or None when not enrolled."""
-    row = db.conn.execute("SELECT id FROM recipients WHERE study_id = ? AND subject_code = ?",
-                          (study_id, subject_code)).fetchone()
+    row = db.conn.execute(
+        "SELECT id FROM recipients WHERE study_id = ? AND subject_code = ?", (study_id, subject_code)
+    ).fetchone()
     return None if row is None else get_recipient(db, int(row[0]))
 
 
 def list_recipients(
-    db: Database, study: int | str | None = None, *, limit: int = -1, offset: int = 0,
+    db: Database,
+    study: int | str | None = None,
+    *,
+    limit: int = -1,
+    offset: int = 0,
     after: str | None = None,
 ) -> list[dict]:
     """Recipients, optionally of one study, by study and subject code; ``limit`` and ``offset``
@@ -219,8 +232,9 @@ def list_recipients(
         where, params = " WHERE r.study_id = ?", [get_study(db, study)["id"]]
         if after is not None:
             where, params = where + " AND r.subject_code > ?", [*params, after]
-    rows = db.query(_RECIPIENT_SQL + where + " ORDER BY s.code, r.subject_code LIMIT ? OFFSET ?",
-                    [*params, limit, offset])
+    rows = db.query(
+        _RECIPIENT_SQL + where + " ORDER BY s.code, r.subject_code LIMIT ? OFFSET ?", [*params, limit, offset]
+    )
     return [_recipient(row) for row in rows]
 
 
@@ -228,8 +242,11 @@ def count_recipients(db: Database, study: int | str | None = None) -> int:
     """How many recipients ``list_recipients`` gives without a page."""
     if study is None:
         return int(db.conn.execute("SELECT count(*) FROM recipients").fetchone()[0])
-    return int(db.conn.execute("SELECT count(*) FROM recipients WHERE study_id = ?",
-                               (get_study(db, study)["id"],)).fetchone()[0])
+    return int(
+        db.conn.execute(
+            "SELECT count(*) FROM recipients WHERE study_id = ?", (get_study(db, study)["id"],)
+        ).fetchone()[0]
+    )
 
 
 def find_recipients(
@@ -279,14 +296,17 @@ def studies_refusing_strays(db: Database, recipient_ids: list[int]) -> list[str]
     if not recipient_ids:
         return []
     marks = ", ".join("?" for _ in set(recipient_ids))
-    return [row[0] for row in db.conn.execute(
-        f"SELECT DISTINCT s.code FROM studies s JOIN recipients r ON r.study_id = s.id"
-        f" WHERE s.strict_uploads = 1 AND r.id IN ({marks}) ORDER BY s.code",
-        sorted(set(recipient_ids)))]
+    return [
+        row[0]
+        for row in db.conn.execute(
+            f"SELECT DISTINCT s.code FROM studies s JOIN recipients r ON r.study_id = s.id"
+            f" WHERE s.strict_uploads = 1 AND r.id IN ({marks}) ORDER BY s.code",
+            sorted(set(recipient_ids)),
+        )
+    ]
 
 
-def remember_date_layout(db: Database, studies: list[int | str], layout: str, *,
-                         user: str) -> None:
+def remember_date_layout(db: Database, studies: list[int | str], layout: str, *, user: str) -> None:
     """Keep the date layout a lab chose on an upload for its studies, so that it chooses once."""
     with write_transaction(db):
         for study in studies:
@@ -294,9 +314,14 @@ def remember_date_layout(db: Database, studies: list[int | str], layout: str, *,
             if row["date_layout"] == layout:
                 continue
             db.conn.execute("UPDATE studies SET date_layout = ? WHERE id = ?", (layout, row["id"]))
-            audit.record(db, user=user, action="date_layout", entity="study",
-                         entity_id=row["id"], details={"date_layout": layout,
-                                                       "was": row["date_layout"]})
+            audit.record(
+                db,
+                user=user,
+                action="date_layout",
+                entity="study",
+                entity_id=row["id"],
+                details={"date_layout": layout, "was": row["date_layout"]},
+            )
 
 
 EDITABLE = ("title", "visit_schedule", "strict_uploads", "date_layout", "control_pattern")
@@ -310,8 +335,7 @@ def update_study(db: Database, study: int | str, changes: dict, *, user: str) ->
     a date layout, a pattern."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
-        raise DSAMonitorError(f"a study has no editable field {', '.join(unknown)}",
-                              fields=unknown)
+        raise DSAMonitorError(f"a study has no editable field {', '.join(unknown)}", fields=unknown)
     if "visit_schedule" in changes:
         check_visit_schedule(changes["visit_schedule"])
     if changes.get("date_layout"):
@@ -325,13 +349,22 @@ def update_study(db: Database, study: int | str, changes: dict, *, user: str) ->
         if changed:
             stored = {key: _column_value(key, value) for key, value in changed.items()}
             assignments = ", ".join(f"{key} = ?" for key in stored)
-            db.conn.execute(f"UPDATE studies SET {assignments} WHERE id = ?",
-                            [*stored.values(), before["id"]])
-            audit.record(db, user=user, action="edit", entity="study", entity_id=before["id"],
-                         details={key: {"was": before[key], "now": value}
-                                  for key, value in changed.items()})
-        marked = (request_evaluation(db, before["id"], "visit schedule changed", user=user)
-                  if "visit_schedule" in changed else 0)
+            db.conn.execute(
+                f"UPDATE studies SET {assignments} WHERE id = ?", [*stored.values(), before["id"]]
+            )
+            audit.record(
+                db,
+                user=user,
+                action="edit",
+                entity="study",
+                entity_id=before["id"],
+                details={key: {"was": before[key], "now": value} for key, value in changed.items()},
+            )
+        marked = (
+            request_evaluation(db, before["id"], "visit schedule changed", user=user)
+            if "visit_schedule" in changed
+            else 0
+        )
     return get_study(db, before["id"]), marked
 
 
@@ -341,20 +374,26 @@ def request_evaluation(db: Database, study_id: int, reason: str, *, user: str) -
         "INSERT INTO evaluation_requests (recipient_id, reason, requested_at, requested_by)"
         " SELECT id, ?, ?, ? FROM recipients WHERE study_id = ? ON CONFLICT (recipient_id)"
         " DO UPDATE SET reason = excluded.reason, requested_at = excluded.requested_at,"
-        " requested_by = excluded.requested_by", (reason, utc_now(), user, study_id))
+        " requested_by = excluded.requested_by",
+        (reason, utc_now(), user, study_id),
+    )
     return cursor.rowcount
 
 
 def requested_evaluations(db: Database) -> list[int]:
     """The recipients marked for evaluation (``request_evaluation``), by id."""
-    return [row[0] for row in db.conn.execute(
-        "SELECT recipient_id FROM evaluation_requests ORDER BY recipient_id")]
+    return [
+        row[0]
+        for row in db.conn.execute("SELECT recipient_id FROM evaluation_requests ORDER BY recipient_id")
+    ]
 
 
 def clear_evaluation_requests(db: Database, recipient_ids) -> None:
     """Forget the requests of recipients just evaluated."""
-    db.conn.execute("DELETE FROM evaluation_requests WHERE recipient_id IN"
-                    " (SELECT value FROM json_each(?))", (json.dumps(sorted(recipient_ids)),))
+    db.conn.execute(
+        "DELETE FROM evaluation_requests WHERE recipient_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(recipient_ids)),),
+    )
 
 
 def _column_value(key: str, value):

@@ -13,12 +13,15 @@ from .pages import among
 
 # The newest evaluation of each (recipient, exposure, donor) of a study: what is current.
 def _current(page: str) -> str:
-    return ("SELECT max(e.id) FROM evaluations e JOIN recipients r ON r.id = e.recipient_id"
-            " WHERE r.study_id = ?" + page + " GROUP BY e.recipient_id, e.exposure_id, e.donor_id")
+    return (
+        "SELECT max(e.id) FROM evaluations e JOIN recipients r ON r.id = e.recipient_id"
+        " WHERE r.study_id = ?" + page + " GROUP BY e.recipient_id, e.exposure_id, e.donor_id"
+    )
 
 
-def study_sera(db: Database, study_id: int,
-               recipient_ids: Collection[int] | None = None) -> dict[int, list[dict]]:
+def study_sera(
+    db: Database, study_id: int, recipient_ids: Collection[int] | None = None
+) -> dict[int, list[dict]]:
     """Per recipient id, every serum of its current evaluations in date order: evaluation id,
     exposure date, donor code, rules version, reference release, position, serum key, sample
     ids, date, visit, day, why excluded, and ``states``: each DSA state at it (target, mfi,
@@ -44,7 +47,8 @@ def study_sera(db: Database, study_id: int,
     for state in db.query(
         "SELECT s.evaluation_id, s.position, s.target, s.mfi, s.positive, s.strength, s.status,"
         " s.rising, s.level FROM dsa_states s WHERE s.evaluation_id IN (" + current + ")"
-        " ORDER BY s.evaluation_id, s.position, s.target", [study_id, *page_params],
+        " ORDER BY s.evaluation_id, s.position, s.target",
+        [study_id, *page_params],
     ):
         state["positive"], state["rising"] = bool(state["positive"]), bool(state["rising"])
         point = points.get((state.pop("evaluation_id"), state.pop("position")))

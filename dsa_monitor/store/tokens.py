@@ -55,7 +55,11 @@ def create_token(
             raise Conflict(f"an active token is already named {name!r}", name=name) from error
         token_id = inserted_id(cursor)
         audit.record(
-            db, user=user, action="create", entity="token", entity_id=token_id,
+            db,
+            user=user,
+            action="create",
+            entity="token",
+            entity_id=token_id,
             details={"name": name, "role": role, "study_id": study_id},
         )
     return get_token(db, token_id), secret
@@ -74,7 +78,11 @@ def revoke_token(db: Database, name: str, *, user: str) -> dict:
             (utc_now(), user, row[0]),
         )
         audit.record(
-            db, user=user, action="revoke", entity="token", entity_id=int(row[0]),
+            db,
+            user=user,
+            action="revoke",
+            entity="token",
+            entity_id=int(row[0]),
             details={"name": name},
         )
     return get_token(db, int(row[0]))

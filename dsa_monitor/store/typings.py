@@ -18,9 +18,7 @@ OWNER_TABLES = {"recipient": "recipients", "donor": "donors"}
 def _owner_exists(db: Database, owner_kind: str, owner_id: int) -> None:
     if owner_kind not in OWNER_TABLES:
         raise DSAMonitorError(f"typing owner must be 'recipient' or 'donor', not {owner_kind!r}")
-    found = db.conn.execute(
-        f"SELECT 1 FROM {OWNER_TABLES[owner_kind]} WHERE id = ?", (owner_id,)
-    ).fetchone()
+    found = db.conn.execute(f"SELECT 1 FROM {OWNER_TABLES[owner_kind]} WHERE id = ?", (owner_id,)).fetchone()
     if found is None:
         raise NotFound(f"no {owner_kind} {owner_id}", owner_kind=owner_kind, owner_id=owner_id)
 
@@ -48,8 +46,7 @@ def set_typing(
         current = current_typing(db, owner_kind, owner_id)
         if (
             current is not None
-            and (current["gl_string"], current["reference_release"])
-            == (gl_string, reference_release)
+            and (current["gl_string"], current["reference_release"]) == (gl_string, reference_release)
             and current["typing"] == json.loads(text)
         ):
             return current
@@ -95,8 +92,7 @@ def current_typing(db: Database, owner_kind: str, owner_id: int) -> dict | None:
     """The latest typing version of a recipient or donor, or None when never typed."""
     rows = list(
         db.query(
-            "SELECT * FROM typings WHERE owner_kind = ? AND owner_id = ?"
-            " ORDER BY version DESC LIMIT 1",
+            "SELECT * FROM typings WHERE owner_kind = ? AND owner_id = ? ORDER BY version DESC LIMIT 1",
             [owner_kind, owner_id],
         )
     )
@@ -116,9 +112,13 @@ def typing_history(db: Database, owner_kind: str, owner_id: int) -> list[dict]:
 
 def current_typings(db: Database) -> list[dict]:
     """The current version of every typed recipient and donor, with the owner's code."""
-    return [_typing(row) for row in db.query(
-        "SELECT t.*, coalesce(r.subject_code, d.code) AS owner_code FROM typings t"
-        " LEFT JOIN recipients r ON t.owner_kind = 'recipient' AND r.id = t.owner_id"
-        " LEFT JOIN donors d ON t.owner_kind = 'donor' AND d.id = t.owner_id"
-        " WHERE t.version = (SELECT max(version) FROM typings WHERE owner_kind = t.owner_kind"
-        " AND owner_id = t.owner_id) ORDER BY t.owner_kind, t.owner_id")]
+    return [
+        _typing(row)
+        for row in db.query(
+            "SELECT t.*, coalesce(r.subject_code, d.code) AS owner_code FROM typings t"
+            " LEFT JOIN recipients r ON t.owner_kind = 'recipient' AND r.id = t.owner_id"
+            " LEFT JOIN donors d ON t.owner_kind = 'donor' AND d.id = t.owner_id"
+            " WHERE t.version = (SELECT max(version) FROM typings WHERE owner_kind = t.owner_kind"
+            " AND owner_id = t.owner_id) ORDER BY t.owner_kind, t.owner_id"
+        )
+    ]

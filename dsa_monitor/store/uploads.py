@@ -24,8 +24,7 @@ BEAD_COLUMNS = (
     "vendor_assignment", "control", "extra",
 )  # fmt: skip
 INSERT_BEADS_SQL = (
-    f"INSERT INTO bead_results ({', '.join(BEAD_COLUMNS)})"
-    f" VALUES ({', '.join('?' for _ in BEAD_COLUMNS)})"
+    f"INSERT INTO bead_results ({', '.join(BEAD_COLUMNS)}) VALUES ({', '.join('?' for _ in BEAD_COLUMNS)})"
 )
 SAMPLE_COLUMNS = (
     "recipient_id", "upload_id", "lab_sample_id", "patient_id", "draw_date", "draw_date_source",
@@ -33,8 +32,7 @@ SAMPLE_COLUMNS = (
     "serum_treatment", "bead_count", "warnings", "well", "created_at",
 )  # fmt: skip
 INSERT_SAMPLE_SQL = (
-    f"INSERT INTO samples ({', '.join(SAMPLE_COLUMNS)})"
-    f" VALUES ({', '.join('?' for _ in SAMPLE_COLUMNS)})"
+    f"INSERT INTO samples ({', '.join(SAMPLE_COLUMNS)}) VALUES ({', '.join('?' for _ in SAMPLE_COLUMNS)})"
 )
 # A bead's values in BEAD_COLUMNS order, after sample_id and position.
 _BEAD_VALUES = attrgetter(*BEAD_COLUMNS[2:])
@@ -133,9 +131,7 @@ def upload_bytes(db: Database, upload_id: int) -> bytes:
     return bytes(row[0])
 
 
-def current_samples(
-    db: Database, identities: list[SampleIdentity]
-) -> dict[SampleIdentity, tuple[int, int]]:
+def current_samples(db: Database, identities: list[SampleIdentity]) -> dict[SampleIdentity, tuple[int, int]]:
     """The current (not superseded) stored sample of each identity, when there is one, with the
     recipient it was placed with: ``identity -> (sample id, recipient id)``."""
     wanted = set(identities)
@@ -183,7 +179,8 @@ def insert_sample(
         return sample_id
     beads = sample.beads
     columns: list[tuple] = [
-        (sample_id,) * len(beads), tuple(range(len(beads))),
+        (sample_id,) * len(beads),
+        tuple(range(len(beads))),
         *zip(*map(_BEAD_VALUES, beads), strict=True),
     ]
     columns[3] = tuple(map(",".join, columns[3]))  # specificity
@@ -192,9 +189,7 @@ def insert_sample(
     columns[-1] = tuple(json.dumps(e) if e else None for e in extras) if any(extras) else nothing
     # Columns the file left empty are not bound at all: NULL by default, and a third faster.
     given = tuple(i for i, values in enumerate(columns) if values != nothing)
-    db.conn.executemany(
-        _insert_beads_sql(given), zip(*(columns[i] for i in given), strict=True)
-    )
+    db.conn.executemany(_insert_beads_sql(given), zip(*(columns[i] for i in given), strict=True))
     pack_columns(db, sample_id, columns[2], columns[3], columns[5:12], panels)
     return sample_id
 
@@ -206,13 +201,9 @@ def _insert_beads_sql(given: tuple[int, ...]) -> str:
     return f"INSERT INTO bead_results ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
 
 
-def supersede(
-    db: Database, old_sample_id: int, new_sample_id: int, *, user: str, upload_id: int
-) -> None:
+def supersede(db: Database, old_sample_id: int, new_sample_id: int, *, user: str, upload_id: int) -> None:
     """Mark a stored sample as replaced by a corrected one, with an audit entry (never silently)."""
-    db.conn.execute(
-        "UPDATE samples SET superseded_by = ? WHERE id = ?", (new_sample_id, old_sample_id)
-    )
+    db.conn.execute("UPDATE samples SET superseded_by = ? WHERE id = ?", (new_sample_id, old_sample_id))
     audit.record(
         db,
         user=user,
@@ -259,8 +250,9 @@ def list_samples(
     return [_sample(r) for r in db.query(sql + " ORDER BY draw_date, id", params)]
 
 
-def last_samples(db: Database, study_id: int,
-                 recipient_ids: Collection[int] | None = None) -> dict[int, tuple[int, dict]]:
+def last_samples(
+    db: Database, study_id: int, recipient_ids: Collection[int] | None = None
+) -> dict[int, tuple[int, dict]]:
     """Per recipient of a study: how many current samples it has and the last drawn (one query;
     only ``recipient_ids`` when given)."""
     page, params = among("s.recipient_id", recipient_ids)
@@ -280,9 +272,7 @@ def last_samples(db: Database, study_id: int,
 
 def list_bead_results(db: Database, sample_id: int) -> list[dict]:
     """A sample's bead rows in catalogue order, specificity as a tuple of allele names."""
-    rows = list(
-        db.query("SELECT * FROM bead_results WHERE sample_id = ? ORDER BY position", [sample_id])
-    )
+    rows = list(db.query("SELECT * FROM bead_results WHERE sample_id = ? ORDER BY position", [sample_id]))
     for row in rows:
         row["specificity"] = tuple(row["specificity"].split(",")) if row["specificity"] else ()
         row["extra"] = json.loads(row["extra"]) if row["extra"] else {}

@@ -71,8 +71,14 @@ def create_user(
         except sqlite3.IntegrityError as error:
             raise Conflict(f"a user {email!r} already exists", email=email) from error
         user_id = inserted_id(cursor)
-        audit.record(db, user=user, action="create", entity="user", entity_id=user_id,
-                     details={"email": email, "role": role, "study_id": study_id})
+        audit.record(
+            db,
+            user=user,
+            action="create",
+            entity="user",
+            entity_id=user_id,
+            details={"email": email, "role": role, "study_id": study_id},
+        )
     return get_user(db, user_id)
 
 
@@ -103,10 +109,17 @@ def set_disabled(db: Database, email: str, disabled: bool, *, user: str) -> dict
     with write_transaction(db):
         found = find_user(db, email)
         db.conn.execute(
-            "UPDATE users SET disabled_at = ?, failed_sign_ins = 0, locked_until = NULL"
-            " WHERE id = ?", (utc_now() if disabled else None, found["id"]))
-        audit.record(db, user=user, action="disable" if disabled else "enable", entity="user",
-                     entity_id=found["id"], details={"email": found["email"]})
+            "UPDATE users SET disabled_at = ?, failed_sign_ins = 0, locked_until = NULL WHERE id = ?",
+            (utc_now() if disabled else None, found["id"]),
+        )
+        audit.record(
+            db,
+            user=user,
+            action="disable" if disabled else "enable",
+            entity="user",
+            entity_id=found["id"],
+            details={"email": found["email"]},
+        )
     return get_user(db, found["id"])
 
 
@@ -117,8 +130,14 @@ def set_password(db: Database, email: str, password: str, *, user: str) -> dict:
     with write_transaction(db):
         found = find_user(db, email)
         replace_password_hash(db, found["id"], password_hash)
-        audit.record(db, user=user, action="set_password", entity="user", entity_id=found["id"],
-                     details={"email": found["email"]})
+        audit.record(
+            db,
+            user=user,
+            action="set_password",
+            entity="user",
+            entity_id=found["id"],
+            details={"email": found["email"]},
+        )
     return get_user(db, found["id"])
 
 
@@ -129,11 +148,16 @@ def replace_password_hash(db: Database, user_id: int, password_hash: str) -> Non
     now = utc_now()
     db.conn.execute(
         "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_sign_ins = 0,"
-        " locked_until = NULL WHERE id = ?", (password_hash, now, user_id))
-    db.conn.execute("UPDATE web_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
-                    (now, user_id))
-    db.conn.execute("UPDATE password_resets SET ended_at = ? WHERE user_id = ? AND used_at IS NULL"
-                    " AND ended_at IS NULL", (now, user_id))
+        " locked_until = NULL WHERE id = ?",
+        (password_hash, now, user_id),
+    )
+    db.conn.execute(
+        "UPDATE web_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", (now, user_id)
+    )
+    db.conn.execute(
+        "UPDATE password_resets SET ended_at = ? WHERE user_id = ? AND used_at IS NULL AND ended_at IS NULL",
+        (now, user_id),
+    )
 
 
 def check_password_strength(password: str) -> None:
@@ -147,8 +171,7 @@ def sign_in(db: Database, email: str, password: str, *, now: dt.datetime | None 
     return _prove_password(db, email, password, action="sign_in", now=now)
 
 
-def check_password(db: Database, email: str, password: str, *,
-                   now: dt.datetime | None = None) -> dict:
+def check_password(db: Database, email: str, password: str, *, now: dt.datetime | None = None) -> dict:
     """A signed-in user proving the current password (the account page, before a change): the
     same failure count and lockout as a sign-in, so an open session cannot be used to try
     passwords, but audited as what it is ("password_check", "password_check_failed"), not as a
@@ -156,15 +179,13 @@ def check_password(db: Database, email: str, password: str, *,
     return _prove_password(db, email, password, action="password_check", now=now)
 
 
-def _prove_password(db: Database, email: str, password: str, *, action: str,
-                    now: dt.datetime | None) -> dict:
+def _prove_password(db: Database, email: str, password: str, *, action: str, now: dt.datetime | None) -> dict:
     """The one password check: ``action`` names its audit rows (``action``, ``action_failed``)."""
     now = now or dt.datetime.now(dt.UTC)
     refusal: SignInRefused | None = None
     with write_transaction(db):
         row = db.conn.execute(
-            "SELECT id, password_hash, failed_sign_ins, locked_until, disabled_at FROM users"
-            " WHERE email = ?",
+            "SELECT id, password_hash, failed_sign_ins, locked_until, disabled_at FROM users WHERE email = ?",
             (email.strip(),),
         ).fetchone()
         user_id, password_hash, failures, locked_until, disabled = row or (None, None, 0, None, None)
@@ -173,16 +194,23 @@ def _prove_password(db: Database, email: str, password: str, *, action: str,
             # Spend the time of a real check, so that timing does not tell who exists.
             check_password_hash(password_hash or _dummy_hash(), password)
             reason = "unknown address" if row is None else "disabled" if disabled else "locked"
-            refusal = (_locked(str(locked_until)) if reason == "locked"
-                       else SignInRefused(WRONG_PASSWORD))
-            audit.record(db, user=email.strip()[:200], action=f"{action}_failed", entity="user",
-                         entity_id=user_id, details={"reason": reason})
+            refusal = _locked(str(locked_until)) if reason == "locked" else SignInRefused(WRONG_PASSWORD)
+            audit.record(
+                db,
+                user=email.strip()[:200],
+                action=f"{action}_failed",
+                entity="user",
+                entity_id=user_id,
+                details={"reason": reason},
+            )
         elif check_password_hash(str(password_hash), password):
-            db.conn.execute("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?",
-                            (user_id,))
+            db.conn.execute(
+                "UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", (user_id,)
+            )
             if action == "sign_in":
-                db.conn.execute("UPDATE users SET last_sign_in_at = ? WHERE id = ?",
-                                (now.isoformat(), user_id))
+                db.conn.execute(
+                    "UPDATE users SET last_sign_in_at = ? WHERE id = ?", (now.isoformat(), user_id)
+                )
             audit.record(db, user=email, action=action, entity="user", entity_id=user_id)
         else:
             # The count is committed before the refusal is raised (raising inside would roll back).
@@ -192,8 +220,14 @@ def _prove_password(db: Database, email: str, password: str, *, action: str,
                 "UPDATE users SET failed_sign_ins = ?, locked_until = ? WHERE id = ?",
                 (0 if lock else failures, lock, user_id),
             )
-            audit.record(db, user=email, action=f"{action}_failed", entity="user",
-                         entity_id=user_id, details={"locked_until": lock})
+            audit.record(
+                db,
+                user=email,
+                action=f"{action}_failed",
+                entity="user",
+                entity_id=user_id,
+                details={"locked_until": lock},
+            )
             refusal = _locked(lock) if lock else SignInRefused(WRONG_PASSWORD)
     if refusal is not None:
         raise refusal
@@ -202,8 +236,10 @@ def _prove_password(db: Database, email: str, password: str, *, action: str,
 
 
 # One answer for every refusal, so that it never tells which addresses have an account.
-WRONG_PASSWORD = (f"wrong e-mail address or password ({MAX_FAILED_SIGN_INS} wrong passwords in a"
-                  f" row lock an account for {LOCKOUT.seconds // 60} minutes)")
+WRONG_PASSWORD = (
+    f"wrong e-mail address or password ({MAX_FAILED_SIGN_INS} wrong passwords in a"
+    f" row lock an account for {LOCKOUT.seconds // 60} minutes)"
+)
 
 
 def _locked(until: str) -> AccountLocked:
@@ -214,7 +250,8 @@ def _locked(until: str) -> AccountLocked:
     return AccountLocked(
         f"this account is locked after {MAX_FAILED_SIGN_INS} wrong passwords in a row, until"
         f" {when:%Y-%m-%d %H:%M} UTC: try again then, or ask an administrator to unlock it",
-        locked_until=until)
+        locked_until=until,
+    )
 
 
 @functools.cache

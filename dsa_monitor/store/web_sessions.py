@@ -24,8 +24,10 @@ def start(db: Database, user_id: int) -> str:
     """A new session of the user: the token the cookie carries."""
     token = secrets.token_urlsafe(32)
     with write_transaction(db):
-        db.conn.execute("INSERT INTO web_sessions (token_sha256, user_id, created_at)"
-                        " VALUES (?, ?, ?)", (_digest(token), user_id, utc_now()))
+        db.conn.execute(
+            "INSERT INTO web_sessions (token_sha256, user_id, created_at) VALUES (?, ?, ?)",
+            (_digest(token), user_id, utc_now()),
+        )
     return token
 
 
@@ -33,8 +35,9 @@ def user_of(db: Database, token: str | None) -> int | None:
     """The user of a session still open, else None (ended, or never made here)."""
     if not token:
         return None
-    row = db.conn.execute("SELECT user_id FROM web_sessions WHERE token_sha256 = ? AND"
-                          " ended_at IS NULL", (_digest(token),)).fetchone()
+    row = db.conn.execute(
+        "SELECT user_id FROM web_sessions WHERE token_sha256 = ? AND ended_at IS NULL", (_digest(token),)
+    ).fetchone()
     return None if row is None else int(row[0])
 
 
@@ -43,5 +46,7 @@ def end(db: Database, token: str | None) -> None:
     if not token:
         return
     with write_transaction(db):
-        db.conn.execute("UPDATE web_sessions SET ended_at = ? WHERE token_sha256 = ? AND"
-                        " ended_at IS NULL", (utc_now(), _digest(token)))
+        db.conn.execute(
+            "UPDATE web_sessions SET ended_at = ? WHERE token_sha256 = ? AND ended_at IS NULL",
+            (utc_now(), _digest(token)),
+        )

@@ -44,6 +44,8 @@ def init_app(app: Flask) -> None:
     if app.config.get("PERMANENT_SESSION_LIFETIME") == dt.timedelta(days=31):  # Flask's default
         app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     if app.config.get("SECRET_KEY") == config.DEFAULTS["SECRET_KEY"] and not app.testing:
-        log.warning("DSA_MONITOR_SECRET_KEY is the built-in development value: anyone can forge "
-                    "a sign-in cookie; set a long random secret before users sign in")
+        log.warning(
+            "DSA_MONITOR_SECRET_KEY is the built-in development value: anyone can forge "
+            "a sign-in cookie; set a long random secret before users sign in"
+        )
     app.register_blueprint(blueprint)

@@ -31,8 +31,9 @@ def account_page():
         users.check_password(get_db(), user.email, request.form.get("current", ""))
         row = users.set_password(get_db(), user.email, new, user=user.email)
     except SignInRefused as refusal:
-        message = ("the current password is wrong" if not isinstance(refusal, AccountLocked)
-                   else refusal.message)
+        message = (
+            "the current password is wrong" if not isinstance(refusal, AccountLocked) else refusal.message
+        )
         return _page(user, message), refusal.status
     except WeakPassword as weak:
         return _page(user, weak.message), weak.status
@@ -41,5 +42,10 @@ def account_page():
 
 
 def _page(user: auth.WebUser, message: str | None = None, *, changed: bool = False) -> str:
-    return render_template("account.html", account=users.get_user(get_db(), user.id),
-                           message=message, changed=changed, min_length=users.MIN_PASSWORD_LENGTH)
+    return render_template(
+        "account.html",
+        account=users.get_user(get_db(), user.id),
+        message=message,
+        changed=changed,
+        min_length=users.MIN_PASSWORD_LENGTH,
+    )

@@ -32,18 +32,22 @@ def _filters(codes: set[str]) -> InboxFilters:
     """The inbox's filters from plain GET parameters (bookmarkable); unknown values ignored."""
     user = auth.signed_in_user()
     study = request.args.get("study") or None
-    study = user.study_code if user.study_code is not None else (
-        study if study in codes else None)
+    study = user.study_code if user.study_code is not None else (study if study in codes else None)
     kind = request.args.get("kind") or None
     state = request.args.get("state") or "open"
     try:
         page = int(request.args.get("page", "1"))
     except ValueError:
         page = 1
-    return InboxFilters(study=study, kind=kind if kind in KINDS else None,
-                        state=state if state in STATES else "open",
-                        subject=request.args.get("recipient", "").strip() or None,
-                        since=_day("from"), until=_day("to"), page=page)
+    return InboxFilters(
+        study=study,
+        kind=kind if kind in KINDS else None,
+        state=state if state in STATES else "open",
+        subject=request.args.get("recipient", "").strip() or None,
+        since=_day("from"),
+        until=_day("to"),
+        page=page,
+    )
 
 
 @blueprint.route("/alerts")
@@ -55,9 +59,17 @@ def alerts_inbox():
     studies = [s for s in store.list_studies(db) if user.sees_study(s["id"])]
     inbox = inbox_page(db, _filters({s["code"] for s in studies}))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("alerts_inbox.html", inbox=inbox, events=inbox.events,
-                           studies=studies, kinds=KINDS, states=STATES, chosen=inbox.filters,
-                           args=args, bulk=user.may("acknowledge"))
+    return render_template(
+        "alerts_inbox.html",
+        inbox=inbox,
+        events=inbox.events,
+        studies=studies,
+        kinds=KINDS,
+        states=STATES,
+        chosen=inbox.filters,
+        args=args,
+        bulk=user.may("acknowledge"),
+    )
 
 
 def _acknowledge(event_ids: list[int], note: str) -> None:
@@ -73,8 +85,10 @@ def _acknowledge(event_ids: list[int], note: str) -> None:
 
 
 def _back():
-    return redirect(auth.safe_next(request.form.get("next")) if request.form.get("next")
-                    else url_for("web.alerts_inbox"), code=303)
+    return redirect(
+        auth.safe_next(request.form.get("next")) if request.form.get("next") else url_for("web.alerts_inbox"),
+        code=303,
+    )
 
 
 @blueprint.route("/alerts/<int:event_id>/acknowledge", methods=["POST"])

@@ -79,10 +79,12 @@ def current_user() -> WebUser | None:
         except NotFound:
             row = None
         changed = None if row is None else row["password_changed_at"]
-        if row is not None and row["disabled_at"] is None and (
-                changed is None or session.get("signed_in_at", "") > changed):
-            user = WebUser(row["id"], row["email"], row["role"], row["study_id"],
-                           row["study_code"])
+        if (
+            row is not None
+            and row["disabled_at"] is None
+            and (changed is None or session.get("signed_in_at", "") > changed)
+        ):
+            user = WebUser(row["id"], row["email"], row["role"], row["study_id"], row["study_code"])
         else:
             session.clear()
     g.web_user = user
@@ -138,8 +140,7 @@ def check_csrf() -> None:
     sent = request.form.get("csrf_token", "")
     if not expected or not hmac.compare_digest(expected.encode(), sent.encode()):
         raise CSRFFailure(
-            "this form was not sent from a current page of this site; reload the page and "
-            "send it again"
+            "this form was not sent from a current page of this site; reload the page and send it again"
         )
 
 

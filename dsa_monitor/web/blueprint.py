@@ -16,8 +16,9 @@ from ..store.connection import storage_fault
 from . import auth
 
 log = logging.getLogger(__name__)
-blueprint = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-                      static_url_path="/web-static")
+blueprint = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/web-static"
+)
 
 # MFI as the file gave it, never rounded across a cutoff: ``{{ row.mfi | mfi }}`` -> 2,999.99.
 blueprint.add_app_template_filter(mfi_text, "mfi")
@@ -65,8 +66,10 @@ def _http_error(error: HTTPException):
     status = error.code or 500
     if status == 413:
         limit = current_app.config["MAX_UPLOAD_MB"]
-        message = (f"the file is over the upload size limit of {limit} MB: split it into"
-                   " smaller files (or ask the administrator to raise DSA_MONITOR_MAX_UPLOAD_MB)")
+        message = (
+            f"the file is over the upload size limit of {limit} MB: split it into"
+            " smaller files (or ask the administrator to raise DSA_MONITOR_MAX_UPLOAD_MB)"
+        )
     else:
         message = error.description or error.name
     return render_template("error_page.html", status=status, message=message), status

@@ -36,8 +36,16 @@ def _studies() -> list[dict]:
     return [s for s in store.list_studies(store.get_db()) if user.sees_study(s["id"])]
 
 
-def _page(template: str, *, form: dict, errors: dict, done: object, created: bool = True,
-          keep: tuple[str, ...] = (), **values):
+def _page(
+    template: str,
+    *,
+    form: dict,
+    errors: dict,
+    done: object,
+    created: bool = True,
+    keep: tuple[str, ...] = (),
+    **values,
+):
     """The form again: 422 with its errors, 200 once saved, 201 once it stored something new;
     then the form comes back empty for the next one but for the fields in ``keep`` (the study,
     the kind), and ``sent`` holds what was stored for the page to say so."""
@@ -45,8 +53,9 @@ def _page(template: str, *, form: dict, errors: dict, done: object, created: boo
     shown = form
     if status == 201:
         shown = {name: value if name in keep else "" for name, value in form.items()}
-    return render_template(template, studies=_studies(), form=shown, sent=form, errors=errors,
-                           done=done, **values), status
+    return render_template(
+        template, studies=_studies(), form=shown, sent=form, errors=errors, done=done, **values
+    ), status
 
 
 def _visible_study(code: str) -> dict:
@@ -80,14 +89,14 @@ def _schedule(text: str) -> list[dict]:
             name, day, window = parts
             visits.append({"name": name, "day": int(day), "window_days": int(window)})
         except ValueError:
-            raise DSAMonitorError(f"line {number} ({line.strip()!r}): write NAME DAY WINDOW,"
-                                  " e.g. M3 90 14") from None
+            raise DSAMonitorError(
+                f"line {number} ({line.strip()!r}): write NAME DAY WINDOW, e.g. M3 90 14"
+            ) from None
     return visits
 
 
 def _schedule_text(study: dict) -> str:
-    return "\n".join(f"{v['name']} {v['day']} {v['window_days']}"
-                     for v in study["visit_schedule"])
+    return "\n".join(f"{v['name']} {v['day']} {v['window_days']}" for v in study["visit_schedule"])
 
 
 def _study_form() -> dict:
@@ -96,9 +105,12 @@ def _study_form() -> dict:
 
 
 def _study_settings(form: dict, errors: dict) -> dict:
-    settings = {"title": form["title"], "strict_uploads": form["strict"],
-                "date_layout": form["date_layout"] or None,
-                "control_pattern": form["control_pattern"] or None}
+    settings = {
+        "title": form["title"],
+        "strict_uploads": form["strict"],
+        "date_layout": form["date_layout"] or None,
+        "control_pattern": form["control_pattern"] or None,
+    }
     try:
         settings["visit_schedule"] = _schedule(form["visits"])
     except DSAMonitorError as error:
@@ -110,8 +122,11 @@ def _study_field(message: str, *, default: str) -> str:
     """The field a refusal of the store is about, to show it beside that field (the store's
     messages start with what they refuse: a visit, a date layout, a control serum pattern; the
     rest of a message may quote what the user typed)."""
-    for start, field in (("visit", "visits"), ("date layout", "date_layout"),
-                         ("control serum pattern", "control_pattern")):
+    for start, field in (
+        ("visit", "visits"),
+        ("date layout", "date_layout"),
+        ("control serum pattern", "control_pattern"),
+    ):
         if message.startswith(start):
             return field
     return default
@@ -129,13 +144,16 @@ def study_form():
         if not errors:
             try:
                 done = store.create_study(
-                    store.get_db(), form["code"], title=settings.pop("title"),
+                    store.get_db(),
+                    form["code"],
+                    title=settings.pop("title"),
                     visit_schedule=settings.pop("visit_schedule"),
-                    user=auth.signed_in_user().email, settings=settings)
+                    user=auth.signed_in_user().email,
+                    settings=settings,
+                )
             except DSAMonitorError as error:
                 errors[_study_field(error.message, default="code")] = error.message
-    return _page("study_form.html", form=form,
-                 errors=errors, done=done, layouts=DATE_LAYOUTS, editing=False)
+    return _page("study_form.html", form=form, errors=errors, done=done, layouts=DATE_LAYOUTS, editing=False)
 
 
 @blueprint.route("/enrol/study/<code>", methods=["GET", "POST"])
@@ -143,10 +161,14 @@ def study_form():
 def study_edit_form(code: str):
     """Edit a study; a changed schedule marks its recipients for the next evaluation run."""
     study = _visible_study(code)
-    form = {"code": study["code"], "title": study["title"], "visits": _schedule_text(study),
-            "date_layout": study["date_layout"] or "",
-            "control_pattern": study["control_pattern"] or "",
-            "strict": study["strict_uploads"]}
+    form = {
+        "code": study["code"],
+        "title": study["title"],
+        "visits": _schedule_text(study),
+        "date_layout": study["date_layout"] or "",
+        "control_pattern": study["control_pattern"] or "",
+        "strict": study["strict_uploads"],
+    }
     errors: dict[str, str] = {}
     done, marked = None, 0
     if request.method == "POST":
@@ -155,11 +177,20 @@ def study_edit_form(code: str):
         if not errors:
             try:
                 done, marked = store.studies.update_study(
-                    store.get_db(), study["id"], settings, user=auth.signed_in_user().email)
+                    store.get_db(), study["id"], settings, user=auth.signed_in_user().email
+                )
             except DSAMonitorError as error:
                 errors[_study_field(error.message, default="title")] = error.message
-    return _page("study_form.html", form=form, errors=errors, done=done, created=False,
-                 marked=marked, layouts=DATE_LAYOUTS, editing=True)
+    return _page(
+        "study_form.html",
+        form=form,
+        errors=errors,
+        done=done,
+        created=False,
+        marked=marked,
+        layouts=DATE_LAYOUTS,
+        editing=True,
+    )
 
 
 # ---- recipients, donors, exposures -----------------------------------------------------------
@@ -176,8 +207,13 @@ def recipient_form():
         if not errors:
             try:
                 study = _visible_study(form["study"])
-                done = store.create_recipient(store.get_db(), study["id"], form["subject_code"],
-                                              lab_ids=lab_ids, user=auth.signed_in_user().email)
+                done = store.create_recipient(
+                    store.get_db(),
+                    study["id"],
+                    form["subject_code"],
+                    lab_ids=lab_ids,
+                    user=auth.signed_in_user().email,
+                )
             except NotFound as error:
                 errors["study"] = error.message
             except DSAMonitorError as error:
@@ -197,14 +233,20 @@ def donor_form():
         if not errors:
             try:
                 study = _visible_study(form["study"])
-                done = store.create_donor(store.get_db(), form["code"], kind=form["kind"],
-                                          user=auth.signed_in_user().email, study=study["id"])
+                done = store.create_donor(
+                    store.get_db(),
+                    form["code"],
+                    kind=form["kind"],
+                    user=auth.signed_in_user().email,
+                    study=study["id"],
+                )
             except NotFound as error:
                 errors["study"] = error.message
             except DSAMonitorError as error:
                 errors["code"] = error.message
-    return _page("donor_form.html", form=form, errors=errors, done=done, keep=("study", "kind"),
-                 kinds=DONOR_KINDS)
+    return _page(
+        "donor_form.html", form=form, errors=errors, done=done, keep=("study", "kind"), kinds=DONOR_KINDS
+    )
 
 
 @blueprint.route("/enrol/exposure", methods=["GET", "POST"])
@@ -235,12 +277,24 @@ def exposure_form():
                 errors["donors"] = error.message
         if not errors:
             try:
-                done = store.create_exposure(store.get_db(), recipient["id"], donors, date,
-                                             form["kind"], user=auth.signed_in_user().email)
+                done = store.create_exposure(
+                    store.get_db(),
+                    recipient["id"],
+                    donors,
+                    date,
+                    form["kind"],
+                    user=auth.signed_in_user().email,
+                )
             except DSAMonitorError as error:
                 errors["date"] = error.message
-    return _page("exposure_form.html", form=form, errors=errors, done=done,
-                 keep=("study", "kind"), kinds=EXPOSURE_KINDS)
+    return _page(
+        "exposure_form.html",
+        form=form,
+        errors=errors,
+        done=done,
+        keep=("study", "kind"),
+        kinds=EXPOSURE_KINDS,
+    )
 
 
 # ---- typings ---------------------------------------------------------------------------------
@@ -297,8 +351,22 @@ def typing_form():
         typing = _typing(form, errors)
         if not errors and typing is not None:
             data = typing.to_dict()
-            done = store.set_typing(store.get_db(), form["owner"], owner_id,
-                                    data["gl_string"] or "", data, typing.reference_release,
-                                    "web", auth.signed_in_user().email)
-    return _page("typing_form.html", form=form, errors=errors, done=done,
-                 keep=("owner", "study"), loci=LOCUS_ORDER, copies=COPIES)
+            done = store.set_typing(
+                store.get_db(),
+                form["owner"],
+                owner_id,
+                data["gl_string"] or "",
+                data,
+                typing.reference_release,
+                "web",
+                auth.signed_in_user().email,
+            )
+    return _page(
+        "typing_form.html",
+        form=form,
+        errors=errors,
+        done=done,
+        keep=("owner", "study"),
+        loci=LOCUS_ORDER,
+        copies=COPIES,
+    )

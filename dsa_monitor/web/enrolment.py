@@ -49,16 +49,18 @@ def add_lab_id():
     if not errors:
         try:
             recipient = find_visible_recipient(form["study"], form["subject_code"])
-            store.add_lab_id(store.get_db(), recipient["id"], form["lab_id"],
-                             user=auth.signed_in_user().email)
+            store.add_lab_id(
+                store.get_db(), recipient["id"], form["lab_id"], user=auth.signed_in_user().email
+            )
             added = store.get_recipient(store.get_db(), recipient["id"])
         except NotFound as error:
             errors["subject_code"] = error.message
         except DSAMonitorError as error:
             errors["lab_id"] = error.message
     status = 201 if added else 422
-    return render_template("lab_id.html", form=form, studies=_visible_studies(), errors=errors,
-                           added=added), status
+    return render_template(
+        "lab_id.html", form=form, studies=_visible_studies(), errors=errors, added=added
+    ), status
 
 
 @blueprint.route("/enrolments", methods=["GET"])
@@ -75,16 +77,28 @@ def enrol_from_file():
     """Enrol a CSV all or nothing; a refusal lists each problem with its line and column."""
     part = request.files.get("file")
     if part is None or not part.filename:
-        return render_template("enrolment.html", failure="choose a CSV file to enrol",
-                               studies=_visible_studies()), 422
+        return render_template(
+            "enrolment.html", failure="choose a CSV file to enrol", studies=_visible_studies()
+        ), 422
     user = auth.signed_in_user()
     file_name = os.path.basename(part.filename.replace("\\", "/")) or "enrolment.csv"
     try:
-        result = enrol_file(store.get_db(), part.read(), file_name,
-                            reference=reference_service.current(current_app), user=user.email,
-                            study_scope=user.study_id)
+        result = enrol_file(
+            store.get_db(),
+            part.read(),
+            file_name,
+            reference=reference_service.current(current_app),
+            user=user.email,
+            study_scope=user.study_id,
+        )
     except EnrolmentRefused as error:
-        return render_template("enrolment.html", failure=f"{file_name}: nothing enrolled",
-                               problems=error.problems, studies=_visible_studies()), 422
-    return (render_template("enrolment.html", result=result, studies=_visible_studies()),
-            201 if result.changed else 200)
+        return render_template(
+            "enrolment.html",
+            failure=f"{file_name}: nothing enrolled",
+            problems=error.problems,
+            studies=_visible_studies(),
+        ), 422
+    return (
+        render_template("enrolment.html", result=result, studies=_visible_studies()),
+        201 if result.changed else 200,
+    )

@@ -29,15 +29,25 @@ def forgot_password():
         return render_template("forgot_password.html", email="", sent=False, minutes=minutes)
     email = request.form.get("email", "").strip()
     if "@" not in email:
-        return render_template("forgot_password.html", email=email, sent=False, minutes=minutes,
-                               message="give the e-mail address you sign in with"), 400
+        return render_template(
+            "forgot_password.html",
+            email=email,
+            sent=False,
+            minutes=minutes,
+            message="give the e-mail address you sign in with",
+        ), 400
     try:
-        queue_password_reset(get_db(), email, MailSettings.from_config(current_app.config),
-                             lifetime=dt.timedelta(minutes=settings.password_reset_minutes),
-                             per_hour=settings.password_resets_per_hour)
+        queue_password_reset(
+            get_db(),
+            email,
+            MailSettings.from_config(current_app.config),
+            lifetime=dt.timedelta(minutes=settings.password_reset_minutes),
+            per_hour=settings.password_resets_per_hour,
+        )
     except TooManyResetRequests as refusal:
-        return render_template("forgot_password.html", email=email, sent=False, minutes=minutes,
-                               message=refusal.message), refusal.status
+        return render_template(
+            "forgot_password.html", email=email, sent=False, minutes=minutes, message=refusal.message
+        ), refusal.status
     return render_template("forgot_password.html", email=email, sent=True, minutes=minutes)
 
 
@@ -69,5 +79,6 @@ def reset_password(token: str):
 
 
 def _new_password_form(token: str, email: str, message: str | None = None) -> str:
-    return render_template("reset_password.html", token=token, email=email, message=message,
-                           min_length=users.MIN_PASSWORD_LENGTH)
+    return render_template(
+        "reset_password.html", token=token, email=email, message=message, min_length=users.MIN_PASSWORD_LENGTH
+    )

@@ -73,12 +73,31 @@ class Layout:
     height: int | None = None
 
 
-WIDE = Layout(width=920, axis_y=306, left=64, right=132, top=30, end_room=138,
-              date_format="{0:%d %b %Y}", caption_chars=120, legend_below=False, height=410)
+WIDE = Layout(
+    width=920,
+    axis_y=306,
+    left=64,
+    right=132,
+    top=30,
+    end_room=138,
+    date_format="{0:%d %b %Y}",
+    caption_chars=120,
+    legend_below=False,
+    height=410,
+)
 # 360 units: at 390 px a phone page's content box is about 370 px wide, so one unit is at least
 # one px and 11-unit text stays at 11 px or more (pages.css shows it below 960 px).
-NARROW = Layout(width=360, axis_y=250, left=60, right=8, top=36, end_room=10,
-                date_format="{0.day} {0:%b}", caption_chars=40, legend_below=True)
+NARROW = Layout(
+    width=360,
+    axis_y=250,
+    left=60,
+    right=8,
+    top=36,
+    end_room=10,
+    date_format="{0.day} {0:%b}",
+    caption_chars=40,
+    legend_below=True,
+)
 WIDTH = WIDE.width
 
 
@@ -221,13 +240,28 @@ def render_svg(timeline: MFITimeline, layout: Layout = WIDE) -> str:
     if not any(s.points for s in timeline.series):
         usable = sum(1 for m in timeline.sera if m.kind == "usable")
         said = f"No DSA in the {usable} sera tested so far" if usable else "No serum tested yet"
-        body.append(_el("text", said, x=_fmt((scale.x0 + scale.x1) / 2),
-                        y=_fmt((scale.y0 + scale.y1) / 2), text_anchor="middle", font_size=14,
-                        fill="#333333", class_="empty"))
+        body.append(
+            _el(
+                "text",
+                said,
+                x=_fmt((scale.x0 + scale.x1) / 2),
+                y=_fmt((scale.y0 + scale.y1) / 2),
+                text_anchor="middle",
+                font_size=14,
+                fill="#333333",
+                class_="empty",
+            )
+        )
     return _el(
-        "svg", "".join(body), xmlns="http://www.w3.org/2000/svg",
-        viewBox=f"0 0 {layout.width} {height}", width=layout.width, height=height, role="img",
-        font_family="sans-serif", font_size=12,
+        "svg",
+        "".join(body),
+        xmlns="http://www.w3.org/2000/svg",
+        viewBox=f"0 0 {layout.width} {height}",
+        width=layout.width,
+        height=height,
+        role="img",
+        font_family="sans-serif",
+        font_size=12,
         class_="mfi-timeline-narrow" if layout.legend_below else "mfi-timeline",
     )
 
@@ -245,25 +279,65 @@ def _description(timeline: MFITimeline) -> str:
 
 def _bands(timeline: MFITimeline, scale: _Scale) -> list[str]:
     out = []
-    fills = BAND_FILLS[-len(timeline.bands):] if timeline.bands else ()
+    fills = BAND_FILLS[-len(timeline.bands) :] if timeline.bands else ()
     for band, fill in zip(timeline.bands, fills, strict=True):
         top = scale.y(band.high) if band.high is not None else scale.y1
         bottom = scale.y(band.low)
-        out.append(_el("rect", x=scale.x0, y=_fmt(top), width=scale.edge - scale.x0,
-                       height=_fmt(bottom - top), fill=fill, class_="band",
-                       data_band=band.name))
-        range_text = (f"{mfi_text(band.low)}–{mfi_text(band.high)}" if band.high is not None
-                      else f"≥ {mfi_text(band.low)}")
+        out.append(
+            _el(
+                "rect",
+                x=scale.x0,
+                y=_fmt(top),
+                width=scale.edge - scale.x0,
+                height=_fmt(bottom - top),
+                fill=fill,
+                class_="band",
+                data_band=band.name,
+            )
+        )
+        range_text = (
+            f"{mfi_text(band.low)}–{mfi_text(band.high)}"
+            if band.high is not None
+            else f"≥ {mfi_text(band.low)}"
+        )
         if scale.layout.legend_below:  # no room on the right: the name inside, the range on the axis
-            out.append(_el("text", escape(band.name), x=scale.edge - 4,
-                           y=_fmt(min(top + 13, bottom - 3)), text_anchor="end",
-                           font_size=SMALL_TEXT, fill="#444444", stroke=fill, stroke_width=3,
-                           paint_order="stroke", class_="band-label"))
+            out.append(
+                _el(
+                    "text",
+                    escape(band.name),
+                    x=scale.edge - 4,
+                    y=_fmt(min(top + 13, bottom - 3)),
+                    text_anchor="end",
+                    font_size=SMALL_TEXT,
+                    fill="#444444",
+                    stroke=fill,
+                    stroke_width=3,
+                    paint_order="stroke",
+                    class_="band-label",
+                )
+            )
             continue
-        out.append(_el("text", escape(band.name), x=scale.edge + 6, y=_fmt(min(top + 13, bottom - 3)),
-                       font_size=SMALL_TEXT, fill="#444444", class_="band-label"))
-        out.append(_el("text", escape(range_text), x=scale.edge + 6,
-                       y=_fmt(min(top + 26, bottom - 3)), font_size=SMALL_TEXT, fill="#666666"))
+        out.append(
+            _el(
+                "text",
+                escape(band.name),
+                x=scale.edge + 6,
+                y=_fmt(min(top + 13, bottom - 3)),
+                font_size=SMALL_TEXT,
+                fill="#444444",
+                class_="band-label",
+            )
+        )
+        out.append(
+            _el(
+                "text",
+                escape(range_text),
+                x=scale.edge + 6,
+                y=_fmt(min(top + 26, bottom - 3)),
+                font_size=SMALL_TEXT,
+                fill="#666666",
+            )
+        )
     return out
 
 
@@ -273,13 +347,31 @@ def _y_axis(scale: _Scale) -> list[str]:
     while tick <= 10**scale.log_high * 1.001:
         y = _fmt(scale.y(tick))
         out.append(_el("line", x1=scale.x0 - 4, y1=y, x2=scale.x0, y2=y, stroke="#333333"))
-        out.append(_el("text", mfi_text(tick), x=scale.x0 - 7, y=_fmt(scale.y(tick) + 4),
-                       text_anchor="end", fill="#333333", class_="y-tick"))
+        out.append(
+            _el(
+                "text",
+                mfi_text(tick),
+                x=scale.x0 - 7,
+                y=_fmt(scale.y(tick) + 4),
+                text_anchor="end",
+                fill="#333333",
+                class_="y-tick",
+            )
+        )
         tick *= 3 if str(int(tick))[0] == "1" else 10 / 3
         tick = round(tick)
     mid = (scale.y0 + scale.y1) / 2
-    out.append(_el("text", "MFI (log scale)", x=14, y=_fmt(mid), text_anchor="middle",
-                   transform=f"rotate(-90 14 {_fmt(mid)})", fill="#333333"))
+    out.append(
+        _el(
+            "text",
+            "MFI (log scale)",
+            x=14,
+            y=_fmt(mid),
+            text_anchor="middle",
+            transform=f"rotate(-90 14 {_fmt(mid)})",
+            fill="#333333",
+        )
+    )
     return out
 
 
@@ -289,8 +381,11 @@ def _x_axis(timeline: MFITimeline, scale: _Scale) -> tuple[list[str], float]:
     gives the caption's last baseline, under which the key goes."""
     layout = scale.layout
     out = [_el("line", x1=scale.x0, y1=scale.y0, x2=scale.edge, y2=scale.y0, stroke="#333333")]
-    marks = [(name, day) for name, day in timeline.visits
-             if scale.start <= day <= scale.start + dt.timedelta(days=scale.days)]
+    marks = [
+        (name, day)
+        for name, day in timeline.visits
+        if scale.start <= day <= scale.start + dt.timedelta(days=scale.days)
+    ]
     if not marks:  # no schedule: the first of each month (thinned to about eight labels)
         months, day = [], dt.date(scale.start.year, scale.start.month, 1)
         while day <= scale.start + dt.timedelta(days=scale.days):
@@ -301,27 +396,67 @@ def _x_axis(timeline: MFITimeline, scale: _Scale) -> tuple[list[str], float]:
     taken = -math.inf  # the right end of the last label drawn
     for name, day in marks:
         x = _fmt(scale.x(day))
-        out.append(_el("line", x1=x, y1=scale.y0, x2=x, y2=scale.y1, stroke="#999999",
-                       stroke_dasharray="1 3", class_="visit-grid"))
+        out.append(
+            _el(
+                "line",
+                x1=x,
+                y1=scale.y0,
+                x2=x,
+                y2=scale.y1,
+                stroke="#999999",
+                stroke_dasharray="1 3",
+                class_="visit-grid",
+            )
+        )
         when = layout.date_format.format(day)
         half = max(_text_width(name, bold=True), _text_width(when, SMALL_TEXT)) / 2
         centre = min(max(scale.x(day), half), layout.width - half)
         if centre - half < taken + 4:
             continue  # would collide with the label before: the grid line alone marks it
         taken = centre + half
-        out.append(_el("text", escape(name), x=_fmt(centre), y=scale.y0 + 16,
-                       text_anchor="middle", font_weight="bold", fill="#333333",
-                       class_="visit-label"))
-        out.append(_el("text", when, x=_fmt(centre), y=scale.y0 + 30, text_anchor="middle",
-                       font_size=SMALL_TEXT, fill="#555555"))
-    said = ("visit names at their target dates; points and serum marks at draw dates"
-            if timeline.visits else "months; points and serum marks at draw dates")
+        out.append(
+            _el(
+                "text",
+                escape(name),
+                x=_fmt(centre),
+                y=scale.y0 + 16,
+                text_anchor="middle",
+                font_weight="bold",
+                fill="#333333",
+                class_="visit-label",
+            )
+        )
+        out.append(
+            _el(
+                "text",
+                when,
+                x=_fmt(centre),
+                y=scale.y0 + 30,
+                text_anchor="middle",
+                font_size=SMALL_TEXT,
+                fill="#555555",
+            )
+        )
+    said = (
+        "visit names at their target dates; points and serum marks at draw dates"
+        if timeline.visits
+        else "months; points and serum marks at draw dates"
+    )
     y = scale.y0 + 46
     for index, line in enumerate(textwrap.wrap(said, layout.caption_chars)):
         y = scale.y0 + 46 + 14 * index
-        out.append(_el("text", line, x=_fmt((scale.x0 + scale.x1) / 2), y=y,
-                       text_anchor="middle", font_size=SMALL_TEXT, fill="#555555",
-                       class_="x-caption"))
+        out.append(
+            _el(
+                "text",
+                line,
+                x=_fmt((scale.x0 + scale.x1) / 2),
+                y=y,
+                text_anchor="middle",
+                font_size=SMALL_TEXT,
+                fill="#555555",
+                class_="x-caption",
+            )
+        )
     return out, y
 
 
@@ -329,15 +464,32 @@ def _cutoff(timeline: MFITimeline, scale: _Scale) -> list[str]:
     """The cutoff line, labelled at its left end; a narrow plot has its baseline points there
     (they would cover the label), so it gives the cutoff's value in its key instead."""
     y = _fmt(scale.y(timeline.cutoff))
-    line = _el("line", x1=scale.x0, y1=y, x2=scale.edge, y2=y, stroke="#222222", stroke_width=1.5,
-               stroke_dasharray="7 4", class_="cutoff")
+    line = _el(
+        "line",
+        x1=scale.x0,
+        y1=y,
+        x2=scale.edge,
+        y2=y,
+        stroke="#222222",
+        stroke_width=1.5,
+        stroke_dasharray="7 4",
+        class_="cutoff",
+    )
     if scale.layout.legend_below:
         return [line]
     return [
         line,
-        _el("text", f"cutoff {mfi_text(timeline.cutoff)}", x=scale.x0 + 4,
-            y=_fmt(scale.y(timeline.cutoff) - 4), font_size=SMALL_TEXT, fill="#222222", stroke="#ffffff",
-            stroke_width=3, paint_order="stroke"),
+        _el(
+            "text",
+            f"cutoff {mfi_text(timeline.cutoff)}",
+            x=scale.x0 + 4,
+            y=_fmt(scale.y(timeline.cutoff) - 4),
+            font_size=SMALL_TEXT,
+            fill="#222222",
+            stroke="#ffffff",
+            stroke_width=3,
+            paint_order="stroke",
+        ),
     ]
 
 
@@ -347,19 +499,27 @@ def _exposure(timeline: MFITimeline, scale: _Scale) -> list[str]:
     x = _fmt(scale.x(timeline.exposure))
     left = scale.x(timeline.exposure) < (scale.x0 + scale.x1) / 2  # label on the roomier side
     label = f"{timeline.exposure_label} {timeline.exposure.strftime('%d %b %Y')}"
-    return [_el(
-        "g",
-        _el("title", escape(label))
-        + _el("line", x1=x, y1=scale.y0, x2=x, y2=scale.y1 - 4, stroke="#000000", stroke_width=2)
-        + _el("path", d=f"M{x} {scale.y1 - 4} l-5 -8 h10 z", fill="#000000")
-        + _el("text", escape(label), x=_fmt(float(x) + (8 if left else -8)), y=scale.y1 - 6,
-              text_anchor="start" if left else "end", font_weight="bold", fill="#000000"),
-        class_="exposure",
-    )]
+    return [
+        _el(
+            "g",
+            _el("title", escape(label))
+            + _el("line", x1=x, y1=scale.y0, x2=x, y2=scale.y1 - 4, stroke="#000000", stroke_width=2)
+            + _el("path", d=f"M{x} {scale.y1 - 4} l-5 -8 h10 z", fill="#000000")
+            + _el(
+                "text",
+                escape(label),
+                x=_fmt(float(x) + (8 if left else -8)),
+                y=scale.y1 - 6,
+                text_anchor="start" if left else "end",
+                font_weight="bold",
+                fill="#000000",
+            ),
+            class_="exposure",
+        )
+    ]
 
 
-def _series(series: DSASeries, index: int, scale: _Scale
-            ) -> tuple[list[str], tuple[float, str, str] | None]:
+def _series(series: DSASeries, index: int, scale: _Scale) -> tuple[list[str], tuple[float, str, str] | None]:
     points = sorted(series.points, key=lambda p: p.date)
     if not points:
         return [], None
@@ -368,24 +528,49 @@ def _series(series: DSASeries, index: int, scale: _Scale
         f"{'M' if i == 0 else 'L'}{_fmt(scale.x(p.date))} {_fmt(scale.y(p.mfi))}"
         for i, p in enumerate(points)
     )
-    out = [_el("path", d=path, fill="none", stroke=colour, stroke_width=2.5,
-               stroke_dasharray=dash or None, stroke_linejoin="round", class_="dsa-line",
-               data_dsa=series.label)]
+    out = [
+        _el(
+            "path",
+            d=path,
+            fill="none",
+            stroke=colour,
+            stroke_width=2.5,
+            stroke_dasharray=dash or None,
+            stroke_linejoin="round",
+            class_="dsa-line",
+            data_dsa=series.label,
+        )
+    ]
     for point in points:
         x, y = _fmt(scale.x(point.date)), _fmt(scale.y(point.mfi))
         when = f"{point.visit} " if point.visit else ""
-        tip = (f"{series.label}: {mfi_text(point.mfi)} MFI, {_status_text(point.status)} — "
-               f"{when}{point.date.isoformat()}")
+        tip = (
+            f"{series.label}: {mfi_text(point.mfi)} MFI, {_status_text(point.status)} — "
+            f"{when}{point.date.isoformat()}"
+        )
         if point.mfi < FLOOR:
             tip += f" (below {mfi_text(FLOOR)}, drawn at {mfi_text(FLOOR)})"
         kinds = point_kinds(point.status, point.rising)
         if kinds:
             tip = " ".join(k.replace("-", " ") for k in kinds) + " DSA — " + tip
-        marker = _el("circle", cx=x, cy=y, r=4.5, fill="#ffffff" if point.mfi < FLOOR else colour,
-                     stroke=colour, stroke_width=2)
-        out.append(_el("g", _el("title", escape(tip)) + rings(kinds, x, y) + marker,
-                       class_=" ".join(("point", *kinds)),
-                       data_status=point.status, data_dsa=series.label))
+        marker = _el(
+            "circle",
+            cx=x,
+            cy=y,
+            r=4.5,
+            fill="#ffffff" if point.mfi < FLOOR else colour,
+            stroke=colour,
+            stroke_width=2,
+        )
+        out.append(
+            _el(
+                "g",
+                _el("title", escape(tip)) + rings(kinds, x, y) + marker,
+                class_=" ".join(("point", *kinds)),
+                data_status=point.status,
+                data_dsa=series.label,
+            )
+        )
     last = points[-1]
     return out, (scale.y(last.mfi), f"{series.label} {mfi_text(last.mfi)}", colour)
 
@@ -401,9 +586,21 @@ def _end_labels(ends: Sequence[tuple[float, str, str]], scale: _Scale) -> list[s
     if overflow > 0:  # pushed below the axis: shift the stack up, keeping the gaps
         placed = [(y - overflow, text, colour) for y, text, colour in placed]
     x = scale.x1 + 12
-    return [_el("text", escape(text), x=x, y=_fmt(y + 4), fill=colour, font_weight="bold",
-                stroke="#ffffff", stroke_width=3, paint_order="stroke", class_="end-label")
-            for y, text, colour in placed]
+    return [
+        _el(
+            "text",
+            escape(text),
+            x=x,
+            y=_fmt(y + 4),
+            fill=colour,
+            font_weight="bold",
+            stroke="#ffffff",
+            stroke_width=3,
+            paint_order="stroke",
+            class_="end-label",
+        )
+        for y, text, colour in placed
+    ]
 
 
 def _key(timeline: MFITimeline, scale: _Scale, y: float) -> tuple[list[str], float]:
@@ -413,10 +610,14 @@ def _key(timeline: MFITimeline, scale: _Scale, y: float) -> tuple[list[str], flo
     layout = scale.layout
     has_points = any(s.points for s in timeline.series)
     hollow = any(p.mfi < FLOOR for s in timeline.series for p in s.points)
-    cutoff = ("positivity cutoff" if not layout.legend_below
-              else f"positivity cutoff {mfi_text(timeline.cutoff)} MFI")
-    rows = key_rows(timeline.sera, has_points, cutoff,
-                    f"hollow: below {mfi_text(FLOOR)} MFI" if hollow else None)
+    cutoff = (
+        "positivity cutoff"
+        if not layout.legend_below
+        else f"positivity cutoff {mfi_text(timeline.cutoff)} MFI"
+    )
+    rows = key_rows(
+        timeline.sera, has_points, cutoff, f"hollow: below {mfi_text(FLOOR)} MFI" if hollow else None
+    )
     placed: list[tuple[float, float, KeyEntry]] = []
     if not layout.legend_below:
         for row, start in zip(rows, (layout.left, layout.left + 4), strict=True):
@@ -438,11 +639,19 @@ def _key(timeline: MFITimeline, scale: _Scale, y: float) -> tuple[list[str], flo
             if group:
                 y += KEY_ROW
         height = round(y - KEY_ROW + 14)
-    out = [entry.swatch(x, row_y) + _el("text", escape(entry.text), x=_fmt(x + entry.text_at),
-                                        y=_fmt(row_y), fill="#333333",
-                                        font_weight="bold" if entry.bold else None,
-                                        class_=entry.kind)
-           for x, row_y, entry in placed]
+    out = [
+        entry.swatch(x, row_y)
+        + _el(
+            "text",
+            escape(entry.text),
+            x=_fmt(x + entry.text_at),
+            y=_fmt(row_y),
+            fill="#333333",
+            font_weight="bold" if entry.bold else None,
+            class_=entry.kind,
+        )
+        for x, row_y, entry in placed
+    ]
     return [_el("g", "".join(out), class_="key")], height
 
 
@@ -456,9 +665,18 @@ def _line_entries(timeline: MFITimeline) -> list[KeyEntry]:
         last = sorted(series.points, key=lambda p: p.date)[-1]
 
         def swatch(x: float, y: float, colour: str = colour, dash: str = dash) -> str:
-            return (_el("line", x1=_fmt(x), y1=_fmt(y - 4), x2=_fmt(x + 28), y2=_fmt(y - 4),
-                        stroke=colour, stroke_width=2.5, stroke_dasharray=dash or None)
-                    + _el("circle", cx=_fmt(x + 14), cy=_fmt(y - 4), r=4.5, fill=colour))
-        entries.append(KeyEntry(swatch, f"{series.label} {mfi_text(last.mfi)}", 36, bold=True,
-                                kind="key-dsa"))
+            return _el(
+                "line",
+                x1=_fmt(x),
+                y1=_fmt(y - 4),
+                x2=_fmt(x + 28),
+                y2=_fmt(y - 4),
+                stroke=colour,
+                stroke_width=2.5,
+                stroke_dasharray=dash or None,
+            ) + _el("circle", cx=_fmt(x + 14), cy=_fmt(y - 4), r=4.5, fill=colour)
+
+        entries.append(
+            KeyEntry(swatch, f"{series.label} {mfi_text(last.mfi)}", 36, bold=True, kind="key-dsa")
+        )
     return entries

@@ -56,13 +56,26 @@ def serum_rows(evaluations: list[DonorEvaluation]) -> list[dict]:
     rows = []
     for evaluation in evaluations:
         for point in evaluation.points:
-            if not (point.by_class and any(c.immunodominant_dsa for c in point.by_class)
-                    or point.self_beads or point.notes or point.excluded_reason):
+            if not (
+                point.by_class
+                and any(c.immunodominant_dsa for c in point.by_class)
+                or point.self_beads
+                or point.notes
+                or point.excluded_reason
+            ):
                 continue
-            rows.append({"visit": point.visit, "date": point.date, "donor": evaluation.donor_code,
-                         "serum": point.serum, "by_class": point.by_class,
-                         "self_beads": point.self_beads, "notes": point.notes,
-                         "excluded": point.excluded_reason})
+            rows.append(
+                {
+                    "visit": point.visit,
+                    "date": point.date,
+                    "donor": evaluation.donor_code,
+                    "serum": point.serum,
+                    "by_class": point.by_class,
+                    "self_beads": point.self_beads,
+                    "notes": point.notes,
+                    "excluded": point.excluded_reason,
+                }
+            )
     return sorted(rows, key=lambda r: (r["date"], r["donor"]))
 
 
@@ -73,29 +86,49 @@ def dsa_rows(evaluations: list[DonorEvaluation]) -> list[DSARow]:
     rows = []
     for evaluation in evaluations:
         said = evaluation_visits(evaluation)
-        with_dsa = {s.position for s in evaluation.states
-                    if s.positive or s.status != "negative"}
+        with_dsa = {s.position for s in evaluation.states if s.positive or s.status != "negative"}
         for point in evaluation.points:
             if point.position in with_dsa:
                 continue
             status = "excluded" if point.excluded_reason else "negative"
-            rows.append(DSARow(
-                visit=said[point.position], date=point.date, donor=evaluation.donor_code, target="",
-                antigen="", level="", chain="", mfi=0.0, strength="", status=status,
-                status_text=point.excluded_reason or "no DSA: negative serum",
-                assay_changed=False, value_kind="",
-            ))
+            rows.append(
+                DSARow(
+                    visit=said[point.position],
+                    date=point.date,
+                    donor=evaluation.donor_code,
+                    target="",
+                    antigen="",
+                    level="",
+                    chain="",
+                    mfi=0.0,
+                    strength="",
+                    status=status,
+                    status_text=point.excluded_reason or "no DSA: negative serum",
+                    assay_changed=False,
+                    value_kind="",
+                )
+            )
         for state in evaluation.states:
             if state.status == "negative" and not state.positive:
                 continue
             antigens = sorted({b.get("antigen") or "" for b in state.beads} - {""})
-            rows.append(DSARow(
-                visit=said.get(state.position, state.visit), date=state.date, donor=evaluation.donor_code,
-                target=state.target, antigen=", ".join(antigens), level=state.level or "",
-                chain=state.chain or "", mfi=state.mfi, strength=state.strength,
-                status=state.status, status_text=status_text(state.status, state.rising),
-                assay_changed=state.assay_changed, value_kind=state.value_kind or "",
-            ))
+            rows.append(
+                DSARow(
+                    visit=said.get(state.position, state.visit),
+                    date=state.date,
+                    donor=evaluation.donor_code,
+                    target=state.target,
+                    antigen=", ".join(antigens),
+                    level=state.level or "",
+                    chain=state.chain or "",
+                    mfi=state.mfi,
+                    strength=state.strength,
+                    status=state.status,
+                    status_text=status_text(state.status, state.rising),
+                    assay_changed=state.assay_changed,
+                    value_kind=state.value_kind or "",
+                )
+            )
     return sorted(rows, key=lambda r: (r.date, r.donor, r.target))
 
 
@@ -107,26 +140,36 @@ def serum_marks(group: list[DonorEvaluation], failed_runs: list[dict]) -> tuple[
         for point in evaluation.points:
             if point.serum in marks or (point.excluded_reason or "").startswith("QC failed"):
                 continue
-            dsa = [f"{s.target} {mfi_text(s.mfi)}" for s in evaluation.states
-                   if s.position == point.position and s.positive]
+            dsa = [
+                f"{s.target} {mfi_text(s.mfi)}"
+                for s in evaluation.states
+                if s.position == point.position and s.positive
+            ]
             said = point.excluded_reason or ("DSA " + ", ".join(dsa) if dsa else "no DSA")
             marks[point.serum] = SerumMark(
-                point.date, point.visit, "excluded" if point.excluded_reason else "usable",
-                f"serum {point.visit} drawn {point.date.isoformat()}: {said}")
+                point.date,
+                point.visit,
+                "excluded" if point.excluded_reason else "usable",
+                f"serum {point.visit} drawn {point.date.isoformat()}: {said}",
+            )
     first = min((p.date for e in group for p in e.points), default=None)
     for run in failed_runs:
         drawn = dt.date.fromisoformat(run["draw_date"])
         if first is not None and drawn >= first:
             reasons = "; ".join(run["qc_reasons"]) or "QC failed"
             marks[f"run {run['id']}"] = SerumMark(
-                drawn, run.get("visit", ""), "qc_failed",
+                drawn,
+                run.get("visit", ""),
+                "qc_failed",
                 f"QC failed: class {run['hla_class'] or '?'} run {run['lab_sample_id']} drawn"
-                f" {drawn.isoformat()} ({reasons}): no call from it")
+                f" {drawn.isoformat()} ({reasons}): no call from it",
+            )
     return tuple(marks.values())
 
 
-def timeline_plots(evaluations: list[DonorEvaluation], exposures: list[dict],
-                   samples: Sequence[dict] = ()) -> list[MFITimeline]:
+def timeline_plots(
+    evaluations: list[DonorEvaluation], exposures: list[dict], samples: Sequence[dict] = ()
+) -> list[MFITimeline]:
     """One plot per exposure: a line per DSA (named with its donor when the exposure had several),
     drawn with the cutoff, bands and visits of the rules the evaluation was made under, over
     every serum of the exposure (``samples``: the QC-failed runs are drawn too)."""
@@ -143,23 +186,31 @@ def timeline_plots(evaluations: list[DonorEvaluation], exposures: list[dict],
             for state in evaluation.states:
                 label = f"{state.target} · {evaluation.donor_code}" if several else state.target
                 series.setdefault(label, []).append(
-                    PlotPoint(state.date, state.mfi, state.status, state.visit, state.rising))
+                    PlotPoint(state.date, state.mfi, state.status, state.visit, state.rising)
+                )
         first = group[0]
         rules, day = first.rules, first.exposure_date
         until = next((d for d in dates if d > day), None)
-        failed = [s for s in samples if s["qc_status"] == "fail"
-                  and (until is None or dt.date.fromisoformat(s["draw_date"]) < until)]
-        plots.append(MFITimeline(
-            series=tuple(DSASeries(label, tuple(points)) for label, points in series.items()),
-            cutoff=rules.cutoff,
-            bands=strength_bands(rules.cutoff, rules.moderate_from, rules.strong_from,
-                                 rules.weak_band_low),
-            exposure=day, exposure_label=kinds.get(exposure_id, "exposure"),
-            visits=tuple((v.name, day + dt.timedelta(days=v.day)) for v in rules.visits),
-            title=f"MFI of each DSA by serum, {kinds.get(exposure_id, 'exposure')} "
-                  f"{day.isoformat()} (rules {rules.name}, {rules.version})",
-            sera=serum_marks(group, failed),
-        ))
+        failed = [
+            s
+            for s in samples
+            if s["qc_status"] == "fail" and (until is None or dt.date.fromisoformat(s["draw_date"]) < until)
+        ]
+        plots.append(
+            MFITimeline(
+                series=tuple(DSASeries(label, tuple(points)) for label, points in series.items()),
+                cutoff=rules.cutoff,
+                bands=strength_bands(
+                    rules.cutoff, rules.moderate_from, rules.strong_from, rules.weak_band_low
+                ),
+                exposure=day,
+                exposure_label=kinds.get(exposure_id, "exposure"),
+                visits=tuple((v.name, day + dt.timedelta(days=v.day)) for v in rules.visits),
+                title=f"MFI of each DSA by serum, {kinds.get(exposure_id, 'exposure')} "
+                f"{day.isoformat()} (rules {rules.name}, {rules.version})",
+                sera=serum_marks(group, failed),
+            )
+        )
     return plots
 
 
@@ -174,16 +225,24 @@ def recipient_page(recipient_id: int):
     donors = _donors(db, exposures)
     evaluations = current_evaluations(db, recipient_id)
     labels = visit_labels(db, recipient_id)
-    samples = [{**s, "visit": labels.get(s["id"], "")}
-               for s in store.list_samples(db, recipient_id=recipient_id)]
+    samples = [
+        {**s, "visit": labels.get(s["id"], "")} for s in store.list_samples(db, recipient_id=recipient_id)
+    ]
     plots = timeline_plots(evaluations, exposures, samples)
     return render_template(
-        "recipient.html", recipient=recipient, study=study, exposures=exposures, donors=donors,
-        typing_rows=_typing_rows(db, recipient_id, donors), rows=dsa_rows(evaluations),
+        "recipient.html",
+        recipient=recipient,
+        study=study,
+        exposures=exposures,
+        donors=donors,
+        typing_rows=_typing_rows(db, recipient_id, donors),
+        rows=dsa_rows(evaluations),
         plots=[(plot, render_svg(plot), render_svg(plot, NARROW)) for plot in plots],
         evaluations=evaluations,
         overdue=[{**o, "donor": e.donor_code} for e in evaluations for o in e.overdue],
-        samples=samples, pending=is_pending(db, recipient_id), sera=serum_rows(evaluations),
+        samples=samples,
+        pending=is_pending(db, recipient_id),
+        sera=serum_rows(evaluations),
         failure=stored_evaluations.failed_recipients(db).get(recipient_id),
         evaluated_as_of=max((e.as_of for e in evaluations if e.as_of), default=None),
         open_events=open_alerts(db, recipient_id=recipient_id),
@@ -197,9 +256,13 @@ def _eplets(db: Database, recipient_id: int, evaluations: list[DonorEvaluation])
     table = active_table(settings_of(current_app).reference_dir)
     if table is None:
         return {"eplets": None, "dsa_eplets": None}
-    return {"eplets": recipient_eplets(db, table, recipient_id)[0],
-            "dsa_eplets": {"version": table.version,
-                           "rows": evaluation_rows(db, table, recipient_id, evaluations)}}
+    return {
+        "eplets": recipient_eplets(db, table, recipient_id)[0],
+        "dsa_eplets": {
+            "version": table.version,
+            "rows": evaluation_rows(db, table, recipient_id, evaluations),
+        },
+    }
 
 
 def _donors(db: Database, exposures: list[dict]) -> list[dict]:
@@ -216,6 +279,8 @@ def _typing_rows(db: Database, recipient_id: int, donors: list[dict]) -> list[ty
     theirs = [store.current_typing(db, "donor", d["id"]) for d in donors]
     reference = reference_service.current(current_app)
     return typings.side_by_side(
-        own["typing"] if own else None, [t["typing"] if t else None for t in theirs],
-        typings.serology_lookup(reference), reference.broad_of,
+        own["typing"] if own else None,
+        [t["typing"] if t else None for t in theirs],
+        typings.serology_lookup(reference),
+        reference.broad_of,
     )

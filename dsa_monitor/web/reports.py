@@ -20,8 +20,9 @@ def _study(code: str) -> dict:
 
 
 def _csv(text: str, name: str) -> Response:
-    return Response(text, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @blueprint.route("/studies/<code>/report")
@@ -29,8 +30,7 @@ def _csv(text: str, name: str) -> Response:
 def study_report_page(code: str):
     """The sentence a paper prints, sera per visit, recipients by DSA course."""
     study = _study(code)
-    return render_template("report.html", study=study,
-                           report=study_report(store.get_db(), study))
+    return render_template("report.html", study=study, report=study_report(store.get_db(), study))
 
 
 @blueprint.route("/studies/<code>/report.csv")
@@ -45,5 +45,7 @@ def study_report_csv(code: str):
 def study_export_csv(code: str):
     """One row per recipient × serum × DSA, for analysis."""
     study = _study(code)
-    return _csv(export_csv(export_rows(store.get_db(), study, active_table(
-        settings_of(current_app).reference_dir))), f"{study['code']}-export.csv")
+    return _csv(
+        export_csv(export_rows(store.get_db(), study, active_table(settings_of(current_app).reference_dir))),
+        f"{study['code']}-export.csv",
+    )

@@ -31,11 +31,18 @@ def serum_page(recipient_id: int, sample_id: int):
     sort = request.args.get("sort", "")
     sort = sort if sort in SORTS else "run"
     serum, rows = serum_beads(db, sample_id, sort)
-    return render_template("serum.html", recipient=recipient, serum=serum, rows=rows,
-                           others=third_party(rows), sort=sort, sorts=SORTS,
-                           visit=visit_labels(db, recipient_id).get(sample_id, ""),
-                           assigned=assignment_of(db, recipient_id, sample_id),
-                           choices=visit_choices(db, recipient))
+    return render_template(
+        "serum.html",
+        recipient=recipient,
+        serum=serum,
+        rows=rows,
+        others=third_party(rows),
+        sort=sort,
+        sorts=SORTS,
+        visit=visit_labels(db, recipient_id).get(sample_id, ""),
+        assigned=assignment_of(db, recipient_id, sample_id),
+        choices=visit_choices(db, recipient),
+    )
 
 
 def _recipient_of(recipient_id: int, sample_id: int) -> dict:
@@ -54,10 +61,13 @@ def assign_serum_visit_form(recipient_id: int, sample_id: int):
     serum page."""
     recipient = _recipient_of(recipient_id, sample_id)
     assign_serum_visit(
-        store.get_db(), recipient, sample_id, request.form.get("visit") or None,
-        request.form.get("reason", ""), user=auth.signed_in_user().email,
+        store.get_db(),
+        recipient,
+        sample_id,
+        request.form.get("visit") or None,
+        request.form.get("reason", ""),
+        user=auth.signed_in_user().email,
         reference=reference_service.current(current_app),
-        record=functools.partial(record_changes,
-                                 settings=MailSettings.from_config(current_app.config)))
-    return redirect(url_for("web.serum_page", recipient_id=recipient_id, sample_id=sample_id),
-                    code=303)
+        record=functools.partial(record_changes, settings=MailSettings.from_config(current_app.config)),
+    )
+    return redirect(url_for("web.serum_page", recipient_id=recipient_id, sample_id=sample_id), code=303)

@@ -28,15 +28,15 @@ def sign_in():
     """The sign-in form; a wrong password says so without saying whether the address exists."""
     next_page = request.values.get("next", "")
     if request.method != "POST":  # GET, and HEAD (a link checker): never a sign-in attempt
-        notice = (PASSWORD_RESET_DONE if request.args.get("reset") == "done" else None)
-        return render_template("sign_in.html", next_page=next_page, email="", message=None,
-                               notice=notice)
+        notice = PASSWORD_RESET_DONE if request.args.get("reset") == "done" else None
+        return render_template("sign_in.html", next_page=next_page, email="", message=None, notice=notice)
     email = request.form.get("email", "").strip()
     try:
         row = users.sign_in(get_db(), email, request.form.get("password", ""))
     except users.SignInRefused as refusal:
-        return render_template("sign_in.html", next_page=next_page, email=email,
-                               message=refusal.message), refusal.status
+        return render_template(
+            "sign_in.html", next_page=next_page, email=email, message=refusal.message
+        ), refusal.status
     auth.start_session(row)
     return redirect(auth.safe_next(next_page))
 

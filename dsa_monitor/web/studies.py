@@ -35,12 +35,24 @@ def study_page(code: str):
         page = int(request.args.get("page", "1"))
     except ValueError:
         page = 1
-    grid = study_grid(db, study, query=request.args.get("q", "")[:100],
-                      sort=request.args.get("sort", "subject"), page=page)
+    grid = study_grid(
+        db, study, query=request.args.get("q", "")[:100], sort=request.args.get("sort", "subject"), page=page
+    )
     recipients = grid.rows
-    overdue = [{**o, "recipient_id": r["recipient_id"], "subject_code": r["subject_code"]}
-               for r in recipients for o in r["overdue"]]
+    overdue = [
+        {**o, "recipient_id": r["recipient_id"], "subject_code": r["subject_code"]}
+        for r in recipients
+        for o in r["overdue"]
+    ]
     overdue_events = [e for e in open_events if e["kind"] == OVERDUE_VISIT]
     alerts = [e for e in open_events if e["kind"] != OVERDUE_VISIT]
-    return render_template("study.html", study=study, recipients=recipients, overdue=overdue,
-                           overdue_events=overdue_events, alerts=alerts, grid=grid, sorts=SORTS)
+    return render_template(
+        "study.html",
+        study=study,
+        recipients=recipients,
+        overdue=overdue,
+        overdue_events=overdue_events,
+        alerts=alerts,
+        grid=grid,
+        sorts=SORTS,
+    )

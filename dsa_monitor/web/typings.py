@@ -36,6 +36,7 @@ class LocusRow:
 def _allele_level(names: Sequence[str]) -> bool:
     """Every name an allele of 2 fields or more without a suffix: no code (``A*02:AB``), no
     null allele (never a target, so never marked)."""
+
     def named(text: str) -> bool:
         try:
             name = parse_name(text)
@@ -74,6 +75,7 @@ def side_by_side(
     broad_of: Callable[[Antigen], Antigen | None],
 ) -> list[LocusRow]:
     """Rows for every locus typed on either side; typings are ``HLATyping.to_dict()`` forms."""
+
     def loci(typing: Mapping | None) -> Mapping[str, list]:
         return (typing or {}).get("loci") or {}
 
@@ -104,22 +106,31 @@ def side_by_side(
                 if antigens & own_antigens:
                     allele_level = all("*" in n for n in names) and own_alleles
                     cell.append(Copy(text, ANTIGEN_MATCH if allele_level else MATCH))
-                elif _allele_level(names) and _allele_level(own_names) and not (
-                        antigens & own_broads or _broads(antigens, broad_of) & own_antigens):
+                elif (
+                    _allele_level(names)
+                    and _allele_level(own_names)
+                    and not (antigens & own_broads or _broads(antigens, broad_of) & own_antigens)
+                ):
                     cell.append(Copy(text, MISMATCH))  # told at 2 fields (DQA1, DPB1: no antigen)
-                elif (not antigens or not own_antigens  # an NMDP code, a null allele...
-                      or antigens & own_broads or _broads(antigens, broad_of) & own_antigens):
+                elif (
+                    not antigens
+                    or not own_antigens  # an NMDP code, a null allele...
+                    or antigens & own_broads
+                    or _broads(antigens, broad_of) & own_antigens
+                ):
                     cell.append(Copy(text, NOT_COMPARED))  # a broad against its split: can't tell
                 else:
                     cell.append(Copy(text, MISMATCH))
             cells.append(tuple(cell))
-        rows.append(LocusRow(locus, tuple(Copy("/".join(e["names"]), NOT_COMPARED) for e in mine),
-                             tuple(cells)))
+        rows.append(
+            LocusRow(locus, tuple(Copy("/".join(e["names"]), NOT_COMPARED) for e in mine), tuple(cells))
+        )
     return rows
 
 
 def serology_lookup(reference) -> Callable[[str], Antigen | None]:
     """An allele name's serologic antigen in a reference release (None: no equivalent)."""
+
     def serology(name: str) -> Antigen | None:
         return reference.serology(parse_allele(name)).antigen
 

@@ -45,16 +45,24 @@ def upload_file():
         manifest_part = request.files.get("manifest")
         manifest = None
         if manifest_part is not None and manifest_part.filename:
-            manifest = read_manifest(manifest_part.read(),
-                                     os.path.basename(manifest_part.filename))
-        result = import_request(db, UploadRequest(
-            part.read(), file_name, user.email, format=chosen, manifest=manifest,
-            study=_chosen_study(), layout=request.form.get("date_format", "").strip() or None,
-            strict=request.form.get("strict") == "on",
-            lot=request.form.get("lot", "").strip() or None,
-            encoding=request.form.get("encoding", "").strip() or None,
-            serum_treatment=request.form.get("serum_treatment") or "neat",
-        ), settings_of(current_app))
+            manifest = read_manifest(manifest_part.read(), os.path.basename(manifest_part.filename))
+        result = import_request(
+            db,
+            UploadRequest(
+                part.read(),
+                file_name,
+                user.email,
+                format=chosen,
+                manifest=manifest,
+                study=_chosen_study(),
+                layout=request.form.get("date_format", "").strip() or None,
+                strict=request.form.get("strict") == "on",
+                lot=request.form.get("lot", "").strip() or None,
+                encoding=request.form.get("encoding", "").strip() or None,
+                serum_treatment=request.form.get("serum_treatment") or "neat",
+            ),
+            settings_of(current_app),
+        )
     except DSAMonitorError as error:
         failure = {"message": error.message, **error.details}
         return _page(failure=failure, not_stored=error.details.get("not_stored")), error.status
@@ -62,8 +70,10 @@ def upload_file():
     if result.outcome == "duplicate" and len(rows) < len(result.samples):
         # another study's upload: nothing of it is told (as the API answers)
         result = dataclasses.replace(result, warnings=[HIDDEN_DUPLICATE], not_stored=[])
-    return (_page(result=result, rows=rows, not_stored=result.not_stored),
-            201 if result.outcome == "stored" else 200)
+    return (
+        _page(result=result, rows=rows, not_stored=result.not_stored),
+        201 if result.outcome == "stored" else 200,
+    )
 
 
 def _chosen_study() -> int | None:
@@ -90,8 +100,9 @@ def _sample_rows(samples) -> list[dict]:
         recipient = recipients[rid]
         if not user.sees_study(recipient["study_id"]):
             continue  # a duplicate of another study's file: show only this user's samples
-        rows.append({"sample": sample, "recipient": recipient,
-                     "visit": labels[rid].get(sample.sample_id, "")})
+        rows.append(
+            {"sample": sample, "recipient": recipient, "visit": labels[rid].get(sample.sample_id, "")}
+        )
     return rows
 
 
@@ -110,17 +121,24 @@ def _visible_uploads() -> list[dict]:
     return shown
 
 
-def _page(*, result=None, rows=None, failure: dict | None = None,
-          not_stored: list[dict] | None = None) -> str:
+def _page(
+    *, result=None, rows=None, failure: dict | None = None, not_stored: list[dict] | None = None
+) -> str:
     """The form (the user's study's remembered date layout chosen), the outcome, past uploads."""
     db = store.get_db()
     user = auth.signed_in_user()
     studies = [s for s in store.list_studies(db) if user.sees_study(s["id"])]
     own = next((s for s in studies if s["id"] == user.study_id), None)
     return render_template(
-        "upload.html", formats=sorted(FORMATS), date_layouts=DATE_LAYOUTS,
-        treatments=SERUM_TREATMENTS, result=result,
-        rows=rows or [], not_stored=not_stored or [],
-        studies=studies, remembered=(own or {}).get("date_layout"),
-        failure=failure, uploads=_visible_uploads(),
+        "upload.html",
+        formats=sorted(FORMATS),
+        date_layouts=DATE_LAYOUTS,
+        treatments=SERUM_TREATMENTS,
+        result=result,
+        rows=rows or [],
+        not_stored=not_stored or [],
+        studies=studies,
+        remembered=(own or {}).get("date_layout"),
+        failure=failure,
+        uploads=_visible_uploads(),
     )

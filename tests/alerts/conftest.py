@@ -128,8 +128,9 @@ def world(tmp_path, mail_server, monkeypatch):
     study = store.create_study(db, "CORD-01", title="Cord blood", user="coordinator")
     recipient = store.create_recipient(db, "CORD-01", "R001", lab_ids=["P-17"], user="coordinator")
     donor = store.create_donor(db, "CB-0042", kind="cord", user="coordinator")
-    store.create_exposure(db, recipient["id"], [donor["id"]], dt.date(2024, 1, 10), "infusion",
-                          user="coordinator")
+    store.create_exposure(
+        db, recipient["id"], [donor["id"]], dt.date(2024, 1, 10), "infusion", user="coordinator"
+    )
     from dsa_monitor.alerts import subscribe
 
     subscribe(db, CLINICIAN, study="CORD-01", user="admin")
@@ -139,10 +140,16 @@ def world(tmp_path, mail_server, monkeypatch):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSA_MONITOR_")}
     env.update({f"DSA_MONITOR_{k}": v for k, v in settings.items()})
     yield SimpleNamespace(
-        app=app, db=db, env=env, path=tmp_path, study=study, recipient=recipient, donor=donor,
-        mail=MailSettings.from_config(app.config), server=mail_server,
-        to=SimpleNamespace(clinician=CLINICIAN, investigator=INVESTIGATOR, lab=LAB,
-                           coordinator=COORDINATOR),
+        app=app,
+        db=db,
+        env=env,
+        path=tmp_path,
+        study=study,
+        recipient=recipient,
+        donor=donor,
+        mail=MailSettings.from_config(app.config),
+        server=mail_server,
+        to=SimpleNamespace(clinician=CLINICIAN, investigator=INVESTIGATOR, lab=LAB, coordinator=COORDINATOR),
     )
     db.close()
 
@@ -154,7 +161,10 @@ def cli(world):
     def run(*args: str, env: dict | None = None, **popen) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-c", "from dsa_monitor.cli import main; main()", *args],
-            env={**world.env, **(env or {})}, capture_output=True, text=True, timeout=60,
+            env={**world.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=60,
             **popen,
         )
 

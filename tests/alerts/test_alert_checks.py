@@ -35,7 +35,8 @@ def test_a_qc_failed_sample_is_told_to_the_laboratory_once(world, cli):
     [email] = world.server.messages
     assert email["To"] == world.to.lab
     assert email["Subject"] == (
-        "[dsa-monitor] QC failure: CORD-01 R001 (S24-003, class II run, drawn 2024-04-02)")
+        "[dsa-monitor] QC failure: CORD-01 R001 (S24-003, class II run, drawn 2024-04-02)"
+    )
     text = email.get_body(("plain",)).get_content()
     assert "Sample S24-003 of CORD-01 R001 failed quality control" in text
     assert "Run:" in text and "S24-003, class II run, drawn 2024-04-02" in text
@@ -53,8 +54,7 @@ def test_samples_that_pass_qc_make_no_event_and_move_the_watermark(world):
     assert run_once(world.app, wait=1)["qc"] == "no new samples"
 
 
-SCHEDULE = [{"name": "M1", "day": 30, "window_days": 7},
-            {"name": "M3", "day": 91, "window_days": 14}]
+SCHEDULE = [{"name": "M1", "day": 30, "window_days": 7}, {"name": "M3", "day": 91, "window_days": 14}]
 
 
 @pytest.fixture
@@ -62,16 +62,23 @@ def followed(world):
     """Recipient T01 of study TRIAL-02 (M1, M3), lab ID P-17, exposed 60 days ago."""
     store.create_study(world.db, "TRIAL-02", visit_schedule=SCHEDULE, user="coordinator")
     recipient = store.create_recipient(world.db, "TRIAL-02", "T01", user="coordinator")
-    store.create_exposure(world.db, recipient["id"], [world.donor["id"]],
-                          TODAY - dt.timedelta(days=60), "infusion", user="coordinator")
-    subscribe(world.db, world.to.coordinator, study="TRIAL-02", kinds=["overdue_visit"],
-              user="admin")
+    store.create_exposure(
+        world.db,
+        recipient["id"],
+        [world.donor["id"]],
+        TODAY - dt.timedelta(days=60),
+        "infusion",
+        user="coordinator",
+    )
+    subscribe(world.db, world.to.coordinator, study="TRIAL-02", kinds=["overdue_visit"], user="admin")
     return recipient
 
 
 def facts(world, max_age_days=30):
-    return [(f.recipient_id, f.visit, f.payload["reason"])
-            for f in overdue_visit_facts(world.db, today=TODAY, max_age_days=max_age_days)]
+    return [
+        (f.recipient_id, f.visit, f.payload["reason"])
+        for f in overdue_visit_facts(world.db, today=TODAY, max_age_days=max_age_days)
+    ]
 
 
 def test_a_visit_window_closed_without_a_sample_is_overdue(world, followed):
@@ -81,11 +88,14 @@ def test_a_visit_window_closed_without_a_sample_is_overdue(world, followed):
     assert facts(world, max_age_days=10) == []  # M1 closed 23 days ago
 
 
-@pytest.mark.parametrize(("day", "status", "expected"), [
-    (31, "pass", []),
-    (31, "fail", ["only QC-failed samples"]),
-    (45, "pass", ["no sample"]),  # outside M1's window (day 23 to 37)
-])
+@pytest.mark.parametrize(
+    ("day", "status", "expected"),
+    [
+        (31, "pass", []),
+        (31, "fail", ["only QC-failed samples"]),
+        (45, "pass", ["no sample"]),  # outside M1's window (day 23 to 37)
+    ],
+)
 def test_a_usable_sample_in_the_window_fulfils_the_visit(world, followed, day, status, expected):
     store.add_lab_id(world.db, followed["id"], "T-01", user="coordinator")
     path = PC_FAILED if status == "fail" else TWO_SAMPLES
@@ -96,8 +106,7 @@ def test_a_usable_sample_in_the_window_fulfils_the_visit(world, followed, day, s
     names = ["S24-003"] if status == "fail" else ["S24-001", "S24-002"]
     if status == "pass":  # S24-002 belongs to R002 (no such subject here): keep S24-001 only
         data = b"\n".join(line for line in data.split(b"\n") if b"S24-002" not in line)
-    result = import_upload(world.db, data, "visit.csv", user="lab",
-                           manifest={name: drawn for name in names})
+    result = import_upload(world.db, data, "visit.csv", user="lab", manifest={name: drawn for name in names})
     assert [s.qc_status for s in result.samples] == [status]
     assert [reason for _, _, reason in facts(world)] == expected
 
@@ -126,7 +135,8 @@ def test_a_corrected_upload_that_passes_qc_withdraws_the_qc_alert(world):
     result = import_upload(world.db, passing, "fixed.csv", user="lab")
     assert [s.qc_status for s in result.samples] != ["fail"]
     assert run_once(world.app, wait=1)["qc"] == (
-        "samples 3..3: 0 QC-failure event(s), 1 withdrawn by a corrected upload")
+        "samples 3..3: 0 QC-failure event(s), 1 withdrawn by a corrected upload"
+    )
     assert run_once(world.app, wait=1)["qc"] == "no new samples"
     [correction, failure] = stored_events.list_events(world.db)
     assert (correction["kind"], correction["corrects"]) == ("correction", failure["id"])

@@ -18,20 +18,40 @@ def cli(world):
 
 
 def test_subscriptions_events_and_acknowledgement_from_the_command_line(world, cli):
-    done = cli("alerts", "subscribe", "Nurse@Hospital.example", "--study", "CORD-01",
-               "--kind", "de_novo", "--kind", "overdue_visit", "--user", "admin")
+    done = cli(
+        "alerts",
+        "subscribe",
+        "Nurse@Hospital.example",
+        "--study",
+        "CORD-01",
+        "--kind",
+        "de_novo",
+        "--kind",
+        "overdue_visit",
+        "--user",
+        "admin",
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("subscription 5: nurse@hospital.example to study CORD-01:"
-                                  " de_novo, overdue_visit")
+    assert done.stdout.startswith(
+        "subscription 5: nurse@hospital.example to study CORD-01: de_novo, overdue_visit"
+    )
     listed = cli("alerts", "subscriptions", "--email", "nurse@hospital.example").stdout
-    assert listed == ("id\taddress\tscope\tkinds\n"  # a header row (issue 15)
-                      "5\tnurse@hospital.example\tstudy CORD-01\tde_novo,overdue_visit\n")
+    assert listed == (
+        "id\taddress\tscope\tkinds\n"  # a header row (issue 15)
+        "5\tnurse@hospital.example\tstudy CORD-01\tde_novo,overdue_visit\n"
+    )
     assert cli("alerts", "unsubscribe", "5").stdout == "subscription 5 ended\n"
     assert cli("alerts", "subscriptions", "--email", "nurse@hospital.example").stdout == (
-        "no subscriptions\n")  # an empty answer says so
+        "no subscriptions\n"
+    )  # an empty answer says so
 
-    fact = EventFact(kind="de_novo", recipient_id=world.recipient["id"],
-                     donor_id=world.donor["id"], antigen="DR4", visit="M3")
+    fact = EventFact(
+        kind="de_novo",
+        recipient_id=world.recipient["id"],
+        donor_id=world.donor["id"],
+        antigen="DR4",
+        visit="M3",
+    )
     [event_id] = record_events(world.db, [fact], settings=world.mail)
     header, line = cli("alerts", "list", "--unacknowledged").stdout.splitlines()
     assert header == "id\traised\tkind\trecipient\tantigen\tvisit\tstate"

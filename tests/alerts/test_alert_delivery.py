@@ -14,12 +14,24 @@ from dsa_monitor.store import outbox as stored_outbox
 
 def de_novo(world, **changes):
     fact = EventFact(
-        kind="de_novo", recipient_id=world.recipient["id"], donor_id=world.donor["id"],
-        antigen="DR4", visit="M3",
-        payload={"antigens": ["DR4"], "level": "antigen", "mfi": 5234.0, "strength": "moderate",
-                 "status": "de_novo", "rules_name": "default", "rules_version": "r1-abc",
-                 "draw_date": "2024-04-10", "lab_sample_id": "S24-003",
-                 "patient_name": "Jane Doe", "birth_date": "1970-01-01"},
+        kind="de_novo",
+        recipient_id=world.recipient["id"],
+        donor_id=world.donor["id"],
+        antigen="DR4",
+        visit="M3",
+        payload={
+            "antigens": ["DR4"],
+            "level": "antigen",
+            "mfi": 5234.0,
+            "strength": "moderate",
+            "status": "de_novo",
+            "rules_name": "default",
+            "rules_version": "r1-abc",
+            "draw_date": "2024-04-10",
+            "lab_sample_id": "S24-003",
+            "patient_name": "Jane Doe",
+            "birth_date": "1970-01-01",
+        },
     )
     return dataclasses.replace(fact, **changes)
 
@@ -44,11 +56,31 @@ def test_a_de_novo_dsa_reaches_each_subscriber_once_with_what_a_clinician_needs(
         assert email[DUPLICATE_HEADER] is None
         text = email.get_body(("plain",)).get_content()
         html = email.get_body(("html",)).get_content()
-        for expected in ("Study:", "CORD-01", "Subject:", "R001", "Visit:", "M3",
-                         "Donor:", "CB-0042", "Antigen:", "DR4", "Level:", "antigen",
-                         "MFI:", "5,234", "Strength:", "moderate", "Status:", "de novo",
-                         "Rules:", "default r1-abc", "Sample:", "S24-003",
-                         f"https://dsa.example.org/recipients/{world.recipient['id']}"):
+        for expected in (
+            "Study:",
+            "CORD-01",
+            "Subject:",
+            "R001",
+            "Visit:",
+            "M3",
+            "Donor:",
+            "CB-0042",
+            "Antigen:",
+            "DR4",
+            "Level:",
+            "antigen",
+            "MFI:",
+            "5,234",
+            "Strength:",
+            "moderate",
+            "Status:",
+            "de novo",
+            "Rules:",
+            "default r1-abc",
+            "Sample:",
+            "S24-003",
+            f"https://dsa.example.org/recipients/{world.recipient['id']}",
+        ):
             assert expected in text
         assert f'href="https://dsa.example.org/recipients/{world.recipient["id"]}"' in html
         assert "<th" in html and "5,234" in html
@@ -83,8 +115,7 @@ def test_with_the_server_down_the_message_is_retried_and_arrives_when_it_is_back
     world.server.start()
     time.sleep(0.25)
     assert len(deliver_due(world.db, world.mail, "test").sent) == 2
-    assert sorted(m["To"] for m in world.server.messages) == [
-        world.to.clinician, world.to.investigator]
+    assert sorted(m["To"] for m in world.server.messages) == [world.to.clinician, world.to.investigator]
     row = messages(world)[world.to.clinician]
     assert (row["state"], row["attempts"], row["last_error"]) == ("sent", 2, None)
 
@@ -145,8 +176,7 @@ def test_a_crash_between_sending_and_marking_resends_marked_with_the_same_messag
             transport.send(build_email(message, settings))
         os._exit(137)
     """)
-    done = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True,
-                          timeout=30)
+    done = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True, timeout=30)
     assert done.returncode == 137, done.stderr
     assert len(world.server.wait_for(2)) == 2
     assert {m["state"] for m in messages(world).values()} == {"sending"}
@@ -178,8 +208,7 @@ def test_a_process_killed_mid_delivery_leaves_only_the_message_in_flight_in_doub
         db = store.open_database({world.app.config["DATABASE"]!r})
         deliver_due(db, MailSettings(smtp_host="127.0.0.1", smtp_port={world.server.port}), "p1")
     """)
-    done = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True,
-                          timeout=30)
+    done = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True, timeout=30)
     assert done.returncode == 137, done.stderr
     assert sorted(m["state"] for m in messages(world).values()) == sorted(["sending", *queued])
     report = deliver_due(world.db, world.mail, "next-process")
@@ -200,12 +229,14 @@ def test_without_a_mail_server_messages_become_eml_files_and_the_log_says_where(
     assert world.server.messages == []
 
 
-@pytest.mark.parametrize(("security", "error"), [
-    ("starttls", "STARTTLS extension not supported by server"),
-    ("ssl", "SSL"),
-])
-def test_a_server_without_the_configured_security_gets_nothing_in_clear_text(world, security,
-                                                                            error):
+@pytest.mark.parametrize(
+    ("security", "error"),
+    [
+        ("starttls", "STARTTLS extension not supported by server"),
+        ("ssl", "SSL"),
+    ],
+)
+def test_a_server_without_the_configured_security_gets_nothing_in_clear_text(world, security, error):
     settings = dataclasses.replace(world.mail, security=security)
     record_events(world.db, [de_novo(world)], settings=settings)
     report = deliver_due(world.db, settings, "test")

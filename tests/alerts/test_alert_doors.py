@@ -39,8 +39,7 @@ def count(db, table: str) -> int:
 
 
 @pytest.mark.parametrize("door", DOORS, ids=list(DOORS))
-def test_a_de_novo_dsa_first_seen_through_any_door_is_mailed_exactly_once(world, trial, cli,
-                                                                          door):
+def test_a_de_novo_dsa_first_seen_through_any_door_is_mailed_exactly_once(world, trial, cli, door):
     trial, ids = trial
     first = cli(*DOORS[door])
     assert first.returncode == 0, first.stdout + first.stderr
@@ -54,7 +53,8 @@ def test_a_de_novo_dsa_first_seen_through_any_door_is_mailed_exactly_once(world,
         assert run.returncode == 0, run.stdout + run.stderr
     de_novo = [m for m in world.server.messages if "De novo DSA" in m["Subject"]]
     assert [m["Subject"] for m in de_novo] == [
-        f"[dsa-monitor] De novo DSA: {trial.study_code} LUP-03, A*24:02 (M3)"]
+        f"[dsa-monitor] De novo DSA: {trial.study_code} LUP-03, A*24:02 (M3)"
+    ]
     assert de_novo[0]["To"] == DOCTOR
     assert len(world.server.messages) == 3  # de novo (M3), persistent and rising (M6)
     assert count(world.db, "events") == 3

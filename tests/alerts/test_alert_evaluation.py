@@ -43,11 +43,19 @@ def test_a_de_novo_dsa_found_by_the_evaluation_is_mailed_once_and_corrected(worl
     assert {m["To"] for m in world.server.messages} == {DOCTOR}
     de_novo = next(m for m in world.server.messages if "De novo" in m["Subject"])
     text = " ".join(de_novo.get_body(("plain",)).get_content().split())
-    for expected in ("Visit: M3", "Donor: UC-MSC-03", "Antigen: A*24:02", "Level: allele",
-                     "MFI: 2,437.65", "Strength: weak", "Status: de novo", "Sample: LUP-03-M3",
-                     "Positive beads: A*24:02 (bead",
-                     "Rules: default r1-",
-                     f"https://dsa.example.org/recipients/{ids.recipients['LUP-03']}"):
+    for expected in (
+        "Visit: M3",
+        "Donor: UC-MSC-03",
+        "Antigen: A*24:02",
+        "Level: allele",
+        "MFI: 2,437.65",
+        "Strength: weak",
+        "Status: de novo",
+        "Sample: LUP-03-M3",
+        "Positive beads: A*24:02 (bead",
+        "Rules: default r1-",
+        f"https://dsa.example.org/recipients/{ids.recipients['LUP-03']}",
+    ):
         assert expected in text, text
     assert "Chain:" not in text  # class I
     again = cli("scheduler", "--once")
@@ -58,9 +66,11 @@ def test_a_de_novo_dsa_found_by_the_evaluation_is_mailed_once_and_corrected(worl
     panel = demo_panel("I")
     serum = next(s for s in trial.sera if s.sample_id == "LUP-03-M3")
     background = [60.0] + [18000.0] + [150.0] * (len(panel.beads) - 2)
-    corrected = write_fusion_csv(panel, [FusionSample(serum.sample_id, "P7103", serum.date,
-                                                      background)],
-                                 run_date=serum.date + dt.timedelta(days=10))
+    corrected = write_fusion_csv(
+        panel,
+        [FusionSample(serum.sample_id, "P7103", serum.date, background)],
+        run_date=serum.date + dt.timedelta(days=10),
+    )
     import_upload(world.db, corrected, "fusion_M3_classI_corrected.csv", user="lab")
     third = cli("scheduler", "--once")
     assert "evaluate: 1 recipient(s) evaluated, 5 change(s)" in third.stdout
@@ -78,17 +88,30 @@ def test_a_de_novo_dsa_found_by_the_evaluation_is_mailed_once_and_corrected(worl
 
 
 def change(**fields):
-    base = dict(kind="de_novo_dsa", recipient_id=1, donor_id=1, exposure_id=1, antigen="A2",
-                visit="M3", date=dt.date(2025, 4, 1), sample_id=None, mfi=2000.0,
-                strength="weak", status="de_novo")
+    base = dict(
+        kind="de_novo_dsa",
+        recipient_id=1,
+        donor_id=1,
+        exposure_id=1,
+        antigen="A2",
+        visit="M3",
+        date=dt.date(2025, 4, 1),
+        sample_id=None,
+        mfi=2000.0,
+        strength="weak",
+        status="de_novo",
+    )
     return ChangeFact(**{**base, **fields})
 
 
-@pytest.mark.parametrize(("fields", "expected"), [
-    ({}, ("de_novo", None)),
-    ({"kind": "recurrent_dsa"}, ("recurrent", None)),
-    ({"kind": "withdrawn", "withdraws": "rising_dsa"}, ("correction", "rising")),
-])
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, ("de_novo", None)),
+        ({"kind": "recurrent_dsa"}, ("recurrent", None)),
+        ({"kind": "withdrawn", "withdraws": "rising_dsa"}, ("correction", "rising")),
+    ],
+)
 def test_each_change_kind_is_an_alert_kind(world, fields, expected):
     [fact] = event_facts(world.db, [change(**fields)])
     assert (fact.kind, fact.withdraws) == expected

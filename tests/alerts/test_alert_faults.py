@@ -51,8 +51,9 @@ def test_an_answer_to_data_is_no_doubt(world, answer):
     settle(world, settings)
     rows = list(messages(world).values())
     assert {row["possible_duplicate"] for row in rows} == {0}
-    assert sorted(row["state"] for row in rows) == (["dead", "sent"] if answer[0] == "5"
-                                                    else ["sent", "sent"])
+    assert sorted(row["state"] for row in rows) == (
+        ["dead", "sent"] if answer[0] == "5" else ["sent", "sent"]
+    )
 
 
 def poison(world, address="lab@hospital.example\nBcc: everyone@example.org") -> int:
@@ -60,9 +61,15 @@ def poison(world, address="lab@hospital.example\nBcc: everyone@example.org") -> 
     [event_id] = record_events(world.db, [de_novo(world, antigen="DR53")], settings=world.mail)
     with write_transaction(world.db):
         return stored_outbox.insert_message(
-            world.db, event_id=event_id,
-            purpose="alert", to_address=address, subject="s", body_text="t", body_html="<p>t</p>",
-            message_id="<poison@transplant.example>")
+            world.db,
+            event_id=event_id,
+            purpose="alert",
+            to_address=address,
+            subject="s",
+            body_text="t",
+            body_html="<p>t</p>",
+            message_id="<poison@transplant.example>",
+        )
 
 
 def test_a_message_that_cannot_be_built_fails_alone_and_ends_dead(world):
@@ -89,8 +96,7 @@ def test_a_message_whose_every_attempt_was_interrupted_ends_dead(world):
     record_events(world.db, [de_novo(world)], settings=world.mail)
     settings = dataclasses.replace(world.mail, max_attempts=3)
     with write_transaction(world.db):
-        world.db.conn.execute("UPDATE outbox SET state = 'sending', attempts = 3,"
-                              " claimed_by = 'killed'")
+        world.db.conn.execute("UPDATE outbox SET state = 'sending', attempts = 3, claimed_by = 'killed'")
     report = deliver_due(world.db, settings, "next")
     assert (len(report.recovered), len(report.dead), report.sent) == (2, 2, [])
     for row in messages(world).values():
@@ -101,10 +107,15 @@ def test_a_message_whose_every_attempt_was_interrupted_ends_dead(world):
 
 def test_a_sample_id_with_a_line_break_makes_a_one_line_subject(world):
     """A QC failure names the sample in its subject; a quoted Fusion field may hold a newline."""
-    fact = EventFact(kind="qc_failure", recipient_id=world.recipient["id"],
-                     visit="sample S24\r\n-003 (class II)",
-                     payload={"lab_sample_id": "S24\r\nBcc: x@example.org",
-                              "visit_name": "sample S24\r\nBcc: x@example.org"})
+    fact = EventFact(
+        kind="qc_failure",
+        recipient_id=world.recipient["id"],
+        visit="sample S24\r\n-003 (class II)",
+        payload={
+            "lab_sample_id": "S24\r\nBcc: x@example.org",
+            "visit_name": "sample S24\r\nBcc: x@example.org",
+        },
+    )
     record_events(world.db, [fact], settings=world.mail)
     report = deliver_due(world.db, world.mail, "test")
     assert len(report.sent) == 1 and report.retry == report.dead == []
@@ -113,12 +124,15 @@ def test_a_sample_id_with_a_line_break_makes_a_one_line_subject(world):
     assert "\n" not in email["Subject"] and "S24 Bcc: x@example.org" in email["Subject"]
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("plain", "plain"),
-    ("two\r\nlines", "two lines"),
-    ("tab\tand\x00nul\x85next\u2028line", "tab and nul next line"),
-    ("x" * 300, "x" * (HEADER_MAX_CHARACTERS - 1) + "…"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("plain", "plain"),
+        ("two\r\nlines", "two lines"),
+        ("tab\tand\x00nul\x85next\u2028line", "tab and nul next line"),
+        ("x" * 300, "x" * (HEADER_MAX_CHARACTERS - 1) + "…"),
+    ],
+)
 def test_header_values_are_one_bounded_line(value, expected):
     assert header_text(value) == expected
 
@@ -129,8 +143,15 @@ def test_the_outbox_command_shows_every_message_and_says_how_many(world, cli):
     with write_transaction(world.db):
         for n in range(133):
             stored_outbox.insert_message(
-                world.db, event_id=event_id, purpose="alert", to_address=f"r{n}@example.org",
-                subject="s", body_text="t", body_html="t", message_id=f"<{n}@example.org>")
+                world.db,
+                event_id=event_id,
+                purpose="alert",
+                to_address=f"r{n}@example.org",
+                subject="s",
+                body_text="t",
+                body_html="t",
+                message_id=f"<{n}@example.org>",
+            )
         world.db.conn.execute("UPDATE outbox SET state = 'dead'")
     listed = cli("alerts", "outbox", "--state", "dead")
     assert listed.returncode == 0, listed.stderr

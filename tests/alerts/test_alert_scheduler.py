@@ -15,9 +15,14 @@ from dsa_monitor.store import outbox as stored_outbox
 
 
 def de_novo(world, antigen="DR4"):
-    return EventFact(kind="de_novo", recipient_id=world.recipient["id"],
-                     donor_id=world.donor["id"], antigen=antigen, visit="M3",
-                     payload={"mfi": 5234.0, "strength": "moderate", "status": "de_novo"})
+    return EventFact(
+        kind="de_novo",
+        recipient_id=world.recipient["id"],
+        donor_id=world.donor["id"],
+        antigen=antigen,
+        visit="M3",
+        payload={"mfi": 5234.0, "strength": "moderate", "status": "de_novo"},
+    )
 
 
 def received(world):
@@ -44,16 +49,18 @@ def test_once_three_times_sends_one_message_per_subscriber(world, cli):
 
 def test_two_scheduler_processes_at_once_send_one_message_per_subscriber(world, cli):
     record_events(world.db, [de_novo(world)], settings=world.mail)
-    command = [sys.executable, "-c", "from dsa_monitor.cli import main; main()",
-               "scheduler", "--once"]
-    processes = [subprocess.Popen(command, env=world.env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    command = [sys.executable, "-c", "from dsa_monitor.cli import main; main()", "scheduler", "--once"]
+    processes = [
+        subprocess.Popen(command, env=world.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=60) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
-    sent = sorted(line for out, _ in outputs for line in out.splitlines()
-                  if line.startswith("deliver:"))
-    assert sent == ["deliver: 0 sent, 0 to retry, 0 dead, 0 interrupted send(s) recovered",
-                    "deliver: 2 sent, 0 to retry, 0 dead, 0 interrupted send(s) recovered"]
+    sent = sorted(line for out, _ in outputs for line in out.splitlines() if line.startswith("deliver:"))
+    assert sent == [
+        "deliver: 0 sent, 0 to retry, 0 dead, 0 interrupted send(s) recovered",
+        "deliver: 2 sent, 0 to retry, 0 dead, 0 interrupted send(s) recovered",
+    ]
     assert received(world) == ONE_EACH
 
 
@@ -67,29 +74,35 @@ def _wait(condition, timeout=15.0):
 
 
 def test_a_second_scheduler_waits_and_takes_over_when_the_first_dies(world):
-    env = {**world.env, "DSA_MONITOR_SCHEDULER_LEASE_SECONDS": "1.5",
-           "DSA_MONITOR_SCHEDULER_DELIVER_SECONDS": "0.2"}
+    env = {
+        **world.env,
+        "DSA_MONITOR_SCHEDULER_LEASE_SECONDS": "1.5",
+        "DSA_MONITOR_SCHEDULER_DELIVER_SECONDS": "0.2",
+    }
     command = [sys.executable, "-c", "from dsa_monitor.cli import main; main()", "scheduler"]
-    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     second = None
     try:
         assert _wait(lambda: leases.lease_holder(world.db, LEASE_NAME) is not None)
         holder = leases.lease_holder(world.db, LEASE_NAME)["holder"]
         assert f":{first.pid}:" in holder
-        second = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        second = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         record_events(world.db, [de_novo(world)], settings=world.mail)
         assert len(world.server.wait_for(2)) == 2
         first.send_signal(signal.SIGKILL)  # dies without giving the lease back
         first.wait(timeout=10)
-        assert _wait(lambda: f":{second.pid}:" in
-                     (leases.lease_holder(world.db, LEASE_NAME) or {}).get("holder", ""))
+        assert _wait(
+            lambda: f":{second.pid}:" in (leases.lease_holder(world.db, LEASE_NAME) or {}).get("holder", "")
+        )
         record_events(world.db, [de_novo(world, antigen="DQ7")], settings=world.mail)
         assert len(world.server.wait_for(4)) == 4
         time.sleep(0.5)  # nothing more arrives
         assert sorted(m["Subject"][-8:] for m in world.server.messages) == [
-            "DQ7 (M3)", "DQ7 (M3)", "DR4 (M3)", "DR4 (M3)"]
+            "DQ7 (M3)",
+            "DQ7 (M3)",
+            "DR4 (M3)",
+            "DR4 (M3)",
+        ]
         second.send_signal(signal.SIGTERM)  # stops cleanly and gives the lease back
         assert second.wait(timeout=10) == 0
         assert leases.lease_holder(world.db, LEASE_NAME) is None
@@ -133,8 +146,7 @@ def test_once_waits_for_the_lease_and_says_so_when_it_cannot_have_it(world, cli)
 
 @pytest.mark.parametrize("in_web", ["false", "true"])
 def test_the_web_server_runs_jobs_only_when_configured_and_from_its_first_request(world, in_web):
-    app = create_app({**world.app.config, "SCHEDULER_IN_WEB": in_web,
-                      "SCHEDULER_DELIVER_SECONDS": "0.2"})
+    app = create_app({**world.app.config, "SCHEDULER_IN_WEB": in_web, "SCHEDULER_DELIVER_SECONDS": "0.2"})
     Scheduler(app)
     state = app.extensions[EXTENSION]
     assert state.background is None  # nothing starts with the app itself
@@ -165,8 +177,7 @@ def test_two_web_workers_with_the_scheduler_run_the_jobs_once(world):
         app.test_client().get("/api/v1/health")
     try:
         for number in range(3):
-            record_events(world.db, [de_novo(world, antigen=f"DR{number + 1}")],
-                          settings=world.mail)
+            record_events(world.db, [de_novo(world, antigen=f"DR{number + 1}")], settings=world.mail)
         assert len(world.server.wait_for(6)) == 6
         time.sleep(0.4)
         assert len(world.server.messages) == 6

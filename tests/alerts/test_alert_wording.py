@@ -60,8 +60,9 @@ def test_a_correction_after_a_donor_retyping_names_that_cause_and_the_new_state(
     upload_serum(world.db, "WX-1-M1", M1, mfi={"B*07:02": 5000.0})
     assert cli("scheduler", "--once").returncode == 0
     [alert] = mailed(world, "De novo DSA")
-    store_typing(world.db, "donor", wx["D-1"],
-                 "A*02:01+A*03:01^B*35:01+B*44:02^DRB1*15:01+DRB1*04:01", user="lab")
+    store_typing(
+        world.db, "donor", wx["D-1"], "A*02:01+A*03:01^B*35:01+B*44:02^DRB1*15:01+DRB1*04:01", user="lab"
+    )
     assert cli("scheduler", "--once").returncode == 0
     [correction] = mailed(world, "Correction")
     text = text_of(correction)
@@ -87,24 +88,26 @@ def test_a_correction_after_a_corrected_upload_gives_the_new_value(world, wx, cl
     assert "withdraws the Persistent DSA alert" in m3 and "Now: de novo, MFI 6,000 (moderate)." in m3
 
 
-def test_a_recipient_that_fails_makes_the_once_run_fail_and_the_others_are_alerted(world, wx,
-                                                                                    cli):
+def test_a_recipient_that_fails_makes_the_once_run_fail_and_the_others_are_alerted(world, wx, cli):
     other = store.create_recipient(world.db, STUDY, "WX-2", lab_ids=["P2"], user="setup")["id"]
-    store_typing(world.db, "recipient", other,
-                 "A*01:01+A*02:01^B*08:01+B*44:02^DRB1*03:01+DRB1*15:01", user="setup")
+    store_typing(
+        world.db, "recipient", other, "A*01:01+A*02:01^B*08:01+B*44:02^DRB1*03:01+DRB1*15:01", user="setup"
+    )
     store.create_exposure(world.db, other, [wx["D-1"]], BASELINE, "infusion", user="setup")
     upload_serum(world.db, "WX-1-BL", BASELINE)
     upload_serum(world.db, "WX-1-M1", M1, mfi={"B*07:02": 5000.0})
     upload_serum(world.db, "WX-2-M1", M1, patient="P2", mfi={"B*07:02": 5000.0})
     with store.write_transaction(world.db):
-        world.db.conn.execute("UPDATE samples SET draw_date = '2026-02-31'"
-                              " WHERE recipient_id = ?", (other,))
+        world.db.conn.execute("UPDATE samples SET draw_date = '2026-02-31' WHERE recipient_id = ?", (other,))
     run = cli("scheduler", "--once")
     assert run.returncode == 1
-    assert (f"evaluate: failed: 2 recipient(s) evaluated, 1 change(s); 1 recipient(s) not"
-            f" evaluated, retried on the next run: recipient {other}: ValueError") in run.stdout
+    assert (
+        f"evaluate: failed: 2 recipient(s) evaluated, 1 change(s); 1 recipient(s) not"
+        f" evaluated, retried on the next run: recipient {other}: ValueError"
+    ) in run.stdout
     assert "Error: job(s) failed: evaluate\n" in run.stderr  # the overdue check went on
     assert "overdue: failed" not in run.stdout
     assert f"recipient {other} not evaluated: ValueError" in run.stderr  # logged with its id
     assert [m["Subject"] for m in mailed(world, "De novo DSA")] == [
-        f"[dsa-monitor] De novo DSA: {STUDY} WX-1, B*07:02 (M1)"]
+        f"[dsa-monitor] De novo DSA: {STUDY} WX-1, B*07:02 (M1)"
+    ]

@@ -12,13 +12,26 @@ def test_settings_not_given_take_the_defaults_not_the_class_slots():
     # after the slotted class's member descriptor.
     settings = MailSettings.from_config(dict(DEFAULTS))
     assert (settings.mail_dir, settings.mail_from, settings.base_url) == (
-        "outbox", "dsa-monitor@localhost", "http://127.0.0.1:5000")
+        "outbox",
+        "dsa-monitor@localhost",
+        "http://127.0.0.1:5000",
+    )
     assert settings.smtp_host is None and settings.smtp_port == 25
 
 
 def test_settings_given_are_kept():
-    settings = MailSettings.from_config({**DEFAULTS, "MAIL_DIR": "/srv/mail",
-                                         "MAIL_FROM": "lab@example.org", "SMTP_HOST": "127.0.0.1",
-                                         "SMTP_SECURITY": "ssl"})
+    settings = MailSettings.from_config(
+        {
+            **DEFAULTS,
+            "MAIL_DIR": "/srv/mail",
+            "MAIL_FROM": "lab@example.org",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_SECURITY": "ssl",
+        }
+    )
     assert (settings.mail_dir, settings.mail_from, settings.smtp_host, settings.smtp_port) == (
-        "/srv/mail", "lab@example.org", "127.0.0.1", 465)
+        "/srv/mail",
+        "lab@example.org",
+        "127.0.0.1",
+        465,
+    )

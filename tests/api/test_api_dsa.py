@@ -52,8 +52,7 @@ def test_a_de_novo_dsa_is_given_with_its_beads_visits_and_rules(client, token, t
     [dsa] = [d for d in donor["dsa"] if d["antigen"] == "A*24:02"]
     assert (dsa["level"], dsa["hla_class"], dsa["origin"]) == ("allele", "I", "de_novo")
     m3 = next(s for s in dsa["states"] if s["visit"] == "M3")
-    assert (m3["positive"], m3["strength"], m3["status"], round(m3["mfi"])) == (
-        True, "weak", "de_novo", 2438)
+    assert (m3["positive"], m3["strength"], m3["status"], round(m3["mfi"])) == (True, "weak", "de_novo", 2438)
     assert m3["beads"] and all("mfi" in str(bead).lower() for bead in m3["beads"])
     assert [s["status"] for s in dsa["states"]][:2] == ["negative", "negative"]
 
@@ -64,8 +63,7 @@ def test_a_recipient_without_dsa_has_its_evaluation_and_no_dsa(client, admin, tr
     assert any(all(not e["dsa"] for e in a["evaluations"]) for a in answers)
 
 
-def test_new_inputs_make_the_answer_pending_until_the_next_evaluation(app, client, admin, db,
-                                                                      trial):
+def test_new_inputs_make_the_answer_pending_until_the_next_evaluation(app, client, admin, db, trial):
     recipient_id = trial.recipients["LUP-03"]
     corrected = build_trial().recipients[2].typing.replace("A*32:01", "A*02:01")
     store_typing(db, "recipient", recipient_id, corrected, user="lab")  # a typing corrected
@@ -82,11 +80,14 @@ def test_a_recipient_not_yet_evaluated_is_pending_with_no_evaluation(client, adm
     assert dsa_of(client, admin, world["R002"]).get_json()["pending"] is False  # no exposure
 
 
-@pytest.mark.parametrize("headers, status, code", [
-    ({}, 401, "unauthenticated"),
-    ({"Authorization": "Bearer nope"}, 401, "unauthenticated"),
-    ({"Authorization": "Basic abc"}, 401, "unauthenticated"),
-])
+@pytest.mark.parametrize(
+    "headers, status, code",
+    [
+        ({}, 401, "unauthenticated"),
+        ({"Authorization": "Bearer nope"}, 401, "unauthenticated"),
+        ({"Authorization": "Basic abc"}, 401, "unauthenticated"),
+    ],
+)
 def test_a_dsa_read_needs_a_valid_token(client, world, headers, status, code):
     response = dsa_of(client, headers, world["R001"])
     assert (response.status_code, response.get_json()["error"]["code"]) == (status, code)
@@ -118,8 +119,9 @@ def test_dsa_mfi_per_class_and_self_beads_are_given_per_serum(app, client, admin
     ids = make_world(db)
     for hla_class in ("I", "II"):
         upload_serum(db, "WX-1-BL", BASELINE, hla_class=hla_class)
-    upload_serum(db, "WX-1-M1", M1, mfi={"B*07:02": 5000.0, "A*03:01": 2000.0,
-                                         "A*02:01": 4000.0})  # A*02:01: shared, self
+    upload_serum(
+        db, "WX-1-M1", M1, mfi={"B*07:02": 5000.0, "A*03:01": 2000.0, "A*02:01": 4000.0}
+    )  # A*02:01: shared, self
     upload_serum(db, "WX-1-M1", M1, hla_class="II", mfi={"DRB1*04:01": 3000.0})
     run_scheduler_evaluation(app, db)
     response = dsa_of(client, admin, ids["WX-1"])
@@ -127,15 +129,22 @@ def test_dsa_mfi_per_class_and_self_beads_are_given_per_serum(app, client, admin
     [donor] = response.get_json()["evaluations"]
     m1 = next(v for v in donor["visits"] if v["visit"] == "M1")
     assert m1["by_class"] == [
-        {"hla_class": "I", "immunodominant_dsa": "B*07:02", "immunodominant_mfi": 5000.0,
-         "sum_mfi": 7000.0},
-        {"hla_class": "II", "immunodominant_dsa": "DRB1*04:01", "immunodominant_mfi": 3000.0,
-         "sum_mfi": 3000.0},
+        {"hla_class": "I", "immunodominant_dsa": "B*07:02", "immunodominant_mfi": 5000.0, "sum_mfi": 7000.0},
+        {
+            "hla_class": "II",
+            "immunodominant_dsa": "DRB1*04:01",
+            "immunodominant_mfi": 3000.0,
+            "sum_mfi": 3000.0,
+        },
     ]
     assert (m1["immunodominant_mfi"], m1["sum_mfi"]) == (5000.0, 10000.0)
     [bead] = m1["self_beads"]
     assert (bead["target"], bead["mfi"], bead["reason"], bead["hla_class"]) == (
-        "A*02:01", 4000.0, "self: shared with the recipient", "I")
+        "A*02:01",
+        4000.0,
+        "self: shared with the recipient",
+        "I",
+    )
     assert "A*02:01" not in {d["antigen"] for d in donor["dsa"]}
     b7 = next(d for d in donor["dsa"] if d["antigen"] == "B*07:02")
     state = next(s for s in b7["states"] if s["visit"] == "M1")

@@ -44,8 +44,9 @@ class Inbox:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.original_content or envelope.content,
-                                                policy=policy.default))
+        self.messages.append(
+            message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        )
         return "250 Message accepted for delivery"
 
 
@@ -63,10 +64,15 @@ def inbox():
 def env(tmp_path, inbox):
     """The processes' environment: a fresh database, mail to the inbox, no inherited settings."""
     settings = {
-        "DATABASE": str(tmp_path / "e2e.sqlite3"), "REFERENCE_DIR": str(tmp_path / "reference"),
-        "MAIL_DIR": str(tmp_path / "eml"), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port),
-        "SMTP_TIMEOUT": "5", "MAIL_FROM": "dsa-monitor@transplant.example",
-        "BASE_URL": "https://dsa.example.org", "MAIL_RETRY_SECONDS": "0.2",
+        "DATABASE": str(tmp_path / "e2e.sqlite3"),
+        "REFERENCE_DIR": str(tmp_path / "reference"),
+        "MAIL_DIR": str(tmp_path / "eml"),
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(inbox.port),
+        "SMTP_TIMEOUT": "5",
+        "MAIL_FROM": "dsa-monitor@transplant.example",
+        "BASE_URL": "https://dsa.example.org",
+        "MAIL_RETRY_SECONDS": "0.2",
     }
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DSA_MONITOR_")}
     return {**clean, **{f"DSA_MONITOR_{k}": v for k, v in settings.items()}}
@@ -82,8 +88,15 @@ class Client:
     def __init__(self, port: int, secret: str) -> None:
         self.port, self.headers = port, {"Authorization": f"Bearer {secret}"}
 
-    def call(self, method: str, path: str, body: object = None, *, raw: bytes | None = None,
-             content_type: str = "application/json") -> tuple[int, dict]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        *,
+        raw: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> tuple[int, dict]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
         try:
             data = raw if raw is not None else (None if body is None else json.dumps(body))
@@ -99,11 +112,17 @@ class Client:
 
     def upload(self, name: str, data: bytes) -> tuple[int, dict]:
         boundary = uuid.uuid4().hex
-        form = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                f"filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n").encode() + data + \
-            f"\r\n--{boundary}--\r\n".encode()
-        return self.call("POST", "/uploads", raw=form,
-                         content_type=f"multipart/form-data; boundary={boundary}")
+        form = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="{name}"\r\nContent-Type: text/csv\r\n\r\n'
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        return self.call(
+            "POST", "/uploads", raw=form, content_type=f"multipart/form-data; boundary={boundary}"
+        )
 
 
 @pytest.fixture
@@ -114,8 +133,9 @@ def server(env, tmp_path):
     db.close()
     port = free_port()
     log = open(tmp_path / "serve.log", "wb")
-    process = subprocess.Popen(dsa_monitor("serve", "--port", str(port)), env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        dsa_monitor("serve", "--port", str(port)), env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         client = Client(port, secret)
         deadline = time.monotonic() + 30
@@ -140,37 +160,44 @@ def fusion_file(sample_id: str, draw_date: dt.date, anti_a24: float) -> bytes:
     panel = demo_panel("I")
     raw = [60.0, 18000.0] + [150.0] * (len(panel.beads) - 2)
     raw[next(i for i, b in enumerate(panel.beads) if "A*24:02" in b.alleles)] = anti_a24
-    return write_fusion_csv(panel, [FusionSample(sample_id, "P-9001", draw_date, raw)],
-                            run_date=draw_date + dt.timedelta(days=2))
+    return write_fusion_csv(
+        panel, [FusionSample(sample_id, "P-9001", draw_date, raw)], run_date=draw_date + dt.timedelta(days=2)
+    )
 
 
 def test_a_de_novo_dsa_travels_from_upload_to_api_and_mail(server, env, inbox):
-    assert server.call("POST", "/studies", {"code": "E2E-01", "title": "End to end",
-                                            "visit_schedule": SCHEDULE})[0] == 201
-    status, recipient = server.call("POST", "/recipients", {
-        "study": "E2E-01", "subject_code": "E001", "lab_ids": ["P-9001"]})
+    assert (
+        server.call(
+            "POST", "/studies", {"code": "E2E-01", "title": "End to end", "visit_schedule": SCHEDULE}
+        )[0]
+        == 201
+    )
+    status, recipient = server.call(
+        "POST", "/recipients", {"study": "E2E-01", "subject_code": "E001", "lab_ids": ["P-9001"]}
+    )
     assert status == 201, recipient
     status, donor = server.call("POST", "/donors", {"code": "CBU-9", "kind": "cord"})
     assert status == 201, donor
     rid, did = recipient["id"], donor["id"]
-    assert server.call("PUT", f"/recipients/{rid}/typing", {"gl_string": RECIPIENT_TYPING})[0] \
-        in (200, 201)
+    assert server.call("PUT", f"/recipients/{rid}/typing", {"gl_string": RECIPIENT_TYPING})[0] in (200, 201)
     assert server.call("PUT", f"/donors/{did}/typing", {"gl_string": DONOR_TYPING})[0] in (200, 201)
-    status, exposure = server.call("POST", "/exposures", {
-        "recipient_id": rid, "donor_ids": [did], "date": INFUSION.isoformat(), "kind": "infusion"})
+    status, exposure = server.call(
+        "POST",
+        "/exposures",
+        {"recipient_id": rid, "donor_ids": [did], "date": INFUSION.isoformat(), "kind": "infusion"},
+    )
     assert status == 201, exposure
-    for name, sample, day, mfi in (("baseline.csv", "E001-BL", -7, 150.0),
-                                   ("m3.csv", "E001-M3", 91, 6000.0)):
+    for name, sample, day, mfi in (("baseline.csv", "E001-BL", -7, 150.0), ("m3.csv", "E001-M3", 91, 6000.0)):
         status, upload = server.upload(name, fusion_file(sample, INFUSION + dt.timedelta(day), mfi))
         assert status == 201, upload
-    status, subscription = server.call("POST", "/subscriptions",
-                                       {"email": CLINICIAN, "study": "E2E-01"})
+    status, subscription = server.call("POST", "/subscriptions", {"email": CLINICIAN, "study": "E2E-01"})
     assert status == 201, subscription
     status, before = server.call("GET", f"/recipients/{rid}/dsa")
     assert (status, before["pending"], before["evaluations"]) == (200, True, [])
 
-    run = subprocess.run(dsa_monitor("scheduler", "--once"), env=env, capture_output=True,
-                         text=True, timeout=60)
+    run = subprocess.run(
+        dsa_monitor("scheduler", "--once"), env=env, capture_output=True, text=True, timeout=60
+    )
     assert run.returncode == 0, run.stderr
 
     status, answer = server.call("GET", f"/recipients/{rid}/dsa")
@@ -183,7 +210,11 @@ def test_a_de_novo_dsa_travels_from_upload_to_api_and_mail(server, env, inbox):
     assert status == 200
     [event] = page["events"]
     assert (event["subject_code"], event["antigen"], event["visit"], page["next"]) == (
-        "E001", "A*24:02", "M3", event["id"])
+        "E001",
+        "A*24:02",
+        "M3",
+        event["id"],
+    )
     deadline = time.monotonic() + 15
     while not inbox.messages and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -13,10 +13,13 @@ API = "/api/v1"
 TABLE = TEST_DATA / "nmdp" / "numer.v3.txt"
 
 
-@pytest.mark.parametrize("body", [
-    {"loci": {"A": ["A*02:AB", "A*24:02"]}},
-    {"gl_string": "HLA-A*02:AB+HLA-A*24:02"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"loci": {"A": ["A*02:AB", "A*24:02"]}},
+        {"gl_string": "HLA-A*02:AB+HLA-A*24:02"},
+    ],
+)
 def test_put_refuses_an_nmdp_code_without_the_table(client, admin, world, body):
     response = client.put(f"{API}/donors/{world['CBU-1']}/typing", json=body, headers=admin)
     assert response.status_code == 422
@@ -41,14 +44,20 @@ def test_with_the_table_installed_the_code_is_expanded(app, client, admin, world
     response = client.put(url, json={"loci": {"A": ["A*02:AB", "A*24:02"]}}, headers=admin)
     assert response.status_code == 200, response.get_json()
     entry = response.get_json()["typing"]["loci"]["A"][0]
-    assert entry == {"kind": "code", "names": ["A*02:AB"], "resolution": "code",
-                     "expansion": ["A*02:01", "A*02:02"], "antigens": ["A2"]}
+    assert entry == {
+        "kind": "code",
+        "names": ["A*02:AB"],
+        "resolution": "code",
+        "expansion": ["A*02:01", "A*02:02"],
+        "antigens": ["A2"],
+    }
     health = client.get(f"{API}/health").get_json()["reference"]
     assert health["nmdp_codes"] == {"codes": 5, "updated": "10/01/24"}
 
 
 def test_xx_needs_no_table(client, admin, world):
-    response = client.put(f"{API}/donors/{world['CBU-1']}/typing",
-                          json={"loci": {"B": ["B*15:XX", "B*07:02"]}}, headers=admin)
+    response = client.put(
+        f"{API}/donors/{world['CBU-1']}/typing", json={"loci": {"B": ["B*15:XX", "B*07:02"]}}, headers=admin
+    )
     assert response.status_code == 200
     assert response.get_json()["typing"]["loci"]["B"][0]["names"] == ["B*15:XX"]

@@ -22,8 +22,7 @@ def demo(app, db):
     return stored
 
 
-def test_each_recipient_has_its_dsa_at_its_last_serum_as_its_own_answer_says(client, token,
-                                                                           demo):
+def test_each_recipient_has_its_dsa_at_its_last_serum_as_its_own_answer_says(client, token, demo):
     response = client.get(f"{API}/studies/MSC-SLE/dsa", headers=token("clinician"))
     assert response.status_code == 200
     DOCUMENT["/studies/{code}/dsa"]["GET"].validate_response(response)  # raises if not
@@ -32,17 +31,19 @@ def test_each_recipient_has_its_dsa_at_its_last_serum_as_its_own_answer_says(cli
     assert list(by_subject) == sorted(by_subject) and len(by_subject) == 8
     lup03 = by_subject["LUP-03"]
     assert lup03["evaluated"] and lup03["samples"] == 12 and lup03["last_sample"]
-    detail = client.get(f"{API}/recipients/{lup03['recipient_id']}/dsa",
-                        headers=token("clinician")).get_json()
-    last_states = {(e["donor_code"], d["antigen"]): d["states"][-1]
-                   for e in detail["evaluations"] for d in e["dsa"]}
+    detail = client.get(
+        f"{API}/recipients/{lup03['recipient_id']}/dsa", headers=token("clinician")
+    ).get_json()
+    last_states = {
+        (e["donor_code"], d["antigen"]): d["states"][-1] for e in detail["evaluations"] for d in e["dsa"]
+    }
     assert {(d["donor"], d["target"]) for d in lup03["dsa"]} == set(last_states) != set()
     for dsa in lup03["dsa"]:  # the same last serum as the recipient's own answer
         state = last_states[(dsa["donor"], dsa["target"])]
-        assert (dsa["visit"], dsa["mfi"], dsa["status"]) == (state["visit"], state["mfi"],
-                                                             state["status"])
+        assert (dsa["visit"], dsa["mfi"], dsa["status"]) == (state["visit"], state["mfi"], state["status"])
     assert [d["mfi"] for d in lup03["dsa"] if d["positive"]] == sorted(
-        (d["mfi"] for d in lup03["dsa"] if d["positive"]), reverse=True)
+        (d["mfi"] for d in lup03["dsa"] if d["positive"]), reverse=True
+    )
     assert by_subject["LUP-01"]["dsa"] == []
 
 
@@ -70,8 +71,11 @@ def test_a_study_read_a_page_at_a_time_answers_next_and_total(client, token, dem
     assert (whole["next"], whole["total"], len(whole["recipients"])) == (None, 8, 8)
     read, after, answers = [], None, 0
     while True:
-        response = client.get(f"{API}/studies/MSC-SLE/dsa", headers=headers,
-                              query_string={"limit": 3, **({"after": after} if after else {})})
+        response = client.get(
+            f"{API}/studies/MSC-SLE/dsa",
+            headers=headers,
+            query_string={"limit": 3, **({"after": after} if after else {})},
+        )
         assert response.status_code == 200
         DOCUMENT["/studies/{code}/dsa"]["GET"].validate_response(response)
         page = response.get_json()
@@ -85,9 +89,9 @@ def test_a_study_read_a_page_at_a_time_answers_next_and_total(client, token, dem
     assert answers == 3 and read == whole["recipients"]
 
 
-@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 1001}, {"limit": "ten"},
-                                   {"after": ""}, {"after": " LUP-01"}])
+@pytest.mark.parametrize(
+    "query", [{"limit": 0}, {"limit": 1001}, {"limit": "ten"}, {"after": ""}, {"after": " LUP-01"}]
+)
 def test_a_page_out_of_range_is_refused(client, token, demo, query):
-    response = client.get(f"{API}/studies/MSC-SLE/dsa", headers=token("clinician"),
-                          query_string=query)
+    response = client.get(f"{API}/studies/MSC-SLE/dsa", headers=token("clinician"), query_string=query)
     assert response.status_code == 422

@@ -23,8 +23,11 @@ OPERATIONS = [
     ("GET", "/recipients/{R001}/typing/history", None),
     ("PUT", "/donors/{CBU-1}/typing", TYPING),
     ("GET", "/donors/{CBU-1}/typing/history", None),
-    ("POST", "/exposures",
-     {"recipient_id": "{R001}", "donor_ids": ["{LD-3}"], "date": "2024-05-01", "kind": "infusion"}),
+    (
+        "POST",
+        "/exposures",
+        {"recipient_id": "{R001}", "donor_ids": ["{LD-3}"], "date": "2024-05-01", "kind": "infusion"},
+    ),
     ("GET", "/uploads/1", None),
 ]
 
@@ -46,11 +49,19 @@ def _fill(value, world):
 
 
 @pytest.mark.parametrize("method, path, body", OPERATIONS)
-@pytest.mark.parametrize("header", [
-    None, "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer not-a-token", "bearer x y",
-])
-def test_without_a_valid_token_every_operation_is_a_401(client, world, method, path, body,
-                                                         header):
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        "Bearer not-a-token",
+        "bearer x y",
+    ],
+)
+def test_without_a_valid_token_every_operation_is_a_401(client, world, method, path, body, header):
     headers = {} if header is None else {"Authorization": header}
     response = call(client, world, method, path, body, headers)
     assert response.status_code == 401
@@ -64,7 +75,9 @@ def test_a_revoked_token_is_a_401_from_then_on(client, world, db, token):
     tokens.revoke_token(db, "lab-bench", user="test")
     response = client.get(f"{API}/studies", headers=headers)
     assert (response.status_code, response.get_json()["error"]["message"]) == (
-        401, "the token is unknown or revoked")
+        401,
+        "the token is unknown or revoked",
+    )
 
 
 WRITES = {  # operation -> the roles that may do it
@@ -79,8 +92,7 @@ WRITES = {  # operation -> the roles that may do it
 
 @pytest.mark.parametrize("method, path, body", OPERATIONS)
 @pytest.mark.parametrize("role", ["lab", "clinician", "integration", "admin"])
-def test_each_role_may_read_and_only_some_may_write(client, world, token, method, path, body,
-                                                   role):
+def test_each_role_may_read_and_only_some_may_write(client, world, token, method, path, body, role):
     response = call(client, world, method, path, body, token(role))
     allowed = WRITES.get((method, path), {"lab", "clinician", "integration", "admin"})
     if role in allowed:
@@ -102,16 +114,21 @@ OTHER_STUDY = [
     ("GET", "/recipients/{R001}/typing/history", None),
     ("PUT", "/donors/{CBU-1}/typing", TYPING),
     ("GET", "/donors/{CBU-1}/typing/history", None),
-    ("POST", "/exposures",
-     {"recipient_id": "{R001}", "donor_ids": ["{LD-3}"], "date": "2024-05-01", "kind": "infusion"}),
-    ("POST", "/exposures",
-     {"recipient_id": "{K001}", "donor_ids": ["{CBU-1}"], "date": "2024-05-01", "kind": "infusion"}),
+    (
+        "POST",
+        "/exposures",
+        {"recipient_id": "{R001}", "donor_ids": ["{LD-3}"], "date": "2024-05-01", "kind": "infusion"},
+    ),
+    (
+        "POST",
+        "/exposures",
+        {"recipient_id": "{K001}", "donor_ids": ["{CBU-1}"], "date": "2024-05-01", "kind": "infusion"},
+    ),
 ]
 
 
 @pytest.mark.parametrize("method, path, body", OTHER_STUDY)
-def test_a_token_scoped_to_a_study_gets_404_for_other_studies(client, world, db, token, method,
-                                                              path, body):
+def test_a_token_scoped_to_a_study_gets_404_for_other_studies(client, world, db, token, method, path, body):
     headers = token("admin", study="KIDNEY-02")
     before = store.list_audit(db, limit=1000)
     response = call(client, world, method, path, body, headers)
@@ -136,14 +153,15 @@ def test_a_scoped_token_lists_and_writes_within_its_study(client, world, db, tok
     assert client.get(path, headers=headers).status_code == 200  # its own, before any exposure
     other = token("lab", study="CORD-01")
     assert client.get(path, headers=other).status_code == 404
-    assert client.put(f"{path}/typing", headers=other,
-                      json={"gl_string": "HLA-A*02:01"}).status_code == 404
+    assert client.put(f"{path}/typing", headers=other, json={"gl_string": "HLA-A*02:01"}).status_code == 404
     assert client.get(path, headers=token("admin")).status_code == 200
-    elsewhere = client.post(f"{API}/donors", headers=headers,
-                            json={"code": "DD-11", "kind": "deceased", "study": "CORD-01"})
+    elsewhere = client.post(
+        f"{API}/donors", headers=headers, json={"code": "DD-11", "kind": "deceased", "study": "CORD-01"}
+    )
     assert elsewhere.status_code == 404  # a study the token cannot see
-    created = client.post(f"{API}/recipients", headers=headers,
-                          json={"study": "KIDNEY-02", "subject_code": "K002"})
+    created = client.post(
+        f"{API}/recipients", headers=headers, json={"study": "KIDNEY-02", "subject_code": "K002"}
+    )
     assert created.status_code == 201
     refused = client.post(f"{API}/studies", headers=headers, json={"code": "OTHER"})
     assert refused.status_code == 403

@@ -32,9 +32,13 @@ def test_the_reference_loads_nothing_from_elsewhere_and_runs_no_script(client):
 def test_field_rules_are_shown_where_the_schema_states_them(client):
     document = client.get(f"{API}/openapi.json").get_json()
     page = client.get(f"{API}/docs").text
-    ruled = [(name, field, body) for name, schema in document["components"]["schemas"].items()
-             for field, body in schema.get("properties", {}).items() if "enum" in body]
+    ruled = [
+        (name, field, body)
+        for name, schema in document["components"]["schemas"].items()
+        for field, body in schema.get("properties", {}).items()
+        if "enum" in body
+    ]
     assert ruled, "some schema field has an enum"
     name, field, body = ruled[0]
-    section = page[page.index(f'id="schema-{name}"'):]
+    section = page[page.index(f'id="schema-{name}"') :]
     assert f"<code>{field}</code>" in section and "enum:" in section

@@ -36,26 +36,32 @@ _NAMES = "which HLA names and loci exist is the installed IPD-IMGT/HLA release's
 _TYPING = {
     ("invalid_hla_name", None): _NAMES,
     ("validation_error", "loci"): "a locus key of 1 to 10 characters: OpenAPI 3.0 has no"
-                                  " propertyNames to bound a map's keys",
+    " propertyNames to bound a map's keys",
     ("reference_data", None): _NAMES,
 }
 # (operation, error code, field of a validation_error) -> why the document cannot state the rule.
 UNEXPRESSED: dict[tuple[str, str, str | None], str] = {
-    **{("POST /uploads", code, None): _FILE for code in (
-        "file_format", "unknown_lot", "unknown_encoding", "reference_data")},
+    **{
+        ("POST /uploads", code, None): _FILE
+        for code in ("file_format", "unknown_lot", "unknown_encoding", "reference_data")
+    },
     ("POST /enrolments", "enrolment_refused", None): "a CSV's rows are checked against the study's"
-                                             " recipients and the HLA release on reading",
+    " recipients and the HLA release on reading",
     ("POST /enrolments", "file_format", None): _FILE,
-    **{(op, "invalid_rules", None): "visit names unique within a schedule: JSON Schema's"
-                                     " uniqueItems compares whole visits, not their names"
-       for op in ("POST /studies", "PATCH /studies/{code}")},
-    ("PATCH /studies/{code}", "validation_error", "control_pattern"): "that a regular expression"
-                                                                     " compiles",
+    **{
+        (op, "invalid_rules", None): "visit names unique within a schedule: JSON Schema's"
+        " uniqueItems compares whole visits, not their names"
+        for op in ("POST /studies", "PATCH /studies/{code}")
+    },
+    ("PATCH /studies/{code}", "validation_error", "control_pattern"): "that a regular expression compiles",
     ("POST /exposures", "implausible_date", None): "a date at most a year after today: the end"
-                                                   " moves with the calendar",
-    **{(f"{method} /{owner}/{{{owner[:-1]}_id}}/typing", code, field): why
-       for method in ("PUT", "PATCH") for owner in ("recipients", "donors")
-       for (code, field), why in _TYPING.items()},
+    " moves with the calendar",
+    **{
+        (f"{method} /{owner}/{{{owner[:-1]}_id}}/typing", code, field): why
+        for method in ("PUT", "PATCH")
+        for owner in ("recipients", "donors")
+        for (code, field), why in _TYPING.items()
+    },
 }
 
 
@@ -74,7 +80,8 @@ def schema_valid_input_is_accepted(ctx, response, case):
     except RejectedPositiveData:
         label = case.operation.label
         if response.status_code == 422 and all(
-                (label, code, field) in UNEXPRESSED for code, field in _refused_by(response)):
+            (label, code, field) in UNEXPRESSED for code, field in _refused_by(response)
+        ):
             return None
         raise
 
@@ -85,8 +92,9 @@ CHECKED = [c for c in CHECKS.get_all() if c is not positive_data_acceptance]
 
 def call(case, app, headers):
     case.operation.schema.app = case.operation.app = app  # this test's fresh app
-    case.call_and_validate(headers=headers, checks=CHECKED,
-                           additional_checks=[schema_valid_input_is_accepted])
+    case.call_and_validate(
+        headers=headers, checks=CHECKED, additional_checks=[schema_valid_input_is_accepted]
+    )
 
 
 @schema.parametrize()
@@ -96,8 +104,7 @@ def test_every_operation_conforms_to_the_document(case, app, world, admin):
 
 
 @schema.parametrize()
-@settings(max_examples=max(EXAMPLES // 3, 5), deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=max(EXAMPLES // 3, 5), deadline=None, suppress_health_check=list(HealthCheck))
 def test_a_lab_token_of_one_study_meets_the_document_too(case, app, world, token):
     call(case, app, token("lab", study="KIDNEY-02"))
 
@@ -125,8 +132,13 @@ def test_sequences_of_operations_meet_the_document(tmp_path_factory, monkeypatch
     class Scenario(sequences.as_state_machine()):
         def setup(self):
             folder = tmp_path_factory.mktemp(f"scenario{next(counter)}")
-            self.app = create_app({"TESTING": True, "DATABASE": str(folder / "db.sqlite3"),
-                                   "REFERENCE_DIR": str(folder / "reference")})
+            self.app = create_app(
+                {
+                    "TESTING": True,
+                    "DATABASE": str(folder / "db.sqlite3"),
+                    "REFERENCE_DIR": str(folder / "reference"),
+                }
+            )
             db = store.open_database(self.app.config["DATABASE"])
             try:
                 make_world(db)
@@ -143,13 +155,25 @@ def test_sequences_of_operations_meet_the_document(tmp_path_factory, monkeypatch
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             answered.append((case.operation.label, response.status_code))
-            case.validate_response(response, checks=CHECKED, headers=self.headers,
-                                   additional_checks=[schema_valid_input_is_accepted],
-                                   transport_kwargs=kwargs or None)
+            case.validate_response(
+                response,
+                checks=CHECKED,
+                headers=self.headers,
+                additional_checks=[schema_valid_input_is_accepted],
+                transport_kwargs=kwargs or None,
+            )
 
-    Scenario.run(settings=settings(max_examples=STATEFUL_SCENARIOS, stateful_step_count=6,
-                                   deadline=None, suppress_health_check=list(HealthCheck)))
+    Scenario.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
     chained = {label for label, status in answered if "{" in label and status < 300}
-    print(f"stateful: {len(answered)} calls, {len(chained)} operations reached on a created or"
-          f" linked resource: {sorted(chained)}")
+    print(
+        f"stateful: {len(answered)} calls, {len(chained)} operations reached on a created or"
+        f" linked resource: {sorted(chained)}"
+    )
     assert chained, "no sequence reached an operation on a resource another step gave"

@@ -31,7 +31,10 @@ def test_health_then_a_token_then_a_study_over_http(base_url, admin):
     assert (status, headers["Content-Type"], body["status"]) == (200, "application/json", "ok")
     status, headers, body = fetch(f"{base_url}/studies")
     assert (status, headers["WWW-Authenticate"], body["error"]["code"]) == (
-        401, 'Bearer realm="dsa-monitor"', "unauthenticated")
+        401,
+        'Bearer realm="dsa-monitor"',
+        "unauthenticated",
+    )
     status, _, body = fetch(f"{base_url}/studies", admin, {"code": "HTTP-1"}, "POST")
     assert (status, body["code"]) == (201, "HTTP-1")
     status, _, body = fetch(f"{base_url}/studies/HTTP-1", admin)

@@ -14,8 +14,7 @@ def test_the_document_is_served_and_is_the_one_generated(client):
 
 def test_every_api_route_of_the_app_is_documented(app):
     document = build_spec()
-    documented = {(path, method.upper()) for path, ops in document["paths"].items()
-                  for method in ops}
+    documented = {(path, method.upper()) for path, ops in document["paths"].items() for method in ops}
     routed = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api."):
@@ -27,12 +26,15 @@ def test_every_api_route_of_the_app_is_documented(app):
     assert routed == documented
 
 
-@pytest.mark.parametrize("path, method, statuses", [
-    ("/studies", "post", {"201", "401", "403", "409", "414", "422"}),
-    ("/recipients/{recipient_id}", "get", {"200", "401", "403", "404", "414"}),
-    ("/uploads", "post", {"200", "201", "400", "401", "403", "404", "409", "413", "414", "422"}),
-    ("/health", "get", {"200", "414"}),
-])
+@pytest.mark.parametrize(
+    "path, method, statuses",
+    [
+        ("/studies", "post", {"201", "401", "403", "409", "414", "422"}),
+        ("/recipients/{recipient_id}", "get", {"200", "401", "403", "404", "414"}),
+        ("/uploads", "post", {"200", "201", "400", "401", "403", "404", "409", "413", "414", "422"}),
+        ("/health", "get", {"200", "414"}),
+    ],
+)
 def test_each_operation_documents_its_answers(path, method, statuses):
     operation = build_spec()["paths"][path][method]
     assert set(operation["responses"]) == statuses

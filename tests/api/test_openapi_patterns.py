@@ -28,10 +28,13 @@ def _members(character_class: str) -> list[str]:
 
 
 # The characters where the rules differ from plain text, and a fixed sample of all the others.
-SPECIAL = sorted(set(_members(patterns.HIDDEN) + _members(patterns.WHITE)
-                     + _members(patterns.BLANK)))
-SAMPLE = SPECIAL + [chr(c) for c in random.Random(16).sample(range(0x20, 0xD800), 400)] + [
-    chr(c) for c in random.Random(17).sample(range(0xE000, 0x110000), 400)] + list("@<>,;.a")
+SPECIAL = sorted(set(_members(patterns.HIDDEN) + _members(patterns.WHITE) + _members(patterns.BLANK)))
+SAMPLE = (
+    SPECIAL
+    + [chr(c) for c in random.Random(16).sample(range(0x20, 0xD800), 400)]
+    + [chr(c) for c in random.Random(17).sample(range(0xE000, 0x110000), 400)]
+    + list("@<>,;.a")
+)
 
 
 def documented(pattern: str):
@@ -81,23 +84,50 @@ def test_an_address_meets_the_pattern_exactly_when_a_subscription_takes_it():
     def accepts(text: str) -> bool:
         return bool(_ADDRESS.match(text.strip().lower()))
 
-    texts = [t for c in SAMPLE for t in (
-        f"{c}a@b.c", f"a{c}@b.c", f"a@{c}b.c", f"a@b{c}.c", f"a@b.{c}c", f"a@b.c{c}", f"a@b{c}c")]
+    texts = [
+        t
+        for c in SAMPLE
+        for t in (f"{c}a@b.c", f"a{c}@b.c", f"a@{c}b.c", f"a@b{c}.c", f"a@b.{c}c", f"a@b.c{c}", f"a@b{c}c")
+    ]
     assert disagreements(meets, accepts, texts + ["a@b.c", "a@b", "@b.c", "a@@b.c"]) == []
 
 
 def test_a_date_layout_meets_the_pattern_exactly_when_the_readers_take_it():
     meets, accepts = documented(patterns.DATE_LAYOUT), accepted_by(date_format_of)
-    layouts = ["DD/MM/YYYY", "yyyy.mm.dd", "Mm-Dd-yYyY", " DD/MM/YYYY\t", "DD/MM-YYYY",
-               "DD/DD/YYYY", "D/M/YYYY", "DD MM YYYY", "DD/MM/YY", "", "YYYY-MM-DD\u3000"]
+    layouts = [
+        "DD/MM/YYYY",
+        "yyyy.mm.dd",
+        "Mm-Dd-yYyY",
+        " DD/MM/YYYY\t",
+        "DD/MM-YYYY",
+        "DD/DD/YYYY",
+        "D/M/YYYY",
+        "DD MM YYYY",
+        "DD/MM/YY",
+        "",
+        "YYYY-MM-DD\u3000",
+    ]
     texts = layouts + [f"DD/MM/YYYY{c}" for c in SAMPLE] + [f"{c}DD.MM.YYYY" for c in SAMPLE]
     assert disagreements(meets, accepts, texts) == []
 
 
-@pytest.mark.parametrize("text", [
-    "2024-01-05", "1900-01-01", "1899-12-31", "0013-01-01", "9999-12-31", "20240105",
-    "2024-W01-1", "2024-1-5", "2024-01-05T00:00", "١٩٠٠-01-01", "2024-02-30", " 2024-01-05",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-01-05",
+        "1900-01-01",
+        "1899-12-31",
+        "0013-01-01",
+        "9999-12-31",
+        "20240105",
+        "2024-W01-1",
+        "2024-1-5",
+        "2024-01-05T00:00",
+        "١٩٠٠-01-01",
+        "2024-02-30",
+        " 2024-01-05",
+    ],
+)
 def test_an_exposure_date_meets_the_pattern_and_format_exactly_when_the_field_takes_it(text):
     """``format: date`` is a calendar date; the pattern adds YYYY-MM-DD exactly, from 1900 on.
     The end of the range (a year after today) moves with the calendar: not in the document."""
@@ -111,4 +141,5 @@ def test_an_exposure_date_meets_the_pattern_and_format_exactly_when_the_field_ta
     except ValueError:
         calendar = False
     assert (documented(patterns.DATE_FROM_1900)(text) and calendar) == (
-        value is not None and value >= EARLIEST)
+        value is not None and value >= EARLIEST
+    )

@@ -16,29 +16,60 @@ from dsa_monitor.sab.lots import read_catalogue
 EXPORTS = {
     "ihiw_converters/HLAM_Fusion.csv": (["6430019"], {}, ["19s02030"], {}),
     "ihiw_converters/HAMLMatchItImmucor.csv": (
-        ["19s05189", "19s05226"], {"date_format": "DD-MM-YYYY"}, ["19s05189", "19s05226"],
-        {"19s05214": "not enrolled", "19s05237": "not enrolled", "19s05246": "not enrolled",
-         "19s05282": "not enrolled"}),
+        ["19s05189", "19s05226"],
+        {"date_format": "DD-MM-YYYY"},
+        ["19s05189", "19s05226"],
+        {
+            "19s05214": "not enrolled",
+            "19s05237": "not enrolled",
+            "19s05246": "not enrolled",
+            "19s05282": "not enrolled",
+        },
+    ),
     "ihiw_converters/HAMLMatchItImmucorKlasseII.csv": (
-        ["19R01543"], {"date_format": "DD-MM-YYYY"}, ["19R01543"], None),
+        ["19R01543"],
+        {"date_format": "DD-MM-YYYY"},
+        ["19R01543"],
+        None,
+    ),
     "ihiw_converters/1497_1586843147576_HAML_BenTestMatchit.csv.haml": (
-        ["19R01543"], {"date_format": "DD-MM-YYYY"}, ["19R01543"], None),
-    "haml-interpretation/MatchIt.xml": (
-        ["19s05189"], {}, ["19s05189"], None),
+        ["19R01543"],
+        {"date_format": "DD-MM-YYYY"},
+        ["19R01543"],
+        None,
+    ),
+    "haml-interpretation/MatchIt.xml": (["19s05189"], {}, ["19s05189"], None),
     "haml-interpretation/OLSampleCI2025-05-13_haml.xml": (
-        ["Patient C"], {}, ["Patient C"],
-        {"LS-NC 026": "control serum", "PPS 008 1/2": "control serum",
-         "Patient S": "not enrolled", "Patient R": "not enrolled"}),
+        ["Patient C"],
+        {},
+        ["Patient C"],
+        {
+            "LS-NC 026": "control serum",
+            "PPS 008 1/2": "control serum",
+            "Patient S": "not enrolled",
+            "Patient R": "not enrolled",
+        },
+    ),
     "haml-interpretation/OLSampleCII2025-05-13_haml.xml": (
-        ["Patient R"], {}, ["Patient R"],
-        {"LS-NC 026": "control serum", "PPS 008 1/2": "control serum",
-         "Patient C": "not enrolled", "Patient S": "not enrolled"}),
+        ["Patient R"],
+        {},
+        ["Patient R"],
+        {
+            "LS-NC 026": "control serum",
+            "PPS 008 1/2": "control serum",
+            "Patient C": "not enrolled",
+            "Patient S": "not enrolled",
+        },
+    ),
     "hlapro_luminex/LSA1-test.csv": (["S001"], {}, ["S001"], {"S002": "not enrolled"}),
     "hlapro_luminex/LSA2-test.csv": (["S0004"], {}, ["S0004"], {"S0003": "not enrolled"}),
     "immunomath_haml/sample_file_haml_0_4_4.xml": (["Patient_440223"], {}, ["sample_3"], {}),
     "haml-demo/sample_sab_class1.csv": (
-        ["HAML-DEMO-001"], {"manifest": "sample_id,draw_date\nHAML-DEMO-001,2024-01-15\n"},
-        ["HAML-DEMO-001"], {}),
+        ["HAML-DEMO-001"],
+        {"manifest": "sample_id,draw_date\nHAML-DEMO-001,2024-01-15\n"},
+        ["HAML-DEMO-001"],
+        {},
+    ),
 }
 
 
@@ -52,13 +83,18 @@ def enrolled(db):
     def enrol(lab_ids):
         for number, lab_id in enumerate(lab_ids):
             store.create_recipient(db, "LAB-DAY", f"R{number}", lab_ids=[lab_id], user="setup")
+
     return enrol
 
 
 def send(client, headers, path, **fields):
     data = need_shared(SAB_EXAMPLES / path).read_bytes()
-    return client.post(f"{API}/uploads", headers=headers, content_type="multipart/form-data",
-                       data={"file": (io.BytesIO(data), path.rsplit("/", 1)[-1]), **fields})
+    return client.post(
+        f"{API}/uploads",
+        headers=headers,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(data), path.rsplit("/", 1)[-1]), **fields},
+    )
 
 
 @pytest.mark.parametrize("path", sorted(EXPORTS))
@@ -78,8 +114,7 @@ def test_a_real_export_imports_its_enrolled_samples(client, token, enrolled, pat
         assert set(reasons.values()) == {"not enrolled"} and len(reasons) > 3
 
 
-@pytest.mark.parametrize("path", ["haml-demo/sample_sab_class1.csv",
-                                  "haml-demo/sample_sab_class2.csv"])
+@pytest.mark.parametrize("path", ["haml-demo/sample_sab_class1.csv", "haml-demo/sample_sab_class2.csv"])
 def test_an_export_without_any_date_needs_a_manifest_and_says_so(client, token, enrolled, path):
     enrolled(["HAML-DEMO-001"])
     response = send(client, token("lab"), path)
@@ -87,11 +122,11 @@ def test_an_export_without_any_date_needs_a_manifest_and_says_so(client, token, 
     error = response.get_json()["error"]
     assert error["message"] == (
         f"{path.rsplit('/', 1)[-1]}, line 2: sample 'HAML-DEMO-001' has neither a draw date nor"
-        " a run date (expected a draw date in a manifest)")
+        " a run date (expected a draw date in a manifest)"
+    )
 
 
-def test_ambiguous_matchit_dates_without_a_layout_are_refused_naming_line_and_column(
-        client, token, enrolled):
+def test_ambiguous_matchit_dates_without_a_layout_are_refused_naming_line_and_column(client, token, enrolled):
     enrolled(["19s05189"])
     response = send(client, token("lab"), "ihiw_converters/HAMLMatchItImmucor.csv")
     assert response.status_code == 422

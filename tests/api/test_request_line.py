@@ -47,18 +47,26 @@ def served(tmp_path):
     database = tmp_path / "served.sqlite3"
     store.open_database(str(database)).close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSA_MONITOR_")}
-    env.update(DSA_MONITOR_DATABASE=str(database),
-               DSA_MONITOR_REFERENCE_DIR=str(tmp_path / "reference"))
+    env.update(DSA_MONITOR_DATABASE=str(database), DSA_MONITOR_REFERENCE_DIR=str(tmp_path / "reference"))
     started: list[subprocess.Popen] = []
 
     def serve(server: str) -> int:
         port = free_port()
-        command = ([str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", "1", "wsgi:app"]
-                   if server == "gunicorn" else
-                   [sys.executable, "-c", "from dsa_monitor.cli import main; main()", "serve",
-                    "--port", str(port)])
-        started.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL))
+        command = (
+            [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", "1", "wsgi:app"]
+            if server == "gunicorn"
+            else [
+                sys.executable,
+                "-c",
+                "from dsa_monitor.cli import main; main()",
+                "serve",
+                "--port",
+                str(port),
+            ]
+        )
+        started.append(
+            subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -84,5 +92,6 @@ def test_an_over_long_request_line_is_the_documented_414(served, server):
     assert f"{limit:,} bytes under {server}" in documented["414"]["description"]
     assert status_of(port, request_line(limit)) == 401  # reached the API: no token
     assert status_of(port, request_line(limit + 1)) == 414
-    assert all("414" in op["responses"] for methods in build_spec()["paths"].values()
-               for op in methods.values())
+    assert all(
+        "414" in op["responses"] for methods in build_spec()["paths"].values() for op in methods.values()
+    )

@@ -27,8 +27,7 @@ def run(*args):
 
 
 def test_a_created_token_is_printed_once_stored_hashed_and_works_until_revoked(database):
-    created = run("create", "--name", "lab-bench", "--role", "lab", "--study", "CORD-01",
-                  "--user", "ops")
+    created = run("create", "--name", "lab-bench", "--role", "lab", "--study", "CORD-01", "--user", "ops")
     assert created.exit_code == 0, created.output
     secret = created.stdout.strip()
     assert len(secret) >= 43 and "\n" not in secret
@@ -38,10 +37,12 @@ def test_a_created_token_is_printed_once_stored_hashed_and_works_until_revoked(d
     assert secret.encode() not in raw
     db = store.open_database(database)
     (row,) = db.query("SELECT name, role, token_sha256 FROM api_tokens")
-    assert row == {"name": "lab-bench", "role": "lab",
-                   "token_sha256": hashlib.sha256(secret.encode()).hexdigest()}
-    assert [(a["action"], a["user"]) for a in store.list_audit(db, entity="token")] == [
-        ("create", "ops")]
+    assert row == {
+        "name": "lab-bench",
+        "role": "lab",
+        "token_sha256": hashlib.sha256(secret.encode()).hexdigest(),
+    }
+    assert [(a["action"], a["user"]) for a in store.list_audit(db, entity="token")] == [("create", "ops")]
     db.close()
     client = create_app({"TESTING": True}).test_client()
     headers = {"Authorization": f"Bearer {secret}"}
@@ -56,11 +57,14 @@ def test_a_created_token_is_printed_once_stored_hashed_and_works_until_revoked(d
     assert "revoked" in run("list", "--all").output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["create", "--name", "x", "--role", "root"], "'root' is not one of"),
-    (["create", "--name", "x", "--role", "lab", "--study", "NOPE"], "no study 'NOPE'"),
-    (["revoke", "nobody"], "no active token named 'nobody'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["create", "--name", "x", "--role", "root"], "'root' is not one of"),
+        (["create", "--name", "x", "--role", "lab", "--study", "NOPE"], "no study 'NOPE'"),
+        (["revoke", "nobody"], "no active token named 'nobody'"),
+    ],
+)
 def test_what_cannot_be_done_exits_non_zero_saying_why(database, args, message):
     result = run(*args)
     assert result.exit_code != 0

@@ -13,8 +13,12 @@ DAY = run_file(("P-17", "S1"), ("P-99", "S2"), ("", "LS-NC 026"), ("", "PPS 008 
 
 
 def upload(client, headers, data, name="day.csv", **fields):
-    return client.post(f"{API}/uploads", data={"file": (io.BytesIO(data), name), **fields},
-                       headers=headers, content_type="multipart/form-data")
+    return client.post(
+        f"{API}/uploads",
+        data={"file": (io.BytesIO(data), name), **fields},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
 
 
 @pytest.fixture
@@ -28,7 +32,10 @@ def test_not_stored_samples_are_listed_with_their_reasons(client, lab, world, db
     answer = response.get_json()
     assert [s["lab_sample_id"] for s in answer["samples"]] == ["S1"]
     assert [(e["sample_id"], e["reason"]) for e in answer["not_stored"]] == [
-        ("S2", "not enrolled"), ("LS-NC 026", "control serum"), ("PPS 008 1/2", "control serum")]
+        ("S2", "not enrolled"),
+        ("LS-NC 026", "control serum"),
+        ("PPS 008 1/2", "control serum"),
+    ]
     fetched = client.get(f"{API}/uploads/{answer['upload_id']}", headers=lab).get_json()
     assert fetched["not_stored"] == answer["not_stored"]
     again = upload(client, lab, DAY).get_json()
@@ -41,8 +48,7 @@ def test_a_file_with_no_enrolled_sample_is_a_422_that_says_so(client, lab, world
     error = response.get_json()["error"]
     assert error["code"] == "unknown_patient"
     assert "no sample belongs to an enrolled recipient" in error["message"]
-    assert [e["reason"] for e in error["details"]["not_stored"]] == [
-        "not enrolled", "control serum"]
+    assert [e["reason"] for e in error["details"]["not_stored"]] == ["not enrolled", "control serum"]
     assert store.list_samples(db) == []
 
 
@@ -53,8 +59,7 @@ def test_strict_refuses_the_whole_file(client, lab, world, db):
     assert store.list_samples(db) == []
 
 
-def test_the_study_named_places_within_it_and_remembers_the_date_layout(client, lab, world,
-                                                                        db):
+def test_the_study_named_places_within_it_and_remembers_the_date_layout(client, lab, world, db):
     ambiguous = run_file(("P-17", "S1"), ("K001", "S5")).replace(b"2024-03-25", b"04-03-2024")
     unread = upload(client, lab, ambiguous, "a.csv", study="CORD-01")
     assert unread.status_code == 422 and "ambiguous date" in unread.get_json()["error"]["message"]
@@ -66,8 +71,9 @@ def test_the_study_named_places_within_it_and_remembers_the_date_layout(client, 
     assert store.get_study(db, "CORD-01")["date_layout"] == "DD-MM-YYYY"
     later = upload(client, lab, ambiguous.replace(b'"S1"', b'"S7"'), "c.csv", study="CORD-01")
     assert later.status_code == 201
-    assert ("dates read as DD-MM-YYYY, the date layout remembered for the study"
-            in later.get_json()["warnings"])
+    assert (
+        "dates read as DD-MM-YYYY, the date layout remembered for the study" in later.get_json()["warnings"]
+    )
 
 
 def test_a_scoped_token_may_not_name_another_study(client, token, world):
@@ -84,8 +90,7 @@ BOTH = run_file(("P-17", "S1"), ("K001", "S5")).replace(b"2024-03-25", b"04-03-2
 
 def remember(db, **layouts):
     for code, layout in layouts.items():
-        store.studies.update_study(db, code.replace("_", "-"), {"date_layout": layout},
-                                   user="setup")
+        store.studies.update_study(db, code.replace("_", "-"), {"date_layout": layout}, user="setup")
 
 
 def dates(answer) -> dict[str, str]:
@@ -93,8 +98,7 @@ def dates(answer) -> dict[str, str]:
 
 
 def ambiguous(response) -> bool:
-    return (response.status_code == 422
-            and "ambiguous date" in response.get_json()["error"]["message"])
+    return response.status_code == 422 and "ambiguous date" in response.get_json()["error"]["message"]
 
 
 def test_no_study_named_reads_with_the_layout_of_the_recipients_study(client, lab, world, db):
@@ -103,8 +107,9 @@ def test_no_study_named_reads_with_the_layout_of_the_recipients_study(client, la
     assert response.status_code == 201, response.get_json()
     answer = response.get_json()
     assert dates(answer) == {"S1": "2024-04-03"}
-    assert ("dates read as MM-DD-YYYY, the date layout remembered for the studies of its"
-            " recipients") in answer["warnings"]
+    assert (
+        "dates read as MM-DD-YYYY, the date layout remembered for the studies of its recipients"
+    ) in answer["warnings"]
     assert store.get_study(db, "CORD-01")["date_layout"] == "MM-DD-YYYY"  # unchanged
 
 
@@ -116,8 +121,7 @@ def test_no_study_named_studies_that_agree_read_the_file_together(client, lab, w
 
 
 @pytest.mark.parametrize("kidney", ["MM-DD-YYYY", None])
-def test_no_study_named_studies_that_disagree_or_remember_none_ask(client, lab, world, db,
-                                                                    kidney):
+def test_no_study_named_studies_that_disagree_or_remember_none_ask(client, lab, world, db, kidney):
     remember(db, CORD_01="DD-MM-YYYY", KIDNEY_02=kidney)
     assert ambiguous(upload(client, lab, BOTH))
     assert store.list_samples(db) == []

@@ -7,19 +7,31 @@ from dsa_monitor import store
 
 from .test_uploads import TWO, lab, upload  # noqa: F401 - lab is a fixture
 
-GENERIC = (b"sample_id,patient_id,draw_date,bead_id,specificity,raw_mfi,count\n"
-           b"S-1,P-17,2024-03-01,3,A*01:01,100,120\n"
-           b"S-1,P-17,2024-03-01,4,A*02:01,200,130\n")
+GENERIC = (
+    b"sample_id,patient_id,draw_date,bead_id,specificity,raw_mfi,count\n"
+    b"S-1,P-17,2024-03-01,3,A*01:01,100,120\n"
+    b"S-1,P-17,2024-03-01,4,A*02:01,200,130\n"
+)
 
 
-@pytest.mark.parametrize(("data", "line", "column"), [
-    (GENERIC.replace(b"130", b"12345678901234567890"), 3, "count"),
-    (GENERIC.replace(b",200,", b",-200,"), 3, "raw_mfi"),
-    (GENERIC.replace(b"S-1", b'"S\n-1"'), 2, "sample_id"),
-    (TWO.read_bytes().replace(b'"S24-001"', b'"S24\r\n-001"'), 2, "SampleIDName"),
-])
-def test_a_bad_cell_is_a_422_naming_line_and_column(client, lab, world, db,  # noqa: F811
-                                                      data, line, column):
+@pytest.mark.parametrize(
+    ("data", "line", "column"),
+    [
+        (GENERIC.replace(b"130", b"12345678901234567890"), 3, "count"),
+        (GENERIC.replace(b",200,", b",-200,"), 3, "raw_mfi"),
+        (GENERIC.replace(b"S-1", b'"S\n-1"'), 2, "sample_id"),
+        (TWO.read_bytes().replace(b'"S24-001"', b'"S24\r\n-001"'), 2, "SampleIDName"),
+    ],
+)
+def test_a_bad_cell_is_a_422_naming_line_and_column(
+    client,
+    lab,  # noqa: F811
+    world,
+    db,
+    data,
+    line,
+    column,
+):
     response = upload(client, lab, data)
     assert response.status_code == 422, response.get_json()
     details = response.get_json()["error"]["details"]
@@ -34,8 +46,12 @@ def test_an_encoding_name_with_a_nul_is_a_422(client, lab, world):  # noqa: F811
     assert response.get_json()["error"]["code"] == "unknown_encoding"
 
 
-def test_a_duplicate_of_another_studys_upload_does_not_give_its_id(client, lab, token,  # noqa: F811
-                                                                  world):
+def test_a_duplicate_of_another_studys_upload_does_not_give_its_id(
+    client,
+    lab,  # noqa: F811
+    token,
+    world,
+):
     first = upload(client, lab, TWO.read_bytes(), "cord.csv").get_json()
     again = upload(client, token("lab", study="KIDNEY-02"), TWO.read_bytes(), "kidney.csv")
     answer = again.get_json()

@@ -20,8 +20,7 @@ def upload(client, headers, data, name="run.csv", **fields):
     form = {"file": (io.BytesIO(data), name)}
     for key, value in fields.items():
         form[key] = (io.BytesIO(value), f"{key}.csv") if isinstance(value, bytes) else value
-    return client.post(f"{API}/uploads", data=form, headers=headers,
-                       content_type="multipart/form-data")
+    return client.post(f"{API}/uploads", data=form, headers=headers, content_type="multipart/form-data")
 
 
 @pytest.fixture
@@ -33,10 +32,11 @@ def test_a_lab_file_is_stored_with_its_samples_qc_and_warnings(client, lab, worl
     response = upload(client, lab, TWO.read_bytes(), "fusion_two_samples.csv")
     assert response.status_code == 201
     answer = response.get_json()
-    assert (answer["outcome"], answer["format"], answer["duplicate_of"]) == (
-        "stored", "fusion", None)
-    assert [(s["lab_sample_id"], s["recipient_id"], s["draw_date"], s["draw_date_source"],
-             s["qc_status"]) for s in answer["samples"]] == [
+    assert (answer["outcome"], answer["format"], answer["duplicate_of"]) == ("stored", "fusion", None)
+    assert [
+        (s["lab_sample_id"], s["recipient_id"], s["draw_date"], s["draw_date_source"], s["qc_status"])
+        for s in answer["samples"]
+    ] == [
         ("S24-001", world["R001"], "2024-03-25", "run_date", "pass"),
         ("S24-002", world["R002"], "2024-03-25", "run_date", "pass"),
     ]
@@ -46,14 +46,19 @@ def test_a_lab_file_is_stored_with_its_samples_qc_and_warnings(client, lab, worl
     assert (stored["outcome"], stored["uploaded_by"]) == ("stored", "lab-bench")
 
 
-@pytest.mark.parametrize("manifest", [
-    b"sample_id,draw_date\nS24-001,2024-03-20\n",  # as a file part
-    "sample_id,draw_date\nS24-001,2024-03-20\n",  # as a text field
-])
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        b"sample_id,draw_date\nS24-001,2024-03-20\n",  # as a file part
+        "sample_id,draw_date\nS24-001,2024-03-20\n",  # as a text field
+    ],
+)
 def test_a_manifest_gives_the_draw_dates(client, lab, world, manifest):
     answer = upload(client, lab, TWO.read_bytes(), manifest=manifest).get_json()
     assert [(s["draw_date"], s["draw_date_source"]) for s in answer["samples"]] == [
-        ("2024-03-20", "manifest"), ("2024-03-25", "run_date")]
+        ("2024-03-20", "manifest"),
+        ("2024-03-25", "run_date"),
+    ]
 
 
 def test_the_same_bytes_again_are_a_200_naming_the_first_upload(client, lab, world, db):
@@ -62,25 +67,21 @@ def test_the_same_bytes_again_are_a_200_naming_the_first_upload(client, lab, wor
     assert again.status_code == 200
     answer = again.get_json()
     assert (answer["outcome"], answer["duplicate_of"]) == ("duplicate", first["upload_id"])
-    assert [s["sample_id"] for s in answer["samples"]] == [
-        s["sample_id"] for s in first["samples"]]
+    assert [s["sample_id"] for s in answer["samples"]] == [s["sample_id"] for s in first["samples"]]
     assert len(store.list_samples(db)) == 2
 
 
-def test_the_same_bytes_from_another_study_tell_nothing_of_the_first_upload(client, lab, token,
-                                                                            world):
+def test_the_same_bytes_from_another_study_tell_nothing_of_the_first_upload(client, lab, token, world):
     upload(client, lab, TWO.read_bytes(), "cord.csv")
     other = token("lab", study="KIDNEY-02")
     again = upload(client, other, TWO.read_bytes(), "kidney.csv")
     assert again.status_code == 200
     answer = again.get_json()
-    assert (answer["outcome"], answer["duplicate_of"], answer["samples"]) == (
-        "duplicate", None, [])
+    assert (answer["outcome"], answer["duplicate_of"], answer["samples"]) == ("duplicate", None, [])
     assert "cord.csv" not in str(answer) and "lab-bench" not in str(answer)
 
 
-def test_the_same_bytes_with_other_draw_dates_from_another_study_name_no_upload(
-        client, lab, token, world):
+def test_the_same_bytes_with_other_draw_dates_from_another_study_name_no_upload(client, lab, token, world):
     """The 409 for other draw dates names the first upload to its own study only."""
     upload(client, lab, TWO.read_bytes(), "cord.csv")
     manifest = b"sample_id,draw_date\nS24-001,2024-03-01\n"
@@ -93,12 +94,21 @@ def test_the_same_bytes_with_other_draw_dates_from_another_study_name_no_upload(
     assert "a study you cannot see" in error["message"]
 
 
-@pytest.mark.parametrize("change, code, details", [
-    ((b'"18000"', b'"lots"'), "file_format",
-     {"file": "run.csv", "line": 3, "column": "RawData", "value": "lots"}),
-    ((b'"2024-03-25"', b'"2024-13-25"'), "file_format",
-     {"file": "run.csv", "line": 2, "column": "RunDate", "value": "2024-13-25"}),
-])
+@pytest.mark.parametrize(
+    "change, code, details",
+    [
+        (
+            (b'"18000"', b'"lots"'),
+            "file_format",
+            {"file": "run.csv", "line": 3, "column": "RawData", "value": "lots"},
+        ),
+        (
+            (b'"2024-03-25"', b'"2024-13-25"'),
+            "file_format",
+            {"file": "run.csv", "line": 2, "column": "RunDate", "value": "2024-13-25"},
+        ),
+    ],
+)
 def test_a_bad_file_is_a_422_located_and_recorded(client, lab, world, db, change, code, details):
     response = upload(client, lab, TWO.read_bytes().replace(*change))
     assert response.status_code == 422
@@ -110,37 +120,41 @@ def test_a_bad_file_is_a_422_located_and_recorded(client, lab, world, db, change
     assert store.list_samples(db) == []
 
 
-@pytest.mark.parametrize("form, field", [
-    ({}, "file"),
-    ({"format": "excel"}, "format"),
-])
-def test_a_form_without_a_file_or_with_an_unknown_format_is_a_422(client, lab, world, form,
-                                                                   field):
+@pytest.mark.parametrize(
+    "form, field",
+    [
+        ({}, "file"),
+        ({"format": "excel"}, "format"),
+    ],
+)
+def test_a_form_without_a_file_or_with_an_unknown_format_is_a_422(client, lab, world, form, field):
     if field != "file":
         form = {"file": (io.BytesIO(TWO.read_bytes()), "run.csv"), **form}
-    response = client.post(f"{API}/uploads", data=form, headers=lab,
-                           content_type="multipart/form-data")
+    response = client.post(f"{API}/uploads", data=form, headers=lab, content_type="multipart/form-data")
     assert response.status_code == 422
     assert field in response.get_json()["error"]["details"]
 
 
 def test_a_bad_manifest_is_a_422_with_its_line_and_column(client, lab, world, db):
-    response = upload(client, lab, TWO.read_bytes(),
-                      manifest=b"sample_id,draw_date\nS24-001,20/03/2024\n")
+    response = upload(client, lab, TWO.read_bytes(), manifest=b"sample_id,draw_date\nS24-001,20/03/2024\n")
     assert response.status_code == 422
-    assert {"line": 2, "column": "draw_date"}.items() <= (
-        response.get_json()["error"]["details"].items())
+    assert {"line": 2, "column": "draw_date"}.items() <= (response.get_json()["error"]["details"].items())
     assert store.list_samples(db) == []
 
 
 def test_an_upload_past_the_size_limit_is_a_413(tmp_path):
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "small.sqlite3"),
-                      "REFERENCE_DIR": str(tmp_path / "reference"), "MAX_UPLOAD_MB": 1})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "small.sqlite3"),
+            "REFERENCE_DIR": str(tmp_path / "reference"),
+            "MAX_UPLOAD_MB": 1,
+        }
+    )
     db = store.open_database(app.config["DATABASE"])
     _, secret = tokens.create_token(db, "lab", "lab", user="test")
     db.close()
-    response = upload(app.test_client(), {"Authorization": f"Bearer {secret}"},
-                      b"x" * (1024 * 1024 + 1))
+    response = upload(app.test_client(), {"Authorization": f"Bearer {secret}"}, b"x" * (1024 * 1024 + 1))
     assert response.status_code == 413
     error = response.get_json()["error"]
     assert error["code"] == "upload_too_large" and "limit of 1 MB" in error["message"]
@@ -149,8 +163,7 @@ def test_an_upload_past_the_size_limit_is_a_413(tmp_path):
 def test_an_upload_is_fetched_with_its_samples_or_its_error(client, lab, world):
     stored = upload(client, lab, TWO.read_bytes()).get_json()
     fetched = client.get(f"{API}/uploads/{stored['upload_id']}", headers=lab).get_json()
-    assert (fetched["outcome"], fetched["error"], fetched["uploaded_by"]) == (
-        "stored", None, "lab-bench")
+    assert (fetched["outcome"], fetched["error"], fetched["uploaded_by"]) == ("stored", None, "lab-bench")
     assert [s["id"] for s in fetched["samples"]] == [s["sample_id"] for s in stored["samples"]]
     assert fetched["warnings"] == stored["warnings"]
     upload(client, lab, b"not a lab file")
@@ -171,9 +184,15 @@ def test_a_token_scoped_to_a_study_places_and_sees_only_its_own(client, lab, wor
     assert corrected.get_json()["error"]["code"] == "unknown_patient"
 
 
-@pytest.mark.parametrize("role, status", [
-    ("lab", 201), ("admin", 201), ("clinician", 403), ("integration", 403),
-])
+@pytest.mark.parametrize(
+    "role, status",
+    [
+        ("lab", 201),
+        ("admin", 201),
+        ("clinician", 403),
+        ("integration", 403),
+    ],
+)
 def test_only_lab_and_admin_tokens_may_upload(client, world, token, db, role, status):
     response = upload(client, token(role), TWO.read_bytes())
     assert response.status_code == status
@@ -213,11 +232,9 @@ def test_the_date_layout_named_with_an_upload_reads_its_ambiguous_dates(client, 
     assert {s["draw_date"] for s in stored.get_json()["samples"]} >= {"2024-04-03"}
 
 
-def test_a_treated_run_is_stored_beside_the_neat_run_and_unknown_fields_refused(client, lab,
-                                                                                world, db):
+def test_a_treated_run_is_stored_beside_the_neat_run_and_unknown_fields_refused(client, lab, world, db):
     neat = upload(client, lab, TWO.read_bytes(), "neat.csv").get_json()
-    edta = upload(client, lab, TWO.read_bytes().replace(b"45,5", b"46,5"), "edta.csv",
-                  serum_treatment="EDTA")
+    edta = upload(client, lab, TWO.read_bytes().replace(b"45,5", b"46,5"), "edta.csv", serum_treatment="EDTA")
     assert edta.status_code == 201, edta.get_json()
     assert edta.get_json()["superseded"] == []  # beside the neat runs, not in their place
     treatments = sorted(s["serum_treatment"] for s in store.list_samples(db))

@@ -34,13 +34,18 @@ def late(db):
 def _visits(client, recipient_id, headers):
     answer = client.get(f"/api/v1/recipients/{recipient_id}/dsa", headers=headers).get_json()
     [evaluation] = answer["evaluations"]
-    return ({v["date"]: (v["visit"], v["timing"]) for v in evaluation["visits"]},
-            [o["visit"] for o in evaluation["overdue"]])
+    return (
+        {v["date"]: (v["visit"], v["timing"]) for v in evaluation["visits"]},
+        [o["visit"] for o in evaluation["overdue"]],
+    )
 
 
 def _overdue_alerts(db, recipient_id):
-    return [f.payload["visit_name"] for f in overdue_visit_facts(db, today=TODAY, max_age_days=60)
-            if f.recipient_id == recipient_id]
+    return [
+        f.payload["visit_name"]
+        for f in overdue_visit_facts(db, today=TODAY, max_age_days=60)
+        if f.recipient_id == recipient_id
+    ]
 
 
 def test_a_late_serum_assigned_to_m12_makes_m12_done_late_everywhere(client, db, token, late):
@@ -51,8 +56,9 @@ def test_a_late_serum_assigned_to_m12_makes_m12_done_late_everywhere(client, db,
     assert _overdue_alerts(db, recipient_id) == ["M12"]
 
     url = f"/api/v1/recipients/{recipient_id}/sera/{sample_id}/visit"
-    answer = client.put(url, json={"visit": "M12", "reason": "drawn late: patient travelling"},
-                        headers=token("coordinator"))
+    answer = client.put(
+        url, json={"visit": "M12", "reason": "drawn late: patient travelling"}, headers=token("coordinator")
+    )
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["visit"] == "M12"
     assert answer.get_json()["serum_key"] == LATE.isoformat()
@@ -67,8 +73,7 @@ def test_a_late_serum_assigned_to_m12_makes_m12_done_late_everywhere(client, db,
     assert client.delete(url, headers=token("lab")).get_json()["visit"] is None
     visits, overdue = _visits(client, recipient_id, reader)
     assert visits[LATE.isoformat()] == ("unscheduled", None) and "M12" in overdue
-    assert store.list_audit(db, entity="recipient", entity_id=recipient_id)[0]["action"] == (
-        "clear_visit")
+    assert store.list_audit(db, entity="recipient", entity_id=recipient_id)[0]["action"] == ("clear_visit")
 
 
 def test_who_may_assign_and_what_is_refused(client, db, token, late):
@@ -78,9 +83,15 @@ def test_who_may_assign_and_what_is_refused(client, db, token, late):
     refused = client.put(url, json={"visit": "M99"}, headers=token("admin"))
     assert refused.status_code == 422 and "M99" in refused.get_json()["error"]["message"]
     baseline = store.list_samples(db, recipient_id=recipient_id)[0]["id"]
-    before = client.put(f"/api/v1/recipients/{recipient_id}/sera/{baseline}/visit",
-                        json={"visit": "M1"}, headers=token("admin"))
+    before = client.put(
+        f"/api/v1/recipients/{recipient_id}/sera/{baseline}/visit",
+        json={"visit": "M1"},
+        headers=token("admin"),
+    )
     assert before.status_code == 422 and "before any exposure" in before.get_json()["error"]["message"]
-    other = client.put(f"/api/v1/recipients/{recipient_id + 99}/sera/{sample_id}/visit",
-                       json={"visit": "M12"}, headers=token("admin"))
+    other = client.put(
+        f"/api/v1/recipients/{recipient_id + 99}/sera/{sample_id}/visit",
+        json={"visit": "M12"},
+        headers=token("admin"),
+    )
     assert other.status_code == 404

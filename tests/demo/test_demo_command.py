@@ -35,9 +35,11 @@ def built(tmp_path_factory):
     """One demo built through the command (the slow part, shared by the tests below)."""
     folder = tmp_path_factory.mktemp("demo") / "tour"
     started = time.monotonic()
-    result = CliRunner().invoke(main, ["demo", "--no-serve", "--dir", str(folder), "--port",
-                                       str(PORT)],
-                                env={"DSA_MONITOR_DATABASE": str(folder.parent / "prod.sqlite3")})
+    result = CliRunner().invoke(
+        main,
+        ["demo", "--no-serve", "--dir", str(folder), "--port", str(PORT)],
+        env={"DSA_MONITOR_DATABASE": str(folder.parent / "prod.sqlite3")},
+    )
     seconds = time.monotonic() - started
     assert result.exit_code == 0, result.output + repr(result.exception)
     return folder, result.output, seconds
@@ -51,27 +53,33 @@ def test_the_demo_is_built_fast_in_its_own_folder(built):
     assert len(list((folder / "files").glob("fusion_*_class*.csv"))) == 12
 
 
-@pytest.mark.parametrize("line", [
-    "8 recipients, 47 sera evaluated",
-    "  baseline  8 sera, 1 with DSA, 1 preformed",
-    "  M3        8 sera, 2 with DSA, 1 de novo",
-    "  M6        8 sera, 2 with DSA, 2 rising, 1 QC failure",
-    "  M12       7 sera, 2 with DSA, 1 overdue",
-    "  de novo DSA: LUP-03 anti-A*24:02 (donor UC-MSC-03) at M3, MFI 2590",
-    "  preformed DSA, rising: LUP-01 anti-A*03:01 (donor UC-MSC-01), MFI 1402 at baseline,"
-    " rising at M6, M9",
-    "  QC failure: LUP-05 M6 class I (PC bead raw MFI 375.94 below the minimum 1000)",
-    "  preformed DSA alert: LUP-01 anti-A*03:01 at baseline",
-    "  report: de novo DSA in 1 of 8 recipients, at M3",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "8 recipients, 47 sera evaluated",
+        "  baseline  8 sera, 1 with DSA, 1 preformed",
+        "  M3        8 sera, 2 with DSA, 1 de novo",
+        "  M6        8 sera, 2 with DSA, 2 rising, 1 QC failure",
+        "  M12       7 sera, 2 with DSA, 1 overdue",
+        "  de novo DSA: LUP-03 anti-A*24:02 (donor UC-MSC-03) at M3, MFI 2590",
+        "  preformed DSA, rising: LUP-01 anti-A*03:01 (donor UC-MSC-01), MFI 1402 at baseline,"
+        " rising at M6, M9",
+        "  QC failure: LUP-05 M6 class I (PC bead raw MFI 375.94 below the minimum 1000)",
+        "  preformed DSA alert: LUP-01 anti-A*03:01 at baseline",
+        "  report: de novo DSA in 1 of 8 recipients, at M3",
+    ],
+)
 def test_the_summary_names_each_case(built, line):
     assert line in built[1].splitlines()
 
 
 def test_the_third_party_antibody_is_named(built):
     [line] = [x for x in built[1].splitlines() if "third-party" in x]
-    assert re.fullmatch(r"  third-party antibody: LUP-06 anti-B\*08:01 at baseline, MFI 3\d{3}:"
-                        r" not donor-specific \(serum page\)", line)
+    assert re.fullmatch(
+        r"  third-party antibody: LUP-06 anti-B\*08:01 at baseline, MFI 3\d{3}:"
+        r" not donor-specific \(serum page\)",
+        line,
+    )
 
 
 def test_the_overdue_visit_is_the_last_recipients_m12(built):
@@ -107,8 +115,10 @@ def test_the_scheduler_wrote_the_alerts_as_eml_files(built):
     subjects = {m["Subject"] for m in messages}
     assert "[dsa-monitor] De novo DSA: MSC-SLE LUP-03, A*24:02 (M3)" in subjects
     # the QC failure's run by its label, never its key (issue 14); the demo is dated from today
-    assert any(s.startswith("[dsa-monitor] QC failure: MSC-SLE LUP-05 (LUP-05-M6, class I run,"
-                            " drawn ") for s in subjects)
+    assert any(
+        s.startswith("[dsa-monitor] QC failure: MSC-SLE LUP-05 (LUP-05-M6, class I run, drawn ")
+        for s in subjects
+    )
     assert "[dsa-monitor] Overdue visit: MSC-SLE LUP-08 (M12)" in subjects
     assert "[dsa-monitor] Preformed DSA: MSC-SLE LUP-01, A*03:01 (baseline)" in subjects
     assert {m["To"] for m in messages} == {"clinician@example.org"}
@@ -120,8 +130,10 @@ def test_the_scheduler_wrote_the_alerts_as_eml_files(built):
 def test_the_printed_sign_in_works(built):
     folder, output, _ = built
     account = json.loads((folder / "demo.json").read_text())
-    assert (f"web: open http://127.0.0.1:{PORT}/studies/MSC-SLE and sign in as demo@example.org"
-            f" with password {account['password']}") in output.splitlines()
+    assert (
+        f"web: open http://127.0.0.1:{PORT}/studies/MSC-SLE and sign in as demo@example.org"
+        f" with password {account['password']}"
+    ) in output.splitlines()
     db = store.open_database(folder / "demo.sqlite3")
     try:
         assert users.sign_in(db, "demo@example.org", account["password"])["role"] == "admin"
@@ -137,8 +149,10 @@ def _sign_in(output: str) -> str:
 def _contents(database):
     db = store.open_database(database)
     try:
-        return ([(u["id"], u["uploaded_at"]) for u in store.list_uploads(db)],
-                db.conn.execute("SELECT count(*), max(at) FROM audit_log").fetchone())
+        return (
+            [(u["id"], u["uploaded_at"]) for u in store.list_uploads(db)],
+            db.conn.execute("SELECT count(*), max(at) FROM audit_log").fetchone(),
+        )
     finally:
         db.close()
 
@@ -176,7 +190,8 @@ def test_force_rebuilds_with_a_new_password(tmp_path):
 def test_a_folder_with_other_files_is_never_cleared(tmp_path, force):
     (tmp_path / "thesis.docx").write_bytes(b"mine")
     result = CliRunner().invoke(
-        main, ["demo", "--no-serve", "--dir", str(tmp_path), *(["--force"] if force else [])])
+        main, ["demo", "--no-serve", "--dir", str(tmp_path), *(["--force"] if force else [])]
+    )
     assert result.exit_code == 1
     assert "holds files no demo wrote (thesis.docx)" in result.output
     assert [p.name for p in tmp_path.iterdir()] == ["thesis.docx"]
@@ -211,8 +226,11 @@ def test_the_qc_failed_run_has_a_low_pc_bead():
 
 def test_summarise_with_nothing_evaluated():
     summary = summarise([], {}, [v["name"] for v in SCHEDULE])
-    assert summary.lines()[:3] == ["0 recipients, 0 sera evaluated", "per visit:",
-                                   "  baseline  0 sera, 0 with DSA"]
+    assert summary.lines()[:3] == [
+        "0 recipients, 0 sera evaluated",
+        "per visit:",
+        "  baseline  0 sera, 0 with DSA",
+    ]
     assert summary.cases == []
 
 
@@ -227,7 +245,10 @@ def test_the_demo_is_served_and_its_sign_in_opens_the_study(built):
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "dsa_monitor.cli", "demo", "--dir", str(folder), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
@@ -241,8 +262,9 @@ def test_the_demo_is_served_and_its_sign_in_opens_the_study(built):
                 time.sleep(0.05)
         token = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]
         account = json.loads((folder / "demo.json").read_text())
-        body = urllib.parse.urlencode({"csrf_token": token, "email": account["email"],
-                                       "password": account["password"], "next": ""}).encode()
+        body = urllib.parse.urlencode(
+            {"csrf_token": token, "email": account["email"], "password": account["password"], "next": ""}
+        ).encode()
         opener.open(f"{base}/sign-in", data=body, timeout=5).read()
         page = opener.open(f"{base}/studies/MSC-SLE", timeout=5).read().decode()
         assert "LUP-03" in page and "LUP-08" in page
@@ -272,17 +294,18 @@ def _line(folder, command: str) -> str:
 
 def _run(line: str, configured) -> subprocess.CompletedProcess:
     """A line of next-steps.txt in a shell whose own settings name another database."""
-    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "HOME": os.environ.get("HOME", "/tmp"), "DSA_MONITOR_DATABASE": str(configured),
-           "DSA_MONITOR_SMTP_HOST": "smtp.invalid"}
-    return subprocess.run(["sh", "-c", line], env=env, capture_output=True, text=True,
-                          timeout=60)
+    env = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DSA_MONITOR_DATABASE": str(configured),
+        "DSA_MONITOR_SMTP_HOST": "smtp.invalid",
+    }
+    return subprocess.run(["sh", "-c", line], env=env, capture_output=True, text=True, timeout=60)
 
 
 def _again(folder, port: int) -> str:
     """``demo --no-serve`` on the built demo for that port: its output (next-steps.txt rewritten)."""
-    again = CliRunner().invoke(main, ["demo", "--no-serve", "--dir", str(folder), "--port",
-                                      str(port)])
+    again = CliRunner().invoke(main, ["demo", "--no-serve", "--dir", str(folder), "--port", str(port)])
     assert again.exit_code == 0, again.output
     return again.output
 
@@ -302,8 +325,7 @@ def test_the_next_steps_run_the_scheduler_audit_and_ack_on_the_demo(built, tmp_p
     finally:
         db.close()
 
-    ack = _run(_line(folder, "alerts ack N").replace(" N", f" {event} --user coordinator"),
-               configured)
+    ack = _run(_line(folder, "alerts ack N").replace(" N", f" {event} --user coordinator"), configured)
     assert ack.returncode == 0, ack.stderr
     once = _run(_line(folder, "scheduler --once"), configured)
     assert once.returncode == 0, once.stderr
@@ -323,11 +345,16 @@ def test_served_on_another_port_the_next_steps_follow_and_the_old_links_are_said
     folder, _, _ = built
     other = PORT + 1
     output = _again(folder, other)
-    assert (f"  (their links open http://127.0.0.1:{PORT}, where the demo was built to be"
-            f" served; --force rebuilds it for http://127.0.0.1:{other})") in output
+    assert (
+        f"  (their links open http://127.0.0.1:{PORT}, where the demo was built to be"
+        f" served; --force rebuilds it for http://127.0.0.1:{other})"
+    ) in output
     steps = (folder / "next-steps.txt").read_text()
-    assert f"--port {other}" in steps and f"DSA_MONITOR_BASE_URL=http://127.0.0.1:{other} " \
-        in steps and f":{PORT}" not in steps
+    assert (
+        f"--port {other}" in steps
+        and f"DSA_MONITOR_BASE_URL=http://127.0.0.1:{other} " in steps
+        and f":{PORT}" not in steps
+    )
 
 
 def test_a_next_steps_file_of_someone_else_is_never_overwritten(tmp_path):

@@ -23,8 +23,11 @@ PACKAGE = Path(__file__).resolve().parents[2] / "dsa_monitor"
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo") / "tour"
-    result = CliRunner().invoke(main, ["demo", "--no-serve", "--dir", str(folder)],
-                                env={"DSA_MONITOR_DATABASE": str(folder.parent / "x.sqlite3")})
+    result = CliRunner().invoke(
+        main,
+        ["demo", "--no-serve", "--dir", str(folder)],
+        env={"DSA_MONITOR_DATABASE": str(folder.parent / "x.sqlite3")},
+    )
     assert result.exit_code == 0, result.output
     return folder
 
@@ -45,33 +48,56 @@ def _configured_shell(tmp_path: Path, configured: Path) -> dict[str, str]:
     instance = source / "instance"
     instance.mkdir()
     (instance / "dsa_monitor.cfg").write_text(
-        f'SMTP_HOST = "smtp.invalid"\nSMTP_PORT = 2525\nDATABASE = "{configured}"\n')
-    return {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-            "HOME": os.environ.get("HOME", "/tmp"), "PYTHONPATH": str(source)}
+        f'SMTP_HOST = "smtp.invalid"\nSMTP_PORT = 2525\nDATABASE = "{configured}"\n'
+    )
+    return {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "PYTHONPATH": str(source),
+    }
 
 
-def test_the_scheduler_line_writes_mail_to_the_demo_folder_not_the_configured_server(
-        demo_folder, tmp_path):
+def test_the_scheduler_line_writes_mail_to_the_demo_folder_not_the_configured_server(demo_folder, tmp_path):
     configured = tmp_path / "configured.sqlite3"
     env = _configured_shell(tmp_path, configured)
     probe = subprocess.run(
-        [sys.executable, "-c", "from dsa_monitor.app import create_app;"
-         " print(create_app().config['SMTP_HOST'])"],
-        env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        [
+            sys.executable,
+            "-c",
+            "from dsa_monitor.app import create_app; print(create_app().config['SMTP_HOST'])",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert probe.stdout.strip() == "smtp.invalid", probe.stderr  # the file is read
     db = store.open_database(demo_folder / "demo.sqlite3")
     try:
         with write_transaction(db):
             message = store.outbox.insert_message(
-                db, event_id=None, purpose="password_reset", to_address="demo@example.org",
-                subject="queued by the test", body_text="text", body_html="<p>html</p>",
-                message_id="<next-steps-test@example.org>")
+                db,
+                event_id=None,
+                purpose="password_reset",
+                to_address="demo@example.org",
+                subject="queued by the test",
+                body_text="text",
+                body_html="<p>html</p>",
+                message_id="<next-steps-test@example.org>",
+            )
     finally:
         db.close()
     before = set((demo_folder / "mail").glob("*.eml"))
 
-    once = subprocess.run(["sh", "-c", _line(demo_folder, "scheduler --once")], env=env,
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    once = subprocess.run(
+        ["sh", "-c", _line(demo_folder, "scheduler --once")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
 
     assert once.returncode == 0, once.stderr
     assert "deliver: 1 sent, 0 to retry, 0 dead" in once.stdout
@@ -93,4 +119,5 @@ def test_smtp_host_none_means_no_server_whatever_the_file_said():
 
 def _defaults() -> dict:
     from dsa_monitor.config import DEFAULTS
+
     return dict(DEFAULTS)

@@ -34,21 +34,32 @@ def test_specificity_slots(alleles, hla_class, expected):
 
 
 def test_a_written_file_parses_back():
-    panel = FusionPanel("LS2A90DM_007_00", "II", (
-        FusionBead("001", control="NC"), FusionBead("002", control="PC"),
-        FusionBead("003", ("DRB1*04:01",)), FusionBead("004", ("DQA1*05:01", "DQB1*02:01")),
-    ))
+    panel = FusionPanel(
+        "LS2A90DM_007_00",
+        "II",
+        (
+            FusionBead("001", control="NC"),
+            FusionBead("002", control="PC"),
+            FusionBead("003", ("DRB1*04:01",)),
+            FusionBead("004", ("DQA1*05:01", "DQB1*02:01")),
+        ),
+    )
     samples = [
         FusionSample("S-1", "P1", dt.date(2025, 3, 4), [55.0, 16000.0, 155.5, 4200.25]),
         FusionSample("S-2", "P2", dt.date(2025, 3, 5), [70.0, 300.0, 90.0, 80.0]),
     ]
-    parsed = parse_file(write_fusion_csv(panel, samples, run_date=dt.date(2025, 3, 9)),
-                        "demo.csv")
+    parsed = parse_file(write_fusion_csv(panel, samples, run_date=dt.date(2025, 3, 9)), "demo.csv")
     assert parsed.format == "fusion"
     first, second = parsed.samples
-    assert (first.sample_id, first.patient_id, first.draw_date, first.run_date, first.hla_class,
-            first.kit, first.lot) == ("S-1", "P1", dt.date(2025, 3, 4), dt.date(2025, 3, 9), "II",
-                                      "LS2A90", "LS2A90DM_007_00")
+    assert (
+        first.sample_id,
+        first.patient_id,
+        first.draw_date,
+        first.run_date,
+        first.hla_class,
+        first.kit,
+        first.lot,
+    ) == ("S-1", "P1", dt.date(2025, 3, 4), dt.date(2025, 3, 9), "II", "LS2A90", "LS2A90DM_007_00")
     assert [b.control for b in first.beads] == ["NC", "PC", None, None]
     assert first.beads[3].specificity == ("DQA1*05:01", "DQB1*02:01")
     assert [b.raw_mfi for b in first.beads] == [55.0, 16000.0, 155.5, 4200.25]
@@ -59,8 +70,11 @@ def test_a_written_file_parses_back():
 
 def test_a_sample_must_give_a_value_per_bead():
     with pytest.raises(ValueError, match="2 values for 86 beads"):
-        write_fusion_csv(demo_panel("I"), [FusionSample("S", "P", dt.date(2025, 1, 1), [1, 2])],
-                         run_date=dt.date(2025, 1, 2))
+        write_fusion_csv(
+            demo_panel("I"),
+            [FusionSample("S", "P", dt.date(2025, 1, 1), [1, 2])],
+            run_date=dt.date(2025, 1, 2),
+        )
 
 
 def test_the_trial_is_deterministic_by_seed():

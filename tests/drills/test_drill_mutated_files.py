@@ -20,17 +20,34 @@ from dsa_monitor.api import PREFIX as API
 from dsa_monitor.store import tokens
 
 SEED, MUTANTS = 16, 240
-GENERIC = ("sample_id,patient_id,draw_date,lot,bead_id,specificity,raw_mfi,count\n"
-           + "".join(f"S-{s},P-17,2024-03-0{s},L1,{b},A*0{b}:01,{b * 321}.5,{90 + b}\n"
-                     for s in (1, 2) for b in range(1, 4)))
-SOURCES = {path.name: path.read_text(encoding="utf-8") for path in (
-    TEST_DATA / "ingest" / "fusion_two_samples.csv", TEST_DATA / "matchit" / "class1_padded.csv",
-    TEST_DATA / "haml" / "two_panels.xml",
-    TEST_DATA / "fusion" / "class1_semicolon_decimal_comma.csv")} | {"generic.csv": GENERIC}
+GENERIC = "sample_id,patient_id,draw_date,lot,bead_id,specificity,raw_mfi,count\n" + "".join(
+    f"S-{s},P-17,2024-03-0{s},L1,{b},A*0{b}:01,{b * 321}.5,{90 + b}\n" for s in (1, 2) for b in range(1, 4)
+)
+SOURCES = {
+    path.name: path.read_text(encoding="utf-8")
+    for path in (
+        TEST_DATA / "ingest" / "fusion_two_samples.csv",
+        TEST_DATA / "matchit" / "class1_padded.csv",
+        TEST_DATA / "haml" / "two_panels.xml",
+        TEST_DATA / "fusion" / "class1_semicolon_decimal_comma.csv",
+    )
+} | {"generic.csv": GENERIC}
 # The lab IDs these files name, so that mutants reach placement, QC and storage too.
 LAB_IDS = ["P-17", "R002", "P-0042", "P0001", "P0002", "26s00101", "26s00102"]
-NUMBERS = ("12345678901234567890", "-1", "nan", "inf", "-inf", "1e999", "", "1,5,5", "٣٤",
-           "99999999999999999999999999999.5", "0x1F", "+7")
+NUMBERS = (
+    "12345678901234567890",
+    "-1",
+    "nan",
+    "inf",
+    "-inf",
+    "1e999",
+    "",
+    "1,5,5",
+    "٣٤",
+    "99999999999999999999999999999.5",
+    "0x1F",
+    "+7",
+)
 INSERTS = ("\n", "\r", "\x00", "\x85", '"', ";", ",", "\ufeff", "\u2028", "\t", "&#10;", "<")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 # What separates cells: CSV delimiters, and the angle brackets around an XML element's text.
@@ -49,11 +66,11 @@ def mutate(text: str, rng: random.Random) -> str:
     if kind == 1:
         return text[:at] + rng.choice(INSERTS) + text[at:]
     if kind == 2:
-        return text[:at] + text[at + rng.randrange(1, 40):]
+        return text[:at] + text[at + rng.randrange(1, 40) :]
     if kind == 3:
         lines = text.splitlines(keepends=True)
         line = rng.randrange(len(lines))
-        return "".join(lines[:line + 1] + lines[line:])
+        return "".join(lines[: line + 1] + lines[line:])
     if kind == 4:
         return text[:at]
     lines = text.splitlines(keepends=True)  # a sample's line moved among another's
@@ -96,8 +113,7 @@ def test_drill_mutated_vendor_files_never_get_a_server_error(client, lab, capsys
         form = {"file": (io.BytesIO(text.encode("utf-8")), f"m{n}-{name}")}
         if rng.random() < 0.05:
             form["encoding"] = rng.choice(("utf\x00-8", "base64", "cp1252", "utf-16"))
-        response = client.post(f"{API}/uploads", data=form, headers=lab,
-                               content_type="multipart/form-data")
+        response = client.post(f"{API}/uploads", data=form, headers=lab, content_type="multipart/form-data")
         statuses[response.status_code] += 1
         if response.status_code >= 500:
             errors.append(f"mutant {n} of {name}: {response.get_json()}")
@@ -108,9 +124,11 @@ def test_drill_mutated_vendor_files_never_get_a_server_error(client, lab, capsys
                 unnamed.append(response.get_json()["error"])
     server_errors = sum(count for status, count in statuses.items() if status >= 500)
     with capsys.disabled():
-        print(f"\ndrill mutated files (seed {SEED}): {MUTANTS} uploads, statuses"
-              f" {dict(sorted(statuses.items()))}, 5xx = {server_errors}; cell-level refusals"
-              f" {cells.total()}, without their column = {cells[False]}")
+        print(
+            f"\ndrill mutated files (seed {SEED}): {MUTANTS} uploads, statuses"
+            f" {dict(sorted(statuses.items()))}, 5xx = {server_errors}; cell-level refusals"
+            f" {cells.total()}, without their column = {cells[False]}"
+        )
     assert server_errors == 0, errors[:5]
     assert cells[True] >= 10  # the mutants do reach cells
     assert cells[False] == 0, unnamed[:5]

@@ -25,8 +25,9 @@ def test_drill_smtp_faults_lose_nothing_and_duplicate_nothing_silently(world, ca
     record_events(world.db, events, settings=world.mail)
     world.server.faults = FAULTS * 4
     world.server.late_seconds = 0.6
-    settings = dataclasses.replace(world.mail, timeout=0.3, retry_seconds=0.02,
-                                   retry_max_seconds=0.1, max_attempts=5)
+    settings = dataclasses.replace(
+        world.mail, timeout=0.3, retry_seconds=0.02, retry_max_seconds=0.1, max_attempts=5
+    )
     for _ in range(40):
         deliver_due(world.db, settings, "drill")
         if not stored_outbox.count_messages(world.db, state="retry"):
@@ -38,15 +39,16 @@ def test_drill_smtp_faults_lose_nothing_and_duplicate_nothing_silently(world, ca
         received.setdefault(email["Message-ID"], []).append(email)
     dead = [m for m in rows if m["state"] == "dead"]
     lost = sum(1 for m in rows if m["message_id"] not in received and m["state"] != "dead")
-    silent = sum(1 for copies in received.values() for copy in copies[1:]
-                 if copy[DUPLICATE_HEADER] != "yes")
+    silent = sum(1 for copies in received.values() for copy in copies[1:] if copy[DUPLICATE_HEADER] != "yes")
     marked = sum(len(copies) - 1 for copies in received.values())
     poison_row = stored_outbox.get_message(world.db, poisoned)
     with capsys.disabled():
-        print(f"\ndrill SMTP faults: {len(rows)} messages, {len(received)} delivered,"
-              f" {len(dead)} dead (5xx), {marked} marked duplicate(s), lost = {lost},"
-              f" silent duplicates = {silent}; poison message {poison_row['state']} after"
-              f" {poison_row['attempts']} attempts")
+        print(
+            f"\ndrill SMTP faults: {len(rows)} messages, {len(received)} delivered,"
+            f" {len(dead)} dead (5xx), {marked} marked duplicate(s), lost = {lost},"
+            f" silent duplicates = {silent}; poison message {poison_row['state']} after"
+            f" {poison_row['attempts']} attempts"
+        )
     assert lost == 0 and silent == 0
     assert all("554" in m["last_error"] for m in dead)
     assert marked >= 2  # the drop and the late reply were each sent again, marked

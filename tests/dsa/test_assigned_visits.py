@@ -24,8 +24,7 @@ def test_a_serum_drawn_after_the_m12_window_assigned_to_m12_makes_m12_done_late(
     assert "M12" in [o.name for o in overdue_visits(EXPOSURE, by_date, RULES, as_of)]
 
     by_hand = assign_visits(EXPOSURE, refs, RULES, assigned={"late": "M12"})
-    assert [(a.visit, a.assigned) for a in by_hand] == [
-        ("baseline", False), ("M1", False), ("M12", True)]
+    assert [(a.visit, a.assigned) for a in by_hand] == [("baseline", False), ("M1", False), ("M12", True)]
     assert "M12" not in [o.name for o in overdue_visits(EXPOSURE, by_hand, RULES, as_of)]
     m12 = {w.name: w for w in visit_windows(EXPOSURE, RULES)}["M12"]
     assert timing(m12, by_hand[-1].sample.date) == "late"
@@ -41,8 +40,7 @@ def test_an_assigned_serum_comes_before_the_nearest_date_pairing():
 
 def test_an_assignment_to_a_visit_the_schedule_lacks_or_before_the_exposure_is_ignored():
     refs = [ref("base", -3), ref("x", 200)]
-    visits = [a.visit for a in assign_visits(EXPOSURE, refs, RULES,
-                                             assigned={"base": "M1", "x": "M99"})]
+    visits = [a.visit for a in assign_visits(EXPOSURE, refs, RULES, assigned={"base": "M1", "x": "M99"})]
     assert visits == ["baseline", "unscheduled"]
 
 
@@ -54,9 +52,12 @@ def test_a_qc_failed_assigned_serum_does_not_stand_for_its_visit():
 
 
 def test_the_timeline_counts_an_assigned_serum_at_its_visit():
-    samples = [SampleDSAValues(ref("base", -3), {"A2": DSAValue(100.0, False)}),
-               SampleDSAValues(ref("late", 381), {"A2": DSAValue(4000.0, True)})]
-    timeline = build_timeline(EXPOSURE, samples, RULES, as_of=EXPOSURE + dt.timedelta(days=400),
-                              assigned={"late": "M12"})
+    samples = [
+        SampleDSAValues(ref("base", -3), {"A2": DSAValue(100.0, False)}),
+        SampleDSAValues(ref("late", 381), {"A2": DSAValue(4000.0, True)}),
+    ]
+    timeline = build_timeline(
+        EXPOSURE, samples, RULES, as_of=EXPOSURE + dt.timedelta(days=400), assigned={"late": "M12"}
+    )
     assert timeline.state("M12", "A2").status == "de_novo"
     assert "M12" not in [o.name for o in timeline.overdue]

@@ -13,10 +13,22 @@ from dsa_monitor.dsa.matching import BeadPanel, match_donor
 from dsa_monitor.dsa.positivity import NoMFIValues
 from dsa_monitor.dsa.rules import Rules
 
-CLASS_I = BeadPanel.from_specificities([
-    "NC", "PC", "A*01:01", "A*02:01", "A*02:03", "A*02:06", "A*23:01", "A*24:02",
-    "A*03:01", "B*44:02", "B*07:02", "B*57:01",
-])
+CLASS_I = BeadPanel.from_specificities(
+    [
+        "NC",
+        "PC",
+        "A*01:01",
+        "A*02:01",
+        "A*02:03",
+        "A*02:06",
+        "A*23:01",
+        "A*24:02",
+        "A*03:01",
+        "B*44:02",
+        "B*07:02",
+        "B*57:01",
+    ]
+)
 
 
 DEFAULT = Rules()
@@ -84,16 +96,32 @@ def test_null_allele_is_noted(reference):
     assert any("null allele" in note for note in sample.notes)
 
 
-CLASS_II = BeadPanel.from_specificities([
-    "NC", "PC", "DRB1*15:01", "DRB1*04:01", "DRB5*01:01", "DRB3*01:01",
-    "DQA1*05:01&DQB1*02:01", "DQA1*02:01&DQB1*02:01", "DQA1*03:01&DQB1*02:01",
-    "DQA1*05:01&DQB1*03:01", "DQA1*01:01&DQB1*05:01", "DQA1*03:01&DQB1*03:02",
-])
+CLASS_II = BeadPanel.from_specificities(
+    [
+        "NC",
+        "PC",
+        "DRB1*15:01",
+        "DRB1*04:01",
+        "DRB5*01:01",
+        "DRB3*01:01",
+        "DQA1*05:01&DQB1*02:01",
+        "DQA1*02:01&DQB1*02:01",
+        "DQA1*03:01&DQB1*02:01",
+        "DQA1*05:01&DQB1*03:01",
+        "DQA1*01:01&DQB1*05:01",
+        "DQA1*03:01&DQB1*03:02",
+    ]
+)
 
 
 def test_shared_dr15_is_self_not_dsa(reference):
-    sample = call(reference, CLASS_II, ["DRB1*15:01", "DRB1*04:01"], {"DRB1*15:01": 8000,
-                  "DRB1*04:01": 4000}, recipient_names=["DRB1*15:01", "DRB1*01:01"])
+    sample = call(
+        reference,
+        CLASS_II,
+        ["DRB1*15:01", "DRB1*04:01"],
+        {"DRB1*15:01": 8000, "DRB1*04:01": 4000},
+        recipient_names=["DRB1*15:01", "DRB1*01:01"],
+    )
     assert [c.target for c in sample.calls] == ["DRB1*04:01"]
     assert [b.specificity for b in sample.self_beads] == ["DRB1*15:01"]
 
@@ -108,19 +136,31 @@ DQ_DONOR = ["DQA1*05:01", "DQA1*01:01", "DQB1*02:01", "DQB1*05:01"]
 
 
 def test_dqb1_directed(reference):
-    sample = call(reference, CLASS_II, DQ_DONOR, {
-        "DQA1*05:01/DQB1*02:01": 6000, "DQA1*02:01/DQB1*02:01": 5000,
-        "DQA1*03:01/DQB1*02:01": 4000,
-    })
+    sample = call(
+        reference,
+        CLASS_II,
+        DQ_DONOR,
+        {
+            "DQA1*05:01/DQB1*02:01": 6000,
+            "DQA1*02:01/DQB1*02:01": 5000,
+            "DQA1*03:01/DQB1*02:01": 4000,
+        },
+    )
     calls = by_target(sample)
     assert set(calls) == {"DQB1*02:01"}
     assert calls["DQB1*02:01"].chain == "DQB1" and len(calls["DQB1*02:01"].beads) == 3
 
 
 def test_dqa1_directed(reference):
-    sample = call(reference, CLASS_II, DQ_DONOR, {
-        "DQA1*05:01/DQB1*02:01": 6000, "DQA1*05:01/DQB1*03:01": 5000,
-    })
+    sample = call(
+        reference,
+        CLASS_II,
+        DQ_DONOR,
+        {
+            "DQA1*05:01/DQB1*02:01": 6000,
+            "DQA1*05:01/DQB1*03:01": 5000,
+        },
+    )
     calls = by_target(sample)
     assert set(calls) == {"DQA1*05:01"} and calls["DQA1*05:01"].chain == "DQA1"
     assert calls["DQA1*05:01"].level == "allele" and len(calls["DQA1*05:01"].beads) == 2
@@ -129,9 +169,15 @@ def test_dqa1_directed(reference):
 def test_undecidable_at_alpha(reference):
     """DQA1 untyped: the bead with the donor's DQB1 is a DSA on that chain; the bead whose only
     link to the donor is an alpha that may be the donor's is shown, never called."""
-    sample = call(reference, CLASS_II, ["DQB1*02:01", "DQB1*05:01"], {
-        "DQA1*05:01/DQB1*02:01": 6000, "DQA1*05:01/DQB1*03:01": 5000,
-    })
+    sample = call(
+        reference,
+        CLASS_II,
+        ["DQB1*02:01", "DQB1*05:01"],
+        {
+            "DQA1*05:01/DQB1*02:01": 6000,
+            "DQA1*05:01/DQB1*03:01": 5000,
+        },
+    )
     assert [(c.target, c.chain) for c in sample.calls] == [("DQB1*02:01", "DQB1")]
     assert sample.sum_mfi == 6000.0
     assert [c.chain for c in sample.undecidable] == ["undecidable at alpha"]
@@ -139,10 +185,16 @@ def test_undecidable_at_alpha(reference):
 
 
 def test_dqb1_directed_is_decidable_without_alpha_typing(reference):
-    sample = call(reference, CLASS_II, ["DQB1*02:01"], {
-        "DQA1*05:01/DQB1*02:01": 6000, "DQA1*02:01/DQB1*02:01": 5000,
-        "DQA1*03:01/DQB1*02:01": 4000,
-    })
+    sample = call(
+        reference,
+        CLASS_II,
+        ["DQB1*02:01"],
+        {
+            "DQA1*05:01/DQB1*02:01": 6000,
+            "DQA1*02:01/DQB1*02:01": 5000,
+            "DQA1*03:01/DQB1*02:01": 4000,
+        },
+    )
     assert [(c.target, c.chain) for c in sample.calls] == [("DQB1*02:01", "DQB1")]
 
 
@@ -154,9 +206,16 @@ def test_heterodimer_kept_and_warned_when_both_chains_mixed(reference):
 
 
 def test_immunodominant_and_sum_per_sample(reference):
-    sample = call(reference, CLASS_II, ["DRB1*15:01", "DRB1*04:01", *DQ_DONOR], {
-        "DRB1*15:01": 8000, "DRB1*04:01": 4000, "DQA1*01:01/DQB1*05:01": 12000,
-    })
+    sample = call(
+        reference,
+        CLASS_II,
+        ["DRB1*15:01", "DRB1*04:01", *DQ_DONOR],
+        {
+            "DRB1*15:01": 8000,
+            "DRB1*04:01": 4000,
+            "DQA1*01:01/DQB1*05:01": 12000,
+        },
+    )
     assert sample.immunodominant is not None and sample.immunodominant.mfi == 12000
     assert sample.sum_mfi == 24000
 
@@ -182,16 +241,14 @@ def test_value_preference_normalised_then_raw(reference):
 
 def test_wisse_rule(reference):
     rules = Rules(positivity="wisse", value_preference=("raw",))
-    sample = call(reference, CLASS_I, ["A*02:01", "A*01:01"], {"A*02:01": 800, "A*01:01": 600},
-                  rules=rules)
+    sample = call(reference, CLASS_I, ["A*02:01", "A*01:01"], {"A*02:01": 800, "A*01:01": 600}, rules=rules)
     # A locus lowest bead is 50: 800/50 = 16 > 15 and > 500; 600/50 = 12 is not.
     assert [(c.target, c.category) for c in sample.calls] == [("A*02:01", "weak")]
 
 
 def test_cutoff_per_locus(reference):
     rules = Rules(cutoff_by_locus=(("A", 2000.0),))
-    sample = call(reference, CLASS_I, ["A*02:01", "B*44:02"], {"A*02:01": 1500, "B*44:02": 1500},
-                  rules=rules)
+    sample = call(reference, CLASS_I, ["A*02:01", "B*44:02"], {"A*02:01": 1500, "B*44:02": 1500}, rules=rules)
     assert [c.target for c in sample.calls] == ["B*44:02"]
 
 

@@ -20,13 +20,11 @@ from dsa_monitor.reference.service import embedded, load_release
 
 HERE = TEST_DATA / "dsa"
 CASES = json.loads((HERE / "match_expectations.json").read_text())
-_spec = importlib.util.spec_from_file_location("make_match_expectations",
-                                               HERE / "make_match_expectations.py")
+_spec = importlib.util.spec_from_file_location("make_match_expectations", HERE / "make_match_expectations.py")
 assert _spec is not None and _spec.loader is not None
 generator = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(generator)
-PANELS = {name: build() for name, build in generator.PANELS.items()
-          if name in ("small", "demo-I", "demo-II")}
+PANELS = {name: build() for name, build in generator.PANELS.items() if name in ("small", "demo-I", "demo-II")}
 
 
 def panel(name):
@@ -37,9 +35,14 @@ def panel(name):
 
 def run(case, reference):
     recipient = case["recipient"]
-    return generator.as_json(match_donor(
-        panel(case["panel"]), DonorHLA.from_names("D", case["donor"]), reference,
-        None if recipient is None else DonorHLA.from_names("R", recipient)))
+    return generator.as_json(
+        match_donor(
+            panel(case["panel"]),
+            DonorHLA.from_names("D", case["donor"]),
+            reference,
+            None if recipient is None else DonorHLA.from_names("R", recipient),
+        )
+    )
 
 
 def test_embedded_cases_reproduced():
@@ -54,8 +57,7 @@ def test_release_cases_reproduced():
     cases = CASES.get("3.58.0")
     if not cases:
         pytest.skip("the fixture was written without ../shared: no 3.58.0 cases stored")
-    wrong = [k for k, case in enumerate(cases) if generator.digest(run(case, reference))
-             != case["digest"]]
+    wrong = [k for k, case in enumerate(cases) if generator.digest(run(case, reference)) != case["digest"]]
     assert wrong == []
 
 
@@ -92,9 +94,14 @@ def test_entry_levels_cache_is_bounded_and_gives_the_same_answers():
     known.MAX_ENTRIES = 4  # refilled again and again: answers must not change
     for case in cases:
         recipient = case["recipient"]
-        body = generator.as_json(match_donor(
-            fresh, DonorHLA.from_names("D", case["donor"]), reference,
-            None if recipient is None else DonorHLA.from_names("R", recipient)))
+        body = generator.as_json(
+            match_donor(
+                fresh,
+                DonorHLA.from_names("D", case["donor"]),
+                reference,
+                None if recipient is None else DonorHLA.from_names("R", recipient),
+            )
+        )
         assert body == case["expected"]
         assert len(known._entries) <= 4
 
@@ -132,5 +139,7 @@ def test_donor_notes_equal_those_of_match_donor():
     reference = embedded()
     for case in CASES["embedded"]:
         donor = DonorHLA.from_names("D", case["donor"])
-        assert donor_notes(panel(case["panel"]), donor, reference) == match_donor(
-            panel(case["panel"]), donor, reference).notes
+        assert (
+            donor_notes(panel(case["panel"]), donor, reference)
+            == match_donor(panel(case["panel"]), donor, reference).notes
+        )

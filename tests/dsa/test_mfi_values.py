@@ -27,5 +27,4 @@ def test_a_call_shows_the_files_mfi_and_a_band_that_agrees_with_it():
     shown = {c.target: (c.mfi, c.category) for c in sample.calls}
     assert shown == {"A*02:01": (2999.99, "weak"), "A*24:02": (2589.83, "weak")}
     assert sample.sum_mfi == 5589.82
-    assert "2589.83" in json.dumps(sample.to_dict()) and "2589.830078125" not in json.dumps(
-        sample.to_dict())
+    assert "2589.83" in json.dumps(sample.to_dict()) and "2589.830078125" not in json.dumps(sample.to_dict())

@@ -24,10 +24,13 @@ from dsa_monitor.dsa.rules import CELL_THERAPY_RULES, DEFAULT_RULES, InvalidRule
 def test_defaults_are_the_published_ones():
     rules = DEFAULT_RULES
     assert (rules.cutoff, rules.weak_band_low, rules.moderate_from, rules.strong_from) == (
-        1000, 500, 3000, 10000)
+        1000,
+        500,
+        3000,
+        10000,
+    )
     assert [v.name for v in rules.visits] == ["M1", "M3", "M6", "M9", "M12"]
-    assert (rules.baseline_window_days, rules.rising_relative, rules.rising_absolute) == (
-        90, 0.5, 1000)
+    assert (rules.baseline_window_days, rules.rising_relative, rules.rising_absolute) == (90, 0.5, 1000)
     # FORMATS.md: raw MFI only -> raw − NC bead, bare raw only without an NC bead
     assert rules.value_preference == ("normalized", "bcm", "raw_minus_nc", "raw")
 
@@ -87,16 +90,27 @@ def test_unknown_rule_in_a_document():
 
 
 def test_cutoff_for_locus_then_class_then_default():
-    rules = DEFAULT_RULES.with_changes(cutoff_by_class={"II": 1500.0},
-                                       cutoff_by_locus={"DQA1": 2000.0})
-    assert [rules.cutoff_for(locus, cls) for locus, cls in
-            (("A", "I"), ("DRB1", "II"), ("DQA1", "II"))] == [1000, 1500, 2000]
+    rules = DEFAULT_RULES.with_changes(cutoff_by_class={"II": 1500.0}, cutoff_by_locus={"DQA1": 2000.0})
+    assert [rules.cutoff_for(locus, cls) for locus, cls in (("A", "I"), ("DRB1", "II"), ("DQA1", "II"))] == [
+        1000,
+        1500,
+        2000,
+    ]
 
 
 @pytest.mark.parametrize(
     "mfi, category",
-    [(100, NEGATIVE), (500, EQUIVOCAL), (999, EQUIVOCAL), (1000, WEAK), (2999, WEAK),
-     (3000, MODERATE), (4500, MODERATE), (9999, MODERATE), (10000, STRONG)],
+    [
+        (100, NEGATIVE),
+        (500, EQUIVOCAL),
+        (999, EQUIVOCAL),
+        (1000, WEAK),
+        (2999, WEAK),
+        (3000, MODERATE),
+        (4500, MODERATE),
+        (9999, MODERATE),
+        (10000, STRONG),
+    ],
 )
 def test_strength_categories(mfi, category):
     assert category_of(mfi, DEFAULT_RULES) == category
@@ -107,8 +121,9 @@ def test_cell_therapy_bands():
     assert category_of(15000, CELL_THERAPY_RULES) == MODERATE
 
 
-@pytest.mark.parametrize("rules", [DEFAULT_RULES, CELL_THERAPY_RULES,
-                                   DEFAULT_RULES.with_changes(weak_band_low=None)])
+@pytest.mark.parametrize(
+    "rules", [DEFAULT_RULES, CELL_THERAPY_RULES, DEFAULT_RULES.with_changes(weak_band_low=None)]
+)
 def test_one_value_is_graded_as_the_matrix_grades_it(rules):
     """The timeline grades one value at a time; it must agree with the matrix bands, float32
     rounding and NaN included, at and around every band edge."""

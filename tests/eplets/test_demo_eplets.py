@@ -20,15 +20,13 @@ from dsa_monitor import store
 from dsa_monitor.app import create_app
 from dsa_monitor.demo import build as demo
 
-LINE = ("65GK (antibody-verified), explains 1 of 1 positive beads, 1 of 83 negative"
-        " (eplet table v3-demo)")
+LINE = "65GK (antibody-verified), explains 1 of 1 positive beads, 1 of 83 negative (eplet table v3-demo)"
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     folder = demo.DemoFolder(tmp_path_factory.mktemp("demo") / "eplets")
-    account, _ = demo.build(folder, lambda **settings: create_app(settings),
-                            today=dt.date(2026, 6, 1))
+    account, _ = demo.build(folder, lambda **settings: create_app(settings), today=dt.date(2026, 6, 1))
     app = create_app(folder.settings(account["secret_key"]))
     db = store.open_database(folder.database)
     recipient = next(r["id"] for r in store.list_recipients(db) if r["subject_code"] == "LUP-03")
@@ -41,8 +39,9 @@ def _signed_in(app, account):
     client = app.test_client()
     page = client.get("/sign-in").text
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/sign-in", data={"csrf_token": token, "email": account["email"],
-                                  "password": account["password"]})
+    client.post(
+        "/sign-in", data={"csrf_token": token, "email": account["email"], "password": account["password"]}
+    )
     return client
 
 
@@ -61,11 +60,11 @@ def test_the_recipient_page_shows_the_load_and_the_explaining_eplet(built):
     _, account, app, recipient = built
     client = _signed_in(app, account)
     page = client.get(f"/recipients/{recipient}").text
-    explained = page[page.index('id="dsa-eplets"'):]
+    explained = page[page.index('id="dsa-eplets"') :]
     assert "eplet table v3-demo" in explained[:300]
-    row = explained[explained.index("<td>UC-MSC-03</td><td>A*24:02</td>"):]
+    row = explained[explained.index("<td>UC-MSC-03</td><td>A*24:02</td>") :]
     assert row.split("</tr>")[0].count(LINE) == 1
-    loads = page[page.index('id="eplets"'):]
+    loads = page[page.index('id="eplets"') :]
     assert "eplet table v3-demo" in loads[:200] and ">UC-MSC-03<" in loads
     assert "65GK*" in loads  # among the donor's class I eplets the recipient lacks
 
@@ -77,8 +76,11 @@ def test_the_api_gives_the_eplet_with_the_table_version(built):
 
     _, secret = tokens.create_token(db, "reader", "clinician", user="test")
     db.close()
-    answer = app.test_client().get(f"/api/v1/recipients/{recipient}/dsa",
-                                   headers={"Authorization": f"Bearer {secret}"}).get_json()
+    answer = (
+        app.test_client()
+        .get(f"/api/v1/recipients/{recipient}/dsa", headers={"Authorization": f"Bearer {secret}"})
+        .get_json()
+    )
     [evaluation] = answer["evaluations"]
     assert evaluation["eplet_table"] == "v3-demo"
     [dsa] = [d for d in evaluation["dsa"] if d["antigen"] == "A*24:02"]
@@ -100,8 +102,11 @@ def test_the_study_export_has_a_column_per_load_and_the_dsa_candidate(built):
 
     _, secret = tokens.create_token(db, "exporter", "clinician", user="test")
     db.close()
-    text = app.test_client().get("/api/v1/studies/MSC-SLE/export",
-                                 headers={"Authorization": f"Bearer {secret}"}).text
+    text = (
+        app.test_client()
+        .get("/api/v1/studies/MSC-SLE/export", headers={"Authorization": f"Bearer {secret}"})
+        .text
+    )
     rows = [r for r in csv.DictReader(io.StringIO(text)) if r["subject"] == "LUP-03"]
     # class I by hand: the donor's A, B, C columns' eplets that none of LUP-03's carries
     cells = cells_v3()

@@ -44,8 +44,7 @@ CASES = {  # subject: (donor typing, class of the serum, the bead's allele at 6,
     "CLASS-I": ({"A": ["A*01:01", "A*02:01"], **SAME_B_C, **DQ_RECIPIENT}, "I", "A*01:01"),
     "DQ": ({"A": ["A*02:01", "A*03:01"], **SAME_B_C, **DQ_DONOR}, "II", "DQB1*02:01"),
     "ABSENT": ({"A": ["A*01:01", "A*02:113"], **SAME_B_C, **DQ_RECIPIENT}, "I", "A*01:01"),
-    "AMBIGUOUS": ({"A": ["A*01:01/A*01:07", "A*02:01"], **SAME_B_C, **DQ_RECIPIENT}, "I",
-                  "A*01:01"),
+    "AMBIGUOUS": ({"A": ["A*01:01/A*01:07", "A*02:01"], **SAME_B_C, **DQ_RECIPIENT}, "I", "A*01:01"),
 }
 INFUSION = dt.date(2026, 1, 10)
 
@@ -59,25 +58,38 @@ def answers(tmp_path_factory):
     """Each case's DSA (``GET .../dsa``) and its alert's payload, with v3 installed: built once
     for the module (an app of its own, as ``conftest.app`` makes it)."""
     folder = tmp_path_factory.mktemp("dsa-eplets")
-    app = create_app({"TESTING": True, "DATABASE": str(folder / "test.sqlite3"),
-                      "REFERENCE_DIR": str(folder / "reference")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(folder / "test.sqlite3"),
+            "REFERENCE_DIR": str(folder / "reference"),
+        }
+    )
     db = store.open_database(app.config["DATABASE"])
     installed.install_tables(app.config["REFERENCE_DIR"], need_shared(EPLETS_HLAR), "v3")
     store.create_study(db, "EP-2", user="setup")
     ids = {}
     for number, (subject, (donor_typing, hla_class, allele)) in enumerate(CASES.items(), 1):
-        recipient = store.create_recipient(db, "EP-2", subject, lab_ids=[f"P{number}"],
-                                           user="setup")["id"]
+        recipient = store.create_recipient(db, "EP-2", subject, lab_ids=[f"P{number}"], user="setup")["id"]
         donor = store.create_donor(db, f"D-{subject}", kind="living", user="setup")["id"]
         store_typing(db, "recipient", recipient, _gl(RECIPIENT), user="setup")
         store_typing(db, "donor", donor, _gl(donor_typing), user="setup")
         store.create_exposure(db, recipient, [donor], INFUSION, "infusion", user="setup")
-        upload_serum(db, f"S{number}", dt.date(2026, 4, 11), patient=f"P{number}",
-                     hla_class=hla_class, mfi={allele: 6000.0})
+        upload_serum(
+            db,
+            f"S{number}",
+            dt.date(2026, 4, 11),
+            patient=f"P{number}",
+            hla_class=hla_class,
+            mfi={allele: 6000.0},
+        )
         ids[subject] = recipient
     with app.app_context():  # as the scheduler runs it: the e-mails read the active table
-        evaluate_pending(db, reference=reference_service.current(app), record=functools.partial(
-            record_changes, settings=MailSettings.from_config(app.config)))
+        evaluate_pending(
+            db,
+            reference=reference_service.current(app),
+            record=functools.partial(record_changes, settings=MailSettings.from_config(app.config)),
+        )
     _, secret = tokens.create_token(db, "reader", "clinician", user="test")
     client = app.test_client()
     headers = {"Authorization": f"Bearer {secret}"}
@@ -86,8 +98,7 @@ def answers(tmp_path_factory):
         body = client.get(f"/api/v1/recipients/{recipient}/dsa", headers=headers).get_json()
         [evaluation] = body["evaluations"]
         events = [e for e in store.list_events(db) if e["recipient_id"] == recipient]
-        [load] = client.get(f"/api/v1/recipients/{recipient}/eplets",
-                            headers=headers).get_json()["donors"]
+        [load] = client.get(f"/api/v1/recipients/{recipient}/eplets", headers=headers).get_json()["donors"]
         found[subject] = (evaluation, {e["antigen"]: e["payload"] for e in events}, load)
     db.close()
     return found
@@ -108,8 +119,10 @@ def test_a_class_i_pair_explained_by_the_five_mismatched_eplets(answers):
     assert all((c["positive"], c["positive_beads"]) == (1, 1) for c in eplets["candidates"])
     assert (eplets["group"], eplets["negative_beads"], eplets["notes"]) == ("ABC", 83, [])
     best = min(expected.items(), key=lambda item: (item[1], item[0]))
-    assert eplets["line"].startswith(f"{best[0]} (antibody-verified), explains 1 of 1 positive"
-                                     f" beads, {best[1]} of 83 negative (eplet table v3)")
+    assert eplets["line"].startswith(
+        f"{best[0]} (antibody-verified), explains 1 of 1 positive"
+        f" beads, {best[1]} of 83 negative (eplet table v3)"
+    )
     assert payloads["A*01:01"]["eplet"] == eplets["line"]  # the e-mail's "Candidate eplet"
 
 
@@ -120,14 +133,20 @@ def test_a_dq_pair_counts_alpha_and_beta_eplets_on_the_heterodimer_beads(answers
     cells = cells_v3()
     for dsa in evaluation["dsa"]:  # one DSA, or one per chain: the same bead either way
         eplets = dsa["eplets"]
-        by_chain = {chain: sorted(c["name"] for c in eplets["candidates"] if c["chain"] == chain)
-                    for chain in ("alpha", "beta")}
+        by_chain = {
+            chain: sorted(c["name"] for c in eplets["candidates"] if c["chain"] == chain)
+            for chain in ("alpha", "beta")
+        }
         assert by_chain == DQ_MISMATCHED
         names = DQ_MISMATCHED["alpha"] + DQ_MISMATCHED["beta"]
         assert {c["name"]: c["negative"] for c in eplets["candidates"]} == _negatives(
-            cells, dq_beads, names, ("DQA1*05:01", "DQB1*02:01"))
+            cells, dq_beads, names, ("DQA1*05:01", "DQB1*02:01")
+        )
         assert (eplets["group"], eplets["positive_beads"], eplets["negative_beads"]) == (
-            "DQ", 1, len(dq_beads) - 1)
+            "DQ",
+            1,
+            len(dq_beads) - 1,
+        )
 
 
 def test_an_allele_absent_from_the_table_is_said_beside_the_candidates(answers):
@@ -140,10 +159,14 @@ def test_an_allele_absent_from_the_table_is_said_beside_the_candidates(answers):
     assert eplets["line"].endswith(f"(eplet table v3); {note}")
     assert payloads["A*01:01"]["eplet"].endswith(note)
     abc = next(g for g in load["load"]["groups"] if g["group"] == "ABC")  # the load says it too
-    assert (sorted(e["name"] for e in abc["eplets"]), abc["complete"]) == (sorted(CLASS_I_FIVE),
-                                                                           False)
-    assert {"locus": "A", "entry": "A*02:113", "status": "not in table", "missing": ["A*02:113"],
-            "note": "not in eplet table v3: its eplets are not counted"} in load["placements"]
+    assert (sorted(e["name"] for e in abc["eplets"]), abc["complete"]) == (sorted(CLASS_I_FIVE), False)
+    assert {
+        "locus": "A",
+        "entry": "A*02:113",
+        "status": "not in table",
+        "missing": ["A*02:113"],
+        "note": "not in eplet table v3: its eplets are not counted",
+    } in load["placements"]
 
 
 def test_an_ambiguous_typing_gives_the_eplets_every_candidate_carries_and_says_so(answers):
@@ -151,14 +174,16 @@ def test_an_ambiguous_typing_gives_the_eplets_every_candidate_carries_and_says_s
     [dsa] = [d for d in evaluation["dsa"] if d["antigen"].startswith("A*01")]
     eplets = dsa["eplets"]
     cells = cells_v3()
-    recipient = set().union(*(cells[a] for a in ("A*02:01", "A*03:01", *[
-        a for copies in SAME_B_C.values() for a in copies])))
+    recipient = set().union(
+        *(cells[a] for a in ("A*02:01", "A*03:01", *[a for copies in SAME_B_C.values() for a in copies]))
+    )
     # of the five, A*01:07 lacks 44KM and 76ANT: only 163RG, 166DG and 77NGT are certain
     both = (cells["A*01:01"] & cells["A*01:07"]) - recipient
     assert sorted(both) == ["163RG", "166DG", "77NGT"]
     assert sorted(c["name"] for c in eplets["candidates"]) == sorted(both)
-    assert eplets["notes"] == ["donor A*01:01/A*01:07: ambiguous: the eplets all 2 expressed"
-                               " candidates carry"]
+    assert eplets["notes"] == [
+        "donor A*01:01/A*01:07: ambiguous: the eplets all 2 expressed candidates carry"
+    ]
     abc = next(g for g in load["load"]["groups"] if g["group"] == "ABC")  # the load says it too
     assert sorted(e["name"] for e in abc["eplets"]) == sorted(both)
     assert next(p for p in load["placements"] if p["locus"] == "A")["status"] == "ambiguous"

@@ -32,11 +32,9 @@ def test_versions_live_side_by_side_one_active_with_the_licence(tmp_path, source
     installed.install_tables(tmp_path, source, "v2")
     assert installed.installed_versions(tmp_path) == ["v2", "v3"]
     assert installed.active_version(tmp_path) == "v3"  # the first installed
-    assert (tmp_path / "eplets" / "v3" / "LICENSE.txt").read_text() == (
-        source / "LICENSE.txt").read_text()
+    assert (tmp_path / "eplets" / "v3" / "LICENSE.txt").read_text() == (source / "LICENSE.txt").read_text()
     manifest = json.loads((tmp_path / "eplets" / "v2" / "source.json").read_text())
-    assert ("MHC_II_eplet_B_v2.csv line 33: DPB1*20:01 cell '*' is no eplet name, skipped"
-            in manifest["notes"])
+    assert "MHC_II_eplet_B_v2.csv line 33: DPB1*20:01 cell '*' is no eplet name, skipped" in manifest["notes"]
     with pytest.raises(ReferenceDataError, match="already installed"):
         installed.install_tables(tmp_path, source, "v3")
     installed.activate(tmp_path, "v2")
@@ -54,8 +52,7 @@ def test_a_folder_without_tables_installs_nothing(tmp_path, source):
 
 def _typed(db, kind, owner_id, loci):
     typing = HLATyping.from_loci(loci)
-    store.set_typing(db, kind, owner_id, typing.to_gl_string(), typing.to_dict(), None,
-                     "test", "test")
+    store.set_typing(db, kind, owner_id, typing.to_gl_string(), typing.to_dict(), None, "test", "test")
 
 
 def _world(db):
@@ -63,8 +60,7 @@ def _world(db):
     D2 (the DQ example), D3 untyped."""
     store.create_study(db, "EP-1", title="Eplets", user="setup")
     recipient = store.create_recipient(db, "EP-1", "R1", user="setup")["id"]
-    donors = [store.create_donor(db, code, kind="living", user="setup")["id"]
-              for code in ("D1", "D2", "D3")]
+    donors = [store.create_donor(db, code, kind="living", user="setup")["id"] for code in ("D1", "D2", "D3")]
     store.create_exposure(db, recipient, donors, dt.date(2024, 3, 1), "transplant", user="setup")
     _typed(db, "recipient", recipient, {"A": ["A*02:01", "A*03:01"], **SAME_B_C, **DQ_RECIPIENT})
     _typed(db, "donor", donors[0], {"A": ["A*01:01", "A*02:01"], **SAME_B_C, **DQ_RECIPIENT})
@@ -79,8 +75,7 @@ def test_the_command_reads_the_stored_typings(cli_db, tmp_path, source):
     db.close()
     missing = runner.invoke(main, ["eplets", "--recipient", "R1"])
     assert missing.exit_code != 0 and "install-eplets --source DIR" in missing.output
-    done = runner.invoke(main, ["reference", "install-eplets", "--source", str(source),
-                                "--version", "v3"])
+    done = runner.invoke(main, ["reference", "install-eplets", "--source", str(source), "--version", "v3"])
     assert done.exit_code == 0, done.output
     assert "installed eplet tables v3" in done.output and "active: v3" in done.output
     shown = runner.invoke(main, ["eplets", "--recipient", "R1"])
@@ -90,8 +85,7 @@ def test_the_command_reads_the_stored_typings(cli_db, tmp_path, source):
     assert lines[d1 + 1] == "  class I: 5 eplets, 4 antibody-verified"
     assert "    ABC: 5 (4 antibody-verified): 44KM*, 76ANT*, 77NGT, 163RG*, 166DG*" in lines
     assert "  donor not typed: no eplet load" in lines
-    as_json = json.loads(runner.invoke(main, ["eplets", "--recipient", "R1", "--output",
-                                              "json"]).output)
+    as_json = json.loads(runner.invoke(main, ["eplets", "--recipient", "R1", "--output", "json"]).output)
     assert as_json["eplet_table"] == "v3"
     dq = next(g for g in as_json["donors"][1]["load"]["groups"] if g["group"] == "DQ")
     assert (dq["all"], dq["antibody_verified"]) == (11, 5)
@@ -114,12 +108,10 @@ def test_the_api_answers_with_the_loads_and_the_table_version(app, client, sourc
     assert (body["subject_code"], body["eplet_table"]) == ("R1", "v3")
     d1, d2, d3 = body["donors"]
     abc = next(g for g in d1["load"]["groups"] if g["group"] == "ABC")
-    assert sorted(e["name"] for e in abc["eplets"]) == ["163RG", "166DG", "44KM", "76ANT",
-                                                        "77NGT"]
+    assert sorted(e["name"] for e in abc["eplets"]) == ["163RG", "166DG", "44KM", "76ANT", "77NGT"]
     assert d1["load"]["by_class"]["I"] == {"all": 5, "antibody_verified": 4, "complete": True}
     dq = next(g for g in d2["load"]["groups"] if g["group"] == "DQ")
-    assert sorted(e["name"] for e in dq["eplets"] if e["chain"] == "alpha") == [
-        "40GR", "75S", "76L"]
+    assert sorted(e["name"] for e in dq["eplets"] if e["chain"] == "alpha") == ["40GR", "75S", "76L"]
     assert (d3["load"], d3["note"]) == (None, "donor not typed: no eplet load")
 
 
@@ -128,20 +120,23 @@ def test_the_recipient_page_shows_each_donors_load_beside_the_typings(app, sourc
 
     db = store.open_database(app.config["DATABASE"])
     recipient = _world(db)
-    users.create_user(db, "md@example.org", "clinician", password="correct horse battery staple",
-                      user="setup")
+    users.create_user(
+        db, "md@example.org", "clinician", password="correct horse battery staple", user="setup"
+    )
     db.close()
     client = app.test_client()
     page = client.get("/sign-in").text
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/sign-in", data={"csrf_token": token, "email": "md@example.org",
-                                  "password": "correct horse battery staple"})
+    client.post(
+        "/sign-in",
+        data={"csrf_token": token, "email": "md@example.org", "password": "correct horse battery staple"},
+    )
     assert 'id="eplets"' not in client.get(f"/recipients/{recipient}").text  # none installed
     installed.install_tables(app.config["REFERENCE_DIR"], source, "v3")
     page = client.get(f"/recipients/{recipient}").text
-    section = page[page.index('id="eplets"'):]
+    section = page[page.index('id="eplets"') :]
     assert "eplet table v3" in section
-    d1 = section[section.index(">D1<"):section.index(">D2<")]
+    d1 = section[section.index(">D1<") : section.index(">D2<")]
     assert "5 <span" in d1 and "(4 verified)" in d1
     assert "44KM*, 76ANT*, 77NGT, 163RG*, 166DG*" in d1
     assert "donor not typed: no eplet load" in section

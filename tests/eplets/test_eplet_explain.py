@@ -17,9 +17,15 @@ from dsa_monitor.dsa.panel import BeadPanel
 from dsa_monitor.eplets import explain
 from dsa_monitor.errors import DSAMonitorError
 
-DQ_PANEL = ["DQA1*05:01/DQB1*02:01", "DQA1*02:01/DQB1*02:02", "DQA1*03:01/DQB1*03:02",
-            "DQA1*01:02/DQB1*06:02", "DQA1*05:05/DQB1*03:01", "DQA1*01:01/DQB1*05:01",
-            "DQA1*03:03/DQB1*04:02"]
+DQ_PANEL = [
+    "DQA1*05:01/DQB1*02:01",
+    "DQA1*02:01/DQB1*02:02",
+    "DQA1*03:01/DQB1*03:02",
+    "DQA1*01:02/DQB1*06:02",
+    "DQA1*05:05/DQB1*03:01",
+    "DQA1*01:01/DQB1*05:01",
+    "DQA1*03:03/DQB1*04:02",
+]
 
 
 @dataclass(frozen=True)
@@ -29,8 +35,7 @@ class Bead:
 
 
 def _explained(v3, panel, positive=("1", "2"), dsa=("1",)):
-    return explain(dsa, panel, set(positive), eplets_of(v3, DQ_DONOR),
-                   eplets_of(v3, DQ_RECIPIENT), v3)
+    return explain(dsa, panel, set(positive), eplets_of(v3, DQ_DONOR), eplets_of(v3, DQ_RECIPIENT), v3)
 
 
 def test_candidates_are_ranked_by_positive_then_negative_beads_then_verified(v3):
@@ -38,12 +43,23 @@ def test_candidates_are_ranked_by_positive_then_negative_beads_then_verified(v3)
     panel = BeadPanel.from_specificities(["NC", "PC", *DQ_PANEL]).beads
     found = _explained(v3, panel, positive=("3", "4"), dsa=("3",))
     ranked = [(c.eplet.name, c.positive, c.negative) for c in found.candidates]
-    assert ranked == [("52LL", 2, 0), ("rq70RR/K", 2, 0), ("71K", 2, 0),
-                      ("77R", 2, 1), ("66D", 2, 1), ("67I", 2, 1), ("76L", 2, 1),
-                      ("qp77RV", 2, 1), ("75V", 2, 2), ("40GR", 1, 1), ("75S", 1, 1)]
+    assert ranked == [
+        ("52LL", 2, 0),
+        ("rq70RR/K", 2, 0),
+        ("71K", 2, 0),
+        ("77R", 2, 1),
+        ("66D", 2, 1),
+        ("67I", 2, 1),
+        ("76L", 2, 1),
+        ("qp77RV", 2, 1),
+        ("75V", 2, 2),
+        ("40GR", 1, 1),
+        ("75S", 1, 1),
+    ]
     assert (found.group, found.positive_beads, found.negative_beads) == ("DQ", 2, 5)
-    assert found.line() == ("52LL (antibody-verified), explains 2 of 2 positive beads, 0 of 5"
-                            " negative (eplet table v3)")
+    assert found.line() == (
+        "52LL (antibody-verified), explains 2 of 2 positive beads, 0 of 5 negative (eplet table v3)"
+    )
     assert found.candidates[0].to_dict()["text"] == "explains 2 of 2 positive beads, 0 of 5 negative"
 
 
@@ -56,7 +72,11 @@ def test_the_panels_own_bead_list_decides_and_beads_the_table_lacks_are_said(v3)
     found = _explained(v3, kept)
     by_name = {c.eplet.name: (c.positive, c.negative) for c in found.candidates}
     assert {n: by_name[n] for n in ("40GR", "75S", "76L", "66D")} == {
-        "40GR": (1, 0), "75S": (1, 0), "76L": (2, 0), "66D": (2, 1)}
+        "40GR": (1, 0),
+        "75S": (1, 0),
+        "76L": (2, 0),
+        "66D": (2, 1),
+    }
     assert found.negative_beads == 4
     assert found.not_in_table == ("DQA1*05:01/DQB1*02:99",)
 

@@ -35,11 +35,11 @@ def test_dq_pair_counts_alpha_and_beta_eplets_and_interlocus_self(v3):
     donor, recipient = eplets_of(v3, DQ_DONOR), eplets_of(v3, DQ_RECIPIENT)
     dq = mismatch_load(v3, donor, recipient).group("DQ")
     by_chain = {c: sorted(e.name for e in dq.eplets if e.chain == c) for c in ("alpha", "beta")}
-    assert by_chain == {"alpha": ["40GR", "75S", "76L"],
-                        "beta": ["52LL", "66D", "67I", "71K", "75V", "77R", "qp77RV",
-                                 "rq70RR/K"]}
-    assert sorted(e.name for e in dq.eplets if e.verified) == [
-        "40GR", "52LL", "75S", "77R", "rq70RR/K"]
+    assert by_chain == {
+        "alpha": ["40GR", "75S", "76L"],
+        "beta": ["52LL", "66D", "67I", "71K", "75V", "77R", "qp77RV", "rq70RR/K"],
+    }
+    assert sorted(e.name for e in dq.eplets if e.verified) == ["40GR", "52LL", "75S", "77R", "rq70RR/K"]
     assert (dq.all, dq.verified, dq.complete) == (11, 5, True)
     assert "rq74AV" not in _names(mismatch_load(v3, donor, recipient), "DQ")
 
@@ -81,8 +81,7 @@ def test_a_null_allele_carries_no_eplet(v3):
     donor = eplets_of(v3, {"A": ["A*01:01", "A*24:09N"], **SAME_B_C})
     recipient = eplets_of(v3, {"A": ["A*02:01", "A*03:01"], **SAME_B_C})
     assert next(p for p in donor.placements if p.entry == "A*24:09N").status == "null"
-    assert _names(mismatch_load(v3, donor, recipient), "ABC") == [
-        "163RG", "166DG", "44KM", "76ANT", "77NGT"]
+    assert _names(mismatch_load(v3, donor, recipient), "ABC") == ["163RG", "166DG", "44KM", "76ANT", "77NGT"]
 
 
 def test_an_untyped_locus_makes_the_load_incomplete_and_says_which(v3):
@@ -95,12 +94,16 @@ def test_an_untyped_locus_makes_the_load_incomplete_and_says_which(v3):
 def test_the_bulk_path_counts_the_worked_examples_pair_by_pair(v3):
     # Row 0: the class I pair (5 eplets, 4 verified); row 1: the same donor against itself (0).
     from dsa_monitor.eplets.load import carried_by_alleles, load_counts, mismatch_matrix
+
     abc = v3.groups["ABC"]
-    rows = [[abc.allele_index(a) for a in alleles] for alleles in (
-        ["A*01:01", "A*02:01", "B*07:02", "B*44:02", "C*07:02", "C*05:01"],
-        ["A*02:01", "A*03:01", "B*07:02", "B*44:02", "C*07:02", "C*05:01"])]
+    rows = [
+        [abc.allele_index(a) for a in alleles]
+        for alleles in (
+            ["A*01:01", "A*02:01", "B*07:02", "B*44:02", "C*07:02", "C*05:01"],
+            ["A*02:01", "A*03:01", "B*07:02", "B*44:02", "C*07:02", "C*05:01"],
+        )
+    ]
     donor = carried_by_alleles(abc, [rows[0], rows[0]])
     recipient = carried_by_alleles(abc, [rows[1], rows[0]])
-    everything, verified = load_counts(v3, mismatch_matrix(
-        v3, {"ABC": donor}, {"ABC": recipient}))["ABC"]
+    everything, verified = load_counts(v3, mismatch_matrix(v3, {"ABC": donor}, {"ABC": recipient}))["ABC"]
     assert (everything.tolist(), verified.tolist()) == ([5, 0], [4, 0])

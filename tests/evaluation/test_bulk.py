@@ -43,14 +43,16 @@ def _bench(db):
 def _stored(db) -> list:
     """Every stored evaluation, serum and state, each evaluation named by (recipient, exposure,
     donor) rather than its id (ids are given in the order the rows are written)."""
-    key = {row[0]: row[1:] for row in db.conn.execute(
-        "SELECT id, recipient_id, exposure_id, donor_id FROM evaluations")}
+    key = {
+        row[0]: row[1:]
+        for row in db.conn.execute("SELECT id, recipient_id, exposure_id, donor_id FROM evaluations")
+    }
     heads = db.conn.execute(
         "SELECT recipient_id, exposure_id, donor_id, exposure_date, as_of, rules_version,"
         " rules, reference_release, inputs_fingerprint, baseline_serum, summary FROM evaluations"
-        " ORDER BY recipient_id, exposure_id, donor_id").fetchall()
-    points = sorted((key[r[0]], *r[1:]) for r in db.conn.execute(
-        "SELECT * FROM evaluation_points"))
+        " ORDER BY recipient_id, exposure_id, donor_id"
+    ).fetchall()
+    points = sorted((key[r[0]], *r[1:]) for r in db.conn.execute("SELECT * FROM evaluation_points"))
     states = sorted((key[r[0]], *r[1:]) for r in db.conn.execute("SELECT * FROM dsa_states"))
     return [heads, points, states]
 
@@ -111,12 +113,14 @@ def test_one_recipient_at_a_time_and_the_bulk_run_store_the_same_on_a_mixed_coho
     first.close()
     for name in ("b.sqlite3", "c.sqlite3"):
         shutil.copy(tmp_path / "a.sqlite3", tmp_path / name)
-    alone, engine, bulk = (store.open_database(tmp_path / name)
-                           for name in ("a.sqlite3", "b.sqlite3", "c.sqlite3"))
+    alone, engine, bulk = (
+        store.open_database(tmp_path / name) for name in ("a.sqlite3", "b.sqlite3", "c.sqlite3")
+    )
     ids = [r[0] for r in alone.conn.execute("SELECT id FROM recipients ORDER BY id")]
     each = [evaluate_recipient(alone, i, reference=REFERENCE, as_of=AS_OF) for i in ids]
-    every_donor = [evaluate_recipients(engine, [i], reference=REFERENCE, as_of=AS_OF,
-                                       bulk=False)[0] for i in ids]
+    every_donor = [
+        evaluate_recipients(engine, [i], reference=REFERENCE, as_of=AS_OF, bulk=False)[0] for i in ids
+    ]
     run = evaluate_pending(bulk, reference=REFERENCE, as_of=AS_OF)
     assert any(isinstance(e, Deferred) for e in run._evaluations)  # the bulk path was taken
     assert _stored(alone) == _stored(engine) == _stored(bulk)
@@ -126,17 +130,32 @@ def test_one_recipient_at_a_time_and_the_bulk_run_store_the_same_on_a_mixed_coho
     assert {"preformed", "de_novo"} <= {s[0] for s in states}
     assert any(s[1] for s in states)
     assert any(s[2] == "DQB1" and "DQA1 untyped" in s[3] for s in states)
-    excluded = bulk.conn.execute("SELECT count(*) FROM evaluation_points"
-                                 " WHERE excluded_reason LIKE '%QC%'").fetchone()[0]
+    excluded = bulk.conn.execute(
+        "SELECT count(*) FROM evaluation_points WHERE excluded_reason LIKE '%QC%'"
+    ).fetchone()[0]
     assert excluded == 1
 
 
-@pytest.mark.parametrize("until, overdue, typed, release", [
-    (None, [], 7, "embedded"),
-    (dt.date(2025, 2, 1), [{"visit": "M3", "target": "2024-04-01", "opens": "2024-03-18",
-                            "closes": "2024-04-15", "reason": "no serum in its window"}],
-     None, 'IMGT "3.55", é'),
-])
+@pytest.mark.parametrize(
+    "until, overdue, typed, release",
+    [
+        (None, [], 7, "embedded"),
+        (
+            dt.date(2025, 2, 1),
+            [
+                {
+                    "visit": "M3",
+                    "target": "2024-04-01",
+                    "opens": "2024-03-18",
+                    "closes": "2024-04-15",
+                    "reason": "no serum in its window",
+                }
+            ],
+            None,
+            'IMGT "3.55", é',
+        ),
+    ],
+)
 def test_the_bulk_path_writes_its_json_as_json_dumps_would(until, overdue, typed, release):
     """The bulk path writes the summary and the fingerprinted inputs from their parts: the
     texts are those ``json.dumps`` gives (sorted keys; compact for the fingerprint), whatever
@@ -146,21 +165,50 @@ def test_the_bulk_path_writes_its_json_as_json_dumps_would(until, overdue, typed
     from dsa_monitor.evaluation.engine import fingerprint, fingerprint_of
 
     listed = [[11, False], [12, True], [13, False]]
-    made_from = {"engine": "e4", "rules": DEFAULT_RULES.version, "reference": release,
-                 "recipient_typing": typed, "donor_typing": 9,
-                 "exposure": [5, "2024-01-02", None if until is None else until.isoformat()],
-                 "runs": listed, "overdue": [o["visit"] for o in overdue]}
+    made_from = {
+        "engine": "e4",
+        "rules": DEFAULT_RULES.version,
+        "reference": release,
+        "recipient_typing": typed,
+        "donor_typing": 9,
+        "exposure": [5, "2024-01-02", None if until is None else until.isoformat()],
+        "runs": listed,
+        "overdue": [o["visit"] for o in overdue],
+    }
     runs_text = ",".join(f"[{i},{'true' if e else 'false'}]" for i, e in listed)
     compact, spaced = _inputs_json(made_from, (listed, runs_text))
     assert fingerprint_of(compact) == fingerprint(made_from)
     assert spaced == json.dumps(made_from, sort_keys=True, default=str)
-    points = [(0, "S1", "[11]", "2024-01-01", "baseline", -1, None),
-              (1, "S2", "[12, 13]", "2024-04-01", "M3", 90, "QC failed")]
-    item = Cleared(1, 5, 9, 'D"9', dt.date(2024, 1, 2), DEFAULT_RULES, release,
-                   fingerprint_of(compact), "S1", points, overdue,
-                   ["recipient not typed: antigens shared with the donor cannot be told"],
-                   made_from, AS_OF, spaced)
+    points = [
+        (0, "S1", "[11]", "2024-01-01", "baseline", -1, None),
+        (1, "S2", "[12, 13]", "2024-04-01", "M3", 90, "QC failed"),
+    ]
+    item = Cleared(
+        1,
+        5,
+        9,
+        'D"9',
+        dt.date(2024, 1, 2),
+        DEFAULT_RULES,
+        release,
+        fingerprint_of(compact),
+        "S1",
+        points,
+        overdue,
+        ["recipient not typed: antigens shared with the donor cannot be told"],
+        made_from,
+        AS_OF,
+        spaced,
+    )
     assert item.stored_summary() == json.dumps(
-        {**item.summary(), "overdue_visits": overdue, "notes": item.notes,
-         "donor_code": item.donor_code, "inputs": made_from, "earlier_sera": {}},
-        sort_keys=True, default=str)
+        {
+            **item.summary(),
+            "overdue_visits": overdue,
+            "notes": item.notes,
+            "donor_code": item.donor_code,
+            "inputs": made_from,
+            "earlier_sera": {},
+        },
+        sort_keys=True,
+        default=str,
+    )

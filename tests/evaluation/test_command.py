@@ -40,20 +40,31 @@ def run(*args):
 
 def test_a_study_as_a_table(database):
     lines = run("--study", "MSC-SLE", "--as-of", AS_OF).splitlines()
-    assert lines[0].split() == ["subject", "donor", "visit", "date", "antigen", "level", "MFI",
-                                "strength", "status"]
+    assert lines[0].split() == [
+        "subject",
+        "donor",
+        "visit",
+        "date",
+        "antigen",
+        "level",
+        "MFI",
+        "strength",
+        "status",
+    ]
     lup03 = [line.split(None, 8) for line in lines if line.startswith("LUP-03")]
     assert [(row[2], row[4], row[8]) for row in lup03 if not row[8].startswith("class")] == [
-        ("baseline", "-", "no DSA"), ("M1", "-", "no DSA"), ("M3", "A*24:02", "de novo"),
-        ("M6", "A*24:02", "persistent, rising"), ("M9", "A*24:02", "persistent"),
+        ("baseline", "-", "no DSA"),
+        ("M1", "-", "no DSA"),
+        ("M3", "A*24:02", "de novo"),
+        ("M6", "A*24:02", "persistent, rising"),
+        ("M9", "A*24:02", "persistent"),
         ("M12", "A*24:02", "persistent"),
     ]
     # per serum and class: the immunodominant DSA and the sum of DSA MFI (one DSA: equal)
     by_class = [(row[2], row[8]) for row in lup03 if row[8].startswith("class")]
     assert [visit for visit, _ in by_class] == ["M3", "M6", "M9", "M12"]
     for _, said in by_class:
-        mfi, total = re.fullmatch(r"class I DSA: immunodominant A\*24:02 (\d+), sum (\d+)",
-                                  said).groups()
+        mfi, total = re.fullmatch(r"class I DSA: immunodominant A\*24:02 (\d+), sum (\d+)", said).groups()
         assert mfi == total
     assert sum(line.startswith("LUP-") for line in lines) == 48 + 4
     assert lines[-1].startswith("rules default r1-")
@@ -67,8 +78,9 @@ def test_one_recipient_as_json_to_a_file(database, tmp_path):
     assert recipient["subject_code"] == "LUP-03" and recipient["summary"]["de_novo"] == 1
     assert recipient["evaluations"][0]["rules"]["version"].startswith("r1-")
     assert "de novo" in printed
-    assert json.loads(run("--recipient", "3", "--format", "json"))["recipients"][0][
-        "subject_code"] == "LUP-03"
+    assert (
+        json.loads(run("--recipient", "3", "--format", "json"))["recipients"][0]["subject_code"] == "LUP-03"
+    )
 
 
 def test_pending_runs_once(database):
@@ -91,11 +103,15 @@ def test_other_rules_from_a_file_are_an_explicit_reevaluation(database, tmp_path
     lines = run("--recipient", "LUP-03", "--as-of", AS_OF, "--rules", str(rules)).splitlines()
     rows = [line.split(None, 8) for line in lines if line.startswith("LUP-03")]
     assert [(row[2], row[8]) for row in rows if row[4] != "-"] == [
-        ("M6", "de novo"), ("M9", "persistent"), ("M12", "persistent")]
+        ("M6", "de novo"),
+        ("M9", "persistent"),
+        ("M12", "persistent"),
+    ]
     assert lines[-1].startswith("rules strict r1-")
     db = store.open_database(database)
-    rules_kept = [row[0] for row in db.conn.execute(
-        "SELECT json_extract(rules, '$.name') FROM evaluations ORDER BY id")]
+    rules_kept = [
+        row[0] for row in db.conn.execute("SELECT json_extract(rules, '$.name') FROM evaluations ORDER BY id")
+    ]
     db.close()
     assert rules_kept == ["default", "strict"]
 
@@ -114,8 +130,7 @@ def worked(database):
     ids = make_world(db)
     for hla_class in ("I", "II"):
         upload_serum(db, "WX-1-BL", BASELINE, hla_class=hla_class)
-    upload_serum(db, "WX-1-M1", M1, mfi={"B*07:02": 5000.0, "A*03:01": 2000.0,
-                                         "A*02:01": 4000.0})
+    upload_serum(db, "WX-1-M1", M1, mfi={"B*07:02": 5000.0, "A*03:01": 2000.0, "A*02:01": 4000.0})
     upload_serum(db, "WX-1-M1", M1, hla_class="II", mfi={"DRB1*04:01": 3000.0})
     yield db, ids
     db.close()
@@ -128,18 +143,15 @@ def test_dsa_mfi_per_class_and_self_beads_in_the_table_and_the_json(worked):
     assert "class II DSA: immunodominant DRB1*04:01 3000, sum 3000" in said
     assert "self: shared with the recipient (bead 004 A*02:01): not a DSA" in said
     document = json.loads(run("--recipient", "WX-1", "--format", "json"))
-    m1 = next(p for p in document["recipients"][0]["evaluations"][0]["points"]
-              if p["visit"] == "M1")
-    assert [(c["hla_class"], c["sum_mfi"]) for c in m1["by_class"]] == [("I", 7000.0),
-                                                                         ("II", 3000.0)]
+    m1 = next(p for p in document["recipients"][0]["evaluations"][0]["points"] if p["visit"] == "M1")
+    assert [(c["hla_class"], c["sum_mfi"]) for c in m1["by_class"]] == [("I", 7000.0), ("II", 3000.0)]
     assert [b["target"] for b in m1["self_beads"]] == ["A*02:01"]
 
 
 def test_a_recipient_that_cannot_be_evaluated_is_named_and_the_others_are_stored(worked):
     db, ids = worked
     with store.write_transaction(db):
-        db.conn.execute("UPDATE samples SET draw_date = 'soon' WHERE recipient_id = ?",
-                        (ids["WX-1"],))
+        db.conn.execute("UPDATE samples SET draw_date = 'soon' WHERE recipient_id = ?", (ids["WX-1"],))
     result = CliRunner().invoke(main, ["evaluate", "--as-of", AS_OF])
     assert result.exit_code == 1
     assert f"Error: not evaluated: recipient {ids['WX-1']}: ValueError" in result.output

@@ -37,20 +37,24 @@ def test_batch_screen_agrees_with_each_donor_evaluated_alone(trial_inputs, rules
     trial, ids, loaded = trial_inputs
     inputs = loaded.inputs
     reference = embedded()
-    batch = [(i, schedule_rules(rules, i.visit_schedule), match_with_cache(i, reference))
-             for i in inputs]
+    batch = [(i, schedule_rules(rules, i.visit_schedule), match_with_cache(i, reference)) for i in inputs]
     flagged = screen_batch(batch, loaded.stacks, reference)
     subjects = {i.recipient_id: i.subject_code for i in inputs}
     with_dsa = set()
     for item, study_rules, match in batch:
         exposure = item.exposures[0]
         donor = exposure.donors[0]
-        alone = evaluate_donor(item, exposure, donor, reference, study_rules,
-                               as_of=trial.as_of, match=match)
-        batched = evaluate_donor(item, exposure, donor, reference, study_rules,
-                                 as_of=trial.as_of, match=match,
-                                 flagged=(item.recipient_id, exposure.exposure_id,
-                                          donor.donor_id) in flagged)
+        alone = evaluate_donor(item, exposure, donor, reference, study_rules, as_of=trial.as_of, match=match)
+        batched = evaluate_donor(
+            item,
+            exposure,
+            donor,
+            reference,
+            study_rules,
+            as_of=trial.as_of,
+            match=match,
+            flagged=(item.recipient_id, exposure.exposure_id, donor.donor_id) in flagged,
+        )
         assert alone.states == batched.states and alone.points == batched.points
         if alone.states:
             with_dsa.add(item.subject_code)

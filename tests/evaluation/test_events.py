@@ -48,12 +48,10 @@ def test_a_failing_record_leaves_no_evaluation_of_its_recipient_behind(trial_db)
 
     run = evaluate_pending(db, reference=embedded(), as_of=trial.as_of, record=broken)
     # only LUP-03 (recipient 3) has changes to record: it fails alone, the others are stored
-    assert [(f.recipient_id, f.error) for f in run.failures] == [
-        (3, "RuntimeError: mail queue unavailable")]
+    assert [(f.recipient_id, f.error) for f in run.failures] == [(3, "RuntimeError: mail queue unavailable")]
     assert sorted(run) == [1, 2, 4, 5, 6, 7, 8]
     assert count(db, "evaluations") == 7 and count(db, "events") == 0
-    assert db.conn.execute("SELECT count(*) FROM evaluations WHERE recipient_id = 3"
-                           ).fetchone()[0] == 0
+    assert db.conn.execute("SELECT count(*) FROM evaluations WHERE recipient_id = 3").fetchone()[0] == 0
     # the watermark moved on, yet the next run retries recipient 3: nothing was skipped
     assert list(evaluate_pending(db, reference=embedded(), as_of=trial.as_of, record=record)) == [3]
     assert count(db, "events") == 3 and count(db, "evaluation_failures") == 0

@@ -61,9 +61,9 @@ def test_the_trial_summary(trial_db):
     assert len(summary) == 8 and all(s["sera"] == 6 for s in summary.values())
     with_dsa = {code: s for code, s in summary.items() if s["dsa"]}
     assert list(with_dsa) == ["LUP-03"]  # LUP-06's anti-B8 is not donor-specific
-    assert {k: with_dsa["LUP-03"][k] for k in ("dsa", "preformed", "de_novo", "persistent",
-                                                 "resolved", "rising")} == {
-        "dsa": 1, "preformed": 0, "de_novo": 1, "persistent": 3, "resolved": 0, "rising": 1}
+    assert {
+        k: with_dsa["LUP-03"][k] for k in ("dsa", "preformed", "de_novo", "persistent", "resolved", "rising")
+    } == {"dsa": 1, "preformed": 0, "de_novo": 1, "persistent": 3, "resolved": 0, "rising": 1}
     assert all(s["overdue"] == [] and s["excluded"] == 0 for s in summary.values())
 
 
@@ -91,8 +91,7 @@ def test_rerunning_stores_nothing_new(trial_db):
     db, trial, ids, run = trial_db
     count = db.conn.execute("SELECT count(*) FROM evaluations").fetchone()[0]
     assert list(evaluate_pending(db, reference=REFERENCE, as_of=trial.as_of)) == []
-    again = evaluate_recipient(db, ids.recipients["LUP-03"], reference=REFERENCE,
-                               as_of=trial.as_of)
+    again = evaluate_recipient(db, ids.recipients["LUP-03"], reference=REFERENCE, as_of=trial.as_of)
     assert again.changes == [] and not again.evaluations[0].created
     assert db.conn.execute("SELECT count(*) FROM evaluations").fetchone()[0] == count
 
@@ -102,17 +101,21 @@ def test_a_corrected_upload_reevaluates_only_its_recipient_and_withdraws(trial_d
     panel = demo_panel("I")
     serum = next(s for s in trial.sera if s.sample_id == "LUP-03-M3")
     background = [60.0] + [18000.0] + [150.0] * (len(panel.beads) - 2)
-    corrected = write_fusion_csv(panel, [FusionSample(serum.sample_id, "P7103", serum.date,
-                                                      background)],
-                                 run_date=serum.date + dt.timedelta(days=10))
+    corrected = write_fusion_csv(
+        panel,
+        [FusionSample(serum.sample_id, "P7103", serum.date, background)],
+        run_date=serum.date + dt.timedelta(days=10),
+    )
     result = import_upload(db, corrected, "fusion_M3_classI_corrected.csv", user="lab")
     assert result.samples[0].supersedes is not None
     again = evaluate_pending(db, reference=REFERENCE, as_of=trial.as_of)
     assert list(again) == [ids.recipients["LUP-03"]]
     found = {(f.kind, f.withdraws, f.visit) for f in again.changes}
     assert found == {
-        (DE_NOVO_DSA, None, "M6"), (PERSISTENT_DSA, None, "M9"),
-        (WITHDRAWN, DE_NOVO_DSA, "M3"), (WITHDRAWN, RISING_DSA, "M6"),
+        (DE_NOVO_DSA, None, "M6"),
+        (PERSISTENT_DSA, None, "M9"),
+        (WITHDRAWN, DE_NOVO_DSA, "M3"),
+        (WITHDRAWN, RISING_DSA, "M6"),
         (WITHDRAWN, PERSISTENT_DSA, "M6"),
     }
 
@@ -126,7 +129,10 @@ def test_a_changed_donor_typing_reevaluates_the_recipients_it_touches(trial_db):
     assert list(again) == [ids.recipients["LUP-03"]]
     assert again.evaluations[0].summary()["dsa"] == 0
     assert {(f.kind, f.withdraws) for f in again.changes} == {
-        (WITHDRAWN, DE_NOVO_DSA), (WITHDRAWN, RISING_DSA), (WITHDRAWN, PERSISTENT_DSA)}
+        (WITHDRAWN, DE_NOVO_DSA),
+        (WITHDRAWN, RISING_DSA),
+        (WITHDRAWN, PERSISTENT_DSA),
+    }
 
 
 def test_other_rules_add_an_evaluation_and_never_rewrite_the_old(trial_db):
@@ -134,16 +140,15 @@ def test_other_rules_add_an_evaluation_and_never_rewrite_the_old(trial_db):
     recipient = ids.recipients["LUP-03"]
     old = run.evaluations[2].evaluations[0]
     strict = Rules(name="strict", cutoff=3000.0)
-    new = evaluate_recipient(db, recipient, reference=REFERENCE, rules=strict,
-                             as_of=trial.as_of).evaluations[0]
+    new = evaluate_recipient(db, recipient, reference=REFERENCE, rules=strict, as_of=trial.as_of).evaluations[
+        0
+    ]
     assert new.evaluation_id != old.evaluation_id and new.created
     assert [s.status for s in new.states][2:4] == ["negative", "de_novo"]
     kept = stored_evaluation(db, old.evaluation_id)
     assert kept.rules == DEFAULT_RULES and kept.states == old.states
-    assert [e.evaluation_id for e in current_evaluations(db, recipient, DEFAULT_RULES)] == [
-        old.evaluation_id]
-    assert [e.evaluation_id for e in current_evaluations(db, recipient, strict)] == [
-        new.evaluation_id]
+    assert [e.evaluation_id for e in current_evaluations(db, recipient, DEFAULT_RULES)] == [old.evaluation_id]
+    assert [e.evaluation_id for e in current_evaluations(db, recipient, strict)] == [new.evaluation_id]
     # evaluate_pending is not a re-evaluation under new rules: nothing new, nothing run
     assert list(evaluate_pending(db, reference=REFERENCE, rules=strict, as_of=trial.as_of)) == []
 
@@ -152,25 +157,34 @@ def test_other_rules_add_an_evaluation_and_never_rewrite_the_old(trial_db):
     "options, subject, check",
     [
         # both runs of a serum fail QC: the serum is excluded, with the reason shown
-        ({"qc_failed": frozenset({(4, "M6", "I"), (4, "M6", "II")})}, "LUP-05",
-         lambda ev: [p.excluded_reason for p in ev.points if p.visit == "M6"][0]
-         .startswith("QC failed")),
+        (
+            {"qc_failed": frozenset({(4, "M6", "I"), (4, "M6", "II")})},
+            "LUP-05",
+            lambda ev: [p.excluded_reason for p in ev.points if p.visit == "M6"][0].startswith("QC failed"),
+        ),
         # one run fails: the serum is used, the left-out run said in a note
-        ({"qc_failed": frozenset({(2, "M9", "II")})}, "LUP-03",
-         lambda ev: [p.notes for p in ev.points if p.visit == "M9"][0][0].startswith(
-             "class II run")),
+        (
+            {"qc_failed": frozenset({(2, "M9", "II")})},
+            "LUP-03",
+            lambda ev: [p.notes for p in ev.points if p.visit == "M9"][0][0].startswith("class II run"),
+        ),
         # a visit never sampled is overdue once its window has closed
-        ({"missing": frozenset({(6, "M12")})}, "LUP-07",
-         lambda ev: [(o["visit"], o["reason"]) for o in ev.overdue] == [("M12", "no sample")]),
+        (
+            {"missing": frozenset({(6, "M12")})},
+            "LUP-07",
+            lambda ev: [(o["visit"], o["reason"]) for o in ev.overdue] == [("M12", "no sample")],
+        ),
         # without a baseline serum, a new DSA is "de novo, baseline missing"
-        ({"missing": frozenset({(2, "baseline")})}, "LUP-03",
-         lambda ev: {s.status for s in ev.states if s.positive} >= {"de_novo_baseline_missing"}),
+        (
+            {"missing": frozenset({(2, "baseline")})},
+            "LUP-03",
+            lambda ev: {s.status for s in ev.states if s.positive} >= {"de_novo_baseline_missing"},
+        ),
     ],
 )
 def test_exclusions_overdue_and_missing_baseline(tmp_path, options, subject, check):
     db, trial, ids = stored(tmp_path, **options)
-    result = evaluate_recipient(db, ids.recipients[subject], reference=REFERENCE,
-                                as_of=trial.as_of)
+    result = evaluate_recipient(db, ids.recipients[subject], reference=REFERENCE, as_of=trial.as_of)
     assert check(result.evaluations[0])
 
 
@@ -181,11 +195,18 @@ def test_the_studys_visit_schedule_is_the_rules_in_force(tmp_path):
             "UPDATE studies SET visit_schedule = ? WHERE code = ?",
             ('[{"name": "D30", "day": 30, "window_days": 7}]', trial.study_code),
         )
-    (evaluation,) = evaluate_recipient(db, ids.recipients["LUP-01"], reference=REFERENCE,
-                                       as_of=trial.as_of).evaluations
+    (evaluation,) = evaluate_recipient(
+        db, ids.recipients["LUP-01"], reference=REFERENCE, as_of=trial.as_of
+    ).evaluations
     assert [v.name for v in evaluation.rules.visits] == ["D30"]
     assert [p.visit for p in evaluation.points] == [
-        "baseline", "D30", "unscheduled", "unscheduled", "unscheduled", "unscheduled"]
+        "baseline",
+        "D30",
+        "unscheduled",
+        "unscheduled",
+        "unscheduled",
+        "unscheduled",
+    ]
     stored_rules = stored_evaluation(db, evaluation.evaluation_id).rules
     assert stored_rules.version == evaluation.rules.version != DEFAULT_RULES.version
 
@@ -194,18 +215,24 @@ def test_a_repeat_infusion_of_two_donors_splits_the_follow_up(trial_db):
     db, trial, ids, run = trial_db
     recipient = ids.recipients["LUP-03"]
     m6 = next(s for s in trial.sera if s.sample_id == "LUP-03-M6")
-    store.create_exposure(db, recipient, [ids.donors["UC-MSC-03"], ids.donors["UC-MSC-01"]],
-                          m6.date, "infusion", user="coordinator")
+    store.create_exposure(
+        db,
+        recipient,
+        [ids.donors["UC-MSC-03"], ids.donors["UC-MSC-01"]],
+        m6.date,
+        "infusion",
+        user="coordinator",
+    )
     again = evaluate_pending(db, reference=REFERENCE, as_of=trial.as_of)
     assert list(again) == [recipient]
-    found = {(e.exposure_date == m6.date, e.donor_code): [(s.visit, s.status) for s in e.states]
-             for e in again.evaluations[0].evaluations}
+    found = {
+        (e.exposure_date == m6.date, e.donor_code): [(s.visit, s.status) for s in e.states]
+        for e in again.evaluations[0].evaluations
+    }
     assert found == {
-        (False, "UC-MSC-03"): [("baseline", "negative"), ("M1", "negative"),
-                               ("M3", "de_novo")],
+        (False, "UC-MSC-03"): [("baseline", "negative"), ("M1", "negative"), ("M3", "de_novo")],
         # the first infusion's M9 and M12 sera are the second one's M3 and M6
-        (True, "UC-MSC-03"): [("baseline", "preformed"), ("M3", "persistent"),
-                              ("M6", "persistent")],
+        (True, "UC-MSC-03"): [("baseline", "preformed"), ("M3", "persistent"), ("M6", "persistent")],
         (True, "UC-MSC-01"): [],
     }
 
@@ -225,8 +252,12 @@ def test_an_engine_upgrade_reevaluates_every_recipient_once(trial_db, monkeypatc
     monkeypatch.setattr("dsa_monitor.evaluation.service.ENGINE_VERSION", "e-next")
     again = evaluate_pending(db, reference=REFERENCE, as_of=trial.as_of)
     assert sorted(again) == sorted(ids.recipients.values())
-    engines = {row[0] for row in db.conn.execute(
-        "SELECT json_extract(summary, '$.inputs.engine') FROM evaluations WHERE id IN"
-        " (SELECT max(id) FROM evaluations GROUP BY recipient_id, exposure_id, donor_id)")}
+    engines = {
+        row[0]
+        for row in db.conn.execute(
+            "SELECT json_extract(summary, '$.inputs.engine') FROM evaluations WHERE id IN"
+            " (SELECT max(id) FROM evaluations GROUP BY recipient_id, exposure_id, donor_id)"
+        )
+    }
     assert engines == {"e-next"}
     assert list(evaluate_pending(db, reference=REFERENCE, as_of=trial.as_of)) == []

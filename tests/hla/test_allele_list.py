@@ -67,8 +67,7 @@ def test_valid_names(name):
         ),
         (
             "B*07:02:01N",
-            "the B*07:02:01 alleles are expressed; only B*07:02:01:126N is null: "
-            "give its full name",
+            "the B*07:02:01 alleles are expressed; only B*07:02:01:126N is null: give its full name",
         ),
         (
             "A*24:02L",

@@ -29,6 +29,7 @@ def _expected(prefix: str, fields: list[str]):
     """
     unambiguous, possible, assumed, expert = fields[2], fields[3], fields[4], fields[5]
     if fields[1][-1] in "LSCAQ":
+
         def drop(column: str) -> str:
             kept = [c for c in column.split("/") if c and c != "0"]
             return "/".join(kept) or ("?" if column else "")

@@ -64,7 +64,8 @@ def test_no_questionable_allele_of_358_is_null():
     questionable = [
         line.split(";")[0] + line.split(";")[1]
         for line in (directory / "rel_dna_ser.txt").read_text().splitlines()
-        if not line.startswith("#") and line.split(";")[1].endswith("Q")
+        if not line.startswith("#")
+        and line.split(";")[1].endswith("Q")
         and line.split(";")[0].rstrip("*") in MONITORED
     ]
     assert len(questionable) >= 300

@@ -92,8 +92,7 @@ def test_lookup_error_exactly_when_a_typing_is_refused(reference, name):
         ),
     ],
 )
-def test_refusals_name_the_token_and_the_reference(reference, name, embedded_reason,
-                                                    release_reason):
+def test_refusals_name_the_token_and_the_reference(reference, name, embedded_reason, release_reason):
     reason = embedded_reason if reference.is_embedded else release_reason
     assert lookup(reference, name)["error"] == f'"{name}": {reason}'
 

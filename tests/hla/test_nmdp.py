@@ -34,9 +34,7 @@ def test_table_reads_header_and_rows(table):
 
 
 def test_table_reads_crlf_and_alpha_layout():
-    table = parse_code_table(
-        '"LAST UPDATED: 10/01/20"\r\n*\tCODE\tSUBTYPE\r\n\r\nAA\t01/02/03/05\r\n'
-    )
+    table = parse_code_table('"LAST UPDATED: 10/01/20"\r\n*\tCODE\tSUBTYPE\r\n\r\nAA\t01/02/03/05\r\n')
     assert table.codes == {"AA": ("01", "02", "03", "05")}
 
 

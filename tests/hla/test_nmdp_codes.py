@@ -53,8 +53,12 @@ def test_with_the_table_a_code_stands_for_its_alleles(with_table):
     assert (str(entry), entry.kind) == ("A*02:AB", "code")  # as the lab wrote it
     assert [str(a) for a in entry.expansion] == ["A*02:01", "A*02:02"]
     stored = typing.to_dict()["loci"]["A"][0]
-    assert stored == {"kind": "code", "names": ["A*02:AB"], "resolution": "code",
-                      "expansion": ["A*02:01", "A*02:02"]}
+    assert stored == {
+        "kind": "code",
+        "names": ["A*02:AB"],
+        "resolution": "code",
+        "expansion": ["A*02:01", "A*02:02"],
+    }
 
 
 def test_an_allele_specific_code_and_a_gl_string(with_table):
@@ -86,7 +90,8 @@ def test_an_expansion_to_an_allele_the_release_lacks_is_refused(bare_358):
     with pytest.raises(InvalidHLAName) as caught:
         HLATyping.from_loci({"A": ["A*02:ZZ"]}, bare_358.with_codes(TABLE))
     assert caught.value.message == (
-        '"A*02:ZZ": expands to A*02:9999, which is refused: no such allele in IPD-IMGT/HLA 3.58.0')
+        '"A*02:ZZ": expands to A*02:9999, which is refused: no such allele in IPD-IMGT/HLA 3.58.0'
+    )
 
 
 def test_xx_is_the_allele_group_not_an_nmdp_code(bare):
@@ -105,14 +110,21 @@ def test_the_evaluation_reads_the_stored_expansion(with_table):
     assert first.candidates == (parse_allele("A*02:01"), parse_allele("A*02:02"))
     assert donor.notes == ()
     assert DonorHLA.from_stored("D", stored) == DonorHLA.from_typing(
-        "D", HLATyping.from_loci({"A": ["A*02:AB", "A*24:02"]}, with_table))
+        "D", HLATyping.from_loci({"A": ["A*02:AB", "A*24:02"]}, with_table)
+    )
 
 
 def test_a_code_stored_before_expansion_keeps_its_group_meaning_with_a_note():
     """A typing stored unexpanded (before codes needed the table) does not break evaluation."""
-    stored = {"source": "loci", "loci": {"A": [
-        {"kind": "code", "names": ["A*02:AB"], "resolution": "code"},
-        {"kind": "allele", "names": ["A*24:02"], "resolution": "2-field"}]}}
+    stored = {
+        "source": "loci",
+        "loci": {
+            "A": [
+                {"kind": "code", "names": ["A*02:AB"], "resolution": "code"},
+                {"kind": "allele", "names": ["A*24:02"], "resolution": "2-field"},
+            ]
+        },
+    }
     donor = DonorHLA.from_stored("D", stored)
     assert donor.at("A")[0].candidates == (AlleleName("A", ("02",)),)
     assert donor.notes == ("A*02:AB: code not expanded, matched as allele group A*02",)
@@ -122,4 +134,5 @@ def test_the_health_record_says_whether_codes_can_be_read(bare):
     assert INSTALL_COMMAND in bare.describe()["nmdp_codes"]
     assert bare.with_codes(TABLE).describe()["nmdp_codes"] == {"codes": 5, "updated": "10/01/24"}
     assert bare.with_codes(TABLE).serology(parse_allele("A*02:01")) is bare.serology(
-        parse_allele("A*02:01"))  # the copy shares the release's lookups
+        parse_allele("A*02:01")
+    )  # the copy shares the release's lookups

@@ -254,8 +254,7 @@ def test_to_dict_shape():
     assert data == {
         "source": "loci",
         "loci": {
-            "A": [{"kind": "ambiguous", "names": ["A*02:01", "A*02:02"], "resolution": "2-field"}]
-            * 2,
+            "A": [{"kind": "ambiguous", "names": ["A*02:01", "A*02:02"], "resolution": "2-field"}] * 2,
             "B": [{"kind": "antigen", "names": ["B44"], "resolution": "serologic"}] * 2,
         },
         "homozygous": ["A", "B"],
@@ -312,9 +311,7 @@ def test_reference_release_is_recorded():
 def test_issue_example_with_the_real_release():
     folder = IMGT_358
     if not folder.exists():
-        pytest.skip(
-            f"reference material not present: {folder} (../shared/ is not checked out here)"
-        )
+        pytest.skip(f"reference material not present: {folder} (../shared/ is not checked out here)")
     release = ReferenceData.from_wmda(
         (folder / "rel_dna_ser.txt").read_text(),
         (folder / "rel_ser_ser.txt").read_text(),
@@ -332,8 +329,11 @@ def test_issue_example_with_the_real_release():
     [
         ({"A": ["A2", "A99"]}, '"A99": no such serologic antigen in IPD-IMGT/HLA 3.58.0'),
         ({"B": ["B7", "B8"]}, '"B8": no such serologic antigen in IPD-IMGT/HLA 3.58.0'),
-        ({"DPB1": ["DPw4"]}, '"DP4": no such serologic antigen in IPD-IMGT/HLA 3.58.0, which '
-                             "has no DP antigen (DPw1-6 were cellular types): give DPB1 alleles"),
+        (
+            {"DPB1": ["DPw4"]},
+            '"DP4": no such serologic antigen in IPD-IMGT/HLA 3.58.0, which '
+            "has no DP antigen (DPw1-6 were cellular types): give DPB1 alleles",
+        ),
         ({"A": ["A*02:XX", "A*03:AB"]}, '"A*03:AB": no allele group A*03 in IPD-IMGT/HLA 3.58.0'),
         ({"A": ["A*99:XX"]}, '"A*99:XX": no allele group A*99 in IPD-IMGT/HLA 3.58.0'),
     ],
@@ -345,8 +345,6 @@ def test_reference_checks_antigens_and_code_groups(form, message):
 
 
 def test_reference_accepts_its_antigens_epitopes_and_codes():
-    typing = HLATyping.from_loci(
-        {"A": ["A2", "A*24:XX"], "B": ["B7", "Bw4", "Bw6"]}, TINY_RELEASE
-    )
+    typing = HLATyping.from_loci({"A": ["A2", "A*24:XX"], "B": ["B7", "Bw4", "Bw6"]}, TINY_RELEASE)
     assert [str(e) for e in typing.public_epitopes] == ["Bw4", "Bw6"]
     assert [str(e) for e in typing.entries("A")] == ["A2", "A*24:XX"]

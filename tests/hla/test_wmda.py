@@ -91,8 +91,7 @@ def test_rel_ser_ser_wrong_field_count():
 
 def test_allelelist():
     text = (
-        "# version: IPD-IMGT/HLA 3.58.0\nAlleleID,Allele\n"
-        "HLA00001,A*01:01:01:01\nHLA02169,A*01:01:01:02N\n"
+        "# version: IPD-IMGT/HLA 3.58.0\nAlleleID,Allele\nHLA00001,A*01:01:01:01\nHLA02169,A*01:01:01:02N\n"
     )
     assert wmda.parse_allelelist(text) == ["A*01:01:01:01", "A*01:01:01:02N"]
 

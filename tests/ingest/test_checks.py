@@ -34,8 +34,11 @@ def refused_and_nothing_stored(db, code="file_format"):
 
 def without_line(data: bytes, bead: bytes) -> bytes:
     """The file with the line of S24-001's bead ``bead`` left out, as if cut there."""
-    return b"\n".join(line for line in data.split(b"\n")
-                      if not (b'"S24-001"' in line and f'"{bead.decode()}";'.encode() in line))
+    return b"\n".join(
+        line
+        for line in data.split(b"\n")
+        if not (b'"S24-001"' in line and f'"{bead.decode()}";'.encode() in line)
+    )
 
 
 # ---- truncated files -------------------------------------------------------------------------
@@ -47,40 +50,49 @@ def test_a_sample_with_fewer_beads_than_another_of_its_lot_is_refused(db):
         import_upload(db, cut, "cut.csv", user="lab")
     assert refused.value.message.startswith(
         "cut.csv, line 6: the file looks truncated: sample 'S24-002' (lot LS2A01NC21_013_00) has"
-        " 3 beads where sample 'S24-001' of the same lot has 4")
+        " 3 beads where sample 'S24-001' of the same lot has 4"
+    )
     refused_and_nothing_stored(db)
 
 
-@pytest.mark.parametrize("registered, data, stored", [
-    (True, ONE, 1),
-    (True, without_line(ONE, b"040"), 0),  # 1 of the lot's 2 antigen beads
-    (False, without_line(ONE, b"040"), 1),  # no catalogue, no other sample: nothing to compare
-])
-def test_a_sample_with_fewer_antigen_beads_than_its_registered_lot_is_refused(
-        db, registered, data, stored):
+@pytest.mark.parametrize(
+    "registered, data, stored",
+    [
+        (True, ONE, 1),
+        (True, without_line(ONE, b"040"), 0),  # 1 of the lot's 2 antigen beads
+        (False, without_line(ONE, b"040"), 1),  # no catalogue, no other sample: nothing to compare
+    ],
+)
+def test_a_sample_with_fewer_antigen_beads_than_its_registered_lot_is_refused(db, registered, data, stored):
     if registered:
         store.register_catalogue(db, read_catalogue(SHEET.read_bytes(), SHEET.name), "lab")
     if stored:
         assert len(import_upload(db, data, "one.csv", user="lab").samples) == stored
         return
-    with pytest.raises(FileFormatError, match="the file looks truncated: sample 'S24-001' "
-                       r"\(lot LS2A01NC21_013_00\) has 1 antigen beads where the registered"
-                       " catalogue of lot LS2A01NC21_013_00 has 2"):
+    with pytest.raises(
+        FileFormatError,
+        match="the file looks truncated: sample 'S24-001' "
+        r"\(lot LS2A01NC21_013_00\) has 1 antigen beads where the registered"
+        " catalogue of lot LS2A01NC21_013_00 has 2",
+    ):
         import_upload(db, data, "one.csv", user="lab")
     refused_and_nothing_stored(db)
 
 
-@pytest.mark.parametrize("data, warned", [
-    (b"a;b\n1;2\n", False),
-    (b"a;b\r\n1;2\r\n", False),
-    (b"a;b\r1;2\r", False),  # old Mac line ends
-    (b"a;b\n1;2\n\x1a", False),  # DOS end-of-file mark
-    (b"a;b\n1;2\n  ", False),  # blanks after the last line break
-    ("a;b\n1;2\n".encode("utf-16-le"), False),
-    ("a;b\n1;2\n".encode("utf-16-be"), False),
-    (b"a;b\n1;2", True),
-    ("a;b\n1;2".encode("utf-16-le"), True),
-])
+@pytest.mark.parametrize(
+    "data, warned",
+    [
+        (b"a;b\n1;2\n", False),
+        (b"a;b\r\n1;2\r\n", False),
+        (b"a;b\r1;2\r", False),  # old Mac line ends
+        (b"a;b\n1;2\n\x1a", False),  # DOS end-of-file mark
+        (b"a;b\n1;2\n  ", False),  # blanks after the last line break
+        ("a;b\n1;2\n".encode("utf-16-le"), False),
+        ("a;b\n1;2\n".encode("utf-16-be"), False),
+        (b"a;b\n1;2", True),
+        ("a;b\n1;2".encode("utf-16-le"), True),
+    ],
+)
 def test_a_last_line_without_a_line_break_is_warned(data, warned):
     assert (unterminated_warning(data, "fusion") is not None) == warned
 
@@ -102,39 +114,60 @@ def test_an_xml_export_is_not_warned_for_its_last_line():
 
 def serum(run_date, draw_date=None):
     return SampleResult(
-        sample_id="S1", patient_id="P-17", run_date=run_date, draw_date=draw_date,
-        lot="LS2A01NC21_013_00", hla_class="II", line=2,
+        sample_id="S1",
+        patient_id="P-17",
+        run_date=run_date,
+        draw_date=draw_date,
+        lot="LS2A01NC21_013_00",
+        hla_class="II",
+        line=2,
         beads=[BeadResult("003", ("DRB1*01:01",), raw_mfi=800.0)],
     )
 
 
-@pytest.mark.parametrize("run_date, draw_date, manifest, message", [
-    (TODAY + 2 * DAY, None, None, "the run date is in the future"),
-    (TODAY, TODAY + 2 * DAY, None, "the draw date is in the future"),
-    (dt.date(1899, 12, 31), None, None, "the run date is before 1900"),
-    (dt.date(2024, 3, 25), dt.date(1899, 12, 31), None, "the draw date is before 1900"),
-    (dt.date(2024, 3, 25), dt.date(2024, 3, 26), None,
-     "the draw date 2024-03-26 is later than its run date 2024-03-25 (a serum cannot be tested"
-     " before it is drawn)"),
-    (dt.date(2024, 3, 25), None, dt.date(2024, 4, 1),
-     "the draw date (from the manifest) 2024-04-01 is later than its run date 2024-03-25"),
-])
+@pytest.mark.parametrize(
+    "run_date, draw_date, manifest, message",
+    [
+        (TODAY + 2 * DAY, None, None, "the run date is in the future"),
+        (TODAY, TODAY + 2 * DAY, None, "the draw date is in the future"),
+        (dt.date(1899, 12, 31), None, None, "the run date is before 1900"),
+        (dt.date(2024, 3, 25), dt.date(1899, 12, 31), None, "the draw date is before 1900"),
+        (
+            dt.date(2024, 3, 25),
+            dt.date(2024, 3, 26),
+            None,
+            "the draw date 2024-03-26 is later than its run date 2024-03-25 (a serum cannot be tested"
+            " before it is drawn)",
+        ),
+        (
+            dt.date(2024, 3, 25),
+            None,
+            dt.date(2024, 4, 1),
+            "the draw date (from the manifest) 2024-04-01 is later than its run date 2024-03-25",
+        ),
+    ],
+)
 def test_impossible_dates_are_refused_naming_file_sample_and_value(
-        db, run_date, draw_date, manifest, message):
+    db, run_date, draw_date, manifest, message
+):
     parsed = ParsedFile("fusion", "dated.csv", [serum(run_date, draw_date)])
     with pytest.raises(FileFormatError) as refused:
-        import_parsed(db, parsed, b"dated", user="lab",
-                      manifest=None if manifest is None else {"S1": manifest})
+        import_parsed(
+            db, parsed, b"dated", user="lab", manifest=None if manifest is None else {"S1": manifest}
+        )
     assert refused.value.message.startswith(f"dated.csv, line 2: sample 'S1': {message}")
     refused_and_nothing_stored(db)
 
 
-@pytest.mark.parametrize("run_date, draw_date", [
-    (TODAY + DAY, None),  # a lab ahead of UTC: one day of grace
-    (TODAY, TODAY),
-    (dt.date(1900, 1, 1), None),
-    (dt.date(2024, 3, 25), dt.date(2024, 3, 25)),
-])
+@pytest.mark.parametrize(
+    "run_date, draw_date",
+    [
+        (TODAY + DAY, None),  # a lab ahead of UTC: one day of grace
+        (TODAY, TODAY),
+        (dt.date(1900, 1, 1), None),
+        (dt.date(2024, 3, 25), dt.date(2024, 3, 25)),
+    ],
+)
 def test_possible_dates_are_stored(db, run_date, draw_date):
     parsed = ParsedFile("fusion", "dated.csv", [serum(run_date, draw_date)])
     [sample] = import_parsed(db, parsed, b"dated", user="lab").samples
@@ -157,8 +190,7 @@ def test_a_future_run_date_in_a_lab_file_is_refused_with_its_value(db):
 def test_an_unknown_encoding_name_is_refused(db, data, encoding):
     with pytest.raises(UnknownEncoding) as refused:
         import_upload(db, data, "one.csv", user="lab", options=ParseOptions(encoding=encoding))
-    assert refused.value.message == (
-        f"unknown text encoding {encoding!r}; e.g. utf-8, cp1252, utf-16")
+    assert refused.value.message == (f"unknown text encoding {encoding!r}; e.g. utf-8, cp1252, utf-16")
     assert (refused.value.status, refused.value.details["file"]) == (422, "one.csv")
     refused_and_nothing_stored(db, code="unknown_encoding")
 

@@ -13,8 +13,11 @@ INGEST_DATA = Path(__file__).resolve().parents[1] / "data" / "ingest"
 
 @pytest.fixture
 def database(tmp_path, monkeypatch):
-    for key, value in (("DATABASE", tmp_path / "cli.sqlite3"), ("REFERENCE_DIR", tmp_path / "ref"),
-                       ("MAIL_DIR", tmp_path / "mail")):
+    for key, value in (
+        ("DATABASE", tmp_path / "cli.sqlite3"),
+        ("REFERENCE_DIR", tmp_path / "ref"),
+        ("MAIL_DIR", tmp_path / "mail"),
+    ):
         monkeypatch.setenv(f"DSA_MONITOR_{key}", str(value))
     return tmp_path / "cli.sqlite3"
 
@@ -40,8 +43,7 @@ def test_import_with_a_manifest_then_again(database, tmp_path):
     manifest.write_text("sample_id,draw_date\nS24-001,2024-03-20\n")
     file = str(INGEST_DATA / "fusion_two_samples.csv")
     runner = CliRunner()
-    result = runner.invoke(main, ["import", file, "--manifest", str(manifest), "--user", "lab",
-                                  "--json"])
+    result = runner.invoke(main, ["import", file, "--manifest", str(manifest), "--user", "lab", "--json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
     assert [s["draw_date_source"] for s in body["samples"]] == ["manifest", "run_date"]
@@ -53,8 +55,10 @@ def test_import_with_a_manifest_then_again(database, tmp_path):
 def test_import_reports_unknown_patients_and_exits_non_zero(database):
     result = CliRunner().invoke(main, ["import", str(INGEST_DATA / "fusion_two_samples.csv")])
     assert result.exit_code == 1
-    assert ("no sample belongs to an enrolled recipient (sample S24-001 of patient P-17: not"
-            " enrolled; sample S24-002 of patient R002: not enrolled)") in result.output
+    assert (
+        "no sample belongs to an enrolled recipient (sample S24-001 of patient P-17: not"
+        " enrolled; sample S24-002 of patient R002: not enrolled)"
+    ) in result.output
 
 
 def test_catalogue_add_and_list(database):
@@ -85,8 +89,7 @@ def test_import_reads_a_windows_export_in_the_encoding_named(database, tmp_path)
     runner = CliRunner()
     refused = runner.invoke(main, ["import", str(export), "--user", "lab"])
     assert refused.exit_code == 1 and "not valid utf-8 text: byte 0xFC" in refused.output
-    stored = runner.invoke(main, ["import", str(export), "--user", "lab", "--encoding", "cp1252",
-                                  "--json"])
+    stored = runner.invoke(main, ["import", str(export), "--user", "lab", "--encoding", "cp1252", "--json"])
     assert stored.exit_code == 0, stored.output
     sample_id = json.loads(stored.output)["samples"][0]["sample_id"]
     db = store.open_database(database)
@@ -100,8 +103,7 @@ def test_import_passes_the_lot_named_for_an_xponent_run(database):
     assert runner.invoke(main, ["catalogue", "add", str(sheet), "--user", "lab"]).exit_code == 0
     run = str(Path(__file__).resolve().parents[1] / "data" / "xponent" / "ls2_run.csv")
     without = runner.invoke(main, ["import", run, "--user", "lab"])
-    assert "no catalogue registered for lot 'LABScreen Single Antigen Class II'" in (
-        without.output)
+    assert "no catalogue registered for lot 'LABScreen Single Antigen Class II'" in (without.output)
     named = runner.invoke(main, ["import", run, "--user", "lab", "--lot", "LS2A01NC99_099_00"])
     # Read with the named lot's catalogue; xPONENT has no patient column: the sample name is used.
     assert "no catalogue registered" not in named.output
@@ -111,8 +113,7 @@ def test_import_passes_the_lot_named_for_an_xponent_run(database):
     store.create_recipient(db, "XP", "S-7", lab_ids=["R-7"], user="lab")
     store.create_recipient(db, "XP", "S-8", lab_ids=["R-8"], user="lab")
     db.close()
-    placed = runner.invoke(main, ["import", run, "--user", "lab", "--lot", "LS2A01NC99_099_00",
-                                  "--json"])
+    placed = runner.invoke(main, ["import", run, "--user", "lab", "--lot", "LS2A01NC99_099_00", "--json"])
     assert placed.exit_code == 0, placed.output
     result = json.loads(placed.output)
     assert [s["lab_sample_id"] for s in result["samples"]] == ["R-7", "R-8"]
@@ -129,8 +130,7 @@ def test_import_lists_the_samples_not_stored_and_takes_strict(database):
     result = runner.invoke(main, ["import", str(day), "--user", "lab"])
     assert result.exit_code == 0, result.output
     assert "upload 1, 1 sample(s) stored, 2 not stored" in result.output
-    assert "  not stored: S2: not enrolled\n  not stored: LS-NC 026: control serum\n" in (
-        result.output)
+    assert "  not stored: S2: not enrolled\n  not stored: LS-NC 026: control serum\n" in (result.output)
     day.write_bytes(run_file(("P-17", "S8"), ("P-99", "S9")))
     strict = runner.invoke(main, ["import", str(day), "--strict", "--study", "CORD-01"])
     assert strict.exit_code == 1

@@ -36,8 +36,7 @@ def count(db, table):
 
 
 def test_baseline_and_m3_with_the_same_sample_name_are_two_sera(db):
-    base = import_upload(db, BASELINE, "baseline.csv", user="lab",
-                         manifest={"P-17": dt.date(2024, 5, 14)})
+    base = import_upload(db, BASELINE, "baseline.csv", user="lab", manifest={"P-17": dt.date(2024, 5, 14)})
     m3_file = BASELINE.replace(b"20-05-2024", b"20-08-2024").replace(b"150      ", b"6000     ")
     m3 = import_upload(db, m3_file, "m3.csv", user="lab", manifest={"P-17": dt.date(2024, 8, 12)})
     assert (base.superseded, m3.superseded) == ([], [])
@@ -55,8 +54,7 @@ def test_without_a_manifest_the_run_date_tells_the_visits_apart(db):
 
 def test_the_same_file_re_sent_with_one_mfi_changed_is_one_correction(db):
     first = import_upload(db, ONE, "s24-001.csv", user="lab")
-    fixed = import_upload(db, ONE.replace(b'"9500";"9450"', b'"3100";"3050"'), "fixed.csv",
-                          user="lab")
+    fixed = import_upload(db, ONE.replace(b'"9500";"9450"', b'"3100";"3050"'), "fixed.csv", user="lab")
     [old], [new] = first.samples, fixed.samples
     assert fixed.superseded == [
         {"lab_sample_id": "S24-001", "old_sample_id": old.sample_id, "new_sample_id": new.sample_id}
@@ -82,8 +80,7 @@ def test_the_same_bytes_with_other_draw_dates_are_refused_not_taken_as_a_duplica
     same = import_upload(db, BASELINE, "baseline.csv", user="lab", manifest=drawn)
     assert (same.outcome, same.duplicate_of) == ("duplicate", first.upload_id)
     with pytest.raises(Conflict, match="P-17 drawn 2024-05-14, the manifest says 2024-05-15"):
-        import_upload(db, BASELINE, "baseline.csv", user="lab",
-                      manifest={"P-17": dt.date(2024, 5, 15)})
+        import_upload(db, BASELINE, "baseline.csv", user="lab", manifest={"P-17": dt.date(2024, 5, 15)})
     assert current(db) == [("P-17", "2024-05-14")]
 
 
@@ -94,15 +91,18 @@ def test_the_same_sample_id_on_another_patient_is_refused_and_nothing_stored(db)
         import_upload(db, moved, "moved.csv", user="lab")
     message = refused.value.message
     assert refused.value.status == 422
-    assert "moved.csv: sample 'S24-001' (class II, lot LS2A01NC21_013_00, drawn 2024-03-25)" in (
-        message)
-    assert (f"stored as sample {first.samples[0].sample_id} of recipient R001 (study CORD-01,"
-            " lab IDs P-17), but this file places it with recipient R002 (study CORD-01, lab IDs"
-            " P-22)") in message
+    assert "moved.csv: sample 'S24-001' (class II, lot LS2A01NC21_013_00, drawn 2024-03-25)" in (message)
+    assert (
+        f"stored as sample {first.samples[0].sample_id} of recipient R001 (study CORD-01,"
+        " lab IDs P-17), but this file places it with recipient R002 (study CORD-01, lab IDs"
+        " P-22)"
+    ) in message
     assert "Nothing from this file was stored" in message
     [clash] = refused.value.details["samples"]
     assert (clash["stored_recipient"]["subject_code"], clash["file_recipient"]["lab_ids"]) == (
-        "R001", ["P-22"])
+        "R001",
+        ["P-22"],
+    )
     # All or nothing: S24-002, a plain correction, is not stored either.
     assert [s["id"] for s in store.list_samples(db)] == [s.sample_id for s in first.samples]
     assert (count(db, "samples"), count(db, "bead_results")) == (2, 8)
@@ -124,8 +124,7 @@ def test_a_clash_with_another_studys_serum_does_not_name_its_recipient(db):
 
 def test_the_same_sample_id_on_another_patient_another_day_is_another_serum(db):
     import_upload(db, TWO, "two.csv", user="lab")
-    later = TWO.replace(b'"P-17";"S24-001"', b'"P-22";"S24-001"').replace(b"2024-03-25",
-                                                                          b"2024-06-25")
+    later = TWO.replace(b'"P-17";"S24-001"', b'"P-22";"S24-001"').replace(b"2024-03-25", b"2024-06-25")
     result = import_upload(db, later, "later.csv", user="lab")
     assert result.superseded == []
     assert count(db, "samples") == 4
@@ -133,21 +132,30 @@ def test_the_same_sample_id_on_another_patient_another_day_is_another_serum(db):
 
 def _serum(drawn):
     return SampleResult(
-        sample_id="S1", patient_id="P-17", run_date=dt.date(2024, 3, 25), draw_date=drawn,
-        lot="LS2A01NC21_013_00", hla_class="II", line=2,
+        sample_id="S1",
+        patient_id="P-17",
+        run_date=dt.date(2024, 3, 25),
+        draw_date=drawn,
+        lot="LS2A01NC21_013_00",
+        hla_class="II",
+        line=2,
         beads=[BeadResult("003", ("DRB1*01:01",), raw_mfi=800.0)],
     )
 
 
-@pytest.mark.parametrize("second, stored", [
-    (_serum(dt.date(2024, 3, 20)), None),  # the same serum twice: refused
-    (_serum(dt.date(2024, 3, 21)), 2),  # two draws under one name: two sera
-])
+@pytest.mark.parametrize(
+    "second, stored",
+    [
+        (_serum(dt.date(2024, 3, 20)), None),  # the same serum twice: refused
+        (_serum(dt.date(2024, 3, 21)), 2),  # two draws under one name: two sera
+    ],
+)
 def test_one_sample_name_twice_in_a_file_is_two_sera_only_with_two_draw_dates(db, second, stored):
     parsed = ParsedFile("fusion", "plate.csv", [_serum(dt.date(2024, 3, 20)), second])
     if stored is None:
-        with pytest.raises(FileFormatError, match="'S1' appears twice for class II lot"
-                                                  " LS2A01NC21_013_00 drawn 2024-03-20"):
+        with pytest.raises(
+            FileFormatError, match="'S1' appears twice for class II lot LS2A01NC21_013_00 drawn 2024-03-20"
+        ):
             import_parsed(db, parsed, b"plate", user="lab")
     else:
         assert len(import_parsed(db, parsed, b"plate", user="lab").samples) == stored

@@ -9,11 +9,15 @@ from dsa_monitor.ingest import read_manifest
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("sample_id,draw_date\nS1,2024-03-20\nS2,2024-03-21\n",
-         {"S1": dt.date(2024, 3, 20), "S2": dt.date(2024, 3, 21)}),
+        (
+            "sample_id,draw_date\nS1,2024-03-20\nS2,2024-03-21\n",
+            {"S1": dt.date(2024, 3, 20), "S2": dt.date(2024, 3, 21)},
+        ),
         ("\ufeffSample_ID,Draw_Date\r\n S1 , 2024-03-20\r\n\r\n", {"S1": dt.date(2024, 3, 20)}),
-        ("draw_date,sample_id,note\n2024-03-20,S1,x\n2024-03-20,S1,same again\n",
-         {"S1": dt.date(2024, 3, 20)}),
+        (
+            "draw_date,sample_id,note\n2024-03-20,S1,x\n2024-03-20,S1,same again\n",
+            {"S1": dt.date(2024, 3, 20)},
+        ),
     ],
 )
 def test_a_manifest_maps_lab_sample_ids_to_draw_dates(text, expected):
@@ -51,7 +55,11 @@ def test_an_impossible_draw_date_is_refused_with_its_line_and_value(drawn, messa
     with pytest.raises(FileFormatError, match=message) as raised:
         read_manifest(text.encode(), "m.csv")
     assert (raised.value.file, raised.value.line, raised.value.column, raised.value.value) == (
-        "m.csv", 3, "draw_date", drawn.isoformat())
+        "m.csv",
+        3,
+        "draw_date",
+        drawn.isoformat(),
+    )
     assert raised.value.message.startswith("m.csv, line 3, column draw_date: sample 'S1'")
 
 

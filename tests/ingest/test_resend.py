@@ -25,9 +25,11 @@ def run_file() -> bytes:
     """The day's run: WX-1's serum (lab ID P1) and a serum of patient P9, enrolled later."""
     panel = demo_panel("I")
     raw = [60.0, 18000.0] + [210.0] * (len(panel.beads) - 2)
-    return write_fusion_csv(panel, [FusionSample("S-WX1-M3", "P1", M3, raw),
-                                    FusionSample("S-P9-M3", "P9", M3, raw)],
-                            run_date=M3 + dt.timedelta(days=1))
+    return write_fusion_csv(
+        panel,
+        [FusionSample("S-WX1-M3", "P1", M3, raw), FusionSample("S-P9-M3", "P9", M3, raw)],
+        run_date=M3 + dt.timedelta(days=1),
+    )
 
 
 def test_a_sample_not_enrolled_then_is_stored_when_the_file_comes_again(db):
@@ -35,14 +37,12 @@ def test_a_sample_not_enrolled_then_is_stored_when_the_file_comes_again(db):
     data = run_file()
     first = import_upload(db, data, "run.csv", user="lab")
     assert [s.lab_sample_id for s in first.samples] == ["S-WX1-M3"]
-    assert [(e["sample_id"], e["reason"]) for e in first.not_stored] == [
-        ("S-P9-M3", "not enrolled")]
+    assert [(e["sample_id"], e["reason"]) for e in first.not_stored] == [("S-P9-M3", "not enrolled")]
 
     store.add_lab_id(db, ids["WX-2"], "P9", user="coordinator")
     second = import_upload(db, data, "run (again).csv", user="lab")
     assert second.outcome == "stored" and second.upload_id == first.upload_id
-    assert [(s.lab_sample_id, s.recipient_id) for s in second.samples] == [
-        ("S-P9-M3", ids["WX-2"])]
+    assert [(s.lab_sample_id, s.recipient_id) for s in second.samples] == [("S-P9-M3", ids["WX-2"])]
     assert second.not_stored == [] and "not enrolled then, are stored now" in second.warnings[0]
     kept = store.get_upload(db, first.upload_id)["summary"]
     assert [s["lab_sample_id"] for s in kept["samples"]] == ["S-WX1-M3", "S-P9-M3"]

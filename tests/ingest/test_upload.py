@@ -28,8 +28,7 @@ def test_a_fusion_export_is_stored_with_its_samples_beads_and_audit(db, lab_file
     result = import_upload(db, lab_file(TWO), TWO, user="lab")
     assert (result.outcome, result.format) == ("stored", "fusion")
     r001, r002 = (r["id"] for r in store.list_recipients(db, "CORD-01"))
-    placed = [(s.lab_sample_id, s.recipient_id, s.hla_class, s.lot, s.beads)
-              for s in result.samples]
+    placed = [(s.lab_sample_id, s.recipient_id, s.hla_class, s.lot, s.beads) for s in result.samples]
     assert placed == [
         ("S24-001", r001, "II", "LS2A01NC21_013_00", 4),  # by the lab ID P-17
         ("S24-002", r002, "II", "LS2A01NC21_013_00", 4),  # by the subject code
@@ -37,7 +36,9 @@ def test_a_fusion_export_is_stored_with_its_samples_beads_and_audit(db, lab_file
     assert store.upload_bytes(db, result.upload_id) == lab_file(TWO)
     beads = store.list_bead_results(db, result.samples[0].sample_id)
     assert [(b["bead_id"], b["specificity"], b["raw_mfi"], b["control"]) for b in beads] == [
-        ("001", (), 45.5, "NC"), ("002", (), 18000.0, "PC"), ("003", ("DRB1*01:01",), 320.0, None),
+        ("001", (), 45.5, "NC"),
+        ("002", (), 18000.0, "PC"),
+        ("003", ("DRB1*01:01",), 320.0, None),
         ("040", ("DQA1*05:01", "DQB1*02:01"), 9500.0, None),
     ]
     stored = store.get_upload(db, result.upload_id)
@@ -55,10 +56,10 @@ def test_without_a_draw_date_the_run_date_is_used_and_said(db, lab_file):
 
 
 def test_a_manifest_gives_the_draw_date(db, lab_file):
-    result = import_upload(db, lab_file(TWO), TWO, user="lab",
-                           manifest={"S24-001": dt.date(2024, 3, 20)})
+    result = import_upload(db, lab_file(TWO), TWO, user="lab", manifest={"S24-001": dt.date(2024, 3, 20)})
     assert [(s.draw_date, s.draw_date_source) for s in result.samples] == [
-        (dt.date(2024, 3, 20), "manifest"), (dt.date(2024, 3, 25), "run_date"),
+        (dt.date(2024, 3, 20), "manifest"),
+        (dt.date(2024, 3, 25), "run_date"),
     ]
     assert store.get_sample(db, result.samples[0].sample_id)["draw_date"] == "2024-03-20"
 
@@ -66,8 +67,11 @@ def test_a_manifest_gives_the_draw_date(db, lab_file):
 def test_the_same_bytes_twice_store_nothing_new_and_name_the_first_upload(db, lab_file):
     first = import_upload(db, lab_file(TWO), TWO, user="lab")
     again = import_upload(db, lab_file(TWO), "renamed.csv", user="other")
-    assert (again.outcome, again.duplicate_of, again.upload_id) == ("duplicate", first.upload_id,
-                                                                   first.upload_id)
+    assert (again.outcome, again.duplicate_of, again.upload_id) == (
+        "duplicate",
+        first.upload_id,
+        first.upload_id,
+    )
     assert [s.sample_id for s in again.samples] == [s.sample_id for s in first.samples]
     assert (count(db, "uploads"), count(db, "files"), count(db, "samples")) == (1, 1, 2)
     assert count(db, "bead_results") == 8
@@ -96,11 +100,11 @@ def test_a_corrected_file_supersedes_the_old_values_with_an_audit_trail(db, lab_
 
 def test_a_treated_serum_does_not_replace_the_neat_run(db, lab_file):
     import_upload(db, lab_file(TWO), TWO, user="lab")
-    edta = import_upload(db, lab_file("fusion_two_samples_corrected.csv"), "edta.csv", user="lab",
-                         serum_treatment="EDTA")
+    edta = import_upload(
+        db, lab_file("fusion_two_samples_corrected.csv"), "edta.csv", user="lab", serum_treatment="EDTA"
+    )
     assert edta.superseded == []
-    assert sorted(s["serum_treatment"] for s in store.list_samples(db)) == ["EDTA", "EDTA", "neat",
-                                                                             "neat"]
+    assert sorted(s["serum_treatment"] for s in store.list_samples(db)) == ["EDTA", "EDTA", "neat", "neat"]
 
 
 def test_a_strict_upload_rejects_a_file_with_unknown_patient_ids_listing_them(db, lab_file):
@@ -126,11 +130,19 @@ def test_a_patient_id_in_two_studies_is_ambiguous_unless_the_study_is_named(db, 
 
 def _sample(name, patient, hla_class="II", run_date=dt.date(2024, 3, 25)):
     return SampleResult(
-        sample_id=name, patient_id=patient, run_date=run_date, vendor="onelambda", kit="LS2A01",
-        lot="LS2A01NC21_013_00", hla_class=hla_class, line=2,
-        beads=[BeadResult("001", (), raw_mfi=40.0, control="NC"),
-               BeadResult("002", (), raw_mfi=20000.0, control="PC"),
-               BeadResult("003", ("DRB1*01:01",), raw_mfi=800.0)],
+        sample_id=name,
+        patient_id=patient,
+        run_date=run_date,
+        vendor="onelambda",
+        kit="LS2A01",
+        lot="LS2A01NC21_013_00",
+        hla_class=hla_class,
+        line=2,
+        beads=[
+            BeadResult("001", (), raw_mfi=40.0, control="NC"),
+            BeadResult("002", (), raw_mfi=20000.0, control="PC"),
+            BeadResult("003", ("DRB1*01:01",), raw_mfi=800.0),
+        ],
     )
 
 
@@ -189,7 +201,10 @@ def test_parse_errors_pass_through_unchanged(db):
     with pytest.raises(FileFormatError) as raised:
         import_upload(db, data, "short.csv", user="lab", format="fusion")
     assert (raised.value.message, raised.value.line, raised.value.column) == (
-        direct.value.message, direct.value.line, direct.value.column)
+        direct.value.message,
+        direct.value.line,
+        direct.value.column,
+    )
     assert store.list_uploads(db)[0]["error"]["message"] == direct.value.message
 
 
@@ -232,17 +247,20 @@ COUNTED = (
     "options, qc_limits, expected",
     [
         (None, None, []),
-        (ParseOptions(min_bead_count=100), None, ["bead count below 100 on 2 bead(s): 002 (90),"
-                                                  " 003 (70)"]),
+        (ParseOptions(min_bead_count=100), None, ["bead count below 100 on 2 bead(s): 002 (90), 003 (70)"]),
         (ParseOptions(min_bead_count=80), None, ["bead count below 80 on 1 bead(s): 003 (70)"]),
         # The lab's kit limits override the upload's own.
-        (ParseOptions(min_bead_count=100), {"LS2A01": {"min_bead_count": 80}},
-         ["bead count below 80 on 1 bead(s): 003 (70)"]),
+        (
+            ParseOptions(min_bead_count=100),
+            {"LS2A01": {"min_bead_count": 80}},
+            ["bead count below 80 on 1 bead(s): 003 (70)"],
+        ),
     ],
 )
 def test_the_upload_minimum_bead_count_reaches_qc(db, options, qc_limits, expected):
-    result = import_upload(db, COUNTED.encode(), "counted.csv", user="lab", options=options,
-                           qc_limits=qc_limits)
+    result = import_upload(
+        db, COUNTED.encode(), "counted.csv", user="lab", options=options, qc_limits=qc_limits
+    )
     (sample,) = result.samples
     assert [reason for reason in sample.qc_reasons if "bead count" in reason] == expected
 

@@ -44,33 +44,41 @@ def test_the_api_gives_key_and_label_side_by_side(client, db, events):
     assert found["overdue_visit"]["visit"] == events["overdue_visit"]["visit"]  # the key
     assert found["overdue_visit"]["visit_label"] == "M12"
     assert found["qc_failure"]["visit_label"] == (
-        f"WX-1-BL, class I run, drawn {(EXPOSURE - dt.timedelta(days=3)).isoformat()}")
+        f"WX-1-BL, class I run, drawn {(EXPOSURE - dt.timedelta(days=3)).isoformat()}"
+    )
 
 
 def test_the_inbox_and_alerts_list_show_the_label_never_the_key(app, db, events):
     users.create_user(db, "md@example.org", "clinician", password=PASSWORD, user="setup")
     client = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text)[1]
-    client.post("/sign-in", data={"csrf_token": token, "email": "md@example.org",
-                                  "password": PASSWORD})
+    client.post("/sign-in", data={"csrf_token": token, "email": "md@example.org", "password": PASSWORD})
     inbox = client.get("/alerts").text
     cells = re.findall(r'<tr class="event kind-(\w+)">(?:.*?<td>){6}(.*?)</td>', inbox, re.S)
     assert dict(cells)["overdue_visit"] == "M12"
     assert dict(cells)["qc_failure"].startswith("WX-1-BL, class I run")
     assert "@exposure" not in inbox and "(class I, lot" not in inbox
 
-    listed = CliRunner().invoke(main, ["alerts", "list"],
-                                env={"DSA_MONITOR_DATABASE": app.config["DATABASE"]})
+    listed = CliRunner().invoke(
+        main, ["alerts", "list"], env={"DSA_MONITOR_DATABASE": app.config["DATABASE"]}
+    )
     assert listed.exit_code == 0, listed.output
     assert "\tM12\t" in listed.output and "@exposure" not in listed.output
     assert "(class I, lot" not in listed.output
 
 
 def test_events_stored_before_labels_read_the_same():
-    old_qc = {"kind": "qc_failure", "visit": "sample LUP-05-M6 (class I, lot 3012, neat)",
-              "payload": {"lab_sample_id": "LUP-05-M6", "draw_date": "2026-07-11",
-                          "hla_class": "I", "reason": "file lup05.csv",
-                          "visit_name": "sample LUP-05-M6"}}
+    old_qc = {
+        "kind": "qc_failure",
+        "visit": "sample LUP-05-M6 (class I, lot 3012, neat)",
+        "payload": {
+            "lab_sample_id": "LUP-05-M6",
+            "draw_date": "2026-07-11",
+            "hla_class": "I",
+            "reason": "file lup05.csv",
+            "visit_name": "sample LUP-05-M6",
+        },
+    }
     assert visit_label(old_qc) == "LUP-05-M6, class I run, drawn 2026-07-11"
     assert visit_label({"kind": "overdue_visit", "visit": "M12@exposure8", "payload": {}}) == "M12"
     assert visit_label({"kind": "de_novo", "visit": "M3", "payload": {}}) == "M3"

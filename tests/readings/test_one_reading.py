@@ -44,21 +44,26 @@ def alerts(db):
     """WX-1 with three alerts: one open, one acknowledged, one withdrawn by a correction."""
     ids = make_world(db)
     rid = ids["WX-1"]
-    facts = [EventFact("de_novo", rid, ids["D-1"], "A*03:01", "M3"),
-             EventFact("rising", rid, ids["D-1"], "B*07:02", "M6"),
-             EventFact("de_novo", rid, ids["D-1"], "DRB1*04:01", "M3")]
+    facts = [
+        EventFact("de_novo", rid, ids["D-1"], "A*03:01", "M3"),
+        EventFact("rising", rid, ids["D-1"], "B*07:02", "M6"),
+        EventFact("de_novo", rid, ids["D-1"], "DRB1*04:01", "M3"),
+    ]
     first = record_events(db, facts, user="test")
     store.events.acknowledge_event(db, first[1], user="md")
-    record_events(db, [EventFact("correction", rid, ids["D-1"], "DRB1*04:01", "M3",
-                                 withdraws="de_novo")], user="test")
+    record_events(
+        db, [EventFact("correction", rid, ids["D-1"], "DRB1*04:01", "M3", withdraws="de_novo")], user="test"
+    )
     return ids
 
 
 def test_a_withdrawn_alert_is_open_nowhere(db, alerts):
     rid = alerts["WX-1"]
     shown = open_alerts(db, recipient_id=rid)
-    assert [(e["kind"], e["antigen"]) for e in shown] == [("correction", "DRB1*04:01"),
-                                                         ("de_novo", "A*03:01")]
+    assert [(e["kind"], e["antigen"]) for e in shown] == [
+        ("correction", "DRB1*04:01"),
+        ("de_novo", "A*03:01"),
+    ]
     assert all(e["acknowledged_at"] is None and e["withdrawn_by"] is None for e in shown)
     study = store.get_study(db, "WX")
     assert open_alert_counts(db, study["id"]) == {rid: 2}

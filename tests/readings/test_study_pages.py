@@ -39,15 +39,13 @@ def pages(db, study, limit: int) -> list:
 
 
 @pytest.mark.parametrize("limit", [1, 3, 7, 8, 1000])
-def test_paging_through_a_study_gives_every_recipient_once_in_order_as_the_whole_reading(
-        db, study, limit):
+def test_paging_through_a_study_gives_every_recipient_once_in_order_as_the_whole_reading(db, study, limit):
     whole = study_summary(db, study)
     read = pages(db, study, limit)
     assert [row for page in read for row in page.rows] == whole
     assert len(whole) == 8 and all(page.total == 8 for page in read)
     assert [len(page.rows) for page in read[:-1]] == [limit] * (len(read) - 1)
-    assert [page.next for page in read[:-1]] == [page.rows[-1]["subject_code"]
-                                                 for page in read[:-1]]
+    assert [page.next for page in read[:-1]] == [page.rows[-1]["subject_code"] for page in read[:-1]]
     assert any(row["evaluation_error"] for row in whole) and any(row["dsa"] for row in whole)
     assert study_summary(db, study, after=whole[2]["subject_code"], limit=2) == whole[3:5]
     assert study_summary(db, study, after=whole[2]["subject_code"]) == whole[3:]
@@ -61,7 +59,8 @@ def test_a_page_past_the_last_recipient_is_empty(db, study):
 def _statements(db, read) -> list[str]:
     seen: list[str] = []
     db.conn.set_trace_callback(
-        lambda sql: seen.append(sql) if not sql.startswith(("SAVEPOINT", "RELEASE")) else None)
+        lambda sql: seen.append(sql) if not sql.startswith(("SAVEPOINT", "RELEASE")) else None
+    )
     try:
         read()
     finally:
@@ -87,8 +86,10 @@ def test_the_grid_by_subject_reads_only_its_page_and_agrees_with_the_whole_readi
     whole = {row["subject_code"]: row for row in study_summary(db, study)}
     for query in ("", "lup"):
         first = study_grid(db, study, query=query, per_page=3, today=TODAY)
-        shown = [study_grid(db, study, query=query, page=n, per_page=3, today=TODAY)
-                 for n in range(1, first.pages + 1)]
+        shown = [
+            study_grid(db, study, query=query, page=n, per_page=3, today=TODAY)
+            for n in range(1, first.pages + 1)
+        ]
         codes = [row["subject_code"] for grid in shown for row in grid.rows]
         expected = sorted(c for c in whole if query in c.lower())
         assert codes == expected and first.total == len(expected)
@@ -97,11 +98,11 @@ def test_the_grid_by_subject_reads_only_its_page_and_agrees_with_the_whole_readi
         assert past.page == first.pages and past.rows == shown[-1].rows
         for grid in shown:
             for row in grid.rows:
-                assert {k: row[k] for k in whole[row["subject_code"]]} == whole[
-                    row["subject_code"]]
+                assert {k: row[k] for k in whole[row["subject_code"]]} == whole[row["subject_code"]]
     # another order sorts on the reading (the whole study), the same rows
     by_dsa = study_grid(db, study, sort="dsa", per_page=100, today=TODAY)
     assert sorted(r["subject_code"] for r in by_dsa.rows) == sorted(whole)
     paged = study_grid(db, study, per_page=100, today=TODAY)
     assert {r["subject_code"]: r["cells"] for r in by_dsa.rows} == {
-        r["subject_code"]: r["cells"] for r in paged.rows}
+        r["subject_code"]: r["cells"] for r in paged.rows
+    }

@@ -31,8 +31,14 @@ def test_the_report_counts_sera_per_visit_and_computes_the_sentence(db):
     assert report["sentences"][1] == "preformed DSA in 1 of 8 recipients"
     by_visit = {v["visit"]: v for v in report["visits"]}
     assert list(by_visit) == ["baseline", "M1", "M3", "M6", "M9", "M12"]
-    assert by_visit["M12"] == {"visit": "M12", "expected": 8, "received": 7, "qc_failed": 0,
-                               "overdue": 1, "with_dsa": 2}  # LUP-08's M12 never drawn
+    assert by_visit["M12"] == {
+        "visit": "M12",
+        "expected": 8,
+        "received": 7,
+        "qc_failed": 0,
+        "overdue": 1,
+        "with_dsa": 2,
+    }  # LUP-08's M12 never drawn
     assert by_visit["M3"]["with_dsa"] == 2 and by_visit["M1"]["with_dsa"] == 1
     assert report["de_novo"] == [{"subject": "LUP-03", "visit": "M3"}]
     assert (report["preformed"], report["persistent"]) == (["LUP-01"], ["LUP-01", "LUP-03"])
@@ -49,8 +55,7 @@ def test_the_api_answers_the_report_as_json_and_as_csv(app, headers):
         assert rows[0] == ["visit", "expected", "received", "qc_failed", "overdue", "with_dsa"]
         assert ["summary", SENTENCE] in rows
     assert client.get("/api/v1/studies/NOPE/report", headers=headers).status_code == 404
-    assert client.get("/api/v1/studies/MSC-SLE/report?format=xml",
-                      headers=headers).status_code == 422
+    assert client.get("/api/v1/studies/MSC-SLE/report?format=xml", headers=headers).status_code == 422
 
 
 def test_the_long_format_export_has_one_row_per_recipient_serum_and_dsa(app, headers):
@@ -59,8 +64,7 @@ def test_the_long_format_export_has_one_row_per_recipient_serum_and_dsa(app, hea
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert tuple(rows[0]) == EXPORT_COLUMNS
     de_novo = [r for r in rows if r["subject"] == "LUP-03" and r["antigen"] == "A*24:02"]
-    assert [(r["visit"], r["positive"], r["origin"]) for r in de_novo][2] == (
-        "M3", "true", "de novo at M3")
+    assert [(r["visit"], r["positive"], r["origin"]) for r in de_novo][2] == ("M3", "true", "de novo at M3")
     assert {r["subject"] for r in rows} == {f"LUP-0{i}" for i in range(1, 9)}
     negative = [r for r in rows if r["subject"] == "LUP-02"]
     assert len(negative) == 6 and {r["status"] for r in negative} == {"no DSA"}
@@ -86,8 +90,7 @@ def test_the_command_prints_the_report_and_its_csv(app, monkeypatch):
     shown = runner.invoke(main, ["report", "--study", "MSC-SLE", "--as-of", TODAY.isoformat()])
     assert shown.exit_code == 0, shown.output
     assert shown.output.splitlines()[1] == "De novo DSA in 1 of 8 recipients, at M3."
-    assert re.search(r"^visit\s+expected\s+received\s+QC failed\s+overdue\s+with DSA$",
-                     shown.output, re.M)
+    assert re.search(r"^visit\s+expected\s+received\s+QC failed\s+overdue\s+with DSA$", shown.output, re.M)
     assert re.search(r"^M12\s+8\s+7\s+0\s+1\s+2$", shown.output, re.M)
     as_csv = runner.invoke(main, ["report", "--study", "MSC-SLE", "--csv"])
     assert as_csv.output.startswith("visit,expected,received")
@@ -98,12 +101,12 @@ def test_the_command_prints_the_report_and_its_csv(app, monkeypatch):
 
 
 def test_the_report_page_prints_the_sentence_and_links_the_csv(app, db):
-    users.create_user(db, "md@example.org", "clinician", password="correct horse battery",
-                      user="setup")
+    users.create_user(db, "md@example.org", "clinician", password="correct horse battery", user="setup")
     client = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text)[1]
-    client.post("/sign-in", data={"csrf_token": token, "email": "md@example.org",
-                                  "password": "correct horse battery"})
+    client.post(
+        "/sign-in", data={"csrf_token": token, "email": "md@example.org", "password": "correct horse battery"}
+    )
     page = client.get("/studies/MSC-SLE/report").text
     assert "<strong>De novo DSA in 1 of 8 recipients, at M3.</strong>" in page
     assert 'href="/studies/MSC-SLE/export.csv"' in page

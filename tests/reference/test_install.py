@@ -43,9 +43,7 @@ def served(tmp_path):
 
 
 def _md5_list(directory: Path, names) -> str:
-    return "".join(
-        f"MD5 ({n}) = {hashlib.md5((directory / n).read_bytes()).hexdigest()}\n" for n in names
-    )
+    return "".join(f"MD5 ({n}) = {hashlib.md5((directory / n).read_bytes()).hexdigest()}\n" for n in names)
 
 
 def _github_layout(root: Path, source: Path, branch: str, md5: bool = True) -> None:
@@ -57,22 +55,16 @@ def _github_layout(root: Path, source: Path, branch: str, md5: bool = True) -> N
     if md5:
         (wmda_dir / "md5checksum.txt").write_text(_md5_list(wmda_dir, FILES))
     (root / "Latest" / "allelelist").mkdir(parents=True)
-    shutil.copy(
-        source / "Allelelist.txt", root / "Latest" / "allelelist" / f"Allelelist.{branch}.txt"
-    )
+    shutil.copy(source / "Allelelist.txt", root / "Latest" / "allelelist" / f"Allelelist.{branch}.txt")
 
 
 def _leftovers(reference_dir: Path) -> list[str]:
     return (
-        [p.name for p in reference_dir.iterdir() if p.name.startswith(".")]
-        if reference_dir.exists()
-        else []
+        [p.name for p in reference_dir.iterdir() if p.name.startswith(".")] if reference_dir.exists() else []
     )
 
 
-@pytest.mark.parametrize(
-    ("release", "branch"), [("3.58.0", "3580"), ("3.64.0", "3640"), ("3.9.0", "390")]
-)
+@pytest.mark.parametrize(("release", "branch"), [("3.58.0", "3580"), ("3.64.0", "3640"), ("3.9.0", "390")])
 def test_branch_of(release, branch):
     assert install.branch_of(release) == branch
 

@@ -15,12 +15,42 @@ PHI_VALUES = ("DOE^JANE", "Jane Doe", "Jane", "Doe", "1971-03-04", "04/03/1971",
 @pytest.mark.parametrize(
     "header",
     [
-        "PatientBirthDate", "PatientFullName", "Patient_Name", "Birthday", "Patient Name",
-        "patient-name", "Name", "NAME", "DOB", "Patient DOB", "Date of Birth", "date_of_birth",
-        "Geburtsdatum", "Date de naissance", "Fecha de nacimiento", "First Name", "Last_Name",
-        "Surname", "Given Name", "Family-Name", "Full Name", "Maiden Name", "Middle Name",
-        "Pat.Name", "Patient.Last.Name", "Recipient Name", "Donor Name", "Vorname", "Nachname",
-        "Forename", "Nom", "Prenom", "Nombre", "Apellidos", "Initials", "Patient Initials",
+        "PatientBirthDate",
+        "PatientFullName",
+        "Patient_Name",
+        "Birthday",
+        "Patient Name",
+        "patient-name",
+        "Name",
+        "NAME",
+        "DOB",
+        "Patient DOB",
+        "Date of Birth",
+        "date_of_birth",
+        "Geburtsdatum",
+        "Date de naissance",
+        "Fecha de nacimiento",
+        "First Name",
+        "Last_Name",
+        "Surname",
+        "Given Name",
+        "Family-Name",
+        "Full Name",
+        "Maiden Name",
+        "Middle Name",
+        "Pat.Name",
+        "Patient.Last.Name",
+        "Recipient Name",
+        "Donor Name",
+        "Vorname",
+        "Nachname",
+        "Forename",
+        "Nom",
+        "Prenom",
+        "Nombre",
+        "Apellidos",
+        "Initials",
+        "Patient Initials",
     ],
 )
 def test_patient_name_and_birth_date_headers_are_blocked(header):
@@ -30,8 +60,18 @@ def test_patient_name_and_birth_date_headers_are_blocked(header):
 @pytest.mark.parametrize(
     "header",
     [
-        *KEPT_NAME_KEYS, "SampleIDName", "Sample Name", "Bead Name", "Catalog Name",
-        "ProtocolName", "PatientID", "Patient ID", "Specificity", "RawData", "Rxn", "Lot ID",
+        *KEPT_NAME_KEYS,
+        "SampleIDName",
+        "Sample Name",
+        "Bead Name",
+        "Catalog Name",
+        "ProtocolName",
+        "PatientID",
+        "Patient ID",
+        "Specificity",
+        "RawData",
+        "Rxn",
+        "Lot ID",
     ],
 )
 def test_technical_headers_are_kept(header):
@@ -41,16 +81,32 @@ def test_technical_headers_are_kept(header):
 @pytest.mark.parametrize(
     ("path", "fmt", "dropped", "kept"),
     [
-        ("fusion/phi_columns.csv", "fusion",
-         ["PatientBirthDate", "PatientFullName", "Patient_Name", "Birthday", "Date of Birth"],
-         {"CatalogName": "LS1A04 lot 015", "Sample Name": "serum 1"}),
-        ("generic/phi_columns.csv", "generic",
-         ["First Name", "last_name", "Geburtsdatum", "Date de naissance", "fecha_de_nacimiento",
-          "DOB", "Pat.Name"],
-         {"bead_name": "A1 bead"}),
-        ("matchit/phi_columns.csv", "matchit",
-         ["Patient Name", "Surname", "Given Name", "Birthday", "Patient DOB"],
-         {"Test Name": "LSA class I"}),
+        (
+            "fusion/phi_columns.csv",
+            "fusion",
+            ["PatientBirthDate", "PatientFullName", "Patient_Name", "Birthday", "Date of Birth"],
+            {"CatalogName": "LS1A04 lot 015", "Sample Name": "serum 1"},
+        ),
+        (
+            "generic/phi_columns.csv",
+            "generic",
+            [
+                "First Name",
+                "last_name",
+                "Geburtsdatum",
+                "Date de naissance",
+                "fecha_de_nacimiento",
+                "DOB",
+                "Pat.Name",
+            ],
+            {"bead_name": "A1 bead"},
+        ),
+        (
+            "matchit/phi_columns.csv",
+            "matchit",
+            ["Patient Name", "Surname", "Given Name", "Birthday", "Patient DOB"],
+            {"Test Name": "LSA class I"},
+        ),
     ],
 )
 def test_every_reader_drops_them_and_says_so_by_header_name(path, fmt, dropped, kept):
@@ -61,6 +117,7 @@ def test_every_reader_drops_them_and_says_so_by_header_name(path, fmt, dropped, 
         assert value not in shown
     names = ", ".join(repr(name) for name in dropped)
     assert parsed.warnings == [
-        f"column(s) {names} hold patient-identifying data: present in the file, not kept"]
+        f"column(s) {names} hold patient-identifying data: present in the file, not kept"
+    ]
     target = [bead for bead in parsed.samples[0].beads if bead.control is None][-1]
     assert {name: target.extra.get(name) for name in kept} == kept

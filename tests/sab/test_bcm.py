@@ -12,9 +12,13 @@ from dsa_monitor.sab.normalise import sample_values
 
 
 def sample(*beads: tuple[float, float | None], control: str | None = None) -> SampleResult:
-    return SampleResult("S", beads=[
-        BeadResult(str(n), ("A*01:01",), raw_mfi=raw, bcm=bcm, control=control)
-        for n, (raw, bcm) in enumerate(beads, start=3)])
+    return SampleResult(
+        "S",
+        beads=[
+            BeadResult(str(n), ("A*01:01",), raw_mfi=raw, bcm=bcm, control=control)
+            for n, (raw, bcm) in enumerate(beads, start=3)
+        ],
+    )
 
 
 @pytest.mark.parametrize(
@@ -39,7 +43,8 @@ def test_rule_median_bcm_over_raw_of_beads_from_1000_mfi(beads, kept):
     else:
         assert all(bead.bcm is None for bead in checked.beads)
         assert [bead.extra.get("BCM") for bead in checked.beads] == [
-            None if value is None else f"{value:.10g}" for value in before]
+            None if value is None else f"{value:.10g}" for value in before
+        ]
         assert len(checked.warnings) == 1
         assert checked.warnings[0].startswith("BCM column not used as BCM")
 
@@ -59,24 +64,22 @@ def test_file_whose_bcm_column_holds_ratios_is_called_on_raw_minus_nc():
         "BCM column not used as BCM: on the 3 bead(s) with raw MFI >= 1000 the median BCM is"
         " 2.0% of the raw MFI, where BCM (Median - background) should be at least 50% of it;"
         " the column may hold ratios. Its values are kept as extra field 'BCM'; calls use the"
-        " normalized value, else raw MFI minus the NC bead")
+        " normalized value, else raw MFI minus the NC bead"
+    )
     values = sample_values(checked)
     assert values.kind == "raw_minus_nc" and values.values[3] == 8600.0 - 50.0
 
 
 def test_file_with_a_plausible_bcm_column_keeps_it():
-    parsed = parse_file((TEST_DATA / "fusion" / "bcm_plausible.csv").read_bytes(),
-                        "bcm_plausible.csv")
+    parsed = parse_file((TEST_DATA / "fusion" / "bcm_plausible.csv").read_bytes(), "bcm_plausible.csv")
     [checked] = parsed.samples
-    assert [bead.bcm for bead in checked.beads] == [None, None, 20.0, 8420.0, 5860.0, 1010.0,
-                                                    -60.0]
+    assert [bead.bcm for bead in checked.beads] == [None, None, 20.0, 8420.0, 5860.0, 1010.0, -60.0]
     assert not any("BCM" in warning for warning in checked.warnings)
     assert all("BCM" not in bead.extra for bead in checked.beads)
     assert sample_values(checked).values[3] == 8420.0
 
 
-@pytest.mark.parametrize(("name", "beads"), [("sample_sab_class1.csv", 12),
-                                             ("sample_sab_class2.csv", 7)])
+@pytest.mark.parametrize(("name", "beads"), [("sample_sab_class1.csv", 12), ("sample_sab_class2.csv", 7)])
 def test_real_haml_demo_files_bcm_is_not_used(name, beads):
     path = need_shared(SAB_EXAMPLES / "haml-demo" / name)
     [checked] = parse_file(path.read_bytes(), name).samples

@@ -25,7 +25,7 @@ def test_sniff_delimiter(header, delimiter):
 def test_quoted_fields_padding_crlf_trailing_delimiter_and_line_numbers():
     text = (
         '"Sample";"Spec";"Raw";\r\n'
-        '\r\n'
+        "\r\n"
         '" S1 ";"-,-,DQA1*05:01,-";"4362,43";\r\n'
         '"S1";"multi\r\nline";"70,96";\r\n'
         '"S2";"A*01:01";"12";\r\n'
@@ -95,8 +95,7 @@ def test_cell_errors_name_line_column_value_and_expectation():
         ("a;;c\n1;2;3\n", "empty column name", 1),
         ("abc\n1\n", "no column delimiter", 1),
     ],
-    ids=["truncated", "too-long", "open-quote", "header-only", "duplicate-col", "empty-col",
-         "no-delim"],
+    ids=["truncated", "too-long", "open-quote", "header-only", "duplicate-col", "empty-col", "no-delim"],
 )
 def test_broken_tables(text, fragment, line):
     with pytest.raises(FileFormatError) as caught:
@@ -108,8 +107,9 @@ def test_broken_tables(text, fragment, line):
 def test_require_names_every_missing_column_with_its_aliases():
     table = read_table("Sample ID,Raw\nS1,1\n", "f.csv")
     with pytest.raises(FileFormatError) as caught:
-        table.require({"Sample": ("Sample ID",), "BeadID": ("BeadID", "Bead ID"),
-                       "Specificity": ("Specificity",)})
+        table.require(
+            {"Sample": ("Sample ID",), "BeadID": ("BeadID", "Bead ID"), "Specificity": ("Specificity",)}
+        )
     assert "BeadID (or Bead ID), Specificity" in caught.value.message
 
 
@@ -121,8 +121,12 @@ def test_integer_refuses_fractional_counts():
 
 
 def _column(cells: list[str], delimiter: str = ";") -> str:
-    return "Bead" + delimiter + "Value\n" + "".join(
-        f"{n}{delimiter}\"{cell}\"\n" for n, cell in enumerate(cells, start=1))
+    return (
+        "Bead"
+        + delimiter
+        + "Value\n"
+        + "".join(f'{n}{delimiter}"{cell}"\n' for n, cell in enumerate(cells, start=1))
+    )
 
 
 @pytest.mark.parametrize(
@@ -230,10 +234,10 @@ def test_a_point_in_a_decimal_comma_file_is_refused(text, evidence):
     assert table.numbers(1, negative=True) is None  # the column path leaves it to the cell
     with pytest.raises(FileFormatError) as caught:
         table.number(point, 1, negative=True)
-    assert (caught.value.line, caught.value.column, caught.value.value) == (
-        point.line, "Raw", "4.362")
+    assert (caught.value.line, caught.value.column, caught.value.value) == (point.line, "Raw", "4.362")
     assert f"writes decimals with a comma ({evidence}): it looks like a thousands separator" in (
-        caught.value.message)
+        caught.value.message
+    )
 
 
 @pytest.mark.parametrize(
@@ -255,8 +259,7 @@ def test_points_are_decimal_points_without_decimal_commas(text):
 def test_a_break_that_splitlines_knows_stays_inside_its_cell(brk):
     # str.splitlines ends a line at these; csv (and the file's lines) do not.
     table = read_table(f"a;b\n1;x{brk}y\n2;z\n", "f.csv")
-    assert [(row.line, row.cells) for row in table.rows] == [
-        (2, ("1", f"x{brk}y".strip())), (3, ("2", "z"))]
+    assert [(row.line, row.cells) for row in table.rows] == [(2, ("1", f"x{brk}y".strip())), (3, ("2", "z"))]
 
 
 @pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])

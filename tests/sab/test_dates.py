@@ -59,8 +59,7 @@ def test_an_unambiguous_date_in_the_same_column_settles_the_order():
 
 def test_ambiguous_dates_without_evidence_are_an_error_at_their_line():
     with pytest.raises(FileFormatError) as caught:
-        read_dates([(2, "04-12-2019"), (3, "04-12-2019")], file="f.csv", column="Run Date",
-                   date_format=None)
+        read_dates([(2, "04-12-2019"), (3, "04-12-2019")], file="f.csv", column="Run Date", date_format=None)
     error = caught.value
     assert (error.line, error.column, error.value) == (2, "Run Date", "04-12-2019")
     assert "configure the lab's date format" in error.message
@@ -68,27 +67,33 @@ def test_ambiguous_dates_without_evidence_are_an_error_at_their_line():
 
 def test_contradicting_dates_are_an_error():
     with pytest.raises(FileFormatError, match="dates contradict each other: line 2") as caught:
-        read_dates([(2, "29-07-2019"), (5, "07/29/2019")], file="f.csv", column="RunDate",
-                   date_format=None)
+        read_dates([(2, "29-07-2019"), (5, "07/29/2019")], file="f.csv", column="RunDate", date_format=None)
     assert caught.value.line == 5
 
 
 def test_configured_format_is_used_for_every_date():
-    dates = read_dates([(2, "04-12-2019"), (3, "2019-12-05")], file="f.csv", column="d",
-                       date_format="%d-%m-%Y")
+    dates = read_dates(
+        [(2, "04-12-2019"), (3, "2019-12-05")], file="f.csv", column="d", date_format="%d-%m-%Y"
+    )
     assert dates == {"04-12-2019": D(2019, 12, 4), "2019-12-05": D(2019, 12, 5)}
 
 
-@pytest.mark.parametrize("text, date_format, expected", [
-    ("10-12-2019", "%d/%m/%Y", D(2019, 12, 10)),  # the layout's order, whatever the separator
-    ("10.12.2019 14:05", "%m-%d-%Y", D(2019, 10, 12)),
-    ("29-07-2019", "%d/%m/%Y", D(2019, 7, 29)),
-])
+@pytest.mark.parametrize(
+    "text, date_format, expected",
+    [
+        ("10-12-2019", "%d/%m/%Y", D(2019, 12, 10)),  # the layout's order, whatever the separator
+        ("10.12.2019 14:05", "%m-%d-%Y", D(2019, 10, 12)),
+        ("29-07-2019", "%d/%m/%Y", D(2019, 7, 29)),
+    ],
+)
 def test_a_chosen_layout_reads_its_order_with_any_separator(text, date_format, expected):
     assert parse_date(text, date_format) == expected
 
 
 def test_a_date_that_contradicts_the_chosen_layout_is_refused():
-    with pytest.raises(DateError, match=r"29-07-2019 cannot be read in the layout %m/%d/%Y"
-                                        r" \(day-first\)"):
+    with pytest.raises(
+        DateError,
+        match=r"29-07-2019 cannot be read in the layout %m/%d/%Y"
+        r" \(day-first\)",
+    ):
         parse_date("29-07-2019", "%m/%d/%Y")

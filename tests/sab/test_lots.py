@@ -26,22 +26,66 @@ def read(name: str, **kwargs) -> Catalogue:
 @pytest.mark.parametrize(
     ("name", "kwargs", "vendor", "kit", "lot", "hla_class", "n_beads", "controls"),
     [
-        ("3099001_3099002-SA1.eds", {}, "immucor", "LSA1", "3099001_3099002-SA1", "I", 10,
-         {"NC": "NC", "PC": "PC"}),
-        ("LS2A01_lot099.csv", {}, "onelambda", "LS2A01", "LS2A01NC99_099_00", "II", 10,
-         {"1": "NC", "2": "PC"}),
-        ("minimal_class1.csv", {"kit": "LS1A04", "lot": "LS1A04NC99_001_00"}, "onelambda",
-         "LS1A04", "LS1A04NC99_001_00", "I", 6, {"1": "NC", "2": "PC"}),
-        ("minimal_class1.csv", {"lot": "LS1A04NC99_001_00"}, "onelambda", "LS1A04",
-         "LS1A04NC99_001_00", "I", 6, {"1": "NC", "2": "PC"}),
-        ("minimal_class1.csv", {"lot": "X-7", "kit": "K1", "vendor": "immucor"}, "immucor", "K1",
-         "X-7", "I", 6, {"1": "NC", "2": "PC"}),
+        (
+            "3099001_3099002-SA1.eds",
+            {},
+            "immucor",
+            "LSA1",
+            "3099001_3099002-SA1",
+            "I",
+            10,
+            {"NC": "NC", "PC": "PC"},
+        ),
+        (
+            "LS2A01_lot099.csv",
+            {},
+            "onelambda",
+            "LS2A01",
+            "LS2A01NC99_099_00",
+            "II",
+            10,
+            {"1": "NC", "2": "PC"},
+        ),
+        (
+            "minimal_class1.csv",
+            {"kit": "LS1A04", "lot": "LS1A04NC99_001_00"},
+            "onelambda",
+            "LS1A04",
+            "LS1A04NC99_001_00",
+            "I",
+            6,
+            {"1": "NC", "2": "PC"},
+        ),
+        (
+            "minimal_class1.csv",
+            {"lot": "LS1A04NC99_001_00"},
+            "onelambda",
+            "LS1A04",
+            "LS1A04NC99_001_00",
+            "I",
+            6,
+            {"1": "NC", "2": "PC"},
+        ),
+        (
+            "minimal_class1.csv",
+            {"lot": "X-7", "kit": "K1", "vendor": "immucor"},
+            "immucor",
+            "K1",
+            "X-7",
+            "I",
+            6,
+            {"1": "NC", "2": "PC"},
+        ),
     ],
 )
 def test_catalogue_header(name, kwargs, vendor, kit, lot, hla_class, n_beads, controls):
     catalogue = read(name, **kwargs)
     assert (catalogue.vendor, catalogue.kit, catalogue.lot, catalogue.hla_class) == (
-        vendor, kit, lot, hla_class)
+        vendor,
+        kit,
+        lot,
+        hla_class,
+    )
     assert len(catalogue.beads) == n_beads
     assert {b.bead_id: b.control for b in catalogue.beads if b.control} == controls
 
@@ -62,7 +106,11 @@ def test_bead_specificity(name, bead_id, specificity, serology, epitopes, region
     bead = read(name).bead(bead_id)
     assert bead is not None
     assert (bead.specificity, bead.serology, bead.epitopes, bead.region) == (
-        specificity, serology, epitopes, region)
+        specificity,
+        serology,
+        epitopes,
+        region,
+    )
 
 
 def test_eds_constants_and_qc_limits():
@@ -70,18 +118,31 @@ def test_eds_constants_and_qc_limits():
     bead = catalogue.bead("104")
     assert (bead.cutoff, bead.rad, bead.background_mfi, bead.lra_group) == (3.6, 2.0, 300.0, "2")
     assert catalogue.bead("NC").rad is None and catalogue.bead("PC").background_mfi == 1500.0
-    assert catalogue.qc_limits == {"Con1Upper": 400.0, "Con1Lower": 50.0, "PCUpper": 25000.0,
-                                   "PCLower": 9000.0, "MFIThreshold": 500.0}
+    assert catalogue.qc_limits == {
+        "Con1Upper": 400.0,
+        "Con1Lower": 50.0,
+        "PCUpper": 25000.0,
+        "PCLower": 9000.0,
+        "MFIThreshold": 500.0,
+    }
 
 
 @pytest.mark.parametrize(
     ("old", "new", "dropped", "note"),
     [
         # A lot file whose NC window is upside down: every serum would fail QC with it.
-        ("<Con1Upper>400</Con1Upper>", "<Con1Upper>100</Con1Upper>", {"Con1Upper", "Con1Lower"},
-         "Con1Upper=100 is below Con1Lower=180 in the lot file: its NC bead limits are not used"),
-        ("<PCLower>9000</PCLower>", "<PCLower>30000</PCLower>", {"PCUpper", "PCLower"},
-         "PCUpper=25000 is below PCLower=30000 in the lot file: its PC bead limits are not used"),
+        (
+            "<Con1Upper>400</Con1Upper>",
+            "<Con1Upper>100</Con1Upper>",
+            {"Con1Upper", "Con1Lower"},
+            "Con1Upper=100 is below Con1Lower=180 in the lot file: its NC bead limits are not used",
+        ),
+        (
+            "<PCLower>9000</PCLower>",
+            "<PCLower>30000</PCLower>",
+            {"PCUpper", "PCLower"},
+            "PCUpper=25000 is below PCLower=30000 in the lot file: its PC bead limits are not used",
+        ),
     ],
 )
 def test_eds_control_limits_that_contradict_each_other_are_set_aside(old, new, dropped, note):
@@ -105,39 +166,80 @@ SHEET = "catalog,lot,bead_id,specificity,alpha_allele,beta_allele\n"
 @pytest.mark.parametrize(
     ("data", "kwargs", "message", "line", "column"),
     [
-        (SHEET + "LS1A04,L1,3,A*01:01,,A*01:01\nLS1A04,L1,3,A*02:01,,A*02:01\n", {},
-         "bead 3 listed twice (first on line 2)", 3, "bead_id"),
-        (SHEET + "LS1A04,L1,3,A*01:01,,\nLS1A04,L1,4,A*XY:01,,\n", {}, "not a bead specificity",
-         3, "specificity"),
-        (SHEET + "LS2A01,L1,7,DQA1*05:01&DQB1*02:01,DQA1*05:01,DQB1*03:01\n", {},
-         "alpha/beta allele columns disagree", 2, "specificity"),
-        (SHEET + "LS1A04,L1,3,A*01:01,,\nLS1A04,L2,4,A*02:01,,\n", {},
-         "lot sheet names more than one lot", 3, "lot"),
-        (SHEET + "LS1A04,L1,3,A*01:01,,\n", {"lot": "L9"}, "the file is for another lot", 2,
-         "lot"),
-        (SHEET + "LS1A04,L1,3,A*01:01,,\nLS1A04,L1,4,DRB1*01:01,,\n", {},
-         "lot mixes class I and class II beads", None, None),
-        (SHEET + "LS1A04,L1,3,A*01:01,,\n", {"hla_class": "II"}, "the beads are class I", None,
-         None),
+        (
+            SHEET + "LS1A04,L1,3,A*01:01,,A*01:01\nLS1A04,L1,3,A*02:01,,A*02:01\n",
+            {},
+            "bead 3 listed twice (first on line 2)",
+            3,
+            "bead_id",
+        ),
+        (
+            SHEET + "LS1A04,L1,3,A*01:01,,\nLS1A04,L1,4,A*XY:01,,\n",
+            {},
+            "not a bead specificity",
+            3,
+            "specificity",
+        ),
+        (
+            SHEET + "LS2A01,L1,7,DQA1*05:01&DQB1*02:01,DQA1*05:01,DQB1*03:01\n",
+            {},
+            "alpha/beta allele columns disagree",
+            2,
+            "specificity",
+        ),
+        (
+            SHEET + "LS1A04,L1,3,A*01:01,,\nLS1A04,L2,4,A*02:01,,\n",
+            {},
+            "lot sheet names more than one lot",
+            3,
+            "lot",
+        ),
+        (SHEET + "LS1A04,L1,3,A*01:01,,\n", {"lot": "L9"}, "the file is for another lot", 2, "lot"),
+        (
+            SHEET + "LS1A04,L1,3,A*01:01,,\nLS1A04,L1,4,DRB1*01:01,,\n",
+            {},
+            "lot mixes class I and class II beads",
+            None,
+            None,
+        ),
+        (SHEET + "LS1A04,L1,3,A*01:01,,\n", {"hla_class": "II"}, "the beads are class I", None, None),
         ("bead_id,serology\n3,A1\n", {}, "lot sheet has no specificity column", 1, None),
-        ("bead_id,specificity\n3,A*01:01\n", {"kit": "LS1A04"}, "lot sheet names no lot", None,
-         None),
+        ("bead_id,specificity\n3,A*01:01\n", {"kit": "LS1A04"}, "lot sheet names no lot", None, None),
         ("bead_id,specificity\n3,A*01:01\n", {"lot": "LOT-7"}, "names no kit", None, None),
-        ("bead_id,specificity\n,A*01:01\n", {"lot": "L", "kit": "K"}, "bead without an id", 2,
-         "bead_id"),
-        ("<ev2SA1><LotID>L1</LotID><Extension>SA1</Extension></ev2SA1>", {},
-         "no <AntigenIDs>", 1, None),
-        ("<ev2SA1><LotID>L1</LotID><Extension>SA1</Extension><AntigenIDs>\n<AntigenID ID='1'>"
-         "<Antigens><Antigen>A*01:01</Antigen></Antigens><RAD>1,2x</RAD></AntigenID>"
-         "</AntigenIDs></ev2SA1>", {}, "not a number", 2, "AntigenID 1/RAD"),
-        ("<ev2SA1><LotID>L1</LotID><Extension>SA1</Extension><AntigenIDs>\n\n<AntigenID ID='1'>"
-         "<Antigens /></AntigenID></AntigenIDs></ev2SA1>", {}, "not a control bead", 3,
-         "Antigens"),
-        ("<ev2SA1><LotID>L1</LotID><Extension>XX9</Extension></ev2SA1>", {},
-         "cannot tell the kit", 1, "Extension"),
+        ("bead_id,specificity\n,A*01:01\n", {"lot": "L", "kit": "K"}, "bead without an id", 2, "bead_id"),
+        ("<ev2SA1><LotID>L1</LotID><Extension>SA1</Extension></ev2SA1>", {}, "no <AntigenIDs>", 1, None),
+        (
+            "<ev2SA1><LotID>L1</LotID><Extension>SA1</Extension><AntigenIDs>\n<AntigenID ID='1'>"
+            "<Antigens><Antigen>A*01:01</Antigen></Antigens><RAD>1,2x</RAD></AntigenID>"
+            "</AntigenIDs></ev2SA1>",
+            {},
+            "not a number",
+            2,
+            "AntigenID 1/RAD",
+        ),
+        (
+            "<ev2SA1><LotID>L1</LotID><Extension>SA1</Extension><AntigenIDs>\n\n<AntigenID ID='1'>"
+            "<Antigens /></AntigenID></AntigenIDs></ev2SA1>",
+            {},
+            "not a control bead",
+            3,
+            "Antigens",
+        ),
+        (
+            "<ev2SA1><LotID>L1</LotID><Extension>XX9</Extension></ev2SA1>",
+            {},
+            "cannot tell the kit",
+            1,
+            "Extension",
+        ),
         ("<ev2SA1>\n<LotID>L1</ev2SA1>", {}, "not well-formed XML", 2, None),
-        ('<!DOCTYPE e [<!ENTITY big "xxxxxxxx">]><ev2SA1><LotID>&big;</LotID></ev2SA1>', {},
-         "entity declarations or external references is refused", None, None),
+        (
+            '<!DOCTYPE e [<!ENTITY big "xxxxxxxx">]><ev2SA1><LotID>&big;</LotID></ev2SA1>',
+            {},
+            "entity declarations or external references is refused",
+            None,
+            None,
+        ),
     ],
 )
 def test_errors_name_file_line_column(data, kwargs, message, line, column):
@@ -210,15 +312,29 @@ def test_short_lot_names_are_not_found_inside_other_text():
 
 # Real material from ../shared (never copied into the project).
 
+
 @pytest.mark.parametrize(
     ("name", "kit", "lot", "hla_class", "n_beads", "bead_id", "specificity"),
     [
-        ("OneLambda_LS1A04_lot015_beads.csv", "LS1A04", "LS1A04NC27_015_00", "I", 97, "5",
-         ("A*02:03",)),
-        ("OneLambda_LS2A01_lot013_beads.csv", "LS2A01", "LS2A01NC21_013_00", "II", 95, "98",
-         ("DPA1*01:05", "DPB1*28:01")),
-        ("OneLambda_LS2A01_lot016_beads.csv", "LS2A01", "LS2A01NC27_016_00", "II", 95, "39",
-         ("DQA1*02:01", "DQB1*02:01")),
+        ("OneLambda_LS1A04_lot015_beads.csv", "LS1A04", "LS1A04NC27_015_00", "I", 97, "5", ("A*02:03",)),
+        (
+            "OneLambda_LS2A01_lot013_beads.csv",
+            "LS2A01",
+            "LS2A01NC21_013_00",
+            "II",
+            95,
+            "98",
+            ("DPA1*01:05", "DPB1*28:01"),
+        ),
+        (
+            "OneLambda_LS2A01_lot016_beads.csv",
+            "LS2A01",
+            "LS2A01NC27_016_00",
+            "II",
+            95,
+            "39",
+            ("DQA1*02:01", "DQB1*02:01"),
+        ),
     ],
 )
 def test_real_one_lambda_lot_sheets(name, kit, lot, hla_class, n_beads, bead_id, specificity):
@@ -241,11 +357,20 @@ def test_real_immucor_eds():
     catalogue = read_catalogue(path.read_bytes(), path.name)
     assert "Con1Upper" not in catalogue.qc_limits
     assert (catalogue.vendor, catalogue.kit, catalogue.lot, catalogue.hla_class) == (
-        "immucor", "LSA1", "3012456_3065421-SA1", "I")
+        "immucor",
+        "LSA1",
+        "3012456_3065421-SA1",
+        "I",
+    )
     assert [b.bead_id for b in catalogue.beads] == ["NC", "PC", "103", "104", "105", "106"]
     b64 = catalogue.bead("105")
     assert (b64.specificity, b64.epitopes, b64.serology, b64.cutoff, b64.rad) == (
-        ("B*14:01",), ("Bw6",), "B64(14)", 3.79, 1.304)
+        ("B*14:01",),
+        ("Bw6",),
+        "B64(14)",
+        3.79,
+        1.304,
+    )
     assert catalogue.qc_limits["PCLower"] == 13000.0 and catalogue.qc_limits["MFIThreshold"] == 500
     class_ii = need_shared(SAB_EXAMPLES / "hlapro_luminex" / "3062145_3045216-SA2.eds")
     catalogue = read_catalogue(class_ii.read_bytes(), class_ii.name)

@@ -66,7 +66,8 @@ def test_sample_kind(beads, kind):
 
 
 def test_sample_values_refuses_a_bead_without_mfi():
-    sample = SampleResult("S", beads=[BeadResult("3", ("A*01:01",), raw_mfi=1.0),
-                                      BeadResult("4", ("A*02:01",))])
+    sample = SampleResult(
+        "S", beads=[BeadResult("3", ("A*01:01",), raw_mfi=1.0), BeadResult("4", ("A*02:01",))]
+    )
     with pytest.raises(NoMFIValue, match="bead 4"):
         sample_values(sample)

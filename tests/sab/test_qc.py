@@ -10,8 +10,14 @@ from dsa_monitor.sab.model import BeadResult, SampleResult
 from dsa_monitor.sab.qc import QCLimits, evaluate_qc, limits_for
 
 
-def _sample(nc=60.0, pc=15000.0, targets=(150.0, 90.0, 3200.0, 120.0, 80.0), counts=None,
-            vendor="onelambda", qc_limits=None):
+def _sample(
+    nc=60.0,
+    pc=15000.0,
+    targets=(150.0, 90.0, 3200.0, 120.0, 80.0),
+    counts=None,
+    vendor="onelambda",
+    qc_limits=None,
+):
     beads = []
     if nc is not None:
         beads.append(BeadResult("001", (), raw_mfi=nc, control="NC"))
@@ -32,19 +38,41 @@ def _sample(nc=60.0, pc=15000.0, targets=(150.0, 90.0, 3200.0, 120.0, 80.0), cou
         (_sample(nc=None, pc=None), "warn", ["no control beads found: PC/NC QC not checked"]),
         (_sample(pc=None), "warn", ["no PC bead found: positive-control QC not checked"]),
         (_sample(nc=None), "warn", ["no NC bead found: negative-control QC not checked"]),
-        (_sample(counts=[100, 12, 100, 49, 100]), "warn",
-         ["bead count below 50 on 2 bead(s): 004 (12), 006 (49)"]),
-        (_sample(pc=300.0, targets=(150.0, 12000.0, 90.0)), "fail",
-         ["PC bead raw MFI 300 below the minimum 1000",
-          "PC bead low while a bead reaches 12000: possible prozone;"
-          " retest with EDTA/DTT/dilution"]),
-        (_sample(targets=(3100.0, 2900.0, 3300.0, 3000.0, 2800.0, 3150.0)), "warn",
-         ["flat bead profile (80% of beads between 2850 and 3225): possible interference"
-          " (prozone/complement); retest with EDTA/DTT/dilution"]),
+        (
+            _sample(counts=[100, 12, 100, 49, 100]),
+            "warn",
+            ["bead count below 50 on 2 bead(s): 004 (12), 006 (49)"],
+        ),
+        (
+            _sample(pc=300.0, targets=(150.0, 12000.0, 90.0)),
+            "fail",
+            [
+                "PC bead raw MFI 300 below the minimum 1000",
+                "PC bead low while a bead reaches 12000: possible prozone; retest with EDTA/DTT/dilution",
+            ],
+        ),
+        (
+            _sample(targets=(3100.0, 2900.0, 3300.0, 3000.0, 2800.0, 3150.0)),
+            "warn",
+            [
+                "flat bead profile (80% of beads between 2850 and 3225): possible interference"
+                " (prozone/complement); retest with EDTA/DTT/dilution"
+            ],
+        ),
         (_sample(targets=(60.0, 55.0, 70.0, 65.0, 58.0, 61.0)), "pass", []),  # negative serum
     ],
-    ids=["pass", "pc-low", "nc-high", "no-controls", "no-pc", "no-nc", "low-counts", "prozone",
-         "flat", "negative-serum-is-not-flat"],
+    ids=[
+        "pass",
+        "pc-low",
+        "nc-high",
+        "no-controls",
+        "no-pc",
+        "no-nc",
+        "low-counts",
+        "prozone",
+        "flat",
+        "negative-serum-is-not-flat",
+    ],
 )
 def test_evaluate_qc(sample, status, reasons):
     verdict = evaluate_qc(sample)
@@ -84,8 +112,9 @@ def test_explicit_limits_object_is_used_as_is():
 
 
 def test_real_fusion_export_passes_and_matchit_export_has_no_controls():
-    fusion = parse_file(need_shared(SAB_EXAMPLES / "ihiw_converters" / "HLAM_Fusion.csv")
-                        .read_bytes(), "HLAM_Fusion.csv")
+    fusion = parse_file(
+        need_shared(SAB_EXAMPLES / "ihiw_converters" / "HLAM_Fusion.csv").read_bytes(), "HLAM_Fusion.csv"
+    )
     assert evaluate_qc(fusion.samples[0]).status == "pass"
     text = "Sample ID,Lot ID,Allele,Raw Value\nS1,1 2-SA1,A*01:01,100\n"
     [sample] = parse_file(text.encode(), "m.csv").samples
@@ -96,15 +125,16 @@ def test_real_fusion_export_passes_and_matchit_export_has_no_controls():
     ("rejected_by", "reason", "status", "reasons"),
     [
         (None, None, "pass", []),
-        ("HAML reject-assay", None, "fail",
-         ["rejected by the sending laboratory (HAML reject-assay)"]),
-        ("HAML reject-assay", "PC bead below limit", "fail",
-         ["rejected by the sending laboratory (HAML reject-assay): PC bead below limit"]),
+        ("HAML reject-assay", None, "fail", ["rejected by the sending laboratory (HAML reject-assay)"]),
+        (
+            "HAML reject-assay",
+            "PC bead below limit",
+            "fail",
+            ["rejected by the sending laboratory (HAML reject-assay): PC bead below limit"],
+        ),
     ],
 )
-def test_a_sample_the_sending_lab_rejected_fails_whatever_its_beads(
-    rejected_by, reason, status, reasons
-):
+def test_a_sample_the_sending_lab_rejected_fails_whatever_its_beads(rejected_by, reason, status, reasons):
     sample = _sample()  # controls and beads that pass
     sample.rejected_by_lab, sample.rejection_reason = rejected_by, reason
     verdict = evaluate_qc(sample)

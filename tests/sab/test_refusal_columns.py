@@ -13,11 +13,13 @@ from dsa_monitor.sab.formats import parse_file
 FUSION = (TEST_DATA / "ingest" / "fusion_two_samples.csv").read_text()
 HAML = (TEST_DATA / "haml" / "two_panels.xml").read_text()
 XPONENT = (TEST_DATA / "xponent" / "lsa1_run.csv").read_text()
-GENERIC = ("sample_id,patient_id,draw_date,lot,bead_id,specificity,raw_mfi\n"
-           "S-1,P-17,2024-03-01,L1,1,A*01:01,100\n"
-           "S-1,P-18,2024-03-01,L1,2,A*02:01,200\n"
-           "S-2,P-17,2024-03-01,L1,1,A*01:01,100\n"
-           "S-2,P-17,2024-03-02,L1,2,A*02:01,200\n")
+GENERIC = (
+    "sample_id,patient_id,draw_date,lot,bead_id,specificity,raw_mfi\n"
+    "S-1,P-17,2024-03-01,L1,1,A*01:01,100\n"
+    "S-1,P-18,2024-03-01,L1,2,A*02:01,200\n"
+    "S-2,P-17,2024-03-01,L1,1,A*01:01,100\n"
+    "S-2,P-17,2024-03-02,L1,2,A*02:01,200\n"
+)
 
 
 def refusal(text: str, name: str) -> FileFormatError:
@@ -52,11 +54,14 @@ def test_a_fusion_sample_changing_patient_names_the_patient_column():
     assert (error.line, error.column, error.value) == (3, "PatientID", "P-99")
 
 
-@pytest.mark.parametrize(("block", "value", "problem"), [
-    ("Median", "-120", "negative value"),
-    ("Median", "99999999999", "over 10,000,000"),
-    ("Count", "12345678901234567890", "over 10,000,000"),
-])
+@pytest.mark.parametrize(
+    ("block", "value", "problem"),
+    [
+        ("Median", "-120", "negative value"),
+        ("Median", "99999999999", "over 10,000,000"),
+        ("Count", "12345678901234567890", "over 10,000,000"),
+    ],
+)
 def test_an_xponent_value_is_refused_at_its_analyte_column(block, value, problem):
     """The block is not a column: the refusal names the analyte's column and the well's line."""
     start = line_of(XPONENT, f'"DataType:","{block}"')
@@ -72,12 +77,15 @@ def test_an_xponent_value_is_refused_at_its_analyte_column(block, value, problem
     assert problem in error.message
 
 
-@pytest.mark.parametrize(("old", "new", "column"), [
-    ("<h:sample-raw-MFI>41<", "<h:sample-raw-MFI>-41<", "sample-raw-MFI"),
-    ("<h:bead-count>180<", "<h:bead-count>18.5<", "bead-count"),
-    ("<h:patient-id>", "<h:patient-id>\u0091", "patient-id"),
-    ("<h:lot-number>", "<h:lot-number>\u009b", "lot-number"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "column"),
+    [
+        ("<h:sample-raw-MFI>41<", "<h:sample-raw-MFI>-41<", "sample-raw-MFI"),
+        ("<h:bead-count>180<", "<h:bead-count>18.5<", "bead-count"),
+        ("<h:patient-id>", "<h:patient-id>\u0091", "patient-id"),
+        ("<h:lot-number>", "<h:lot-number>\u009b", "lot-number"),
+    ],
+)
 def test_haml_refusals_name_the_element_holding_the_value(old, new, column):
     """At the element's own line: not the bead's or the panel's, which may be many lines up."""
     assert old in HAML

@@ -54,8 +54,13 @@ def test_parse_specificity_refuses(text, reason):
 
 @pytest.mark.parametrize(
     "alleles, hla_class",
-    [(("A*01:01",), "I"), (("C*07:02",), "I"), (("DQA1*05:01", "DQB1*02:01"), "II"),
-     (("DRB5*01:01",), "II"), ((), None)],
+    [
+        (("A*01:01",), "I"),
+        (("C*07:02",), "I"),
+        (("DQA1*05:01", "DQB1*02:01"), "II"),
+        (("DRB5*01:01",), "II"),
+        ((), None),
+    ],
 )
 def test_specificity_class(alleles, hla_class):
     assert specificity_class(alleles) == hla_class

@@ -46,10 +46,17 @@ def lsa1():
 def test_samples_wells_lot_and_date(lsa1):
     assert lsa1.format == "xponent"
     assert [(s.sample_id, s.well, s.line) for s in lsa1.samples] == [
-        ("S-0101", "A5", 27), ("S-0102", "B5", 28), ("S-0103", "C5", 29)]
+        ("S-0101", "A5", 27),
+        ("S-0102", "B5", 28),
+        ("S-0103", "C5", 29),
+    ]
     first = lsa1.samples[0]
     assert (first.vendor, first.kit, first.lot, first.hla_class) == (
-        "immucor", "LSA1", "3099001_3099002-SA1", "I")
+        "immucor",
+        "LSA1",
+        "3099001_3099002-SA1",
+        "I",
+    )
     # 03/02/2025 is day-first: the CALInfo expiry 25/11/2026 can be read only that way.
     assert first.run_date == dt.date(2025, 2, 3)
     assert first.qc_limits["PCLower"] == 9000.0 and first.qc_limits["Con1Upper"] == 400.0
@@ -69,14 +76,19 @@ def test_samples_wells_lot_and_date(lsa1):
         (2, "101", 70, -130, -104, 88, "60", None, ("A*01:01",)),
     ],
 )
-def test_bead_values_and_immucor_arithmetic(lsa1, sample, bead_id, raw, bcm, ad_bcm, count, net,
-                                            control, specificity):
+def test_bead_values_and_immucor_arithmetic(
+    lsa1, sample, bead_id, raw, bcm, ad_bcm, count, net, control, specificity
+):
     bead = {b.bead_id: b for b in lsa1.samples[sample].beads}[bead_id]
     assert bead.raw_mfi == raw
     assert bead.bcm == (pytest.approx(bcm) if bcm is not None else None)
     assert bead.ad_bcm == (pytest.approx(ad_bcm) if ad_bcm is not None else None)
     assert (bead.count, bead.extra["net_mfi"], bead.control, bead.specificity) == (
-        count, net, control, specificity)
+        count,
+        net,
+        control,
+        specificity,
+    )
 
 
 def test_beads_in_catalogue_order_with_epitopes(lsa1):
@@ -96,8 +108,7 @@ MIN_EVENTS = '"Samples","3","Min Events","100","Per Bead"'
         # The run's own "Min Events" (100 in lsa1_run.csv) wins over the upload's setting.
         (MIN_EVENTS, 50, 100, LOW_100, " (the run's Min Events)"),
         (MIN_EVENTS, 80, 100, LOW_100, " (the run's Min Events)"),
-        (MIN_EVENTS.replace('"100"', '"40"'), 50, 40, [[], ["105 (38)"], []],
-         " (the run's Min Events)"),
+        (MIN_EVENTS.replace('"100"', '"40"'), 50, 40, [[], ["105 (38)"], []], " (the run's Min Events)"),
         # Without it: the upload's setting, else the default of 50.
         ('"Samples","3"', 100, 100, LOW_100, ""),
         ('"Samples","3"', None, 50, LOW_50, ""),
@@ -124,8 +135,7 @@ def test_low_bead_counts_are_flagged(header, option, min_count, flagged, origin)
 
 
 def test_min_events_must_be_a_whole_number():
-    text = (XPONENT / "lsa1_run.csv").read_text().replace(MIN_EVENTS, MIN_EVENTS.replace(
-        '"100"', '"lots"'))
+    text = (XPONENT / "lsa1_run.csv").read_text().replace(MIN_EVENTS, MIN_EVENTS.replace('"100"', '"lots"'))
     with pytest.raises(FileFormatError, match="Min Events is not a whole number") as caught:
         run(text)
     assert (caught.value.line, caught.value.value) == (21, "lots")
@@ -160,8 +170,11 @@ def test_detected_through_parse_file():
 
 
 def test_empty_median_cell_is_no_value_with_a_warning():
-    text = (XPONENT / "lsa1_run.csv").read_text().replace(
-        '"S-0101","45","15500","8200"', '"S-0101","45","15500",""', 1)
+    text = (
+        (XPONENT / "lsa1_run.csv")
+        .read_text()
+        .replace('"S-0101","45","15500","8200"', '"S-0101","45","15500",""', 1)
+    )
     sample = run(text).samples[0]
     assert sample.beads[2].raw_mfi is None and sample.beads[2].bcm is None
     assert "bead 101: no Median value" in sample.warnings
@@ -169,8 +182,7 @@ def test_empty_median_cell_is_no_value_with_a_warning():
 
 def test_unknown_lot_names_the_lot_and_how_to_register():
     with pytest.raises(UnknownLot) as caught:
-        xponent.parse((XPONENT / "lsa1_run.csv").read_text(), "run.csv",
-                      options(catalogue(SHEET)))
+        xponent.parse((XPONENT / "lsa1_run.csv").read_text(), "run.csv", options(catalogue(SHEET)))
     assert "3099001 3099002-SA1" in caught.value.message
     assert "register the lot's catalogue" in caught.value.message
     assert caught.value.line == 9 and caught.value.column == "ProtocolName"
@@ -181,26 +193,30 @@ def test_one_lambda_run_needs_the_lot_named():
     with pytest.raises(UnknownLot, match="LABScreen Single Antigen Class II"):
         run(text)
     parsed = run(text, lot="LS2A01NC99_099_00")
-    assert parsed.warnings == ["lot 'LS2A01NC99_099_00' as named at upload "
-                               "(ProtocolName 'LABScreen Single Antigen Class II')"]
+    assert parsed.warnings == [
+        "lot 'LS2A01NC99_099_00' as named at upload (ProtocolName 'LABScreen Single Antigen Class II')"
+    ]
     r7, r8 = parsed.samples
-    assert (r7.sample_id, r7.run_date, r7.kit, r7.hla_class) == (
-        "R-7", dt.date(2025, 4, 17), "LS2A01", "II")
+    assert (r7.sample_id, r7.run_date, r7.kit, r7.hla_class) == ("R-7", dt.date(2025, 4, 17), "LS2A01", "II")
     bead = r7.beads[6]
     assert (bead.bead_id, bead.specificity, bead.raw_mfi, bead.bcm) == (
-        "7", ("DQA1*05:01", "DQB1*02:01"), 2950, None)
+        "7",
+        ("DQA1*05:01", "DQB1*02:01"),
+        2950,
+        None,
+    )
     assert [b.control for b in r7.beads[:2]] == ["NC", "PC"]
     assert any("10 (12)" in w for w in r8.warnings)
 
 
 def test_regions_missing_from_the_catalogue_are_an_error():
     full = catalogue(EDS)
-    partial = dataclasses.replace(full, beads=tuple(b for b in full.beads
-                                                   if b.bead_id not in {"107", "108"}))
+    partial = dataclasses.replace(full, beads=tuple(b for b in full.beads if b.bead_id not in {"107", "108"}))
     with pytest.raises(FileFormatError) as caught:
         xponent.parse((XPONENT / "lsa1_run.csv").read_text(), "run.csv", options(partial))
     assert "not in the catalogue of lot 3099001_3099002-SA1: 107 (region 9), 108 (region 10)" in (
-        caught.value.message)
+        caught.value.message
+    )
     assert caught.value.line == 26
 
 
@@ -214,8 +230,11 @@ def test_catalogue_beads_absent_from_the_file_are_a_warning():
 
 
 def test_region_disagreeing_with_the_catalogue_is_an_error():
-    text = (XPONENT / "lsa1_run.csv").read_text().replace(
-        '"BeadID:","1","2","3","4"', '"BeadID:","1","2","4","3"', 1)
+    text = (
+        (XPONENT / "lsa1_run.csv")
+        .read_text()
+        .replace('"BeadID:","1","2","3","4"', '"BeadID:","1","2","4","3"', 1)
+    )
     with pytest.raises(FileFormatError, match="bead 101 is region 4 in the file but region 3"):
         run(text)
 
@@ -236,15 +255,17 @@ def test_malformed_files(name, message, line):
 @pytest.mark.parametrize(
     ("old", "new", "message", "line", "column"),
     [
-        ('"S-0101","45","15500","8200"', '"S-0101","45","15500","8,2k"', "not a number", 27,
-         "101"),
-        ('"Samples","3"', '"Samples","4"', "announces 4 samples but the Median block has 3", 21,
-         None),
-        ('"ProtocolName","3099001 3099002-SA1"', '"ProtocolName",""', "the file names no lot", 9,
-         "ProtocolName"),
+        ('"S-0101","45","15500","8200"', '"S-0101","45","15500","8,2k"', "not a number", 27, "101"),
+        ('"Samples","3"', '"Samples","4"', "announces 4 samples but the Median block has 3", 21, None),
+        (
+            '"ProtocolName","3099001 3099002-SA1"',
+            '"ProtocolName",""',
+            "the file names no lot",
+            9,
+            "ProtocolName",
+        ),
         ('"Results"', '"Resultz"', 'no "Results" section', None, None),
-        ('"Location","Sample","NC"', '"Well","Sample","NC"', "must start with Location, Sample",
-         26, None),
+        ('"Location","Sample","NC"', '"Well","Sample","NC"', "must start with Location, Sample", 26, None),
     ],
 )
 def test_file_errors_are_located(old, new, message, line, column):
@@ -268,8 +289,7 @@ NO_EVIDENCE = ('"B40001","25/11/2026"', '"B40001","11/11/2026"')
         (NO_EVIDENCE, "%m/%d/%Y", dt.date(2025, 3, 2)),
         (NO_EVIDENCE, "%d-%m-%Y", dt.date(2025, 2, 3)),  # the lab's order, other separator
         (('"03/02/2025 9:10', '"13/02/2025 9:10'), None, dt.date(2025, 2, 13)),
-        (('"BatchStartTime","03/02/2025', '"BatchStartTime","2025-02-03'), None,
-         dt.date(2025, 2, 3)),
+        (('"BatchStartTime","03/02/2025', '"BatchStartTime","2025-02-03'), None, dt.date(2025, 2, 3)),
     ],
 )
 def test_run_date_order_is_never_guessed(replace, date_format, expected):
@@ -283,8 +303,11 @@ def test_run_date_order_is_never_guessed(replace, date_format, expected):
     ("replace", "message", "line"),
     [
         (NO_EVIDENCE, "ambiguous date", 12),
-        (('"B40001","25/11/2026","01/02/2025', '"B40001","25/11/2026","12/31/2025'),
-         "mixes day/month and month/day dates", 18),
+        (
+            ('"B40001","25/11/2026","01/02/2025', '"B40001","25/11/2026","12/31/2025'),
+            "mixes day/month and month/day dates",
+            18,
+        ),
     ],
 )
 def test_ambiguous_or_contradictory_dates_are_errors(replace, message, line):
@@ -296,32 +319,42 @@ def test_ambiguous_or_contradictory_dates_are_errors(replace, message, line):
 
 def test_plate_of_96_wells_and_100_regions_parses_fast():
     regions = [str(n) for n in range(1, 101)]
-    beads = tuple(CatalogueBead(bead_id=r, specificity=(f"A*{n:02d}:01",))
-                  for n, r in enumerate(regions, start=1))
-    big = Catalogue(vendor="onelambda", kit="LS1A04", lot="LS1A04NC99_100_00", hla_class="I",
-                    beads=beads)
+    beads = tuple(
+        CatalogueBead(bead_id=r, specificity=(f"A*{n:02d}:01",)) for n, r in enumerate(regions, start=1)
+    )
+    big = Catalogue(vendor="onelambda", kit="LS1A04", lot="LS1A04NC99_100_00", hla_class="I", beads=beads)
     header = ",".join(f'"{c}"' for c in ["Location", "Sample", *regions, "Total Events"])
     wells = [f"{row}{col}" for col in range(1, 13) for row in "ABCDEFGH"]
-    lines = ['"Program","xPONENT"', '"Date","2025-01-31"', '"ProtocolName","LS1A04NC99_100_00"',
-             '"Samples","96"', "", '"Results"', ""]
+    lines = [
+        '"Program","xPONENT"',
+        '"Date","2025-01-31"',
+        '"ProtocolName","LS1A04NC99_100_00"',
+        '"Samples","96"',
+        "",
+        '"Results"',
+        "",
+    ]
     for block in ("Median", "Net MFI", "Count"):
         decimals = "" if block == "Count" else ".5"  # bead events are counted: whole numbers
         lines += [f'"DataType:","{block}"', header]
-        lines += [",".join([f'"{i}(1,{w})"', f'"S{i}"',
-                            *(f'"{100 + i + j}{decimals}"' for j in range(100)),
-                            '"9999"']) for i, w in enumerate(wells, start=1)]
+        lines += [
+            ",".join(
+                [f'"{i}(1,{w})"', f'"S{i}"', *(f'"{100 + i + j}{decimals}"' for j in range(100)), '"9999"']
+            )
+            for i, w in enumerate(wells, start=1)
+        ]
         lines.append("")
     text = "\n".join(lines)
     parsed = xponent.parse(text, "big.csv", options(big))
     # best of three: a loaded CI machine slows one run, not the reader
-    elapsed = min(timeit.repeat(lambda: xponent.parse(text, "big.csv", options(big)),
-                                number=1, repeat=3))
+    elapsed = min(timeit.repeat(lambda: xponent.parse(text, "big.csv", options(big)), number=1, repeat=3))
     assert len(parsed.samples) == 96 and all(len(s.beads) == 100 for s in parsed.samples)
     assert parsed.samples[95].beads[99].raw_mfi == 100 + 96 + 99 + 0.5
     assert elapsed < 0.5, f"96 x 100 took {elapsed:.3f} s"
 
 
 # Real exports from ../shared (hlapro test files: Immucor LSA runs cut to 6-7 beads).
+
 
 def real(name: str, eds: str, **kwargs):
     folder = SAB_EXAMPLES / "hlapro_luminex"
@@ -368,7 +401,8 @@ def test_unregistered_lot_given_with_the_upload_is_not_blamed_on_the_file():
     error = caught.value
     assert error.message.startswith(
         "run.csv: the lot given with the upload, 'LS1A04-015', has no registered catalogue"
-        " (the file's ProtocolName says '3099001 3099002-SA1')")
+        " (the file's ProtocolName says '3099001 3099002-SA1')"
+    )
     assert (error.column, error.line, error.value) == (None, None, "LS1A04-015")
     assert "column ProtocolName" not in error.message
 
@@ -378,17 +412,20 @@ def test_lot_given_with_the_upload_must_match_the_runs_registered_lot():
         run(lot="LS2A01NC99_099_00")
     error = caught.value
     assert not isinstance(error, UnknownLot)
-    assert ("the lot given with the upload, 'LS2A01NC99_099_00' (registered lot"
-            " 'LS2A01NC99_099_00'), does not match the run: the file's ProtocolName says"
-            " '3099001 3099002-SA1', registered lot '3099001_3099002-SA1'") in error.message
+    assert (
+        "the lot given with the upload, 'LS2A01NC99_099_00' (registered lot"
+        " 'LS2A01NC99_099_00'), does not match the run: the file's ProtocolName says"
+        " '3099001 3099002-SA1', registered lot '3099001_3099002-SA1'"
+    ) in error.message
     assert error.column is None
 
 
 def test_lot_given_with_the_upload_naming_the_runs_lot_is_read():
     parsed = run(lot="3099001_3099002-SA1")
     assert parsed.samples[0].lot == "3099001_3099002-SA1"
-    assert parsed.warnings[0] == ("lot '3099001_3099002-SA1' as named at upload"
-                                  " (ProtocolName '3099001 3099002-SA1')")
+    assert parsed.warnings[0] == (
+        "lot '3099001_3099002-SA1' as named at upload (ProtocolName '3099001 3099002-SA1')"
+    )
 
 
 def semicolon_decimal_comma(text: str) -> str:
@@ -407,5 +444,7 @@ def test_a_point_in_a_decimal_comma_export_is_a_thousands_separator_never_guesse
         run(text.replace('"14800,5";"140";"9050"', '"14800,5";"140";"9.050"'))
     error = caught.value
     assert (error.line, error.column, error.value) == (28, "102", "9.050")
-    assert ("a point in a number of a file that writes decimals with a comma (line 28, column PC:"
-            " '14800,5'): it looks like a thousands separator") in error.message
+    assert (
+        "a point in a number of a file that writes decimals with a comma (line 28, column PC:"
+        " '14800,5'): it looks like a thousands separator"
+    ) in error.message

@@ -12,8 +12,12 @@ def db(tmp_path):
     yield database
     database.close()
 
+
 LS2A01_013 = Catalogue(
-    vendor="onelambda", kit="LS2A01", lot="LS2A01NC21_013_00", hla_class="II",
+    vendor="onelambda",
+    kit="LS2A01",
+    lot="LS2A01NC21_013_00",
+    hla_class="II",
     beads=(
         CatalogueBead("001", (), control="NC"),
         CatalogueBead("002", (), control="PC"),
@@ -23,10 +27,21 @@ LS2A01_013 = Catalogue(
     qc_limits={"PCLower": 1500.0, "Con1Upper": 1000.0},
 )
 LSA1 = Catalogue(
-    vendor="immucor", kit="LSA1", lot="3008386 3008385-SA1", hla_class="I",
+    vendor="immucor",
+    kit="LSA1",
+    lot="3008386 3008385-SA1",
+    hla_class="I",
     beads=(
-        CatalogueBead("A*01:01", ("A*01:01",), cutoff=3.5, rad=1.2, background_mfi=40.0,
-                      lra_group="A", region="18", epitopes=("Bw4",)),
+        CatalogueBead(
+            "A*01:01",
+            ("A*01:01",),
+            cutoff=3.5,
+            rad=1.2,
+            background_mfi=40.0,
+            lra_group="A",
+            region="18",
+            epitopes=("Bw4",),
+        ),
     ),
 )
 
@@ -46,8 +61,9 @@ def test_a_registered_catalogue_comes_back_identical_by_its_lot(db):
 def test_registering_the_same_lot_again_is_a_no_op_and_a_different_one_a_conflict(db):
     first = store.register_catalogue(db, LS2A01_013, "lab")
     assert store.register_catalogue(db, LS2A01_013, "lab") == first
-    changed = Catalogue(vendor="onelambda", kit="LS2A01", lot="LS2A01NC21_013_00", hla_class="II",
-                        beads=LS2A01_013.beads[:2])
+    changed = Catalogue(
+        vendor="onelambda", kit="LS2A01", lot="LS2A01NC21_013_00", hla_class="II", beads=LS2A01_013.beads[:2]
+    )
     with pytest.raises(Conflict, match="LS2A01NC21_013_00"):
         store.register_catalogue(db, changed, "lab")
     assert store.get_catalogue(db, "LS2A01NC21_013_00") == LS2A01_013

@@ -48,8 +48,13 @@ def test_the_reading_is_the_object_path_document_for_document(tmp_path, fill):
     evaluate_pending(db, reference=REFERENCE, as_of=dt.date(2026, 1, 1))
     ids = [row[0] for row in db.conn.execute("SELECT id FROM recipients ORDER BY id")]
     # a later run under other rules: older evaluations stay beside the current ones
-    evaluate_recipients(db, ids[::3], reference=REFERENCE, as_of=dt.date(2026, 6, 1),
-                        rules=replace(DEFAULT_RULES, rising_absolute=500.0))
+    evaluate_recipients(
+        db,
+        ids[::3],
+        reference=REFERENCE,
+        as_of=dt.date(2026, 6, 1),
+        rules=replace(DEFAULT_RULES, rising_absolute=500.0),
+    )
     with_dsa = 0
     for recipient_id in ids:
         expected = [donor_dsa(e) for e in current_evaluations(db, recipient_id)]

@@ -18,8 +18,9 @@ def db(tmp_path):
 
 @pytest.fixture
 def study(db):
-    return store.create_study(db, "CORD-01", title="Cord blood", visit_schedule=[0, 30, 100],
-                              user="coordinator")
+    return store.create_study(
+        db, "CORD-01", title="Cord blood", visit_schedule=[0, 30, 100], user="coordinator"
+    )
 
 
 def test_a_study_keeps_its_visit_schedule_and_refuses_a_second_code(db, study):
@@ -59,7 +60,9 @@ def test_patient_ids_find_recipients_by_lab_id_or_subject_code(db, study):
     one = store.create_recipient(db, "CORD-01", "R001", lab_ids=["P-17"], user="lab")
     two = store.create_recipient(db, "CORD-01", "R002", user="lab")
     assert find_recipients(db, {"P-17", "R002", "nobody"}) == {
-        "P-17": {one["id"]}, "R002": {two["id"]}, "nobody": set(),
+        "P-17": {one["id"]},
+        "R002": {two["id"]},
+        "nobody": set(),
     }
 
 
@@ -77,12 +80,36 @@ def test_an_unknown_donor_kind_is_refused(db):
 
 def test_a_typing_change_adds_a_version_and_keeps_the_old_one(db, study):
     recipient = store.create_recipient(db, "CORD-01", "R001", user="lab")
-    first = store.set_typing(db, "recipient", recipient["id"], "HLA-A*02:01+HLA-A*24:02",
-                             {"A": ["A*02:01", "A*24:02"]}, "3.58.0", "lab report 1", "typist")
-    same = store.set_typing(db, "recipient", recipient["id"], "HLA-A*02:01+HLA-A*24:02",
-                            {"A": ["A*02:01", "A*24:02"]}, "3.58.0", "lab report 1 again", "typist")
-    second = store.set_typing(db, "recipient", recipient["id"], "HLA-A*02:01+HLA-A*24:03",
-                              {"A": ["A*02:01", "A*24:03"]}, "3.58.0", "retyping", "reviewer")
+    first = store.set_typing(
+        db,
+        "recipient",
+        recipient["id"],
+        "HLA-A*02:01+HLA-A*24:02",
+        {"A": ["A*02:01", "A*24:02"]},
+        "3.58.0",
+        "lab report 1",
+        "typist",
+    )
+    same = store.set_typing(
+        db,
+        "recipient",
+        recipient["id"],
+        "HLA-A*02:01+HLA-A*24:02",
+        {"A": ["A*02:01", "A*24:02"]},
+        "3.58.0",
+        "lab report 1 again",
+        "typist",
+    )
+    second = store.set_typing(
+        db,
+        "recipient",
+        recipient["id"],
+        "HLA-A*02:01+HLA-A*24:03",
+        {"A": ["A*02:01", "A*24:03"]},
+        "3.58.0",
+        "retyping",
+        "reviewer",
+    )
     assert (first["version"], same["version"], second["version"]) == (1, 1, 2)
     history = store.typing_history(db, "recipient", recipient["id"])
     assert [(t["version"], t["gl_string"], t["created_by"]) for t in history] == [
@@ -94,7 +121,8 @@ def test_a_typing_change_adds_a_version_and_keeps_the_old_one(db, study):
     audited = store.list_audit(db, entity="recipient", entity_id=recipient["id"])
     changes = [a for a in audited if a["action"] == "set_typing"]
     assert [(a["user"], a["details"]["previous_gl_string"]) for a in changes] == [
-        ("reviewer", "HLA-A*02:01+HLA-A*24:02"), ("typist", None),
+        ("reviewer", "HLA-A*02:01+HLA-A*24:02"),
+        ("typist", None),
     ]
 
 
@@ -102,13 +130,14 @@ def test_the_audit_of_a_serologic_typing_says_what_changed(db, study):
     recipient = store.create_recipient(db, "CORD-01", "R001", user="lab")
     for loci in ({"A": ["A2", "A24"], "B": ["B44", "Bw4"]}, {"A": ["A2", "A23"], "B": ["B44"]}):
         typing = HLATyping.from_loci(loci)
-        store.set_typing(db, "recipient", recipient["id"], "", typing.to_dict(), None, "lab",
-                         "typist")
-    audited = [a for a in store.list_audit(db, entity="recipient", entity_id=recipient["id"])
-               if a["action"] == "set_typing"]
+        store.set_typing(db, "recipient", recipient["id"], "", typing.to_dict(), None, "lab", "typist")
+    audited = [
+        a
+        for a in store.list_audit(db, entity="recipient", entity_id=recipient["id"])
+        if a["action"] == "set_typing"
+    ]
     latest = audited[0]["details"]
-    assert latest["gl_string"] == "" and latest["loci"] == {"A": ["A2", "A23"],
-                                                            "B": ["B44", "B44"]}
+    assert latest["gl_string"] == "" and latest["loci"] == {"A": ["A2", "A23"], "B": ["B44", "B44"]}
     assert latest["previous_loci"] == {"A": ["A2", "A24"], "B": ["B44", "B44", "Bw4"]}
 
 
@@ -120,8 +149,7 @@ def test_a_typing_needs_an_existing_owner(db):
 def test_an_exposure_joins_a_recipient_to_its_donors(db, study):
     recipient = store.create_recipient(db, "CORD-01", "R001", user="lab")
     cords = [store.create_donor(db, f"CBU-{i}", kind="cord", user="lab")["id"] for i in (1, 2)]
-    exposure = store.create_exposure(db, recipient["id"], cords, dt.date(2024, 3, 1), "infusion",
-                                     user="lab")
+    exposure = store.create_exposure(db, recipient["id"], cords, dt.date(2024, 3, 1), "infusion", user="lab")
     assert exposure["donor_ids"] == sorted(cords)
     assert exposure["date"] == "2024-03-01"
     assert store.list_exposures(db, recipient["id"]) == [exposure]
@@ -130,8 +158,7 @@ def test_an_exposure_joins_a_recipient_to_its_donors(db, study):
 def test_an_exposure_to_an_unknown_donor_stores_nothing(db, study):
     recipient = store.create_recipient(db, "CORD-01", "R001", user="lab")
     with pytest.raises(NotFound, match="donor 42"):
-        store.create_exposure(db, recipient["id"], [42], dt.date(2024, 3, 1), "transplant",
-                              user="lab")
+        store.create_exposure(db, recipient["id"], [42], dt.date(2024, 3, 1), "transplant", user="lab")
     assert store.list_exposures(db, recipient["id"]) == []
 
 

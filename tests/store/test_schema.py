@@ -43,12 +43,13 @@ def test_migrations_apply_forward_on_an_old_version_database(tmp_path):
     now = "2024-01-01T00:00:00+00:00"
     old.execute("INSERT INTO studies (code, created_at, created_by) VALUES ('S1', ?, 'lab')", [now])
     old.execute(
-        "INSERT INTO recipients (study_id, subject_code, created_at, created_by)"
-        " VALUES (1, 'R1', ?, 'lab')", [now],
+        "INSERT INTO recipients (study_id, subject_code, created_at, created_by) VALUES (1, 'R1', ?, 'lab')",
+        [now],
     )
     old.execute(
         "INSERT INTO uploads (sha256, file_name, size, uploaded_by, uploaded_at, outcome)"
-        " VALUES ('ab', 'f.csv', 1, 'lab', ?, 'stored')", [now],
+        " VALUES ('ab', 'f.csv', 1, 'lab', ?, 'stored')",
+        [now],
     )
     old.execute(
         "INSERT INTO samples (recipient_id, upload_id, lab_sample_id, draw_date, draw_date_source,"
@@ -120,7 +121,20 @@ def test_immediate_takes_the_write_lock_at_begin(tmp_path):
 
 
 def test_the_ddl_declares_every_aggregate():
-    for table in ("studies", "recipients", "recipient_lab_ids", "donors", "typings", "exposures",
-                  "exposure_donors", "files", "uploads", "samples", "bead_results", "catalogues",
-                  "catalogue_beads", "audit_log"):
+    for table in (
+        "studies",
+        "recipients",
+        "recipient_lab_ids",
+        "donors",
+        "typings",
+        "exposures",
+        "exposure_donors",
+        "files",
+        "uploads",
+        "samples",
+        "bead_results",
+        "catalogues",
+        "catalogue_beads",
+        "audit_log",
+    ):
         assert f"CREATE TABLE {table} (" in INITIAL_DDL

@@ -26,9 +26,16 @@ from dsa_monitor.store import users
 PASSWORD = "correct horse battery staple"
 LUP_03, LUP_05 = 2, 4  # their index in the trial
 ANTIBODIES = {
-    **DE_NOVO, **THIRD_PARTY,
-    (LUP_03, "B*57:01"): {"baseline": 2900.0, "M1": 2600.0, "M3": 1900.0, "M6": 1100.0,
-                          "M9": 700.0, "M12": 450.0},
+    **DE_NOVO,
+    **THIRD_PARTY,
+    (LUP_03, "B*57:01"): {
+        "baseline": 2900.0,
+        "M1": 2600.0,
+        "M3": 1900.0,
+        "M6": 1100.0,
+        "M9": 700.0,
+        "M12": 450.0,
+    },
     (LUP_03, "DRB1*07:01"): {"M9": 6100.0, "M12": 14500.0},
 }
 
@@ -65,12 +72,21 @@ def kidney_study(db) -> int:
     store.create_study(db, "KIDNEY-02", title="Kidney", user="setup")
     k001 = store.create_recipient(db, "KIDNEY-02", "K001", user="setup")
     kidney = store.create_donor(db, "DD-9", kind="deceased", user="setup")
-    store.create_exposure(db, k001["id"], [kidney["id"]], dt.date(2024, 2, 1), "transplant",
-                          user="setup")
-    record_events(db, [EventFact(kind="de_novo", recipient_id=k001["id"], donor_id=kidney["id"],
-                                 antigen="DR7", visit="M1",
-                                 payload={"mfi": 3100.0, "draw_date": "2024-03-01"})],
-                  user="setup")
+    store.create_exposure(db, k001["id"], [kidney["id"]], dt.date(2024, 2, 1), "transplant", user="setup")
+    record_events(
+        db,
+        [
+            EventFact(
+                kind="de_novo",
+                recipient_id=k001["id"],
+                donor_id=kidney["id"],
+                antigen="DR7",
+                visit="M1",
+                payload={"mfi": 3100.0, "draw_date": "2024-03-01"},
+            )
+        ],
+        user="setup",
+    )
     return k001["id"]
 
 
@@ -86,6 +102,7 @@ def world(db):
 @pytest.fixture
 def make_user(db):
     """``make_user(role, study=None)`` -> the e-mail of a new user (password ``PASSWORD``)."""
+
     def make(role: str, study: str | None = None) -> str:
         email = f"{role}-{study or 'all'}@example.org".lower()
         users.create_user(db, email, role, password=PASSWORD, study=study, user="setup")
@@ -107,12 +124,12 @@ def csrf_of_fixture():
 @pytest.fixture
 def signed_in(app, make_user):
     """``signed_in(role, study=None)`` -> a test client with a signed-in user of that role."""
+
     def sign_in(role: str, study: str | None = None):
         email = make_user(role, study)
         client = app.test_client()
         token = csrf_of(client.get("/sign-in").text)
-        response = client.post("/sign-in", data={"csrf_token": token, "email": email,
-                                                 "password": PASSWORD})
+        response = client.post("/sign-in", data={"csrf_token": token, "email": email, "password": PASSWORD})
         assert response.status_code == 302, response.text
         return client
 

@@ -16,8 +16,7 @@ def actions(db, email: str) -> list[str]:
     return [row["action"] for row in reversed(store.list_audit(db, entity="user", user=email))]
 
 
-def test_the_current_password_check_is_audited_as_a_password_check(signed_in, db, csrf_of,
-                                                                    password):
+def test_the_current_password_check_is_audited_as_a_password_check(signed_in, db, csrf_of, password):
     client = signed_in("clinician")
     email = "clinician-all@example.org"
     signed_in_at = users.find_user(db, email)["last_sign_in_at"]
@@ -25,13 +24,13 @@ def test_the_current_password_check_is_audited_as_a_password_check(signed_in, db
 
     def change(current: str):
         token = csrf_of(client.get("/account").text)
-        return client.post("/account", data={"csrf_token": token, "current": current,
-                                             "password": NEW, "repeat": NEW})
+        return client.post(
+            "/account", data={"csrf_token": token, "current": current, "password": NEW, "repeat": NEW}
+        )
 
     assert change("not my password").status_code == 401
     assert change(password).status_code == 200
-    assert actions(db, email) == ["sign_in", "password_check_failed", "password_check",
-                                  "set_password"]
+    assert actions(db, email) == ["sign_in", "password_check_failed", "password_check", "set_password"]
     account = users.find_user(db, email)
     assert account["last_sign_in_at"] == signed_in_at  # a check is not a sign-in
     assert account["failed_sign_ins"] == 0

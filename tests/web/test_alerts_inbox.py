@@ -35,10 +35,19 @@ def _rows(html):
 
 
 def test_every_alert_is_on_a_page_and_the_filters_narrow_them(app, db, clinician):
-    lup02 = db.conn.execute(
-        "SELECT id FROM recipients WHERE subject_code = 'LUP-02'").fetchone()[0]
-    record_events(db, [EventFact(kind=OVERDUE_VISIT, recipient_id=lup02, visit=f"D{n}@exposure1",
-                                 payload={"visit_name": f"D{n}"}) for n in range(70)])
+    lup02 = db.conn.execute("SELECT id FROM recipients WHERE subject_code = 'LUP-02'").fetchone()[0]
+    record_events(
+        db,
+        [
+            EventFact(
+                kind=OVERDUE_VISIT,
+                recipient_id=lup02,
+                visit=f"D{n}@exposure1",
+                payload={"visit_name": f"D{n}"},
+            )
+            for n in range(70)
+        ],
+    )
     total = len(store.list_events(db, state="open", limit=None))
     assert total > 70
     client = _client(app, clinician)
@@ -55,7 +64,8 @@ def test_every_alert_is_on_a_page_and_the_filters_narrow_them(app, db, clinician
 
 
 def test_buttons_are_named_and_several_alerts_are_acknowledged_with_a_note(
-        live_server, db, clinician, plain_page):
+    live_server, db, clinician, plain_page
+):
     page = plain_page
     page.goto(f"{live_server}/sign-in")
     sign_in(page, clinician, PASSWORD)
@@ -70,11 +80,9 @@ def test_buttons_are_named_and_several_alerts_are_acknowledged_with_a_note(
     page.get_by_role("button", name="Acknowledge the selected alerts").click()
     acknowledged = store.list_events(db, state="acknowledged")
     assert len(acknowledged) == 2
-    assert {e["acknowledged_note"] for e in acknowledged} == {
-        "phoned the transplant team; DSA retest at M4"}
+    assert {e["acknowledged_note"] for e in acknowledged} == {"phoned the transplant team; DSA retest at M4"}
     page.goto(f"{live_server}/alerts?recipient=LUP-03&state=acknowledged")
-    assert page.locator(".ack-note").first.inner_text() == (
-        "phoned the transplant team; DSA retest at M4")
+    assert page.locator(".ack-note").first.inner_text() == ("phoned the transplant team; DSA retest at M4")
 
     page.goto(f"{live_server}/alerts?recipient=LUP-03")
     page.get_by_role("button", name="Acknowledge de novo DSA LUP-03 A*24:02 M3").click()

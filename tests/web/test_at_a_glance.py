@@ -62,8 +62,7 @@ def test_the_de_novo_dsa_is_ringed_and_its_negative_sera_before_it_listed(signed
     page = signed_in("clinician").get(f"/recipients/{ids['LUP-03']}").text
     assert [g.get("data-status") for g in classes(plot_of(page), "de-novo")] == ["de_novo"]
     table = page.split("<h2>DSA by visit</h2>")[1].split("</table>")[0]
-    assert re.findall(r'<tr class="serum-row status-negative"><td>(\w+)</td>', table) == [
-        "baseline", "M1"]
+    assert re.findall(r'<tr class="serum-row status-negative"><td>(\w+)</td>', table) == ["baseline", "M1"]
     assert store.get_recipient(db, ids["LUP-03"])["subject_code"] == "LUP-03"
 
 
@@ -75,7 +74,9 @@ def grid_cells(page: str) -> dict[str, dict[str, tuple[str, str]]]:
         found[subject] = {
             visit: (state, re.sub(r"<[^>]+>", "", text).strip())
             for state, visit, text in re.findall(
-                r'<td class="cell cell-([\w-]+)" data-visit="([^"]+)"[^>]*>(.*?)</td>', row, re.S)}
+                r'<td class="cell cell-([\w-]+)" data-visit="([^"]+)"[^>]*>(.*?)</td>', row, re.S
+            )
+        }
     return found
 
 
@@ -92,8 +93,7 @@ def test_the_study_page_leads_with_recipients_by_visits(signed_in, ids):
     assert cells["LUP-01"]["baseline"] == ("dsa", "A*03:01 weak, preformed (baseline)")
     assert cells["LUP-08"]["M12"][0] == "overdue"
     assert {state for state, _ in cells["LUP-02"].values()} == {"negative"}
-    link = re.search(r'data-visit="M3"[^>]*><a href="([^"]+)"',
-                     page.split('data-subject="LUP-03"')[1])[1]
+    link = re.search(r'data-visit="M3"[^>]*><a href="([^"]+)"', page.split('data-subject="LUP-03"')[1])[1]
     serum = client.get(link).text  # a click opens the serum
     assert "Serum LUP-03-M3" in serum and "<strong>DSA</strong> (donor UC-MSC-03)" in serum
 
@@ -106,23 +106,26 @@ def test_the_grid_is_searched_sorted_and_paged_past_100_recipients(signed_in, db
     assert len(grid_cells(first)) == 100 and "page 1 of 2" in first
     second = grid_cells(client.get("/studies/MSC-SLE?page=2").text)
     assert list(second)[-1] == "ZZ-104" and len(second) == 13
-    assert list(grid_cells(client.get("/studies/MSC-SLE?q=lup-0").text)) == [
-        f"LUP-0{i}" for i in range(1, 9)]
+    assert list(grid_cells(client.get("/studies/MSC-SLE?q=lup-0").text)) == [f"LUP-0{i}" for i in range(1, 9)]
     by_dsa = list(grid_cells(client.get("/studies/MSC-SLE?q=LUP&sort=dsa").text))
     assert by_dsa[:2] == ["LUP-01", "LUP-03"]  # A*03:01 5,900 then A*24:02 4,100
     assert grid_cells(client.get("/studies/MSC-SLE?q=ZZ-000").text)["ZZ-000"]["M1"] == (
-        "not-evaluated", "not evaluated yet")
+        "not-evaluated",
+        "not evaluated yet",
+    )
 
 
 def test_the_serum_page_lists_third_party_antibodies_as_such(signed_in, ids, db):
-    [baseline] = [s for s in store.list_samples(db, recipient_id=ids["LUP-06"])
-                  if s["lab_sample_id"] == "LUP-06-baseline" and s["hla_class"] == "I"]
+    [baseline] = [
+        s
+        for s in store.list_samples(db, recipient_id=ids["LUP-06"])
+        if s["lab_sample_id"] == "LUP-06-baseline" and s["hla_class"] == "I"
+    ]
     client = signed_in("clinician")
     page = client.get(f"/recipients/{ids['LUP-06']}/sera/{baseline['id']}?sort=mfi").text
     others = page.split("not donor-specific</h2>")[1].split("</section>")[0]
     assert re.findall(r"<strong>anti-([^<]+)</strong> ([\d,.]+) MFI", others)[0][0] == "B*08:01"
-    rows = re.findall(r'<tr class="bead match-([\w-]+)"><td>[^<]*</td><td>\w+</td><td>([^<]+)</td>',
-                      page)
+    rows = re.findall(r'<tr class="bead match-([\w-]+)"><td>[^<]*</td><td>\w+</td><td>([^<]+)</td>', page)
     assert rows[0] == ("third-party", "B*08:01")  # sorted by MFI: highest first
     assert {match for match, _ in rows[1:]} <= {"negative"}
     assert client.get(f"/recipients/{ids['LUP-05']}/sera/{baseline['id']}").status_code == 404

@@ -17,15 +17,25 @@ from dsa_monitor.demo.seed import store_trial
 from dsa_monitor.ingest import import_upload
 
 CHROMIUM = os.environ.get("DSA_MONITOR_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')")
+    "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')"
+)
 if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
-                "DSA_MONITOR_CHROMIUM)", allow_module_level=True)
+    pytest.skip(
+        f"no Chromium at {CHROMIUM} (apt-get install chromium, or set DSA_MONITOR_CHROMIUM)",
+        allow_module_level=True,
+    )
 
 
 @pytest.fixture
@@ -38,8 +48,7 @@ def page():
     """A browser page with JavaScript off: every page must work without it."""
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(java_script_enabled=False,
-                                      viewport={"width": 1100, "height": 900})
+        context = browser.new_context(java_script_enabled=False, viewport={"width": 1100, "height": 900})
         context.set_default_timeout(10_000)
         yield context.new_page()
         context.close()
@@ -47,7 +56,8 @@ def page():
 
 
 def test_a_lab_user_uploads_a_clinician_reads_the_plot_and_acknowledges_the_de_novo_alert(
-        server, page, db, make_user, password, trial, evaluate, tmp_path):
+    server, page, db, make_user, password, trial, evaluate, tmp_path
+):
     made = trial()
     ids = store_trial(db, made, upload=False)
     last = "fusion_M12_classI.csv"  # the lab uploads this one in the browser; the rest before
@@ -65,11 +75,10 @@ def test_a_lab_user_uploads_a_clinician_reads_the_plot_and_acknowledges_the_de_n
     page.click("form.upload button[type=submit]")
     outcome = page.locator("section.outcome")
     assert outcome.locator("h2").inner_text() == f"Stored: {last} (fusion), 7 samples"
-    rows = [row.locator("td").all_inner_texts()
-            for row in outcome.locator("tbody tr").all()]
+    rows = [row.locator("td").all_inner_texts() for row in outcome.locator("tbody tr").all()]
     assert [(r[0], r[1], r[5], r[6]) for r in rows] == [
-        (f"LUP-0{i}-M12", f"MSC-SLE LUP-0{i}", "M12", "pass")
-        for i in (1, 2, 3, 4, 6, 7, 8)]  # LUP-05's M12 serum was never drawn
+        (f"LUP-0{i}-M12", f"MSC-SLE LUP-0{i}", "M12", "pass") for i in (1, 2, 3, 4, 6, 7, 8)
+    ]  # LUP-05's M12 serum was never drawn
 
     evaluate(db, made.as_of)  # what the scheduler does with a new upload
     recipient_url = f"{server}/recipients/{ids.recipients['LUP-03']}"
@@ -91,7 +100,11 @@ def test_a_lab_user_uploads_a_clinician_reads_the_plot_and_acknowledges_the_de_n
     assert [t.split(": ")[0] for t in rings] == ["de novo DSA — A*24:02", "de novo DSA — DRB1*07:01"]
     assert "M3" in rings[0] and "M9" in rings[1]
     assert plot.locator("rect.band").evaluate_all("rs => rs.map(r => r.dataset.band)") == [
-        "equivocal", "weak", "moderate", "strong"]
+        "equivocal",
+        "weak",
+        "moderate",
+        "strong",
+    ]
     assert plot.locator("g.exposure title").text_content().startswith("infusion ")
     labels = plot.locator("text.end-label").all_text_contents()
     assert sorted(label.split()[0] for label in labels) == ["A*24:02", "B*57:01", "DRB1*07:01"]
@@ -99,14 +112,18 @@ def test_a_lab_user_uploads_a_clinician_reads_the_plot_and_acknowledges_the_de_n
     open_alerts = page.locator("section:has(h2:has-text('Open alerts')) tr.event")
     before = open_alerts.count()
     # the rising and persistent alerts say "(de novo at M3)" too: the row of the de novo alert
-    de_novo = page.locator("section:has(h2:has-text('Open alerts')) tr.event.kind-de_novo"
-                           ).filter(has_text="A*24:02")
+    de_novo = page.locator("section:has(h2:has-text('Open alerts')) tr.event.kind-de_novo").filter(
+        has_text="A*24:02"
+    )
     assert de_novo.count() == 1
     de_novo.locator("button:has-text('Acknowledge')").click()
     assert page.url == recipient_url
     assert open_alerts.count() == before - 1
-    acknowledged = [(e["kind"], e["antigen"], e["acknowledged_by"])
-                    for e in store.events.list_events(db) if e["acknowledged_at"]]
+    acknowledged = [
+        (e["kind"], e["antigen"], e["acknowledged_by"])
+        for e in store.events.list_events(db)
+        if e["acknowledged_at"]
+    ]
     assert acknowledged == [("de_novo", "A*24:02", clinician)]
     page.goto(f"{server}/alerts?state=acknowledged")
     assert f"seen by {clinician}" in page.locator("table.events").inner_text()
@@ -119,7 +136,8 @@ def sign_in(page, email: str, password: str) -> None:
 
 
 def test_the_upload_page_lists_the_samples_not_stored_and_links_to_adding_a_lab_id(
-        server, page, db, make_user, password, tmp_path):
+    server, page, db, make_user, password, tmp_path
+):
     from run_files import run_file
 
     store.create_study(db, "CORD-01", user="setup")
@@ -133,10 +151,8 @@ def test_the_upload_page_lists_the_samples_not_stored_and_links_to_adding_a_lab_
     page.click("form.upload button[type=submit]")
     outcome = page.locator("section.outcome")
     assert outcome.locator("h2").inner_text() == "Stored: day.csv (fusion), 1 sample"
-    rows = [row.locator("td").all_inner_texts()
-            for row in outcome.locator("table.not-stored tbody tr").all()]
-    assert [(r[0], r[3]) for r in rows] == [("S2", "not enrolled"),
-                                            ("LS-NC 026", "control serum")]
+    rows = [row.locator("td").all_inner_texts() for row in outcome.locator("table.not-stored tbody tr").all()]
+    assert [(r[0], r[3]) for r in rows] == [("S2", "not enrolled"), ("LS-NC 026", "control serum")]
     page.click("table.not-stored a.add-lab-id")
     assert page.url == f"{server}/lab-ids/new?lab_id=P-99"
     page.fill("input[name=subject_code]", "R002")

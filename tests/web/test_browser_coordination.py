@@ -69,8 +69,15 @@ def open_from_enrol(page, link: str) -> None:
 
 def create_and_edit_the_study(page, db) -> None:
     open_from_enrol(page, "create a study")
-    send(page, "Create study", code="CORD-01", title="Cord blood after HSCT",
-         visits="M1 30 7\nM3 ninety 14", strict=True, date_layout="DD-MM-YYYY")
+    send(
+        page,
+        "Create study",
+        code="CORD-01",
+        title="Cord blood after HSCT",
+        visits="M1 30 7\nM3 ninety 14",
+        strict=True,
+        date_layout="DD-MM-YYYY",
+    )
     assert "line 2 ('M3 ninety 14'): write NAME DAY WINDOW" in beside(page, "visits")
     assert page.locator("section.outcome.rejected").is_visible()
     assert store.list_studies(db) == []
@@ -88,8 +95,7 @@ def create_and_edit_the_study(page, db) -> None:
     page.get_by_role("link", name="CORD-01", exact=True).click()
     assert page.input_value("textarea[name=visits]") == "M1 30 7\nM3 90 14"
     # not strict: the lab's day holds other services' patients
-    send(page, "Save", visits="M1 30 7\nM3 90 14\nM6 180 21", strict=False,
-         control_pattern="^QC-([")
+    send(page, "Save", visits="M1 30 7\nM3 90 14\nM6 180 21", strict=False, control_pattern="^QC-([")
     assert "is not a regular expression" in beside(page, "control_pattern")
     assert [v["name"] for v in store.get_study(db, "CORD-01")["visit_schedule"]] == ["M1", "M3"]
     send(page, "Save", control_pattern="^QC-[0-9]+$")  # the lab's own control sera
@@ -120,13 +126,13 @@ def enrol_register_type_and_expose(page, db) -> None:
     assert store.current_typing(db, "recipient", recipient["id"]) is None  # nothing stored
     send(page, "Store typing", B_2="B*44:02")
     assert stored(page).startswith("Typing version 1 stored for R010")
-    assert set(store.current_typing(db, "recipient", recipient["id"])["typing"]["loci"]) == {
-        "A", "B"}
+    assert set(store.current_typing(db, "recipient", recipient["id"])["typing"]["loci"]) == {"A", "B"}
 
     open_from_enrol(page, "enter a typing")
     page.check("input[name=owner][value=donor]")
-    send(page, "Store typing", donor_code="CBU-9",
-         gl_string="HLA-A*01:01+HLA-A*99:01^HLA-B*08:01+HLA-B*44:02")
+    send(
+        page, "Store typing", donor_code="CBU-9", gl_string="HLA-A*01:01+HLA-A*99:01^HLA-B*08:01+HLA-B*44:02"
+    )
     assert "A*99:01" in beside(page, "gl_string")
     assert page.is_checked("input[name=owner][value=donor]")  # the form as it was sent
     assert store.current_typing(db, "donor", store.get_donor(db, "CBU-9")["id"]) is None
@@ -134,11 +140,9 @@ def enrol_register_type_and_expose(page, db) -> None:
     assert stored(page).startswith("Typing version 1 stored for CBU-9: HLA-A*01:01+HLA-A*02:01")
 
     open_from_enrol(page, "record an exposure")
-    send(page, "Record exposure", subject_code="R010", donors="CBU-9", date="2024-01-05",
-         kind="infusion")
+    send(page, "Record exposure", subject_code="R010", donors="CBU-9", date="2024-01-05", kind="infusion")
     assert stored(page) == "Exposure recorded: R010, infusion on 2024-01-05, donors CBU-9."
-    assert store.list_exposures(db, recipient["id"])[0]["donor_ids"] == [
-        store.get_donor(db, "CBU-9")["id"]]
+    assert store.list_exposures(db, recipient["id"])[0]["donor_ids"] == [store.get_donor(db, "CBU-9")["id"]]
 
 
 def enrol_the_rest_from_the_csv(page, db, tmp_path) -> None:
@@ -148,8 +152,7 @@ def enrol_the_rest_from_the_csv(page, db, tmp_path) -> None:
     page.set_input_files("input[name=file]", str(broken))
     page.click("form.upload button[type=submit]")
     problems = page.locator("table.problems tbody tr")
-    assert [row.locator("td").all_inner_texts()[:2] for row in problems.all()] == [
-        ["5", "exposure_date"]]
+    assert [row.locator("td").all_inner_texts()[:2] for row in problems.all()] == [["5", "exposure_date"]]
     assert len(store.list_recipients(db, "CORD-01")) == 1  # all or nothing
 
     for outcome in ("Enrolled", "Nothing changed"):  # the same file again changes nothing
@@ -157,7 +160,11 @@ def enrol_the_rest_from_the_csv(page, db, tmp_path) -> None:
         page.click("form.upload button[type=submit]")
         assert page.locator("section.outcome h2").inner_text() == outcome
     assert [r["subject_code"] for r in store.list_recipients(db, "CORD-01")] == [
-        "R001", "R002", "R003", "R010"]
+        "R001",
+        "R002",
+        "R003",
+        "R010",
+    ]
 
 
 def test_a_coordinator_enrols_the_study_and_the_lab_uploads_its_day(served, plain_page, tmp_path):
@@ -184,10 +191,10 @@ def test_a_coordinator_enrols_the_study_and_the_lab_uploads_its_day(served, plai
     page.set_input_files("input[name=file]", str(day))
     page.click("form.upload button[type=submit]")
     assert page.locator("section.outcome h2").inner_text() == "Stored: day.csv (fusion), 1 sample"
-    not_stored = [row.locator("td").all_inner_texts()[::3] for row in
-                  page.locator("table.not-stored tbody tr").all()]
-    assert not_stored == [["S2", "not enrolled"], ["LS-NC 026", "control serum"],
-                          ["QC-7", "control serum"]]
+    not_stored = [
+        row.locator("td").all_inner_texts()[::3] for row in page.locator("table.not-stored tbody tr").all()
+    ]
+    assert not_stored == [["S2", "not enrolled"], ["LS-NC 026", "control serum"], ["QC-7", "control serum"]]
     page.click("table.not-stored a.add-lab-id")
     assert page.input_value("input[name=lab_id]") == "X-4410"
     send(page, "Add lab ID", study="CORD-01", subject_code="R010")

@@ -30,8 +30,7 @@ def browser():
 
 
 def signed_in_page(browser, server, email, width):
-    context = browser.new_context(java_script_enabled=False,
-                                  viewport={"width": width, "height": 900})
+    context = browser.new_context(java_script_enabled=False, viewport={"width": width, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.goto(f"{server}/sign-in")
@@ -45,8 +44,13 @@ def overflow(page) -> int:
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_study_grid_serum_report_and_plot_fit_the_screen(live_server, browser, db, demo,  # noqa: F811
-                                                            width):
+def test_the_study_grid_serum_report_and_plot_fit_the_screen(
+    live_server,
+    browser,
+    db,
+    demo,  # noqa: F811
+    width,
+):
     users.create_user(db, "md@example.org", "clinician", password=PASSWORD, user="setup")
     page = signed_in_page(browser, live_server, "md@example.org", width)
     page.goto(f"{live_server}/studies/MSC-SLE")
@@ -54,8 +58,9 @@ def test_the_study_grid_serum_report_and_plot_fit_the_screen(live_server, browse
     assert grid.is_visible()
     lup03 = grid.locator("tr[data-subject='LUP-03']")
     assert lup03.locator("td[data-visit='M3']").inner_text() == "A*24:02 weak, de novo at M3"
-    assert "cell-overdue" in grid.locator(
-        "tr[data-subject='LUP-08'] td[data-visit='M12']").get_attribute("class")
+    assert "cell-overdue" in grid.locator("tr[data-subject='LUP-08'] td[data-visit='M12']").get_attribute(
+        "class"
+    )
     assert overflow(page) == 0
     if TAKE_SCREENSHOT and width == 1280:
         page.screenshot(path=str(DOCS / "study-page.png"), full_page=True)
@@ -67,7 +72,8 @@ def test_the_study_grid_serum_report_and_plot_fit_the_screen(live_server, browse
 
     page.goto(f"{live_server}/studies/MSC-SLE/report")
     assert page.locator("p.report-sentence").first.inner_text() == (
-        "De novo DSA in 1 of 8 recipients, at M3.")
+        "De novo DSA in 1 of 8 recipients, at M3."
+    )
     assert overflow(page) == 0
 
     page.goto(f"{live_server}/recipients/{demo[2].recipients['LUP-05']}")

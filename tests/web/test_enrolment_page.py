@@ -12,9 +12,11 @@ EXAMPLE = Path(__file__).parents[2] / "docs" / "enrolment-example.csv"
 
 def post(client, csrf_of, data: bytes):
     token = csrf_of(client.get("/enrolments").text)
-    return client.post("/enrolments", data={"csrf_token": token,
-                                            "file": (io.BytesIO(data), "sheet.csv")},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/enrolments",
+        data={"csrf_token": token, "file": (io.BytesIO(data), "sheet.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def test_a_coordinator_enrols_from_the_page_and_again_nothing_changes(db, signed_in, csrf_of):
@@ -40,8 +42,10 @@ def test_a_lab_finds_the_typing_and_lab_id_forms_but_may_not_enrol(db, signed_in
     page = lab.get("/enrolments").text
     assert 'href="/enrol/typing"' in page and 'href="/lab-ids/new"' in page
     assert 'href="/enrol/recipient"' not in page and 'name="file"' not in page
-    refused = lab.post("/enrolments", data={"csrf_token": csrf_of(page),
-                                            "file": (io.BytesIO(EXAMPLE.read_bytes()), "e.csv")},
-                       content_type="multipart/form-data")
+    refused = lab.post(
+        "/enrolments",
+        data={"csrf_token": csrf_of(page), "file": (io.BytesIO(EXAMPLE.read_bytes()), "e.csv")},
+        content_type="multipart/form-data",
+    )
     assert refused.status_code == 403 and store.list_recipients(db) == []
     assert signed_in("clinician").get("/enrolments").status_code == 403

@@ -18,15 +18,18 @@ from dsa_monitor.sab.values import mfi_text
 from dsa_monitor.store import tokens
 
 
-@pytest.mark.parametrize(("value", "number", "text"), [
-    (np.float32(2589.83), 2589.83, "2,589.83"),
-    (float(np.float32(2589.83)), 2589.83, "2,589.83"),  # 2589.830078125
-    (np.float32(2999.99), 2999.99, "2,999.99"),  # weak (moderate from 3,000): never "3,000"
-    (3000.0, 3000.0, "3,000"),
-    (12345.5, 12345.5, "12,345.5"),
-    (0.0, 0.0, "0"),
-    (-42.25, -42.25, "-42.25"),
-])
+@pytest.mark.parametrize(
+    ("value", "number", "text"),
+    [
+        (np.float32(2589.83), 2589.83, "2,589.83"),
+        (float(np.float32(2589.83)), 2589.83, "2,589.83"),  # 2589.830078125
+        (np.float32(2999.99), 2999.99, "2,999.99"),  # weak (moderate from 3,000): never "3,000"
+        (3000.0, 3000.0, "3,000"),
+        (12345.5, 12345.5, "12,345.5"),
+        (0.0, 0.0, "0"),
+        (-42.25, -42.25, "-42.25"),
+    ],
+)
 def test_the_shortest_decimal_of_the_float32(value, number, text):
     assert shortest_float32(value) == number
     assert mfi_text(value) == text
@@ -49,14 +52,14 @@ def evaluated(db):
 def test_the_api_gives_the_files_values(app, db, evaluated):
     client = app.test_client()
     _, secret = tokens.create_token(db, "reader", "admin", user="test")
-    response = client.get(f"{API}/recipients/{evaluated['WX-1']}/dsa",
-                          headers={"Authorization": f"Bearer {secret}"})
+    response = client.get(
+        f"{API}/recipients/{evaluated['WX-1']}/dsa", headers={"Authorization": f"Bearer {secret}"}
+    )
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert "2589.830078125" not in text and "2999.989990234375" not in text
     [donor] = json.loads(text)["evaluations"]
-    states = {d["antigen"]: next(s for s in d["states"] if s["visit"] == "M1")
-              for d in donor["dsa"]}
+    states = {d["antigen"]: next(s for s in d["states"] if s["visit"] == "M1") for d in donor["dsa"]}
     assert (states["B*07:02"]["mfi"], states["B*07:02"]["strength"]) == (2999.99, "weak")
     assert states["A*03:01"]["mfi"] == 2589.83
     m1 = next(v for v in donor["visits"] if v["visit"] == "M1")
@@ -67,8 +70,7 @@ def test_the_recipient_page_shows_the_files_values(signed_in, evaluated):
     page = signed_in("clinician").get(f"/recipients/{evaluated['WX-1']}").text
     dsa_table = page.split("<h2>DSA by visit</h2>")[1].split("</table>")[0]
     b7 = next(row for row in dsa_table.split("<tr>") if "B*07:02" in row and "M1" in row)
-    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", b7,
-                                                                    re.S)]
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", b7, re.S)]
     assert "2,999.99" in cells and "weak" in cells
     assert "3,000" not in b7 and "2,589.830078125" not in page
     plot = page.split("<svg")[1].split("</svg>")[0]

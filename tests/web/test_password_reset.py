@@ -35,13 +35,20 @@ def app(tmp_path, monkeypatch, mail_server):
     for key in list(__import__("os").environ):
         if key.startswith("DSA_MONITOR_"):
             monkeypatch.delenv(key)
-    return create_app({
-        "TESTING": True, "DATABASE": str(tmp_path / "reset.sqlite3"),
-        "REFERENCE_DIR": str(tmp_path / "reference"), "MAIL_DIR": str(tmp_path / "eml"),
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mail_server.port), "SMTP_TIMEOUT": "5",
-        "MAIL_FROM": "dsa-monitor@hospital.example", "BASE_URL": BASE_URL,
-        "PASSWORD_RESET_MINUTES": "30",
-    })
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "reset.sqlite3"),
+            "REFERENCE_DIR": str(tmp_path / "reference"),
+            "MAIL_DIR": str(tmp_path / "eml"),
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(mail_server.port),
+            "SMTP_TIMEOUT": "5",
+            "MAIL_FROM": "dsa-monitor@hospital.example",
+            "BASE_URL": BASE_URL,
+            "PASSWORD_RESET_MINUTES": "30",
+        }
+    )
 
 
 @pytest.fixture
@@ -54,13 +61,15 @@ def csrf(client, path: str) -> str:
 
 
 def ask(client, email: str):
-    return client.post("/forgot-password", data={"csrf_token": csrf(client, "/forgot-password"),
-                                                 "email": email})
+    return client.post(
+        "/forgot-password", data={"csrf_token": csrf(client, "/forgot-password"), "email": email}
+    )
 
 
 def sign_in(client, email: str, password: str):
-    return client.post("/sign-in", data={"csrf_token": csrf(client, "/sign-in"), "email": email,
-                                         "password": password})
+    return client.post(
+        "/sign-in", data={"csrf_token": csrf(client, "/sign-in"), "email": email, "password": password}
+    )
 
 
 def deliver(app, db) -> None:
@@ -89,19 +98,16 @@ def test_ask_receive_follow_the_link_set_a_new_password_and_sign_in(app, db, acc
     assert link == f"{BASE_URL}/reset-password/{token}" and len(token) >= 40
     assert "within 30 minutes" in message.get_body(("plain",)).get_content()
     # the token is kept nowhere but in the e-mail: its hash in the table, the sent body blanked
-    assert not [row for row in db.query("SELECT * FROM password_resets")
-                if token in str(row)]
+    assert not [row for row in db.query("SELECT * FROM password_resets") if token in str(row)]
     assert not [row for row in db.query("SELECT * FROM outbox") if token in str(row)]
 
     path = link.removeprefix(BASE_URL)
     form = client.get(path)
     assert form.status_code == 200 and "Choose a new password" in form.text and USER in form.text
     token_field = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-    short = client.post(path, data={"csrf_token": token_field, "password": "short",
-                                    "repeat": "short"})
+    short = client.post(path, data={"csrf_token": token_field, "password": "short", "repeat": "short"})
     assert short.status_code == 400 and "at least 12 characters" in short.text
-    differ = client.post(path, data={"csrf_token": token_field, "password": NEW,
-                                     "repeat": NEW + "!"})
+    differ = client.post(path, data={"csrf_token": token_field, "password": NEW, "repeat": NEW + "!"})
     assert differ.status_code == 400 and "the two passwords differ" in differ.text
     done = client.post(path, data={"csrf_token": token_field, "password": NEW, "repeat": NEW})
     assert done.status_code == 302 and done.location == "/sign-in?reset=done"
@@ -116,22 +122,21 @@ def test_ask_receive_follow_the_link_set_a_new_password_and_sign_in(app, db, acc
     assert {"password_reset_requested", "password_reset"} <= set(actions)
 
 
-def test_the_answer_is_the_same_whether_or_not_the_address_has_an_account(app, db, account,
-                                                                        mail_server):
+def test_the_answer_is_the_same_whether_or_not_the_address_has_an_account(app, db, account, mail_server):
     users.create_user(db, "gone@hospital.example", "lab", password=OLD, user="setup")
     users.set_disabled(db, "gone@hospital.example", True, user="setup")
     answers = {}
     for email in (USER, "nobody@hospital.example", "gone@hospital.example"):
         response = ask(app.test_client(), email)
-        answers[email] = (response.status_code,
-                          re.sub(r'name="csrf_token" value="[^"]+"', "", response.text)
-                          .replace(email, "ADDRESS"))
+        answers[email] = (
+            response.status_code,
+            re.sub(r'name="csrf_token" value="[^"]+"', "", response.text).replace(email, "ADDRESS"),
+        )
     assert len(set(answers.values())) == 1, answers
     deliver(app, db)
     assert [m["To"] for m in mail_server.wait_for(1)] == [USER]  # only the enabled account
     kept = {row["email"]: row["user_id"] for row in db.query("SELECT * FROM password_resets")}
-    assert kept == {USER: account["id"], "nobody@hospital.example": None,
-                    "gone@hospital.example": None}
+    assert kept == {USER: account["id"], "nobody@hospital.example": None, "gone@hospital.example": None}
 
 
 def test_requests_are_limited_per_address_with_or_without_an_account(app, account):
@@ -150,12 +155,15 @@ def made(db, now=None, **options) -> str:
     return password_resets.request_reset(db, USER, now=now, **options).token
 
 
-@pytest.mark.parametrize(("case", "status", "says"), [
-    ("forged", 410, "this password reset link is not valid"),
-    ("expired", 410, "this password reset link expired at"),
-    ("replaced by a later request", 410, "was replaced by a later request or a password change"),
-    ("password changed since", 410, "was replaced by a later request or a password change"),
-])
+@pytest.mark.parametrize(
+    ("case", "status", "says"),
+    [
+        ("forged", 410, "this password reset link is not valid"),
+        ("expired", 410, "this password reset link expired at"),
+        ("replaced by a later request", 410, "was replaced by a later request or a password change"),
+        ("password changed since", 410, "was replaced by a later request or a password change"),
+    ],
+)
 def test_a_link_that_does_not_work_gets_a_page_saying_why(app, db, account, case, status, says):
     now = dt.datetime.now(dt.UTC)
     if case == "forged":
@@ -173,17 +181,19 @@ def test_a_link_that_does_not_work_gets_a_page_saying_why(app, db, account, case
     page = client.get(f"/reset-password/{token}")
     assert page.status_code == status and says in page.text
     assert 'href="/forgot-password"' in page.text  # what to do next
-    posted = client.post(f"/reset-password/{token}", data={
-        "csrf_token": csrf(client, "/forgot-password"), "password": NEW + "?", "repeat": NEW + "?"})
+    posted = client.post(
+        f"/reset-password/{token}",
+        data={"csrf_token": csrf(client, "/forgot-password"), "password": NEW + "?", "repeat": NEW + "?"},
+    )
     assert posted.status_code == status and says in posted.text
     assert users.get_user(db, account["id"])["password_changed_at"] == changed  # not set
-    refused = [row for row in store.list_audit(db, entity="user")
-               if row["action"] == "password_reset_refused"]
+    refused = [
+        row for row in store.list_audit(db, entity="user") if row["action"] == "password_reset_refused"
+    ]
     assert len(refused) == 2  # the page's visit and the form's post
 
 
-def test_a_password_changed_on_the_account_page_ends_the_links_and_the_other_sessions(app, db,
-                                                                                    account):
+def test_a_password_changed_on_the_account_page_ends_the_links_and_the_other_sessions(app, db, account):
     token = made(db)
     elsewhere, here = app.test_client(), app.test_client()
     for client in (elsewhere, here):
@@ -192,8 +202,15 @@ def test_a_password_changed_on_the_account_page_ends_the_links_and_the_other_ses
     assert page.status_code == 200 and USER in page.text and "clinician" in page.text
 
     def change(current, new, repeat=None):
-        return here.post("/account", data={"csrf_token": csrf(here, "/account"), "current": current,
-                                           "password": new, "repeat": new if repeat is None else repeat})
+        return here.post(
+            "/account",
+            data={
+                "csrf_token": csrf(here, "/account"),
+                "current": current,
+                "password": new,
+                "repeat": new if repeat is None else repeat,
+            },
+        )
 
     wrong = change("not my password", NEW)
     assert wrong.status_code == 401 and "the current password is wrong" in wrong.text
@@ -209,7 +226,8 @@ def test_a_password_changed_on_the_account_page_ends_the_links_and_the_other_ses
 
 
 def test_a_reset_e_mail_the_server_refuses_is_dead_without_its_link_and_not_sent_again(
-        app, db, account, mail_server):
+    app, db, account, mail_server
+):
     mail_server.refuse[USER] = "550 no such mailbox"
     assert ask(app.test_client(), USER).status_code == 200
     deliver(app, db)

@@ -16,10 +16,23 @@ PHONE = 390
 PASSWORD = "correct horse battery staple"
 ADMIN = "admin@example.org"
 SIGNED_IN_PAGES = (
-    "/studies", "/studies/MSC-SLE", "/studies/MSC-SLE/report", "/recipients/{LUP-03}",
-    "/recipients/{LUP-05}", "/recipients/{LUP-06}/sera/{LUP-06 baseline}", "/alerts", "/uploads",
-    "/enrolments", "/lab-ids/new", "/enrol/study", "/enrol/study/MSC-SLE", "/enrol/recipient",
-    "/enrol/donor", "/enrol/exposure", "/enrol/typing", "/account",
+    "/studies",
+    "/studies/MSC-SLE",
+    "/studies/MSC-SLE/report",
+    "/recipients/{LUP-03}",
+    "/recipients/{LUP-05}",
+    "/recipients/{LUP-06}/sera/{LUP-06 baseline}",
+    "/alerts",
+    "/uploads",
+    "/enrolments",
+    "/lab-ids/new",
+    "/enrol/study",
+    "/enrol/study/MSC-SLE",
+    "/enrol/recipient",
+    "/enrol/donor",
+    "/enrol/exposure",
+    "/enrol/typing",
+    "/account",
 )
 # What a page shows a phone: how much wider than the screen it is, the tap targets under 44 px,
 # the text under 12 px, and the buttons whose right edge is past the screen's.
@@ -52,8 +65,9 @@ def phone(request):
     """A Chromium page 390 (or 1280) px wide, script off (the pages need none)."""
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(java_script_enabled=False,
-                                      viewport={"width": request.param, "height": 844})
+        context = browser.new_context(
+            java_script_enabled=False, viewport={"width": request.param, "height": 844}
+        )
         context.set_default_timeout(10_000)
         yield context.new_page()
         browser.close()
@@ -68,19 +82,29 @@ def problems_of(phone, url: str, status: int = 200) -> dict:
     return {key: value for key, value in found.items() if value}
 
 
-def test_every_page_fits_its_screen_and_on_a_phone_has_44_px_targets_and_readable_text(live_server, db, demo,  # noqa: F811
-                                                                      phone):
+def test_every_page_fits_its_screen_and_on_a_phone_has_44_px_targets_and_readable_text(
+    live_server,
+    db,
+    demo,  # noqa: F811
+    phone,
+):
     users.create_user(db, ADMIN, "admin", password=PASSWORD, user="setup")
     recipients = demo[2].recipients
-    baseline = db.execute("SELECT id FROM samples WHERE recipient_id = ? ORDER BY draw_date"
-                          " LIMIT 1", [recipients["LUP-06"]]).fetchone()[0]
-    names = {**{f"{{{code}}}": str(rid) for code, rid in recipients.items()},
-             "{LUP-06 baseline}": str(baseline)}
-    token = password_resets.request_reset(db, ADMIN, lifetime=password_resets.RATE_WINDOW,
-                                          per_hour=5).token
+    baseline = db.execute(
+        "SELECT id FROM samples WHERE recipient_id = ? ORDER BY draw_date LIMIT 1", [recipients["LUP-06"]]
+    ).fetchone()[0]
+    names = {
+        **{f"{{{code}}}": str(rid) for code, rid in recipients.items()},
+        "{LUP-06 baseline}": str(baseline),
+    }
+    token = password_resets.request_reset(db, ADMIN, lifetime=password_resets.RATE_WINDOW, per_hour=5).token
     problems = {}
-    for path, status in (("/sign-in", 200), ("/forgot-password", 200),
-                         (f"/reset-password/{token}", 200), ("/reset-password/forged", 410)):
+    for path, status in (
+        ("/sign-in", 200),
+        ("/forgot-password", 200),
+        (f"/reset-password/{token}", 200),
+        ("/reset-password/forged", 410),
+    ):
         problems[path] = problems_of(phone, f"{live_server}{path}", status)
     phone.goto(f"{live_server}/sign-in")
     sign_in(phone, ADMIN, PASSWORD)

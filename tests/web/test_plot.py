@@ -26,24 +26,37 @@ VISITS = (("M1", D(2024, 2, 4)), ("M3", D(2024, 4, 5)), ("M6", D(2024, 7, 5)))
 
 
 def series(label, *points):
-    return DSASeries(label, tuple(PlotPoint(D(*day), mfi, status, visit)
-                                  for day, mfi, status, visit in points))
+    return DSASeries(
+        label, tuple(PlotPoint(D(*day), mfi, status, visit) for day, mfi, status, visit in points)
+    )
 
 
-DQ2 = series("DQ2", ((2024, 1, 2), 300, "negative", "baseline"),
-             ((2024, 4, 8), 4200, "de_novo", "M3"), ((2024, 7, 4), 12500, "persistent", "M6"))
-DR4 = series("DR4", ((2024, 1, 2), 1800, "preformed", "baseline"),
-             ((2024, 4, 8), 1700, "persistent", "M3"), ((2024, 7, 4), 60, "resolved", "M6"))
+DQ2 = series(
+    "DQ2",
+    ((2024, 1, 2), 300, "negative", "baseline"),
+    ((2024, 4, 8), 4200, "de_novo", "M3"),
+    ((2024, 7, 4), 12500, "persistent", "M6"),
+)
+DR4 = series(
+    "DR4",
+    ((2024, 1, 2), 1800, "preformed", "baseline"),
+    ((2024, 4, 8), 1700, "persistent", "M3"),
+    ((2024, 7, 4), 60, "resolved", "M6"),
+)
 B44 = series("B44", ((2024, 7, 4), 1500, "de_novo_baseline_missing", "M6"))
 
 
 def draw(*items, layout=None, **changes):
-    timeline = MFITimeline(series=items, cutoff=1000,
-                           bands=strength_bands(1000, 3000, 10000, 500), exposure=EXPOSURE,
-                           exposure_label="infusion", visits=VISITS)
+    timeline = MFITimeline(
+        series=items,
+        cutoff=1000,
+        bands=strength_bands(1000, 3000, 10000, 500),
+        exposure=EXPOSURE,
+        exposure_label="infusion",
+        visits=VISITS,
+    )
     for key, value in changes.items():
-        timeline = MFITimeline(**{**{f: getattr(timeline, f) for f in timeline.__slots__},
-                                  key: value})
+        timeline = MFITimeline(**{**{f: getattr(timeline, f) for f in timeline.__slots__}, key: value})
     return ET.fromstring(render_svg(timeline) if layout is None else render_svg(timeline, layout))
 
 
@@ -73,10 +86,16 @@ def test_close_line_ends_get_labels_that_do_not_overlap():
     assert ys[1] - ys[0] >= 13
 
 
-@pytest.mark.parametrize("status, ringed", [
-    ("de_novo", True), ("de_novo_baseline_missing", True), ("persistent", False),
-    ("preformed", False), ("resolved", False),
-])
+@pytest.mark.parametrize(
+    "status, ringed",
+    [
+        ("de_novo", True),
+        ("de_novo_baseline_missing", True),
+        ("persistent", False),
+        ("preformed", False),
+        ("resolved", False),
+    ],
+)
 def test_de_novo_points_are_ringed_and_titled(status, ringed):
     root = draw(series("A2", ((2024, 4, 8), 4200, status, "M3")))
     points = by_class(root, "g", "point")
@@ -96,7 +115,8 @@ def test_the_strength_bands_and_the_cutoff_are_drawn_in_order():
     assert tops == sorted(tops, reverse=True)  # stronger bands sit higher
     for lower, upper in zip(bands, bands[1:], strict=False):  # bands touch: no gap, no overlap
         assert float(upper.get("y")) + float(upper.get("height")) == pytest.approx(
-            float(lower.get("y")), abs=0.11)
+            float(lower.get("y")), abs=0.11
+        )
     cutoff = by_class(root, "line", "cutoff")[0]
     weak = bands[1]
     weak_bottom = float(weak.get("y")) + float(weak.get("height"))
@@ -143,10 +163,15 @@ def test_no_dsa_gives_a_plot_that_says_so():
     assert by_class(root, "rect", "band")  # the bands still show what would count
 
 
-NEGATIVE_YEAR = tuple(SerumMark(day, visit, "usable", f"{visit}: no DSA") for visit, day in (
-    ("baseline", D(2024, 1, 2)), ("M1", D(2024, 2, 5)), ("M3", D(2024, 4, 4)),
-    ("M6", D(2024, 7, 8)))) + (SerumMark(D(2024, 4, 4), "M3", "qc_failed",
-                                         "QC failed: class I run, PC bead too low"),)
+NEGATIVE_YEAR = tuple(
+    SerumMark(day, visit, "usable", f"{visit}: no DSA")
+    for visit, day in (
+        ("baseline", D(2024, 1, 2)),
+        ("M1", D(2024, 2, 5)),
+        ("M3", D(2024, 4, 4)),
+        ("M6", D(2024, 7, 8)),
+    )
+) + (SerumMark(D(2024, 4, 4), "M3", "qc_failed", "QC failed: class I run, PC bead too low"),)
 
 
 def test_a_recipient_monitored_negative_shows_every_serum_over_the_whole_follow_up():
@@ -154,8 +179,12 @@ def test_a_recipient_monitored_negative_shows_every_serum_over_the_whole_follow_
     root = draw(sera=NEGATIVE_YEAR)
     sera = by_class(root, "g", "serum")
     assert [(g.get("data-visit"), g.get("class")) for g in sera] == [
-        ("baseline", "serum serum-usable"), ("M1", "serum serum-usable"),
-        ("M3", "serum serum-qc-failed"), ("M3", "serum serum-usable"), ("M6", "serum serum-usable")]
+        ("baseline", "serum serum-usable"),
+        ("M1", "serum serum-usable"),
+        ("M3", "serum serum-qc-failed"),
+        ("M3", "serum serum-usable"),
+        ("M6", "serum serum-usable"),
+    ]
     xs = [float(g.find(SVG + "rect").get("x")) for g in sera if "usable" in g.get("class")]
     assert xs[-1] - xs[0] > 400  # a year across the plot, not a few days
     assert [t.text for t in by_class(root, "text", "baseline-label")] == ["baseline"]
@@ -167,10 +196,12 @@ def test_a_recipient_monitored_negative_shows_every_serum_over_the_whole_follow_
 
 
 def test_preformed_and_rising_points_are_marked_like_de_novo():
-    rising = series("DR4", ((2024, 1, 2), 1800, "preformed", "baseline"),
-                    ((2024, 4, 8), 4700, "persistent", "M3"))
-    rising = DSASeries("DR4", (rising.points[0],
-                               PlotPoint(D(2024, 4, 8), 4700, "persistent", "M3", rising=True)))
+    rising = series(
+        "DR4", ((2024, 1, 2), 1800, "preformed", "baseline"), ((2024, 4, 8), 4700, "persistent", "M3")
+    )
+    rising = DSASeries(
+        "DR4", (rising.points[0], PlotPoint(D(2024, 4, 8), 4700, "persistent", "M3", rising=True))
+    )
     root = draw(rising)
     points = by_class(root, "g", "point")
     assert [p.get("class") for p in points] == ["point preformed", "point rising"]
@@ -192,24 +223,29 @@ def test_the_svg_has_a_title_and_a_text_description_for_screen_readers():
 
 def marks(root):
     """What a plot says, whatever its layout: its points, lines, serum marks and bands."""
-    return ([(g.get("class"), g.get("data-dsa"), g.find(SVG + "title").text)
-             for g in by_class(root, "g", "point")],
-            [p.get("data-dsa") for p in by_class(root, "path", "dsa-line")],
-            [(g.get("class"), g.get("data-visit")) for g in by_class(root, "g", "serum")],
-            [r.get("data-band") for r in by_class(root, "rect", "band")])
+    return (
+        [
+            (g.get("class"), g.get("data-dsa"), g.find(SVG + "title").text)
+            for g in by_class(root, "g", "point")
+        ],
+        [p.get("data-dsa") for p in by_class(root, "path", "dsa-line")],
+        [(g.get("class"), g.get("data-visit")) for g in by_class(root, "g", "serum")],
+        [r.get("data-band") for r in by_class(root, "rect", "band")],
+    )
 
 
 def test_the_narrow_plot_draws_the_same_marks_and_names_its_lines_in_its_key():
     """A phone's plot (issue 15): 360 units wide, no names at the lines' ends (no room right of
     the plot), each DSA named with its latest MFI in the key under the plot instead."""
-    wide, narrow = draw(DQ2, DR4, B44, sera=NEGATIVE_YEAR), draw(DQ2, DR4, B44,
-                                                                   sera=NEGATIVE_YEAR, layout=NARROW)
+    wide, narrow = (
+        draw(DQ2, DR4, B44, sera=NEGATIVE_YEAR),
+        draw(DQ2, DR4, B44, sera=NEGATIVE_YEAR, layout=NARROW),
+    )
     assert marks(narrow) == marks(wide)
     assert narrow.get("viewBox").split()[:3] == ["0", "0", "360"]
     assert narrow.get("class") == "mfi-timeline-narrow" and wide.get("class") == "mfi-timeline"
     assert not by_class(narrow, "text", "end-label")
-    assert [e.text for e in by_class(narrow, "text", "key-dsa")] == [
-        "DQ2 12,500", "DR4 60", "B44 1,500"]
+    assert [e.text for e in by_class(narrow, "text", "key-dsa")] == ["DQ2 12,500", "DR4 60", "B44 1,500"]
     axis_y = float(by_class(narrow, "line", "visit-grid")[0].get("y1"))
     assert all(float(e.get("y")) > axis_y for e in by_class(narrow, "text", "key-dsa"))
     key = [e.text for e in by_class(narrow, "g", "key")[0].iter(SVG + "text")]
@@ -243,4 +279,8 @@ def test_narrow_visit_labels_that_would_collide_are_left_out_their_grid_lines_ke
     assert all(b - a >= 40 for a, b in zip(xs, xs[1:], strict=False))  # "4 Feb"-wide apart
     # the wide plot has room for more; W6, 12 days after M1, would overprint it at any width
     assert [e.text for e in by_class(draw(DQ2, visits=crowded), "text", "visit-label")] == [
-        "M1", "M2", "M3", "M6"]
+        "M1",
+        "M2",
+        "M3",
+        "M6",
+    ]

@@ -53,11 +53,15 @@ def clinician(db):
     users.create_user(db, "md@example.org", "clinician", password=PASSWORD, user="setup")
 
 
-def measured_plots(browser, live_server, demo, width: int,  # noqa: F811
-                   media: str = "screen") -> dict[str, dict]:
+def measured_plots(
+    browser,
+    live_server,
+    demo,  # noqa: F811
+    width: int,
+    media: str = "screen",
+) -> dict[str, dict]:
     """Each recipient's plot as Chromium lays it out at ``width`` px, signed in as a clinician."""
-    context = browser.new_context(java_script_enabled=False,
-                                  viewport={"width": width, "height": 844})
+    context = browser.new_context(java_script_enabled=False, viewport={"width": width, "height": 844})
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
@@ -74,9 +78,13 @@ def measured_plots(browser, live_server, demo, width: int,  # noqa: F811
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_every_plot_text_is_at_least_11_px_and_the_page_fits_the_screen(live_server, browser,
-                                                                        clinician, demo,  # noqa: F811
-                                                                        width):
+def test_every_plot_text_is_at_least_11_px_and_the_page_fits_the_screen(
+    live_server,
+    browser,
+    clinician,
+    demo,  # noqa: F811
+    width,
+):
     for code, found in measured_plots(browser, live_server, demo, width).items():
         assert len(found["texts"]) > 10, (code, found)  # axes, visits and key all drawn
         smallest = min(found["texts"], key=lambda t: t["px"])
@@ -85,8 +93,12 @@ def test_every_plot_text_is_at_least_11_px_and_the_page_fits_the_screen(live_ser
         assert found["frame_right"] <= width, code  # nothing makes the page scroll sideways
 
 
-def test_a_phone_is_shown_the_narrow_plot_whole_and_a_desktop_the_wide_one(live_server, browser,
-                                                                          clinician, demo):  # noqa: F811
+def test_a_phone_is_shown_the_narrow_plot_whole_and_a_desktop_the_wide_one(
+    live_server,
+    browser,
+    clinician,
+    demo,  # noqa: F811
+):
     """Before: at 390 px the wide plot scrolled inside its frame, its y axis or its DSA names
     out of view. Paper gets the wide plot, printed from a phone too."""
     desktop = measured_plots(browser, live_server, demo, 1280)
@@ -100,13 +112,13 @@ def test_a_phone_is_shown_the_narrow_plot_whole_and_a_desktop_the_wide_one(live_
         assert found["shown"] == ["mfi-timeline-narrow"], code  # the wide one hidden
         assert 0 <= found["plot"]["left"] and found["plot"]["right"] <= 390, (code, found["plot"])
         plot = found["plot"]  # inside the plot's box: an SVG clips what is drawn past its edge
-        outside = [t["text"] for t in found["texts"]
-                   if t["left"] < plot["left"] or t["right"] > plot["right"]]
+        outside = [
+            t["text"] for t in found["texts"] if t["left"] < plot["left"] or t["right"] > plot["right"]
+        ]
         assert outside == [], code  # the y axis, the visit labels and the key all on screen
         ticks = [t["text"] for t in found["texts"] if t["cls"] == "y-tick"]
         assert ticks[:3] == ["100", "300", "1,000"], code
-        visits = sorted((t for t in found["texts"] if t["cls"] == "visit-label"),
-                        key=lambda t: t["left"])
+        visits = sorted((t for t in found["texts"] if t["cls"] == "visit-label"), key=lambda t: t["left"])
         assert [t["text"] for t in visits] == ["M1", "M3", "M6", "M9", "M12"], code
         for label, after in zip(visits, visits[1:], strict=False):
             assert label["right"] < after["left"], (code, label, after)  # no two collide

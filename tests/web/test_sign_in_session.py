@@ -11,8 +11,7 @@ from dsa_monitor.store import users
 
 def _sign_in(client, email, password, csrf_of):
     token = csrf_of(client.get("/sign-in").text)
-    answer = client.post("/sign-in", data={"csrf_token": token, "email": email,
-                                           "password": password})
+    answer = client.post("/sign-in", data={"csrf_token": token, "email": email, "password": password})
     assert answer.status_code == 302
     return token
 
@@ -26,8 +25,7 @@ def test_head_of_the_sign_in_page_is_not_a_sign_in_attempt(app, db, make_user):
     assert store.list_audit(db, entity="user", user=email) == []
 
 
-def test_signing_out_ends_the_session_so_a_copied_cookie_no_longer_works(app, make_user,
-                                                                       password, csrf_of):
+def test_signing_out_ends_the_session_so_a_copied_cookie_no_longer_works(app, make_user, password, csrf_of):
     email = make_user("clinician")
     client = app.test_client()
     _sign_in(client, email, password, csrf_of)
@@ -47,8 +45,7 @@ def test_signing_out_ends_the_session_so_a_copied_cookie_no_longer_works(app, ma
 def test_every_page_carries_the_csp_a_404_included(app, make_user, password, csrf_of):
     client = app.test_client()
     for path in ("/no-such-page", "/sign-in", "/api/v1/no-such-thing"):
-        assert client.get(path).headers.get("Content-Security-Policy") == (
-            CONTENT_SECURITY_POLICY), path
+        assert client.get(path).headers.get("Content-Security-Policy") == (CONTENT_SECURITY_POLICY), path
     _sign_in(client, make_user("clinician"), password, csrf_of)
     missing = client.get("/recipients/999999")
     assert missing.status_code == 404

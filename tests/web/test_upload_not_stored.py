@@ -33,28 +33,36 @@ def csrf(html):
 @pytest.fixture
 def lab(app, db):
     """A signed-in lab user's client (every study unless ``study``)."""
+
     def sign_in(study=None, role="lab"):
         email = f"{role}-{study or 'all'}@example.org".lower()
         users.create_user(db, email, role, password=PASSWORD, study=study, user="setup")
         client = app.test_client()
-        answer = client.post("/sign-in", data={"csrf_token": csrf(client.get("/sign-in").text),
-                                                "email": email, "password": PASSWORD})
+        answer = client.post(
+            "/sign-in",
+            data={"csrf_token": csrf(client.get("/sign-in").text), "email": email, "password": PASSWORD},
+        )
         assert answer.status_code == 302
         return client
+
     return sign_in
 
 
 def send(client, data, name="day.csv", **form):
     token = csrf(client.get("/uploads").text)
-    return client.post("/uploads", data={"csrf_token": token, "file": (io.BytesIO(data), name),
-                                         **form}, content_type="multipart/form-data")
+    return client.post(
+        "/uploads",
+        data={"csrf_token": token, "file": (io.BytesIO(data), name), **form},
+        content_type="multipart/form-data",
+    )
 
 
 def not_stored_rows(html):
     table = html.split('<table class="not-stored">')[1].split("</table>")[0]
-    return [(re.search(r'class="sample">([^<]*)<', row)[1],
-             re.search(r'class="reason">([^<]*)<', row)[1])
-            for row in table.split("<tr class=")[1:]]
+    return [
+        (re.search(r'class="sample">([^<]*)<', row)[1], re.search(r'class="reason">([^<]*)<', row)[1])
+        for row in table.split("<tr class=")[1:]
+    ]
 
 
 def test_the_page_lists_each_sample_not_stored_with_its_reason(lab):
@@ -62,8 +70,10 @@ def test_the_page_lists_each_sample_not_stored_with_its_reason(lab):
     assert response.status_code == 201
     assert "Stored: day.csv (fusion), 1 sample" in response.text
     assert not_stored_rows(response.text) == [
-        ("S2", "not enrolled"), ("LS-NC 026", "control serum"),
-        ("S4", "not enrolled (nearly P-17)")]
+        ("S2", "not enrolled"),
+        ("LS-NC 026", "control serum"),
+        ("S4", "not enrolled (nearly P-17)"),
+    ]
     assert "&#39;p 17&#39; is nearly the lab ID &#39;P-17&#39; of CORD-01 R001" in response.text
 
 
@@ -71,8 +81,7 @@ def test_a_file_with_no_enrolled_sample_is_refused_listing_them(lab, db):
     response = send(lab(), run_file(("P-99", "S2"), ("", "PPS 008 1/2")))
     assert response.status_code == 422
     assert "no sample belongs to an enrolled recipient" in response.text
-    assert not_stored_rows(response.text) == [("S2", "not enrolled"),
-                                              ("PPS 008 1/2", "control serum")]
+    assert not_stored_rows(response.text) == [("S2", "not enrolled"), ("PPS 008 1/2", "control serum")]
     assert store.list_samples(db) == []
 
 
@@ -83,8 +92,10 @@ def test_not_enrolled_links_to_adding_the_lab_id_which_a_lab_user_may_do(lab, db
     assert link == "/lab-ids/new?lab_id=P-99"
     form = client.get(link).text
     assert 'name="lab_id" value="P-99"' in form
-    added = client.post("/lab-ids/new", data={"csrf_token": csrf(form), "lab_id": "P-99",
-                                              "study": "CORD-01", "subject_code": "R002"})
+    added = client.post(
+        "/lab-ids/new",
+        data={"csrf_token": csrf(form), "lab_id": "P-99", "study": "CORD-01", "subject_code": "R002"},
+    )
     assert added.status_code == 201
     assert "lab IDs: P-99" in added.text
     assert store.list_recipients(db, "CORD-01")[1]["lab_ids"] == ["P-99"]
@@ -93,13 +104,18 @@ def test_not_enrolled_links_to_adding_the_lab_id_which_a_lab_user_may_do(lab, db
 def test_adding_a_lab_id_shows_each_error_beside_its_field(lab, db):
     client = lab("CORD-01")
     form = client.get("/lab-ids/new?lab_id=P-17").text
-    taken = client.post("/lab-ids/new", data={"csrf_token": csrf(form), "lab_id": "P-17",
-                                              "study": "CORD-01", "subject_code": "R002"})
+    taken = client.post(
+        "/lab-ids/new",
+        data={"csrf_token": csrf(form), "lab_id": "P-17", "study": "CORD-01", "subject_code": "R002"},
+    )
     assert taken.status_code == 422
-    assert ('id="lab_id-error">lab patient ID &#39;P-17&#39; is already used in study'
-            " &#39;CORD-01&#39;") in taken.text
-    other = client.post("/lab-ids/new", data={"csrf_token": csrf(form), "lab_id": "X-1",
-                                              "study": "KIDNEY-02", "subject_code": "K001"})
+    assert (
+        'id="lab_id-error">lab patient ID &#39;P-17&#39; is already used in study &#39;CORD-01&#39;'
+    ) in taken.text
+    other = client.post(
+        "/lab-ids/new",
+        data={"csrf_token": csrf(form), "lab_id": "X-1", "study": "KIDNEY-02", "subject_code": "K001"},
+    )
     assert other.status_code == 422 and 'id="subject_code-error"' in other.text
     assert store.list_recipients(db, "KIDNEY-02")[0]["lab_ids"] == []
 

@@ -25,8 +25,7 @@ def db(tmp_path):
 
 
 def test_a_user_is_kept_with_a_salted_scrypt_hash_never_the_password(db):
-    row = users.create_user(db, "Lab@Example.org", "lab", password=PASSWORD, study="CORD-01",
-                            user="admin")
+    row = users.create_user(db, "Lab@Example.org", "lab", password=PASSWORD, study="CORD-01", user="admin")
     assert (row["email"], row["role"], row["study_code"]) == ("Lab@Example.org", "lab", "CORD-01")
     assert "password_hash" not in row
     stored = db.execute("SELECT password_hash FROM users").fetchone()[0]
@@ -37,14 +36,16 @@ def test_a_user_is_kept_with_a_salted_scrypt_hash_never_the_password(db):
     assert store.list_audit(db, entity="user")[-1]["details"]["email"] == "Lab@Example.org"
 
 
-@pytest.mark.parametrize("email, role, password, study, error", [
-    ("a@b.org", "nurse", PASSWORD, None, "role 'nurse' is not one of lab, clinician"),
-    ("not-an-address", "lab", PASSWORD, None, "is not an e-mail address"),
-    ("a@b.org", "lab", "short", None, "at least 12 characters"),
-    ("a@b.org", "lab", PASSWORD, "NO-SUCH", "no study 'NO-SUCH'"),
-])
-def test_a_user_that_cannot_be_created_is_refused_with_the_reason(db, email, role, password,
-                                                                 study, error):
+@pytest.mark.parametrize(
+    "email, role, password, study, error",
+    [
+        ("a@b.org", "nurse", PASSWORD, None, "role 'nurse' is not one of lab, clinician"),
+        ("not-an-address", "lab", PASSWORD, None, "is not an e-mail address"),
+        ("a@b.org", "lab", "short", None, "at least 12 characters"),
+        ("a@b.org", "lab", PASSWORD, "NO-SUCH", "no study 'NO-SUCH'"),
+    ],
+)
+def test_a_user_that_cannot_be_created_is_refused_with_the_reason(db, email, role, password, study, error):
     with pytest.raises((DSAMonitorError, NotFound), match=error):
         users.create_user(db, email, role, password=password, study=study, user="admin")
     assert users.list_users(db) == []
@@ -71,7 +72,10 @@ def test_an_unknown_address_is_refused_like_a_wrong_password(db):
         users.sign_in(db, "nobody@example.org", PASSWORD, now=T0)
     (entry,) = store.list_audit(db, entity="user")
     assert (entry["action"], entry["user"], entry["details"]) == (
-        "sign_in_failed", "nobody@example.org", {"reason": "unknown address"})
+        "sign_in_failed",
+        "nobody@example.org",
+        {"reason": "unknown address"},
+    )
     assert refused.value.message == users.WRONG_PASSWORD
     assert not isinstance(refused.value, users.AccountLocked)
 
@@ -81,8 +85,7 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password_until_it
     for attempt in range(1, users.MAX_FAILED_SIGN_INS + 1):
         with pytest.raises(users.SignInRefused) as refused:
             users.sign_in(db, "lab@example.org", "wrong password!", now=T0)
-        assert isinstance(refused.value, users.AccountLocked) is (
-            attempt == users.MAX_FAILED_SIGN_INS)
+        assert isinstance(refused.value, users.AccountLocked) is (attempt == users.MAX_FAILED_SIGN_INS)
     with pytest.raises(users.AccountLocked) as locked:
         users.sign_in(db, "lab@example.org", PASSWORD, now=T0 + dt.timedelta(minutes=14))
     # issue 15: the locked account is told so, and until when
@@ -101,18 +104,34 @@ def test_the_user_command_creates_and_lists_users(cli_db):
     db = store.open_database(cli_db)
     store.create_study(db, "CORD-01", user="setup")
     runner = CliRunner()
-    created = runner.invoke(main, ["user", "create", "--email", "doc@example.org", "--role",
-                                   "clinician", "--study", "CORD-01", "--user", "admin"],
-                            input=f"{PASSWORD}\n{PASSWORD}\n")
+    created = runner.invoke(
+        main,
+        [
+            "user",
+            "create",
+            "--email",
+            "doc@example.org",
+            "--role",
+            "clinician",
+            "--study",
+            "CORD-01",
+            "--user",
+            "admin",
+        ],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
     assert created.exit_code == 0, created.output
     assert "doc@example.org, role clinician, study CORD-01" in created.output
     assert PASSWORD not in created.output
-    refused = runner.invoke(main, ["user", "create", "--email", "x@example.org", "--role", "lab"],
-                            input="short\nshort\n")
+    refused = runner.invoke(
+        main, ["user", "create", "--email", "x@example.org", "--role", "lab"], input="short\nshort\n"
+    )
     assert refused.exit_code == 1 and "at least 12 characters" in refused.output
     listed = runner.invoke(main, ["user", "list"])
-    assert listed.output.splitlines() == ["email\trole\tstudy\tlast sign-in\tlocked until",
-                                          "doc@example.org\tclinician\tCORD-01\tnever signed in\t"]
+    assert listed.output.splitlines() == [
+        "email\trole\tstudy\tlast sign-in\tlocked until",
+        "doc@example.org\tclinician\tCORD-01\tnever signed in\t",
+    ]
     assert users.sign_in(db, "doc@example.org", PASSWORD)["role"] == "clinician"
     db.close()
 

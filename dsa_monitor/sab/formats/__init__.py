@@ -39,7 +39,8 @@ def load_format(name: str) -> ModuleType:
     module_name = FORMATS.get(name)
     if module_name is None:
         raise FileFormatError(
-            f"unknown file format {name!r}", value=name,
+            f"unknown file format {name!r}",
+            value=name,
             expected=f"one of {', '.join(sorted(FORMATS))}",
         )
     try:
@@ -48,7 +49,8 @@ def load_format(name: str) -> ModuleType:
         if error.name != module_name:
             raise
         raise FileFormatError(
-            f"file format {name!r} is not available in this installation", value=name,
+            f"file format {name!r} is not available in this installation",
+            value=name,
             expected=f"one of {', '.join(available_formats())}",
         ) from None
 
@@ -83,13 +85,19 @@ def detect_format(text: str, file_name: str) -> str:
         message = hint(text) if hint else None
         if message:
             raise FileFormatError(
-                message, file=file_name, line=found[0] if found else None, value=start,
+                message,
+                file=file_name,
+                line=found[0] if found else None,
+                value=start,
                 expected=f"the header of the {DESCRIPTIONS[name]}",
             )
     known = "; ".join(f"{name}: {DESCRIPTIONS[name]}" for name in available_formats())
     raise FileFormatError(
-        "the file is not in a layout this service reads", file=file_name,
-        line=found[0] if found else None, value=start, expected=known,
+        "the file is not in a layout this service reads",
+        file=file_name,
+        line=found[0] if found else None,
+        value=start,
+        expected=known,
     )
 
 

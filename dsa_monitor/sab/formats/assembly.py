@@ -21,20 +21,50 @@ from ..specificity import parse_specificity, specificity_class
 _BIRTH_WORDS = ("birth", "dob", "geburt", "naissance", "nacimiento")
 # "name" after one of these is a person's name: PatientName, Patient_Full_Name, Last Name...
 _PERSON_NAME_WORDS = (
-    "patient", "recipient", "donor", "person", "first", "last", "given", "family", "full", "sur",
-    "maiden", "middle", "fore", "nick", "vor", "nach", "pat",
+    "patient",
+    "recipient",
+    "donor",
+    "person",
+    "first",
+    "last",
+    "given",
+    "family",
+    "full",
+    "sur",
+    "maiden",
+    "middle",
+    "fore",
+    "nick",
+    "vor",
+    "nach",
+    "pat",
 )
 # Headers that are a person's name or initials in themselves (MATCH IT!'s "Patient Name" is
 # caught by the rule above; these are the words without "name").
-PHI_KEYS = frozenset({"name", "nom", "nombre", "prenom", "apellido", "apellidos", "initials",
-                      "patientinitials", "fullname"})
+PHI_KEYS = frozenset(
+    {"name", "nom", "nombre", "prenom", "apellido", "apellidos", "initials", "patientinitials", "fullname"}
+)
 # Technical columns with "name" in them that are kept, as they name no person: the sample,
 # bead, catalogue, lot, kit, protocol, file, test, analyte, instrument, operator, user, locus,
 # antigen or allele. (Fusion's "SampleIDName" is its sample ID.)
 KEPT_NAME_KEYS = (
-    "samplename", "sampleidname", "beadname", "catalogname", "cataloguename", "lotname",
-    "kitname", "protocolname", "filename", "testname", "analytename", "instrumentname",
-    "operatorname", "username", "locusname", "antigenname", "allelename",
+    "samplename",
+    "sampleidname",
+    "beadname",
+    "catalogname",
+    "cataloguename",
+    "lotname",
+    "kitname",
+    "protocolname",
+    "filename",
+    "testname",
+    "analytename",
+    "instrumentname",
+    "operatorname",
+    "username",
+    "locusname",
+    "antigenname",
+    "allelename",
 )
 
 
@@ -64,16 +94,25 @@ def phi_warning(table: Table, indexes: list[int]) -> str | None:
     return f"column(s) {names} hold patient-identifying data: present in the file, not kept"
 
 
-def parsed_file(name: str, file_name: str, samples: list[SampleResult], table: Table,
-                phi: list[int], columns: dict[str, int | None]) -> ParsedFile:
+def parsed_file(
+    name: str,
+    file_name: str,
+    samples: list[SampleResult],
+    table: Table,
+    phi: list[int],
+    columns: dict[str, int | None],
+) -> ParsedFile:
     """The end of every CSV reader: each sample's BCM column checked (once its control beads are
     known), the patient columns left out said, by header only, and the header of each field
     (``columns``: field -> index) kept for the refusals of ``sab.checks``."""
     for sample in samples:
         check_bcm(sample)
-    parsed = ParsedFile(format=name, file_name=file_name, samples=samples,
-                        columns={field: table.columns[index] for field, index in columns.items()
-                                 if index is not None})
+    parsed = ParsedFile(
+        format=name,
+        file_name=file_name,
+        samples=samples,
+        columns={field: table.columns[index] for field, index in columns.items() if index is not None},
+    )
     note = phi_warning(table, phi)
     if note:
         parsed.warnings.append(note)
@@ -96,7 +135,9 @@ def read_specificity(table: Table, row: Row, index: int) -> tuple[str, ...]:
         return parse_specificity(row.cells[index])
     except InvalidHLAName as error:
         raise table.error(
-            f"bead specificity not understood: {error.reason}", row, index,
+            f"bead specificity not understood: {error.reason}",
+            row,
+            index,
             expected="allele names like A*01:01 or DQA1*05:01,DQB1*02:01 ('-' for empty)",
         ) from None
 
@@ -136,8 +177,13 @@ class SampleAssembler:
         sample = self._samples.get(key)
         if sample is None:
             sample = SampleResult(
-                sample_id=sample_id, lot=lot, line=line, patient_id=patient_id,
-                run_date=run_date, draw_date=draw_date, **fixed,  # type: ignore[arg-type]
+                sample_id=sample_id,
+                lot=lot,
+                line=line,
+                patient_id=patient_id,
+                run_date=run_date,
+                draw_date=draw_date,
+                **fixed,  # type: ignore[arg-type]
             )
             self._samples[key] = sample
             self._bead_lines[key] = {}
@@ -150,8 +196,11 @@ class SampleAssembler:
             if value is not None and first is not None and value != first:
                 raise FileFormatError(
                     f"sample {sample_id!r} changes {name} from {first} (line {sample.line})",
-                    file=self.file_name, line=line, column=self.columns.get(field),
-                    value=str(value), expected=f"one {name} per sample",
+                    file=self.file_name,
+                    line=line,
+                    column=self.columns.get(field),
+                    value=str(value),
+                    expected=f"one {name} per sample",
                 )
         return sample
 
@@ -161,9 +210,10 @@ class SampleAssembler:
         first = lines.get(bead.bead_id)
         if first is not None:
             raise FileFormatError(
-                f"bead {bead.bead_id!r} of sample {sample.sample_id!r} appears twice"
-                f" (first on line {first})",
-                file=self.file_name, line=bead.line, expected="one row per sample and bead",
+                f"bead {bead.bead_id!r} of sample {sample.sample_id!r} appears twice (first on line {first})",
+                file=self.file_name,
+                line=bead.line,
+                expected="one row per sample and bead",
             )
         lines[bead.bead_id] = bead.line or 0
         sample.beads.append(bead)
@@ -196,7 +246,8 @@ class SampleAssembler:
                         f"bead {bead.bead_id!r} carries class {bead_class} alleles"
                         f" ({', '.join(bead.specificity)}) in a class {sample.hla_class} sample"
                         f" {sample.sample_id!r}",
-                        file=self.file_name, line=bead.line,
+                        file=self.file_name,
+                        line=bead.line,
                         expected="one HLA class per sample and lot",
                     )
         return list(self._samples.values())

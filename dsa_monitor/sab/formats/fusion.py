@@ -57,10 +57,10 @@ def sniff(text: str) -> bool:
 def near_miss(text: str) -> str | None:
     """What a header that looks like a Fusion export lacks, for the "unknown layout" message."""
     keys = header_keys(text)
-    wanted = {"SampleIDName": SAMPLE, "BeadID": BEAD, "Specificity": SPECIFICITY,
-              "RawData": RAW + NORMAL}
-    missing = [label for label, names in wanted.items()
-               if not any(column_key(name) in keys for name in names)]
+    wanted = {"SampleIDName": SAMPLE, "BeadID": BEAD, "Specificity": SPECIFICITY, "RawData": RAW + NORMAL}
+    missing = [
+        label for label, names in wanted.items() if not any(column_key(name) in keys for name in names)
+    ]
     if 0 < len(missing) <= 2:
         return f"looks like an HLA Fusion export but lacks column(s) {', '.join(missing)}"
     return None
@@ -82,12 +82,23 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     if raw is None and normal is None:
         raise FileFormatError(
             "missing required column(s): RawData (or Raw Value / NormalValue / NormalData)",
-            file=file_name, line=table.header_line, expected="an MFI column",
+            file=file_name,
+            line=table.header_line,
+            expected="an MFI column",
         )
-    optional = {name: table.find(*names) for name, names in (
-        ("bcm", BCM), ("count", COUNT), ("rxn", RXN), ("patient", PATIENT),
-        ("run", RUN_DATE), ("draw", DRAW_DATE), ("catalog", CATALOG), ("serology", SEROLOGY),
-    )}
+    optional = {
+        name: table.find(*names)
+        for name, names in (
+            ("bcm", BCM),
+            ("count", COUNT),
+            ("rxn", RXN),
+            ("patient", PATIENT),
+            ("run", RUN_DATE),
+            ("draw", DRAW_DATE),
+            ("catalog", CATALOG),
+            ("serology", SEROLOGY),
+        )
+    }
     keys = [column_key(column) for column in table.columns]
     nc_columns = [i for i, key in enumerate(keys) if _NC.match(key)]
     pc_columns = [i for i, key in enumerate(keys) if _PC.match(key)]
@@ -95,11 +106,20 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     used = {*at.values(), raw, normal, *optional.values(), *nc_columns, *pc_columns, *phi}
     extra = [(i, column) for i, column in enumerate(table.columns) if i not in used]
     rows = _Rows(
-        table, SampleAssembler(file_name, headers(table, patient_id=optional["patient"],
-                                                  run_date=optional["run"],
-                                                  draw_date=optional["draw"])),
-        at["SampleIDName"], at["BeadID"], nc_columns,
-        pc_columns, extra, optional, _dates(table, optional["run"], options),
+        table,
+        SampleAssembler(
+            file_name,
+            headers(
+                table, patient_id=optional["patient"], run_date=optional["run"], draw_date=optional["draw"]
+            ),
+        ),
+        at["SampleIDName"],
+        at["BeadID"],
+        nc_columns,
+        pc_columns,
+        extra,
+        optional,
+        _dates(table, optional["run"], options),
         _dates(table, optional["draw"], options),
     )
     numbers = (raw, normal, optional["bcm"], optional["count"], at["Specificity"])
@@ -112,17 +132,33 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     samples = assembler.finish()
     for sample in samples:
         _mark_controls(sample, *controls[id(sample)], file_name)
-    return parsed_file(NAME, file_name, samples, table, phi, {
-        "sample_id": at["SampleIDName"], "patient_id": optional["patient"], "raw_mfi": raw,
-        "normalized_mfi": normal, "bcm": optional["bcm"], "count": optional["count"],
-        "lot": optional["catalog"], "kit": optional["catalog"]})
+    return parsed_file(
+        NAME,
+        file_name,
+        samples,
+        table,
+        phi,
+        {
+            "sample_id": at["SampleIDName"],
+            "patient_id": optional["patient"],
+            "raw_mfi": raw,
+            "normalized_mfi": normal,
+            "bcm": optional["bcm"],
+            "count": optional["count"],
+            "lot": optional["catalog"],
+            "kit": optional["catalog"],
+        },
+    )
 
 
 # A bead row's values: raw MFI, normalised MFI, BCM, bead count, specificity.
 BeadValues = tuple[float | None, float | None, float | None, int | None, tuple[str, ...]]
 # The same values as a list per column, a value per row.
 ColumnValues = tuple[
-    list[float | None], list[float | None], list[float | None], list[int | None],
+    list[float | None],
+    list[float | None],
+    list[float | None],
+    list[int | None],
     list[tuple[str, ...]],
 ]
 
@@ -131,9 +167,17 @@ class _Rows:
     """Turns a table's rows into beads of samples: row by row, or a sample's rows at a time."""
 
     def __init__(
-        self, table: Table, assembler: SampleAssembler, sample_at: int, bead_at: int,
-        nc_columns: list[int], pc_columns: list[int], extra: list[tuple[int, str]],
-        optional: dict[str, int | None], run_dates: dict, draw_dates: dict,
+        self,
+        table: Table,
+        assembler: SampleAssembler,
+        sample_at: int,
+        bead_at: int,
+        nc_columns: list[int],
+        pc_columns: list[int],
+        extra: list[tuple[int, str]],
+        optional: dict[str, int | None],
+        run_dates: dict,
+        draw_dates: dict,
     ) -> None:
         self.table, self.assembler = table, assembler
         self.sample_at, self.bead_at, self.extra = sample_at, bead_at, extra
@@ -143,8 +187,7 @@ class _Rows:
         self.classes: dict[str | None, tuple[str | None, str | None]] = {}
         # The cells that place a row in its sample: while they repeat, so does the sample.
         sample_level = (optional[name] for name in ("catalog", "patient", "run", "draw"))
-        self.placing = [sample_at, *(i for i in sample_level if i is not None), *nc_columns,
-                        *pc_columns]
+        self.placing = [sample_at, *(i for i in sample_level if i is not None), *nc_columns, *pc_columns]
 
     def place(self, row: Row) -> SampleResult:
         """The sample of a row whose placing cells differ from the row before it."""
@@ -158,11 +201,15 @@ class _Rows:
             self.classes[catalog] = kit_and_class(catalog)
         kit, hla_class = self.classes[catalog]
         sample = self.assembler.sample(
-            cells[self.sample_at], catalog, row.line,
+            cells[self.sample_at],
+            catalog,
+            row.line,
             patient_id=_cell(cells, optional["patient"]),
             run_date=self.run_dates.get(_cell(cells, optional["run"]) or ""),
             draw_date=self.draw_dates.get(_cell(cells, optional["draw"]) or ""),
-            vendor="onelambda", kit=kit, hla_class=hla_class,
+            vendor="onelambda",
+            kit=kit,
+            hla_class=hla_class,
         )
         nc_ids, pc_ids = self.controls.setdefault(id(sample), (set(), set()))
         nc_ids.update(cells[i] for i in self.nc_columns if cells[i])
@@ -184,13 +231,25 @@ class _Rows:
                 raise table.error("empty bead ID", row, bead_at, expected="a bead number")
             assert sample is not None
             raw_mfi, normalized, bcm, count, specificity = next(values)
-            self.assembler.add(sample, BeadResult(
-                cells[bead_at], specificity, raw_mfi, normalized, bcm, None, None, None, count,
-                None if rxn is None else cells[rxn] or None,
-                None if serology is None else cells[serology] or None,
-                None, row.line,
-                {column: cells[i] for i, column in extra if cells[i]} if extra else {},
-            ))
+            self.assembler.add(
+                sample,
+                BeadResult(
+                    cells[bead_at],
+                    specificity,
+                    raw_mfi,
+                    normalized,
+                    bcm,
+                    None,
+                    None,
+                    None,
+                    count,
+                    None if rxn is None else cells[rxn] or None,
+                    None if serology is None else cells[serology] or None,
+                    None,
+                    row.line,
+                    {column: cells[i] for i, column in extra if cells[i]} if extra else {},
+                ),
+            )
 
     def read_by_sample(self, values: ColumnValues) -> None:
         """``read_by_row`` for values already read (none faulty): beads made a column at a time,
@@ -198,13 +257,27 @@ class _Rows:
         table, rows = self.table, self.table.rows
         bead_ids = table.cells(self.bead_at)
         blank = [None] * len(rows)
-        beads = list(map(
-            BeadResult, bead_ids, values[4], values[0], values[1], values[2], blank, blank, blank,
-            values[3], self.texts(self.optional["rxn"]), self.texts(self.optional["serology"]),
-            blank, map(itemgetter(0), rows),
-            [{name: cells[i] for i, name in self.extra if cells[i]} for _, cells in rows]
-            if self.extra else map(dict, repeat((), len(rows))),
-        ))
+        beads = list(
+            map(
+                BeadResult,
+                bead_ids,
+                values[4],
+                values[0],
+                values[1],
+                values[2],
+                blank,
+                blank,
+                blank,
+                values[3],
+                self.texts(self.optional["rxn"]),
+                self.texts(self.optional["serology"]),
+                blank,
+                map(itemgetter(0), rows),
+                [{name: cells[i] for i, name in self.extra if cells[i]} for _, cells in rows]
+                if self.extra
+                else map(dict, repeat((), len(rows))),
+            )
+        )
         start = 0
         for _, group in groupby(zip(*map(table.cells, self.placing), strict=True)):
             end = start + len(list(group))
@@ -212,8 +285,7 @@ class _Rows:
             if "" in bead_ids[start:end]:
                 empty = bead_ids.index("", start, end)
                 self.assembler.add_many(sample, beads[start:empty])
-                raise table.error("empty bead ID", rows[empty], self.bead_at,
-                                  expected="a bead number")
+                raise table.error("empty bead ID", rows[empty], self.bead_at, expected="a bead number")
             self.assembler.add_many(sample, beads[start:end])
             start = end
 
@@ -225,7 +297,11 @@ class _Rows:
 
 
 def _column_values(
-    table: Table, raw: int | None, normal: int | None, bcm: int | None, count: int | None,
+    table: Table,
+    raw: int | None,
+    normal: int | None,
+    bcm: int | None,
+    count: int | None,
     specificity: int,
 ) -> ColumnValues | None:
     """Every row's values read a column at a time, or ``None`` if a cell needs ``_cell_values``.
@@ -253,7 +329,11 @@ def _column_values(
 
 
 def _cell_values(
-    table: Table, raw: int | None, normal: int | None, bcm: int | None, count: int | None,
+    table: Table,
+    raw: int | None,
+    normal: int | None,
+    bcm: int | None,
+    count: int | None,
     specificity: int,
 ) -> Iterator[BeadValues]:
     """Every row's values read cell by cell, each error located to its row and column."""
@@ -265,7 +345,8 @@ def _cell_values(
             assert column is not None
             raise table.error("no MFI value", row, column, expected="a number")
         yield (
-            raw_mfi, normalized,
+            raw_mfi,
+            normalized,
             table.number(row, bcm, negative=True) if bcm is not None else None,
             table.integer(row, count) if count is not None else None,
             read_specificity(table, row, specificity),
@@ -283,7 +364,9 @@ def _dates(table: Table, index: int | None, options: ParseOptions):
         return {}
     return read_dates(
         zip([line for line, _ in table.rows], table.cells(index), strict=True),
-        file=table.file_name, column=table.columns[index], date_format=options.date_format,
+        file=table.file_name,
+        column=table.columns[index],
+        date_format=options.date_format,
     )
 
 
@@ -319,6 +402,9 @@ def _mark_controls(sample: SampleResult, nc_ids: set[str], pc_ids: set[str], fil
         if not bead.specificity and bead.control is None:
             raise FileFormatError(
                 f"bead {bead.bead_id!r} has no specificity and is not a control bead",
-                file=file, line=bead.line, column="Specificity", value="",
+                file=file,
+                line=bead.line,
+                column="Specificity",
+                value="",
                 expected="allele names, or the bead named in NC*/PC*BeadID",
             )

@@ -25,8 +25,20 @@ NAME = "generic"
 ISO_DATE = "%Y-%m-%d"
 REQUIRED = ("sample_id", "bead_id", "raw_mfi")
 OPTIONAL = (
-    "patient_id", "draw_date", "run_date", "vendor", "kit", "lot", "class", "specificity",
-    "serology", "control", "normalized_mfi", "bcm", "count", "assignment",
+    "patient_id",
+    "draw_date",
+    "run_date",
+    "vendor",
+    "kit",
+    "lot",
+    "class",
+    "specificity",
+    "serology",
+    "control",
+    "normalized_mfi",
+    "bcm",
+    "count",
+    "assignment",
 )
 CLASSES = {"I": "I", "1": "I", "II": "II", "2": "II"}
 CONTROLS = {"NC": "NC", "PC": "PC"}
@@ -64,15 +76,19 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     if col["specificity"] is None and col["control"] is None:
         raise FileFormatError(
             "missing required column(s): specificity (or control)",
-            file=file_name, line=table.header_line, expected="see docs/generic-csv.md",
+            file=file_name,
+            line=table.header_line,
+            expected="see docs/generic-csv.md",
         )
     phi = phi_columns(table)
     used = {*at.values(), *col.values(), *phi}
     extra = [(i, column) for i, column in enumerate(table.columns) if i not in used]
     dates = {name: _dates(table, col[name]) for name in ("draw_date", "run_date")}
 
-    assembler = SampleAssembler(file_name, headers(
-        table, patient_id=col["patient_id"], run_date=col["run_date"], draw_date=col["draw_date"]))
+    assembler = SampleAssembler(
+        file_name,
+        headers(table, patient_id=col["patient_id"], run_date=col["run_date"], draw_date=col["draw_date"]),
+    )
     for row in table.rows:
         cells = row.cells
         sample_id, bead_id = cells[at["sample_id"]], cells[at["bead_id"]]
@@ -83,47 +99,56 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
         hla_class = _choice(table, row, col["class"], CLASSES, "I or II")
         vendor = optional_text(row, col["vendor"])
         sample = assembler.sample(
-            sample_id, optional_text(row, col["lot"]), row.line,
+            sample_id,
+            optional_text(row, col["lot"]),
+            row.line,
             patient_id=optional_text(row, col["patient_id"]),
             draw_date=dates["draw_date"].get(optional_text(row, col["draw_date"]) or ""),
             run_date=dates["run_date"].get(optional_text(row, col["run_date"]) or ""),
-            vendor=vendor.lower() if vendor else None, kit=optional_text(row, col["kit"]),
+            vendor=vendor.lower() if vendor else None,
+            kit=optional_text(row, col["kit"]),
             hla_class=hla_class,
         )
         if hla_class and sample.hla_class != hla_class:
             assert col["class"] is not None
             raise table.error(
                 f"sample {sample_id!r} changes class (line {sample.line} says {sample.hla_class})",
-                row, col["class"], expected="one class per sample and lot",
+                row,
+                col["class"],
+                expected="one class per sample and lot",
             )
         control = _choice(table, row, col["control"], CONTROLS, "NC, PC or empty")
         specificity = (
-            read_specificity(table, row, col["specificity"]) if col["specificity"] is not None
-            else ()
+            read_specificity(table, row, col["specificity"]) if col["specificity"] is not None else ()
         )
         if bool(specificity) == bool(control):
             index = col["specificity"] if col["specificity"] is not None else col["control"]
             assert index is not None
             raise table.error(
-                "a bead needs a specificity or a control mark (not both)", row, index,
+                "a bead needs a specificity or a control mark (not both)",
+                row,
+                index,
                 expected="alleles for a bead, or NC/PC with an empty specificity",
             )
         raw = table.number(row, at["raw_mfi"])
         if raw is None:
             raise table.error("no raw MFI", row, at["raw_mfi"])
-        assembler.add(sample, BeadResult(
-            bead_id=bead_id,
-            specificity=specificity,
-            raw_mfi=raw,
-            normalized_mfi=optional_number(table, row, col["normalized_mfi"]),
-            bcm=optional_number(table, row, col["bcm"]),
-            count=table.integer(row, col["count"]) if col["count"] is not None else None,
-            vendor_assignment=optional_text(row, col["assignment"]),
-            serology=optional_text(row, col["serology"]),
-            control=control,
-            line=row.line,
-            extra={column: cells[i] for i, column in extra if cells[i]},
-        ))
+        assembler.add(
+            sample,
+            BeadResult(
+                bead_id=bead_id,
+                specificity=specificity,
+                raw_mfi=raw,
+                normalized_mfi=optional_number(table, row, col["normalized_mfi"]),
+                bcm=optional_number(table, row, col["bcm"]),
+                count=table.integer(row, col["count"]) if col["count"] is not None else None,
+                vendor_assignment=optional_text(row, col["assignment"]),
+                serology=optional_text(row, col["serology"]),
+                control=control,
+                line=row.line,
+                extra={column: cells[i] for i, column in extra if cells[i]},
+            ),
+        )
     return parsed_file(NAME, file_name, assembler.finish(), table, phi, {**at, **col})
 
 
@@ -132,13 +157,13 @@ def _dates(table: Table, index: int | None):
         return {}
     return read_dates(
         ((row.line, row.cells[index]) for row in table.rows),
-        file=table.file_name, column=table.columns[index], date_format=ISO_DATE,
+        file=table.file_name,
+        column=table.columns[index],
+        date_format=ISO_DATE,
     )
 
 
-def _choice(
-    table: Table, row: Row, index: int | None, choices: dict[str, str], expected: str
-) -> str | None:
+def _choice(table: Table, row: Row, index: int | None, choices: dict[str, str], expected: str) -> str | None:
     text = optional_text(row, index)
     if text is None:
         return None

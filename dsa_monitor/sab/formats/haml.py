@@ -20,19 +20,23 @@ from ..model import BeadResult, ParsedFile, ParseOptions, SampleResult
 from ..specificity import parse_specificity, specificity_class
 from ..xmldoc import XMLDocument, child, child_text, children, local_name, parse_xml
 
-_HAML_ROOT = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:[\w.-]+:)?haml[\s>/]",
-                        re.DOTALL)
+_HAML_ROOT = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:[\w.-]+:)?haml[\s>/]", re.DOTALL)
 _PLAUSIBLE_ID = re.compile(r"^[A-Za-z0-9_-]{1,12}$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _CONTROL_TYPES = {"negative": "NC", "positive": "PC"}
 _ALPHA_BETA = {"DQA1": "DQB1", "DPA1": "DPB1"}
 # Where each field is read, named in refusals (``sab.checks``): elements of the 0.4 layout, and
 # the attributes of the IHIW converters' layout.
-ELEMENTS = {"sample_id": "sample-id", "patient_id": "patient-id", "lot": "lot-number",
-            "kit": "catalog-number", "raw_mfi": "sample-raw-MFI",
-            "normalized_mfi": "sample-adjusted-MFI", "count": "bead-count"}
-ATTRIBUTES = {"sample_id": "sampleID", "patient_id": "patientID", "lot": "lot",
-              "raw_mfi": "raw-MFI"}
+ELEMENTS = {
+    "sample_id": "sample-id",
+    "patient_id": "patient-id",
+    "lot": "lot-number",
+    "kit": "catalog-number",
+    "raw_mfi": "sample-raw-MFI",
+    "normalized_mfi": "sample-adjusted-MFI",
+    "count": "bead-count",
+}
+ATTRIBUTES = {"sample_id": "sampleID", "patient_id": "patientID", "lot": "lot", "raw_mfi": "raw-MFI"}
 
 
 @dataclass(slots=True)
@@ -55,8 +59,9 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     """Every solid-phase panel of every sample as one ``SampleResult``."""
     doc = parse_xml(text, file_name)
     if local_name(doc.root.tag) != "haml":
-        raise doc.error("not a HAML document", doc.root, value=local_name(doc.root.tag),
-                        expected="root element <haml>")
+        raise doc.error(
+            "not a HAML document", doc.root, value=local_name(doc.root.tag), expected="root element <haml>"
+        )
     parsed = ParsedFile(format="haml", file_name=file_name)
     version = doc.root.get("version")
     if version and not version.startswith("0.4"):
@@ -72,15 +77,20 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
         _read_assessment(doc, assessment, parsed, dates)
     if not parsed.samples:
         if version and not version.startswith("0.4"):
-            raise doc.error(f"HAML version {version} is not read by this service", doc.root,
-                            value=version, expected="HAML 0.4.x")
+            raise doc.error(
+                f"HAML version {version} is not read by this service",
+                doc.root,
+                value=version,
+                expected="HAML 0.4.x",
+            )
         raise doc.error("HAML document holds no solid-phase panel with beads", doc.root)
     _resolve_dates(dates, file_name, options)
     return parsed
 
 
-def _read_sample(doc: XMLDocument, sample: ET.Element, patient_id: str | None,
-                 parsed: ParsedFile, dates: _Dates) -> None:
+def _read_sample(
+    doc: XMLDocument, sample: ET.Element, patient_id: str | None, parsed: ParsedFile, dates: _Dates
+) -> None:
     sample_id = _id_text(doc, sample, "sample-id")
     for assay in children(sample, "assay"):
         results: list[SampleResult] = []
@@ -88,15 +98,19 @@ def _read_sample(doc: XMLDocument, sample: ET.Element, patient_id: str | None,
             for panel in children(working, "solid-phase-panel"):
                 result = SampleResult(
                     sample_id=sample_id or _id_text(doc, working, "working-sample-id") or "",
-                    patient_id=patient_id, line=doc.line(panel),
+                    patient_id=patient_id,
+                    line=doc.line(panel),
                 )
                 if not result.sample_id:
                     raise doc.error("sample without a sample-id", sample, column="sample-id")
-                dates.add("sample-date", doc.line(sample), child_text(sample, "sample-date"),
-                          result)
+                dates.add("sample-date", doc.line(sample), child_text(sample, "sample-date"), result)
                 dates.add("assay-date", doc.line(assay), child_text(assay, "assay-date"), result)
-                _panel(result, child_text(panel, "kit-manufacturer"),
-                       _id_text(doc, panel, "lot-number"), _id_text(doc, panel, "catalog-number"))
+                _panel(
+                    result,
+                    child_text(panel, "kit-manufacturer"),
+                    _id_text(doc, panel, "lot-number"),
+                    _id_text(doc, panel, "catalog-number"),
+                )
                 beads = [_bead(doc, bead) for bead in children(panel, "bead")]
                 _finish(doc, panel, result, beads)
                 results.append(result)
@@ -113,23 +127,24 @@ def _read_sample(doc: XMLDocument, sample: ET.Element, patient_id: str | None,
         parsed.samples.extend(results)
 
 
-def _read_assessment(doc: XMLDocument, assessment: ET.Element, parsed: ParsedFile,
-                     dates: _Dates) -> None:
+def _read_assessment(doc: XMLDocument, assessment: ET.Element, parsed: ParsedFile, dates: _Dates) -> None:
     """The IHIW converters' attribute layout (one panel per assessment, no bead numbers)."""
     for panel in children(assessment, "solid-phase-panel"):
-        result = SampleResult(sample_id=_id_attribute(doc, assessment, "sampleID") or "",
-                              patient_id=_identifier(_id_attribute(doc, assessment, "patientID")),
-                              line=doc.line(panel))
+        result = SampleResult(
+            sample_id=_id_attribute(doc, assessment, "sampleID") or "",
+            patient_id=_identifier(_id_attribute(doc, assessment, "patientID")),
+            line=doc.line(panel),
+        )
         if not result.sample_id:
             raise doc.error("assessment without a sampleID", assessment, column="sampleID")
-        dates.add("sample-test-date", doc.line(assessment), assessment.get("sample-test-date"),
-                  result)
+        dates.add("sample-test-date", doc.line(assessment), assessment.get("sample-test-date"), result)
         _panel(result, panel.get("kit-manufacturer"), _id_attribute(doc, panel, "lot"), None)
         beads = []
         for element in children(panel, "bead"):
             specificity = _alleles(doc, element, element.get("HLA-allele-specificity"))
             bead = BeadResult(
-                bead_id="", specificity=specificity,
+                bead_id="",
+                specificity=specificity,
                 raw_mfi=_mfi(doc, element, "raw-MFI", element.get("raw-MFI"), "raw_mfi"),
                 line=doc.line(element),
             )
@@ -152,7 +167,8 @@ def _bead(doc: XMLDocument, element: ET.Element) -> BeadResult:
         bead_id=child_text(info, "bead-id") or "",
         specificity=_alleles(doc, info, " ".join(t for t in targets if t)),
         serology=child_text(info, "HLA-target-serological-specificity"),
-        control=control, line=doc.line(element),
+        control=control,
+        line=doc.line(element),
     )
     raw = child(element, "raw-data")
     if raw is not None:
@@ -164,8 +180,7 @@ def _bead(doc: XMLDocument, element: ET.Element) -> BeadResult:
                 bead.extra[name] = child_text(raw, name) or ""
     converted = child(element, "converted-data")
     if converted is not None:
-        bead.normalized_mfi = _child_number(doc, converted, "sample-adjusted-MFI",
-                                            "normalized_mfi")
+        bead.normalized_mfi = _child_number(doc, converted, "sample-adjusted-MFI", "normalized_mfi")
         _interpretations(converted, bead)
     return bead
 
@@ -187,8 +202,14 @@ def _interpretations(converted: ET.Element, bead: BeadResult) -> None:
         bead.extra["bead-plausible"] = plausible
 
 
-def _finish(doc: XMLDocument, panel: ET.Element, result: SampleResult,
-            beads: list[BeadResult], *, numbered: bool = True) -> None:
+def _finish(
+    doc: XMLDocument,
+    panel: ET.Element,
+    result: SampleResult,
+    beads: list[BeadResult],
+    *,
+    numbered: bool = True,
+) -> None:
     """Check the bead ids, and take the class from the beads when the kit does not say it.
 
     ``numbered`` is False for a layout without bead numbers: beads go by specificity silently.
@@ -245,8 +266,12 @@ def _pair_chains(beads: list[BeadResult], result: SampleResult) -> list[BeadResu
         bead = beads[i]
         after = beads[i + 1] if i + 1 < len(beads) else None
         locus = bead.specificity[0].split("*")[0] if len(bead.specificity) == 1 else ""
-        if (after is not None and len(after.specificity) == 1 and _ALPHA_BETA.get(locus)
-                == after.specificity[0].split("*")[0] and after.raw_mfi == bead.raw_mfi):
+        if (
+            after is not None
+            and len(after.specificity) == 1
+            and _ALPHA_BETA.get(locus) == after.specificity[0].split("*")[0]
+            and after.raw_mfi == bead.raw_mfi
+        ):
             bead.specificity = (bead.specificity[0], after.specificity[0])
             i += 2
         else:
@@ -260,12 +285,12 @@ def _pair_chains(beads: list[BeadResult], result: SampleResult) -> list[BeadResu
     return joined
 
 
-def _panel(result: SampleResult, manufacturer: str | None, lot: str | None,
-           catalog: str | None) -> None:
+def _panel(result: SampleResult, manufacturer: str | None, lot: str | None, catalog: str | None) -> None:
     """Vendor, lot, kit and (where the kit name says it) class of one panel."""
     maker = re.sub(r"[^a-z]", "", (manufacturer or "").lower())
-    result.vendor = {"onelambda": "onelambda", "immucor": "immucor",
-                     "lifecodes": "immucor"}.get(maker, maker or None)
+    result.vendor = {"onelambda": "onelambda", "immucor": "immucor", "lifecodes": "immucor"}.get(
+        maker, maker or None
+    )
     result.lot = lot
     kit = catalog or (kit_from_lot(lot) if lot else None)
     result.kit = kit
@@ -284,19 +309,18 @@ def _alleles(doc: XMLDocument, element: ET.Element, text: str | None) -> tuple[s
     try:
         return parse_specificity(cleaned)
     except InvalidHLAName as exc:
-        raise doc.error(f"not a bead specificity: {exc.reason}", element,
-                        column="HLA-target-type", value=text) from None
+        raise doc.error(
+            f"not a bead specificity: {exc.reason}", element, column="HLA-target-type", value=text
+        ) from None
 
 
 def _child_number(doc: XMLDocument, parent: ET.Element, name: str, field: str) -> float | None:
     """The number ``parent``'s child ``name`` holds, located at that child's own line."""
     element = child(parent, name)
-    return _mfi(doc, parent if element is None else element, name, child_text(parent, name),
-                field)
+    return _mfi(doc, parent if element is None else element, name, child_text(parent, name), field)
 
 
-def _mfi(doc: XMLDocument, element: ET.Element, column: str, text: str | None,
-         field: str) -> float | None:
+def _mfi(doc: XMLDocument, element: ET.Element, column: str, text: str | None, field: str) -> float | None:
     """The number an element holds, in the range every reader keeps for ``field``
     (``sab.checks.VALUE_RANGES``: no negative, infinite or NaN MFI, whole counts), refused at
     the element's line: the bead's line, where ``check_parsed`` would place it, is another."""
@@ -308,8 +332,7 @@ def _mfi(doc: XMLDocument, element: ET.Element, column: str, text: str | None,
         raise doc.error("not a number", element, column=column, value=text) from None
     problem = value_problem(field, value)
     if problem:
-        raise doc.error(problem, element, column=column, value=text,
-                        expected=expected_value(field))
+        raise doc.error(problem, element, column=column, value=text, expected=expected_value(field))
     return value
 
 
@@ -325,12 +348,16 @@ def _id_attribute(doc: XMLDocument, element: ET.Element, name: str) -> str | Non
     return _checked_id(doc, element, name, element.get(name))
 
 
-def _checked_id(doc: XMLDocument, element: ET.Element, column: str,
-                text: str | None) -> str | None:
+def _checked_id(doc: XMLDocument, element: ET.Element, column: str, text: str | None) -> str | None:
     problem = None if text is None else identifier_problem(text)
     if problem:
-        raise doc.error(f"the {column} {problem}", element, column=column, value=text,
-                        expected="text on one line without control characters")
+        raise doc.error(
+            f"the {column} {problem}",
+            element,
+            column=column,
+            value=text,
+            expected="text on one line without control characters",
+        )
     return text
 
 
@@ -345,8 +372,12 @@ def _resolve_dates(dates: _Dates, file_name: str, options: ParseOptions) -> None
     """Read each date column once for the whole file (xs:date, else the lab's format/evidence)."""
     for column, cells in dates.cells.items():
         iso = all(_ISO.match(text) for _, text, _ in cells)
-        found = read_dates(((line, text) for line, text, _ in cells), file=file_name,
-                           column=column, date_format=None if iso else options.date_format)
+        found = read_dates(
+            ((line, text) for line, text, _ in cells),
+            file=file_name,
+            column=column,
+            date_format=None if iso else options.date_format,
+        )
         for _, text, sample in cells:
             if column == "sample-date":
                 sample.draw_date = found[text]

@@ -52,8 +52,9 @@ def near_miss(text: str) -> str | None:
     """What a header that looks like a MATCH IT! export lacks, for the "unknown layout" message."""
     keys = header_keys(text)
     wanted = {"Sample ID": SAMPLE, "Lot ID": LOT, "Allele": ALLELE, "Raw Value": RAW}
-    missing = [label for label, names in wanted.items()
-               if not any(column_key(name) in keys for name in names)]
+    missing = [
+        label for label, names in wanted.items() if not any(column_key(name) in keys for name in names)
+    ]
     if 0 < len(missing) <= 1 and "beadid" not in keys:
         return f"looks like a MATCH IT! export but lacks column(s) {', '.join(missing)}"
     return None
@@ -70,20 +71,30 @@ def lot_class(lot: str) -> tuple[str | None, str | None]:
 def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     """Every sample of a MATCH IT! export; heterodimer row pairs joined into one bead."""
     table = read_table(text, file_name)
-    at = table.require(
-        {"Sample ID": SAMPLE, "Lot ID": LOT, "Allele": ALLELE, "Raw Value": RAW}
-    )
-    optional = {name: table.find(*names) for name, names in (
-        ("assignment", ASSIGNMENT), ("run", RUN_DATE), ("bcm", BCM), ("bcr", BCR),
-        ("ad_bcr", AD_BCR),
-    )}
+    at = table.require({"Sample ID": SAMPLE, "Lot ID": LOT, "Allele": ALLELE, "Raw Value": RAW})
+    optional = {
+        name: table.find(*names)
+        for name, names in (
+            ("assignment", ASSIGNMENT),
+            ("run", RUN_DATE),
+            ("bcm", BCM),
+            ("bcr", BCR),
+            ("ad_bcr", AD_BCR),
+        )
+    }
     phi = phi_columns(table)
     used = {*at.values(), *optional.values(), *phi}
     extra = [(i, column) for i, column in enumerate(table.columns) if i not in used]
     run = optional["run"]
-    run_dates = {} if run is None else read_dates(
-        ((row.line, row.cells[run]) for row in table.rows),
-        file=file_name, column=table.columns[run], date_format=options.date_format,
+    run_dates = (
+        {}
+        if run is None
+        else read_dates(
+            ((row.line, row.cells[run]) for row in table.rows),
+            file=file_name,
+            column=table.columns[run],
+            date_format=options.date_format,
+        )
     )
 
     assembler = SampleAssembler(file_name, headers(table, run_date=run))
@@ -101,9 +112,13 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
             raise table.error("empty lot", row, at["Lot ID"], expected="the kit lot")
         kit, hla_class = lot_class(lot)
         sample = assembler.sample(
-            sample_id, lot, row.line,
+            sample_id,
+            lot,
+            row.line,
             run_date=run_dates.get(row.cells[run]) if run is not None else None,
-            vendor="immucor", kit=kit, hla_class=hla_class,
+            vendor="immucor",
+            kit=kit,
+            hla_class=hla_class,
         )
         specificity = read_specificity(table, row, at["Allele"])
         if paired:
@@ -112,8 +127,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
             specificity = tuple(sorted(specificity, key=lambda name: name[:3] not in _ALPHAS))
         elif specificity and specificity[0].partition("*")[0] in _PARTNER:
             sample.warnings.append(
-                f"line {row.line}: {specificity[0]} without its partner chain;"
-                " kept as a single-allele bead"
+                f"line {row.line}: {specificity[0]} without its partner chain; kept as a single-allele bead"
             )
         raw = table.number(row, at["Raw Value"])
         if raw is None:
@@ -130,9 +144,19 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
             extra={column: row.cells[i] for i, column in extra if row.cells[i]},
         )
         assembler.add(sample, bead)
-    return parsed_file(NAME, file_name, assembler.finish(), table, phi, {
-        "sample_id": at["Sample ID"], "lot": at["Lot ID"], "raw_mfi": at["Raw Value"],
-        **{field: optional[field] for field in ("bcm", "bcr", "ad_bcr")}})
+    return parsed_file(
+        NAME,
+        file_name,
+        assembler.finish(),
+        table,
+        phi,
+        {
+            "sample_id": at["Sample ID"],
+            "lot": at["Lot ID"],
+            "raw_mfi": at["Raw Value"],
+            **{field: optional[field] for field in ("bcm", "bcr", "ad_bcr")},
+        },
+    )
 
 
 def _pairs(table: Table, at: dict[str, int], row: Row, partner: Row) -> bool:

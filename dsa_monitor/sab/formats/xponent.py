@@ -56,25 +56,31 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     export = _read(text, file_name)
     median = export.blocks.get("median")
     if median is None or not median.rows:
-        raise FileFormatError('no Median block ("DataType:","Median"): file truncated or not '
-                              "an xPONENT results export", file=file_name)
+        raise FileFormatError(
+            'no Median block ("DataType:","Median"): file truncated or not an xPONENT results export',
+            file=file_name,
+        )
     # Each bead's values are in its analyte's column of a block: they are checked where read
     # (``_in_range``), naming that column; the sample ID is the blocks' Sample column.
     parsed = ParsedFile(format="xponent", file_name=file_name, columns={"sample_id": "Sample"})
     line, values = export.header.get("ProtocolName", (None, []))
-    catalogue = run_catalogue(values[0] if values else "", line, file_name, options,
-                              parsed.warnings)
+    catalogue = run_catalogue(values[0] if values else "", line, file_name, options, parsed.warnings)
     run_date = _run_date(export, file_name, options)
     header_line, header = median.rows[0]
     if len(header) < 3 or [c.lower() for c in header[:2]] != ["location", "sample"]:
-        raise FileFormatError("Median block header must start with Location, Sample",
-                              file=file_name, line=header_line, value=",".join(header[:3]))
+        raise FileFormatError(
+            "Median block header must start with Location, Sample",
+            file=file_name,
+            line=header_line,
+            value=",".join(header[:3]),
+        )
     analytes = [a for a in header[2:] if a.lower() != "total events"]
     beads = match_beads(analytes, _regions(export), catalogue, file_name, header_line)
     absent = [b.bead_id for b in catalogue.beads if b.bead_id not in {x.bead_id for x in beads}]
     if absent:
-        parsed.warnings.append(f"{len(absent)} bead(s) of lot {catalogue.lot} are not in the file: "
-                               + ", ".join(absent))
+        parsed.warnings.append(
+            f"{len(absent)} bead(s) of lot {catalogue.lot} are not in the file: " + ", ".join(absent)
+        )
     min_events = _min_events(export, file_name)
     min_count = options.min_bead_count if min_events is None else min_events
     origin = "" if min_events is None else " (the run's Min Events)"
@@ -90,14 +96,22 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
         if len(row) < width:
             raise FileFormatError(
                 f"row has {len(row)} cells where the header has {width} (file truncated?)",
-                file=file_name, line=line, value=",".join(row),
+                file=file_name,
+                line=line,
+                value=",".join(row),
             )
         location, sample_id = row[0], row[1] or row[0]
         medians = _numbers(row, header, line, file_name, export)
         sample = SampleResult(
-            sample_id=sample_id, run_date=run_date, vendor=catalogue.vendor, kit=catalogue.kit,
-            lot=catalogue.lot, hla_class=catalogue.hla_class, qc_limits=dict(limits),
-            line=line, well=_well(location),
+            sample_id=sample_id,
+            run_date=run_date,
+            vendor=catalogue.vendor,
+            kit=catalogue.kit,
+            lot=catalogue.lot,
+            hla_class=catalogue.hla_class,
+            qc_limits=dict(limits),
+            line=line,
+            well=_well(location),
         )
         low: list[str] = []
         for analyte, bead in zip(analytes, beads, strict=True):
@@ -106,8 +120,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
             if analyte != bead.bead_id:
                 result.extra["analyte"] = analyte
             count_line, by_analyte = counts.get(location, (line, {}))
-            count = _in_range("count", by_analyte.get(analyte), count_line, analyte, bead,
-                              file_name)
+            count = _in_range("count", by_analyte.get(analyte), count_line, analyte, bead, file_name)
             if count is not None:
                 result.count = int(count)
                 if result.count < min_count:
@@ -163,11 +176,9 @@ def _read(text: str, file_name: str) -> _Export:
             if block is not None:
                 block.rows.append((line, cells))
     except csv.Error as exc:
-        raise FileFormatError(f"unreadable CSV: {exc}", file=file_name,
-                              line=reader.line_num) from None
+        raise FileFormatError(f"unreadable CSV: {exc}", file=file_name, line=reader.line_num) from None
     if not in_results:
-        raise FileFormatError('no "Results" section: file truncated or not an xPONENT export',
-                              file=file_name)
+        raise FileFormatError('no "Results" section: file truncated or not an xPONENT export', file=file_name)
     export = _Export(header, header_dates, blocks, decimal_comma=delimiter == ";")
     if export.decimal_comma:
         export.comma_seen = _first_decimal_comma(blocks)
@@ -198,9 +209,14 @@ def _min_events(export: _Export, file_name: str) -> int | None:
         at = names.index("min events") + 1
         text = cells[at] if at < len(cells) else ""
         if not text.isdigit():
-            raise FileFormatError("Min Events is not a whole number", file=file_name, line=line,
-                                  column="Min Events", value=text,
-                                  expected="the events per bead the run required, like 100")
+            raise FileFormatError(
+                "Min Events is not a whole number",
+                file=file_name,
+                line=line,
+                column="Min Events",
+                value=text,
+                expected="the events per bead the run required, like 100",
+            )
         return int(text)
     return None
 
@@ -217,8 +233,9 @@ def _regions(export: _Export) -> dict[str, str]:
     return {}
 
 
-def _numbers(row: list[str], header: list[str], line: int, file_name: str,
-             export: _Export) -> dict[str, float | None]:
+def _numbers(
+    row: list[str], header: list[str], line: int, file_name: str, export: _Export
+) -> dict[str, float | None]:
     values: dict[str, float | None] = {}
     for column, cell in zip(header[2:], row[2:], strict=False):
         if column.lower() == "total events":
@@ -238,13 +255,13 @@ def _number(cell: str, line: int, column: str, file_name: str, export: _Export) 
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise FileFormatError("not a number", file=file_name, line=line, column=column,
-                              value=cell)
+        raise FileFormatError("not a number", file=file_name, line=line, column=column, value=cell)
     return value
 
 
-def _by_location(block: _Block | None, median_header: list[str], file_name: str,
-                 export: _Export) -> dict[str, tuple[int, dict[str, float | None]]]:
+def _by_location(
+    block: _Block | None, median_header: list[str], file_name: str, export: _Export
+) -> dict[str, tuple[int, dict[str, float | None]]]:
     """A per-well block (Count, Net MFI) as location -> (line, analyte -> value)."""
     if block is None or not block.rows:
         return {}
@@ -253,20 +270,21 @@ def _by_location(block: _Block | None, median_header: list[str], file_name: str,
     for line, row in block.rows[1:]:
         if len(row) < len(header):
             raise FileFormatError(
-                f"{block.name} row has {len(row)} cells where its header has {len(header)} "
-                "(file truncated?)", file=file_name, line=line,
+                f"{block.name} row has {len(row)} cells where its header has {len(header)} (file truncated?)",
+                file=file_name,
+                line=line,
             )
         result[row[0]] = (line, _numbers(row, header, line, file_name, export))
     return result
 
 
-def _in_range(field: str, value: float | None, line: int, analyte: str, bead: CatalogueBead,
-              file_name: str) -> float | None:
+def _in_range(
+    field: str, value: float | None, line: int, analyte: str, bead: CatalogueBead, file_name: str
+) -> float | None:
     """A block's value for ``field``, refused at its cell (the analyte's column of its block's
     line) when out of range: ``sab.checks`` would know only the block, not the column."""
     if value is not None:
-        refused = value_refusal(field, value, file=file_name, line=line, column=analyte,
-                                bead_id=bead.bead_id)
+        refused = value_refusal(field, value, file=file_name, line=line, column=analyte, bead_id=bead.bead_id)
         if refused is not None:
             raise refused
     return value
@@ -274,8 +292,14 @@ def _in_range(field: str, value: float | None, line: int, analyte: str, bead: Ca
 
 def _bead_result(bead: CatalogueBead, median: float | None, line: int) -> BeadResult:
     """One bead with LIFECODES arithmetic where the lot gives it (BCM = Median - background)."""
-    result = BeadResult(bead_id=bead.bead_id, specificity=bead.specificity, raw_mfi=median,
-                        serology=bead.serology, control=bead.control, line=line)
+    result = BeadResult(
+        bead_id=bead.bead_id,
+        specificity=bead.specificity,
+        raw_mfi=median,
+        serology=bead.serology,
+        control=bead.control,
+        line=line,
+    )
     if median is not None and bead.background_mfi is not None:
         result.bcm = median - bead.background_mfi
         if bead.rad:
@@ -312,8 +336,9 @@ def _run_date(export: _Export, file_name: str, options: ParseOptions) -> dt.date
     try:
         return parse_date(text, None, order)
     except DateError as error:
-        raise FileFormatError(f"run date: {error}", file=file_name, line=line, column=key,
-                              value=values[0]) from None
+        raise FileFormatError(
+            f"run date: {error}", file=file_name, line=line, column=key, value=values[0]
+        ) from None
 
 
 def _date_order(export: _Export, file_name: str) -> str | None:
@@ -328,7 +353,9 @@ def _date_order(export: _Export, file_name: str) -> str | None:
         line, cell = evidence[DAY_FIRST]
         raise FileFormatError(
             "the header mixes day/month and month/day dates: configure the lab's date format",
-            file=file_name, line=line, value=cell,
+            file=file_name,
+            line=line,
+            value=cell,
             expected=f"the order of {evidence[MONTH_FIRST][1]}",
         )
     return next(iter(evidence), None)
@@ -339,7 +366,9 @@ def _check_samples(export: _Export, parsed: ParsedFile, file_name: str) -> None:
     if values and values[0].isdigit() and int(values[0]) > len(parsed.samples):
         raise FileFormatError(
             f"the header announces {values[0]} samples but the Median block has "
-            f"{len(parsed.samples)} (file truncated?)", file=file_name, line=line,
+            f"{len(parsed.samples)} (file truncated?)",
+            file=file_name,
+            line=line,
         )
     ids = [s.sample_id for s in parsed.samples]
     repeated = sorted({i for i in ids if ids.count(i) > 1})

@@ -17,8 +17,9 @@ REGISTER_HINT = (
 )
 
 
-def run_catalogue(protocol: str, line: int | None, file_name: str, options: ParseOptions,
-                  warnings: list[str]) -> Catalogue:
+def run_catalogue(
+    protocol: str, line: int | None, file_name: str, options: ParseOptions, warnings: list[str]
+) -> Catalogue:
     """The registered catalogue of the run's lot (``ProtocolName``, on ``line``); refuse an
     unknown or ambiguous lot.
 
@@ -31,17 +32,30 @@ def run_catalogue(protocol: str, line: int | None, file_name: str, options: Pars
     if options.lot:
         return _uploaded_lot(options.lot, protocol, registry, file_name, warnings)
     if not protocol:
-        raise UnknownLot(f"the file names no lot (ProtocolName is empty); {REGISTER_HINT}",
-                         file=file_name, line=line, column="ProtocolName")
+        raise UnknownLot(
+            f"the file names no lot (ProtocolName is empty); {REGISTER_HINT}",
+            file=file_name,
+            line=line,
+            column="ProtocolName",
+        )
     found = registry.find(protocol)
     if not found:
-        raise UnknownLot(f"no catalogue registered for lot {protocol!r}; {REGISTER_HINT}",
-                         file=file_name, line=line, column="ProtocolName", value=protocol)
+        raise UnknownLot(
+            f"no catalogue registered for lot {protocol!r}; {REGISTER_HINT}",
+            file=file_name,
+            line=line,
+            column="ProtocolName",
+            value=protocol,
+        )
     if len(found) > 1:
         raise FileFormatError(
             f"lot {protocol!r} matches several registered lots: "
-            + ", ".join(c.lot for c in found) + "; name the lot when uploading",
-            file=file_name, line=line, column="ProtocolName", value=protocol,
+            + ", ".join(c.lot for c in found)
+            + "; name the lot when uploading",
+            file=file_name,
+            line=line,
+            column="ProtocolName",
+            value=protocol,
         )
     catalogue = found[0]
     if catalogue.lot != protocol:
@@ -49,22 +63,27 @@ def run_catalogue(protocol: str, line: int | None, file_name: str, options: Pars
     return catalogue
 
 
-def _uploaded_lot(lot: str, protocol: str, registry: CatalogueRegistry, file_name: str,
-                  warnings: list[str]) -> Catalogue:
+def _uploaded_lot(
+    lot: str, protocol: str, registry: CatalogueRegistry, file_name: str, warnings: list[str]
+) -> Catalogue:
     """The catalogue of the lot given with the upload; refused when the file names another."""
-    says = (f"the file's ProtocolName says {protocol!r}" if protocol
-            else "the file's ProtocolName is empty")
+    says = f"the file's ProtocolName says {protocol!r}" if protocol else "the file's ProtocolName is empty"
     found = registry.find(lot)
     if not found:
         raise UnknownLot(
-            f"the lot given with the upload, {lot!r}, has no registered catalogue ({says});"
-            f" {REGISTER_HINT}", file=file_name, value=lot, expected="a registered lot",
+            f"the lot given with the upload, {lot!r}, has no registered catalogue ({says}); {REGISTER_HINT}",
+            file=file_name,
+            value=lot,
+            expected="a registered lot",
         )
     if len(found) > 1:
         raise FileFormatError(
             f"the lot given with the upload, {lot!r}, matches several registered lots: "
-            + ", ".join(c.lot for c in found) + f" ({says}); give the full lot name",
-            file=file_name, value=lot, expected="one registered lot",
+            + ", ".join(c.lot for c in found)
+            + f" ({says}); give the full lot name",
+            file=file_name,
+            value=lot,
+            expected="one registered lot",
         )
     catalogue = found[0]
     named = registry.find(protocol) if protocol else []
@@ -72,15 +91,18 @@ def _uploaded_lot(lot: str, protocol: str, registry: CatalogueRegistry, file_nam
         raise FileFormatError(
             f"the lot given with the upload, {lot!r} (registered lot {catalogue.lot!r}), does"
             f" not match the run: {says}, registered lot {named[0].lot!r}",
-            file=file_name, value=lot, expected=f"the run's lot {named[0].lot!r}",
+            file=file_name,
+            value=lot,
+            expected=f"the run's lot {named[0].lot!r}",
         )
     if protocol and catalogue.lot != protocol:
         warnings.append(f"lot {catalogue.lot!r} as named at upload (ProtocolName {protocol!r})")
     return catalogue
 
 
-def match_beads(analytes: list[str], regions: dict[str, str], catalogue: Catalogue,
-                 file_name: str, line: int) -> list[CatalogueBead]:
+def match_beads(
+    analytes: list[str], regions: dict[str, str], catalogue: Catalogue, file_name: str, line: int
+) -> list[CatalogueBead]:
     """Each Median column's catalogue bead: by bead id, else by Luminex region."""
     by_id = {bead.bead_id: bead for bead in catalogue.beads}
     by_region = {bead.region: bead for bead in catalogue.beads if bead.region}
@@ -95,19 +117,26 @@ def match_beads(analytes: list[str], regions: dict[str, str], catalogue: Catalog
         if region and bead.region and region != bead.region:
             raise FileFormatError(
                 f"bead {analyte} is region {region} in the file but region {bead.region} in lot "
-                f"{catalogue.lot}: is this the right lot?", file=file_name, line=line,
-                column=analyte, value=region, expected=bead.region,
+                f"{catalogue.lot}: is this the right lot?",
+                file=file_name,
+                line=line,
+                column=analyte,
+                value=region,
+                expected=bead.region,
             )
         matched.append(bead)
     if unknown:
         raise FileFormatError(
             f"bead region(s) not in the catalogue of lot {catalogue.lot}: " + ", ".join(unknown),
-            file=file_name, line=line, expected="the lot's registered beads",
+            file=file_name,
+            line=line,
+            expected="the lot's registered beads",
         )
     seen: set[str] = set()
     for analyte, bead in zip(analytes, matched, strict=True):
         if bead.bead_id in seen:
-            raise FileFormatError(f"two columns read as bead {bead.bead_id}", file=file_name,
-                                  line=line, column=analyte)
+            raise FileFormatError(
+                f"two columns read as bead {bead.bead_id}", file=file_name, line=line, column=analyte
+            )
         seen.add(bead.bead_id)
     return matched

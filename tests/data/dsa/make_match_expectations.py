@@ -24,18 +24,79 @@ from dsa_monitor.dsa.donor import DonorHLA  # noqa: E402
 from dsa_monitor.dsa.matching import BeadPanel, DonorMatch, match_donor  # noqa: E402
 from dsa_monitor.reference.service import embedded, load_release  # noqa: E402
 
-SMALL = ["NC", "A*02:01", "A*24:02", "A*23:01", "B*44:02", "B*07:02", "DRB1*15:01", "DRB5*01:01",
-         "DPA1*01:03&DPB1*04:01", "DPA1*02:01&DPB1*04:01", "DQA1*05:01&DQB1*02:01",
-         "DRB3*01:01", "DRB4*01:01", "C*12:03", "C*07:02"]
+SMALL = [
+    "NC",
+    "A*02:01",
+    "A*24:02",
+    "A*23:01",
+    "B*44:02",
+    "B*07:02",
+    "DRB1*15:01",
+    "DRB5*01:01",
+    "DPA1*01:03&DPB1*04:01",
+    "DPA1*02:01&DPB1*04:01",
+    "DQA1*05:01&DQB1*02:01",
+    "DRB3*01:01",
+    "DRB4*01:01",
+    "C*12:03",
+    "C*07:02",
+]
 # Names a lab writes besides the panel's own alleles: antigens, broads, associated, supertypic,
 # 1-field, codes, nulls, deeper fields, unknown and odd alleles.
-EXTRA = ["A2", "A9", "A24", "A203", "A*02", "A*24", "A*02:XX", "A*02:AB", "A*24:02N",
-         "A*02:01:01:01", "A*02:99", "B44", "B12", "B21", "B4005", "B*44", "B*07:02:01", "Bw4",
-         "Bw6", "Cw4", "Cw7", "C*12", "C*07", "DR15", "DR2", "DR52", "DR51", "DR53", "DR4",
-         "DR17", "DR3", "DRB1*15", "DRB1*04", "DRB3*02", "DRB4*01:03N", "DQ7", "DQ3", "DQ2",
-         "DQB1*03", "DQA1*05", "DQA1*01:01", "DPA1*01", "DPB1*04", "DPB1*04:02", "DP4",
-         "DRB5*01", "A*01:01N", "A*68:01", "A*02:999", "B*44:998", "DRB1*15:987",
-         "DQB1*03:999"]
+EXTRA = [
+    "A2",
+    "A9",
+    "A24",
+    "A203",
+    "A*02",
+    "A*24",
+    "A*02:XX",
+    "A*02:AB",
+    "A*24:02N",
+    "A*02:01:01:01",
+    "A*02:99",
+    "B44",
+    "B12",
+    "B21",
+    "B4005",
+    "B*44",
+    "B*07:02:01",
+    "Bw4",
+    "Bw6",
+    "Cw4",
+    "Cw7",
+    "C*12",
+    "C*07",
+    "DR15",
+    "DR2",
+    "DR52",
+    "DR51",
+    "DR53",
+    "DR4",
+    "DR17",
+    "DR3",
+    "DRB1*15",
+    "DRB1*04",
+    "DRB3*02",
+    "DRB4*01:03N",
+    "DQ7",
+    "DQ3",
+    "DQ2",
+    "DQB1*03",
+    "DQA1*05",
+    "DQA1*01:01",
+    "DPA1*01",
+    "DPB1*04",
+    "DPB1*04:02",
+    "DP4",
+    "DRB5*01",
+    "A*01:01N",
+    "A*68:01",
+    "A*02:999",
+    "B*44:998",
+    "DRB1*15:987",
+    "DQB1*03:999",
+]
 
 
 def panel_alleles(panel: BeadPanel) -> list[str]:
@@ -44,8 +105,10 @@ def panel_alleles(panel: BeadPanel) -> list[str]:
 
 def catalogue_panel(name: str) -> BeadPanel:
     with (HLA_REFERENCE / "bead_catalogues" / name).open(newline="", encoding="utf-8") as handle:
-        rows = [(r["bead_id"], tuple(a for a in (r["alpha_allele"], r["beta_allele"]) if a), None)
-                for r in csv.DictReader(handle)]
+        rows = [
+            (r["bead_id"], tuple(a for a in (r["alpha_allele"], r["beta_allele"]) if a), None)
+            for r in csv.DictReader(handle)
+        ]
     return BeadPanel.build(rows)
 
 
@@ -83,12 +146,19 @@ def random_typing(rng: random.Random, pool: list[str]) -> list[str]:
 
 def as_json(match: DonorMatch) -> dict:
     return {
-        "primary_level": match.primary_level.tolist(), "alpha_level": match.alpha_level.tolist(),
-        "primary_self": match.primary_self.tolist(), "alpha_self": match.alpha_self.tolist(),
-        "alpha_untyped": match.alpha_untyped.tolist(), "shared": match.shared.tolist(),
-        "primary_target": list(match.primary_target), "alpha_target": list(match.alpha_target),
-        "antigen": list(match.antigen), "epitope": list(match.epitope),
-        "release": match.release, "notes": list(match.notes), "donor_id": match.donor_id,
+        "primary_level": match.primary_level.tolist(),
+        "alpha_level": match.alpha_level.tolist(),
+        "primary_self": match.primary_self.tolist(),
+        "alpha_self": match.alpha_self.tolist(),
+        "alpha_untyped": match.alpha_untyped.tolist(),
+        "shared": match.shared.tolist(),
+        "primary_target": list(match.primary_target),
+        "alpha_target": list(match.alpha_target),
+        "antigen": list(match.antigen),
+        "epitope": list(match.epitope),
+        "release": match.release,
+        "notes": list(match.notes),
+        "donor_id": match.donor_id,
     }
 
 
@@ -99,15 +169,16 @@ def digest(body: dict) -> str:
 def release_pool(rng: random.Random, panel: BeadPanel) -> list[str]:
     """Alleles of 3.58.0 at the panel's loci (drawn here, never stored beyond the cases)."""
     loci = {c.locus for b in panel.beads for c in (b.primary, b.alpha) if c is not None}
-    names = [line.split(",")[1] for line in (IMGT_358 / "Allelelist.txt").read_text().splitlines()
-             if "," in line and not line.startswith("#") and line.split(",")[1].split("*")[0]
-             in loci]
+    names = [
+        line.split(",")[1]
+        for line in (IMGT_358 / "Allelelist.txt").read_text().splitlines()
+        if "," in line and not line.startswith("#") and line.split(",")[1].split("*")[0] in loci
+    ]
     return rng.sample(names, 60)
 
 
 def cases(rng: random.Random, reference_name: str, count: int) -> list[dict]:
-    panels = ["small", "demo-I", "demo-II"] + (["LS1A04", "LS2A01"]
-                                               if reference_name != "embedded" else [])
+    panels = ["small", "demo-I", "demo-II"] + (["LS1A04", "LS2A01"] if reference_name != "embedded" else [])
     out = []
     for k in range(count):
         panel_name = panels[k % len(panels)]
@@ -133,9 +204,12 @@ def main() -> None:
             continue
         stored = []
         for case in cases(rng, reference_name, count):
-            match = match_donor(PANELS[case["panel"]](), DonorHLA.from_names("D", case["donor"]),
-                                reference, None if case["recipient"] is None
-                                else DonorHLA.from_names("R", case["recipient"]))
+            match = match_donor(
+                PANELS[case["panel"]](),
+                DonorHLA.from_names("D", case["donor"]),
+                reference,
+                None if case["recipient"] is None else DonorHLA.from_names("R", case["recipient"]),
+            )
             body = as_json(match)
             if reference_name == "embedded":
                 case["expected"] = body
@@ -143,9 +217,12 @@ def main() -> None:
                 case["digest"] = digest(body)
             stored.append(case)
         result[reference_name] = stored
-    blocks = [f" {json.dumps(name)}: [\n" + ",\n".join(json.dumps(c, separators=(",", ":"))
-                                                     for c in stored) + "\n ]"
-              for name, stored in result.items()]
+    blocks = [
+        f" {json.dumps(name)}: [\n"
+        + ",\n".join(json.dumps(c, separators=(",", ":")) for c in stored)
+        + "\n ]"
+        for name, stored in result.items()
+    ]
     (HERE / "match_expectations.json").write_text("{\n" + ",\n".join(blocks) + "\n}\n")
 
 
