@@ -10,19 +10,14 @@ that needs the fresh result polls again after the next scheduler run (or runs it
 
 from __future__ import annotations
 
-from itertools import groupby
-from typing import Any
-
 import marshmallow as ma
 from flask import current_app
 
 from .. import store
 from ..config import settings_of
-from ..evaluation import DonorEvaluation
 from ..readings.dsa_eplets import with_candidate_eplets
 from ..readings.eplet_table import active_table
 from ..readings.pending import is_pending
-from ..readings.visits import with_timings
 from ..store.dsa_reading import dsa_reading
 from .eplets import DSAEpletsSchema
 from .mfi import MFI, MFIPayload
@@ -220,33 +215,6 @@ class RecipientDSASchema(ma.Schema):
 
 
 # ---- views -----------------------------------------------------------------------------------
-
-
-def donor_dsa(evaluation: DonorEvaluation) -> dict[str, Any]:
-    """One donor evaluation in the API's shape: visits, and each DSA with its states in order."""
-    data = evaluation.to_dict()
-    data["visits"] = data.pop("points")
-    with_timings([data])  # as the stored reading gives them
-    states = sorted(data.pop("states"), key=lambda s: (s["target"], s["position"]))
-    data["dsa"] = []
-    for target, group in groupby(states, key=lambda s: s["target"]):
-        history = list(group)
-        last = history[-1]
-        data["dsa"].append(
-            {
-                "antigen": target,
-                "hla_class": last["hla_class"],
-                "level": last["level"],
-                "chain": last["chain"],
-                "origin": next((s["origin"] for s in history if s["origin"]), None),
-                "earlier_serum_date": next(
-                    (s["earlier_serum_date"] for s in history if s.get("earlier_serum_date")), None
-                ),
-                "warnings": list(dict.fromkeys(w for s in history for w in s.get("warnings") or ())),
-                "states": history,
-            }
-        )
-    return data
 
 
 @operation(
