@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -87,9 +86,7 @@ def install_tables(
         raise ReferenceDataError(
             f"eplet tables {version} are already installed in {target} (--force replaces them)"
         )
-    base.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=base))
-    try:
+    with install.staged_folder(target) as partial:
         for name, text in texts.items():
             (partial / name).write_text(text, encoding="utf-8")
         licence = next((folder / n for n in LICENCES if (folder / n).is_file()), None)
@@ -104,12 +101,6 @@ def install_tables(
             "installed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         (partial / install.MANIFEST).write_text(json.dumps(manifest, indent=2), "utf-8")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(partial, target)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     if activate_it or active_version(reference_dir) is None:
         activate(reference_dir, version)
     return table

@@ -15,6 +15,8 @@ import shutil
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,6 +96,22 @@ def fetch(location: str, timeout: float = TIMEOUT) -> bytes | None:
         raise ReferenceDataError(f"{location} is unreachable: {reason}") from error
 
 
+@contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """A temporary folder beside ``target`` that replaces it whole when the block ends, and is
+    removed when the block fails: a crash or a bad download never leaves half a version in place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        yield partial
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(partial, target)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
 def install(
     reference_dir: str | Path,
     release: str,
@@ -109,18 +127,10 @@ def install(
     target = root / release
     if target.exists() and not force:
         raise ReferenceDataError(f"release {release} is already installed in {target}")
-    root.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{release}.partial-", dir=root))
-    try:
+    with staged_folder(target) as partial:
         manifest = _download(partial, release, source, timeout, base)
         _verify(partial, release, manifest)
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(partial, target)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     if active_release(root) is None:
         activate(root, release)
     return target
