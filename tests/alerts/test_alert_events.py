@@ -5,7 +5,6 @@ import pytest
 
 from dsa_monitor import store
 from dsa_monitor.alerts import (
-    EventFact,
     InvalidEvent,
     InvalidSubscription,
     acknowledge,
@@ -16,27 +15,7 @@ from dsa_monitor.alerts import (
 from dsa_monitor.store import events as stored_events
 from dsa_monitor.store import outbox as stored_outbox
 
-
-def de_novo(world, **changes):
-    fact = EventFact(
-        kind="de_novo",
-        recipient_id=world.recipient["id"],
-        donor_id=world.donor["id"],
-        antigen="DR4",
-        visit="M3",
-        payload={
-            "antigens": ["DR4"],
-            "level": "antigen",
-            "mfi": 5234.0,
-            "strength": "moderate",
-            "status": "de_novo",
-            "rules_name": "default",
-            "rules_version": "r1-abc",
-            "draw_date": "2024-04-10",
-            "lab_sample_id": "S24-003",
-        },
-    )
-    return dataclasses.replace(fact, **changes)
+from .test_alert_delivery import de_novo
 
 
 def outbox(world, **filters):

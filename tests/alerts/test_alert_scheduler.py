@@ -7,23 +7,14 @@ import time
 
 import pytest
 
-from dsa_monitor.alerts import EventFact, Scheduler, jobs, record_events, run_once
+from dsa_monitor.alerts import Scheduler, jobs, record_events, run_once
 from dsa_monitor.alerts.mailer import DUPLICATE_HEADER
 from dsa_monitor.alerts.scheduler import EXTENSION, LEASE_NAME
 from dsa_monitor.app import create_app
 from dsa_monitor.store import leases
 from dsa_monitor.store import outbox as stored_outbox
 
-
-def de_novo(world, antigen="DR4"):
-    return EventFact(
-        kind="de_novo",
-        recipient_id=world.recipient["id"],
-        donor_id=world.donor["id"],
-        antigen=antigen,
-        visit="M3",
-        payload={"mfi": 5234.0, "strength": "moderate", "status": "de_novo"},
-    )
+from .test_alert_delivery import de_novo
 
 
 def received(world):
