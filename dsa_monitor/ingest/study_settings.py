@@ -12,7 +12,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..sab.dates import date_format_of
-from ..sab.model import ParseOptions
+from ..sab.model import ParsedFile, ParseOptions
 from ..store.studies import get_recipient, get_study, list_studies, remember_date_layout
 from .remembered_layout import layout_of_recipients
 from .result import UploadResult
@@ -102,20 +102,27 @@ def import_study_upload(
     **kwargs: Any,
 ) -> UploadResult:
     """``import_upload`` with the study's settings: the one call of the page, API and command."""
-    settings = upload_settings(
-        db,
-        study,
-        layout=layout,
-        strict=strict,
-        default_format=default_format,
-        recipients_layout=lambda: layout_of_recipients(
+    readings: list[ParsedFile] = []  # the reading that found the remembered layout, if any
+
+    def recipients_layout() -> str | None:
+        found, reading = layout_of_recipients(
             db,
             data,
             file_name,
             format=kwargs.get("format"),
             options=options,
             max_bytes=kwargs.get("max_bytes"),
-        ),
+        )
+        readings.extend([reading] if reading is not None else [])
+        return found
+
+    settings = upload_settings(
+        db,
+        study,
+        layout=layout,
+        strict=strict,
+        default_format=default_format,
+        recipients_layout=recipients_layout,
     )
     result = import_upload(
         db,
@@ -126,6 +133,7 @@ def import_study_upload(
         strict=settings.strict,
         control_pattern=settings.control_pattern,
         options=dataclasses.replace(options, date_format=settings.date_format),
+        reading=readings[0] if readings and settings.remembered else None,
         **kwargs,
     )
     remember_layout(db, result, study, settings, user=user)

@@ -69,6 +69,7 @@ def import_upload(
     study: int | str | None = None,
     strict: bool = False,
     control_pattern: str | None = None,
+    reading: ParsedFile | None = None,
 ) -> UploadResult:
     """Store one lab file in one transaction, or nothing from it, recording why it was rejected.
 
@@ -81,7 +82,8 @@ def import_upload(
     file's own limits (.eds) take precedence; ``options.min_bead_count`` is the base they
     override. ``options.lot`` and ``options.encoding`` reach the parsers; an encoding name that
     is no text codec is refused first (``UnknownEncoding``). Errors are raised unchanged once the
-    rejection is kept.
+    rejection is kept. ``reading``: these bytes already read with these options (the reading
+    that found an upload's remembered date layout), not read a second time.
     """
     _own_transactions(db)
     attempt = Attempt.of(data, file_name, user)
@@ -105,10 +107,11 @@ def import_upload(
         return duplicate_answer(db, first, attempt, manifest, study)
     with collector_paused():
         try:
-            parsed = parse(db, data, file_name, format=format, options=options)
+            parsed = reading or parse(db, data, file_name, format=format, options=options)
         except Exception as error:
             _record_rejection(db, attempt, format, error, keep_bytes=True)
             raise
+        del reading
         result = import_parsed(
             db,
             parsed,

@@ -8,6 +8,7 @@ from run_files import run_file
 
 from dsa_monitor import store
 from dsa_monitor.api import PREFIX as API
+from dsa_monitor.sab import formats
 
 DAY = run_file(("P-17", "S1"), ("P-99", "S2"), ("", "LS-NC 026"), ("", "PPS 008 1/2"))
 
@@ -113,11 +114,35 @@ def test_no_study_named_reads_with_the_layout_of_the_recipients_study(client, la
     assert store.get_study(db, "CORD-01")["date_layout"] == "MM-DD-YYYY"  # unchanged
 
 
-def test_no_study_named_studies_that_agree_read_the_file_together(client, lab, world, db):
+def readings_counted(monkeypatch) -> list[str]:
+    """The date formats each reading of an uploaded file was made with, in order."""
+    made: list[str] = []
+    real = formats.parse_file
+
+    def counted(data, file_name, **kwargs):
+        made.append(kwargs["options"].date_format)
+        return real(data, file_name, **kwargs)
+
+    monkeypatch.setattr(formats, "parse_file", counted)
+    return made
+
+
+def test_no_study_named_studies_that_agree_read_the_file_together(client, lab, world, db, monkeypatch):
     remember(db, CORD_01="DD-MM-YYYY", KIDNEY_02="DD-MM-YYYY")
+    made = readings_counted(monkeypatch)
     response = upload(client, lab, BOTH)
     assert response.status_code == 201, response.get_json()
     assert dates(response.get_json()) == {"S1": "2024-03-04", "S5": "2024-03-04"}
+    assert made == ["%d-%m-%Y"]  # the reading that found the layout is the upload's: read once
+
+
+def test_a_first_reading_with_another_layout_is_not_the_uploads(client, lab, world, db, monkeypatch):
+    remember(db, CORD_01="MM-DD-YYYY", KIDNEY_02="DD-MM-YYYY")  # read first day-first: not CORD-01's
+    made = readings_counted(monkeypatch)
+    response = upload(client, lab, CORD_ONLY)
+    assert response.status_code == 201, response.get_json()
+    assert dates(response.get_json()) == {"S1": "2024-04-03"}
+    assert made == ["%d-%m-%Y", "%m-%d-%Y"]
 
 
 @pytest.mark.parametrize("kidney", ["MM-DD-YYYY", None])
