@@ -11,6 +11,7 @@ from flask import current_app
 
 from .. import store
 from ..config import settings_of
+from ..readings.eplet_table import active_table
 from ..readings.eplets import recipient_eplets
 from ..reference import eplets as installed
 from .routing import operation
@@ -168,7 +169,7 @@ def get_recipient_eplets(recipient_id: int):
     """Without installed tables the answer says so (200, no reading) rather than refusing: the
     request is right, the service lacks data, as the DSA reading's ``eplet_table: null`` says."""
     recipient = visible_recipient(recipient_id)
-    table = installed.load_active(settings_of(current_app).reference_dir)
+    table = active_table(settings_of(current_app).reference_dir)  # as the DSA read finds it
     reading: dict
     if table is None:
         reading = {

@@ -9,6 +9,7 @@ import click
 
 from .. import store
 from ..eplets import text_lines
+from ..readings.eplet_table import active_table
 from ..readings.eplets import recipient_eplets
 from ..reference import eplets as installed
 from . import existing_database, make_app, opened_store, settings
@@ -37,7 +38,7 @@ def command(recipient: str, study: str | None, output: str) -> None:
     the eplets listed and, for each typed copy, how the table placed it (an allele the table
     lacks or an ambiguous typing is said). Uses the active eplet tables, named in the output."""
     app = existing_database(make_app())
-    table = installed.load_active(settings(app).reference_dir)
+    table = active_table(settings(app).reference_dir)
     if table is None:
         raise click.ClickException(installed.NOT_INSTALLED)
     with opened_store(app) as db:
