@@ -117,13 +117,7 @@ def study_page(db: Database, study: dict, *, after: str | None = None, limit: in
     )
 
 
-def study_summary(
-    db: Database, study: dict, *, after: str | None = None, limit: int | None = None
-) -> list[dict]:
+def study_summary(db: Database, study: dict) -> list[dict]:
     """Per recipient of the study (by subject code): its DSA, sera, open alerts, overdue visits;
-    every recipient (``limit`` None), or ``limit`` of them after the subject code ``after``."""
-    if limit is None and after is None:
-        return summary_rows(db, study, store.list_recipients(db, study["id"]), whole=True)
-    if limit is None:
-        return summary_rows(db, study, store.list_recipients(db, study["id"], after=after))
-    return study_page(db, study, after=after, limit=limit).rows
+    every recipient, read with no page filter (``study_page`` reads a page)."""
+    return summary_rows(db, study, store.list_recipients(db, study["id"]), whole=True)
