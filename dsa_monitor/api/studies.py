@@ -9,7 +9,7 @@ import marshmallow as ma
 from .. import store
 from ..sab.controls import control_pattern
 from ..sab.dates import date_format_of
-from ..store.studies import STUDY_CODE, check_study_code
+from ..store.studies import MAX_VISIT_DAYS, STUDY_CODE, check_study_code
 from . import auth
 from .openapi_patterns import DATE_LAYOUT, END
 from .routing import operation
@@ -33,8 +33,10 @@ class VisitSchema(ma.Schema):
             " 'unscheduled', the names the service gives sera outside the schedule",
         },
     )
-    day = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(-36500, 36500))
-    window_days = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(0, 36500))
+    day = ma.fields.Integer(
+        strict=True, required=True, validate=ma.validate.Range(-MAX_VISIT_DAYS, MAX_VISIT_DAYS)
+    )
+    window_days = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(0, MAX_VISIT_DAYS))
 
 
 class StudyCreateSchema(ma.Schema):
