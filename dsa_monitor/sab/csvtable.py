@@ -20,9 +20,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import compress, count, islice
-from operator import itemgetter
-from typing import NamedTuple
+from itertools import compress, islice
+from typing import NamedTuple, overload
 
 from ..collector import collector_paused
 from ..errors import FileFormatError
@@ -62,25 +61,60 @@ class Row(NamedTuple):
     cells: tuple[str, ...]
 
 
+class Rows(Sequence[Row]):
+    """A table's rows, made when asked for from its columns: a 48 MB export held as a tuple per
+    row needed three times its size more than as a list per column."""
+
+    def __init__(self, lines: list[int], data: list[list[str]]) -> None:
+        self.lines, self.data = lines, data
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return Row(self.lines[index], tuple(column[index] for column in self.data))
+
+    def __iter__(self) -> Iterator[Row]:
+        return map(_ROW, zip(self.lines, zip(*self.data, strict=True), strict=True))
+
+
+_ROW = partial(tuple.__new__, Row)  # Row._make at C speed
+
+
 @dataclass(slots=True)
 class Table:
-    """A delimited table: header names, rows, and how its numbers are written."""
+    """A delimited table: header names, each row's line, cells by column, how numbers are written."""
 
     file_name: str
     delimiter: str
     columns: tuple[str, ...]
     header_line: int
-    rows: list[Row]
-    # The rows' cells by column, once asked for.
-    _cells: list[tuple[str, ...]] | None = field(default=None, repr=False, compare=False)
+    lines: list[int]
+    data: list[list[str]] = field(repr=False)  # a list of cells (a cell per row) per column
     # (row, column) of the first decimal comma in a column of numbers, once looked for.
     _comma_seen: tuple[Row, int] | None | bool = field(default=False, repr=False, compare=False)
 
-    def cells(self, index: int) -> tuple[str, ...]:
-        """Column ``index``'s cells, a cell per row (the rows must not change afterwards)."""
-        if self._cells is None:
-            self._cells = list(zip(*[row.cells for row in self.rows], strict=True))
-        return self._cells[index]
+    @property
+    def rows(self) -> Rows:
+        return Rows(self.lines, self.data)
+
+    def cells(self, index: int) -> list[str]:
+        """Column ``index``'s cells, a cell per row."""
+        return self.data[index]
+
+    def release(self, *indexes: int) -> None:
+        """Free the cells of columns already read into values: they read as empty afterwards."""
+        blank = [""] * len(self.lines)
+        for index in indexes:
+            self.data[index] = blank
 
     @property
     def decimal_comma(self) -> bool:
@@ -321,76 +355,107 @@ def read_table(text: str, file_name: str) -> Table:
             value=header_text[:80],
             expected="columns separated by ';', ',' or tab",
         )
-    records, broken = _records(text, delimiter, file_name)
-    if not records:
+    with collector_paused():
+        gathered = _Gathered(file_name, delimiter)
+        broken = None
+        if not _one_line_records(text, gathered):
+            gathered = _Gathered(file_name, delimiter)
+            broken = _records(text, gathered)
+    if gathered.header is None:
         raise broken or FileFormatError("the file holds no data", file=file_name)
-    line, header = records[0]
-    columns = list(header)
-    while columns and not columns[-1]:  # a trailing delimiter after the last header name
-        columns.pop()
-    _check_header(columns, file_name, line)
-    width = len(columns)
-    rows = list(map(partial(tuple.__new__, Row), records[1:]))  # Row._make at C speed
-    if any(map(width.__ne__, map(len, map(itemgetter(1), rows)))):
-        for position, (line, cells) in enumerate(rows):
-            if len(cells) != width:
-                rows[position] = Row(line, _fit(cells, width, file_name, line, delimiter))
     if broken is not None:  # reported after the rows before it, as a row-by-row reading would
         raise broken
-    if not rows:
+    if not gathered.lines:
         raise FileFormatError("the file has a header but no data rows", file=file_name, line=header_line)
-    return Table(file_name, delimiter, tuple(columns), header_line, rows)
+    return Table(file_name, delimiter, gathered.header, header_line, gathered.lines, gathered.columns)
 
 
-def _records(
-    text: str, delimiter: str, file_name: str
-) -> tuple[list[tuple[int, tuple[str, ...]]], FileFormatError | None]:
-    """(first line, stripped cells) of each non-blank record up to the first one csv cannot
-    read, and the error located to that one's line (``None`` when all were read)."""
-    with collector_paused():
-        records = _one_line_records(text, delimiter)
-    if records is not None:
-        return records, None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records = []
+class _Gathered:
+    """Non-blank records gathered a column at a time: the first is the header, each later one is
+    fitted to the header's width (or refused) when met, so that errors come in file order."""
+
+    def __init__(self, file_name: str, delimiter: str) -> None:
+        self.file_name, self.delimiter = file_name, delimiter
+        self.header: tuple[str, ...] | None = None
+        self.lines: list[int] = []
+        self.columns: list[list[str]] = []
+
+    def rows(self, lines: Sequence[int], rows: Sequence[tuple[str, ...]]) -> None:
+        """Add records (line, cells) in file order."""
+        if self.header is None and rows:
+            self._set_header(lines[0], rows[0])
+            lines, rows = lines[1:], rows[1:]
+        width = len(self.columns)
+        if any(map(width.__ne__, map(len, rows))):
+            fit = partial(_fit, width=width, file_name=self.file_name, delimiter=self.delimiter)
+            rows = [
+                cells if len(cells) == width else fit(cells, line=line)
+                for line, cells in zip(lines, rows, strict=True)
+            ]
+        self.by_column(lines, list(zip(*rows, strict=True)) or [()] * width)
+
+    def by_column(self, lines: Sequence[int], columns: Sequence[Sequence[str]]) -> None:
+        """Add records given a column at a time, as wide as the header."""
+        self.lines.extend(lines)
+        for kept, cells in zip(self.columns, columns, strict=True):
+            kept.extend(cells)
+
+    def _set_header(self, line: int, cells: tuple[str, ...]) -> None:
+        columns = list(cells)
+        while columns and not columns[-1]:  # a trailing delimiter after the last header name
+            columns.pop()
+        _check_header(columns, self.file_name, line)
+        self.header = tuple(columns)
+        self.columns = [[] for _ in columns]
+
+
+def _records(text: str, gathered: _Gathered) -> FileFormatError | None:
+    """Gather each non-blank record (first line, stripped cells) up to the first one csv cannot
+    read; the error located to that one's line (``None`` when all were read)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=gathered.delimiter, strict=True)
+    lines: list[int] = []
+    rows: list[tuple[str, ...]] = []
     start = 1
+    broken = None
     try:
         for cells in reader:
             stripped = tuple(map(str.strip, cells))
             if any(stripped):
-                records.append((start, stripped))
+                lines.append(start)
+                rows.append(stripped)
             start = reader.line_num + 1
     except csv.Error as error:
-        return records, FileFormatError(
+        broken = FileFormatError(
             f"cannot read the row ({error}); a quote may be unbalanced or the file cut",
-            file=file_name,
+            file=gathered.file_name,
             line=start,
         )
-    return records, None
+    gathered.rows(lines, rows)
+    return broken
 
 
-def _one_line_records(text: str, delimiter: str) -> list[tuple[int, tuple[str, ...]]] | None:
+def _one_line_records(text: str, gathered: _Gathered) -> bool:
     """``_records`` at C speed for a file whose every record is one line (its line is its rank);
-    ``None`` for any other file (a quoted line break, a row csv cannot read).
+    False, the gathering left unfinished, for any other file (a quoted line break, a row csv
+    cannot read). The rows before the first such record are gathered as ``_records`` would.
 
     Read a bounded number of records at a time, and equal cells kept as one string: a run file
     repeats its sample IDs, lots, bead IDs and specificities on every row, so the table holds about
-    one string per distinct cell instead of one per cell (a 48 MB export no longer needs ten times
-    its size while it is read).
+    one string per distinct cell instead of one per cell.
     """
     plain = _unpadded(text)
-    reader = csv.reader(_lines(text, plain), delimiter=delimiter, strict=True)
+    reader = csv.reader(_lines(text, plain), delimiter=gathered.delimiter, strict=True)
     cells = _SharedCells(strip=not plain)
-    records: list[tuple[int, tuple[str, ...]]] = []
     read = 0
     try:
         while chunk := list(islice(reader, _CHUNK)):
-            rows = cells.rows(chunk)
-            records.extend(compress(zip(count(read + 1), rows), map(any, rows)))
+            if reader.line_num != read + len(chunk):
+                return False
+            cells.gather(chunk, read + 1, gathered)
             read += len(chunk)
     except csv.Error:
-        return None
-    return records if reader.line_num == read else None
+        return False
+    return True
 
 
 def _lines(text: str, plain: bool) -> Iterator[str]:
@@ -409,35 +474,50 @@ def _lines(text: str, plain: bool) -> Iterator[str]:
 
 
 class _SharedCells:
-    """Rows made tuples in which equal cells of a column that repeats (sample IDs, lots, bead
-    IDs, specificities) are one string; columns of mostly distinct cells (MFI) are left as read."""
+    """Chunks of records gathered with equal cells of a column that repeats (sample IDs, lots,
+    bead IDs, specificities) as one string; columns of mostly distinct cells (MFI) left as read."""
 
     def __init__(self, strip: bool) -> None:
         self.strip = strip
         self.same: dict[str, str] = {}
-        self.repeats: list[bool] = []  # per column, decided on the first chunk
+        self.repeats: list[bool] = []  # per column, decided on the first chunk read by column
 
-    def rows(self, chunk: list[list[str]]) -> list[tuple[str, ...]]:
+    def gather(self, chunk: list[list[str]], first: int, gathered: _Gathered) -> None:
+        """Gather ``chunk``, whose first record is on line ``first``."""
         keep = self.same.setdefault
-        width = len(chunk[0])
-        if not width or not all(map(width.__eq__, map(len, chunk))):  # ragged: row by row
+        lines: Sequence[int] = range(first, first + len(chunk))
+        columns = self._columns(chunk, len(gathered.columns)) if gathered.header else None
+        if columns is None:  # the header, or records of another width: row by row
             if self.strip:
                 chunk = [list(map(str.strip, row)) for row in chunk]
-            return [tuple(map(keep, row, row)) for row in chunk]
+            rows = [tuple(map(keep, row, row)) for row in chunk]
+            filled = list(map(any, rows))
+            gathered.rows(list(compress(lines, filled)), list(compress(rows, filled)))
+            return
+        if len(self.repeats) != len(columns):
+            self.repeats = [len(set(column)) * 2 <= len(column) for column in columns]
         columns = [
+            tuple(map(keep, column, column)) if repeats else column
+            for column, repeats in zip(columns, self.repeats, strict=True)
+        ]
+        filled = list(map(any, zip(*columns, strict=True)))
+        if not all(filled):
+            lines = list(compress(lines, filled))
+            columns = [tuple(compress(column, filled)) for column in columns]
+        gathered.by_column(lines, columns)
+
+    def _columns(self, chunk: list[list[str]], width: int) -> list[Sequence[str]] | None:
+        """The chunk's cells by column (stripped) when every record has the header's ``width``,
+        a trailing empty cell allowed; ``None`` otherwise."""
+        if not width or len(chunk[0]) < width or not all(map(len(chunk[0]).__eq__, map(len, chunk))):
+            return None
+        columns: list[Sequence[str]] = [
             tuple(map(str.strip, column)) if self.strip else column for column in zip(*chunk, strict=True)
         ]
-        if len(self.repeats) != width:
-            self.repeats = [len(set(column)) * 2 <= len(column) for column in columns]
-        return list(
-            zip(
-                *(
-                    tuple(map(keep, column, column)) if repeats else column
-                    for column, repeats in zip(columns, self.repeats, strict=True)
-                ),
-                strict=True,
-            )
-        )
+        if any(map(any, columns[width:])):
+            return None
+        del columns[width:]
+        return columns
 
 
 def _unpadded(text: str) -> bool:

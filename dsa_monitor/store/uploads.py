@@ -34,6 +34,7 @@ SAMPLE_COLUMNS = (
 INSERT_SAMPLE_SQL = (
     f"INSERT INTO samples ({', '.join(SAMPLE_COLUMNS)}) VALUES ({', '.join('?' for _ in SAMPLE_COLUMNS)})"
 )
+_BLOB_BLOCK = 1 << 20  # bytes of an upload written into its blob at once
 # A bead's values in BEAD_COLUMNS order, after sample_id and position.
 _BEAD_VALUES = attrgetter(*BEAD_COLUMNS[2:])
 # One serum: lab sample ID, class, lot, serum treatment and draw date (ISO). A corrected file
@@ -62,10 +63,7 @@ def create_upload(
 ) -> int:
     """Record an upload attempt in the caller's transaction; bytes are kept once per content."""
     if data is not None:
-        db.conn.execute(
-            "INSERT OR IGNORE INTO files (sha256, size, data) VALUES (?, ?, ?)",
-            (sha256, size, data),
-        )
+        _keep_bytes(db, sha256, size, data)
     cursor = db.conn.execute(
         "INSERT INTO uploads"
         " (sha256, file_name, size, format, uploaded_by, uploaded_at, outcome, error, summary)"
@@ -92,6 +90,21 @@ def create_upload(
         details={"file_name": file_name, "sha256": sha256, "format": format, "error": error},
     )
     return upload_id
+
+
+def _keep_bytes(db: Database, sha256: str, size: int, data: bytes) -> None:
+    """The bytes of a file not kept yet, written a block at a time into a blob of their size:
+    bound whole, SQLite copies them and its cached statement keeps the copy after the insert (on
+    a 48 MB upload, 46 MiB more resident for the rest of the import)."""
+    cursor = db.conn.execute(
+        "INSERT OR IGNORE INTO files (sha256, size, data) VALUES (?, ?, zeroblob(?))",
+        (sha256, size, len(data)),
+    )
+    if cursor.rowcount != 1 or not data:
+        return
+    with memoryview(data) as view, db.conn.blobopen("files", "data", inserted_id(cursor)) as blob:
+        for start in range(0, len(data), _BLOB_BLOCK):
+            blob.write(view[start : start + _BLOB_BLOCK])
 
 
 def set_upload_summary(db: Database, upload_id: int, summary: dict) -> None:

@@ -9,6 +9,7 @@ from dsa_monitor.errors import FileFormatError, UnknownPatient, UploadTooLarge
 from dsa_monitor.ingest import import_parsed, import_upload
 from dsa_monitor.sab.formats import parse_file
 from dsa_monitor.sab.model import BeadResult, ParsedFile, ParseOptions, SampleResult
+from dsa_monitor.store import uploads
 
 INGEST_DATA = Path(__file__).resolve().parents[1] / "data" / "ingest"
 TWO = "fusion_two_samples.csv"
@@ -279,3 +280,27 @@ def test_garbage_collection_is_left_as_it_was_found(db, enabled, data):
         assert gc.isenabled() == enabled
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("size", [0, 1, (1 << 20) + 7, 3 << 20])
+def test_bytes_of_any_size_are_kept_exactly_once(db, size):
+    # Written into the stored blob a block at a time (never bound whole), across block bounds.
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    kept = []
+    for name in ("f.bin", "g.bin"):
+        with store.write_transaction(db):
+            kept.append(
+                uploads.create_upload(
+                    db,
+                    data=data,
+                    sha256="x",
+                    file_name=name,
+                    size=size,
+                    format=None,
+                    user="lab",
+                    outcome="rejected",
+                )
+            )
+    first, again = kept
+    assert store.upload_bytes(db, first) == store.upload_bytes(db, again) == data
+    assert count(db, "files") == 1

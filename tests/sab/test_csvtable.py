@@ -281,3 +281,26 @@ def test_equal_cells_of_a_repeating_column_are_one_string():
     assert first[0] == later[0] and first[0] is later[0]
     assert first[1] is table.rows[999].cells[1]
     assert table.numbers(2) == [float(n) for n in range(3000)]
+
+
+def test_a_quoted_line_break_after_the_first_chunk_keeps_every_line():
+    # The one-line reading gathers chunks until it meets the break, then the file is read again.
+    rows = [f"S{n};{n}" for n in range(20_000)]
+    rows[15_000] = 'S15000;"1\n5"'
+    table = read_table("sample;mfi;\n" + "\n".join(rows) + "\n", "f.csv")
+    assert len(table.rows) == 20_000
+    assert table.rows[15_000] == (15_002, ("S15000", "1\n5"))
+    assert table.rows[-1] == (20_002, ("S19999", "19999"))
+
+
+def test_a_short_row_after_the_first_chunk_is_refused_at_its_line():
+    text = "sample;mfi\n" + "".join(f"S{n};{n}\n" for n in range(10_000)) + "S;\nS\n"
+    with pytest.raises(FileFormatError, match="the row has 1 fields but the header has 2") as caught:
+        read_table(text, "f.csv")
+    assert caught.value.line == 10_003
+
+
+def test_released_columns_read_as_empty():
+    table = read_table("a;b;c\n1;2;3\n4;5;6\n", "f.csv")
+    table.release(0, 2)
+    assert list(table.rows) == [(2, ("", "2", "")), (3, ("", "5", ""))]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from itertools import groupby, repeat
-from operator import itemgetter
 
 from ...errors import FileFormatError, InvalidHLAName
 from ..csvtable import Row, Table, column_key, header_keys, read_table
@@ -127,6 +126,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     if columns is None:
         rows.read_by_row(_cell_values(table, *numbers))
     else:
+        table.release(*(index for index in numbers[:4] if index is not None))  # read: the floats stay
         rows.read_by_sample(columns)
     assembler, controls = rows.assembler, rows.controls
     samples = assembler.finish()
@@ -272,7 +272,7 @@ class _Rows:
                 self.texts(self.optional["rxn"]),
                 self.texts(self.optional["serology"]),
                 blank,
-                map(itemgetter(0), rows),
+                table.lines,
                 [{name: cells[i] for i, name in self.extra if cells[i]} for _, cells in rows]
                 if self.extra
                 else map(dict, repeat((), len(rows))),
@@ -363,7 +363,7 @@ def _dates(table: Table, index: int | None, options: ParseOptions):
     if index is None:
         return {}
     return read_dates(
-        zip([line for line, _ in table.rows], table.cells(index), strict=True),
+        zip(table.lines, table.cells(index), strict=True),
         file=table.file_name,
         column=table.columns[index],
         date_format=options.date_format,

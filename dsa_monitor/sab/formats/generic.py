@@ -156,7 +156,7 @@ def _dates(table: Table, index: int | None):
     if index is None:
         return {}
     return read_dates(
-        ((row.line, row.cells[index]) for row in table.rows),
+        zip(table.lines, table.cells(index), strict=True),
         file=table.file_name,
         column=table.columns[index],
         date_format=ISO_DATE,

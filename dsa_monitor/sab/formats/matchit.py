@@ -90,7 +90,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
         {}
         if run is None
         else read_dates(
-            ((row.line, row.cells[run]) for row in table.rows),
+            zip(table.lines, table.cells(run), strict=True),
             file=file_name,
             column=table.columns[run],
             date_format=options.date_format,
@@ -98,7 +98,7 @@ def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     )
 
     assembler = SampleAssembler(file_name, headers(table, run_date=run))
-    rows = table.rows
+    rows = list(table.rows)
     index = 0
     while index < len(rows):
         row = rows[index]
