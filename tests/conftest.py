@@ -18,7 +18,12 @@ from reference_paths import (  # noqa: F401  (re-exported for older imports)
 from werkzeug.serving import make_server
 
 from dsa_monitor import store
+from dsa_monitor.api import dumping
 from dsa_monitor.app import create_app
+
+# Every API response the suite asks for is also dumped by marshmallow and compared with the fast
+# dump the API serves (``api.dumping``): a difference fails the test that met it.
+dumping.CHECK = True
 
 
 class ClosingClient(FlaskClient):
@@ -43,13 +48,15 @@ def app(tmp_path, monkeypatch):
     for key in list(__import__("os").environ):
         if key.startswith("DSA_MONITOR_"):
             monkeypatch.delenv(key)
-    return create_app(
+    made = create_app(
         {
             "TESTING": True,
             "DATABASE": str(tmp_path / "test.sqlite3"),
             "REFERENCE_DIR": str(tmp_path / "reference"),
         }
     )
+    yield made
+    store.release_connections(made)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, request
 
 from ..errors import NotFound
 from . import auth
+from .dumping import dumper_of
 from .schemas import SQLITE_MAX_INT
 
 PREFIX = "/api/v1"
@@ -80,7 +81,7 @@ def operation(
         # between calls, so every request and thread may share them.
         loader = body() if body is not None else None
         reader = query() if query is not None else None
-        dumpers = {code: schema() for code, schema in responses.items() if schema is not None}
+        dumpers = {code: dumper_of(schema()) for code, schema in responses.items() if schema is not None}
 
         @functools.wraps(view)
         def endpoint(**path: object):
@@ -97,7 +98,7 @@ def operation(
             if isinstance(data, Response):  # a document not in JSON (CSV): as the view made it
                 return data
             dumper = dumpers.get(status)
-            return (dumper.dump(data) if dumper is not None else data), status
+            return (dumper(data) if dumper is not None else data), status
 
         OPERATIONS.append(
             Operation(

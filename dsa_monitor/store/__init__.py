@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .audit import list_audit
 from .catalogues import catalogue_registry, get_catalogue, list_catalogues, register_catalogue
-from .connection import close_db, get_db, init_app, open_database, write_transaction
+from .connection import close_db, get_db, init_app, open_database, release_connections, write_transaction
 from .donors import create_donor, get_donor, list_donors
 from .evaluations import (
     evaluation_points,
@@ -62,6 +62,7 @@ __all__ = [
     "add_lab_id",
     "catalogue_registry",
     "close_db",
+    "release_connections",
     "create_donor",
     "create_exposure",
     "create_recipient",

@@ -9,20 +9,32 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from ..config import settings_of
+from .pool import ConnectionPool, file_identity
 from .schema import migrate as apply_migrations
 from .transaction import write_transaction  # noqa: F401  (where callers have found it)
 
 BUSY_TIMEOUT_MS = 10_000
+_NOT_FILES = {":memory:", ""}  # a database of its own per connection: never pooled
 
 
 def open_database(
-    path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, migrate: bool = True
+    path: str | Path,
+    *,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    migrate: bool = True,
+    any_thread: bool = False,
 ) -> Database:
-    """Open (creating if needed) the database file, set for several writers, schema up to date."""
+    """Open (creating if needed) the database file, set for several writers, schema up to date.
+    ``any_thread``: usable from another thread than this one, one at a time (``pool``)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     # isolation_level=None: the driver opens no implicit (DEFERRED) transactions; every write
     # transaction is begun explicitly by ``write_transaction`` as IMMEDIATE.
-    conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None)
+    conn = sqlite3.connect(
+        str(path),
+        timeout=busy_timeout_ms / 1000,
+        isolation_level=None,
+        check_same_thread=not any_thread,
+    )
     db = Database(conn, execute_plugins=False)
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -41,30 +53,47 @@ def utc_now() -> str:
 
 
 def init_app(app) -> None:
-    """Register the store with a Flask app: one connection per app context, closed at teardown."""
-    app.extensions["dsa_store"] = {"migrated": set()}
+    """Register the store with a Flask app: one connection per app context, taken from the
+    app's pool of idle connections (``pool``) and given back at teardown."""
+    app.extensions["dsa_store"] = {"migrated": set(), "pool": ConnectionPool()}
     app.teardown_appcontext(close_db)
 
 
+def release_connections(app) -> None:
+    """Close the app's idle connections (its pool closes them too when the app is collected)."""
+    app.extensions["dsa_store"]["pool"].close()
+
+
 def get_db() -> Database:
-    """The current app context's connection, opened (and the schema migrated once) on first use."""
+    """The current app context's connection: an idle one of the app's, else opened (and the
+    schema migrated once per app and file) on first use."""
     from flask import current_app, g
 
     if "dsa_db" not in g:
         path = str(settings_of(current_app).database)
         state = current_app.extensions["dsa_store"]
-        g.dsa_db = open_database(path, migrate=path not in state["migrated"])
-        state["migrated"].add(path)
+        identity = file_identity(path)
+        db = state["pool"].take(path, identity) if path not in _NOT_FILES else None
+        if db is None:  # migrated once per file: a file put in place of another is migrated too
+            db = open_database(path, migrate=(path, identity) not in state["migrated"], any_thread=True)
+            identity = file_identity(path)
+            state["migrated"].add((path, identity))
+        g.dsa_db, g.dsa_db_file = db, (path, identity)
     return g.dsa_db
 
 
 def close_db(exception: BaseException | None = None) -> None:
-    """Close the app context's connection if one was opened."""
-    from flask import g
+    """Give the app context's connection back to the app's pool (it closes what it cannot keep)."""
+    from flask import current_app, g
 
     db = g.pop("dsa_db", None)
-    if db is not None:
+    if db is None:
+        return
+    path, identity = g.pop("dsa_db_file")
+    if path in _NOT_FILES:
         db.close()
+        return
+    current_app.extensions["dsa_store"]["pool"].give(path, identity, db)
 
 
 # SQLite's words for a store that cannot take writes now: the caller can do nothing but wait.
