@@ -35,6 +35,24 @@ target < 20 ms: met). What is left, CPU seconds of one run: loading 1.27 (its ve
 row queries ~0.75, near the floor), evaluate_donor for the 520 flagged recipients 0.86 (~1.6 ms
 each), storing 0.75 (inserts 0.38, alert events ~0.2), the bulk path 0.48 (~50 us a cleared
 recipient), the screen 0.15 (docs/scaling.md).
+
+Measured again 2026-12-04 (2 shared cores, load average 1-10 from other work), code unchanged:
+this benchmark 4.90 s wall, 3.93 s CPU against a floor of 0.43 s: 11.5x wall, 9.5x in CPU; one
+recipient after one new sample 3.8 ms. In quieter runs of the same hour 3.63-3.65 s wall,
+3.58-3.59 s CPU (8.3-8.6x). The targets (<= 2 s, <= 5x) are still NOT met. Each stage's CPU in
+one run: loading 1.12 (vector query 0.34, run rows 0.24, recipients' heads, exposures and
+typings 0.29), the 520 flagged recipients 0.90 (match_donor 0.15 and plan_of 0.16 over 1,040
+donor-panels, states 0.15), storing 0.77 (inserts 0.40, alert events 0.24 for 487 evaluations),
+the bulk path 0.50, the screen 0.15. Tried and not kept, alternated with the code as it is:
+reading the next batch on a second, read-only connection in a thread (SQLite steps without the
+GIL) made the run slower, 3.75-3.92 s against 3.63-3.65 s: the thread takes the GIL back after
+every row it fetches and waits for it behind the evaluation; reading the vectors as one row per
+panel (``json_group_array`` and ``group_concat`` of the blobs, the same bytes) holds the GIL
+a few times a batch, but costs 0.61 s CPU against 0.37 s row by row, and with the second core
+busy the run was slower still (4.2-5.5 s, 4.1-4.2 s CPU against 3.7-4.9 s, 3.7-3.9 s). A worker
+process needs a fresh interpreter (a forked child must not touch the parent's SQLite locks):
+importing the evaluation costs 0.37 s CPU before any work, so two shared cores give ~2.1 s at
+best.
 """
 
 from __future__ import annotations
