@@ -77,3 +77,14 @@ def test_an_upload_uses_the_configured_qc_limits(tmp_path):
     db.close()
     [sample] = answer["samples"]
     assert sample["qc_status"] == "fail" and any("PC" in r for r in sample["qc_reasons"])
+
+
+def test_settings_follow_a_config_changed_after_they_were_first_read(app):
+    first = settings_of(app)
+    assert settings_of(app) is first  # unchanged config: the settings made last time
+    app.config["MAIL_MAX_ATTEMPTS"] = first.mail_max_attempts + 3
+    assert settings_of(app).mail_max_attempts == first.mail_max_attempts + 3
+    app.config["QC_LIMITS"] = {"normalized": {"pc_min": 500.0}}
+    assert settings_of(app).qc_limits == {"normalized": {"pc_min": 500.0}}
+    app.config["QC_LIMITS"]["normalized"]["pc_min"] = 900.0  # changed in place
+    assert settings_of(app).qc_limits == {"normalized": {"pc_min": 900.0}}

@@ -13,9 +13,15 @@ def _shortest(number: float) -> str:
     return np.format_float_positional(np.float32(number), unique=True, trim="-")
 
 
+_EXACT_INTEGERS = 2.0**24  # every integer below it is a float32, written as itself
+
+
 def reported(value: float | np.floating) -> float:
-    """The file's value of a stored float32 MFI (shortest decimal that round-trips)."""
+    """The file's value of a stored float32 MFI (shortest decimal that round-trips); a whole
+    number a float32 holds exactly is that number (most MFI shown: zero sums, whole values)."""
     number = float(value)
+    if -_EXACT_INTEGERS < number < _EXACT_INTEGERS and number.is_integer():
+        return number
     return float(_shortest(number)) if math.isfinite(number) else number
 
 

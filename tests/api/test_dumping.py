@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import marshmallow as ma
+import numpy as np
 import pytest
 
 from dsa_monitor.api import dumping
 from dsa_monitor.api.dsa import RecipientDSASchema
-from dsa_monitor.api.mfi import MFI, MFIPayload
+from dsa_monitor.api.mfi import MFI, MFIPayload, shortest_float32
 
 
 class Bead(ma.Schema):
@@ -180,3 +181,17 @@ def test_a_dsa_reading_with_states_and_beads_dumps_the_same():
     }
     schema = RecipientDSASchema()
     assert dumping.dumper_of(schema)(reading) == schema.dump(reading)
+
+
+def test_whole_mfi_values_are_shown_as_the_shortest_float32_decimal_gives_them():
+    rng = np.random.default_rng(17)
+    values = np.concatenate(
+        [
+            rng.integers(-(2**24), 2**24, 5_000).astype(np.float32),
+            rng.uniform(-30_000, 30_000, 5_000).astype(np.float32),
+            np.array([0.0, -0.0, 2999.99, 16777215.0, 16777217.0, 2.0**25, 1e-3], dtype=np.float32),
+        ]
+    )
+    for value in values:
+        written = np.format_float_positional(value, unique=True, trim="-")
+        assert shortest_float32(float(value)) == float(written), written
