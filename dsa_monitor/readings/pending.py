@@ -10,7 +10,7 @@ from ..store import evaluations as stored
 def is_pending(db: Database, recipient_id: int) -> bool:
     """An input of this recipient is newer than what the scheduler last evaluated, or its last
     evaluation failed (retried by every run)."""
-    if recipient_id in stored.failed_recipients(db):
+    if stored.failed_recipients(db, [recipient_id]):
         return True
     newest = stored.newest_input_ids(db)
     since = stored.read_watermark(db)

@@ -15,6 +15,7 @@ from ..sab.controls import control_pattern
 from ..sab.dates import date_format_of
 from . import audit
 from .connection import utc_now, write_transaction
+from .rows import select_rows
 from .transaction import inserted_id
 
 # A study code stands in page and API addresses (/studies/<code>): letters, digits, ".", "_", "-".
@@ -202,7 +203,7 @@ def _recipient(row: dict) -> dict:
 
 def get_recipient(db: Database, recipient_id: int) -> dict:
     """One recipient with its study code and lab patient IDs."""
-    rows = list(db.query(_RECIPIENT_SQL + " WHERE r.id = ?", [recipient_id]))
+    rows = select_rows(db, _RECIPIENT_SQL + " WHERE r.id = ?", [recipient_id])
     if not rows:
         raise NotFound(f"no recipient {recipient_id}", recipient_id=recipient_id)
     return _recipient(rows[0])

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from ..errors import Conflict, DSAMonitorError, NotFound
 from . import audit
 from .connection import utc_now, write_transaction
+from .rows import select_rows
 from .studies import get_study
 from .transaction import inserted_id
 
@@ -90,7 +91,7 @@ def revoke_token(db: Database, name: str, *, user: str) -> dict:
 
 def get_token(db: Database, token_id: int) -> dict:
     """One token's record (never its secret or digest)."""
-    rows = list(db.query(_TOKEN_SQL + " WHERE t.id = ?", [token_id]))
+    rows = select_rows(db, _TOKEN_SQL + " WHERE t.id = ?", [token_id])
     if not rows:
         raise NotFound(f"no token {token_id}", token_id=token_id)
     return rows[0]
