@@ -116,7 +116,7 @@ def dsa_reading(db: Database, recipient_id: int) -> list[dict[str, Any]]:
         state = dict(zip(_STATE_FIELDS, row[1:], strict=True))
         for key in ("positive", "rising", "assay_changed"):
             state[key] = bool(state[key])
-        state["beads"], state["warnings"] = json.loads(state["beads"]), json.loads(state["warnings"])
+        state["beads"], state["warnings"] = _list_of(state["beads"]), _list_of(state["warnings"])
         states.setdefault(row[0], []).append(state)
     for evaluation_id, document in documents.items():
         earlier_sera = document.pop("earlier_sera")
@@ -186,7 +186,7 @@ def _reading_point(row: tuple) -> dict[str, Any]:
         "excluded_reason": excluded,
         "immunodominant_mfi": top_mfi,
         "sum_mfi": sum_mfi,
-        "notes": json.loads(notes or "[]"),
+        "notes": _list_of(notes),
         "by_class": [
             {
                 "hla_class": hla_class,
@@ -197,8 +197,13 @@ def _reading_point(row: tuple) -> dict[str, Any]:
             for hla_class, i in (("I", 0), ("II", 3))
             if by_class[i + 2] is not None
         ],
-        "self_beads": json.loads(self_beads or "[]"),
+        "self_beads": _list_of(self_beads),
     }
+
+
+def _list_of(text: str | None) -> list:
+    """A stored JSON list; most are empty (no note, no self bead), read without the parser."""
+    return [] if text is None or text == "[]" else json.loads(text)
 
 
 def _reading_dsa(target: str, history: list[dict]) -> dict[str, Any]:
