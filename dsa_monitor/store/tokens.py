@@ -23,11 +23,12 @@ from .transaction import inserted_id
 # The roles a token may have; what each may do is the API's table (``readings.permissions.PERMISSIONS``).
 TOKEN_ROLES = ("lab", "clinician", "integration", "admin", "coordinator")
 
-_TOKEN_SQL = """
-SELECT t.id, t.name, t.role, t.study_id, s.code AS study_code, t.created_at, t.created_by,
-       t.revoked_at, t.revoked_by
-FROM api_tokens t LEFT JOIN studies s ON s.id = t.study_id
-"""
+_TOKEN_COLUMNS = (
+    "t.id, t.name, t.role, t.study_id, s.code AS study_code, t.created_at, t.created_by,"
+    " t.revoked_at, t.revoked_by"
+)
+_TOKEN_FROM = " FROM api_tokens t LEFT JOIN studies s ON s.id = t.study_id"
+_TOKEN_SQL = f"SELECT {_TOKEN_COLUMNS}{_TOKEN_FROM}"
 
 
 def digest(secret: str) -> str:
@@ -106,10 +107,12 @@ def list_tokens(db: Database, *, include_revoked: bool = False) -> list[dict]:
 def find_token(db: Database, secret: str) -> dict | None:
     """The active token whose secret this is, or None."""
     wanted = digest(secret)
-    row = db.conn.execute(
-        "SELECT id, token_sha256 FROM api_tokens WHERE token_sha256 = ? AND revoked_at IS NULL",
-        (wanted,),
-    ).fetchone()
-    if row is None or not hmac.compare_digest(row[1], wanted):
+    rows = select_rows(
+        db,
+        f"SELECT t.token_sha256, {_TOKEN_COLUMNS}{_TOKEN_FROM}"
+        " WHERE t.token_sha256 = ? AND t.revoked_at IS NULL",
+        [wanted],
+    )
+    if not rows or not hmac.compare_digest(rows[0].pop("token_sha256"), wanted):
         return None
-    return get_token(db, int(row[0]))
+    return rows[0]
