@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, le
 
 from ..errors import FileFormatError
 from .model import BeadResult, ParsedFile, SampleResult
@@ -133,10 +134,13 @@ def _check_values(parsed: ParsedFile, beads: Sequence[BeadResult]) -> None:
         if values.count(None) == len(values):
             continue
         lowest, highest, whole = VALUE_RANGES[field]
-        present = [v for v in values if v is not None]
-        # min/max alone would let a NaN through: it compares false with everything.
-        if all(lowest <= v <= highest for v in present) and (
-            not whole or all(float(v).is_integer() for v in present)
+        present = values if None not in values else [v for v in values if v is not None]
+        # min/max alone would let a NaN through: it compares false with everything. (``map`` over
+        # ``operator.le``: the same comparisons as a generator, at C speed, 5,152 sera × 80 beads.)
+        if (
+            all(map(le, repeat(lowest), present))
+            and all(map(le, present, repeat(highest)))
+            and (not whole or all(map(float.is_integer, map(float, present))))
         ):
             continue
         column = parsed.columns.get(field, FIELD_LABELS[field])

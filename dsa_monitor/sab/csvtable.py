@@ -500,8 +500,8 @@ class _SharedCells:
             tuple(map(keep, column, column)) if repeats else column
             for column, repeats in zip(columns, self.repeats, strict=True)
         ]
-        filled = list(map(any, zip(*columns, strict=True)))
-        if not all(filled):
+        if "" in columns[0]:  # only then may a record be blank
+            filled = list(map(any, zip(*columns, strict=True)))
             lines = list(compress(lines, filled))
             columns = [tuple(compress(column, filled)) for column in columns]
         gathered.by_column(lines, columns)
