@@ -13,10 +13,11 @@ its size just before the import (file already in memory, database open), against
 size: target no more than 5× (MEMORY_TARGET; issue 17 measured 18× on a 48 MB file of 5,152 sera,
 ``bench_import.py 5152 80 1``).
 
-Measured 2026-12-04, 2 shared cores, ``bench_import.py 5152 80 1`` (46 MiB file): peak 4.1× the
-file (187 MiB; 6.0× before the table was held a list per column, the MFI cells freed once read
-and the bytes written into their blob a block at a time), end to end 2.96× bare (5.26 s against
-1.78 s). ``bench_import.py 1400 80 1`` (12 MiB): 2.6-3.1× (4.3× before).
+Measured 2026-12-04, 2 shared cores, ``bench_import.py 5152 80 1`` (46 MiB file): peak 3.8-3.9×
+the file (176-180 MiB; 6.0× before the table was held a list per column, the MFI cells freed once
+read and the bytes written into their blob a block at a time), end to end 2.72-2.80× bare (4.80 s
+against 1.76 s; 2.7-3.05× before). ``bench_import.py 1400 80 1`` (12 MiB): 2.3× (4.3× before),
+end to end 2.61× bare.
 """
 
 from __future__ import annotations

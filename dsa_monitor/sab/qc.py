@@ -15,6 +15,7 @@ own (per kit or lot); an Immucor lot file's ``PCLower`` / ``Con1Upper`` override
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -135,10 +136,24 @@ def _flat_profile(targets: np.ndarray, limits: QCLimits) -> str | None:
     """A warning when most beads sit at one raised level (interference), else ``None``."""
     if targets.size < 5:
         return None
-    low, median, high = np.percentile(targets, [10, 50, 90])
+    low, median, high = percentiles(sorted(targets.tolist()), (10, 50, 90))
     if median >= limits.flat_min_median and high - low <= limits.flat_spread * median:
         return (
             f"flat bead profile (80% of beads between {low:.0f} and {high:.0f}):"
             f" possible interference (prozone/complement); {RETEST}"
         )
     return None
+
+
+def percentiles(ordered: list[float], percents: tuple[float, ...]) -> list[float]:
+    """``np.percentile`` (linear interpolation) of values already sorted, the same to the last bit:
+    numpy's call per sample cost more than the rest of its QC (0.5 s of a 5,152-sera import)."""
+    last = len(ordered) - 1
+    found = []
+    for percent in percents:
+        at = last * (percent / 100)
+        below = min(math.floor(at), last)
+        weight = at - below
+        a, b = ordered[below], ordered[min(below + 1, last)]
+        found.append(b - (b - a) * (1 - weight) if weight >= 0.5 else a + (b - a) * weight)
+    return found

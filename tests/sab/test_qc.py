@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import pytest
 from reference_paths import SAB_EXAMPLES, need_shared
 
 from dsa_monitor.sab.formats import parse_file
 from dsa_monitor.sab.model import BeadResult, SampleResult
-from dsa_monitor.sab.qc import QCLimits, evaluate_qc, limits_for
+from dsa_monitor.sab.qc import QCLimits, evaluate_qc, limits_for, percentiles
 
 
 def _sample(
@@ -154,3 +157,15 @@ def test_the_runs_min_events_sets_the_bead_count_limit(qc_limits, configured, re
     sample = _sample(counts=[100, 40, 100, 70, 100], qc_limits=qc_limits)
     verdict = evaluate_qc(sample, configured)
     assert verdict.status == "warn" and verdict.reasons[0].startswith(reason)
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 7, 78, 79, 80, 96, 200, 501])
+def test_percentiles_are_numpys_to_the_last_bit(size):
+    rng = random.Random(size)
+    for _ in range(50):
+        values = [
+            rng.choice([rng.random() * 20000, float(rng.randint(0, 30)), 1e-7 * rng.random()])
+            for _ in range(size)
+        ]
+        expected = np.percentile(np.array(values, dtype=np.float64), [0, 10, 50, 90, 100]).tolist()
+        assert percentiles(sorted(values), (0, 10, 50, 90, 100)) == expected
