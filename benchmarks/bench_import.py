@@ -13,11 +13,15 @@ its size just before the import (file already in memory, database open), against
 size: target no more than 5× (MEMORY_TARGET; issue 17 measured 18× on a 48 MB file of 5,152 sera,
 ``bench_import.py 5152 80 1``).
 
-Measured 2026-12-04, 2 shared cores, ``bench_import.py 5152 80 1`` (46 MiB file): peak 3.8-3.9×
-the file (176-180 MiB; 6.0× before the table was held a list per column, the MFI cells freed once
-read and the bytes written into their blob a block at a time), end to end 2.72-2.80× bare (4.80 s
-against 1.76 s; 2.7-3.05× before). ``bench_import.py 1400 80 1`` (12 MiB): 2.3× (4.3× before),
-end to end 2.61× bare.
+Measured 2026-12-04, 2 shared cores, ``bench_import.py 5152 80 1`` (46 MiB file): peak 2.9× the
+file (134-135 MiB; 6.0× before the table was held a list per column, the MFI cells freed once
+read, the decoded text freed once read into the table and the bytes written into their blob a
+block at a time), end to end 2.69-2.78× bare (5.36 s against 1.93 s; 2.7-3.05× before).
+``bench_import.py 1400 80 1`` (12 MiB): 2.5× (4.3× before), end to end 2.0-2.6× bare. The child
+is forked from a process that has already imported the file, so it reuses heap the parent freed:
+the same import in a fresh process peaks at 226-230 MiB above its resting size (4.9×; 9.0×
+before), the beads (85 MiB: one slotted object and one empty ``extra`` dict per bead row), the
+table's columns (31 MiB), the MFI floats (26 MiB) and the line numbers (16 MiB).
 """
 
 from __future__ import annotations

@@ -111,9 +111,11 @@ def parse_file(
     """Decode ``data``, detect its layout unless ``format`` names one, parse it, and check its
     identifiers and numbers the one way every layout's are checked (``checks.check_parsed``)."""
     module = load_format(format) if format is not None else None
-    text = decode(data, file_name, options.encoding)
+    text = [decode(data, file_name, options.encoding)]
     if module is None:
-        module = load_format(detect_format(text, file_name))
-    parsed = module.parse(text, file_name, options)
+        module = load_format(detect_format(text[0], file_name))
+    # Handed over, not kept here (a Python call takes its arguments over from the caller's
+    # stack): a reader may then free the text once read into its table (fusion.parse).
+    parsed = module.parse(text.pop(), file_name, options)
     check_parsed(parsed)
     return parsed

@@ -76,6 +76,7 @@ def kit_and_class(catalog: str | None) -> tuple[str | None, str | None]:
 def parse(text: str, file_name: str, options: ParseOptions) -> ParsedFile:
     """Every sample of a Fusion export, with beads in file order and control beads marked."""
     table = read_table(text, file_name)
+    del text  # parse_file keeps no reference: the text (a file's size) is freed before the beads are made
     at = table.require({"SampleIDName": SAMPLE, "BeadID": BEAD, "Specificity": SPECIFICITY})
     raw, normal = table.find(*RAW), table.find(*NORMAL)
     if raw is None and normal is None:
