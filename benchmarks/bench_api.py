@@ -141,6 +141,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=0, help="per worker (default: clients / workers)")
     parser.add_argument(
         "--database",
         type=Path,
@@ -162,7 +163,7 @@ def main() -> None:
         f"{time.perf_counter() - started:.1f} s: {path}"
     )
     port = free_port()
-    threads = max(1, -(-args.clients // args.workers))
+    threads = args.threads or max(1, -(-args.clients // args.workers))
     server = start_server(path, port, args.workers, threads)
     try:
         auth = {"Authorization": f"Bearer {secret}"}

@@ -234,12 +234,13 @@ def settings_of(app: Any) -> Settings:
     """The app's settings, typed: made again whenever a value in its config differs from the
     values they were last made from (tests change the config), else the ones made then (a
     request asks two or three times; making them costs ~50 us)."""
-    raw = tuple([app.config.get(key) for key in _SETTING_KEYS])
-    made = app.extensions.get(_SETTINGS_MADE)
+    config, extensions = app.config, app.extensions  # once: ``app`` is often a context proxy
+    raw = tuple([config.get(key) for key in _SETTING_KEYS])
+    made = extensions.get(_SETTINGS_MADE)
     if made is not None and made[0] == raw:
         return made[1]
-    settings = Settings.from_mapping(app.config)
-    app.extensions[_SETTINGS_MADE] = (copy.deepcopy(raw), settings)
+    settings = Settings.from_mapping(config)
+    extensions[_SETTINGS_MADE] = (copy.deepcopy(raw), settings)
     return settings
 
 

@@ -43,6 +43,11 @@ def active_table(reference_dir: str | Path) -> EpletTable | None:
     base = installed.root(reference_dir)
     try:
         marker = _stamp([base / install.ACTIVE])
+    except FileNotFoundError:  # no version activated: no table, as ``load_active`` would say
+        return None
+    except OSError:
+        marker = None
+    try:
         with _lock:
             known = _known.get(str(base))
         if (
