@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from ..errors import NotFound
 from .connection import utc_now
 from .pages import among
+from .rows import select_rows
 
 HEAD_COLUMNS = (
     "recipient_id", "exposure_id", "donor_id", "exposure_date", "as_of", "rules_version", "rules",
@@ -118,7 +119,7 @@ def _head(row: dict) -> dict:
 
 def get_evaluation(db: Database, evaluation_id: int) -> dict:
     """One stored evaluation (head only: rules, reference, fingerprint, summary)."""
-    rows = list(db.query("SELECT * FROM evaluations WHERE id = ?", [evaluation_id]))
+    rows = select_rows(db, "SELECT * FROM evaluations WHERE id = ?", [evaluation_id])
     if not rows:
         raise NotFound(f"no evaluation {evaluation_id}", evaluation_id=evaluation_id)
     return _head(rows[0])
@@ -137,7 +138,7 @@ def latest_evaluation(
     if rules_version is not None:
         sql += " AND rules_version = ?"
         params.append(rules_version)
-    rows = list(db.query(sql + " ORDER BY id DESC LIMIT 1", params))
+    rows = select_rows(db, sql + " ORDER BY id DESC LIMIT 1", params)
     return _head(rows[0]) if rows else None
 
 
@@ -147,12 +148,10 @@ def current_evaluations(db: Database, recipient_id: int, rules_version: str | No
     An evaluation made under other rules is returned as it was made (its rules say so): a change of
     settings never rewrites it; re-evaluation under the new rules adds a new one.
     """
-    rows = list(
-        db.query(
-            "SELECT * FROM evaluations WHERE recipient_id = ? ORDER BY exposure_date, exposure_id,"
-            " donor_id, id",
-            [recipient_id],
-        )
+    rows = select_rows(
+        db,
+        "SELECT * FROM evaluations WHERE recipient_id = ? ORDER BY exposure_date, exposure_id, donor_id, id",
+        [recipient_id],
     )
     chosen: dict[tuple[int, int], dict] = {}
     for row in rows:
@@ -170,11 +169,10 @@ def current_evaluations(db: Database, recipient_id: int, rules_version: str | No
 
 def evaluation_points(db: Database, evaluation_id: int) -> list[dict]:
     """The sera of an evaluation in date order."""
-    rows = list(
-        db.query(
-            "SELECT * FROM evaluation_points WHERE evaluation_id = ? ORDER BY position",
-            [evaluation_id],
-        )
+    rows = select_rows(
+        db,
+        "SELECT * FROM evaluation_points WHERE evaluation_id = ? ORDER BY position",
+        [evaluation_id],
     )
     for row in rows:
         for key in ("sample_ids", "notes", "self_beads"):
@@ -184,13 +182,12 @@ def evaluation_points(db: Database, evaluation_id: int) -> list[dict]:
 
 def evaluation_states(db: Database, evaluation_id: int) -> list[dict]:
     """The DSA states of an evaluation, by serum then target."""
-    rows = list(
-        db.query(
-            "SELECT s.*, p.date, p.serum FROM dsa_states s JOIN evaluation_points p"
-            " ON p.evaluation_id = s.evaluation_id AND p.position = s.position"
-            " WHERE s.evaluation_id = ? ORDER BY s.position, s.target",
-            [evaluation_id],
-        )
+    rows = select_rows(
+        db,
+        "SELECT s.*, p.date, p.serum FROM dsa_states s JOIN evaluation_points p"
+        " ON p.evaluation_id = s.evaluation_id AND p.position = s.position"
+        " WHERE s.evaluation_id = ? ORDER BY s.position, s.target",
+        [evaluation_id],
     )
     for row in rows:
         for key in ("beads", "warnings"):
@@ -209,19 +206,19 @@ def study_overview(
     for the whole study page, not three per recipient; only ``recipient_ids`` when given (a
     page)."""
     page, page_params = among("e.recipient_id", recipient_ids)
-    heads = list(
-        db.query(
-            "SELECT id, recipient_id, exposure_id, donor_id, exposure_date, as_of, rules_version,"
-            " summary FROM evaluations WHERE id IN (SELECT max(e.id) FROM evaluations e"
-            " JOIN recipients r ON r.id = e.recipient_id WHERE r.study_id = ?"
-            + page
-            + " GROUP BY e.recipient_id, e.exposure_id, e.donor_id)"
-            " ORDER BY recipient_id, exposure_date, exposure_id, donor_id",
-            [study_id, *page_params],
-        )
+    heads = select_rows(
+        db,
+        "SELECT id, recipient_id, exposure_id, donor_id, exposure_date, as_of, rules_version,"
+        " summary FROM evaluations WHERE id IN (SELECT max(e.id) FROM evaluations e"
+        " JOIN recipients r ON r.id = e.recipient_id WHERE r.study_id = ?"
+        + page
+        + " GROUP BY e.recipient_id, e.exposure_id, e.donor_id)"
+        " ORDER BY recipient_id, exposure_date, exposure_id, donor_id",
+        [study_id, *page_params],
     )
     by_id = {head["id"]: {**head, "summary": json.loads(head["summary"]), "states": []} for head in heads}
-    for row in db.query(
+    for row in select_rows(
+        db,
         "SELECT s.evaluation_id, s.target, s.mfi, s.positive, s.status, s.rising, p.visit, p.date"
         " FROM dsa_states s JOIN evaluation_points p ON p.evaluation_id = s.evaluation_id"
         " AND p.position = s.position WHERE s.evaluation_id IN (SELECT value FROM json_each(?))"
@@ -241,7 +238,7 @@ def study_overview(
 
 def read_watermark(db: Database) -> dict | None:
     """The last sample, typing and exposure ids ``evaluate_pending`` has seen, or None."""
-    rows = list(db.query("SELECT * FROM evaluation_watermark WHERE id = 1"))
+    rows = select_rows(db, "SELECT * FROM evaluation_watermark WHERE id = 1")
     return rows[0] if rows else None
 
 
@@ -352,8 +349,8 @@ def failed_recipients(db: Database, recipient_ids: Collection[int] | None = None
     page, params = among("recipient_id", recipient_ids)
     return {
         row["recipient_id"]: row
-        for row in db.query(
-            "SELECT * FROM evaluation_failures WHERE 1" + page + " ORDER BY recipient_id", params
+        for row in select_rows(
+            db, "SELECT * FROM evaluation_failures WHERE 1" + page + " ORDER BY recipient_id", params
         )
     }
 
