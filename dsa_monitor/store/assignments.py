@@ -16,6 +16,7 @@ from ..dsa.visits import SampleRef
 from ..errors import NotFound
 from . import audit
 from .connection import utc_now, write_transaction
+from .rows import select_rows
 
 _COLUMNS = "recipient_id, serum_key, sample_id, visit, reason, assigned_by, assigned_at"
 
@@ -79,7 +80,8 @@ def clear(db: Database, recipient_id: int, sample_id: int, *, user: str) -> dict
 
 def get(db: Database, recipient_id: int, serum_key: str) -> dict | None:
     found = list(
-        db.query(
+        select_rows(
+            db,
             f"SELECT {_COLUMNS} FROM visit_assignments WHERE recipient_id = ? AND serum_key = ?",
             [recipient_id, serum_key],
         )
@@ -91,8 +93,8 @@ def of_recipient(db: Database, recipient_id: int) -> dict[str, dict]:
     """Serum key -> its assignment (visit, reason, who, when)."""
     return {
         row["serum_key"]: row
-        for row in db.query(
-            f"SELECT {_COLUMNS} FROM visit_assignments WHERE recipient_id = ?", [recipient_id]
+        for row in select_rows(
+            db, f"SELECT {_COLUMNS} FROM visit_assignments WHERE recipient_id = ?", [recipient_id]
         )
     }
 

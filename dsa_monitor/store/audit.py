@@ -7,6 +7,7 @@ import json
 from sqlite_utils import Database
 
 from .connection import utc_now
+from .rows import select_rows
 from .transaction import inserted_id
 
 
@@ -51,7 +52,7 @@ def list_audit(
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY id DESC LIMIT ?"
-    rows = list(db.query(sql, [*params, limit]))
+    rows = list(select_rows(db, sql, [*params, limit]))
     for row in rows:
         row["details"] = json.loads(row["details"])
     return rows

@@ -11,6 +11,7 @@ from ..errors import Conflict, NotFound
 from ..sab.catalogue import Catalogue, CatalogueBead, CatalogueRegistry
 from . import audit
 from .connection import utc_now, write_transaction
+from .rows import select_rows
 from .transaction import inserted_id
 
 _BEAD_COLUMNS = (
@@ -98,10 +99,12 @@ def _load(db: Database, catalogue_ids: list[int] | None = None) -> list[Catalogu
     if catalogue_ids is not None:
         where = f" WHERE id IN ({', '.join('?' for _ in catalogue_ids)})"
         params = list(catalogue_ids)
-    heads = list(db.query(f"SELECT * FROM catalogues{where} ORDER BY id", params))
+    heads = list(select_rows(db, f"SELECT * FROM catalogues{where} ORDER BY id", params))
     beads: dict[int, list[CatalogueBead]] = defaultdict(list)
     bead_where = where.replace("id IN", "catalogue_id IN")
-    for row in db.query(f"SELECT * FROM catalogue_beads{bead_where} ORDER BY catalogue_id, position", params):
+    for row in select_rows(
+        db, f"SELECT * FROM catalogue_beads{bead_where} ORDER BY catalogue_id, position", params
+    ):
         beads[row["catalogue_id"]].append(
             CatalogueBead(
                 bead_id=row["bead_id"],
@@ -141,9 +144,10 @@ def get_catalogue(db: Database, lot: str) -> Catalogue:
 def list_catalogues(db: Database) -> list[dict]:
     """A row per registered lot: vendor, kit, lot, class, bead count, who registered it, when."""
     return list(
-        db.query(
+        select_rows(
+            db,
             "SELECT c.id, c.vendor, c.kit, c.lot, c.hla_class, c.registered_at, c.registered_by,"
             " (SELECT count(*) FROM catalogue_beads b WHERE b.catalogue_id = c.id) AS beads"
-            " FROM catalogues c ORDER BY c.kit, c.lot"
+            " FROM catalogues c ORDER BY c.kit, c.lot",
         )
     )

@@ -11,6 +11,7 @@ import numpy.typing as npt
 from sqlite_utils import Database
 
 from .mfi import VALUE_KINDS
+from .rows import select_rows
 
 RUN_COLUMNS = (
     "id", "recipient_id", "lab_sample_id", "draw_date", "vendor", "kit", "lot", "hla_class",
@@ -103,7 +104,8 @@ def bead_panels(db: Database, panel_ids: Iterable[int]) -> dict[int, str]:
 def current_typing_rows(db: Database, owner_kind: str, owner_ids: Iterable[int]) -> dict[int, dict]:
     """The current typing row of each owner that has one (``typing_json`` left as text)."""
     found: dict[int, dict] = {}
-    for row in db.query(
+    for row in select_rows(
+        db,
         "SELECT * FROM typings WHERE owner_kind = ? AND owner_id IN (SELECT value FROM json_each(?))"
         " ORDER BY owner_id, version",
         [owner_kind, json.dumps(sorted(set(owner_ids)))],
@@ -128,7 +130,8 @@ def current_typings(db: Database, owner_kind: str, owner_ids: Iterable[int]) -> 
 def recipient_heads(db: Database, recipient_ids: Iterable[int]) -> dict[int, dict]:
     """Recipients with their subject code, study code and the study's visit schedule."""
     found = {}
-    for row in db.query(
+    for row in select_rows(
+        db,
         "SELECT r.id, r.subject_code, s.code AS study_code, s.visit_schedule FROM recipients r"
         " JOIN studies s ON s.id = r.study_id WHERE r.id IN (SELECT value FROM json_each(?))",
         [json.dumps(sorted(set(recipient_ids)))],
@@ -141,7 +144,8 @@ def recipient_heads(db: Database, recipient_ids: Iterable[int]) -> dict[int, dic
 def recipient_exposures(db: Database, recipient_ids: Iterable[int]) -> dict[int, list[dict]]:
     """Each recipient's exposures by date, with their donors as (id, code) pairs."""
     found: dict[int, list[dict]] = {}
-    for row in db.query(
+    for row in select_rows(
+        db,
         "SELECT e.id, e.recipient_id, e.date, e.kind,"
         " (SELECT json_group_array(json_array(d.id, d.code)) FROM exposure_donors x"
         "  JOIN donors d ON d.id = x.donor_id WHERE x.exposure_id = e.id) AS donors"

@@ -12,6 +12,7 @@ from ..errors import NotFound
 from . import audit
 from .connection import utc_now, write_transaction
 from .pages import among
+from .rows import select_rows
 from .transaction import inserted_id
 
 _EVENT_SQL = """
@@ -68,13 +69,13 @@ def insert_event(
 
 def find_event(db: Database, key: str) -> dict | None:
     """The event stored under an idempotency key, if any."""
-    rows = list(db.query(_EVENT_SQL + " WHERE e.key = ?", [key]))
+    rows = list(select_rows(db, _EVENT_SQL + " WHERE e.key = ?", [key]))
     return _event(rows[0]) if rows else None
 
 
 def get_event(db: Database, event_id: int) -> dict:
     """One event with its recipient's subject and study codes and its donor's code."""
-    rows = list(db.query(_EVENT_SQL + " WHERE e.id = ?", [event_id]))
+    rows = list(select_rows(db, _EVENT_SQL + " WHERE e.id = ?", [event_id]))
     if not rows:
         raise NotFound(f"no event {event_id}", event_id=event_id)
     return _event(rows[0])
@@ -137,7 +138,7 @@ def list_events(
     sql = _EVENT_SQL + where + " ORDER BY e.id DESC"
     if limit is not None:
         sql, params = sql + " LIMIT ? OFFSET ?", [*params, limit, offset]
-    return [_event(r) for r in db.query(sql, params)]
+    return [_event(r) for r in select_rows(db, sql, params)]
 
 
 def count_events(
@@ -160,7 +161,8 @@ def count_open(db: Database, study_id: int, recipient_ids: Collection[int] | Non
     """Open alerts of a study's recipients: recipient id -> count (one query, no limit; only
     ``recipient_ids`` when given)."""
     page, params = among("e.recipient_id", recipient_ids)
-    rows = db.query(
+    rows = select_rows(
+        db,
         "SELECT e.recipient_id AS recipient_id, count(*) AS n FROM events e"
         " JOIN recipients r ON r.id = e.recipient_id"
         f" WHERE r.study_id = ? AND {OPEN_SQL}{page} GROUP BY e.recipient_id",
@@ -185,7 +187,7 @@ def events_after(
             where.append(clause)
             params.append(value)
     sql = _EVENT_SQL + " WHERE " + " AND ".join(where) + " ORDER BY e.id LIMIT ?"
-    return [_event(r) for r in db.query(sql, [*params, limit])]
+    return [_event(r) for r in select_rows(db, sql, [*params, limit])]
 
 
 def acknowledge_event(db: Database, event_id: int, *, user: str, note: str | None = None) -> dict:
@@ -214,7 +216,8 @@ def events_due_for_reminder(db: Database, kind: str, created_before: str) -> lis
     """Events of a kind, older than a time, neither acknowledged, withdrawn nor reminded yet."""
     return [
         _event(r)
-        for r in db.query(
+        for r in select_rows(
+            db,
             _EVENT_SQL + " WHERE e.kind = ? AND e.created_at <= ? AND e.acknowledged_at IS NULL"
             " AND e.withdrawn_by IS NULL AND e.reminded_at IS NULL ORDER BY e.id",
             [kind, created_before],
@@ -286,7 +289,7 @@ def save_subscription(
 
 def get_subscription(db: Database, subscription_id: int) -> dict:
     """One subscription with its study code or recipient's subject code."""
-    rows = list(db.query(_SUBSCRIPTION_SQL + " WHERE sub.id = ?", [subscription_id]))
+    rows = list(select_rows(db, _SUBSCRIPTION_SQL + " WHERE sub.id = ?", [subscription_id]))
     if not rows:
         raise NotFound(f"no subscription {subscription_id}", subscription_id=subscription_id)
     return _subscription(rows[0])
@@ -313,7 +316,8 @@ def list_subscriptions(db: Database, *, email: str | None = None) -> list[dict]:
     if email is not None:
         where, params = " WHERE sub.email = ?", [email]
     return [
-        _subscription(r) for r in db.query(_SUBSCRIPTION_SQL + where + " ORDER BY sub.email, sub.id", params)
+        _subscription(r)
+        for r in select_rows(db, _SUBSCRIPTION_SQL + where + " ORDER BY sub.email, sub.id", params)
     ]
 
 
@@ -332,7 +336,7 @@ def subscribed_addresses(db: Database, *, study_id: int, recipient_id: int, kind
 
 def failed_samples_between(db: Database, after: int, up_to: int) -> list[dict]:
     """Current samples that failed QC with ids in (after, up_to], oldest first."""
-    rows = list(db.query(
+    rows = list(select_rows(db,
         "SELECT s.id, s.recipient_id, s.lab_sample_id, s.draw_date, s.hla_class, s.lot,"
         " s.serum_treatment, s.qc_reasons, s.vendor, s.kit, u.file_name, s.upload_id"
         " FROM samples s JOIN uploads u ON u.id = s.upload_id"
@@ -352,7 +356,7 @@ def last_sample_id(db: Database) -> int:
 
 def exposures_since(db: Database, date: str) -> list[dict]:
     """Exposures on or after a date, with the recipient's study schedule, by recipient and date."""
-    rows = list(db.query(
+    rows = list(select_rows(db,
         "SELECT e.id, e.recipient_id, e.date, e.kind, r.study_id, s.visit_schedule"
         " FROM exposures e JOIN recipients r ON r.id = e.recipient_id"
         " JOIN studies s ON s.id = r.study_id"
@@ -370,7 +374,7 @@ def corrected_qc_failures(db: Database) -> list[dict]:
 
     Follows the chain of corrections to the current sample (a file may be corrected twice).
     """
-    return list(db.query(
+    return list(select_rows(db,
         "WITH RECURSIVE chain (event_id, sample_id) AS ("
         " SELECT id, sample_id FROM events"
         " WHERE kind = 'qc_failure' AND withdrawn_by IS NULL AND sample_id IS NOT NULL"

@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from ..errors import Conflict, DSAMonitorError, ImplausibleDate, NotFound
 from . import audit
 from .connection import utc_now, write_transaction
+from .rows import select_rows
 from .schema import EXPOSURE_KINDS
 from .transaction import inserted_id
 
@@ -96,7 +97,7 @@ def _exposure(row: dict) -> dict:
 
 def get_exposure(db: Database, exposure_id: int) -> dict:
     """One exposure with its donor ids."""
-    rows = list(db.query(_EXPOSURE_SQL + " WHERE e.id = ?", [exposure_id]))
+    rows = list(select_rows(db, _EXPOSURE_SQL + " WHERE e.id = ?", [exposure_id]))
     if not rows:
         raise NotFound(f"no exposure {exposure_id}", exposure_id=exposure_id)
     return _exposure(rows[0])
@@ -106,5 +107,7 @@ def list_exposures(db: Database, recipient_id: int) -> list[dict]:
     """A recipient's exposures, by date."""
     return [
         _exposure(r)
-        for r in db.query(_EXPOSURE_SQL + " WHERE e.recipient_id = ? ORDER BY e.date, e.id", [recipient_id])
+        for r in select_rows(
+            db, _EXPOSURE_SQL + " WHERE e.recipient_id = ? ORDER BY e.date, e.id", [recipient_id]
+        )
     ]

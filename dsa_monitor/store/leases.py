@@ -7,6 +7,7 @@ import datetime as dt
 from sqlite_utils import Database
 
 from .connection import utc_now, write_transaction
+from .rows import select_rows
 
 
 def _later(seconds: float) -> str:
@@ -41,7 +42,7 @@ def release_lease(db: Database, name: str, holder: str) -> None:
 
 def lease_holder(db: Database, name: str) -> dict | None:
     """Who holds a lease and until when (None if nobody ever took it)."""
-    rows = list(db.query("SELECT * FROM leases WHERE name = ?", [name]))
+    rows = list(select_rows(db, "SELECT * FROM leases WHERE name = ?", [name]))
     return rows[0] if rows else None
 
 

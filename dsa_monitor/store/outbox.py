@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from ..errors import Conflict, NotFound
 from . import audit
 from .connection import utc_now, write_transaction
+from .rows import select_rows
 from .transaction import inserted_id
 
 OUTBOX_STATES = ("pending", "sending", "sent", "retry", "dead")
@@ -62,7 +63,7 @@ def addresses_sent_for(db: Database, event_id: int) -> list[str]:
 
 def get_message(db: Database, message_id: int) -> dict:
     """One outbox row."""
-    rows = list(db.query("SELECT * FROM outbox WHERE id = ?", [message_id]))
+    rows = list(select_rows(db, "SELECT * FROM outbox WHERE id = ?", [message_id]))
     if not rows:
         raise NotFound(f"no outbox message {message_id}", outbox_id=message_id)
     return rows[0]
@@ -92,7 +93,8 @@ def list_messages(
     ``limit`` asks for a page (``count_messages`` says how many there are in all)."""
     where, params = _where(state, event_id)
     return list(
-        db.query(
+        select_rows(
+            db,
             f"SELECT * FROM outbox{where} ORDER BY id DESC LIMIT ? OFFSET ?",
             [*params, -1 if limit is None else limit, offset],
         )

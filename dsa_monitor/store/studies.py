@@ -109,7 +109,7 @@ def create_study(
 def get_study(db: Database, study: int | str) -> dict:
     """One study by id or code."""
     column = "id" if isinstance(study, int) else "code"
-    rows = list(db.query(f"SELECT * FROM studies WHERE {column} = ?", [study]))
+    rows = list(select_rows(db, f"SELECT * FROM studies WHERE {column} = ?", [study]))
     if not rows:
         raise NotFound(f"no study {study!r}", study=study)
     return _study(rows[0])
@@ -117,7 +117,7 @@ def get_study(db: Database, study: int | str) -> dict:
 
 def list_studies(db: Database) -> list[dict]:
     """All studies, by code."""
-    return [_study(row) for row in db.query("SELECT * FROM studies ORDER BY code")]
+    return [_study(row) for row in select_rows(db, "SELECT * FROM studies ORDER BY code")]
 
 
 def _study(row: dict) -> dict:
@@ -233,8 +233,10 @@ def list_recipients(
         where, params = " WHERE r.study_id = ?", [get_study(db, study)["id"]]
         if after is not None:
             where, params = where + " AND r.subject_code > ?", [*params, after]
-    rows = db.query(
-        _RECIPIENT_SQL + where + " ORDER BY s.code, r.subject_code LIMIT ? OFFSET ?", [*params, limit, offset]
+    rows = select_rows(
+        db,
+        _RECIPIENT_SQL + where + " ORDER BY s.code, r.subject_code LIMIT ? OFFSET ?",
+        [*params, limit, offset],
     )
     return [_recipient(row) for row in rows]
 
@@ -262,7 +264,8 @@ def find_recipients(
     if study is not None:
         scope, scope_params = " AND study_id = ?", [get_study(db, study)["id"]]
     found: dict[str, set[int]] = {pid: set() for pid in ids}
-    for row in db.query(
+    for row in select_rows(
+        db,
         f"SELECT lab_id AS pid, recipient_id FROM recipient_lab_ids"
         f" WHERE lab_id IN ({marks}){scope}"
         f" UNION SELECT subject_code AS pid, id AS recipient_id FROM recipients"
@@ -280,7 +283,8 @@ def enrolled_names(db: Database, study: int | str | None = None) -> dict[str, li
     if study is not None:
         scope, params = " WHERE r.study_id = ?", [get_study(db, study)["id"]]
     names: dict[str, list[str]] = {}
-    for row in db.query(
+    for row in select_rows(
+        db,
         "SELECT l.lab_id AS name, s.code || ' ' || r.subject_code AS who"
         " FROM recipient_lab_ids l JOIN recipients r ON r.id = l.recipient_id"
         f" JOIN studies s ON s.id = r.study_id{scope}"

@@ -9,6 +9,7 @@ from collections.abc import Collection
 from sqlite_utils import Database
 
 from .pages import among
+from .rows import select_rows
 
 
 # The newest evaluation of each (recipient, exposure, donor) of a study: what is current.
@@ -31,7 +32,8 @@ def study_sera(
     current = _current(page)
     points: dict[tuple[int, int], dict] = {}
     found: dict[int, list[dict]] = {}
-    for row in db.query(
+    for row in select_rows(
+        db,
         "SELECT e.recipient_id, e.exposure_date, json_extract(e.summary, '$.donor_code')"
         " AS donor_code, e.rules_version, e.reference_release, p.evaluation_id, p.position,"
         " p.serum, p.sample_ids, p.date, p.visit, p.day, p.excluded_reason"
@@ -44,7 +46,8 @@ def study_sera(
         row["states"] = []
         points[(row["evaluation_id"], row["position"])] = row
         found.setdefault(row["recipient_id"], []).append(row)
-    for state in db.query(
+    for state in select_rows(
+        db,
         "SELECT s.evaluation_id, s.position, s.target, s.mfi, s.positive, s.strength, s.status,"
         " s.rising, s.level FROM dsa_states s WHERE s.evaluation_id IN (" + current + ")"
         " ORDER BY s.evaluation_id, s.position, s.target",

@@ -10,6 +10,7 @@ from ..errors import DSAMonitorError, NotFound
 from ..hla.typing import loci_form
 from . import audit
 from .connection import utc_now, write_transaction
+from .rows import select_rows
 from .transaction import inserted_id
 
 OWNER_TABLES = {"recipient": "recipients", "donor": "donors"}
@@ -91,7 +92,8 @@ def set_typing(
 def current_typing(db: Database, owner_kind: str, owner_id: int) -> dict | None:
     """The latest typing version of a recipient or donor, or None when never typed."""
     rows = list(
-        db.query(
+        select_rows(
+            db,
             "SELECT * FROM typings WHERE owner_kind = ? AND owner_id = ? ORDER BY version DESC LIMIT 1",
             [owner_kind, owner_id],
         )
@@ -103,7 +105,8 @@ def typing_history(db: Database, owner_kind: str, owner_id: int) -> list[dict]:
     """Every typing version of a recipient or donor, oldest first."""
     return [
         _typing(row)
-        for row in db.query(
+        for row in select_rows(
+            db,
             "SELECT * FROM typings WHERE owner_kind = ? AND owner_id = ? ORDER BY version",
             [owner_kind, owner_id],
         )
@@ -114,11 +117,12 @@ def current_typings(db: Database) -> list[dict]:
     """The current version of every typed recipient and donor, with the owner's code."""
     return [
         _typing(row)
-        for row in db.query(
+        for row in select_rows(
+            db,
             "SELECT t.*, coalesce(r.subject_code, d.code) AS owner_code FROM typings t"
             " LEFT JOIN recipients r ON t.owner_kind = 'recipient' AND r.id = t.owner_id"
             " LEFT JOIN donors d ON t.owner_kind = 'donor' AND d.id = t.owner_id"
             " WHERE t.version = (SELECT max(version) FROM typings WHERE owner_kind = t.owner_kind"
-            " AND owner_id = t.owner_id) ORDER BY t.owner_kind, t.owner_id"
+            " AND owner_id = t.owner_id) ORDER BY t.owner_kind, t.owner_id",
         )
     ]

@@ -16,6 +16,7 @@ from . import audit
 from .connection import utc_now
 from .mfi import VALUE_KINDS, pack_columns
 from .pages import among
+from .rows import select_rows
 from .transaction import inserted_id
 
 BEAD_COLUMNS = (
@@ -44,7 +45,7 @@ SampleIdentity = tuple[str, str | None, str | None, str, str]
 
 def find_stored_upload(db: Database, sha256: str) -> dict | None:
     """The upload that already stored these bytes, if any."""
-    rows = list(db.query("SELECT * FROM uploads WHERE sha256 = ? AND outcome = 'stored'", [sha256]))
+    rows = list(select_rows(db, "SELECT * FROM uploads WHERE sha256 = ? AND outcome = 'stored'", [sha256]))
     return _upload(rows[0]) if rows else None
 
 
@@ -122,7 +123,7 @@ def _upload(row: dict) -> dict:
 
 def get_upload(db: Database, upload_id: int) -> dict:
     """One upload attempt: file name, sha256, format, who, when, outcome, error or summary."""
-    rows = list(db.query("SELECT * FROM uploads WHERE id = ?", [upload_id]))
+    rows = list(select_rows(db, "SELECT * FROM uploads WHERE id = ?", [upload_id]))
     if not rows:
         raise NotFound(f"no upload {upload_id}", upload_id=upload_id)
     return _upload(rows[0])
@@ -130,7 +131,7 @@ def get_upload(db: Database, upload_id: int) -> dict:
 
 def list_uploads(db: Database, *, limit: int = 100) -> list[dict]:
     """Upload attempts, newest first."""
-    return [_upload(r) for r in db.query("SELECT * FROM uploads ORDER BY id DESC LIMIT ?", [limit])]
+    return [_upload(r) for r in select_rows(db, "SELECT * FROM uploads ORDER BY id DESC LIMIT ?", [limit])]
 
 
 def upload_bytes(db: Database, upload_id: int) -> bytes:
@@ -236,7 +237,7 @@ def _sample(row: dict) -> dict:
 
 def get_sample(db: Database, sample_id: int) -> dict:
     """One stored sample (without its beads)."""
-    rows = list(db.query("SELECT * FROM samples WHERE id = ?", [sample_id]))
+    rows = list(select_rows(db, "SELECT * FROM samples WHERE id = ?", [sample_id]))
     if not rows:
         raise NotFound(f"no sample {sample_id}", sample_id=sample_id)
     return _sample(rows[0])
@@ -260,7 +261,7 @@ def list_samples(
     if not include_superseded:
         where.append("superseded_by IS NULL")
     sql = "SELECT * FROM samples" + (" WHERE " + " AND ".join(where) if where else "")
-    return [_sample(r) for r in db.query(sql + " ORDER BY draw_date, id", params)]
+    return [_sample(r) for r in select_rows(db, sql + " ORDER BY draw_date, id", params)]
 
 
 def last_samples(
@@ -269,7 +270,8 @@ def last_samples(
     """Per recipient of a study: how many current samples it has and the last drawn (one query;
     only ``recipient_ids`` when given)."""
     page, params = among("s.recipient_id", recipient_ids)
-    rows = db.query(
+    rows = select_rows(
+        db,
         "SELECT * FROM (SELECT s.*, count(*) OVER (PARTITION BY s.recipient_id) AS sample_count,"
         " row_number() OVER (PARTITION BY s.recipient_id ORDER BY s.draw_date DESC, s.id DESC)"
         " AS newest FROM samples s JOIN recipients r ON r.id = s.recipient_id"
@@ -285,7 +287,9 @@ def last_samples(
 
 def list_bead_results(db: Database, sample_id: int) -> list[dict]:
     """A sample's bead rows in catalogue order, specificity as a tuple of allele names."""
-    rows = list(db.query("SELECT * FROM bead_results WHERE sample_id = ? ORDER BY position", [sample_id]))
+    rows = list(
+        select_rows(db, "SELECT * FROM bead_results WHERE sample_id = ? ORDER BY position", [sample_id])
+    )
     for row in rows:
         row["specificity"] = tuple(row["specificity"].split(",")) if row["specificity"] else ()
         row["extra"] = json.loads(row["extra"]) if row["extra"] else {}
