@@ -24,6 +24,7 @@ CHECK = False  # the API tests set it: every response also dumped by marshmallow
 
 Dumper = Callable[[Any], Any]
 _ABSENT = object()
+_DEPTH = 8  # nested schemas compiled (ours go 4 deep); deeper is a schema nesting itself
 
 
 class DumpMismatch(AssertionError):
@@ -45,19 +46,19 @@ def dumper_of(schema: ma.Schema) -> Dumper:
     return dump
 
 
-def _compiled(schema: ma.Schema) -> Dumper:
+def _compiled(schema: ma.Schema, depth: int = 0) -> Dumper:
     if schema._hooks[PRE_DUMP] or schema._hooks[POST_DUMP]:
         return schema.dump
-    one = _object_dumper(schema)
+    one = _object_dumper(schema, depth)
     if schema.many:
         return lambda data: None if data is None else [one(item) for item in data]
     return one
 
 
-def _object_dumper(schema: ma.Schema) -> Dumper:
+def _object_dumper(schema: ma.Schema, depth: int) -> Dumper:
     """One object of the schema: each dump field by key, else by marshmallow."""
     plan = [
-        (name, field.data_key if field.data_key is not None else name, field, _value_dumper(field))
+        (name, field.data_key if field.data_key is not None else name, field, _value_dumper(field, depth))
         for name, field in schema.dump_fields.items()
     ]
     accessor = schema.get_attribute
@@ -79,7 +80,7 @@ def _object_dumper(schema: ma.Schema) -> Dumper:
     return dump
 
 
-def _value_dumper(field: ma.fields.Field) -> Callable[[Any, str, Any], Any] | None:
+def _value_dumper(field: ma.fields.Field, depth: int) -> Callable[[Any, str, Any], Any] | None:
     """How a present value of ``field`` is dumped, or None: leave the field to marshmallow."""
     if (
         field.attribute is not None
@@ -88,20 +89,21 @@ def _value_dumper(field: ma.fields.Field) -> Callable[[Any, str, Any], Any] | No
         or "." in (field.name or "")
     ):
         return None
-    return _contents_dumper(field)
+    return _contents_dumper(field, depth)
 
 
-def _contents_dumper(field: ma.fields.Field) -> Callable[[Any, str, Any], Any]:
-    """``field._serialize`` with ``Nested`` and ``List`` taken apart (their own code, inlined)."""
-    if isinstance(field, ma.fields.Nested) and type(field) is ma.fields.Nested:
+def _contents_dumper(field: ma.fields.Field, depth: int = 0) -> Callable[[Any, str, Any], Any]:
+    """``field._serialize`` with ``Nested`` and ``List`` taken apart (their own code, inlined),
+    down to ``_DEPTH`` nested schemas; deeper (a schema nesting itself) marshmallow's own."""
+    if isinstance(field, ma.fields.Nested) and type(field) is ma.fields.Nested and depth < _DEPTH:
         schema = field.schema
-        inner = _compiled(schema)
+        inner = _compiled(schema, depth + 1)
         many = schema.many or field.many
         if many and not schema.many:
             one = inner
             inner = lambda data: [one(item) for item in data]  # noqa: E731
         return lambda value, attr, obj: None if value is None else inner(value)
     if isinstance(field, ma.fields.List) and type(field) is ma.fields.List:
-        each = _contents_dumper(field.inner)
+        each = _contents_dumper(field.inner, depth)
         return lambda value, attr, obj: None if value is None else [each(v, attr, obj) for v in value]
     return field._serialize

@@ -195,3 +195,18 @@ def test_whole_mfi_values_are_shown_as_the_shortest_float32_decimal_gives_them()
     for value in values:
         written = np.format_float_positional(value, unique=True, trim="-")
         assert shortest_float32(float(value)) == float(written), written
+
+
+def test_a_schema_that_nests_itself_dumps_as_marshmallow_dumps_it():
+    class Node(ma.Schema):
+        name = ma.fields.String()
+        children = ma.fields.List(ma.fields.Nested(lambda: Node()))
+        parent = ma.fields.Nested(lambda: Node(only=("name",)), allow_none=True)
+
+    tree = {
+        "name": "root",
+        "parent": None,
+        "children": [{"name": "a", "children": [], "parent": {"name": "root"}}],
+    }
+    schema = Node()
+    assert dumping.dumper_of(schema)(tree) == schema.dump(tree)
