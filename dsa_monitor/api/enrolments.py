@@ -7,13 +7,11 @@ problem with its line and column (``docs/enrolment.md``).
 
 from __future__ import annotations
 
-import os
-
 import marshmallow as ma
 from flask import current_app, request
 
 from .. import store
-from ..ingest import enrol_file
+from ..ingest import enrol_file, sent_file_name
 from ..reference import service as reference_service
 from . import auth
 from .routing import operation
@@ -69,7 +67,7 @@ def create_enrolment():
     if part is None:
         raise ma.ValidationError({"file": ["a file part named 'file' is required"]})
     caller = auth.current()
-    file_name = os.path.basename((part.filename or "").replace("\\", "/")) or "enrolment.csv"
+    file_name = sent_file_name(part.filename, "enrolment.csv")
     result = enrol_file(
         store.get_db(),
         part.read(),

@@ -7,15 +7,13 @@ line and column. 413: over the size limit (``DSA_MONITOR_MAX_UPLOAD_MB``).
 
 from __future__ import annotations
 
-import os
-
 import marshmallow as ma
 from flask import current_app, request
 
 from .. import store
 from ..config import settings_of
 from ..errors import NotFound
-from ..ingest import HIDDEN_DUPLICATE, UploadRequest, import_request, read_manifest
+from ..ingest import HIDDEN_DUPLICATE, UploadRequest, import_request, read_manifest, sent_file_name
 from ..sab.dates import date_format_of
 from ..sab.formats import FORMATS
 from ..store.schema import SERUM_TREATMENTS
@@ -248,7 +246,7 @@ def create_upload():
     part = request.files.get("file")
     if part is None:
         raise ma.ValidationError({"file": ["a file part named 'file' is required"]})
-    file_name = os.path.basename((part.filename or "").replace("\\", "/")) or "upload"
+    file_name = sent_file_name(part.filename, "upload")
     caller = auth.current()
     study = visible_study(fields["study"])["id"] if "study" in fields else caller.study_id
     result = import_request(
@@ -285,7 +283,7 @@ def _manifest(fields: dict):
     """The draw-date manifest, sent as a file part or as a text field; None when absent."""
     part = request.files.get("manifest")
     if part is not None:
-        return read_manifest(part.read(), os.path.basename(part.filename or "") or "manifest")
+        return read_manifest(part.read(), sent_file_name(part.filename, "manifest"))
     if fields.get("manifest"):
         return read_manifest(fields["manifest"].encode("utf-8"), "manifest")
     return None

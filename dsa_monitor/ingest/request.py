@@ -8,6 +8,7 @@ date layout) is decided once, here and below, never in a door.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -17,6 +18,12 @@ from ..config import Settings
 from ..sab.model import ParseOptions
 from .result import UploadResult
 from .study_settings import import_study_upload
+
+
+def sent_file_name(name: str | None, default: str) -> str:
+    """The name a client sent with a file, without the folders of its machine (a Windows
+    browser may send ``C:\\runs\\run.csv``): what errors and the upload list call the file."""
+    return posixpath.basename((name or "").replace("\\", "/")) or default
 
 
 @dataclass(frozen=True, slots=True)

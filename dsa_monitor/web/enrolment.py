@@ -4,13 +4,11 @@ whole study's enrolment from one CSV (``ingest.enrolment``, as ``dsa-monitor enr
 
 from __future__ import annotations
 
-import os
-
 from flask import current_app, render_template, request
 
 from .. import store
 from ..errors import DSAMonitorError, NotFound
-from ..ingest import EnrolmentRefused, enrol_file
+from ..ingest import EnrolmentRefused, enrol_file, sent_file_name
 from ..reference import service as reference_service
 from . import auth
 from .blueprint import blueprint
@@ -81,7 +79,7 @@ def enrol_from_file():
             "enrolment.html", failure="choose a CSV file to enrol", studies=_visible_studies()
         ), 422
     user = auth.signed_in_user()
-    file_name = os.path.basename(part.filename.replace("\\", "/")) or "enrolment.csv"
+    file_name = sent_file_name(part.filename, "enrolment.csv")
     try:
         result = enrol_file(
             store.get_db(),

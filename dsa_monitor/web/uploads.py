@@ -6,14 +6,13 @@ each "not enrolled" one links to the page where a lab ID is added to an enrolled
 from __future__ import annotations
 
 import dataclasses
-import os
 
 from flask import current_app, render_template, request
 
 from .. import store
 from ..config import settings_of
 from ..errors import DSAMonitorError
-from ..ingest import HIDDEN_DUPLICATE, UploadRequest, import_request, read_manifest
+from ..ingest import HIDDEN_DUPLICATE, UploadRequest, import_request, read_manifest, sent_file_name
 from ..readings.visits import visit_labels
 from ..sab.dates import DATE_LAYOUTS
 from ..sab.formats import FORMATS
@@ -36,7 +35,7 @@ def upload_file():
     part = request.files.get("file")
     if part is None or not part.filename:
         return _page(failure={"message": "choose a result file to upload"}), 422
-    file_name = os.path.basename(part.filename.replace("\\", "/")) or "upload"
+    file_name = sent_file_name(part.filename, "upload")
     chosen = request.form.get("format") or None
     db = store.get_db()
     try:
@@ -45,7 +44,7 @@ def upload_file():
         manifest_part = request.files.get("manifest")
         manifest = None
         if manifest_part is not None and manifest_part.filename:
-            manifest = read_manifest(manifest_part.read(), os.path.basename(manifest_part.filename))
+            manifest = read_manifest(manifest_part.read(), sent_file_name(manifest_part.filename, "manifest"))
         result = import_request(
             db,
             UploadRequest(

@@ -9,6 +9,7 @@ from reference_paths import TEST_DATA
 from dsa_monitor import store
 from dsa_monitor.api import PREFIX as API
 from dsa_monitor.app import create_app
+from dsa_monitor.ingest import sent_file_name
 from dsa_monitor.sab.lots import read_catalogue
 from dsa_monitor.store import tokens
 
@@ -256,3 +257,30 @@ def test_the_lot_named_reads_an_xponent_run_that_names_none(client, lab, world, 
     # Read with the lot's catalogue; placed by sample name, which names no recipient here.
     assert named.status_code == 422
     assert "sample R-7: not enrolled" in named.get_json()["error"]["message"]
+
+
+def test_files_sent_with_a_path_are_named_without_its_folders(client, lab, world, db):
+    form = {
+        "file": (io.BytesIO(TWO.read_bytes()), "runs/day 1/run.csv"),
+        "manifest": (io.BytesIO(b"sample_id,draw_date\nS24-001,20/03/2024\n"), "../lab/dates.csv"),
+    }
+    refused = client.post(f"{API}/uploads", data=form, headers=lab, content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"]["file"] == "dates.csv"
+    answer = upload(client, lab, TWO.read_bytes(), name="C:/runs/day 1/run.csv").get_json()
+    assert answer["file_name"] == "run.csv"
+    assert store.list_uploads(db)[0]["file_name"] == "run.csv"
+
+
+@pytest.mark.parametrize(
+    ("sent", "named"),
+    [
+        ("C:\\runs\\run.csv", "run.csv"),
+        ("a/b\\c.csv", "c.csv"),
+        ("run.csv", "run.csv"),
+        ("C:\\runs\\", "upload"),
+        (None, "upload"),
+    ],
+)
+def test_a_sent_file_name_keeps_the_name_and_drops_the_senders_folders(sent, named):
+    assert sent_file_name(sent, "upload") == named
