@@ -27,7 +27,7 @@ from ..dsa.matching import BeadPanel, SerologyReference, donor_notes
 from ..dsa.panel_serology import PanelSerology, panel_serology
 from ..dsa.rules import Rules
 from ..dsa.visits import PRE_EXPOSURE, SampleRef, assign_visits, overdue_visits
-from .engine import evaluation_inputs, fingerprint_of
+from .engine import evaluation_inputs, fingerprint_of, overdue_visit
 from .inputs import MFI_KINDS, Batch, DonorInput, ExposureInput, RecipientInputs, run_name
 from .model import DonorEvaluation, PointResult
 
@@ -431,13 +431,13 @@ class BulkEvaluator:
                 self._patterns[key] = found
         visits, baseline, late_days = found
         overdue = [
-            {
-                "visit": name,
-                "target": (day0 + dt.timedelta(days=t)).isoformat(),
-                "opens": (day0 + dt.timedelta(days=o)).isoformat(),
-                "closes": (day0 + dt.timedelta(days=c)).isoformat(),
-                "reason": reason,
-            }
+            overdue_visit(
+                name,
+                day0 + dt.timedelta(days=t),
+                day0 + dt.timedelta(days=o),
+                day0 + dt.timedelta(days=c),
+                reason,
+            )
             for name, t, o, c, reason in late_days
         ]
         return list(visits), baseline, overdue
