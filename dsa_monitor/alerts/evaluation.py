@@ -12,7 +12,8 @@ never silently dropped.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlite_utils import Database
@@ -181,6 +182,12 @@ def record_changes(
 ) -> list[int]:
     """The evaluation's recorder: store the changes as events, queue their e-mails."""
     return record_events(db, event_facts(db, changes), settings=settings)
+
+
+def recorder_for(config: Mapping[str, Any]) -> recording.RecordFacts:
+    """``record_changes`` with the mail settings of an app's ``config``: what a door or a job
+    that evaluates hands to the evaluation."""
+    return functools.partial(record_changes, settings=MailSettings.from_config(config))
 
 
 recording.install(record_changes)

@@ -8,7 +8,6 @@ work at a time.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -20,7 +19,7 @@ from .. import store
 from ..evaluation import evaluate_pending
 from ..store import leases
 from ..store.connection import write_transaction
-from .evaluation import record_changes
+from .evaluation import recorder_for
 from .events import queue_reminders, record_events
 from .mailer import MailSettings
 from .outbox import deliver_due
@@ -49,8 +48,7 @@ def evaluate(db: Database, config: Mapping[str, Any], lease: HoldsLease) -> str:
 
     from ..reference import service
 
-    record = functools.partial(record_changes, settings=MailSettings.from_config(config))
-    run = evaluate_pending(db, reference=service.current(current_app), record=record)
+    run = evaluate_pending(db, reference=service.current(current_app), record=recorder_for(config))
     done = f"{len(run)} recipient(s) evaluated, {len(run.changes)} change(s)"
     if run.failures:  # the others are stored; these are retried by the next run
         raise JobFailed(

@@ -7,14 +7,11 @@ visit is then done, late, and no longer overdue. ``DELETE`` gives the dates alon
 
 from __future__ import annotations
 
-import functools
-
 import marshmallow as ma
 from flask import current_app
 
 from .. import store
-from ..alerts.evaluation import record_changes
-from ..alerts.mailer import MailSettings
+from ..alerts.evaluation import recorder_for
 from ..errors import NotFound
 from ..readings.assignments import assign_serum_visit, assignment_of
 from ..reference import service as reference_service
@@ -87,7 +84,7 @@ def _change(recipient_id: int, sample_id: int, visit: str | None, reason: str = 
         reason,
         user=auth.current().name,
         reference=reference_service.current(current_app),
-        record=functools.partial(record_changes, settings=MailSettings.from_config(current_app.config)),
+        record=recorder_for(current_app.config),
     )
     return _answer(recipient_id, sample, found)
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-
 from flask import current_app, redirect, render_template, request, url_for
 
 from .. import store
-from ..alerts.evaluation import record_changes
-from ..alerts.mailer import MailSettings
+from ..alerts.evaluation import recorder_for
 from ..errors import NotFound
 from ..readings.assignments import assign_serum_visit, assignment_of, visit_choices
 from ..readings.serum import serum_beads, third_party
@@ -68,6 +65,6 @@ def assign_serum_visit_form(recipient_id: int, sample_id: int):
         request.form.get("reason", ""),
         user=auth.signed_in_user().email,
         reference=reference_service.current(current_app),
-        record=functools.partial(record_changes, settings=MailSettings.from_config(current_app.config)),
+        record=recorder_for(current_app.config),
     )
     return redirect(url_for("web.serum_page", recipient_id=recipient_id, sample_id=sample_id), code=303)
