@@ -79,12 +79,10 @@ def clear(db: Database, recipient_id: int, sample_id: int, *, user: str) -> dict
 
 
 def get(db: Database, recipient_id: int, serum_key: str) -> dict | None:
-    found = list(
-        select_rows(
-            db,
-            f"SELECT {_COLUMNS} FROM visit_assignments WHERE recipient_id = ? AND serum_key = ?",
-            [recipient_id, serum_key],
-        )
+    found = select_rows(
+        db,
+        f"SELECT {_COLUMNS} FROM visit_assignments WHERE recipient_id = ? AND serum_key = ?",
+        [recipient_id, serum_key],
     )
     return found[0] if found else None
 

@@ -52,7 +52,7 @@ def list_audit(
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY id DESC LIMIT ?"
-    rows = list(select_rows(db, sql, [*params, limit]))
+    rows = select_rows(db, sql, [*params, limit])
     for row in rows:
         row["details"] = json.loads(row["details"])
     return rows

@@ -99,7 +99,7 @@ def _load(db: Database, catalogue_ids: list[int] | None = None) -> list[Catalogu
     if catalogue_ids is not None:
         where = f" WHERE id IN ({', '.join('?' for _ in catalogue_ids)})"
         params = list(catalogue_ids)
-    heads = list(select_rows(db, f"SELECT * FROM catalogues{where} ORDER BY id", params))
+    heads = select_rows(db, f"SELECT * FROM catalogues{where} ORDER BY id", params)
     beads: dict[int, list[CatalogueBead]] = defaultdict(list)
     bead_where = where.replace("id IN", "catalogue_id IN")
     for row in select_rows(
@@ -143,11 +143,9 @@ def get_catalogue(db: Database, lot: str) -> Catalogue:
 
 def list_catalogues(db: Database) -> list[dict]:
     """A row per registered lot: vendor, kit, lot, class, bead count, who registered it, when."""
-    return list(
-        select_rows(
-            db,
-            "SELECT c.id, c.vendor, c.kit, c.lot, c.hla_class, c.registered_at, c.registered_by,"
-            " (SELECT count(*) FROM catalogue_beads b WHERE b.catalogue_id = c.id) AS beads"
-            " FROM catalogues c ORDER BY c.kit, c.lot",
-        )
+    return select_rows(
+        db,
+        "SELECT c.id, c.vendor, c.kit, c.lot, c.hla_class, c.registered_at, c.registered_by,"
+        " (SELECT count(*) FROM catalogue_beads b WHERE b.catalogue_id = c.id) AS beads"
+        " FROM catalogues c ORDER BY c.kit, c.lot",
     )

@@ -44,7 +44,7 @@ def create_donor(db: Database, code: str, *, kind: str, user: str, study: int | 
 def get_donor(db: Database, donor: int | str) -> dict:
     """One donor by id or code."""
     column = "id" if isinstance(donor, int) else "code"
-    rows = list(select_rows(db, f"SELECT * FROM donors WHERE {column} = ?", [donor]))
+    rows = select_rows(db, f"SELECT * FROM donors WHERE {column} = ?", [donor])
     if not rows:
         raise NotFound(f"no donor {donor!r}", donor=donor)
     return rows[0]
@@ -52,7 +52,7 @@ def get_donor(db: Database, donor: int | str) -> dict:
 
 def list_donors(db: Database) -> list[dict]:
     """All donors, by code."""
-    return list(select_rows(db, "SELECT * FROM donors ORDER BY code"))
+    return select_rows(db, "SELECT * FROM donors ORDER BY code")
 
 
 def donor_study_ids(db: Database, donor_id: int) -> set[int]:

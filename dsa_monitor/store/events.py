@@ -69,13 +69,13 @@ def insert_event(
 
 def find_event(db: Database, key: str) -> dict | None:
     """The event stored under an idempotency key, if any."""
-    rows = list(select_rows(db, _EVENT_SQL + " WHERE e.key = ?", [key]))
+    rows = select_rows(db, _EVENT_SQL + " WHERE e.key = ?", [key])
     return _event(rows[0]) if rows else None
 
 
 def get_event(db: Database, event_id: int) -> dict:
     """One event with its recipient's subject and study codes and its donor's code."""
-    rows = list(select_rows(db, _EVENT_SQL + " WHERE e.id = ?", [event_id]))
+    rows = select_rows(db, _EVENT_SQL + " WHERE e.id = ?", [event_id])
     if not rows:
         raise NotFound(f"no event {event_id}", event_id=event_id)
     return _event(rows[0])
@@ -289,7 +289,7 @@ def save_subscription(
 
 def get_subscription(db: Database, subscription_id: int) -> dict:
     """One subscription with its study code or recipient's subject code."""
-    rows = list(select_rows(db, _SUBSCRIPTION_SQL + " WHERE sub.id = ?", [subscription_id]))
+    rows = select_rows(db, _SUBSCRIPTION_SQL + " WHERE sub.id = ?", [subscription_id])
     if not rows:
         raise NotFound(f"no subscription {subscription_id}", subscription_id=subscription_id)
     return _subscription(rows[0])
@@ -336,14 +336,14 @@ def subscribed_addresses(db: Database, *, study_id: int, recipient_id: int, kind
 
 def failed_samples_between(db: Database, after: int, up_to: int) -> list[dict]:
     """Current samples that failed QC with ids in (after, up_to], oldest first."""
-    rows = list(select_rows(db,
+    rows = select_rows(db,
         "SELECT s.id, s.recipient_id, s.lab_sample_id, s.draw_date, s.hla_class, s.lot,"
         " s.serum_treatment, s.qc_reasons, s.vendor, s.kit, u.file_name, s.upload_id"
         " FROM samples s JOIN uploads u ON u.id = s.upload_id"
         " WHERE s.id > ? AND s.id <= ? AND s.qc_status = 'fail' AND s.superseded_by IS NULL"
         " ORDER BY s.id",
         [after, up_to],
-    ))  # fmt: skip
+    )  # fmt: skip
     for row in rows:
         row["qc_reasons"] = json.loads(row["qc_reasons"])
     return rows
@@ -356,14 +356,14 @@ def last_sample_id(db: Database) -> int:
 
 def exposures_since(db: Database, date: str) -> list[dict]:
     """Exposures on or after a date, with the recipient's study schedule, by recipient and date."""
-    rows = list(select_rows(db,
+    rows = select_rows(db,
         "SELECT e.id, e.recipient_id, e.date, e.kind, r.study_id, s.visit_schedule"
         " FROM exposures e JOIN recipients r ON r.id = e.recipient_id"
         " JOIN studies s ON s.id = r.study_id"
         " WHERE e.recipient_id IN (SELECT recipient_id FROM exposures WHERE date >= ?)"
         " ORDER BY e.recipient_id, e.date, e.id",
         [date],
-    ))  # fmt: skip
+    )  # fmt: skip
     for row in rows:
         row["visit_schedule"] = json.loads(row["visit_schedule"])
     return rows
@@ -374,7 +374,7 @@ def corrected_qc_failures(db: Database) -> list[dict]:
 
     Follows the chain of corrections to the current sample (a file may be corrected twice).
     """
-    return list(select_rows(db,
+    return select_rows(db,
         "WITH RECURSIVE chain (event_id, sample_id) AS ("
         " SELECT id, sample_id FROM events"
         " WHERE kind = 'qc_failure' AND withdrawn_by IS NULL AND sample_id IS NOT NULL"
@@ -386,4 +386,4 @@ def corrected_qc_failures(db: Database) -> list[dict]:
         " JOIN uploads u ON u.id = n.upload_id"
         " WHERE n.superseded_by IS NULL AND n.id <> e.sample_id AND n.qc_status <> 'fail'"
         " ORDER BY e.id"
-    ))  # fmt: skip
+    )  # fmt: skip

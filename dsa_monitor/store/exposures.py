@@ -97,7 +97,7 @@ def _exposure(row: dict) -> dict:
 
 def get_exposure(db: Database, exposure_id: int) -> dict:
     """One exposure with its donor ids."""
-    rows = list(select_rows(db, _EXPOSURE_SQL + " WHERE e.id = ?", [exposure_id]))
+    rows = select_rows(db, _EXPOSURE_SQL + " WHERE e.id = ?", [exposure_id])
     if not rows:
         raise NotFound(f"no exposure {exposure_id}", exposure_id=exposure_id)
     return _exposure(rows[0])

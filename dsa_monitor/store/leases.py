@@ -42,7 +42,7 @@ def release_lease(db: Database, name: str, holder: str) -> None:
 
 def lease_holder(db: Database, name: str) -> dict | None:
     """Who holds a lease and until when (None if nobody ever took it)."""
-    rows = list(select_rows(db, "SELECT * FROM leases WHERE name = ?", [name]))
+    rows = select_rows(db, "SELECT * FROM leases WHERE name = ?", [name])
     return rows[0] if rows else None
 
 

@@ -63,7 +63,7 @@ def addresses_sent_for(db: Database, event_id: int) -> list[str]:
 
 def get_message(db: Database, message_id: int) -> dict:
     """One outbox row."""
-    rows = list(select_rows(db, "SELECT * FROM outbox WHERE id = ?", [message_id]))
+    rows = select_rows(db, "SELECT * FROM outbox WHERE id = ?", [message_id])
     if not rows:
         raise NotFound(f"no outbox message {message_id}", outbox_id=message_id)
     return rows[0]
@@ -92,12 +92,10 @@ def list_messages(
     """Outbox rows, newest first, optionally in one state or of one event; every row unless a
     ``limit`` asks for a page (``count_messages`` says how many there are in all)."""
     where, params = _where(state, event_id)
-    return list(
-        select_rows(
-            db,
-            f"SELECT * FROM outbox{where} ORDER BY id DESC LIMIT ? OFFSET ?",
-            [*params, -1 if limit is None else limit, offset],
-        )
+    return select_rows(
+        db,
+        f"SELECT * FROM outbox{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+        [*params, -1 if limit is None else limit, offset],
     )
 
 

@@ -109,7 +109,7 @@ def create_study(
 def get_study(db: Database, study: int | str) -> dict:
     """One study by id or code."""
     column = "id" if isinstance(study, int) else "code"
-    rows = list(select_rows(db, f"SELECT * FROM studies WHERE {column} = ?", [study]))
+    rows = select_rows(db, f"SELECT * FROM studies WHERE {column} = ?", [study])
     if not rows:
         raise NotFound(f"no study {study!r}", study=study)
     return _study(rows[0])

@@ -101,7 +101,7 @@ def get_token(db: Database, token_id: int) -> dict:
 def list_tokens(db: Database, *, include_revoked: bool = False) -> list[dict]:
     """Tokens by name, active ones only unless asked."""
     where = "" if include_revoked else " WHERE t.revoked_at IS NULL"
-    return list(select_rows(db, _TOKEN_SQL + where + " ORDER BY t.name, t.id"))
+    return select_rows(db, _TOKEN_SQL + where + " ORDER BY t.name, t.id")
 
 
 def find_token(db: Database, secret: str) -> dict | None:

@@ -91,12 +91,10 @@ def set_typing(
 
 def current_typing(db: Database, owner_kind: str, owner_id: int) -> dict | None:
     """The latest typing version of a recipient or donor, or None when never typed."""
-    rows = list(
-        select_rows(
-            db,
-            "SELECT * FROM typings WHERE owner_kind = ? AND owner_id = ? ORDER BY version DESC LIMIT 1",
-            [owner_kind, owner_id],
-        )
+    rows = select_rows(
+        db,
+        "SELECT * FROM typings WHERE owner_kind = ? AND owner_id = ? ORDER BY version DESC LIMIT 1",
+        [owner_kind, owner_id],
     )
     return _typing(rows[0]) if rows else None
 

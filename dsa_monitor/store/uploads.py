@@ -45,7 +45,7 @@ SampleIdentity = tuple[str, str | None, str | None, str, str]
 
 def find_stored_upload(db: Database, sha256: str) -> dict | None:
     """The upload that already stored these bytes, if any."""
-    rows = list(select_rows(db, "SELECT * FROM uploads WHERE sha256 = ? AND outcome = 'stored'", [sha256]))
+    rows = select_rows(db, "SELECT * FROM uploads WHERE sha256 = ? AND outcome = 'stored'", [sha256])
     return _upload(rows[0]) if rows else None
 
 
@@ -123,7 +123,7 @@ def _upload(row: dict) -> dict:
 
 def get_upload(db: Database, upload_id: int) -> dict:
     """One upload attempt: file name, sha256, format, who, when, outcome, error or summary."""
-    rows = list(select_rows(db, "SELECT * FROM uploads WHERE id = ?", [upload_id]))
+    rows = select_rows(db, "SELECT * FROM uploads WHERE id = ?", [upload_id])
     if not rows:
         raise NotFound(f"no upload {upload_id}", upload_id=upload_id)
     return _upload(rows[0])
@@ -237,7 +237,7 @@ def _sample(row: dict) -> dict:
 
 def get_sample(db: Database, sample_id: int) -> dict:
     """One stored sample (without its beads)."""
-    rows = list(select_rows(db, "SELECT * FROM samples WHERE id = ?", [sample_id]))
+    rows = select_rows(db, "SELECT * FROM samples WHERE id = ?", [sample_id])
     if not rows:
         raise NotFound(f"no sample {sample_id}", sample_id=sample_id)
     return _sample(rows[0])
@@ -287,9 +287,7 @@ def last_samples(
 
 def list_bead_results(db: Database, sample_id: int) -> list[dict]:
     """A sample's bead rows in catalogue order, specificity as a tuple of allele names."""
-    rows = list(
-        select_rows(db, "SELECT * FROM bead_results WHERE sample_id = ? ORDER BY position", [sample_id])
-    )
+    rows = select_rows(db, "SELECT * FROM bead_results WHERE sample_id = ? ORDER BY position", [sample_id])
     for row in rows:
         row["specificity"] = tuple(row["specificity"].split(",")) if row["specificity"] else ()
         row["extra"] = json.loads(row["extra"]) if row["extra"] else {}

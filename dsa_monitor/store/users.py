@@ -85,7 +85,7 @@ def create_user(
 
 def get_user(db: Database, user_id: int) -> dict:
     """One user's record (never the password hash)."""
-    rows = list(select_rows(db, _USER_SQL + " WHERE u.id = ?", [user_id]))
+    rows = select_rows(db, _USER_SQL + " WHERE u.id = ?", [user_id])
     if not rows:
         raise NotFound(f"no user {user_id}", user_id=user_id)
     return rows[0]
@@ -93,12 +93,12 @@ def get_user(db: Database, user_id: int) -> dict:
 
 def list_users(db: Database) -> list[dict]:
     """Users by e-mail."""
-    return list(select_rows(db, _USER_SQL + " ORDER BY u.email"))
+    return select_rows(db, _USER_SQL + " ORDER BY u.email")
 
 
 def find_user(db: Database, email: str) -> dict:
     """One user by e-mail address (case-insensitive, as they sign in)."""
-    rows = list(select_rows(db, _USER_SQL + " WHERE u.email = ?", [email.strip()]))
+    rows = select_rows(db, _USER_SQL + " WHERE u.email = ?", [email.strip()])
     if not rows:
         raise NotFound(f"no user {email.strip()!r}", email=email.strip())
     return rows[0]
