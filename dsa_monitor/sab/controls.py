@@ -9,6 +9,7 @@ A lab whose controls are named otherwise sets its own pattern on the study (``co
 from __future__ import annotations
 
 import re
+import warnings
 
 from ..errors import DSAMonitorError
 
@@ -33,8 +34,12 @@ def control_pattern(pattern: str | None) -> re.Pattern[str] | None:
     if not pattern:
         return None
     try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as error:
+        with warnings.catch_warnings():
+            # Python warns of what it will read another way ("[[:digit:]]" is no POSIX class here):
+            # a pattern that does not say what its author meant is refused, not guessed at.
+            warnings.simplefilter("error", FutureWarning)
+            return re.compile(pattern, re.IGNORECASE)
+    except (re.error, FutureWarning) as error:
         raise DSAMonitorError(
             f"control serum pattern {pattern!r} is not a regular expression: {error}", pattern=pattern
         ) from None

@@ -67,3 +67,10 @@ def test_a_pattern_that_is_no_regular_expression_is_refused_with_the_reason():
         r" expression: missing \), unterminated subpattern",
     ):
         control_pattern("(QC")
+
+
+@pytest.mark.parametrize("pattern", ["^QC[[:digit:]]+", "[[]QC", "QC[a--b]"])
+def test_a_pattern_python_would_read_another_way_is_refused_not_guessed(pattern):
+    # "[[:digit:]]" is a POSIX class elsewhere; Python reads a set of "[:digt" and a literal "]"
+    with pytest.raises(DSAMonitorError, match="is not a regular expression: Possible"):
+        control_pattern(pattern)
