@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from .changes import ChangeFact
 
-# Called in the evaluation's transaction with the facts one stored evaluation produced.
+# Called in the evaluations' transaction with the facts of the evaluations stored together, in order.
 RecordFacts = Callable[[Database, list[ChangeFact]], object]
 
 _installed: list[RecordFacts] = []

@@ -436,7 +436,7 @@ def store_evaluations(
     """Keep each new evaluation (unless an equal one is stored) and record what it changed, in
     the caller's transaction; return the facts of each. The one place an evaluation with DSA
     states is stored: one query for what is stored already, one ``executemany`` per table, then
-    each evaluation's facts to ``record``, in order, in the same transaction (alerts exactly
+    the facts of them all to ``record``, in order, in the same transaction (alerts exactly
     once: an evaluation never lands without its facts, nor facts without it)."""
     found: list[list[ChangeFact]] = [[] for _ in evaluations]
     with write_transaction(db):
@@ -457,8 +457,9 @@ def store_evaluations(
             evaluation = evaluations[position]
             evaluation.evaluation_id, evaluation.created = evaluation_id, True
             found[position] = [_with_id(f, evaluation_id) for f in facts]
-            if found[position]:
-                record(db, found[position])
+        recorded = [fact for facts in found for fact in facts]
+        if recorded:  # once for the batch, in order: the recorder reads what it needs at once
+            record(db, recorded)
     return found
 
 
