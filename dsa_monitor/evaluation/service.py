@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from sqlite_utils import Database
@@ -27,7 +28,8 @@ from ..errors import NotFound
 from ..store import evaluation_inputs as bulk
 from ..store import evaluations as stored
 from ..store import studies as requests
-from ..store.connection import write_transaction
+from ..store.connection import database_file, open_reader, write_transaction
+from . import parallel
 from .bulk import BulkEvaluator, Cleared, unplain_recipients
 from .changes import ChangeFact, changes, facts_of, withdrawal_cause
 from .engine import ENGINE_VERSION, MatchFn, evaluate_donor, match_with_cache, screen_batch
@@ -37,6 +39,7 @@ from .recording import RecordFacts, recorder
 
 log = logging.getLogger(__name__)
 BATCH = 500
+HELPED_FROM = 4  # batches: a run this long computes some of them in a helper process
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,13 @@ class Deferred:
             [c.evaluation() for c in self.cleared],
             list(self.changes),
         )
+
+
+@dataclass
+class Computed:
+    """What ``_Run.compute`` made of a batch, in recipient order, not stored yet."""
+
+    items: list[RecipientEvaluation | Deferred]
 
 
 def _made(item: RecipientEvaluation | Deferred) -> RecipientEvaluation:
@@ -160,14 +170,63 @@ def _evaluate(
     record: RecordFacts | None,
     failures: list[RecipientFailure] | None,
     bulk: bool = True,
+    helped: bool = False,
 ) -> list[RecipientEvaluation | Deferred]:
+    """``helped``: a long run may use a helper process (``parallel``); only for inputs all
+    committed, as another connection reads them."""
     run = _Run(db, reference, rules, as_of or _today(), user, recorder(record), failures, bulk)
     ids = list(recipient_ids)
-    with collector_paused():
-        for start in range(0, len(ids), BATCH):
+    batches = [ids[start : start + BATCH] for start in range(0, len(ids), BATCH)]
+    with collector_paused(), _helper(run, len(batches) if helped else 0) as helper:
+        for computed in parallel.in_order(batches, run.compute, helper, _compute_there, run.finish):
             with write_transaction(db):
-                run.batch(ids[start : start + BATCH])
+                run.store(computed)
     return run.results
+
+
+@contextmanager
+def _helper(run: _Run, batches: int) -> Iterator[parallel.Helper | None]:
+    """A helper process for a run of at least ``HELPED_FROM`` batches on a database file (its
+    inputs committed: it reads them on its own connection), else None."""
+    path = database_file(run.db)
+    helper = None
+    if batches >= HELPED_FROM and path is not None and run.failures is not None:
+        try:
+            helper = parallel.Helper(
+                _start_there,
+                (path, run.reference, run.rules, run.as_of, run.bulk is not None),
+                preload=[__name__],
+            )
+        except Exception as error:  # no fork server here: the run is done in this process
+            log.warning("no evaluation helper process (%s: %s)", type(error).__name__, error)
+    try:
+        yield helper
+    finally:
+        if helper is not None:
+            helper.close()
+
+
+_THERE: list[_Run] = []  # in a helper process: the run it computes batches of
+
+
+def _start_there(path: str, reference: SerologyReference, rules: Rules, as_of: dt.date, bulk: bool) -> None:
+    """A helper process's run: reads on its own read-only connection, stores nothing. Its
+    failures are told by the process that stores, which computes those recipients again."""
+    log.setLevel(logging.CRITICAL)
+    _THERE[:] = [_Run(open_reader(path), reference, rules, as_of, "helper", _stores_nothing, [], bulk)]
+
+
+def _compute_there(ids: list[int]) -> tuple[Computed, list[int]]:
+    """``_Run.compute`` in a helper process, and the recipients it failed."""
+    run = _THERE[0]
+    assert run.failures is not None
+    run.failures.clear()
+    computed = run.compute(ids)
+    return computed, [failure.recipient_id for failure in run.failures]
+
+
+def _stores_nothing(db: Database, facts: list[ChangeFact]) -> None:
+    raise RuntimeError("a helper process computes evaluations; it never stores or records them")
 
 
 def evaluate_pending(
@@ -188,6 +247,7 @@ def evaluate_pending(
     as_of = as_of or _today()
     record = recorder(record)  # before the transaction: no recorder, nothing evaluated
     failures: list[RecipientFailure] = []
+    committed = not db.conn.in_transaction  # nothing of the caller's unwritten: a helper may read
     with write_transaction(db):
         upto = stored.newest_input_ids(db)
         since = stored.read_watermark(db)
@@ -200,7 +260,7 @@ def evaluate_pending(
             | set(stale)
             | set(requests.requested_evaluations(db))
         )
-        evaluated = _evaluate(db, ids, reference, rules, as_of, user, record, failures)
+        evaluated = _evaluate(db, ids, reference, rules, as_of, user, record, failures, helped=committed)
         stored.clear_failures(db, set(ids) - {f.recipient_id for f in failures})
         requests.clear_evaluation_requests(db, set(ids) - {f.recipient_id for f in failures})
         for failure in failures:
@@ -254,10 +314,10 @@ class _Run:
             found = self.study_rules[inputs.study_code] = schedule_rules(self.rules, inputs.visit_schedule)
         return found
 
-    def batch(self, ids: list[int]) -> None:
+    def compute(self, ids: list[int]) -> Computed:
         """Load and screen ``ids`` together; if that fails, each recipient alone. Recipients
-        whose donors the screen clears take the bulk path; the others, each in a savepoint,
-        ``engine.evaluate_donor``."""
+        whose donors the screen clears take the bulk path; the others ``engine.evaluate_donor``.
+        Nothing is stored (``store``): a helper process may compute what this one stores."""
         try:
             loaded = load_batch(self.db, ids, panels=self.panels, runs=False)
             batch = [
@@ -271,29 +331,46 @@ class _Run:
         except Exception as error:
             if len(ids) == 1 or self.failures is None:
                 self._failed(ids[0], error)
-            else:  # find the recipient at fault: the others go on
-                for recipient_id in ids:
-                    self.batch([recipient_id])
-            return
-        cleared: list[Deferred] = []
-        made: list[RecipientEvaluation] = []
+                return Computed([])
+            # find the recipient at fault: the others go on
+            return Computed([item for recipient_id in ids for item in self.compute([recipient_id]).items])
+        found = Computed([])
         for inputs, study_rules, match in batch:
             if self.bulk is not None and inputs.recipient_id not in unplain:
-                found = self._cleared(loaded, inputs, study_rules, flagged)
-                if found is not None:
-                    cleared.append(found)
-                    self.results.append(found)  # in order; stored below, with the batch
+                cleared = self._cleared(loaded, inputs, study_rules, flagged)
+                if cleared is not None:
+                    found.items.append(cleared)
                     continue
             try:
                 loaded.complete(inputs)
-                made.append(_evaluated(inputs, self.reference, study_rules, match, flagged, self.as_of))
-                self.results.append(made[-1])  # in order; stored below, with the batch
+                found.items.append(
+                    _evaluated(inputs, self.reference, study_rules, match, flagged, self.as_of)
+                )
             except Exception as error:
                 self._failed(inputs.recipient_id, error)
+        return found
+
+    def store(self, computed: Computed) -> None:
+        """Store what ``compute`` made, in the caller's transaction: the evaluations made by
+        ``evaluate_donor`` with their facts, then the bulk path's rows; each kept in
+        ``results`` in order."""
+        made = [item for item in computed.items if isinstance(item, RecipientEvaluation)]
+        cleared = [item for item in computed.items if isinstance(item, Deferred)]
+        self.results.extend(computed.items)
         if made:
             self._store_made(made)
         if cleared:
             self._store_cleared(cleared)
+
+    def finish(self, given: tuple[Computed, list[int]], ids: list[int]) -> Computed:
+        """What a helper process computed of ``ids``, with the recipients it failed computed
+        here (so that their failure is reported and kept here), in recipient order."""
+        computed, failed = given
+        if not failed:
+            return computed
+        order = {recipient_id: position for position, recipient_id in enumerate(ids)}
+        items = computed.items + self.compute(failed).items
+        return Computed(sorted(items, key=lambda item: order[item.recipient_id]))
 
     def _store_made(self, made: list[RecipientEvaluation]) -> None:
         """Store the batch's evaluations made by ``evaluate_donor`` with their facts, all at

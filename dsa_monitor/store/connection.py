@@ -47,6 +47,28 @@ def open_database(
     return db
 
 
+def database_file(db: Database) -> str | None:
+    """The file ``db`` is open on, or None for a database of its own (in memory, temporary)."""
+    for _, name, path in db.conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return path or None
+    return None
+
+
+def open_reader(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
+    """A read-only connection to an existing database file (a helper process reads what the
+    writer has committed; it can write nothing, create nothing, migrate nothing)."""
+    conn = sqlite3.connect(
+        f"{Path(path).resolve().as_uri()}?mode=ro",
+        uri=True,
+        timeout=busy_timeout_ms / 1000,
+        isolation_level=None,
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA query_only = ON")
+    return Database(conn, execute_plugins=False)
+
+
 def utc_now() -> str:
     """The time stamp every row carries: UTC, ISO 8601, microseconds."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")

@@ -26,6 +26,7 @@ from dsa_monitor.reference.service import embedded
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from bench_evaluate import populate  # noqa: E402
+from evaluation.stored_rows import stored_rows, without_ids  # noqa: E402
 
 REFERENCE = embedded()
 AS_OF = dt.date(2026, 1, 1)
@@ -38,33 +39,6 @@ def _trial(db):
 
 def _bench(db):
     populate(db, 120, seed=3)
-
-
-def _stored(db) -> list:
-    """Every stored evaluation, serum and state, each evaluation named by (recipient, exposure,
-    donor) rather than its id (ids are given in the order the rows are written)."""
-    key = {
-        row[0]: row[1:]
-        for row in db.conn.execute("SELECT id, recipient_id, exposure_id, donor_id FROM evaluations")
-    }
-    heads = db.conn.execute(
-        "SELECT recipient_id, exposure_id, donor_id, exposure_date, as_of, rules_version,"
-        " rules, reference_release, inputs_fingerprint, baseline_serum, summary FROM evaluations"
-        " ORDER BY recipient_id, exposure_id, donor_id"
-    ).fetchall()
-    points = sorted((key[r[0]], *r[1:]) for r in db.conn.execute("SELECT * FROM evaluation_points"))
-    states = sorted((key[r[0]], *r[1:]) for r in db.conn.execute("SELECT * FROM dsa_states"))
-    return [heads, points, states]
-
-
-def _without_ids(results) -> list[dict]:
-    found = [r.to_dict() for r in results]
-    for result in found:
-        for evaluation in result["evaluations"]:
-            evaluation.pop("evaluation_id")
-        for change in result["changes"]:
-            change.pop("evaluation_id")
-    return found
 
 
 @pytest.mark.parametrize("cohort", [_trial, _bench])
@@ -80,12 +54,12 @@ def test_the_bulk_path_and_the_per_recipient_path_store_the_same_evaluations(tmp
     run = evaluate_pending(bulk, reference=REFERENCE, as_of=AS_OF)
     deferred = sum(isinstance(e, Deferred) for e in run._evaluations)
     assert 0 < deferred < len(ids)  # both paths were taken
-    assert _stored(alone) == _stored(bulk)
-    assert _without_ids(one_by_one) == _without_ids(run.evaluations)
+    assert stored_rows(alone) == stored_rows(bulk)
+    assert without_ids(one_by_one) == without_ids(run.evaluations)
     # nothing new to store the second time, by either path
     again = evaluate_recipients(bulk, ids, reference=REFERENCE, as_of=AS_OF)
     assert not any(e.created for r in again for e in r.evaluations)
-    assert _stored(alone) == _stored(bulk)
+    assert stored_rows(alone) == stored_rows(bulk)
 
 
 # One case of each kind the engine tells apart, on the demo's recipients and donors (subject
@@ -123,8 +97,8 @@ def test_one_recipient_at_a_time_and_the_bulk_run_store_the_same_on_a_mixed_coho
     ]
     run = evaluate_pending(bulk, reference=REFERENCE, as_of=AS_OF)
     assert any(isinstance(e, Deferred) for e in run._evaluations)  # the bulk path was taken
-    assert _stored(alone) == _stored(engine) == _stored(bulk)
-    assert _without_ids(each) == _without_ids(every_donor) == _without_ids(run.evaluations)
+    assert stored_rows(alone) == stored_rows(engine) == stored_rows(bulk)
+    assert without_ids(each) == without_ids(every_donor) == without_ids(run.evaluations)
     # every kind of case is there, so that the comparison covers it
     states = bulk.conn.execute("SELECT origin, rising, chain, warnings FROM dsa_states").fetchall()
     assert {"preformed", "de_novo"} <= {s[0] for s in states}
