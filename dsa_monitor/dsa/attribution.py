@@ -69,18 +69,31 @@ def _chain_groups(index: npt.NDArray[np.int32]) -> ChainGroups:
     return ChainGroups(order.astype(np.intp), starts.astype(np.intp), slot, several)
 
 
-_GROUPS: dict[tuple[int, str], tuple[object, ChainGroups]] = {}
+class PanelChains(NamedTuple):
+    """What attribution needs of a panel whatever the donor: its chains grouped by allele and,
+    per bead, the target label of a reactivity on an untyped alpha (None: no alpha chain)."""
+
+    primary: ChainGroups
+    alpha: ChainGroups
+    undecidable: tuple[str | None, ...]
 
 
-def _panel_groups(panel: BeadPanel, chain: str) -> ChainGroups:
-    """``_chain_groups`` of a panel's primary or alpha chains, made once per panel (a panel's
-    beads never change; every donor evaluated on it shares them)."""
-    key = (id(panel), chain)
-    held = _GROUPS.get(key)
+_PANELS: dict[int, tuple[BeadPanel, PanelChains]] = {}
+
+
+def panel_chains(panel: BeadPanel) -> PanelChains:
+    """``PanelChains`` of a panel, made once per panel object (a panel's beads never change;
+    every donor evaluated on it shares them)."""
+    held = _PANELS.get(id(panel))
     if held is None or held[0] is not panel:  # the panel kept beside: an id is never reused
-        if len(_GROUPS) >= 256:
-            _GROUPS.clear()
-        held = _GROUPS[key] = (panel, _chain_groups(getattr(panel, f"{chain}_index")))
+        if len(_PANELS) >= 256:
+            _PANELS.clear()
+        found = PanelChains(
+            _chain_groups(panel.primary_index),
+            _chain_groups(panel.alpha_index),
+            tuple(f"{b.alpha.two_field} ({b.alpha.locus} untyped)" if b.alpha else None for b in panel.beads),
+        )
+        held = _PANELS[id(panel)] = (panel, found)
     return held[1]
 
 
@@ -163,9 +176,10 @@ def _own_heterodimers(match: DonorMatch) -> npt.NDArray[np.float32] | None:
 
 
 def plan_of(match: DonorMatch) -> Plan:
-    """The per-bead tables (runs once per donor): chain codes and levels as numpy lookups over
-    every bead; target numbers in Python only for the beads that name a target (a donor's
-    antigens are a few beads of the panel), in bead order so that the numbering is stable."""
+    """The per-bead tables (runs once per donor): chain codes, levels and target numbers as numpy
+    over every bead; target labels in Python only for the beads that name one (a donor's
+    antigens are a few beads of the panel), numbered in bead order so that the numbering is
+    stable."""
     panel = match.panel
     n = len(panel)
     het = match.heterodimer
@@ -194,49 +208,55 @@ def plan_of(match: DonorMatch) -> Plan:
             ]
         ).astype(np.int8)
     )
-    labels: dict[str, int] = {}
-
-    def number(label: str | None) -> int:
-        return -1 if label is None else labels.setdefault(label, len(labels))
-
-    table = np.full((N_CODES, n), -1, dtype=np.int32)
-    named = [
-        b for b, (p, a) in enumerate(zip(match.primary_target, match.alpha_target, strict=True)) if p or a
-    ]
-    candidates: dict[int, list[int]] = {}
-    decidable: set[int] = set()
-    for b in sorted(set(named) | set(np.flatnonzero(untyped).tolist())):
-        p, a = match.primary_target[b], match.alpha_target[b]
-        # numbered in this order (primary, alpha, both, partial, undecidable): target order
-        row = [
-            -1,
-            number(p),
-            number(a),
-            number(f"{a}+{p}" if a and p else None),
-            number(p or a),
-            -1,
-            number(p),
-        ]
-        alpha = panel.beads[b].alpha
-        if alpha is not None and untyped[b]:
-            row[CHAIN_UNDECIDABLE] = number(f"{alpha.two_field} ({alpha.locus} untyped)")
-        table[:, b] = row
-        for t in sorted(set(row) - {-1}):
-            candidates.setdefault(t, []).append(b)
-        decidable.update(row[:CHAIN_UNDECIDABLE], row[CHAIN_UNDECIDABLE + 1 :])  # -1: no label
-    counts = [len(candidates.get(t, ())) for t in range(len(labels))]
+    tables = panel_chains(panel)
+    table, labels = _target_table(match, untyped, tables.undecidable)
+    # each target's candidate beads, in bead order: the distinct (target, bead) pairs, sorted
+    used = table >= 0
+    pairs = np.unique(table[used].astype(np.int64) * max(n, 1) + np.nonzero(used)[1])
+    counts = np.bincount(pairs // max(n, 1), minlength=len(labels))
+    decidable = set(np.unique(np.delete(table, CHAIN_UNDECIDABLE, axis=0)).tolist())
     return Plan(
         codes=codes,
         levels=levels,
         table=table,
-        targets=tuple(labels),
-        columns=np.array([b for t in range(len(labels)) for b in candidates.get(t, ())], dtype=np.intp),
-        starts=np.cumsum([0] + counts[:-1]).astype(np.intp),
-        undecidable=frozenset(label for label, t in labels.items() if t not in decidable),
-        primary_groups=_panel_groups(panel, "primary"),
-        alpha_groups=_panel_groups(panel, "alpha"),
+        targets=labels,
+        columns=(pairs % max(n, 1)).astype(np.intp),
+        starts=np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp),
+        undecidable=frozenset(label for t, label in enumerate(labels) if t not in decidable),
+        primary_groups=tables.primary,
+        alpha_groups=tables.alpha,
         own=_own_heterodimers(match),
     )
+
+
+def _target_table(
+    match: DonorMatch, untyped: npt.NDArray[np.bool_], untyped_labels: tuple[str | None, ...]
+) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
+    """(N_CODES × beads) target number of a positive bead by its chain code (-1: none), and the
+    target labels numbered as the beads meet them (per bead: primary, alpha, both, undecidable)."""
+    n = len(match.panel)
+    primary, alpha = match.primary_target, match.alpha_target
+    loose = untyped.tolist()
+    beads = [b for b, (p, a) in enumerate(zip(primary, alpha, strict=True)) if p or a or loose[b]]
+    p_of = [primary[b] for b in beads]
+    a_of = [alpha[b] for b in beads]
+    both = [f"{a}+{p}" if a and p else None for p, a in zip(p_of, a_of, strict=True)]
+    shown = [untyped_labels[b] if loose[b] else None for b in beads]
+    met = (label for quad in zip(p_of, a_of, both, shown, strict=True) for label in quad)
+    labels = tuple(dict.fromkeys(x for x in met if x is not None))
+    number: dict[str | None, int] = {None: -1}
+    number.update((label, t) for t, label in enumerate(labels))
+    table = np.full((N_CODES, n), -1, dtype=np.int32)
+    if beads:
+        table[1:, beads] = [
+            [number[p] for p in p_of],
+            [number[a] for a in a_of],
+            [number[x] for x in both],
+            [number[p or a] for p, a in zip(p_of, a_of, strict=True)],
+            [number[x] for x in shown],
+            [number[p] for p in p_of],
+        ]
+    return table, labels
 
 
 def attribute_chains(

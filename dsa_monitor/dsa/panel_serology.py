@@ -31,6 +31,8 @@ class EntryLevels(NamedTuple):
     carried: npt.NDArray[np.int8]  # ... counting only names that may be the chain's allele
     unknown: bool  # one of its alleles is unknown to the reference
     null: bool  # it names a null allele
+    # per DRB3/4/5 (``_SUPERTYPIC_LOCI``): the entry is typed at it, then: the entry implies it
+    supertypic: tuple[bool, ...] = ()
 
 
 class PersonLevels(NamedTuple):
@@ -235,7 +237,15 @@ class PanelSerology:
             unknown = any(
                 self.serology.lookup(c)[2] is not None for c in entry.expressed if isinstance(c, AlleleName)
             )
-            found = EntryLevels(levels, carried, unknown, len(entry.expressed) < len(entry.candidates))
+            implied = _implied_by(entry)
+            found = EntryLevels(
+                levels,
+                carried,
+                unknown,
+                len(entry.expressed) < len(entry.candidates),
+                tuple(entry.locus == locus for locus in _SUPERTYPIC_LOCI)
+                + tuple(locus in implied for locus in _SUPERTYPIC_LOCI),
+            )
             if len(self._entries) >= self.MAX_ENTRIES:
                 self._entries.clear()
             self._entries[key] = found
@@ -300,19 +310,14 @@ class PanelSerology:
                 out[someone] = np.logical_or.reduceat(per_entry[cols], starts, axis=0)
                 return out
 
-            levels = np.stack([self.entry_levels(e).levels for e in typed_entries]) > NONE
-            best = each_person(levels)
+            found = [self.entry_levels(e) for e in typed_entries]
+            best = each_person(np.stack([item.levels for item in found]) > NONE)
             if self.supertypic:
-                loci = sorted(DR_SUPERTYPIC)
-                is_locus = np.array(
-                    [[e.locus == locus for locus in loci] for e in typed_entries], dtype=np.bool_
-                )
-                implies = np.array(
-                    [[locus in _implied_by(e) for locus in loci] for e in typed_entries], dtype=np.bool_
-                )
-                implied = each_person(implies) & ~each_person(is_locus)
+                rows = each_person(np.array([item.supertypic for item in found], dtype=np.bool_))
+                n_loci = len(_SUPERTYPIC_LOCI)
+                implied = rows[:, n_loci:] & ~rows[:, :n_loci]
                 for c, locus in self.supertypic:
-                    best[:, c] |= implied[:, loci.index(locus)]
+                    best[:, c] |= implied[:, _SUPERTYPIC_LOCI.index(locus)]
         best[:, -1] = False  # the "no chain" slot
         return best[:, self.primary] | best[:, self.alpha]
 
@@ -389,6 +394,9 @@ def _flags(person: DonorHLA, found: list[EntryLevels]) -> tuple[bool, list[str]]
     entries naming a null allele."""
     nulls = [entry.text for entry, item in zip(person.entries, found, strict=True) if item.null]
     return any(item.unknown for item in found), nulls
+
+
+_SUPERTYPIC_LOCI = tuple(sorted(DR_SUPERTYPIC))
 
 
 def _implied_by(entry: TypingEntry) -> dict[str, str]:

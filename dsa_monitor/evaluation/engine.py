@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from ..dsa.calls import BeadCall, DSACall, PanelEvaluation, evaluate
 from ..dsa.donor import DonorHLA
-from ..dsa.matching import DonorMatch, SerologyReference, donor_notes, match_donor
+from ..dsa.matching import BeadPanel, DonorMatch, SerologyReference, donor_notes, match_donor
 from ..dsa.panel_serology import panel_serology
 from ..dsa.positivity import cutoff_vector, positive_mask
 from ..dsa.rules import Rules
@@ -102,16 +102,35 @@ def prepare(inputs: RecipientInputs, rules: Rules) -> None:
         run.value_kind = _value_kind(run, rules)
 
 
-def _touched(match: DonorMatch) -> npt.NDArray[np.bool_]:
-    return (match.primary_level > 0) | (match.alpha_level > 0)
-
-
-def screen_positive(group: _Group, match: DonorMatch, rules: Rules) -> bool:
-    """Whether any bead the donor touches is positive in any usable run of the group."""
-    panel = match.panel
+def screen_positive(group: _Group, panel: BeadPanel, carried: npt.NDArray[np.bool_], rules: Rules) -> bool:
+    """Whether any bead the donor carries (``PanelSerology.carried``) is positive in any usable
+    run of the group."""
     cutoffs = cutoff_vector(panel.loci, panel.hla_classes, rules)
     positive = positive_mask(group.matrix, cutoffs, panel.groups, rules)
-    return bool((positive[~group.excluded] & _touched(match)).any())
+    return bool((positive[~group.excluded] & carried).any())
+
+
+def _to_call(
+    groups: list[_Group],
+    panels: Mapping[int, BeadPanel],
+    donor: DonorHLA,
+    reference: SerologyReference,
+    rules: Rules,
+) -> list[bool]:
+    """Which groups need the per-sample calls: those the screen finds a positive bead the donor
+    carries in, and the others of their HLA class (two lots of a class test the same targets).
+    Any other group has no DSA and no self bead, and its targets are never positive: it gives
+    no value ``_ever_positive`` keeps (a flagged donor is positive in one class, mostly)."""
+    positive = [
+        screen_positive(
+            g, panels[g.panel_id], panel_serology(panels[g.panel_id], reference).carried([donor])[0], rules
+        )
+        for g in groups
+    ]
+    hit = {c for g, p in zip(groups, positive, strict=True) if p for c in panels[g.panel_id].hla_classes if c}
+    return [
+        p or not hit.isdisjoint(panels[g.panel_id].hla_classes) for g, p in zip(groups, positive, strict=True)
+    ]
 
 
 def screen_batch(
@@ -183,10 +202,10 @@ def evaluate_donor(
     prepare(inputs, rules)
     groups = _groups(inputs.runs)
     notes = _notes(inputs, exposure, donor, groups, reference)
-    if flagged is None and donor.hla is not None:
-        flagged = any(screen_positive(g, match(g.panel_id, donor, False), rules) for g in groups)
-    full = donor.hla is not None and bool(groups) and bool(flagged)
-    called = _called(groups, donor, rules, match) if full else _Called.none(groups)
+    wanted = [False] * len(groups)
+    if donor.hla is not None and flagged is not False:
+        wanted = _to_call(groups, inputs.panels, donor.hla, reference, rules)
+    called = _called(groups, wanted, donor, rules, match) if any(wanted) else _Called.none(groups)
     unread = [SampleDSAValues(_sample_ref(r), {}) for r in inputs.runs if r.value_kind is None]
     merged = _ever_positive(merge_values(*called.values, unread))
     timeline = build_timeline(
@@ -284,11 +303,17 @@ class _Called:
         return cls([[SampleDSAValues(_sample_ref(r), {}) for r in g.runs] for g in groups])
 
 
-def _called(groups: list[_Group], donor: DonorInput, rules: Rules, match: MatchFn) -> _Called:
-    """Per panel, the numpy calls (``dsa.calls.evaluate``) and the values the timeline reads."""
+def _called(
+    groups: list[_Group], wanted: list[bool], donor: DonorInput, rules: Rules, match: MatchFn
+) -> _Called:
+    """Per ``wanted`` panel, the numpy calls (``dsa.calls.evaluate``) and the values the
+    timeline reads; the other panels' sera without values."""
     called = _Called([])
-    for group in groups:
+    for group, call in zip(groups, wanted, strict=True):
         refs = [_sample_ref(r) for r in group.runs]
+        if not call:
+            called.values.append([SampleDSAValues(ref, {}) for ref in refs])
+            continue
         group.evaluation = evaluate(
             group.matrix, match(group.panel_id, donor), rules, value_kind=group.kind, excluded=group.excluded
         )

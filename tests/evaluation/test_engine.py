@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
 import pytest
 
 from dsa_monitor import store
@@ -79,3 +82,65 @@ def test_match_cache_reuses_and_stays_bounded(trial_inputs, monkeypatch):
     for typing_id in range(1000, 1020):  # other typing versions of the same donor
         match(panel_id, DonorInput(donor.donor_id, donor.code, typing_id, donor.hla))
         assert len(cache) <= 5
+
+
+def with_second_lot(item, scale):
+    """The recipient with each serum drawn again the next day and run on a second group of its
+    panels (BCM values at ``scale``): two groups of one class, one positive where the other may
+    not be, the second's sera without a run on the first."""
+    again = []
+    for run in item.runs:
+        if "normalized" in run.values:
+            date = run.date + dt.timedelta(days=1)
+            again.append(
+                dataclasses.replace(
+                    run,
+                    sample_id=run.sample_id + 10_000,
+                    serum=f"{run.serum}-b",
+                    serum_key=date.isoformat(),
+                    date=date,
+                    values={"bcm": run.values["normalized"] * scale},
+                )
+            )
+    return dataclasses.replace(item, runs=item.runs + again)
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        DEFAULT_RULES,
+        Rules(positivity="wisse", value_preference=("raw",)),
+        Rules(cutoff=300.0, weak_band_low=None),
+    ],
+)
+def test_calling_the_screened_panels_only_gives_what_calling_every_panel_gives(
+    trial_inputs, monkeypatch, rules
+):
+    """``engine._to_call`` leaves out a panel without a positive bead the donor carries (unless
+    another panel of its class has one): the evaluation is the one every panel called gives."""
+    from dsa_monitor.evaluation import engine
+
+    trial, _, loaded = trial_inputs
+    reference = embedded()
+    chosen = []
+
+    def every_panel(groups, *args):
+        chosen.append(real(groups, *args))
+        return [True] * len(groups)
+
+    real = engine._to_call
+    items = [v for i in loaded.inputs for v in (i, with_second_lot(i, 0.0), with_second_lot(i, 0.5))]
+    for item in items:
+        study_rules = schedule_rules(rules, item.visit_schedule)
+        match = match_with_cache(item, reference)
+        for exposure in item.exposures:
+            for donor in exposure.donors:
+                args = (item, exposure, donor, reference, study_rules)
+                screened = evaluate_donor(*args, as_of=trial.as_of, match=match, flagged=True)
+                monkeypatch.setattr(engine, "_to_call", every_panel)
+                called = evaluate_donor(*args, as_of=trial.as_of, match=match, flagged=True)
+                monkeypatch.setattr(engine, "_to_call", real)
+                assert screened == called
+    assert any(any(c) and not all(c) for c in chosen)  # some panels were left out
+    if rules == DEFAULT_RULES:  # a negative second lot called beside its positive first
+        assert [True, False, True, False] in chosen or [False, True, False, True] in chosen

@@ -1,0 +1,93 @@
+"""``attribution.plan_of`` numbers targets with numpy and a few list comprehensions; the per-bead
+loop it replaced is kept here as the oracle, over every stored matching case (all the beads of
+the demo panels, typed and untyped alphas, with and without a recipient)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import numpy as np
+from reference_paths import TEST_DATA
+
+from dsa_monitor.dsa.attribution import CHAIN_UNDECIDABLE, N_CODES, plan_of
+from dsa_monitor.dsa.donor import DonorHLA
+from dsa_monitor.dsa.matching import DonorMatch, match_donor
+from dsa_monitor.reference.service import embedded
+
+HERE = TEST_DATA / "dsa"
+CASES = json.loads((HERE / "match_expectations.json").read_text())
+_spec = importlib.util.spec_from_file_location("make_match_expectations", HERE / "make_match_expectations.py")
+assert _spec is not None and _spec.loader is not None
+generator = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(generator)
+PANELS: dict = {}
+
+
+def panel(name):
+    if name not in PANELS:
+        PANELS[name] = generator.PANELS[name]()
+    return PANELS[name]
+
+
+def loop_targets(match: DonorMatch):
+    """The target table, labels, candidate columns and undecidable labels, bead by bead."""
+    panel_ = match.panel
+    n = len(panel_)
+    untyped = match.alpha_untyped & match.heterodimer
+    labels: dict[str, int] = {}
+
+    def number(label):
+        return -1 if label is None else labels.setdefault(label, len(labels))
+
+    table = np.full((N_CODES, n), -1, dtype=np.int32)
+    named = [
+        b for b, (p, a) in enumerate(zip(match.primary_target, match.alpha_target, strict=True)) if p or a
+    ]
+    candidates: dict[int, list[int]] = {}
+    decidable: set[int] = set()
+    for b in sorted(set(named) | set(np.flatnonzero(untyped).tolist())):
+        p, a = match.primary_target[b], match.alpha_target[b]
+        row = [
+            -1,
+            number(p),
+            number(a),
+            number(f"{a}+{p}" if a and p else None),
+            number(p or a),
+            -1,
+            number(p),
+        ]
+        alpha = panel_.beads[b].alpha
+        if alpha is not None and untyped[b]:
+            row[CHAIN_UNDECIDABLE] = number(f"{alpha.two_field} ({alpha.locus} untyped)")
+        table[:, b] = row
+        for t in sorted(set(row) - {-1}):
+            candidates.setdefault(t, []).append(b)
+        decidable.update(row[:CHAIN_UNDECIDABLE], row[CHAIN_UNDECIDABLE + 1 :])
+    counts = [len(candidates.get(t, ())) for t in range(len(labels))]
+    columns = np.array([b for t in range(len(labels)) for b in candidates.get(t, ())], dtype=np.intp)
+    starts = np.cumsum([0] + counts[:-1]).astype(np.intp)
+    undecidable = frozenset(label for label, t in labels.items() if t not in decidable)
+    return table, tuple(labels), columns, starts, undecidable
+
+
+def test_plan_targets_equal_the_per_bead_loop_on_every_stored_case():
+    reference = embedded()
+    undecidable_seen = 0
+    for case in CASES["embedded"]:
+        recipient = case["recipient"]
+        match = match_donor(
+            panel(case["panel"]),
+            DonorHLA.from_names("D", case["donor"]),
+            reference,
+            None if recipient is None else DonorHLA.from_names("R", recipient),
+        )
+        plan = plan_of(match)
+        table, targets, columns, starts, undecidable = loop_targets(match)
+        assert plan.table.dtype == table.dtype and plan.table.tolist() == table.tolist(), case
+        assert plan.targets == targets, case
+        assert plan.columns.dtype == columns.dtype and plan.columns.tolist() == columns.tolist(), case
+        assert plan.starts.dtype == starts.dtype and plan.starts.tolist() == starts.tolist(), case
+        assert plan.undecidable == undecidable, case
+        undecidable_seen += bool(undecidable)
+    assert undecidable_seen  # the cases reach the untyped-alpha labels too
