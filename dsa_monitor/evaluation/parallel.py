@@ -4,19 +4,24 @@ An evaluation over a national cohort is Python work (rows, screens, the bulk pat
 few) and one process uses one core. ``in_order`` hands some batches of a run to a helper process
 while this one computes others, and gives every batch back in order, so that storing (here only,
 in the run's one transaction) is as it would be without the helper. The helper is a fresh
-interpreter forked from a fork server (never a fork of this process, whose threads may hold
-locks), with the evaluation's modules imported once per server. Whatever goes wrong there (a
-batch raises, the process dies, it cannot start) costs time only: that batch is computed here.
+interpreter (never a fork of this process, whose threads may hold locks) that reads its work from
+its standard input: when this process ends, even killed, the helper reads the end of it and
+exits. Whatever goes wrong there (a batch raises, the process dies, it cannot start) costs time
+only: that batch is computed here.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from concurrent.futures import Future
+from typing import IO, Any, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -26,29 +31,108 @@ R = TypeVar("R")
 
 
 class Helper:
-    """One helper process, started by ``initializer(*initargs)`` in it (pickled arguments)."""
+    """One helper process, set up by ``initializer(*initargs)`` there (pickled, as is the work
+    and what it gives back: module-level functions and plain data)."""
 
-    def __init__(
-        self, initializer: Callable[..., None], initargs: tuple, *, preload: Sequence[str] = ()
-    ) -> None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(list(preload))
-        self._pool = ProcessPoolExecutor(1, mp_context=context, initializer=initializer, initargs=initargs)
+    def __init__(self, initializer: Callable[..., None], initargs: tuple) -> None:
+        results, given = os.pipe()
+        path = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", f"from {__name__} import serve; serve({given})"],
+                stdin=subprocess.PIPE,
+                pass_fds=(given,),
+                env={**os.environ, "PYTHONPATH": path},
+            )
+        finally:
+            os.close(given)
+        self._results = os.fdopen(results, "rb")
+        assert self._process.stdin is not None
+        self._requests: IO[bytes] = self._process.stdin
+        self._waiting: deque[Future] = deque()
+        self._lock = threading.Lock()
         self.broken = False
+        self._send((initializer, initargs))
+        self._reader = threading.Thread(target=self._read, name="evaluation-helper", daemon=True)
+        self._reader.start()
+
+    def _send(self, message: tuple) -> None:
+        pickle.dump(message, self._requests, protocol=pickle.HIGHEST_PROTOCOL)
+        self._requests.flush()
 
     def submit(self, work: Callable[..., Any], *args: Any) -> Future | None:
         """``work(*args)`` in the helper, or None once the helper is unusable."""
-        if self.broken:
-            return None
-        try:
-            return self._pool.submit(work, *args)
-        except Exception:  # a dead pool refuses work: the rest is done here
-            self.broken = True
-            log.warning("evaluation helper process unusable: batches computed in this process")
-            return None
+        future: Future = Future()
+        with self._lock:
+            if self.broken:
+                return None
+            self._waiting.append(future)
+            try:
+                self._send((work, args))
+            except (OSError, ValueError, pickle.PicklingError) as error:
+                self._waiting.pop()
+                self._broke(error)
+                return None
+        return future
+
+    def _read(self) -> None:
+        """Give each answer to the oldest waiting future; at the helper's end, fail them all."""
+        while True:
+            try:
+                done, value = pickle.load(self._results)
+            except Exception as error:  # EOF: the helper ended (or was killed)
+                with self._lock:
+                    self._broke(error)
+                return
+            with self._lock:
+                future = self._waiting.popleft()
+            if done:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    def _broke(self, error: BaseException) -> None:
+        """No more work for the helper (the lock held): what it still owes is computed here."""
+        if not self.broken:
+            log.warning("evaluation helper process unusable (%s): batches computed here", error)
+        self.broken = True
+        while self._waiting:
+            self._waiting.popleft().set_exception(RuntimeError(f"the helper process ended: {error}"))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """End the helper (it reads the end of its input) and wait for it."""
+        with self._lock:
+            self.broken = True
+            try:
+                self._requests.close()
+            except OSError:
+                pass
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._reader.join()
+        self._results.close()
+
+
+def serve(results_fd: int) -> None:
+    """The helper's side: set up, then compute each request and send back what it gave (or
+    the error it raised), until its input ends."""
+    requests, results = sys.stdin.buffer, os.fdopen(results_fd, "wb")
+    initializer, initargs = pickle.load(requests)
+    initializer(*initargs)
+    while True:
+        try:
+            work, args = pickle.load(requests)
+        except EOFError:
+            return
+        try:
+            answer: tuple = (True, work(*args))
+        except Exception as error:
+            answer = (False, RuntimeError(f"{type(error).__name__}: {error}"))
+        pickle.dump(answer, results, protocol=pickle.HIGHEST_PROTOCOL)
+        results.flush()
 
 
 def in_order(
@@ -86,20 +170,16 @@ def in_order(
                 done[claimed] = here(batches[claimed])  # the next batch, while the helper works
                 claimed += 1
             else:
-                done[index] = _taken(handed.pop(index), batches[index], here, finish, helper)
+                done[index] = _taken(handed.pop(index), batches[index], here, finish)
             hand_out()
         yield done.pop(index)
 
 
-def _taken(
-    future: Future, batch: T, here: Callable[[T], R], finish: Callable[[Any, T], R], helper: Helper | None
-) -> R:
+def _taken(future: Future, batch: T, here: Callable[[T], R], finish: Callable[[Any, T], R]) -> R:
     """What the helper gave for ``batch``, finished here; computed here if it failed."""
     try:
         given = future.result()
     except Exception as error:
         log.warning("evaluation helper failed a batch (%s: %s): computed here", type(error).__name__, error)
-        if helper is not None and isinstance(error, BrokenProcessPool):
-            helper.broken = True
         return here(batch)
     return finish(given, batch)

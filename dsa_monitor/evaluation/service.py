@@ -195,9 +195,8 @@ def _helper(run: _Run, batches: int) -> Iterator[parallel.Helper | None]:
             helper = parallel.Helper(
                 _start_there,
                 (path, run.reference, run.rules, run.as_of, run.bulk is not None),
-                preload=[__name__],
             )
-        except Exception as error:  # no fork server here: the run is done in this process
+        except Exception as error:  # no helper process here: the run is done in this process
             log.warning("no evaluation helper process (%s: %s)", type(error).__name__, error)
     try:
         yield helper
