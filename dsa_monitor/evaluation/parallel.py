@@ -125,8 +125,9 @@ def serve(results_fd: int) -> None:
     while True:
         try:
             work, args = pickle.load(requests)
-        except EOFError:
-            return
+        except EOFError:  # the run is over (or its process ended): nothing here to tidy
+            results.close()
+            os._exit(0)
         try:
             answer: tuple = (True, work(*args))
         except Exception as error:
