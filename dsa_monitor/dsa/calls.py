@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -259,17 +260,26 @@ def _bead_call(ev: PanelEvaluation, row: int, b: int) -> BeadCall:
 def _epitope_patterns(ev: PanelEvaluation, row: int) -> dict[str, str]:
     """Bw4/Bw6 reacting on most beads that carry it: the DSA may be an anti-Bw4/Bw6 antibody."""
     patterns = {}
-    epitopes = np.array([e or "" for e in ev.match.epitope])
-    for epitope in ("Bw4", "Bw6"):
-        carriers = epitopes == epitope
-        total = int(carriers.sum())
+    for epitope, carriers, total in _epitope_carriers(ev.match.epitope):
         positive = int(ev.positive[row, carriers].sum())
-        if total >= 3 and positive * 2 >= total:
+        if positive * 2 >= total:
             patterns[epitope] = (
                 f"{positive} of {total} {epitope} beads positive: possibly an "
                 f"anti-{epitope} antibody (a public epitope the donor carries)"
             )
     return patterns
+
+
+@lru_cache(maxsize=64)
+def _epitope_carriers(epitopes: tuple[str | None, ...]) -> tuple[tuple[str, npt.NDArray[np.intp], int], ...]:
+    """Per public epitope on three beads or more of a panel: its beads and their number (a
+    panel's epitopes are one tuple shared by every donor matched on it)."""
+    found = []
+    for epitope in ("Bw4", "Bw6"):
+        carriers = np.array([b for b, e in enumerate(epitopes) if e == epitope], dtype=np.intp)
+        if len(carriers) >= 3:
+            found.append((epitope, carriers, len(carriers)))
+    return tuple(found)
 
 
 def _warnings(
@@ -300,38 +310,63 @@ def _untyped_alpha(match: DonorMatch, beads: list[int], codes: set[int]) -> str 
     return alpha.locus if alpha else None
 
 
+def _target_beads(ev: PanelEvaluation, row: int) -> dict[int, list[int]]:
+    """The called beads of a sample by target number, targets in the order their beads meet."""
+    grouped: dict[int, list[int]] = {}
+    targets = ev.target_index[row]
+    for b in np.flatnonzero(targets >= 0).tolist():
+        grouped.setdefault(int(targets[b]), []).append(b)
+    return grouped
+
+
+def _call(ev: PanelEvaluation, row: int, t: int, beads: list[int], patterns: dict[str, str]) -> DSACall:
+    """The call of one target in one sample from its positive beads (``patterns``:
+    ``_epitope_patterns`` of the sample)."""
+    match = ev.match
+    bead_calls = sorted((_bead_call(ev, row, b) for b in beads), key=lambda c: -c.mfi)
+    codes = {int(ev.chain[row, b]) for b in beads}
+    top = max(beads, key=lambda b: float(ev.mfi[row, b]))
+    best_level = max(int(ev.level[row, b]) for b in beads)
+    chains = sorted({c.chain for c in bead_calls})
+    return DSACall(
+        donor_id=match.donor_id,
+        target=ev.targets[t],
+        level=LEVEL_NAMES[best_level],
+        chain="/".join(chains),
+        mfi=reported(ev.mfi[row, top]),
+        category=CATEGORY_NAMES[int(ev.category[row, top])],
+        value_kind=ev.value_kind,
+        beads=tuple(bead_calls),
+        warnings=_warnings(
+            bead_calls,
+            codes,
+            any(match.shared[b] for b in beads),
+            patterns,
+            _untyped_alpha(match, beads, codes),
+        ),
+    )
+
+
+def dsa_call(ev: PanelEvaluation, row: int, target: str) -> DSACall | None:
+    """The DSA call of one target in one sample, as in ``ev.sample(row).calls`` (None: not
+    called there, or only through undecidable beads), without the sample's other objects."""
+    t = ev.targets.index(target)
+    beads = _target_beads(ev, row).get(t)
+    if beads is None or all(ev.chain[row, b] == CHAIN_UNDECIDABLE for b in beads):
+        return None
+    return _call(ev, row, t, beads, _epitope_patterns(ev, row))
+
+
 def _sample_objects(ev: PanelEvaluation, row: int) -> SampleDSA:
     match = ev.match
-    grouped: dict[int, list[int]] = {}
-    for b in np.flatnonzero(ev.target_index[row] >= 0):
-        grouped.setdefault(int(ev.target_index[row, b]), []).append(int(b))
+    grouped = _target_beads(ev, row)
     calls: list[DSACall] = []
     undecidable: list[DSACall] = []
     patterns = _epitope_patterns(ev, row) if grouped else {}
     for t, beads in grouped.items():
-        bead_calls = sorted((_bead_call(ev, row, b) for b in beads), key=lambda c: -c.mfi)
-        codes = {int(ev.chain[row, b]) for b in beads}
-        top = max(beads, key=lambda b: float(ev.mfi[row, b]))
-        best_level = max(int(ev.level[row, b]) for b in beads)
-        chains = sorted({c.chain for c in bead_calls})
-        call = DSACall(
-            donor_id=match.donor_id,
-            target=ev.targets[t],
-            level=LEVEL_NAMES[best_level],
-            chain="/".join(chains),
-            mfi=reported(ev.mfi[row, top]),
-            category=CATEGORY_NAMES[int(ev.category[row, top])],
-            value_kind=ev.value_kind,
-            beads=tuple(bead_calls),
-            warnings=_warnings(
-                bead_calls,
-                codes,
-                any(match.shared[b] for b in beads),
-                patterns,
-                _untyped_alpha(match, beads, codes),
-            ),
-        )
-        (undecidable if codes == {CHAIN_UNDECIDABLE} else calls).append(call)
+        call = _call(ev, row, t, beads, patterns)
+        undecided = all(ev.chain[row, b] == CHAIN_UNDECIDABLE for b in beads)
+        (undecidable if undecided else calls).append(call)
     calls.sort(key=lambda c: -c.mfi)
     undecidable.sort(key=lambda c: -c.mfi)
     self_beads = tuple(_bead_call(ev, row, int(b)) for b in np.flatnonzero(ev.self_flag[row]))

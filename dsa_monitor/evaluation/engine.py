@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..dsa.calls import BeadCall, DSACall, PanelEvaluation, evaluate
+from ..dsa.calls import BeadCall, DSACall, PanelEvaluation, dsa_call, evaluate
 from ..dsa.donor import DonorHLA
-from ..dsa.matching import BeadPanel, DonorMatch, SerologyReference, donor_notes, match_donor
+from ..dsa.matching import NONE, BeadPanel, DonorMatch, SerologyReference, donor_notes, match_donor
 from ..dsa.panel_serology import panel_serology
 from ..dsa.positivity import cutoff_vector, positive_mask
 from ..dsa.rules import Rules
@@ -79,13 +79,11 @@ class _Group:
         self.matrix = np.vstack([r.values[kind] for r in runs]).astype(np.float32, copy=False)
         self.excluded = np.array([r.excluded for r in runs], dtype=bool)
         self.evaluation: PanelEvaluation | None = None
-        self._calls: dict[int, dict[str, DSACall]] = {}
 
-    def calls(self, row: int) -> dict[str, DSACall]:
-        if row not in self._calls:
-            assert self.evaluation is not None
-            self._calls[row] = {c.target: c for c in self.evaluation.sample(row).calls}
-        return self._calls[row]
+    def call(self, row: int, target: str) -> DSACall | None:
+        """The DSA call of a target in one run (None: not called there)."""
+        assert self.evaluation is not None
+        return dsa_call(self.evaluation, row, target)
 
 
 def _groups(runs: list[Run]) -> list[_Group]:
@@ -102,31 +100,28 @@ def prepare(inputs: RecipientInputs, rules: Rules) -> None:
         run.value_kind = _value_kind(run, rules)
 
 
-def screen_positive(group: _Group, panel: BeadPanel, carried: npt.NDArray[np.bool_], rules: Rules) -> bool:
-    """Whether any bead the donor carries (``PanelSerology.carried``) is positive in any usable
-    run of the group."""
+def _positive_beads(group: _Group, panel: BeadPanel, rules: Rules) -> npt.NDArray[np.bool_]:
+    """The beads positive in any usable run of the group."""
     cutoffs = cutoff_vector(panel.loci, panel.hla_classes, rules)
-    positive = positive_mask(group.matrix, cutoffs, panel.groups, rules)
-    return bool((positive[~group.excluded] & carried).any())
+    usable = positive_mask(group.matrix[~group.excluded], cutoffs, panel.groups, rules)
+    return np.logical_or.reduce(usable, axis=0)
 
 
 def _to_call(
-    groups: list[_Group],
-    panels: Mapping[int, BeadPanel],
-    donor: DonorHLA,
-    reference: SerologyReference,
-    rules: Rules,
+    groups: list[_Group], panels: Mapping[int, BeadPanel], donor: DonorInput, rules: Rules, match: MatchFn
 ) -> list[bool]:
-    """Which groups need the per-sample calls: those the screen finds a positive bead the donor
-    carries in, and the others of their HLA class (two lots of a class test the same targets).
-    Any other group has no DSA and no self bead, and its targets are never positive: it gives
-    no value ``_ever_positive`` keeps (a flagged donor is positive in one class, mostly)."""
-    positive = [
-        screen_positive(
-            g, panels[g.panel_id], panel_serology(panels[g.panel_id], reference).carried([donor])[0], rules
-        )
-        for g in groups
-    ]
+    """Which groups need the per-sample calls: those with a positive bead the donor carries
+    (asked of the match the calls need, only where some bead is positive), and the others of
+    their HLA class (two lots of a class test the same targets). Any other group has no DSA and
+    no self bead, and its targets are never positive: it gives no value ``_ever_positive`` keeps
+    (a flagged donor is positive in one class, mostly)."""
+    positive = []
+    for group in groups:
+        beads = _positive_beads(group, panels[group.panel_id], rules)
+        if beads.any():
+            found = match(group.panel_id, donor)
+            beads &= (found.primary_level > NONE) | (found.alpha_level > NONE)
+        positive.append(bool(beads.any()))
     hit = {c for g, p in zip(groups, positive, strict=True) if p for c in panels[g.panel_id].hla_classes if c}
     return [
         p or not hit.isdisjoint(panels[g.panel_id].hla_classes) for g, p in zip(groups, positive, strict=True)
@@ -204,7 +199,7 @@ def evaluate_donor(
     notes = _notes(inputs, exposure, donor, groups, reference)
     wanted = [False] * len(groups)
     if donor.hla is not None and flagged is not False:
-        wanted = _to_call(groups, inputs.panels, donor.hla, reference, rules)
+        wanted = _to_call(groups, inputs.panels, donor, rules, match)
     called = _called(groups, wanted, donor, rules, match) if any(wanted) else _Called.none(groups)
     unread = [SampleDSAValues(_sample_ref(r), {}) for r in inputs.runs if r.value_kind is None]
     merged = _ever_positive(merge_values(*called.values, unread))
@@ -383,7 +378,7 @@ def _states(timeline: Timeline, by_serum: dict[str, list[Run]], origin: Origin) 
                 continue
             group, row, _ = origin[(point.sample_id, state.target)]
             run = group.runs[row]
-            call = group.calls(row).get(state.target) if state.positive else None
+            call = group.call(row, state.target) if state.positive else None
             states.append(
                 StateResult(
                     position=position,

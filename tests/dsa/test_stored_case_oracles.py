@@ -1,6 +1,7 @@
-"""``attribution.plan_of`` numbers targets with numpy and a few list comprehensions; the per-bead
-loop it replaced is kept here as the oracle, over every stored matching case (all the beads of
-the demo panels, typed and untyped alphas, with and without a recipient)."""
+"""What replaced a per-bead loop or a whole sample's objects gives what they gave, over every stored
+matching case (all the beads of the demo panels, typed and untyped alphas, with and without a
+recipient): ``attribution.plan_of`` against the loop kept here, ``calls.dsa_call`` against
+``sample(row).calls``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 from reference_paths import TEST_DATA
 
 from dsa_monitor.dsa.attribution import CHAIN_UNDECIDABLE, N_CODES, plan_of
+from dsa_monitor.dsa.calls import dsa_call, evaluate
 from dsa_monitor.dsa.donor import DonorHLA
 from dsa_monitor.dsa.matching import DonorMatch, match_donor
 from dsa_monitor.reference.service import embedded
@@ -91,3 +93,29 @@ def test_plan_targets_equal_the_per_bead_loop_on_every_stored_case():
         assert plan.undecidable == undecidable, case
         undecidable_seen += bool(undecidable)
     assert undecidable_seen  # the cases reach the untyped-alpha labels too
+
+
+def test_one_targets_call_is_the_one_the_samples_objects_give():
+    """``calls.dsa_call`` builds one target's call alone: the call ``sample(row).calls`` has
+    for it, or None, for every target of every row of random sera on every stored case."""
+    reference = embedded()
+    random = np.random.default_rng(17)
+    called = 0
+    for case in CASES["embedded"]:
+        recipient = case["recipient"]
+        match = match_donor(
+            panel(case["panel"]),
+            DonorHLA.from_names("D", case["donor"]),
+            reference,
+            None if recipient is None else DonorHLA.from_names("R", recipient),
+        )
+        mfi = random.choice(
+            [100.0, 800.0, 1500.0, 4000.0, 12000.0], size=(4, len(match.panel)), p=[0.5, 0.1, 0.2, 0.1, 0.1]
+        )
+        evaluation = evaluate(mfi.astype(np.float32), match, excluded=[False, False, False, True])
+        for row in range(4):
+            expected = {c.target: c for c in evaluation.sample(row).calls}
+            for target in evaluation.targets:
+                assert dsa_call(evaluation, row, target) == expected.get(target), (case, row, target)
+            called += len(expected)
+    assert called >= 100
