@@ -186,6 +186,7 @@ class Cleared:
     inputs: dict[str, Any]
     as_of: dt.date | None
     inputs_json: str  # ``inputs`` as ``stored_summary`` writes it (``json.dumps``, sorted keys)
+    row: tuple = ()  # ``head`` as it will be stored: made where the evaluation is computed
     evaluation_id: int | None = None
     created: bool = False
 
@@ -214,6 +215,23 @@ class Cleared:
             f' "overdue": {_names_json([o["visit"] for o in self.overdue], ", ")},'
             f' "overdue_visits": {overdue}, "persistent": 0, "preformed": 0, "resolved": 0,'
             f' "rising": 0, "sera": {len(self.points)}}}'
+        )
+
+    def head(self, rules_json: str) -> tuple:
+        """The ``evaluations`` row as ``store.evaluations.insert_evaluations`` takes it, with
+        ``rules_json`` (``rules.to_json()``, written once per rules by the caller)."""
+        return (
+            self.recipient_id,
+            self.exposure_id,
+            self.donor_id,
+            self.exposure_date.isoformat(),
+            None if self.as_of is None else self.as_of.isoformat(),
+            self.rules.version,
+            rules_json,
+            self.release,
+            self.fingerprint,
+            self.baseline_serum,
+            self.stored_summary(),
         )
 
     def evaluation(self) -> DonorEvaluation:
@@ -274,6 +292,7 @@ class BulkEvaluator:
     _notes: dict[tuple, tuple[str, ...]] = field(default_factory=dict)
     _knowns: dict[tuple, tuple[tuple[BeadPanel, PanelSerology], ...]] = field(default_factory=dict)
     _plain_entries: dict[int, dict[int, tuple[TypingEntry, bool]]] = field(default_factory=dict)
+    _rules_json: dict[str, str] = field(default_factory=dict)
 
     @property
     def release(self) -> str:
@@ -332,7 +351,7 @@ class BulkEvaluator:
         ]
         made_from = evaluation_inputs(inputs, exposure, donor, rules, self.release, overdue, runs[0])
         compact, spaced = _inputs_json(made_from, runs)
-        return Cleared(
+        found = Cleared(
             inputs.recipient_id,
             exposure.exposure_id,
             donor.donor_id,
@@ -349,6 +368,11 @@ class BulkEvaluator:
             self.as_of,
             spaced,
         )
+        rules_json = self._rules_json.get(rules.version)
+        if rules_json is None:
+            rules_json = self._rules_json[rules.version] = rules.to_json()
+        found.row = found.head(rules_json)
+        return found
 
     def _donor_notes(self, inputs: RecipientInputs, panels: list[int], donor: DonorInput) -> tuple[str, ...]:
         """``donor_notes`` of each panel in turn, each note once; made once per set of panels and

@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlite_utils import Database
 
@@ -39,6 +39,7 @@ from .recording import RecordFacts, recorder
 
 log = logging.getLogger(__name__)
 BATCH = 500
+Rows = tuple[tuple, list[tuple], list[tuple]]  # an evaluation's head, points and states, to insert
 HELPED_FROM = 4  # batches: a run this long computes some of them in a helper process
 
 
@@ -99,9 +100,11 @@ class Deferred:
 
 @dataclass
 class Computed:
-    """What ``_Run.compute`` made of a batch, in recipient order, not stored yet."""
+    """What ``_Run.compute`` made of a batch, in recipient order, not stored yet; ``rows``: the
+    rows of each ``evaluate_donor`` evaluation (``_rows_of``, by its key), made beside it."""
 
     items: list[RecipientEvaluation | Deferred]
+    rows: dict[tuple[int, int, int], Rows] = field(default_factory=dict)
 
 
 def _made(item: RecipientEvaluation | Deferred) -> RecipientEvaluation:
@@ -332,7 +335,7 @@ class _Run:
                 self._failed(ids[0], error)
                 return Computed([])
             # find the recipient at fault: the others go on
-            return Computed([item for recipient_id in ids for item in self.compute([recipient_id]).items])
+            return _joined([self.compute([recipient_id]) for recipient_id in ids])
         found = Computed([])
         for inputs, study_rules, match in batch:
             if self.bulk is not None and inputs.recipient_id not in unplain:
@@ -342,11 +345,13 @@ class _Run:
                     continue
             try:
                 loaded.complete(inputs)
-                found.items.append(
-                    _evaluated(inputs, self.reference, study_rules, match, flagged, self.as_of)
-                )
+                made = _evaluated(inputs, self.reference, study_rules, match, flagged, self.as_of)
+                rows = {_key(e): _rows_of(e) for e in made.evaluations}
             except Exception as error:
                 self._failed(inputs.recipient_id, error)
+                continue
+            found.items.append(made)
+            found.rows.update(rows)
         return found
 
     def store(self, computed: Computed) -> None:
@@ -357,7 +362,7 @@ class _Run:
         cleared = [item for item in computed.items if isinstance(item, Deferred)]
         self.results.extend(computed.items)
         if made:
-            self._store_made(made)
+            self._store_made(made, computed.rows)
         if cleared:
             self._store_cleared(cleared)
 
@@ -368,16 +373,17 @@ class _Run:
         if not failed:
             return computed
         order = {recipient_id: position for position, recipient_id in enumerate(ids)}
-        items = computed.items + self.compute(failed).items
-        return Computed(sorted(items, key=lambda item: order[item.recipient_id]))
+        found = _joined([computed, self.compute(failed)])
+        found.items.sort(key=lambda item: order[item.recipient_id])
+        return found
 
-    def _store_made(self, made: list[RecipientEvaluation]) -> None:
+    def _store_made(self, made: list[RecipientEvaluation], rows: dict[tuple[int, int, int], Rows]) -> None:
         """Store the batch's evaluations made by ``evaluate_donor`` with their facts, all at
         once in a savepoint; if that fails, each recipient in its own savepoint (a failure
         undoes that recipient only, and it is reported, not returned)."""
         try:
             with self.db.atomic():
-                _store_recipients(self.db, made, user=self.user, record=self.record)
+                _store_recipients(self.db, made, user=self.user, record=self.record, rows=rows)
             return
         except Exception:
             if len(made) == 1 and self.failures is None:
@@ -385,7 +391,7 @@ class _Run:
         for result in made:
             try:
                 with self.db.atomic():
-                    _store_recipients(self.db, [result], user=self.user, record=self.record)
+                    _store_recipients(self.db, [result], user=self.user, record=self.record, rows=rows)
             except Exception as error:
                 self.results = [r for r in self.results if r is not result]
                 self._failed(result.recipient_id, error)
@@ -415,7 +421,6 @@ class _Run:
         through ``store_evaluation`` (its withdrawals are facts to record)."""
         known = stored.latest_heads(self.db, [d.recipient_id for d in cleared])
         heads, points, fresh = [], [], []
-        rules_json: dict[str, str] = {}
         for deferred in cleared:
             for item in deferred.cleared:
                 held = known.get((item.recipient_id, item.exposure_id, item.donor_id))
@@ -429,24 +434,7 @@ class _Run:
                     item.evaluation_id, item.created = evaluation.evaluation_id, True
                     deferred.changes += tuple(facts)
                     continue
-                version = item.rules.version
-                if version not in rules_json:
-                    rules_json[version] = item.rules.to_json()
-                heads.append(
-                    (
-                        item.recipient_id,
-                        item.exposure_id,
-                        item.donor_id,
-                        item.exposure_date.isoformat(),
-                        None if item.as_of is None else item.as_of.isoformat(),
-                        version,
-                        rules_json[version],
-                        item.release,
-                        item.fingerprint,
-                        item.baseline_serum,
-                        item.stored_summary(),
-                    )
-                )
+                heads.append(item.row)
                 points.append(item.points)
                 fresh.append(item)
         for item, evaluation_id in zip(
@@ -485,7 +473,12 @@ def _evaluated(
 
 
 def _store_recipients(
-    db: Database, results: list[RecipientEvaluation], *, user: str, record: RecordFacts
+    db: Database,
+    results: list[RecipientEvaluation],
+    *,
+    user: str,
+    record: RecordFacts,
+    rows: dict[tuple[int, int, int], Rows],
 ) -> None:
     """``store_evaluations`` for recipients' evaluations; each recipient's facts kept with it."""
     for result in results:
@@ -493,7 +486,7 @@ def _store_recipients(
     evaluations = [e for result in results for e in result.evaluations]
     by_id = {id(e): result for result in results for e in result.evaluations}
     for evaluation, facts in zip(
-        evaluations, store_evaluations(db, evaluations, user=user, record=record), strict=True
+        evaluations, store_evaluations(db, evaluations, user=user, record=record, rows=rows), strict=True
     ):
         by_id[id(evaluation)].changes.extend(facts)
 
@@ -507,7 +500,12 @@ def store_evaluation(
 
 
 def store_evaluations(
-    db: Database, evaluations: Sequence[DonorEvaluation], *, user: str, record: RecordFacts
+    db: Database,
+    evaluations: Sequence[DonorEvaluation],
+    *,
+    user: str,
+    record: RecordFacts,
+    rows: Mapping[tuple[int, int, int], Rows] | None = None,
 ) -> list[list[ChangeFact]]:
     """Keep each new evaluation (unless an equal one is stored) and record what it changed, in
     the caller's transaction; return the facts of each. The one place an evaluation with DSA
@@ -525,9 +523,9 @@ def store_evaluations(
                 evaluation.evaluation_id = same[0]
                 continue
             fresh.append((position, _changes_since(db, evaluation, held)))
-        rows = [_rows_of(evaluations[position]) for position, _ in fresh]
+        made = [_prepared(evaluations[position], rows) for position, _ in fresh]
         ids = stored.insert_evaluations(
-            db, [r[0] for r in rows], [r[1] for r in rows], states=[r[2] for r in rows], user=user
+            db, [r[0] for r in made], [r[1] for r in made], states=[r[2] for r in made], user=user
         )
         for (position, facts), evaluation_id in zip(fresh, ids, strict=True):
             evaluation = evaluations[position]
@@ -565,7 +563,26 @@ def _changes_since(db: Database, evaluation: DonorEvaluation, held: dict | None)
     )
 
 
-def _rows_of(evaluation: DonorEvaluation) -> tuple[tuple, list[tuple], list[tuple]]:
+def _key(evaluation: DonorEvaluation) -> tuple[int, int, int]:
+    return (evaluation.recipient_id, evaluation.exposure_id, evaluation.donor_id)
+
+
+def _prepared(evaluation: DonorEvaluation, rows: Mapping[tuple[int, int, int], Rows] | None) -> Rows:
+    """``evaluation``'s rows as made beside it (``Computed.rows``), else made now."""
+    found = None if rows is None else rows.get(_key(evaluation))
+    return _rows_of(evaluation) if found is None else found
+
+
+def _joined(parts: list[Computed]) -> Computed:
+    """Computed parts as one, in the order given."""
+    joined = Computed([])
+    for part in parts:
+        joined.items.extend(part.items)
+        joined.rows.update(part.rows)
+    return joined
+
+
+def _rows_of(evaluation: DonorEvaluation) -> Rows:
     """An evaluation as ``store.evaluations.insert_evaluations`` takes it: head, points, states."""
     summary = {
         **evaluation.summary(),
