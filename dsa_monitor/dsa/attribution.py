@@ -70,12 +70,17 @@ def _chain_groups(index: npt.NDArray[np.int32]) -> ChainGroups:
 
 
 class PanelChains(NamedTuple):
-    """What attribution needs of a panel whatever the donor: its chains grouped by allele and,
-    per bead, the target label of a reactivity on an untyped alpha (None: no alpha chain)."""
+    """What attribution needs of a panel whatever the donor: its chains grouped by allele, its
+    heterodimer beads, per bead the target label of a reactivity on an untyped alpha (None: no
+    alpha chain), and constant rows of a plan's level table (read-only)."""
 
     primary: ChainGroups
     alpha: ChainGroups
     undecidable: tuple[str | None, ...]
+    heterodimer: npt.NDArray[np.bool_]
+    levels_none: npt.NDArray[np.int8]
+    levels_possible: npt.NDArray[np.int8]
+    unset: npt.NDArray[np.bool_]
 
 
 _PANELS: dict[int, tuple[BeadPanel, PanelChains]] = {}
@@ -88,11 +93,18 @@ def panel_chains(panel: BeadPanel) -> PanelChains:
     if held is None or held[0] is not panel:  # the panel kept beside: an id is never reused
         if len(_PANELS) >= 256:
             _PANELS.clear()
+        n = len(panel)
         found = PanelChains(
             _chain_groups(panel.primary_index),
             _chain_groups(panel.alpha_index),
             tuple(f"{b.alpha.two_field} ({b.alpha.locus} untyped)" if b.alpha else None for b in panel.beads),
+            panel.alpha_index >= 0,
+            np.full(n, NONE, dtype=np.int8),
+            np.full(n, POSSIBLE, dtype=np.int8),
+            np.zeros(n, dtype=np.bool_),
         )
+        for array in found[3:]:
+            array.flags.writeable = False
         held = _PANELS[id(panel)] = (panel, found)
     return held[1]
 
@@ -151,11 +163,18 @@ def _bead_codes(bead: BeadChains) -> tuple[int, ...]:
     return (CHAIN_NONE,) * 4
 
 
-# ``_bead_codes`` of every bead state, by the state's six flags as bits (in ``BeadChains``
-# order, the first the lowest): (64 × 4), so that a plan gathers its codes in one numpy step.
-_CODE_TABLE = np.array(
-    [_bead_codes(BeadChains(*(bool(k >> bit & 1) for bit in range(6)))) for k in range(64)], dtype=np.int8
-)
+def _state_codes(k: int) -> tuple[int, ...]:
+    """``_bead_codes`` of the bead state whose bits (the lowest first) say: heterodimer, alpha
+    locus untyped, the donor's primary chain, the recipient's too, the same two of the alpha."""
+    het, untyped, p_has, p_self, a_has, a_self = (bool(k >> bit & 1) for bit in range(6))
+    chains = BeadChains(
+        het, p_has and not p_self, a_has and not a_self, p_has and p_self, a_has and a_self, untyped and het
+    )
+    return _bead_codes(chains)
+
+
+# (64 × 4): ``_state_codes`` of every state, so that a plan gathers its codes in one numpy step.
+_CODE_TABLE = np.array([_state_codes(k) for k in range(64)], dtype=np.int8)
 
 
 def _own_heterodimers(match: DonorMatch) -> npt.NDArray[np.float32] | None:
@@ -181,46 +200,47 @@ def plan_of(match: DonorMatch) -> Plan:
     antigens are a few beads of the panel), numbered in bead order so that the numbering is
     stable."""
     panel = match.panel
-    n = len(panel)
-    het = match.heterodimer
-    untyped = match.alpha_untyped & het
-    chains = (
-        het,
-        match.primary_mask,
-        match.alpha_mask,
-        (match.primary_level > NONE) & match.primary_self,
-        (match.alpha_level > NONE) & match.alpha_self,
-        untyped,
-    )
-    key = sum(flag.astype(np.intp) << bit for bit, flag in enumerate(chains))
-    codes = np.ascontiguousarray(_CODE_TABLE[key].T)
-    p_level, a_level = match.primary_level, match.alpha_level
-    levels = np.ascontiguousarray(
-        np.stack(
-            [
-                np.full(n, NONE),
-                p_level,
-                a_level,
-                np.minimum(p_level, a_level),
-                np.full(n, POSSIBLE),
-                np.full(n, POSSIBLE),
-                p_level,
-            ]
-        ).astype(np.int8)
-    )
     tables = panel_chains(panel)
-    table, labels = _target_table(match, untyped, tables.undecidable)
-    # each target's candidate beads, in bead order: the distinct (target, bead) pairs, sorted
-    used = table >= 0
-    pairs = np.unique(table[used].astype(np.int64) * max(n, 1) + np.nonzero(used)[1])
-    counts = np.bincount(pairs // max(n, 1), minlength=len(labels))
-    decidable = set(np.unique(np.delete(table, CHAIN_UNDECIDABLE, axis=0)).tolist())
+    p_level, a_level = match.primary_level, match.alpha_level
+    state = np.stack(
+        [
+            tables.heterodimer,
+            match.alpha_untyped,
+            p_level > NONE,
+            match.primary_self,
+            a_level > NONE,
+            match.alpha_self,
+            tables.unset,
+            tables.unset,
+        ],
+        axis=1,
+    )
+    codes = np.ascontiguousarray(_CODE_TABLE[np.packbits(state, axis=1, bitorder="little")[:, 0]].T)
+    levels = np.stack(
+        [
+            tables.levels_none,
+            p_level,
+            a_level,
+            np.minimum(p_level, a_level),
+            tables.levels_possible,
+            tables.levels_possible,
+            p_level,
+        ]
+    ).astype(np.int8, copy=False)
+    table, labels, decidable = _target_table(
+        match, match.alpha_untyped & tables.heterodimer, tables.undecidable
+    )
+    # each target's candidate beads, in bead order (row -1 of ``member``: no target)
+    member = np.zeros((len(labels) + 1, len(panel)), dtype=np.bool_)
+    member[table[1:], np.arange(len(panel))] = True
+    member = member[:-1]
+    counts = member.sum(axis=1)
     return Plan(
         codes=codes,
         levels=levels,
         table=table,
         targets=labels,
-        columns=(pairs % max(n, 1)).astype(np.intp),
+        columns=np.nonzero(member)[1].astype(np.intp),
         starts=np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp),
         undecidable=frozenset(label for t, label in enumerate(labels) if t not in decidable),
         primary_groups=tables.primary,
@@ -231,10 +251,10 @@ def plan_of(match: DonorMatch) -> Plan:
 
 def _target_table(
     match: DonorMatch, untyped: npt.NDArray[np.bool_], untyped_labels: tuple[str | None, ...]
-) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
-    """(N_CODES × beads) target number of a positive bead by its chain code (-1: none), and the
-    target labels numbered as the beads meet them (per bead: primary, alpha, both, undecidable)."""
-    n = len(match.panel)
+) -> tuple[npt.NDArray[np.int32], tuple[str, ...], set[int]]:
+    """(N_CODES × beads) target number of a positive bead by its chain code (-1: none), the
+    target labels numbered as the beads meet them (per bead: primary, alpha, both,
+    undecidable), and the numbers of the targets a decided chain reaches."""
     primary, alpha = match.primary_target, match.alpha_target
     loose = untyped.tolist()
     beads = [b for b, (p, a) in enumerate(zip(primary, alpha, strict=True)) if p or a or loose[b]]
@@ -246,17 +266,15 @@ def _target_table(
     labels = tuple(dict.fromkeys(x for x in met if x is not None))
     number: dict[str | None, int] = {None: -1}
     number.update((label, t) for t, label in enumerate(labels))
-    table = np.full((N_CODES, n), -1, dtype=np.int32)
-    if beads:
-        table[1:, beads] = [
-            [number[p] for p in p_of],
-            [number[a] for a in a_of],
-            [number[x] for x in both],
-            [number[p or a] for p, a in zip(p_of, a_of, strict=True)],
-            [number[x] for x in shown],
-            [number[p] for p in p_of],
-        ]
-    return table, labels
+    table = np.full((N_CODES, len(match.panel)), -1, dtype=np.int32)
+    if not beads:
+        return table, labels, set()
+    p_n = [number[p] for p in p_of]
+    a_n = [number[a] for a in a_of]
+    both_n = [number[x] for x in both]
+    either = [number[p or a] for p, a in zip(p_of, a_of, strict=True)]
+    table[1:, beads] = [p_n, a_n, both_n, either, [number[x] for x in shown], p_n]
+    return table, labels, {*p_n, *a_n, *both_n}
 
 
 def attribute_chains(

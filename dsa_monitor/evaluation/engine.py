@@ -337,6 +337,7 @@ def _points(
 ) -> list[PointResult]:
     """One row per serum of the timeline: its visit, what was left out, its DSA MFI by class."""
     points = []
+    dsa = _dsa_of_runs(groups)
     for position, point in enumerate(timeline.points):
         serum_runs = by_serum[point.sample_id]
         dominant = total = None
@@ -344,7 +345,7 @@ def _points(
         point_notes: tuple[str, ...] = ()
         if point.excluded_reason is None:
             point_notes = _run_notes(serum_runs)
-            by_class = class_dsa_mfi(groups, serum_runs)
+            by_class = class_dsa_mfi(dsa, serum_runs)
             dominant = max((c.immunodominant_mfi for c in by_class), default=0.0)
             total = reported(sum(c.sum_mfi for c in by_class))
         points.append(
@@ -441,25 +442,41 @@ def _run_notes(runs: list[Run]) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def class_dsa_mfi(groups: list[_Group], runs: list[Run]) -> tuple[ClassDSAMFI, ...]:
+# sample id -> (its place among the groups' runs, its HLA class, its DSA and their MFI)
+RunDSA = dict[int, tuple[int, str, list[tuple[str, float]]]]
+
+
+def _dsa_of_runs(groups: list[_Group]) -> RunDSA:
+    """Each run's DSA with their MFI, read once from its group's evaluation (none without one:
+    no DSA in this donor's screen)."""
+    found: RunDSA = {}
+    for group in groups:
+        dsa: dict[int, list[tuple[str, float]]] = {}
+        if group.evaluation is not None:
+            values, targets = group.evaluation.dsa_mfi, group.evaluation.targets
+            rows, columns = np.nonzero(values > 0)
+            for row, t, mfi in zip(
+                rows.tolist(), columns.tolist(), values[rows, columns].tolist(), strict=True
+            ):
+                dsa.setdefault(row, []).append((targets[t], mfi))
+        for row, run in enumerate(group.runs):
+            found[run.sample_id] = (len(found), run.hla_class or "?", dsa.get(row, []))
+    return found
+
+
+def class_dsa_mfi(dsa: RunDSA, runs: list[Run]) -> tuple[ClassDSAMFI, ...]:
     """Per HLA class of a serum, its immunodominant DSA and sum of DSA MFI (DSA_RULES.md §3).
 
     Each DSA counts once per class, at its highest value among the serum's usable runs: the same
-    serum run on two lots of one class tests the same antigens twice.
+    serum run on two lots of one class tests the same antigens twice. The runs are read in the
+    groups' order (``_dsa_of_runs``): the sum adds the same values in the same order.
     """
     usable = {r.sample_id for r in runs if not r.excluded and r.value_kind is not None}
     best: dict[str, dict[str, float]] = {}  # class -> DSA -> MFI
-    for group in groups:
-        for row, run in enumerate(group.runs):
-            if run.sample_id not in usable:
-                continue
-            found = best.setdefault(run.hla_class or "?", {})
-            if group.evaluation is None:  # no DSA in this donor's screen
-                continue
-            values = group.evaluation.dsa_mfi[row]
-            for t in np.flatnonzero(values > 0).tolist():
-                target = group.evaluation.targets[t]
-                found[target] = max(found.get(target, 0.0), float(values[t]))
+    for _, hla_class, values in sorted(dsa[s] for s in usable if s in dsa):
+        found = best.setdefault(hla_class, {})
+        for target, mfi in values:
+            found[target] = max(found.get(target, 0.0), mfi)
     out = []
     for hla_class in sorted(best, key=lambda c: (len(c), c)):  # I, II, then ?
         found = best[hla_class]

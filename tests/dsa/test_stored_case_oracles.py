@@ -11,7 +11,7 @@ import json
 import numpy as np
 from reference_paths import TEST_DATA
 
-from dsa_monitor.dsa.attribution import CHAIN_UNDECIDABLE, N_CODES, plan_of
+from dsa_monitor.dsa.attribution import CHAIN_UNDECIDABLE, N_CODES, BeadChains, _bead_codes, plan_of
 from dsa_monitor.dsa.calls import dsa_call, evaluate
 from dsa_monitor.dsa.donor import DonorHLA
 from dsa_monitor.dsa.matching import DonorMatch, match_donor
@@ -30,6 +30,23 @@ def panel(name):
     if name not in PANELS:
         PANELS[name] = generator.PANELS[name]()
     return PANELS[name]
+
+
+def loop_codes(match: DonorMatch) -> list[list[int]]:
+    """``_bead_codes`` of every bead by its ``BeadChains``, as (4 × beads)."""
+    p_has, a_has = match.primary_level > 0, match.alpha_level > 0
+    het = match.heterodimer
+    chains = zip(
+        het,
+        p_has & ~match.primary_self,
+        a_has & ~match.alpha_self,
+        p_has & match.primary_self,
+        a_has & match.alpha_self,
+        match.alpha_untyped & het,
+        strict=True,
+    )
+    per_bead = [_bead_codes(BeadChains(*map(bool, flags))) for flags in chains]
+    return [list(state) for state in zip(*per_bead, strict=True)] if per_bead else [[]] * 4
 
 
 def loop_targets(match: DonorMatch):
@@ -85,6 +102,7 @@ def test_plan_targets_equal_the_per_bead_loop_on_every_stored_case():
             None if recipient is None else DonorHLA.from_names("R", recipient),
         )
         plan = plan_of(match)
+        assert plan.codes.tolist() == loop_codes(match), case
         table, targets, columns, starts, undecidable = loop_targets(match)
         assert plan.table.dtype == table.dtype and plan.table.tolist() == table.tolist(), case
         assert plan.targets == targets, case
