@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlite_utils import Database
@@ -26,7 +26,8 @@ from ..evaluation.report import origin_of, origin_words
 from ..readings.dsa_eplets import alert_line
 from ..readings.eplet_table import active_table
 from ..sab.values import mfi_text
-from ..store import get_sample
+from ..store import evaluations as stored_evaluations
+from ..store import events as stored_events
 from .events import (
     CORRECTION,
     DE_NOVO,
@@ -63,38 +64,46 @@ def _alert_kind(kind: str) -> str:
 
 
 class _Evaluations:
-    """The stored evaluations the changes name: their rules and each DSA state's details."""
+    """The stored evaluations a batch of changes names: their rules and the details of each
+    changed DSA, read for the whole batch at once (one query for the heads, one for the states)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, changes: Sequence[Any]) -> None:
         self.db = db
-        self._heads: dict[int, dict] = {}
-        self._states: dict[int, list[dict]] = {}
+        named = [c for c in changes if c.evaluation_id is not None]
         self.eplets = _active_eplets()
+        self._heads = stored_evaluations.alert_heads(
+            db, {c.evaluation_id for c in named}, rules=self.eplets is not None
+        )
+        told: dict[tuple[int, str], str] = {}  # each DSA's states up to its latest changed serum
+        for change in named:
+            if change.kind != WITHDRAWN:
+                dsa, date = (change.evaluation_id, change.antigen), change.date.isoformat()
+                told[dsa] = max(told.get(dsa, date), date)
+        self._states = stored_evaluations.target_states(db, told)
+
+    def head(self, evaluation_id: int) -> dict:
+        """An evaluation's head (``alert_heads``); a change naming one not stored is refused."""
+        if evaluation_id not in self._heads:
+            raise NotFound(f"no evaluation {evaluation_id}", evaluation_id=evaluation_id)
+        return self._heads[evaluation_id]
+
+    def states(self, change: Any) -> list[dict]:
+        """The states of the change's DSA in its evaluation, in serum order."""
+        return self._states.get((change.evaluation_id, change.antigen), [])
 
     def details(self, change: Any) -> dict[str, Any]:
         if change.evaluation_id is None:
             return {}
-        from ..store.evaluations import evaluation_states, get_evaluation
-
         evaluation_id = change.evaluation_id
-        if evaluation_id not in self._heads:
-            self._heads[evaluation_id] = get_evaluation(self.db, evaluation_id)
-            self._states[evaluation_id] = evaluation_states(self.db, evaluation_id)
-        head = self._heads[evaluation_id]
+        head = self.head(evaluation_id)
         found: dict[str, Any] = {
-            "rules_name": (head.get("rules") or {}).get("name"),
-            "rules_version": head.get("rules_version"),
+            "rules_name": head["rules_name"],
+            "rules_version": head["rules_version"],
         }
         if change.kind == WITHDRAWN:
             return found | withdrawal(change)
-        state = next(
-            (
-                s
-                for s in self._states[evaluation_id]
-                if s["target"] == change.antigen and s["date"] == change.date.isoformat()
-            ),
-            None,
-        )
+        date = change.date.isoformat()
+        state = next((s for s in self.states(change) if s["date"] == date), None)
         if state is not None:
             found.update({key: state.get(key) for key in ("level", "previous_mfi", "hla_class")})
             if state.get("beads"):  # which beads, so a broad or split call can be checked
@@ -102,30 +111,25 @@ class _Evaluations:
                     f"{b.get('specificity')} (bead {b.get('bead_id')}) {mfi_text(b.get('mfi') or 0)}"
                     for b in state["beads"][:6]
                 )
-            eplet = alert_line(self.db, self.eplets, head, state)
+            eplet = None if self.eplets is None else alert_line(self.db, self.eplets, head, state)
             if eplet:  # the eplet table in force names itself in the line
                 found["eplet"] = eplet
             if state.get("warnings"):  # what limits the call: an untyped alpha, an ambiguous typing
                 found["warnings"] = "; ".join(state["warnings"])
             if state.get("earlier_serum_date"):
                 found["earlier_serum"] = state["earlier_serum_date"]
-            found["origin"] = self.origin(evaluation_id, change, head)
+            found["origin"] = self.origin(change, head, date)
             if state.get("hla_class") == "II":  # DQ/DP: which chain the reactivity is given to
                 found["chain"] = state.get("chain")
             if state.get("assay_changed"):  # DSA_RULES.md §7: vendors' MFI are not comparable
                 found["assay_change"] = assay_change(state.get("previous_assay"), state.get("assay"))
         return found
 
-    def origin(self, evaluation_id: int, change: Any, head: dict) -> str | None:
-        """The DSA's origin up to the changed serum ("de novo at M3", "preformed (baseline)"),
-        told beside its status in every message."""
-        history = [
-            s
-            for s in self._states[evaluation_id]
-            if s["target"] == change.antigen and s["date"] <= change.date.isoformat()
-        ]
-        origin, visit = origin_of(history)
-        earlier = ((head.get("summary") or {}).get("earlier_sera") or {}).get(change.antigen)
+    def origin(self, change: Any, head: dict, date: str) -> str | None:
+        """The DSA's origin up to the changed serum (``date``: "de novo at M3", "preformed
+        (baseline)"), told beside its status in every message."""
+        origin, visit = origin_of([s for s in self.states(change) if s["date"] <= date])
+        earlier = head["earlier_sera"].get(change.antigen)
         return origin_words(origin, visit, dt.date.fromisoformat(earlier) if earlier else None) or None
 
 
@@ -154,19 +158,18 @@ def withdrawal(change: Any) -> dict[str, Any]:
 
 def event_facts(db: Database, changes: Iterable[Any]) -> list[EventFact]:
     """One event fact per change, with what the message shows (MFI, strength, status, rules)."""
+    changes = list(changes)
+    evaluations = _Evaluations(db, changes)
+    samples = stored_events.lab_sample_ids(db, {c.sample_id for c in changes if c.sample_id is not None})
     facts = []
-    evaluations = _Evaluations(db)
     for change in changes:
         payload: dict[str, Any] = {
             "mfi": change.mfi, "strength": change.strength, "status": change.status,
             "draw_date": change.date.isoformat(), "exposure_id": change.exposure_id,
             "evaluation_id": change.evaluation_id, **evaluations.details(change),
         }  # fmt: skip
-        if change.sample_id is not None:
-            try:
-                payload["lab_sample_id"] = get_sample(db, change.sample_id)["lab_sample_id"]
-            except NotFound:
-                pass
+        if change.sample_id in samples:
+            payload["lab_sample_id"] = samples[change.sample_id]
         withdrawn = change.kind == WITHDRAWN
         facts.append(EventFact(
             kind=CORRECTION if withdrawn else _alert_kind(change.kind),

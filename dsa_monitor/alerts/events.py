@@ -21,7 +21,7 @@ from ..store import events as stored
 from ..store import outbox as stored_outbox
 from ..store.connection import write_transaction
 from .mailer import MailSettings
-from .outbox import queue_message
+from .outbox import queue_messages
 
 log = logging.getLogger(__name__)
 
@@ -90,17 +90,22 @@ def event_key(kind: str, recipient_id: int, donor_id: int | None, antigen: str, 
     return f"{kind}|r{recipient_id}|d{donor}|{antigen}|{visit}"
 
 
-def _newest(db: Database, key: str) -> tuple[dict | None, str]:
-    """A fact's newest event and the key a new one would take.
+def _newest(known: Mapping[str, dict], key: str) -> tuple[dict | None, str]:
+    """A fact's newest event among ``known`` (``stored.events_under_keys``) and the key a new one
+    would take.
 
     A fact withdrawn by a correction and later found again is told again: its events take the
     keys ``key``, ``key#2``, ``key#3``... one per time it was established.
     """
     newest, generation, candidate = None, 1, key
-    while (found := stored.find_event(db, candidate)) is not None:
+    while (found := known.get(candidate)) is not None:
         newest, generation = found, generation + 1
         candidate = f"{key}#{generation}"
     return newest, candidate
+
+
+# An event stored now: its id, the id of the event it withdraws (a correction) and its fact's key.
+_Made = tuple[int, int | None, str]
 
 
 def record_events(
@@ -115,44 +120,64 @@ def record_events(
     Returns the ids of the events created now (facts already recorded are skipped). A correction
     goes to every address the withdrawn event's alert went to; it is skipped when that event was
     never recorded or is already withdrawn. A withdrawn fact established again is a new event.
+    A batch (an evaluation run's facts) reads what it needs in a few queries, whatever its size;
+    its facts are decided in order, each seeing the ones before it.
     """
     settings = settings or MailSettings.current()
-    created: list[int] = []
+    facts = list(facts)
+    if not facts:
+        return []
     with write_transaction(db):
-        for fact in facts:
-            original = None
-            if fact.withdrawn_key is not None:
-                original, _ = _newest(db, fact.withdrawn_key)
-                if original is None or original["withdrawn_by"] is not None:
-                    continue
-                key = fact.key + original["key"][len(fact.withdrawn_key) :]
-            else:
-                newest, key = _newest(db, fact.key)
-                if newest is not None and newest["withdrawn_by"] is None:
-                    continue
-            event_id = stored.insert_event(
-                db, key=key, kind=fact.kind, recipient_id=fact.recipient_id,
-                donor_id=fact.donor_id, antigen=fact.antigen, visit=fact.visit,
-                sample_id=fact.sample_id, payload=dict(fact.payload), user=user,
-                corrects=None if original is None else original["id"],
-            )  # fmt: skip
-            if event_id is None:
-                continue
-            created.append(event_id)
-            event = stored.get_event(db, event_id)
-            if original is not None:
-                addresses = stored_outbox.addresses_sent_for(db, original["id"])
-            else:
-                addresses = stored.subscribed_addresses(
-                    db,
-                    study_id=event["study_id"],
-                    recipient_id=event["recipient_id"],
-                    kind=event["kind"],
-                )
-            for address in addresses:
-                queue_message(db, event, address, "alert", settings, original=original)
-            log.info("event %s (%s) recorded; %d message(s) queued", event_id, fact.key, len(addresses))
-    return created
+        known = stored.events_under_keys(db, [fact.withdrawn_key or fact.key for fact in facts])
+        made = [stored_now for fact in facts if (stored_now := _store(db, fact, known, user)) is not None]
+        _queue_alerts(db, made, settings)
+    return [event_id for event_id, _, _ in made]
+
+
+def _store(db: Database, fact: EventFact, known: dict[str, dict], user: str) -> _Made | None:
+    """Store one fact unless it is known, and keep ``known`` up to date for the facts after it."""
+    original, withdrawn_key, fact_key = None, fact.withdrawn_key, fact.key
+    if withdrawn_key is not None:
+        original, _ = _newest(known, withdrawn_key)
+        if original is None or original["withdrawn_by"] is not None:
+            return None
+        key = fact_key + original["key"][len(withdrawn_key) :]
+    else:
+        newest, key = _newest(known, fact_key)
+        if newest is not None and newest["withdrawn_by"] is None:
+            return None
+    event_id = stored.insert_event(
+        db, key=key, kind=fact.kind, recipient_id=fact.recipient_id,
+        donor_id=fact.donor_id, antigen=fact.antigen, visit=fact.visit,
+        sample_id=fact.sample_id, payload=dict(fact.payload), user=user,
+        corrects=None if original is None else original["id"],
+    )  # fmt: skip
+    if event_id is None:
+        return None
+    known[key] = {"id": event_id, "key": key, "withdrawn_by": None}
+    if original is None:
+        return event_id, None, fact_key
+    known[original["key"]] = {**original, "withdrawn_by": event_id}
+    return event_id, original["id"], fact_key
+
+
+def _queue_alerts(db: Database, made: list[_Made], settings: MailSettings) -> None:
+    """Queue the alerts of the events just stored, in their order: a correction to the addresses
+    the event it withdraws went to (queued earlier in this batch or before it), any other event
+    to the addresses subscribed to its kind for its recipient or study. Only the events someone
+    is told of are read back (rendered with their study, subject and donor codes)."""
+    stored_now = [event_id for event_id, _, _ in made]
+    corrected = {event_id: original_id for event_id, original_id, _ in made if original_id is not None}
+    sent = stored_outbox.addresses_sent_for_each(db, set(corrected.values()) - set(stored_now))
+    sent |= stored.subscribed_addresses_for(db, [e for e in stored_now if e not in corrected])
+    told = {e: sent.get(corrected.get(e, e), []) for e in stored_now}
+    read = [e for e in stored_now if told[e]]
+    events = stored.events_by_id(db, read + [corrected[e] for e in read if e in corrected])
+    for event_id, original_id, key in made:
+        if told[event_id]:
+            original = None if original_id is None else events[original_id]
+            queue_messages(db, events[event_id], told[event_id], "alert", settings, original=original)
+        log.info("event %s (%s) recorded; %d message(s) queued", event_id, key, len(told[event_id]))
 
 
 def queue_reminders(db: Database, *, delay_hours: float, settings: MailSettings | None = None) -> list[int]:
@@ -162,8 +187,7 @@ def queue_reminders(db: Database, *, delay_hours: float, settings: MailSettings 
     reminded = []
     with write_transaction(db):
         for event in stored.events_due_for_reminder(db, DE_NOVO, moment.isoformat(timespec="microseconds")):
-            for address in stored_outbox.addresses_sent_for(db, event["id"]):
-                queue_message(db, event, address, "reminder", settings)
+            queue_messages(db, event, stored_outbox.addresses_sent_for(db, event["id"]), "reminder", settings)
             stored.mark_reminded(db, event["id"])
             reminded.append(event["id"])
     return reminded

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,31 +26,37 @@ from .render import render_event
 log = logging.getLogger(__name__)
 
 
-def queue_message(
+def queue_messages(
     db: Database,
     event: Mapping[str, Any],
-    address: str,
+    addresses: Sequence[str],
     purpose: str,
     settings: MailSettings,
     *,
     original: Mapping[str, Any] | None = None,
-) -> int | None:
-    """Render an event for one address and queue it (in the caller's transaction)."""
+) -> list[int | None]:
+    """Render an event once and queue it for each address, in order (in the caller's
+    transaction): the words do not depend on the address, only the Message-ID does."""
+    if not addresses:
+        return []
     if event["kind"] == "correction" and original is None and event.get("corrects"):
         from ..store.events import get_event
 
         original = get_event(db, event["corrects"])
     message = render_event(event, settings, purpose=purpose, original=original)
-    return stored.insert_message(
-        db,
-        event_id=event["id"],
-        purpose=purpose,
-        to_address=address,
-        subject=message.subject,
-        body_text=message.text,
-        body_html=message.html,
-        message_id=f"<{uuid.uuid4().hex}.event{event['id']}.{purpose}@{settings.domain}>",
-    )
+    return [
+        stored.insert_message(
+            db,
+            event_id=event["id"],
+            purpose=purpose,
+            to_address=address,
+            subject=message.subject,
+            body_text=message.text,
+            body_html=message.html,
+            message_id=f"<{uuid.uuid4().hex}.event{event['id']}.{purpose}@{settings.domain}>",
+        )
+        for address in addresses
+    ]
 
 
 @dataclass

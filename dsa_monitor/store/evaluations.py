@@ -8,7 +8,7 @@ evaluation's inputs are in ``evaluation_inputs``, the API's reading in ``dsa_rea
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlite_utils import Database
@@ -384,3 +384,51 @@ def recipients_of_study(db: Database, study_code: str) -> list[int]:
             (study_code,),
         )
     ]
+
+
+# ---- what an alert batch reads of the evaluations its facts name ----------------------------
+
+
+def alert_heads(db: Database, evaluation_ids: Iterable[int], *, rules: bool = True) -> dict[int, dict]:
+    """What an alert tells of each of these evaluations, by id (an id not stored is absent): its
+    ids, rules version and ``rules_name``, of its summary only ``earlier_sera`` (target -> ISO
+    date) and, when asked, its whole ``rules`` (parsed): parsing each whole summary and rules
+    cost an alert batch more than its query, and only the eplet line needs the rules."""
+    rows = select_rows(
+        db,
+        "SELECT id, recipient_id, exposure_id, donor_id, rules_version, json_extract(rules, '$.name')"
+        " AS rules_name, json_extract(summary, '$.earlier_sera') AS earlier_sera"
+        + (", rules" if rules else "")
+        + " FROM evaluations WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(set(evaluation_ids)))],
+    )
+    for row in rows:
+        row["earlier_sera"] = json.loads(row["earlier_sera"] or "{}")
+        if rules:
+            row["rules"] = json.loads(row["rules"])
+    return {row["id"]: row for row in rows}
+
+
+def target_states(db: Database, wanted: Mapping[tuple[int, str], str]) -> dict[tuple[int, str], list[dict]]:
+    """The DSA states of some targets of some evaluations up to a serum date (``wanted``:
+    (evaluation id, target) -> ISO date), as ``evaluation_states`` gives them, by (evaluation id,
+    target) in serum order: one query for an alert batch, reading only the states its facts tell
+    of (a DSA up to the changed serum), not every state of each evaluation."""
+    found: dict[tuple[int, str], list[dict]] = {}
+    for row in select_rows(
+        db,
+        # the wanted list read once (MATERIALIZED), not its JSON once per state compared
+        "WITH w AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS evaluation_id,"
+        " json_extract(value, '$[1]') AS target, json_extract(value, '$[2]') AS upto FROM json_each(?))"
+        " SELECT s.*, p.date, p.serum FROM w JOIN dsa_states s"
+        " ON s.evaluation_id = w.evaluation_id AND s.target = w.target"
+        " JOIN evaluation_points p ON p.evaluation_id = s.evaluation_id AND p.position = s.position"
+        " WHERE p.date <= w.upto ORDER BY s.evaluation_id, s.position, s.target",
+        [json.dumps(sorted([*pair, date] for pair, date in wanted.items()))],
+    ):
+        for key in ("beads", "warnings"):
+            row[key] = [] if row[key] == "[]" else json.loads(row[key])  # most are empty
+        for key in ("positive", "rising", "assay_changed"):
+            row[key] = bool(row[key])
+        found.setdefault((row["evaluation_id"], row["target"]), []).append(row)
+    return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from sqlite_utils import Database
 
@@ -79,6 +79,32 @@ def get_event(db: Database, event_id: int) -> dict:
     if not rows:
         raise NotFound(f"no event {event_id}", event_id=event_id)
     return _event(rows[0])
+
+
+def events_under_keys(db: Database, keys: Iterable[str]) -> dict[str, dict]:
+    """Every event stored under these idempotency keys or their later generations (``key#2``,
+    ``key#3``...), by key: its id and ``withdrawn_by``, all a batch of facts needs to decide which
+    are new (one query, not one per key and generation). May hold a few other keys too."""
+    rows = db.conn.execute(
+        # the generations sort between ``key#`` and ``key$``: one index range per key
+        "SELECT e.key, e.id, e.withdrawn_by FROM json_each(?) k"
+        " JOIN events e ON e.key >= k.value AND e.key < k.value || '$'",
+        (json.dumps(sorted(set(keys))),),
+    )
+    return {
+        key: {"id": event_id, "key": key, "withdrawn_by": withdrawn_by}
+        for key, event_id, withdrawn_by in rows
+    }
+
+
+def events_by_id(db: Database, event_ids: Iterable[int]) -> dict[int, dict]:
+    """``get_event`` of many events in one query, by id (an id not stored is absent)."""
+    rows = select_rows(
+        db,
+        _EVENT_SQL + " WHERE e.id IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(set(event_ids)))],
+    )
+    return {row["id"]: _event(row) for row in rows}
 
 
 # An alert is open until someone acknowledges it or a correction withdraws it: one meaning for
@@ -331,6 +357,21 @@ def subscribed_addresses(db: Database, *, study_id: int, recipient_id: int, kind
     return [row[0] for row in rows]
 
 
+def subscribed_addresses_for(db: Database, event_ids: Iterable[int]) -> dict[int, list[str]]:
+    """``subscribed_addresses`` of many events at once (each event's study, recipient and kind),
+    by event id (an event nobody is subscribed to is absent): one query for a batch."""
+    found: dict[int, list[str]] = {}
+    for event_id, address in db.conn.execute(
+        "SELECT DISTINCT e.id, lower(sub.email) FROM events e JOIN recipients r ON r.id = e.recipient_id"
+        " JOIN subscriptions sub ON sub.study_id = r.study_id OR sub.recipient_id = e.recipient_id"
+        " JOIN json_each(sub.kinds) k ON k.value = e.kind"
+        " WHERE e.id IN (SELECT value FROM json_each(?)) ORDER BY 1, 2",
+        (json.dumps(sorted(set(event_ids))),),
+    ):
+        found.setdefault(event_id, []).append(address)
+    return found
+
+
 # ---- what the alert checks read ----------------------------------------------------------------
 
 
@@ -387,3 +428,13 @@ def corrected_qc_failures(db: Database) -> list[dict]:
         " WHERE n.superseded_by IS NULL AND n.id <> e.sample_id AND n.qc_status <> 'fail'"
         " ORDER BY e.id"
     )  # fmt: skip
+
+
+def lab_sample_ids(db: Database, sample_ids: Iterable[int]) -> dict[int, str | None]:
+    """The lab's sample ID of each of these samples (superseded ones too), by sample id: what a
+    DSA alert names its serum by, for a batch in one query (a sample not stored is absent)."""
+    rows = db.conn.execute(
+        "SELECT id, lab_sample_id FROM samples WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(sample_ids))),),
+    )
+    return dict(rows.fetchall())

@@ -7,6 +7,9 @@ row in exactly one state: one found in 'sending' was being handed to the mail se
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+
 from sqlite_utils import Database
 
 from ..errors import Conflict, NotFound
@@ -54,11 +57,19 @@ def insert_message(
 
 def addresses_sent_for(db: Database, event_id: int) -> list[str]:
     """The addresses an event's alert was queued for (whatever its delivery state)."""
-    rows = db.conn.execute(
-        "SELECT to_address FROM outbox WHERE event_id = ? AND purpose = 'alert' ORDER BY id",
-        (event_id,),
-    )
-    return [row[0] for row in rows]
+    return addresses_sent_for_each(db, [event_id]).get(event_id, [])
+
+
+def addresses_sent_for_each(db: Database, event_ids: Iterable[int]) -> dict[int, list[str]]:
+    """``addresses_sent_for`` of many events in one query, by event id (none queued: absent)."""
+    found: dict[int, list[str]] = {}
+    for event_id, address in db.conn.execute(
+        "SELECT event_id, to_address FROM outbox WHERE event_id IN (SELECT value FROM json_each(?))"
+        " AND purpose = 'alert' ORDER BY id",
+        (json.dumps(sorted(set(event_ids))),),
+    ):
+        found.setdefault(event_id, []).append(address)
+    return found
 
 
 def get_message(db: Database, message_id: int) -> dict:
