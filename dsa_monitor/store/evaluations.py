@@ -189,12 +189,16 @@ def evaluation_states(db: Database, evaluation_id: int) -> list[dict]:
         " WHERE s.evaluation_id = ? ORDER BY s.position, s.target",
         [evaluation_id],
     )
-    for row in rows:
-        for key in ("beads", "warnings"):
-            row[key] = json.loads(row[key])
-        for key in ("positive", "rising", "assay_changed"):
-            row[key] = bool(row[key])
-    return rows
+    return [_state(row) for row in rows]
+
+
+def _state(row: dict) -> dict:
+    """A ``dsa_states`` row as read: its lists parsed (most are empty), its flags booleans."""
+    for key in ("beads", "warnings"):
+        row[key] = [] if row[key] == "[]" else json.loads(row[key])
+    for key in ("positive", "rising", "assay_changed"):
+        row[key] = bool(row[key])
+    return row
 
 
 def study_overview(
@@ -426,9 +430,5 @@ def target_states(db: Database, wanted: Mapping[tuple[int, str], str]) -> dict[t
         " WHERE p.date <= w.upto ORDER BY s.evaluation_id, s.position, s.target",
         [json.dumps(sorted([*pair, date] for pair, date in wanted.items()))],
     ):
-        for key in ("beads", "warnings"):
-            row[key] = [] if row[key] == "[]" else json.loads(row[key])  # most are empty
-        for key in ("positive", "rising", "assay_changed"):
-            row[key] = bool(row[key])
-        found.setdefault((row["evaluation_id"], row["target"]), []).append(row)
+        found.setdefault((row["evaluation_id"], row["target"]), []).append(_state(row))
     return found

@@ -67,12 +67,6 @@ def insert_event(
     return event_id
 
 
-def find_event(db: Database, key: str) -> dict | None:
-    """The event stored under an idempotency key, if any."""
-    rows = select_rows(db, _EVENT_SQL + " WHERE e.key = ?", [key])
-    return _event(rows[0]) if rows else None
-
-
 def get_event(db: Database, event_id: int) -> dict:
     """One event with its recipient's subject and study codes and its donor's code."""
     rows = select_rows(db, _EVENT_SQL + " WHERE e.id = ?", [event_id])
