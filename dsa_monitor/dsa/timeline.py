@@ -299,19 +299,18 @@ def values_from_evaluation(
     """
     if len(samples) != evaluation.mfi.shape[0]:
         raise ValueError(f"{len(samples)} samples for {evaluation.mfi.shape[0]} rows of MFI")
-    undecidable = evaluation.undecidable_targets
+    kept = [
+        (t, target)
+        for t, target in enumerate(evaluation.targets)
+        if target not in evaluation.undecidable_targets
+    ]
+    # as Python floats and bools once per evaluation, not one numpy scalar per value
+    mfi, positive = evaluation.target_mfi.tolist(), evaluation.target_positive.tolist()
     rows = []
-    for row, sample in enumerate(samples):
-        if evaluation.excluded[row]:
-            rows.append(SampleDSAValues(sample, {}))
-            continue
-        values = {
-            target: DSAValue(
-                float(evaluation.target_mfi[row, t]), bool(evaluation.target_positive[row, t]), sample.assay
-            )
-            for t, target in enumerate(evaluation.targets)
-            if target not in undecidable
-        }
+    for row, (sample, excluded) in enumerate(zip(samples, evaluation.excluded.tolist(), strict=True)):
+        values = (
+            {} if excluded else {t: DSAValue(mfi[row][i], positive[row][i], sample.assay) for i, t in kept}
+        )
         rows.append(SampleDSAValues(sample, values))
     return rows
 
