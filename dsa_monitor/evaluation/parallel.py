@@ -25,7 +25,8 @@ from typing import IO, Any, TypeVar
 
 log = logging.getLogger(__name__)
 
-IN_FLIGHT = 2  # batches handed to the helper ahead of the one this process waits for
+IN_FLIGHT = 2  # batches the helper has to do (one at work, one waiting): it never idles
+AHEAD = 8  # batches handed to the helper, done or not, before their turn to be stored
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -152,8 +153,12 @@ def in_order(
     claimed = 0  # batches [0, claimed) are computed or handed out
 
     def hand_out() -> None:
+        """Keep the helper busy: ``IN_FLIGHT`` batches not done yet, at most ``AHEAD`` done and
+        waiting here for their turn (what a run keeps in memory)."""
         nonlocal claimed
-        while helper is not None and claimed < len(batches) and len(handed) < IN_FLIGHT:
+        while helper is not None and claimed < len(batches) and len(handed) < AHEAD:
+            if sum(1 for future in handed.values() if not future.done()) >= IN_FLIGHT:
+                return
             future = helper.submit(there, batches[claimed])
             if future is None:
                 return

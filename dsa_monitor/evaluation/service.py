@@ -223,7 +223,8 @@ def _compute_there(ids: list[int]) -> tuple[Computed, list[int]]:
     run = _THERE[0]
     assert run.failures is not None
     run.failures.clear()
-    computed = run.compute(ids)
+    with collector_paused():  # as in the process that stores (``collector``)
+        computed = run.compute(ids)
     return computed, [failure.recipient_id for failure in run.failures]
 
 
