@@ -18,8 +18,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import groupby
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ..dsa.donor import DonorHLA, TypingEntry
@@ -80,7 +78,6 @@ _TAILS = {
     for one in (False, True)
     for two in (False, True)
 }
-_DRAW = itemgetter(3)
 
 
 def _sera(rows: list[tuple]) -> list[_Serum]:
@@ -89,12 +86,16 @@ def _sera(rows: list[tuple]) -> list[_Serum]:
     hundreds of thousands of sera, and each call and generator here is paid per serum."""
     found: list[_Serum] = []
     fromisoformat = dt.date.fromisoformat
-    for key, group in groupby(rows, key=_DRAW):
-        runs = list(group)
-        first = runs[0]
-        if len(runs) == 1:
+    start, count = 0, len(rows)
+    while start < count:
+        first = rows[start]
+        key, end = first[3], start + 1
+        while end < count and rows[end][3] == key:
+            end += 1
+        if end == start + 1:
             name, ids, classes = run_name(first), f"[{first[0]}]", (first[7],)
         else:
+            runs = rows[start:end]
             if first[11] == "neat" and all(r[2] == first[2] and r[11] == "neat" for r in runs):
                 name = first[2]
             else:
@@ -102,6 +103,7 @@ def _sera(rows: list[tuple]) -> list[_Serum]:
             ids = f"[{', '.join([str(r[0]) for r in runs])}]"
             classes = tuple([r[7] for r in runs])
         found.append(_Serum(key, fromisoformat(key), name, ids, _TAILS["I" in classes, "II" in classes]))
+        start = end
     return found
 
 
@@ -129,8 +131,8 @@ def _inputs_json(made_from: dict[str, Any], runs: tuple[list, str]) -> tuple[str
         )
     exposure_id, day, until = made_from["exposure"]
     constant = _constant_json(made_from["engine"], made_from["reference"], made_from["rules"])
-    exposure = (str(int(exposure_id)), json.dumps(day), json.dumps(until))
-    donor, recipient = (json.dumps(made_from[k]) for k in ("donor_typing", "recipient_typing"))
+    exposure = (str(int(exposure_id)), _scalar_json(day), _scalar_json(until))
+    donor, recipient = _scalar_json(made_from["donor_typing"]), _scalar_json(made_from["recipient_typing"])
     compact = (
         f'{{"donor_typing":{donor},"engine":{constant[0]},"exposure":[{",".join(exposure)}],'
         f'"overdue":{_names_json(made_from["overdue"], ",")},'
@@ -145,6 +147,21 @@ def _inputs_json(made_from: dict[str, Any], runs: tuple[list, str]) -> tuple[str
         f' "runs": [{runs[1].replace(",", ", ")}]}}'
     )
     return compact, spaced
+
+
+def _scalar_json(value: Any) -> str:
+    """A typing id, an ISO date or None as ``json.dumps`` writes it (two of them per donor):
+    ids written as numbers, dates (a few hundred distinct in a cohort) once each."""
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return str(value)
+    return _text_json(value)
+
+
+@lru_cache(maxsize=4096)
+def _text_json(value: Any) -> str:
+    return json.dumps(value)
 
 
 @lru_cache(maxsize=64)

@@ -28,7 +28,7 @@ from ..errors import NotFound
 from ..store import evaluation_inputs as bulk
 from ..store import evaluations as stored
 from ..store import studies as requests
-from ..store.connection import database_file, open_reader, write_transaction
+from ..store.connection import checkpoint_after, database_file, open_reader, write_transaction
 from . import parallel
 from .bulk import BulkEvaluator, Cleared, unplain_recipients
 from .changes import ChangeFact, changes, facts_of, withdrawal_cause
@@ -251,7 +251,7 @@ def evaluate_pending(
     record = recorder(record)  # before the transaction: no recorder, nothing evaluated
     failures: list[RecipientFailure] = []
     committed = not db.conn.in_transaction  # nothing of the caller's unwritten: a helper may read
-    with write_transaction(db):
+    with checkpoint_after(db), write_transaction(db):
         upto = stored.newest_input_ids(db)
         since = stored.read_watermark(db)
         retry = stored.failed_recipients(db)
