@@ -200,12 +200,17 @@ class Cleared:
     points: list[tuple]
     overdue: list[dict[str, Any]]
     notes: list[str]
-    inputs: dict[str, Any]
     as_of: dt.date | None
-    inputs_json: str  # ``inputs`` as ``stored_summary`` writes it (``json.dumps``, sorted keys)
+    inputs_json: str  # ``evaluation_inputs`` as the summary keeps it (``json.dumps``, sorted keys)
     row: tuple = ()  # ``head`` as it will be stored: made where the evaluation is computed
     evaluation_id: int | None = None
     created: bool = False
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """What the evaluation was made from, read from its text when asked: a run keeps
+        thousands of these, and a dict of lists each would be walked by the cycle collector."""
+        return json.loads(self.inputs_json)
 
     def summary(self) -> dict[str, Any]:
         """``DonorEvaluation.summary`` of an evaluation without DSA."""
@@ -381,7 +386,6 @@ class BulkEvaluator:
             points,
             overdue,
             notes,
-            made_from,
             self.as_of,
             spaced,
         )

@@ -441,7 +441,7 @@ class _Run:
         for item, evaluation_id in zip(
             fresh, stored.insert_evaluations(self.db, heads, points, user=self.user), strict=True
         ):
-            item.evaluation_id, item.created = evaluation_id, True
+            item.evaluation_id, item.created, item.row = evaluation_id, True, ()  # stored: let go
 
 
 def _evaluated(

@@ -170,10 +170,10 @@ def test_the_bulk_path_writes_its_json_as_json_dumps_would(until, overdue, typed
         points,
         overdue,
         ["recipient not typed: antigens shared with the donor cannot be told"],
-        made_from,
         AS_OF,
         spaced,
     )
+    assert item.inputs == made_from  # read back from its text
     assert item.stored_summary() == json.dumps(
         {
             **item.summary(),
