@@ -93,16 +93,16 @@ def _sera(rows: list[tuple]) -> list[_Serum]:
         while end < count and rows[end][3] == key:
             end += 1
         if end == start + 1:
-            name, ids, classes = run_name(first), f"[{first[0]}]", (first[7],)
+            name, ids, tail = run_name(first), f"[{first[0]}]", _TAILS[first[7] == "I", first[7] == "II"]
         else:
-            runs = rows[start:end]
-            if first[11] == "neat" and all(r[2] == first[2] and r[11] == "neat" for r in runs):
-                name = first[2]
-            else:
-                name = " + ".join(dict.fromkeys([run_name(r) for r in runs]))
-            ids = f"[{', '.join([str(r[0]) for r in runs])}]"
-            classes = tuple([r[7] for r in runs])
-        found.append(_Serum(key, fromisoformat(key), name, ids, _TAILS["I" in classes, "II" in classes]))
+            lab, neat, one, two, numbers = first[2], True, False, False, []
+            for run in rows[start:end]:  # one pass, no generator: paid per serum
+                neat = neat and run[11] == "neat" and run[2] == lab
+                one, two = one or run[7] == "I", two or run[7] == "II"
+                numbers.append(str(run[0]))
+            name = lab if neat else " + ".join(dict.fromkeys([run_name(r) for r in rows[start:end]]))
+            ids, tail = f"[{', '.join(numbers)}]", _TAILS[one, two]
+        found.append(_Serum(key, fromisoformat(key), name, ids, tail))
         start = end
     return found
 
@@ -407,7 +407,7 @@ class BulkEvaluator:
                 (inputs.panels[p], panel_serology(inputs.panels[p], self.reference)) for p in panels
             )
         key = None
-        if not hla.notes and all(not known.unknown_chains and self._plain(known, hla) for _, known in knowns):
+        if not hla.notes and self._plain(knowns, hla):
             key = (tuple(panels), frozenset([e.locus for e in hla.entries]))
             found = self._notes.get(key)
             if found is not None:
@@ -419,15 +419,21 @@ class BulkEvaluator:
             self._notes[key] = tuple(merged)
         return tuple(merged)
 
-    def _plain(self, known: PanelSerology, hla: DonorHLA) -> bool:
-        """No entry of the typing names an allele unknown to the reference or a null allele
-        (``entry_flags`` without its lists; per entry object, the typings' entries are shared)."""
-        plain = self._plain_entries.setdefault(id(known), {})
+    def _plain(self, knowns: tuple[tuple[BeadPanel, PanelSerology], ...], hla: DonorHLA) -> bool:
+        """No panel of ``knowns`` has a chain the reference does not know, and no entry of the
+        typing names an allele unknown to the reference or a null allele (``entry_flags``
+        without its lists): per entry object (the typings' entries are shared), for all the
+        panels at once."""
+        plain = self._plain_entries.get(id(knowns))
+        if plain is None:
+            if any(known.unknown_chains for _, known in knowns):
+                return False
+            plain = self._plain_entries[id(knowns)] = {}
         for entry in hla.entries:
             held = plain.get(id(entry))
             if held is None or held[0] is not entry:
-                levels = known.entry_levels(entry)
-                held = plain[id(entry)] = (entry, not levels.unknown and not levels.null)
+                flags = [known.entry_levels(entry) for _, known in knowns]
+                held = plain[id(entry)] = (entry, not any(f.unknown or f.null for f in flags))
             if not held[1]:
                 return False
         return True
