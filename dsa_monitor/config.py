@@ -60,6 +60,8 @@ DEFAULTS: dict[str, object] = {
     "SCHEDULER_REMINDER_SECONDS": 900,
     # Control-bead QC limits by kit or lot, as JSON: {"LS1A04": {"pc_min": 1500, "nc_max": 1000}}.
     "QC_LIMITS": None,
+    # A long evaluation run (2,000 recipients or more) computes half its batches in a second process.
+    "EVALUATION_HELPER": True,
 }
 
 # Checked when the app is built: a wrong value stops the start with one clear line, never a
@@ -82,7 +84,7 @@ _POSITIVE = (
     "SCHEDULER_OVERDUE_SECONDS",
     "SCHEDULER_REMINDER_SECONDS",
 )
-_FLAGS = ("MAIL_INCLUDE_PATIENT_NAMES", "SCHEDULER_IN_WEB")
+_FLAGS = ("MAIL_INCLUDE_PATIENT_NAMES", "SCHEDULER_IN_WEB", "EVALUATION_HELPER")
 _TRUE_WORDS = {"1", "true", "yes", "on"}
 _FLAG_WORDS = _TRUE_WORDS | {"0", "false", "no", "off", ""}
 SECURITY_MODES = ("none", "starttls", "ssl")
@@ -214,6 +216,7 @@ class Settings:
     scheduler_overdue_seconds: float
     scheduler_reminder_seconds: float
     qc_limits: Mapping[str, Mapping[str, float]] | None
+    evaluation_helper: bool
 
     @property
     def max_upload_bytes(self) -> int:

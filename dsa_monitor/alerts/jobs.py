@@ -16,6 +16,7 @@ from flask import Flask
 from sqlite_utils import Database
 
 from .. import store
+from ..config import settings_of
 from ..evaluation import evaluate_pending
 from ..store import leases
 from ..store.connection import write_transaction
@@ -48,7 +49,12 @@ def evaluate(db: Database, config: Mapping[str, Any], lease: HoldsLease) -> str:
 
     from ..reference import service
 
-    run = evaluate_pending(db, reference=service.current(current_app), record=recorder_for(config))
+    run = evaluate_pending(
+        db,
+        reference=service.current(current_app),
+        record=recorder_for(config),
+        helper=settings_of(current_app).evaluation_helper,
+    )
     done = f"{len(run)} recipient(s) evaluated, {len(run.changes)} change(s)"
     if run.failures:  # the others are stored; these are retried by the next run
         raise JobFailed(

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from .. import store
+from ..config import settings_of
 from ..dsa.rules import DEFAULT_RULES, Rules
 from ..errors import DSAMonitorError
 from ..evaluation import (
@@ -61,12 +62,13 @@ def _evaluate(
         reference = service.get(app, release)
         day = as_of.date() if as_of else None
         failures: list[RecipientFailure] = []
+        helper = settings_of(app).evaluation_helper
         if pending:
-            run = evaluate_pending(db, reference=reference, rules=rules, as_of=day, user=user)
+            run = evaluate_pending(db, reference=reference, rules=rules, as_of=day, user=user, helper=helper)
             return run.evaluations, run.failures
         ids = _recipient_ids(db, recipient, study)
         results = evaluate_recipients(
-            db, ids, reference=reference, rules=rules, as_of=day, user=user, failures=failures
+            db, ids, reference=reference, rules=rules, as_of=day, user=user, failures=failures, helper=helper
         )
         return results, failures
     except (DSAMonitorError, json.JSONDecodeError) as error:

@@ -146,6 +146,7 @@ def evaluate_recipients(
     record: RecordFacts | None = None,
     failures: list[RecipientFailure] | None = None,
     bulk: bool = True,
+    helper: bool = False,
 ) -> list[RecipientEvaluation]:
     """Evaluate recipients in batches, each batch stored (with its facts) in one transaction.
 
@@ -156,10 +157,13 @@ def evaluate_recipients(
     are evaluated and stored (its own writes roll back); without one, the error is raised.
 
     ``bulk=False`` takes every donor through ``engine.evaluate_donor``, the donors the screen
-    clears too (the reference the bulk path is tested against).
+    clears too (the reference the bulk path is tested against). ``helper``: a long run called
+    outside any transaction may compute some batches in a helper process (``parallel``).
     """
+    helped = helper and not db.conn.in_transaction
     return [
-        _made(e) for e in _evaluate(db, recipient_ids, reference, rules, as_of, user, record, failures, bulk)
+        _made(e)
+        for e in _evaluate(db, recipient_ids, reference, rules, as_of, user, record, failures, bulk, helped)
     ]
 
 
@@ -193,7 +197,7 @@ def _helper(run: _Run, batches: int) -> Iterator[parallel.Helper | None]:
     inputs committed: it reads them on its own connection), else None."""
     path = database_file(run.db)
     helper = None
-    if batches >= HELPED_FROM and path is not None and run.failures is not None:
+    if batches >= HELPED_FROM and path is not None:
         try:
             helper = parallel.Helper(
                 _start_there,
@@ -240,17 +244,19 @@ def evaluate_pending(
     as_of: dt.date | None = None,
     user: str = "scheduler",
     record: RecordFacts | None = None,
+    helper: bool = True,
 ) -> PendingRun:
     """Re-evaluate the recipients touched by a sample, typing or exposure stored since the last
     run, those marked for it (``store.studies.request_evaluation``: a visit schedule changed),
     those a previous run failed on, and those last evaluated by another engine version or
     under another reference release (an upgrade), all in one transaction with the watermark (a crash
     repeats the work, never skips). A recipient that fails is logged, reported in the run and
-    kept in ``evaluation_failures``: the watermark moves on, the next run retries it."""
+    kept in ``evaluation_failures``: the watermark moves on, the next run retries it. ``helper``:
+    a long run begun outside any transaction computes some batches in a helper process."""
     as_of = as_of or _today()
     record = recorder(record)  # before the transaction: no recorder, nothing evaluated
     failures: list[RecipientFailure] = []
-    committed = not db.conn.in_transaction  # nothing of the caller's unwritten: a helper may read
+    helped = helper and not db.conn.in_transaction  # nothing of the caller's unwritten: a helper may read
     with checkpoint_after(db), write_transaction(db):
         upto = stored.newest_input_ids(db)
         since = stored.read_watermark(db)
@@ -263,7 +269,7 @@ def evaluate_pending(
             | set(stale)
             | set(requests.requested_evaluations(db))
         )
-        evaluated = _evaluate(db, ids, reference, rules, as_of, user, record, failures, helped=committed)
+        evaluated = _evaluate(db, ids, reference, rules, as_of, user, record, failures, helped=helped)
         stored.clear_failures(db, set(ids) - {f.recipient_id for f in failures})
         requests.clear_evaluation_requests(db, set(ids) - {f.recipient_id for f in failures})
         for failure in failures:

@@ -4,6 +4,7 @@ process alone would: the same rows, facts and events, the same failures reported
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import operator
 import os
@@ -12,10 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import dsa_monitor.alerts  # noqa: F401  (the recorder of change facts)
 from dsa_monitor import store
-from dsa_monitor.evaluation import evaluate_pending, parallel, service
+from dsa_monitor.cli import main
+from dsa_monitor.evaluation import evaluate_pending, evaluate_recipients, parallel, service
 from dsa_monitor.reference.service import embedded
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -156,3 +159,33 @@ def test_a_run_inside_the_callers_transaction_is_not_helped(tmp_path, small_batc
     with store.write_transaction(db):  # the caller's writes are not committed: no other reader
         run = evaluate_pending(db, reference=REFERENCE, as_of=AS_OF)
     assert len(run) == 40 and small_batches == []
+
+
+def test_a_run_asked_for_no_helper_computes_every_batch_here(tmp_path, small_batches):
+    db = _cohort(tmp_path, 40, seed=9)
+    run = evaluate_pending(db, reference=REFERENCE, as_of=AS_OF, helper=False)
+    assert len(run) == 40 and small_batches == []
+
+
+def test_an_explicit_run_of_many_recipients_may_be_helped(tmp_path, small_batches):
+    db = _cohort(tmp_path, 40, seed=9)
+    ids = [r for (r,) in db.conn.execute("SELECT id FROM recipients ORDER BY id")]
+    assert len(evaluate_recipients(db, ids, reference=REFERENCE, as_of=AS_OF)) == 40
+    assert small_batches == []  # a door evaluating a few recipients: never
+    again = evaluate_recipients(db, ids, reference=REFERENCE, as_of=AS_OF, helper=True)
+    assert len(again) == 40 and small_batches  # the same evaluations, found stored already
+
+
+@pytest.mark.parametrize("setting, helped", [("false", False), ("true", True)])
+def test_evaluate_follows_the_helper_setting(tmp_path, small_batches, monkeypatch, setting, helped):
+    for key in list(os.environ):
+        if key.startswith("DSA_MONITOR_"):
+            monkeypatch.delenv(key)
+    _cohort(tmp_path, 40, seed=9).close()
+    monkeypatch.setenv("DSA_MONITOR_DATABASE", str(tmp_path / "a.sqlite3"))
+    monkeypatch.setenv("DSA_MONITOR_REFERENCE_DIR", str(tmp_path / "reference"))
+    monkeypatch.setenv("DSA_MONITOR_EVALUATION_HELPER", setting)
+    result = CliRunner().invoke(main, ["evaluate", "--pending", "--as-of", "2026-01-01", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)["recipients"]) == 40
+    assert bool(small_batches) is helped
