@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
@@ -36,7 +37,9 @@ R = TypeVar("R")
 
 class Helper:
     """One helper process, set up by ``initializer(*initargs)`` there (pickled, as is the work
-    and what it gives back: module-level functions and plain data)."""
+    and what it gives back: module-level functions and plain data). Work is written to it by a
+    thread of its own: a message larger than a pipe holds (the reference data, 1.4 MB for an
+    IPD-IMGT/HLA release) never keeps this process waiting for the helper's start."""
 
     def __init__(self, initializer: Callable[..., None], initargs: tuple) -> None:
         results, given = os.pipe()
@@ -53,16 +56,17 @@ class Helper:
         self._results = os.fdopen(results, "rb")
         assert self._process.stdin is not None
         self._requests: IO[bytes] = self._process.stdin
+        self._outbox: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
         self._waiting: deque[Future] = deque()
         self._lock = threading.Lock()
         self.broken = False
-        self._send((initializer, initargs))
-        self._reader = threading.Thread(target=self._read, name="evaluation-helper", daemon=True)
-        self._reader.start()
-
-    def _send(self, message: tuple) -> None:
-        pickle.dump(message, self._requests, protocol=pickle.HIGHEST_PROTOCOL)
-        self._requests.flush()
+        self._outbox.put((initializer, initargs))
+        self._threads = [
+            threading.Thread(target=self._write, name="evaluation-helper-in", daemon=True),
+            threading.Thread(target=self._read, name="evaluation-helper-out", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, work: Callable[..., Any], *args: Any) -> Future | None:
         """``work(*args)`` in the helper, or None once the helper is unusable."""
@@ -71,13 +75,23 @@ class Helper:
             if self.broken:
                 return None
             self._waiting.append(future)
-            try:
-                self._send((work, args))
-            except (OSError, ValueError, pickle.PicklingError) as error:
-                self._waiting.pop()
-                self._broke(error)
-                return None
+        self._outbox.put((work, args))
         return future
+
+    def _write(self) -> None:
+        """Send each message in turn; at the end (None), close the helper's input: it exits."""
+        while (message := self._outbox.get()) is not None:
+            try:
+                pickle.dump(message, self._requests, protocol=pickle.HIGHEST_PROTOCOL)
+                self._requests.flush()
+            except Exception as error:  # the helper ended, or the work would not pickle
+                with self._lock:
+                    self._broke(error)
+                break
+        try:
+            self._requests.close()
+        except OSError:
+            pass
 
     def _read(self) -> None:
         """Give each answer to the oldest waiting future; at the helper's end, fail them all."""
@@ -89,7 +103,9 @@ class Helper:
                     self._broke(error)
                 return
             with self._lock:
-                future = self._waiting.popleft()
+                future = self._waiting.popleft() if self._waiting else None
+            if future is None:  # owed to nobody any more (the helper was given up)
+                continue
             if done:
                 future.set_result(value)
             else:
@@ -107,16 +123,14 @@ class Helper:
         """End the helper (it reads the end of its input) and wait for it."""
         with self._lock:
             self.broken = True
-            try:
-                self._requests.close()
-            except OSError:
-                pass
+        self._outbox.put(None)
         try:
             self._process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
-        self._reader.join()
+        for thread in self._threads:
+            thread.join()
         self._results.close()
 
 

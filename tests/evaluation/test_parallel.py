@@ -10,6 +10,7 @@ import operator
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,18 @@ def test_a_helper_that_dies_leaves_every_batch_to_this_process(helper, caplog):
     assert found == [10] * 6
     assert helper.broken
     assert helper.submit(operator.neg, 1) is None
+
+
+def test_handing_out_work_never_waits_for_the_helper_to_read_it():
+    # the helper is busy starting (it sleeps 1.5 s); a message larger than a pipe holds
+    helper = parallel.Helper(time.sleep, (1.5,))
+    try:
+        started = time.monotonic()
+        future = helper.submit(len, b"x" * 4_000_000)
+        assert future is not None and time.monotonic() - started < 0.5
+        assert future.result(timeout=60) == 4_000_000
+    finally:
+        helper.close()
 
 
 def test_without_a_helper_every_batch_is_computed_here():
