@@ -27,7 +27,7 @@ from typing import IO, Any, TypeVar
 log = logging.getLogger(__name__)
 
 IN_FLIGHT = 2  # batches the helper has to do (one at work, one waiting): it never idles
-AHEAD = 8  # batches handed to the helper, done or not, before their turn to be stored
+AHEAD = 8  # batches done before their turn to be stored, by each side: what a run holds in memory
 # sqlite_utils imports pandas when it is installed (to recognise its values, which the helper is
 # never given): 0.2 s of the helper's start, on the run's clock.
 _NO_PANDAS = "import sys; sys.modules['pandas'] = None"
@@ -189,7 +189,7 @@ def in_order(
             if waiting is None:  # never handed out: computed here
                 done[index] = here(batches[index])
                 claimed = max(claimed, index + 1)
-            elif not waiting.done() and claimed < len(batches):
+            elif not waiting.done() and claimed < len(batches) and len(done) < AHEAD:
                 done[claimed] = here(batches[claimed])  # the next batch, while the helper works
                 claimed += 1
             else:

@@ -97,6 +97,15 @@ def test_handing_out_work_never_waits_for_the_helper_to_read_it():
         helper.close()
 
 
+def test_this_process_keeps_no_more_than_a_few_batches_ahead_of_a_slow_helper(helper):
+    here: list[float] = []
+    batches = [0.2] * 30  # the helper sleeps that long on each; here they take no time
+    found = parallel.in_order(batches, lambda b: here.append(b) or b, helper, time.sleep, lambda _, b: b)
+    assert next(found) == 0.2  # the helper's first batch
+    assert len(here) <= parallel.AHEAD  # not every batch computed and held meanwhile
+    assert [next(found) for _ in range(29)] == [0.2] * 29
+
+
 def test_without_a_helper_every_batch_is_computed_here():
     assert list(parallel.in_order([1, 2, 3], operator.neg, None, operator.neg, None)) == [-1, -2, -3]
 
