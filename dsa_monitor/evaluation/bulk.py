@@ -25,6 +25,7 @@ from ..dsa.matching import BeadPanel, SerologyReference, donor_notes
 from ..dsa.panel_serology import PanelSerology, panel_serology
 from ..dsa.rules import Rules
 from ..dsa.visits import PRE_EXPOSURE, SampleRef, assign_visits, overdue_visits
+from ..store.evaluations import compact_sera, sera_rows
 from .engine import evaluation_inputs, fingerprint_of, overdue_visit
 from .inputs import MFI_KINDS, Batch, DonorInput, ExposureInput, RecipientInputs, run_name
 from .model import DonorEvaluation, PointResult
@@ -185,8 +186,8 @@ def _notes_json(notes: list[str]) -> str:
 
 @dataclass
 class Cleared:
-    """One cleared donor's evaluation as rows (``head`` without id, ``points`` without the
-    evaluation id), and what ``DonorEvaluation`` needs beside them."""
+    """One cleared donor's evaluation as rows (``head`` without id, its sera as the one text
+    ``evaluations.sera`` keeps), and what ``DonorEvaluation`` needs beside them."""
 
     recipient_id: int
     exposure_id: int
@@ -197,7 +198,8 @@ class Cleared:
     release: str
     fingerprint: str
     baseline_serum: str | None
-    points: list[tuple]
+    sera: str  # the point rows as ``store.evaluations.compact_sera`` writes them
+    counts: tuple[int, int]  # sera, and how many of them left out
     overdue: list[dict[str, Any]]
     notes: list[str]
     as_of: dt.date | None
@@ -215,8 +217,8 @@ class Cleared:
     def summary(self) -> dict[str, Any]:
         """``DonorEvaluation.summary`` of an evaluation without DSA."""
         return {
-            "sera": len(self.points),
-            "excluded": sum(1 for p in self.points if p[6]),
+            "sera": self.counts[0],
+            "excluded": self.counts[1],
             "dsa": 0,
             "preformed": 0,
             "de_novo": 0,
@@ -232,11 +234,11 @@ class Cleared:
         overdue = "[]" if not self.overdue else json.dumps(self.overdue, sort_keys=True, default=str)
         return (
             f'{{"de_novo": 0, "donor_code": {json.dumps(self.donor_code)}, "dsa": 0,'
-            f' "earlier_sera": {{}}, "excluded": {sum(1 for p in self.points if p[6])},'
+            f' "earlier_sera": {{}}, "excluded": {self.counts[1]},'
             f' "inputs": {self.inputs_json}, "notes": {_notes_json(self.notes)},'
             f' "overdue": {_names_json([o["visit"] for o in self.overdue], ", ")},'
             f' "overdue_visits": {overdue}, "persistent": 0, "preformed": 0, "resolved": 0,'
-            f' "rising": 0, "sera": {len(self.points)}}}'
+            f' "rising": 0, "sera": {self.counts[0]}}}'
         )
 
     def head(self, rules_json: str) -> tuple:
@@ -278,7 +280,7 @@ class Cleared:
             "self_beads",
         )
         points = []
-        for row in self.points:
+        for row in sera_rows(self.sera):
             item = dict(zip(names, row, strict=True))
             for key in ("sample_ids", "notes", "self_beads"):
                 item[key] = json.loads(item[key])
@@ -383,7 +385,8 @@ class BulkEvaluator:
             self.release,
             fingerprint_of(compact),
             None if baseline is None else kept[baseline].name,
-            points,
+            compact_sera(points),
+            (len(points), sum(1 for point in points if point[6])),
             overdue,
             notes,
             self.as_of,

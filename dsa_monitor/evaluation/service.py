@@ -427,7 +427,9 @@ class _Run:
         two ``executemany`` for the rest. One whose previous evaluation had DSA states goes
         through ``store_evaluation`` (its withdrawals are facts to record)."""
         known = stored.latest_heads(self.db, [d.recipient_id for d in cleared])
-        heads, points, fresh = [], [], []
+        heads: list[tuple] = []
+        points: list[str] = []
+        fresh: list[Cleared] = []
         for deferred in cleared:
             for item in deferred.cleared:
                 held = known.get((item.recipient_id, item.exposure_id, item.donor_id))
@@ -442,7 +444,7 @@ class _Run:
                     deferred.changes += tuple(facts)
                     continue
                 heads.append(item.row)
-                points.append(item.points)
+                points.append(item.sera)
                 fresh.append(item)
         for item, evaluation_id in zip(
             fresh, stored.insert_evaluations(self.db, heads, points, user=self.user), strict=True

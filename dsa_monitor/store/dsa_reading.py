@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
@@ -14,6 +15,7 @@ from sqlite_utils import Database
 
 from ..dsa.rules import Rules
 from ..dsa.visits import VisitWindow, timing, visit_windows
+from .evaluations import sera_rows
 
 _CURRENT = (
     "WITH cur AS (SELECT max(id) AS id, min(exposure_date) AS first_date FROM evaluations"
@@ -87,7 +89,7 @@ def dsa_reading(db: Database, recipient_id: int) -> list[dict[str, Any]]:
         " p.day, p.excluded_reason, p.immunodominant_mfi, p.sum_mfi, p.notes,"
         " p.class_i_immunodominant_dsa, p.class_i_immunodominant_mfi, p.class_i_sum_mfi,"
         " p.class_ii_immunodominant_dsa, p.class_ii_immunodominant_mfi, p.class_ii_sum_mfi,"
-        " p.self_beads FROM cur JOIN evaluations e ON e.id = cur.id LEFT JOIN evaluation_points p"
+        " p.self_beads, e.sera FROM cur JOIN evaluations e ON e.id = cur.id LEFT JOIN evaluation_points p"
         " ON p.evaluation_id = e.id"
         " ORDER BY cur.first_date, e.exposure_id, e.donor_id, p.position",
         (recipient_id,),
@@ -95,8 +97,10 @@ def dsa_reading(db: Database, recipient_id: int) -> list[dict[str, Any]]:
         document = documents.get(row[0])
         if document is None:
             document = documents[row[0]] = _reading_head(row)
-        if row[11] is not None:
-            point = _reading_point(row[11:])
+        # a serum's row, or (an evaluation without DSA) its sera kept in its own row
+        sera = [row[11:-1]] if row[11] is not None else [] if row[-1] is None else sera_rows(row[-1])
+        for values in sera:
+            point = _reading_point(values)
             window = _windows(row[5], row[3]).get(point["visit"])
             point["timing"] = None if window is None else timing(window, dt.date.fromisoformat(point["date"]))
             document["visits"].append(point)
@@ -160,7 +164,7 @@ def _reading_head(row: tuple) -> dict[str, Any]:
     }
 
 
-def _reading_point(row: tuple) -> dict[str, Any]:
+def _reading_point(row: Sequence[Any]) -> dict[str, Any]:
     """A serum as ``PointResult`` gives it: the classes with a usable run under ``by_class``."""
     (
         position,

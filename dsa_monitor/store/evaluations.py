@@ -20,7 +20,7 @@ from .rows import select_rows
 
 HEAD_COLUMNS = (
     "recipient_id", "exposure_id", "donor_id", "exposure_date", "as_of", "rules_version", "rules",
-    "reference_release", "inputs_fingerprint", "baseline_serum", "summary", "created_at",
+    "reference_release", "inputs_fingerprint", "baseline_serum", "summary", "sera", "created_at",
     "created_by",
 )  # fmt: skip
 POINT_COLUMNS = (
@@ -41,7 +41,7 @@ _JSON = ("rules", "summary")
 def insert_evaluations(
     db: Database,
     heads: Sequence[tuple],
-    points: Sequence[Sequence[tuple]],
+    points: Sequence[Sequence[tuple] | str],
     *,
     user: str,
     states: Sequence[Sequence[tuple]] = (),
@@ -49,19 +49,27 @@ def insert_evaluations(
     """Store many evaluations in the caller's (write) transaction: ``heads`` in ``HEAD_COLUMNS``
     order up to ``summary`` (``rules`` and ``summary`` as JSON text), per head its ``points`` in
     ``POINT_COLUMNS`` order and its DSA ``states`` (none when not given) in ``STATE_COLUMNS``
-    order, each after ``evaluation_id`` (lists as JSON text: ``column_values``). One
-    ``executemany`` per table for a whole batch; ids follow the highest stored, as SQLite's own
-    would (the transaction holds the write lock). Returns the ids, in order."""
+    order, each after ``evaluation_id`` (lists as JSON text: ``column_values``). An evaluation's
+    points may be given as one JSON array of those rows instead (``compact_sera``), kept in its
+    own row (``sera``): one row for its sera, not one per serum. One ``executemany`` per table
+    for a whole batch; ids follow the highest stored, as SQLite's own would (the transaction
+    holds the write lock). Returns the ids, in order."""
+    if any(isinstance(held, str) and found for held, found in zip(points, states, strict=False)):
+        raise ValueError("an evaluation with DSA states keeps its sera as rows (states join them)")
     (top,) = db.conn.execute("SELECT coalesce(max(id), 0) FROM evaluations").fetchone()
     ids = list(range(top + 1, top + 1 + len(heads)))
     now = utc_now()
     db.conn.executemany(
         f"INSERT INTO evaluations (id, {', '.join(HEAD_COLUMNS)})"
         f" VALUES (?, {', '.join('?' for _ in HEAD_COLUMNS)})",
-        [(evaluation_id, *head, now, user) for evaluation_id, head in zip(ids, heads, strict=True)],
+        [
+            (evaluation_id, *head, held if isinstance(held, str) else None, now, user)
+            for evaluation_id, head, held in zip(ids, heads, points, strict=True)
+        ],
     )
+    rows_of = [() if isinstance(held, str) else held for held in points]
     for table, columns, rows in (
-        ("evaluation_points", POINT_COLUMNS, points),
+        ("evaluation_points", POINT_COLUMNS, rows_of),
         ("dsa_states", STATE_COLUMNS, states or [()] * len(heads)),
     ):
         db.conn.executemany(
@@ -167,13 +175,27 @@ def current_evaluations(db: Database, recipient_id: int, rules_version: str | No
     return [_head(row) for row in chosen.values()]
 
 
+def compact_sera(points: Sequence[Sequence[Any]]) -> str:
+    """Point rows (``POINT_COLUMNS`` after ``evaluation_id``) as ``evaluations.sera`` keeps them."""
+    return json.dumps(points, separators=(",", ":"))
+
+
+def sera_rows(sera: str) -> list[list[Any]]:
+    """``evaluations.sera`` as its point rows, valued as ``evaluation_points`` would give them."""
+    return json.loads(sera)
+
+
 def evaluation_points(db: Database, evaluation_id: int) -> list[dict]:
-    """The sera of an evaluation in date order."""
-    rows = select_rows(
-        db,
-        "SELECT * FROM evaluation_points WHERE evaluation_id = ? ORDER BY position",
-        [evaluation_id],
-    )
+    """The sera of an evaluation in date order (its rows, or its ``sera`` read back)."""
+    found = db.conn.execute("SELECT sera FROM evaluations WHERE id = ?", (evaluation_id,)).fetchone()
+    if found is not None and found[0] is not None:
+        rows = [dict(zip(POINT_COLUMNS, [evaluation_id, *row], strict=True)) for row in sera_rows(found[0])]
+    else:
+        rows = select_rows(
+            db,
+            "SELECT * FROM evaluation_points WHERE evaluation_id = ? ORDER BY position",
+            [evaluation_id],
+        )
     for row in rows:
         for key in ("sample_ids", "notes", "self_beads"):
             row[key] = json.loads(row[key] or "[]")

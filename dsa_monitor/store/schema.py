@@ -690,3 +690,18 @@ CREATE INDEX exposure_donors_donor ON exposure_donors(donor_id, exposure_id);
 def m016_exposure_donors_by_donor(db: Database) -> None:
     """An index of exposures by donor (a cohort's first evaluation ran 4 s in one join)."""
     db.executescript(EXPOSURE_DONORS_BY_DONOR_DDL)
+
+
+EVALUATION_SERA_DDL = """
+-- The sera of an evaluation without DSA, as one JSON array of its point rows (the columns of
+-- ``evaluation_points`` after evaluation_id, in order): one row written per evaluation instead of
+-- one per serum (most of a cohort's evaluations). NULL: its sera are rows of evaluation_points.
+ALTER TABLE evaluations ADD COLUMN sera TEXT CHECK (sera IS NULL OR json_valid(sera));
+"""
+
+
+@migrations()
+def m017_evaluation_sera(db: Database) -> None:
+    """An evaluation's sera kept in its own row when it has no DSA (a 10,000-recipient run wrote
+    60,000 point rows, 0.2 s of its storing)."""
+    db.conn.execute(EVALUATION_SERA_DDL)

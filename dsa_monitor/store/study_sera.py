@@ -20,6 +20,18 @@ def _current(page: str) -> str:
     )
 
 
+def _sera(current: str) -> str:
+    """The sera of the ``current`` evaluations: their rows, and those kept in an evaluation's
+    own row (``evaluations.sera``: the point columns in order, read from each array)."""
+    picked = ", ".join(f"json_extract(s.value, '$[{i}]')" for i in range(7))
+    return (
+        "SELECT evaluation_id, position, serum, sample_ids, date, visit, day, excluded_reason"
+        " FROM evaluation_points WHERE evaluation_id IN (" + current + ")"
+        " UNION ALL SELECT e.id, " + picked + " FROM evaluations e, json_each(e.sera) s"
+        " WHERE e.id IN (" + current + ") AND e.sera IS NOT NULL"
+    )
+
+
 def study_sera(
     db: Database, study_id: int, recipient_ids: Collection[int] | None = None
 ) -> dict[int, list[dict]]:
@@ -30,6 +42,7 @@ def study_sera(
     Only ``recipient_ids`` when given (a page of the grid)."""
     page, page_params = among("e.recipient_id", recipient_ids)
     current = _current(page)
+    sera = _sera(current)
     points: dict[tuple[int, int], dict] = {}
     found: dict[int, list[dict]] = {}
     for row in select_rows(
@@ -37,10 +50,9 @@ def study_sera(
         "SELECT e.recipient_id, e.exposure_date, json_extract(e.summary, '$.donor_code')"
         " AS donor_code, e.rules_version, e.reference_release, p.evaluation_id, p.position,"
         " p.serum, p.sample_ids, p.date, p.visit, p.day, p.excluded_reason"
-        " FROM evaluation_points p JOIN evaluations e ON e.id = p.evaluation_id"
-        " WHERE p.evaluation_id IN (" + current + ")"
+        " FROM (" + sera + ") p JOIN evaluations e ON e.id = p.evaluation_id"
         " ORDER BY e.recipient_id, p.date, p.evaluation_id, p.position",
-        [study_id, *page_params],
+        [study_id, *page_params, study_id, *page_params],
     ):
         row["sample_ids"] = json.loads(row["sample_ids"] or "[]")
         row["states"] = []

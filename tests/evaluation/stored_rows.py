@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 def stored_rows(db) -> list:
     """Every stored evaluation, serum and state, each evaluation named by (recipient, exposure,
@@ -16,6 +18,12 @@ def stored_rows(db) -> list:
         " ORDER BY recipient_id, exposure_id, donor_id"
     ).fetchall()
     points = sorted((key[r[0]], *r[1:]) for r in db.conn.execute("SELECT * FROM evaluation_points"))
+    points += [  # an evaluation's sera kept in its own row, as rows
+        (key[evaluation_id], *row)
+        for evaluation_id, sera in db.conn.execute("SELECT id, sera FROM evaluations WHERE sera IS NOT NULL")
+        for row in json.loads(sera)
+    ]
+    points.sort()
     states = sorted((key[r[0]], *r[1:]) for r in db.conn.execute("SELECT * FROM dsa_states"))
     return [heads, points, states]
 

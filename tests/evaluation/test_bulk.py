@@ -23,6 +23,7 @@ from dsa_monitor.demo.trial import build_trial
 from dsa_monitor.evaluation import evaluate_pending, evaluate_recipient, evaluate_recipients
 from dsa_monitor.evaluation.service import Deferred
 from dsa_monitor.reference.service import embedded
+from dsa_monitor.store.evaluations import compact_sera
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from bench_evaluate import populate  # noqa: E402
@@ -167,7 +168,8 @@ def test_the_bulk_path_writes_its_json_as_json_dumps_would(until, overdue, typed
         release,
         fingerprint_of(compact),
         "S1",
-        points,
+        compact_sera(points),
+        (2, 1),
         overdue,
         ["recipient not typed: antigens shared with the donor cannot be told"],
         AS_OF,
