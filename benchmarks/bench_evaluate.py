@@ -54,12 +54,12 @@ process needs a fresh interpreter (a forked child must not touch the parent's SQ
 importing the evaluation costs 0.37 s CPU before any work, so two shared cores give ~2.1 s at
 best.
 
-Measured 2026-12-05 (2 cores, quiet), after the fifth issue-17 pass: evaluate_pending 1.93, 2.00,
-2.01 s wall in three runs against a floor of 0.42 s: 4.6-4.8x (target <= 5x: met; <= 2 s: met in
-two runs of three, at the edge). A run of four batches or more computes some of them in a helper
-process (``evaluation/parallel.py``): CPU 1.89-1.92 s in this process + 1.59-1.72 s in the helper
-(printed separately: the helper's CPU is this process's ended children's). The same run in one
-process: 3.09 s (was 3.6 s before this pass). One recipient after one new sample 2.3 ms.
+Measured 2026-12-05 (2 cores, quiet), after the fifth issue-17 pass: evaluate_pending 1.78, 1.79,
+1.81 s wall in three runs against a floor of 0.42 s: 4.2-4.3x (targets <= 2 s and <= 5x: met). A
+run of four batches or more computes some of them in a helper process (``evaluation/parallel.py``):
+CPU 1.67-1.68 s in this process + 1.51-1.55 s in the helper (printed separately: the helper's CPU
+is this process's ended children's). The same run in one process: 2.89 s (3.6 s before this pass).
+One recipient after one new sample 2.4 ms.
 """
 
 from __future__ import annotations
