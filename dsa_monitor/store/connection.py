@@ -97,7 +97,8 @@ def checkpoint_after(db: Database) -> Iterator[None]:
 
 def _checkpoint(path: str) -> None:
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        uri = f"{Path(path).as_uri()}?mode=rw"  # the file as it is: never one made anew
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
