@@ -16,6 +16,7 @@ import logging
 import os
 import pickle
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -137,6 +138,7 @@ class Helper:
 def serve(results_fd: int) -> None:
     """The helper's side: set up, then compute each request and send back what it gave (or
     the error it raised), until its input ends."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle: it ends this
     requests, results = sys.stdin.buffer, os.fdopen(results_fd, "wb")
     initializer, initargs = pickle.load(requests)
     initializer(*initargs)

@@ -9,6 +9,7 @@ import logging
 import operator
 import os
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -104,6 +105,14 @@ def test_this_process_keeps_no_more_than_a_few_batches_ahead_of_a_slow_helper(he
     assert next(found) == 0.2  # the helper's first batch
     assert len(here) <= parallel.AHEAD  # not every batch computed and held meanwhile
     assert [next(found) for _ in range(29)] == [0.2] * 29
+
+
+def test_ctrl_c_is_left_to_the_run_the_helper_serves(helper):
+    first = helper.submit(operator.neg, 1)
+    assert first is not None and first.result(timeout=60) == -1  # the helper is serving
+    os.kill(helper._process.pid, signal.SIGINT)  # as a terminal sends it to the whole group
+    second = helper.submit(operator.neg, 2)
+    assert second is not None and second.result(timeout=60) == -2
 
 
 def test_without_a_helper_every_batch_is_computed_here():
