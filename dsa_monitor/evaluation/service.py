@@ -7,6 +7,8 @@ other inputs or other rules is added beside it; one with the same fingerprint is
 Each stored evaluation yields the change facts (``changes.py``) alerts are made of, and
 ``store_evaluation`` records them (``recording``) in the same transaction: whatever door evaluates
 (``dsa-monitor evaluate``, ``--pending``, the scheduler), an evaluation never lands without them.
+A run of many batches computes some of them in a helper process (``parallel``); this process
+stores every batch, in order, so that what lands is what one process alone would store.
 """
 
 from __future__ import annotations
@@ -287,7 +289,8 @@ def evaluate_pending(
 
 
 class _Run:
-    """One evaluation run over batches: caches shared, failures kept apart per recipient."""
+    """One evaluation run over batches: caches shared, failures kept apart per recipient; each
+    batch computed (``compute``, here or in a helper process) and then stored (``store``)."""
 
     def __init__(
         self,
