@@ -7,42 +7,18 @@ cases on IPD-IMGT/HLA 3.58.0 are stored as digests (no table derived from the re
 
 from __future__ import annotations
 
-import importlib.util
-import json
-
 import pytest
-from reference_paths import IMGT_358, TEST_DATA, need_shared
+from dsa.match_cases import CASES, case_match, generator, panel
+from reference_paths import IMGT_358, need_shared
 
 from dsa_monitor.dsa.donor import DonorHLA
 from dsa_monitor.dsa.matching import donor_notes, match_donor
 from dsa_monitor.dsa.panel_serology import _PANELS, MAX_PANELS, panel_serology
 from dsa_monitor.reference.service import embedded, load_release
 
-HERE = TEST_DATA / "dsa"
-CASES = json.loads((HERE / "match_expectations.json").read_text())
-_spec = importlib.util.spec_from_file_location("make_match_expectations", HERE / "make_match_expectations.py")
-assert _spec is not None and _spec.loader is not None
-generator = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(generator)
-PANELS = {name: build() for name, build in generator.PANELS.items() if name in ("small", "demo-I", "demo-II")}
-
-
-def panel(name):
-    if name not in PANELS:
-        PANELS[name] = generator.PANELS[name]()
-    return PANELS[name]
-
 
 def run(case, reference):
-    recipient = case["recipient"]
-    return generator.as_json(
-        match_donor(
-            panel(case["panel"]),
-            DonorHLA.from_names("D", case["donor"]),
-            reference,
-            None if recipient is None else DonorHLA.from_names("R", recipient),
-        )
-    )
+    return generator.as_json(case_match(case, reference))
 
 
 def test_embedded_cases_reproduced():
@@ -77,8 +53,8 @@ def test_cases_cover_the_rules():
 
 def test_panel_serology_cache_is_bounded_and_by_identity():
     reference = embedded()
-    first = panel_serology(PANELS["small"], reference)
-    assert panel_serology(PANELS["small"], reference) is first
+    first = panel_serology(panel("small"), reference)
+    assert panel_serology(panel("small"), reference) is first
     rebuilt = generator.PANELS["small"]()  # an equal panel, another object: its own entry
     assert panel_serology(rebuilt, reference) is not first
     for _ in range(MAX_PANELS + 5):

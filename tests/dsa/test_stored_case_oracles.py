@@ -5,31 +5,13 @@ recipient): ``attribution.plan_of`` against the loop kept here, ``calls.dsa_call
 
 from __future__ import annotations
 
-import importlib.util
-import json
-
 import numpy as np
-from reference_paths import TEST_DATA
+from dsa.match_cases import CASES, case_match
 
 from dsa_monitor.dsa.attribution import CHAIN_UNDECIDABLE, N_CODES, BeadChains, _bead_codes, plan_of
 from dsa_monitor.dsa.calls import dsa_call, evaluate
-from dsa_monitor.dsa.donor import DonorHLA
-from dsa_monitor.dsa.matching import DonorMatch, match_donor
+from dsa_monitor.dsa.matching import DonorMatch
 from dsa_monitor.reference.service import embedded
-
-HERE = TEST_DATA / "dsa"
-CASES = json.loads((HERE / "match_expectations.json").read_text())
-_spec = importlib.util.spec_from_file_location("make_match_expectations", HERE / "make_match_expectations.py")
-assert _spec is not None and _spec.loader is not None
-generator = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(generator)
-PANELS: dict = {}
-
-
-def panel(name):
-    if name not in PANELS:
-        PANELS[name] = generator.PANELS[name]()
-    return PANELS[name]
 
 
 def loop_codes(match: DonorMatch) -> list[list[int]]:
@@ -94,13 +76,7 @@ def test_plan_targets_equal_the_per_bead_loop_on_every_stored_case():
     reference = embedded()
     undecidable_seen = 0
     for case in CASES["embedded"]:
-        recipient = case["recipient"]
-        match = match_donor(
-            panel(case["panel"]),
-            DonorHLA.from_names("D", case["donor"]),
-            reference,
-            None if recipient is None else DonorHLA.from_names("R", recipient),
-        )
+        match = case_match(case, reference)
         plan = plan_of(match)
         assert plan.codes.tolist() == loop_codes(match), case
         table, targets, columns, starts, undecidable = loop_targets(match)
@@ -120,13 +96,7 @@ def test_one_targets_call_is_the_one_the_samples_objects_give():
     random = np.random.default_rng(17)
     called = 0
     for case in CASES["embedded"]:
-        recipient = case["recipient"]
-        match = match_donor(
-            panel(case["panel"]),
-            DonorHLA.from_names("D", case["donor"]),
-            reference,
-            None if recipient is None else DonorHLA.from_names("R", recipient),
-        )
+        match = case_match(case, reference)
         mfi = random.choice(
             [100.0, 800.0, 1500.0, 4000.0, 12000.0], size=(4, len(match.panel)), p=[0.5, 0.1, 0.2, 0.1, 0.1]
         )
