@@ -25,7 +25,7 @@ from ..dsa.matching import BeadPanel, SerologyReference, donor_notes
 from ..dsa.panel_serology import PanelSerology, panel_serology
 from ..dsa.rules import Rules
 from ..dsa.visits import PRE_EXPOSURE, SampleRef, assign_visits, overdue_visits
-from ..store.evaluations import compact_sera, sera_rows
+from ..store.evaluations import compact_sera, evaluation_head, sera_rows
 from .engine import evaluation_inputs, fingerprint_of, overdue_visit
 from .inputs import MFI_KINDS, Batch, DonorInput, ExposureInput, RecipientInputs, run_name
 from .model import DonorEvaluation, PointResult
@@ -244,18 +244,18 @@ class Cleared:
     def head(self, rules_json: str) -> tuple:
         """The ``evaluations`` row as ``store.evaluations.insert_evaluations`` takes it, with
         ``rules_json`` (``rules.to_json()``, written once per rules by the caller)."""
-        return (
-            self.recipient_id,
-            self.exposure_id,
-            self.donor_id,
-            self.exposure_date.isoformat(),
-            None if self.as_of is None else self.as_of.isoformat(),
-            self.rules.version,
-            rules_json,
-            self.release,
-            self.fingerprint,
-            self.baseline_serum,
-            self.stored_summary(),
+        return evaluation_head(
+            recipient_id=self.recipient_id,
+            exposure_id=self.exposure_id,
+            donor_id=self.donor_id,
+            exposure_date=self.exposure_date.isoformat(),
+            as_of=None if self.as_of is None else self.as_of.isoformat(),
+            rules_version=self.rules.version,
+            rules=rules_json,
+            reference_release=self.release,
+            inputs_fingerprint=self.fingerprint,
+            baseline_serum=self.baseline_serum,
+            summary=self.stored_summary(),
         )
 
     def evaluation(self) -> DonorEvaluation:

@@ -604,18 +604,18 @@ def _rows_of(evaluation: DonorEvaluation) -> Rows:
         "inputs": evaluation.inputs,
         "earlier_sera": evaluation.earlier_sera(),
     }
-    head = (
-        evaluation.recipient_id,
-        evaluation.exposure_id,
-        evaluation.donor_id,
-        evaluation.exposure_date.isoformat(),
-        None if evaluation.as_of is None else evaluation.as_of.isoformat(),
-        evaluation.rules.version,
-        evaluation.rules.to_json(),
-        evaluation.reference_release,
-        evaluation.fingerprint,
-        evaluation.baseline_serum,
-        json.dumps(summary, sort_keys=True, default=str),
+    head = stored.evaluation_head(
+        recipient_id=evaluation.recipient_id,
+        exposure_id=evaluation.exposure_id,
+        donor_id=evaluation.donor_id,
+        exposure_date=evaluation.exposure_date.isoformat(),
+        as_of=None if evaluation.as_of is None else evaluation.as_of.isoformat(),
+        rules_version=evaluation.rules.version,
+        rules=evaluation.rules.to_json(),
+        reference_release=evaluation.reference_release,
+        inputs_fingerprint=evaluation.fingerprint,
+        baseline_serum=evaluation.baseline_serum,
+        summary=json.dumps(summary, sort_keys=True, default=str),
     )
     return (
         head,

@@ -38,6 +38,37 @@ STATE_COLUMNS = (
 _JSON = ("rules", "summary")
 
 
+def evaluation_head(
+    *,
+    recipient_id: int,
+    exposure_id: int,
+    donor_id: int,
+    exposure_date: str,
+    as_of: str | None,
+    rules_version: str,
+    rules: str,
+    reference_release: str,
+    inputs_fingerprint: str,
+    baseline_serum: str | None,
+    summary: str,
+) -> tuple:
+    """An evaluation's head as ``insert_evaluations`` takes it (``HEAD_COLUMNS`` up to
+    ``summary``, its JSON columns as text): the column order written in one place."""
+    return (
+        recipient_id,
+        exposure_id,
+        donor_id,
+        exposure_date,
+        as_of,
+        rules_version,
+        rules,
+        reference_release,
+        inputs_fingerprint,
+        baseline_serum,
+        summary,
+    )
+
+
 def insert_evaluations(
     db: Database,
     heads: Sequence[tuple],

@@ -8,6 +8,7 @@ from collections.abc import Collection
 
 from sqlite_utils import Database
 
+from .evaluations import POINT_COLUMNS
 from .pages import among
 from .rows import select_rows
 
@@ -20,12 +21,15 @@ def _current(page: str) -> str:
     )
 
 
+_READ = ("position", "serum", "sample_ids", "date", "visit", "day", "excluded_reason")  # of a serum
+
+
 def _sera(current: str) -> str:
     """The sera of the ``current`` evaluations: their rows, and those kept in an evaluation's
     own row (``evaluations.sera``: the point columns in order, read from each array)."""
-    picked = ", ".join(f"json_extract(s.value, '$[{i}]')" for i in range(7))
+    picked = ", ".join(f"json_extract(s.value, '$[{POINT_COLUMNS.index(c) - 1}]')" for c in _READ)
     return (
-        "SELECT evaluation_id, position, serum, sample_ids, date, visit, day, excluded_reason"
+        f"SELECT evaluation_id, {', '.join(_READ)}"
         " FROM evaluation_points WHERE evaluation_id IN (" + current + ")"
         " UNION ALL SELECT e.id, " + picked + " FROM evaluations e, json_each(e.sera) s"
         " WHERE e.id IN (" + current + ") AND e.sera IS NOT NULL"

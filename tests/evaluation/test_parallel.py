@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import operator
 import os
 import shutil
@@ -38,23 +39,23 @@ def helper():
     found.close()
 
 
-def _counted(helper, monkeypatch) -> list:
-    """The batches ``helper`` accepted, as they are handed to it."""
-    handed: list = []
-    submit = helper.submit
+@pytest.fixture
+def handed(monkeypatch) -> list:
+    """The batches every helper accepted, as they are handed to it."""
+    found: list = []
+    submit = parallel.Helper.submit
 
-    def counting(work, *args):
-        future = submit(work, *args)
+    def counting(self, work, *args):
+        future = submit(self, work, *args)
         if future is not None:
-            handed.append(args[0])
+            found.append(args[0])
         return future
 
-    monkeypatch.setattr(helper, "submit", counting)
-    return handed
+    monkeypatch.setattr(parallel.Helper, "submit", counting)
+    return found
 
 
-def test_every_batch_comes_back_in_order_whoever_computed_it(helper, monkeypatch):
-    handed = _counted(helper, monkeypatch)
+def test_every_batch_comes_back_in_order_whoever_computed_it(helper, handed):
     here: list[int] = []
 
     def negate_here(batch: int) -> int:
@@ -69,8 +70,6 @@ def test_every_batch_comes_back_in_order_whoever_computed_it(helper, monkeypatch
 
 def test_a_batch_the_helper_fails_is_computed_here(helper, caplog):
     # math.sqrt raises for a negative batch in the helper; here every batch works
-    import math
-
     with caplog.at_level(logging.WARNING):
         found = list(parallel.in_order([4, -1, 9, -4], abs, helper, math.sqrt, lambda given, _: given))
     assert found[0] in (2.0, 4) and found[1] == 1 and found[3] == 4
@@ -140,20 +139,10 @@ def _events(db) -> list:
 
 
 @pytest.fixture
-def small_batches(monkeypatch):
+def small_batches(monkeypatch, handed):
     """Batches of 10 recipients and a helper from two batches on, with what it was handed."""
     monkeypatch.setattr(service, "BATCH", 10)
     monkeypatch.setattr(service, "HELPED_FROM", 2)
-    handed: list = []
-    submit = parallel.Helper.submit
-
-    def counting(self, work, *args):
-        future = submit(self, work, *args)
-        if future is not None:
-            handed.extend(args[0])
-        return future
-
-    monkeypatch.setattr(parallel.Helper, "submit", counting)
     return handed
 
 
@@ -164,7 +153,7 @@ def test_a_helped_run_stores_what_one_process_stores(tmp_path, small_batches, mo
         by_one = evaluate_pending(alone, reference=REFERENCE, as_of=AS_OF)
     assert small_batches == []
     by_two = evaluate_pending(helped, reference=REFERENCE, as_of=AS_OF)
-    assert len(small_batches) >= 10, "the helper computed no batch"
+    assert small_batches and all(len(batch) == 10 for batch in small_batches), "the helper computed no batch"
     assert list(by_two) == list(by_one)
     assert without_ids(by_two.evaluations) == without_ids(by_one.evaluations)
     assert stored_rows(helped) == stored_rows(alone)

@@ -13,59 +13,11 @@ from dsa_monitor.store import evaluations as stored
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from bench_evaluate import populate  # noqa: E402
 
-POINTS = [
-    (
-        0,
-        "R-BL",
-        "[11, 12]",
-        "2024-01-01",
-        "baseline",
-        -7,
-        None,
-        0.0,
-        0.0,
-        "[]",
-        None,
-        0.0,
-        0.0,
-        None,
-        0.0,
-        0.0,
-        "[]",
-    ),
-    (
-        1,
-        "R-M1 (DTT)",
-        "[13]",
-        "2024-02-01",
-        "M1",
-        24,
-        None,
-        0.0,
-        0.0,
-        "[]",
-        None,
-        0.0,
-        0.0,
-        None,
-        None,
-        None,
-        "[]",
-    ),
-    (
-        2,
-        'R "M3"',
-        "[14]",
-        "2024-04-01",
-        "M3",
-        84,
-        "QC failed: PC low",
-        None,
-        None,
-        '["a note"]',
-        *[None] * 6,
-        "[]",
-    ),
+MEASURED, UNMEASURED = (None, 0.0, 0.0), (None, None, None)  # a class's DSA, top and sum MFI
+POINTS = [  # ``POINT_COLUMNS`` after evaluation_id: both classes, class I alone, a serum left out
+    (0, "R-BL", "[11, 12]", "2024-01-01", "baseline", -7, None, 0.0, 0.0, "[]", *MEASURED * 2, "[]"),
+    (1, "R-M1 (DTT)", "[13]", "2024-02-01", "M1", 24, None, 0.0, 0.0, "[]", *MEASURED, *UNMEASURED, "[]"),
+    (2, 'R "M3"', "[14]", "2024-04-01", "M3", 84, "QC", None, None, '["a note"]', *UNMEASURED * 2, "[]"),
 ]
 
 
