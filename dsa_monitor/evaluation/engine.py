@@ -46,7 +46,7 @@ from .inputs import (
 )
 from .model import ClassDSAMFI, DonorEvaluation, PointResult, StateResult
 
-MatchFn = Callable[..., DonorMatch]  # (panel id, donor, with_recipient=True) -> masks
+MatchFn = Callable[[int, DonorInput], DonorMatch]  # (panel id, donor) -> masks
 # Part of every fingerprint: raise it when a change here alters what the same inputs give.
 # e2: DSA MFI per class, self beads, raw − NC bead; e3: a serum is a draw; e4: docs/dsa-rules.md
 # (untyped alpha, allele groups, allele-specific, heterodimer self, preformed earlier serum)
@@ -542,20 +542,16 @@ def match_with_cache(
     cache: dict[tuple, DonorMatch] | None = None,
 ) -> MatchFn:
     """Donor masks per (panel, donor typing, recipient typing), computed once per run (at most
-    ``MAX_MATCHES`` kept); ``with_recipient=False``: the donor's masks alone (for the screen)."""
+    ``MAX_MATCHES`` kept). The screen needs none: it reads the donors' carried beads per panel
+    (``PanelSerology.carried``)."""
     store: dict[tuple, DonorMatch] = {} if cache is None else cache
 
-    def match(panel_id: int, donor: DonorInput, with_recipient: bool = True) -> DonorMatch:
-        # Which beads the donor carries does not depend on the recipient: the screen asks for
-        # the donor alone (shared by every recipient of a donor); self beads need the recipient.
-        recipient = inputs.typing_id if with_recipient else "-"
-        key = (panel_id, donor.typing_id, recipient, getattr(reference, "release", ""))
+    def match(panel_id: int, donor: DonorInput) -> DonorMatch:
+        key = (panel_id, donor.typing_id, inputs.typing_id, getattr(reference, "release", ""))
         found = store.get(key)
         if found is None:
             assert donor.hla is not None
-            found = match_donor(
-                inputs.panels[panel_id], donor.hla, reference, inputs.hla if with_recipient else None
-            )
+            found = match_donor(inputs.panels[panel_id], donor.hla, reference, inputs.hla)
             if len(store) >= MAX_MATCHES:
                 store.clear()  # masks are cheap to recompute; memory must not grow with the run
             store[key] = found
