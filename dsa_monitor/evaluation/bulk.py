@@ -131,7 +131,7 @@ def _inputs_json(made_from: dict[str, Any], runs: tuple[list, str]) -> tuple[str
             json.dumps(made_from, sort_keys=True, default=str),
         )
     exposure_id, day, until = made_from["exposure"]
-    constant = _constant_json(made_from["engine"], made_from["reference"], made_from["rules"])
+    constant = [_text_json(made_from[key]) for key in ("engine", "reference", "rules")]
     exposure = (str(int(exposure_id)), _scalar_json(day), _scalar_json(until))
     donor, recipient = _scalar_json(made_from["donor_typing"]), _scalar_json(made_from["recipient_typing"])
     compact = (
@@ -162,12 +162,8 @@ def _scalar_json(value: Any) -> str:
 
 @lru_cache(maxsize=4096)
 def _text_json(value: Any) -> str:
+    """``json.dumps`` of a text a run writes again and again (dates, the engine, rules, release)."""
     return json.dumps(value)
-
-
-@lru_cache(maxsize=64)
-def _constant_json(engine: str, reference: str, rules: str) -> tuple[str, str, str]:
-    return json.dumps(engine), json.dumps(reference), json.dumps(rules)
 
 
 def _names_json(names: list[str], separator: str) -> str:
